@@ -1,0 +1,192 @@
+"""The `automap` command: serve, worker, flows, templates and (from Flask-Migrate) db."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate.cli import db as migration_commands
+from rich.console import Console
+from rich.table import Table
+
+from builder_api.app import create_app
+from builder_api.extensions import db
+from builder_api.settings import Settings
+from flows.document import dumps, load_file
+from flows.validation import FlowError, FlowInvalid, validate_flow
+from workflow_runtime import flow_store
+from workflow_runtime.models import Flow
+
+# soft_wrap: paths and messages stay on one line, so they can be grepped and copied.
+console = Console(soft_wrap=True)
+errors_console = Console(stderr=True, soft_wrap=True)
+
+
+def _create_app() -> Flask:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, load_dotenv=False)
+def main() -> None:
+    """automap: draw marketing-automation maps and walk every visitor through them."""
+
+
+main.add_command(migration_commands, "db")
+
+
+def _settings() -> Settings:
+    return current_app.config["AUTOMAP"]
+
+
+def _banner(settings: Settings, url: str) -> None:
+    console.rule("[bold]automap")
+    console.print(f"URL          [bold cyan]{url}[/]")
+    console.print(f"Admin token  [bold]{settings.admin_token}[/]  (Authorization: Bearer …)")
+    console.print(f"Write key    [bold]{settings.write_key}[/]  (site widget and /v1 ingestion)")
+    console.print(f"Database     {settings.database_backend}   Queue  {'embedded' if settings.embedded else 'redis'}")
+    if settings.generated:
+        console.print(f"[dim]Generated {', '.join(settings.generated)}; kept in {settings.instance_path}.[/]")
+    console.rule()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Run the web app (development server; production runs gunicorn, see docker-compose.yml)."""
+    _banner(_settings(), f"http://{host}:{port}")
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run an RQ worker on the shared Redis; start as many as the load needs, on any machine."""
+    from redis import Redis
+    from rq import Worker
+
+    settings = _settings()
+    if settings.embedded:
+        raise click.UsageError(
+            "AUTOMAP_REDIS_URL is not set: in embedded mode the worker runs inside `automap serve`."
+        )
+    connection = Redis.from_url(settings.redis_url)
+    Worker(["automap"], connection=connection).work(burst=burst)
+
+
+@main.group()
+def flows() -> None:
+    """Validate, import, export and list flow documents."""
+
+
+def _error_table(errors: list[FlowError]) -> Table:
+    table = Table(show_header=True, header_style="bold red")
+    for column in ("node", "pointer", "problem"):
+        table.add_column(column)
+    for error in errors:
+        table.add_row(error.node_id or "—", error.pointer or "/", error.message)
+    return table
+
+
+def _read_document(path: Path) -> Any:
+    try:
+        return load_file(path)
+    except FlowInvalid as invalid:
+        errors_console.print(f"[red]✗ {path}[/]")
+        errors_console.print(_error_table(invalid.errors))
+        sys.exit(1)
+
+
+@flows.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate_files(files: tuple[Path, ...]) -> None:
+    """Check flow documents; list every error per node; exit 1 if any file is invalid."""
+    failed = 0
+    for path in files:
+        try:
+            errors = validate_flow(load_file(path))
+        except FlowInvalid as invalid:
+            errors = invalid.errors
+        if errors:
+            failed += 1
+            console.print(f"[red]✗ {path}[/]: {len(errors)} error(s)")
+            console.print(_error_table(errors))
+        else:
+            console.print(f"[green]✓ {path}[/]")
+    if failed:
+        console.print(f"[red]{failed} of {len(files)} file(s) invalid[/]")
+        sys.exit(1)
+
+
+@flows.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--publish", is_flag=True, help="Publish it as version 1 straight away.")
+@with_appcontext
+def import_file(file: Path, publish: bool) -> None:
+    """Store a flow document as a new draft and print its id."""
+    document = _read_document(file)
+    try:
+        flow = flow_store.import_flow(db.session, document)
+        if publish:
+            flow_store.publish_flow(db.session, flow)
+    except FlowInvalid as invalid:
+        db.session.rollback()
+        errors_console.print(f"[red]✗ {file}: not imported[/]")
+        errors_console.print(_error_table(invalid.errors))
+        sys.exit(1)
+    db.session.commit()
+    console.print(f"imported flow {flow.id} ({flow.name}) as {flow.status.value}")
+
+
+@flows.command("export")
+@click.argument("flow_id", type=int)
+@click.option("--version", "version", type=int, help="A published version number (default: the draft).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout.")
+@with_appcontext
+def export_file(flow_id: int, version: int | None, output: Path | None) -> None:
+    """Write a flow's canonical JSON document."""
+    try:
+        document = flow_store.export_flow(db.session, flow_id, version)
+    except flow_store.FlowNotFound as missing:
+        raise click.ClickException(str(missing)) from None
+    text = dumps(document)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        errors_console.print(f"wrote {output}")
+
+
+@flows.command("list")
+@with_appcontext
+def list_flows() -> None:
+    """Show every flow with its status and live version."""
+    table = Table("id", "name", "status", "live version", "template")
+    for flow in db.session.scalars(db.select(Flow).order_by(Flow.id)):
+        live = f"v{flow.live_version.number}" if flow.live_version else "—"
+        table.add_row(str(flow.id), flow.name, flow.status.value, live, flow.template_slug or "")
+    console.print(table)
+
+
+@main.group()
+def templates() -> None:
+    """The template scenarios shipped in flows/templates/."""
+
+
+@templates.command("load")
+@with_appcontext
+def load_templates() -> None:
+    """Import every template not yet in the database, as a draft flow."""
+    created = flow_store.load_templates(db.session)
+    db.session.commit()
+    console.print(f"loaded {len(created)} template(s): {', '.join(f.name for f in created) or 'all present'}")
+
+
+if __name__ == "__main__":
+    main()

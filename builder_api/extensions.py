@@ -1,0 +1,10 @@
+"""Flask extensions, created unbound here and bound to an app in create_app()."""
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+
+from workflow_runtime.models import Base
+
+# The models live in the runtime (which imports no Flask); sharing their metadata
+# gives Flask-SQLAlchemy's session and Flask-Migrate the same tables.
+db = SQLAlchemy(metadata=Base.metadata)
+migrate = Migrate()

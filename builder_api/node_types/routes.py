@@ -1,0 +1,26 @@
+"""`GET /api/node-types`: the palette, ports and config schemas the canvas builds from."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from builder_api.auth import require_admin
+from flows import schemas
+from nodes import registry
+
+# Config schemas `$ref` these by `$id`; serving them alongside lets a client resolve every ref.
+SHARED_SCHEMAS = ("common.schema.json", "filter.schema.json")
+
+blueprint = Blueprint("node_types", __name__)
+blueprint.before_request(require_admin)
+
+
+@blueprint.get("")
+def list_node_types() -> dict[str, Any]:
+    """Every node type's declaration, in palette order, and the schemas their configs reference."""
+    shared = [schemas.load(name) for name in SHARED_SCHEMAS]
+    return {
+        "node_types": [node_type.describe() for node_type in registry.all_types()],
+        "schemas": {schema["$id"]: schema for schema in shared},
+    }

@@ -1,0 +1,126 @@
+"""Every setting, read from `AUTOMAP_*` environment variables in one place.
+
+Nothing here runs at import time: `load_settings()` reads the environment when the
+app or a CLI command asks. These variable names are contracts that deployments and
+other tools rely on.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+# Secrets generated for the embedded mode are kept here so a restart keeps them.
+GENERATED_SECRETS_FILE = "secrets.json"
+GENERATED = ("secret_key", "admin_token", "write_key")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The process configuration.
+
+    Attributes:
+        database_url: SQLAlchemy URL (AUTOMAP_DATABASE_URL); a SQLite file under the
+            instance folder when unset.
+        redis_url: AUTOMAP_REDIS_URL; unset means embedded mode (in-process queue).
+        secret_key: AUTOMAP_SECRET_KEY, signs sessions and visitor tokens.
+        admin_token: AUTOMAP_ADMIN_TOKEN, the bearer token for `/api`.
+        write_key: AUTOMAP_WRITE_KEY, the ingestion key of the default workspace.
+        smtp_url: AUTOMAP_SMTP_URL, e.g. smtp://user:pass@host:587, or None.
+        public_url: AUTOMAP_PUBLIC_URL, how browsers and emails reach this server.
+        instance_path: AUTOMAP_INSTANCE_PATH, where the embedded mode keeps its files.
+        generated: names of the secrets that were generated rather than configured.
+    """
+
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    admin_token: str
+    write_key: str
+    smtp_url: str | None
+    public_url: str
+    instance_path: Path
+    generated: tuple[str, ...] = ()
+
+    @property
+    def embedded(self) -> bool:
+        """True when no Redis is configured: queue, worker and scheduler run in-process."""
+        return self.redis_url is None
+
+    @property
+    def database_backend(self) -> str:
+        """The database dialect name, e.g. 'sqlite' or 'postgresql'."""
+        return self.database_url.split(":", 1)[0].split("+", 1)[0]
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way (postgresql:// or postgres://)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _generated_secrets(instance_path: Path, missing: list[str]) -> dict[str, str]:
+    """Read, or create and remember, the embedded mode's secrets."""
+    path = instance_path / GENERATED_SECRETS_FILE
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    if any(name not in stored for name in missing):
+        for name in missing:
+            stored.setdefault(name, secrets.token_urlsafe(32))
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stored, indent=2))
+        path.chmod(0o600)
+    return {name: stored[name] for name in missing}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build Settings from the environment, then apply `overrides` (field name → value).
+
+    In embedded mode, missing secrets are generated once and kept in the instance
+    folder; with a Redis URL (a real deployment) they must be configured.
+    """
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - {f.name for f in fields(Settings)}
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+
+    instance_path = Path(
+        overrides.pop("instance_path", None) or _env(environ, "AUTOMAP_INSTANCE_PATH") or "instance"
+    ).resolve()
+    values: dict[str, Any] = {
+        "database_url": _env(environ, "AUTOMAP_DATABASE_URL")
+        or f"sqlite:///{instance_path / 'automap.db'}",
+        "redis_url": _env(environ, "AUTOMAP_REDIS_URL"),
+        "secret_key": _env(environ, "AUTOMAP_SECRET_KEY"),
+        "admin_token": _env(environ, "AUTOMAP_ADMIN_TOKEN"),
+        "write_key": _env(environ, "AUTOMAP_WRITE_KEY"),
+        "smtp_url": _env(environ, "AUTOMAP_SMTP_URL"),
+        "public_url": (_env(environ, "AUTOMAP_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+    }
+    values.update(overrides)
+    values["database_url"] = normalise_database_url(values["database_url"])
+
+    missing = [name for name in GENERATED if not values[name]]
+    if missing and values["redis_url"] is not None:
+        names = ", ".join(f"AUTOMAP_{name.upper()}" for name in missing)
+        raise SettingsError(f"{names} must be set when AUTOMAP_REDIS_URL is set (a real deployment)")
+    values.update(_generated_secrets(instance_path, missing) if missing else {})
+    return Settings(instance_path=instance_path, generated=tuple(missing), **values)
+

@@ -1,0 +1,70 @@
+"""What every node type declares: its identity, ports and config schema.
+
+A node type is defined once, here in Python; the validator, the runtime and the
+canvas palette (through `GET /api/node-types`) all read the same declaration.
+"""
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+class Category(str, enum.Enum):
+    """Where a node type sits in the palette.
+
+    trigger: starts runs; timing: holds a run; logic: chooses a path;
+    message: talks to the contact; action: changes data or calls out;
+    outcome: counts or ends a run.
+    """
+
+    TRIGGER = "trigger"
+    TIMING = "timing"
+    LOGIC = "logic"
+    MESSAGE = "message"
+    ACTION = "action"
+    OUTCOME = "outcome"
+
+
+class NodeType:
+    """One kind of node on the map. Subclass it in a module of `nodes/` and `register` it.
+
+    Attributes:
+        type: the `type` string in the flow document.
+        label: the palette name a marketer reads.
+        category: the palette group.
+        description: one sentence on what the node does.
+        ports: the output ports, in display order; `output_ports` may derive them from config.
+        config_schema: JSON Schema (2020-12) of the node's `config`.
+        waits: True if the node can hold a run over time, which makes a cycle through it safe.
+        is_entry: True for nodes that start runs (they take no incoming edge).
+    """
+
+    type: ClassVar[str]
+    label: ClassVar[str]
+    category: ClassVar[Category]
+    description: ClassVar[str]
+    ports: ClassVar[tuple[str, ...]] = ("next",)
+    config_schema: ClassVar[dict[str, Any]]
+    waits: ClassVar[bool] = False
+    is_entry: ClassVar[bool] = False
+
+    @classmethod
+    def output_ports(cls, config: Mapping[str, Any]) -> list[str]:
+        """The ports this node has with `config` (a split has one per variant)."""
+        return list(cls.ports)
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """The declaration as plain JSON, for the API and the canvas palette."""
+        return {
+            "type": cls.type,
+            "label": cls.label,
+            "category": cls.category.value,
+            "description": cls.description,
+            "ports": list(cls.ports),
+            "dynamic_ports": cls.output_ports.__func__ is not NodeType.output_ports.__func__,
+            "waits": cls.waits,
+            "is_entry": cls.is_entry,
+            "config_schema": cls.config_schema,
+        }

@@ -1,0 +1,26 @@
+"""Condition: sends a run down `yes` or `no` by a filter rule."""
+from __future__ import annotations
+
+from flows.schemas import ref
+from nodes.base import Category, NodeType
+from nodes.registry import register
+
+
+@register
+class Condition(NodeType):
+    """Chooses a path with the shared filter language."""
+
+    type = "condition"
+    label = "Condition"
+    category = Category.LOGIC
+    description = "Checks the contact's properties, events, segments or messages and goes on by yes or no."
+    ports = ("yes", "no")
+    config_schema = {
+        "type": "object",
+        "required": ["filter"],
+        "additionalProperties": False,
+        "properties": {
+            "filter": {**ref("filter.schema.json", "condition"), "title": "Rule"},
+        },
+        "examples": [{"filter": {"event": "order_paid", "op": "did_not", "within": "P7D"}}],
+    }

@@ -1,0 +1,30 @@
+"""Send chat: a message in the on-site chat widget, forwarded by email if unread."""
+from __future__ import annotations
+
+from flows.schemas import ref
+from nodes.base import Category, NodeType
+from nodes.message_goal import GOAL_SCHEMA
+from nodes.registry import register
+
+
+@register
+class SendChat(NodeType):
+    """Posts a chat message to the contact's on-site inbox."""
+
+    type = "send_chat"
+    label = "Send chat message"
+    category = Category.MESSAGE
+    description = "Sends a message into the chat on your site; it can be forwarded by email if it stays unread."
+    ports = ("next",)
+    config_schema = {
+        "type": "object",
+        "required": ["body"],
+        "additionalProperties": False,
+        "properties": {
+            "body": {"title": "Message", "description": "Text; {{ name }} and other properties are filled in per contact.", "type": "string", "minLength": 1, "maxLength": 5000},
+            "sender_name": {"title": "Sender name", "type": "string", "minLength": 1, "maxLength": 100, "examples": ["Anna from support"]},
+            "forward_by_email_after": {**ref("common.schema.json", "duration"), "title": "Email it if unread after", "description": "Leave out to never forward by email."},
+            "goal": GOAL_SCHEMA,
+        },
+        "examples": [{"body": "Hi {{ name }}, can I help you choose?", "forward_by_email_after": "P1D"}],
+    }

@@ -1,0 +1,45 @@
+"""Send email: an MJML email, from a stored template or written inline."""
+from __future__ import annotations
+
+from typing import Any
+
+from nodes.base import Category, NodeType
+from nodes.message_goal import GOAL_SCHEMA
+from nodes.registry import register
+
+_PROPERTIES: dict[str, Any] = {
+    "template_id": {"title": "Template", "description": "A saved email template.", "type": "integer", "minimum": 1},
+    "subject": {"title": "Subject", "type": "string", "minLength": 1, "maxLength": 300, "examples": ["{{ name }}, your cart is waiting"]},
+    "body": {"title": "Body (MJML)", "description": "MJML markup; {{ name }} and other properties are filled in per contact.", "type": "string", "minLength": 1},
+    "preheader": {"title": "Preheader", "description": "The preview line shown after the subject in the inbox.", "type": "string", "maxLength": 300},
+    "from_name": {"title": "From name", "type": "string", "minLength": 1, "maxLength": 100},
+    "reply_to": {"title": "Reply to", "type": "string", "format": "email"},
+    "goal": GOAL_SCHEMA,
+}
+
+
+@register
+class SendEmail(NodeType):
+    """Emails the contact through SMTP with open and click tracking."""
+
+    type = "send_email"
+    label = "Send email"
+    category = Category.MESSAGE
+    description = "Sends the contact an email, from a saved template or written here, with personalisation."
+    ports = ("next",)
+    config_schema = {
+        "type": "object",
+        "description": "Choose a saved template, or write a subject and body here.",
+        "additionalProperties": False,
+        "properties": _PROPERTIES,
+        "if": {"required": ["template_id"]},
+        "then": {  # a template brings its own subject and body; rejecting them names the stray key
+            "properties": {name: True for name in _PROPERTIES if name not in ("subject", "body")},
+            "additionalProperties": False,
+        },
+        "else": {"required": ["subject", "body"]},
+        "examples": [
+            {"template_id": 3},
+            {"subject": "Welcome, {{ name }}", "body": "<mjml><mj-body><mj-text>Hi!</mj-text></mj-body></mjml>"},
+        ],
+    }

@@ -1,0 +1,61 @@
+"""Send popup: a small or large popup on the site, with an optional email fallback."""
+from __future__ import annotations
+
+import enum
+
+from flows.schemas import ref
+from nodes.base import Category, NodeType
+from nodes.message_goal import GOAL_SCHEMA
+from nodes.registry import register
+
+
+class PopupSize(str, enum.Enum):
+    """How a popup shows: small (a corner card) or large (a centred window)."""
+
+    SMALL = "small"
+    LARGE = "large"
+
+
+@register
+class SendPopup(NodeType):
+    """Shows a popup the next time the contact is on the site."""
+
+    type = "send_popup"
+    label = "Show popup"
+    category = Category.MESSAGE
+    description = "Shows a small or large popup on your site; it can be sent by email if the contact does not see it in time."
+    ports = ("next",)
+    config_schema = {
+        "type": "object",
+        "required": ["size", "title", "body"],
+        "additionalProperties": False,
+        "properties": {
+            "size": {"title": "Size", "enum": [size.value for size in PopupSize], "default": PopupSize.SMALL.value},
+            "title": {"title": "Title", "type": "string", "minLength": 1, "maxLength": 200},
+            "body": {"title": "Text", "description": "{{ name }} and other properties are filled in per contact.", "type": "string", "minLength": 1, "maxLength": 5000},
+            "button": {
+                "title": "Button",
+                "type": "object",
+                "required": ["text", "url"],
+                "additionalProperties": False,
+                "properties": {
+                    "text": {"title": "Button text", "type": "string", "minLength": 1, "maxLength": 100},
+                    "url": {"title": "Link", **ref("common.schema.json", "http_url")},
+                },
+            },
+            "email_fallback_after": {**ref("common.schema.json", "duration"), "title": "Email it if unread after"},
+            "email_fallback": {
+                "title": "Fallback email",
+                "type": "object",
+                "required": ["subject", "body"],
+                "additionalProperties": False,
+                "properties": {
+                    "subject": {"title": "Subject", "type": "string", "minLength": 1, "maxLength": 300},
+                    "body": {"title": "Body (MJML)", "type": "string", "minLength": 1},
+                },
+            },
+            "goal": GOAL_SCHEMA,
+        },
+        "dependentRequired": {"email_fallback_after": ["email_fallback"], "email_fallback": ["email_fallback_after"]},
+        "examples": [{"size": "small", "title": "Forgot something?", "body": "Your cart is waiting: use CART10 for 10% off."}],
+    }

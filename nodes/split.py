@@ -1,0 +1,56 @@
+"""Split: a random A/B/n split by weights, with one output port per variant."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flows.schemas import ref
+from nodes.base import Category, NodeType
+from nodes.registry import register
+
+
+@register
+class Split(NodeType):
+    """Sends each contact down one variant, at random by weight but always the same for a contact."""
+
+    type = "split"
+    label = "A/B split"
+    category = Category.LOGIC
+    description = "Splits contacts at random between variants by weight, to test which path works better."
+    ports = ()
+    config_schema = {
+        "type": "object",
+        "required": ["variants"],
+        "additionalProperties": False,
+        "properties": {
+            "variants": {
+                "title": "Variants",
+                "description": "Between 2 and 10 paths; their weights add up to 100.",
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 10,
+                "items": {
+                    "type": "object",
+                    "required": ["id", "weight"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "id": {**ref("common.schema.json", "node_id"), "title": "Port id", "examples": ["a", "b"]},
+                        "label": {"title": "Name", "type": "string", "maxLength": 100, "examples": ["Plain link", "Button"]},
+                        "weight": {"title": "Share (%)", "type": "number", "exclusiveMinimum": 0, "maximum": 100},
+                    },
+                },
+                "default": [{"id": "a", "label": "A", "weight": 50}, {"id": "b", "label": "B", "weight": 50}],
+            },
+        },
+    }
+
+    @classmethod
+    def output_ports(cls, config: Mapping[str, Any]) -> list[str]:
+        """The variant ids in order; [] when the config is malformed (the validator reports why)."""
+        variants = config.get("variants") if isinstance(config, Mapping) else None
+        if not isinstance(variants, list):
+            return []
+        ids = [variant.get("id") if isinstance(variant, Mapping) else None for variant in variants]
+        if not all(isinstance(port, str) and port for port in ids):
+            return []
+        return ids

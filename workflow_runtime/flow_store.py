@@ -1,0 +1,76 @@
+"""Storing flows: import a document as a draft, export it back, publish immutable versions.
+
+Every write validates first and refuses the whole document with all its errors, so
+nothing is stored half-way.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from flows.document import canonical
+from flows.templates import all_templates
+from flows.validation import ensure_valid
+from workflow_runtime.models import Flow, FlowStatus, FlowVersion
+
+
+class FlowNotFound(LookupError):
+    """No flow (or no such version of it) has this id."""
+
+
+def get_flow(session: Session, flow_id: int) -> Flow:
+    """The flow with `flow_id`, or FlowNotFound."""
+    flow = session.get(Flow, flow_id)
+    if flow is None:
+        raise FlowNotFound(f"there is no flow with id {flow_id}")
+    return flow
+
+
+def import_flow(session: Session, document: Any, *, template_slug: str | None = None) -> Flow:
+    """Store a valid document as a new draft flow (raises FlowInvalid with every error)."""
+    document = ensure_valid(document)
+    flow = Flow(
+        name=document["name"],
+        description=document.get("description", ""),
+        draft=document,
+        template_slug=template_slug,
+    )
+    session.add(flow)
+    session.flush()
+    return flow
+
+
+def export_flow(session: Session, flow_id: int, version: int | None = None) -> dict[str, Any]:
+    """The canonical document of a flow's draft, or of one of its published versions."""
+    flow = get_flow(session, flow_id)
+    if version is None:
+        return canonical(flow.draft)
+    stored = session.scalar(select(FlowVersion).filter_by(flow_id=flow.id, number=version))
+    if stored is None:
+        raise FlowNotFound(f"flow {flow_id} has no version {version}")
+    return canonical(stored.document)
+
+
+def publish_flow(session: Session, flow: Flow) -> FlowVersion:
+    """Freeze the draft as the next version and make it live; running contacts keep theirs."""
+    document = ensure_valid(flow.draft)
+    last = session.scalar(select(func.max(FlowVersion.number)).where(FlowVersion.flow_id == flow.id))
+    version = FlowVersion(flow=flow, number=(last or 0) + 1, document=document)
+    session.add(version)
+    flow.live_version = version
+    if flow.status in (FlowStatus.DRAFT, FlowStatus.ARCHIVED):
+        flow.status = FlowStatus.LIVE
+    session.flush()
+    return version
+
+
+def load_templates(session: Session) -> list[Flow]:
+    """Import each template scenario not yet in the database, as a draft; returns the new flows."""
+    present = set(session.scalars(select(Flow.template_slug).where(Flow.template_slug.is_not(None))))
+    return [
+        import_flow(session, template.document, template_slug=template.slug)
+        for template in all_templates()
+        if template.slug not in present
+    ]

@@ -1,0 +1,20 @@
+"""The tables: the database is the source of truth for flows, contacts and runs."""
+from workflow_runtime.models.base import Base
+from workflow_runtime.models.contact import AnonymousId, Contact, Event
+from workflow_runtime.models.flow import Flow, FlowStatus, FlowVersion, ImmutableVersionError
+from workflow_runtime.models.message_template import Channel, MessageTemplate
+from workflow_runtime.models.segment import Segment
+
+__all__ = [
+    "AnonymousId",
+    "Base",
+    "Channel",
+    "Contact",
+    "Event",
+    "Flow",
+    "FlowStatus",
+    "FlowVersion",
+    "ImmutableVersionError",
+    "MessageTemplate",
+    "Segment",
+]

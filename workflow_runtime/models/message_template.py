@@ -1,0 +1,35 @@
+"""Reusable message content for the email, chat and popup channels."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workflow_runtime.models.base import Base, str_enum, utcnow
+
+
+class Channel(str, enum.Enum):
+    """How a message reaches a contact: email, chat (on-site widget) or popup (on-site)."""
+
+    EMAIL = "email"
+    CHAT = "chat"
+    POPUP = "popup"
+
+
+class MessageTemplate(Base):
+    """Content a send node can reference; `version` grows on every edit (render caches key on it)."""
+
+    __tablename__ = "message_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel), index=True)
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
