@@ -1,8 +1,9 @@
 """The `automap` command: serve, worker, flows, templates and (from Flask-Migrate) db."""
 from __future__ import annotations
 
-import json
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate.cli import db as migration_commands
+from redis import Redis
 from rich.console import Console
 from rich.table import Table
 
@@ -18,8 +20,11 @@ from builder_api.extensions import db
 from builder_api.settings import Settings
 from flows.document import dumps, load_file
 from flows.validation import FlowError, FlowInvalid, validate_flow
-from workflow_runtime import flow_store
+from workflow_runtime import flow_store, runtime
+from workflow_runtime.embedded import embedded_redis, serve_embedded
 from workflow_runtime.models import Flow
+from workflow_runtime.scheduler import Scheduler
+from workflow_runtime.worker import run_worker
 
 # soft_wrap: paths and messages stay on one line, so they can be grepped and copied.
 console = Console(soft_wrap=True)
@@ -58,26 +63,54 @@ def _banner(settings: Settings, url: str) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def serve(host: str, port: int) -> None:
-    """Run the web app (development server; production runs gunicorn, see docker-compose.yml)."""
-    _banner(_settings(), f"http://{host}:{port}")
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    """Run the web app; in embedded mode the worker and scheduler run in this process too."""
+    settings = _settings()
+    _banner(settings, f"http://{host}:{port}")
+    if settings.embedded:
+        serve_embedded(current_app._get_current_object(), _runtime(settings, embedded_redis()), host, port)
+    else:
+        _runtime(settings, Redis.from_url(settings.redis_url))
+        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def _runtime(settings: Settings, connection: Redis) -> runtime.Runtime:
+    return runtime.configure(
+        runtime.build(settings.database_url, connection, clock=settings.clock, batch_size=settings.batch_size)
+    )
+
+
+def _shared_redis(settings: Settings, command: str) -> Redis:
+    if settings.embedded:
+        raise click.UsageError(
+            f"AUTOMAP_REDIS_URL is not set: in embedded mode the {command} runs inside `automap serve`."
+        )
+    return Redis.from_url(settings.redis_url)
 
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
+              help="Also tick the scheduler in this process.")
 @with_appcontext
-def worker(burst: bool) -> None:
+def worker(burst: bool, with_scheduler: bool) -> None:
     """Run an RQ worker on the shared Redis; start as many as the load needs, on any machine."""
-    from redis import Redis
-    from rq import Worker
-
     settings = _settings()
-    if settings.embedded:
-        raise click.UsageError(
-            "AUTOMAP_REDIS_URL is not set: in embedded mode the worker runs inside `automap serve`."
-        )
-    connection = Redis.from_url(settings.redis_url)
-    Worker(["automap"], connection=connection).work(burst=burst)
+    current = _runtime(settings, _shared_redis(settings, "worker"))
+    run_worker(current, with_scheduler=with_scheduler, burst=burst)
+
+
+@main.command()
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between ticks.")
+@with_appcontext
+def scheduler(interval: float) -> None:
+    """Turn due wake-ups into batch jobs and repair Redis from the database, until stopped."""
+    settings = _settings()
+    current = _runtime(settings, _shared_redis(settings, "scheduler"))
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    console.print(f"scheduler ticking every {interval}s")
+    Scheduler(current, interval=interval).run(stop)
 
 
 @main.group()

@@ -37,6 +37,9 @@ class Settings:
         smtp_url: AUTOMAP_SMTP_URL, e.g. smtp://user:pass@host:587, or None.
         public_url: AUTOMAP_PUBLIC_URL, how browsers and emails reach this server.
         instance_path: AUTOMAP_INSTANCE_PATH, where the embedded mode keeps its files.
+        batch_size: AUTOMAP_BATCH_SIZE, runs advanced per RQ job.
+        clock: AUTOMAP_CLOCK, "system", or "redis" for a virtual time shared through
+            Redis by every process (simulations, benchmarks, chaos tests).
         generated: names of the secrets that were generated rather than configured.
     """
 
@@ -48,6 +51,8 @@ class Settings:
     smtp_url: str | None
     public_url: str
     instance_path: Path
+    batch_size: int = 500
+    clock: str = "system"
     generated: tuple[str, ...] = ()
 
     @property
@@ -64,6 +69,22 @@ class Settings:
 def _env(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name, "").strip()
     return value or None
+
+
+def _env_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = _env(environ, name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
+def _env_choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = _env(environ, name) or choices[0]
+    if raw not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
 
 
 def normalise_database_url(url: str) -> str:
@@ -113,6 +134,8 @@ def load_settings(
         "write_key": _env(environ, "AUTOMAP_WRITE_KEY"),
         "smtp_url": _env(environ, "AUTOMAP_SMTP_URL"),
         "public_url": (_env(environ, "AUTOMAP_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "batch_size": _env_int(environ, "AUTOMAP_BATCH_SIZE", 500),
+        "clock": _env_choice(environ, "AUTOMAP_CLOCK", ("system", "redis")),
     }
     values.update(overrides)
     values["database_url"] = normalise_database_url(values["database_url"])

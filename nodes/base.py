@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from nodes.execution import Outcome, StepContext
 
 
 class Category(str, enum.Enum):
@@ -24,6 +27,21 @@ class Category(str, enum.Enum):
     MESSAGE = "message"
     ACTION = "action"
     OUTCOME = "outcome"
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """A problem in a node's config that its JSON Schema cannot express, found by `NodeType.check_config`.
+
+    Attributes:
+        path: where the problem is, relative to the config, e.g. ("variants", 1, "id").
+        code: an ErrorCode value of flows.validation the API and canvas can key on, e.g. "split_weights".
+        message: a sentence naming what to fix; the validator puts the node's name in front of it.
+    """
+
+    path: tuple[str | int, ...]
+    code: str
+    message: str
 
 
 class NodeType:
@@ -53,6 +71,16 @@ class NodeType:
     def output_ports(cls, config: Mapping[str, Any]) -> list[str]:
         """The ports this node has with `config` (a split has one per variant)."""
         return list(cls.ports)
+
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> list[ConfigProblem]:
+        """What is wrong with `config` beyond its JSON Schema; only called once `config` passes that schema."""
+        return []
+
+    @classmethod
+    def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+        """What the node does for one run: go on by a port, hold, or end (see nodes.execution)."""
+        raise NotImplementedError(f"node type {cls.type!r} has no behaviour")
 
     @classmethod
     def describe(cls) -> dict[str, Any]:

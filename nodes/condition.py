@@ -1,8 +1,12 @@
 """Condition: sends a run down `yes` or `no` by a filter rule."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flows.schemas import ref
 from nodes.base import Category, NodeType
+from nodes.execution import Go, Outcome, StepContext
 from nodes.registry import register
 
 
@@ -24,3 +28,8 @@ class Condition(NodeType):
         },
         "examples": [{"filter": {"event": "order_paid", "op": "did_not", "within": "P7D"}}],
     }
+
+    @classmethod
+    def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+        """yes when the filter holds for the contact now, else no."""
+        return Go("yes" if ctx.matches(config["filter"]) else "no")

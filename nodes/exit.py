@@ -1,7 +1,11 @@
 """Exit: ends the run."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from nodes.base import Category, NodeType
+from nodes.execution import End, Outcome, StepContext
 from nodes.registry import register
 
 
@@ -22,3 +26,8 @@ class Exit(NodeType):
         },
         "examples": [{}, {"reason": "Already a customer"}],
     }
+
+    @classmethod
+    def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+        """End the run."""
+        return End(config.get("reason") or "exit node")

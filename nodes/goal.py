@@ -1,7 +1,12 @@
 """Goal: a checkpoint that counts a conversion for the nodes before it."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
 from nodes.base import Category, NodeType
+from nodes.execution import Go, Outcome, StepContext
 from nodes.registry import register
 
 
@@ -24,3 +29,10 @@ class Goal(NodeType):
         },
         "examples": [{"name": "Order paid", "revenue": 49}],
     }
+
+    @classmethod
+    def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+        """Count a conversion, with the node's fixed revenue if any, for every node the run passed."""
+        revenue = config.get("revenue")
+        ctx.convert(Decimal(str(revenue)) if revenue is not None else None)
+        return Go("next")

@@ -1,10 +1,15 @@
 """Send chat: a message in the on-site chat widget, forwarded by email if unread."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flows.schemas import ref
 from nodes.base import Category, NodeType
+from nodes.execution import Outcome, StepContext
 from nodes.message_goal import GOAL_SCHEMA
 from nodes.registry import register
+from nodes.sending import send_then_continue
 
 
 @register
@@ -28,3 +33,8 @@ class SendChat(NodeType):
         },
         "examples": [{"body": "Hi {{ name }}, can I help you choose?", "forward_by_email_after": "P1D"}],
     }
+
+    @classmethod
+    def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+        """Record the chat message for the on-site widget."""
+        return send_then_continue(ctx, "chat", config)

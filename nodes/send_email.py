@@ -1,11 +1,14 @@
 """Send email: an MJML email, from a stored template or written inline."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from nodes.base import Category, NodeType
+from nodes.execution import Outcome, StepContext
 from nodes.message_goal import GOAL_SCHEMA
 from nodes.registry import register
+from nodes.sending import send_then_continue
 
 _PROPERTIES: dict[str, Any] = {
     "template_id": {"title": "Template", "description": "A saved email template.", "type": "integer", "minimum": 1},
@@ -43,3 +46,8 @@ class SendEmail(NodeType):
             {"subject": "Welcome, {{ name }}", "body": "<mjml><mj-body><mj-text>Hi!</mj-text></mj-body></mjml>"},
         ],
     }
+
+    @classmethod
+    def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+        """Record the email for delivery."""
+        return send_then_continue(ctx, "email", config)

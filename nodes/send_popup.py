@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from typing import Any
 
 from flows.schemas import ref
 from nodes.base import Category, NodeType
+from nodes.execution import Go, Hold, Outcome, StepContext
 from nodes.message_goal import GOAL_SCHEMA
 from nodes.registry import register
+from nodes.sending import send_then_continue
+from workflow_runtime.timing import add_duration
+
+# A popup counts as seen once the visitor read it, clicked it or answered it.
+READ_STATUSES = frozenset({"read", "clicked", "replied"})
 
 
 class PopupSize(str, enum.Enum):
@@ -59,3 +67,16 @@ class SendPopup(NodeType):
         "dependentRequired": {"email_fallback_after": ["email_fallback"], "email_fallback": ["email_fallback_after"]},
         "examples": [{"size": "small", "title": "Forgot something?", "body": "Your cart is waiting: use CART10 for 10% off."}],
     }
+
+    @classmethod
+    def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+        """Show the popup; with a fallback, hold, and email the contact if the popup was not read in time."""
+        if not ctx.state.get("popup_sent"):
+            outcome = send_then_continue(ctx, "popup", config)
+            if isinstance(outcome, Hold) or "email_fallback_after" not in config:
+                return outcome
+            ctx.state["popup_sent"] = True
+            return Hold(add_duration(ctx.now, config["email_fallback_after"]))
+        if ctx.message_status("popup") in READ_STATUSES:
+            return Go("next")
+        return send_then_continue(ctx, "email", config["email_fallback"])

@@ -1,11 +1,13 @@
 """Split: a random A/B/n split by weights, with one output port per variant."""
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from flows.schemas import ref
-from nodes.base import Category, NodeType
+from nodes.base import Category, ConfigProblem, NodeType
+from nodes.execution import Go, Outcome, StepContext
 from nodes.registry import register
 
 
@@ -54,3 +56,35 @@ class Split(NodeType):
         if not all(isinstance(port, str) and port for port in ids):
             return []
         return ids
+
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> list[ConfigProblem]:
+        """What the schema cannot say: the weights add up to 100 and no two variants share an id."""
+        variants = config["variants"]
+        problems = []
+        total = math.fsum(variant["weight"] for variant in variants)
+        if abs(total - 100) > 1e-9:
+            problems.append(ConfigProblem(
+                ("variants",), "split_weights",
+                f"The variant weights add up to {total:g}, not 100: change them so they do.",
+            ))
+        seen: set[str] = set()
+        for position, variant in enumerate(variants):
+            if variant["id"] in seen:
+                problems.append(ConfigProblem(
+                    ("variants", position, "id"), "duplicate_variant",
+                    f"Two variants are called '{variant['id']}': give each variant its own id.",
+                ))
+            seen.add(variant["id"])
+        return problems
+
+    @classmethod
+    def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+        """The variant whose share of 0–100 holds this contact's fixed split point."""
+        point = ctx.split_point() * 100
+        reached = 0.0
+        for variant in config["variants"]:
+            reached += variant["weight"]
+            if point < reached:
+                return Go(variant["id"])
+        return Go(config["variants"][-1]["id"])  # weights add up to 100; this only absorbs rounding

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import Any
 
 from flows.schemas import ref
 from nodes.base import Category, NodeType
+from nodes.execution import Go, Outcome, StepContext
 from nodes.registry import register
 
 
@@ -69,3 +71,8 @@ class Trigger(NodeType):
             {"on": "manual"},
         ],
     }
+
+    @classmethod
+    def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+        """A run starts here and moves straight on."""
+        return Go("next")

@@ -1,8 +1,12 @@
 """Update contact: sets or clears properties and tags on the contact's card."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flows.schemas import ref
 from nodes.base import Category, NodeType
+from nodes.execution import Go, Outcome, StepContext
 from nodes.registry import register
 
 _TAGS = {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"type": "string", "minLength": 1, "maxLength": 100}}
@@ -42,3 +46,11 @@ class UpdateContact(NodeType):
         },
         "examples": [{"set": {"lifecycle": "customer"}, "add_tags": ["paid"]}],
     }
+
+    @classmethod
+    def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+        """Set and unset properties, add and remove tags."""
+        ctx.update_contact(
+            config.get("set", {}), config.get("unset", []), config.get("add_tags", []), config.get("remove_tags", [])
+        )
+        return Go("next")

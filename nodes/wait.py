@@ -1,9 +1,14 @@
 """Wait: holds a run for a duration or until a weekday and time of day."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flows.schemas import ref
 from nodes.base import Category, NodeType
+from nodes.execution import Go, Hold, Outcome, StepContext
 from nodes.registry import register
+from workflow_runtime.timing import add_duration, next_time_of_day
 
 
 @register
@@ -45,3 +50,13 @@ class Wait(NodeType):
         },
         "examples": [{"duration": "PT1H"}, {"until": {"weekdays": ["monday", "thursday"], "time": "10:00"}}],
     }
+
+    @classmethod
+    def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+        """Hold for the duration, or until the next weekday/time of day in the contact's time zone."""
+        if ctx.resumed:
+            return Go("next")
+        if "duration" in config:
+            return Hold(add_duration(ctx.now, config["duration"]))
+        until = config["until"]
+        return Hold(next_time_of_day(ctx.now, ctx.time_zone, until["time"], until.get("weekdays")))

@@ -1,9 +1,14 @@
 """Wait for event: holds a run until the contact does an event, or a time-out passes."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flows.schemas import ref
 from nodes.base import Category, NodeType
+from nodes.execution import Go, Hold, Outcome, StepContext
 from nodes.registry import register
+from workflow_runtime.timing import add_duration
 
 
 @register
@@ -27,3 +32,10 @@ class WaitForEvent(NodeType):
         },
         "examples": [{"event": "order_paid", "timeout": "PT1H"}],
     }
+
+    @classmethod
+    def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+        """Hold until the event arrives (port event) or the time-out passes (port timeout)."""
+        if ctx.resumed:
+            return Go(ctx.resumed)
+        return Hold(add_duration(ctx.now, config["timeout"]), event=config["event"], where=config.get("where", []))

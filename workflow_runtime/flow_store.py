@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from flows.document import canonical
 from flows.templates import all_templates
 from flows.validation import ensure_valid
-from workflow_runtime.models import Flow, FlowStatus, FlowVersion
+from workflow_runtime.models import Flow, FlowStatus, FlowTrigger, FlowVersion
 
 
 class FlowNotFound(LookupError):
@@ -63,7 +63,19 @@ def publish_flow(session: Session, flow: Flow) -> FlowVersion:
     if flow.status in (FlowStatus.DRAFT, FlowStatus.ARCHIVED):
         flow.status = FlowStatus.LIVE
     session.flush()
+    _index_triggers(session, flow, version)
     return version
+
+
+def _index_triggers(session: Session, flow: Flow, version: FlowVersion) -> None:
+    """Point the enrolment index at the new version's event triggers; running contacts keep their version."""
+    session.execute(delete(FlowTrigger).where(FlowTrigger.flow_id == flow.id))
+    session.add_all(
+        FlowTrigger(event_name=node["config"]["event"], flow_version_id=version.id, node_id=node["id"], flow_id=flow.id)
+        for node in version.document["nodes"]
+        if node["type"] == "trigger" and node["config"].get("on", "event") == "event"
+    )
+    session.flush()
 
 
 def load_templates(session: Session) -> list[Flow]:

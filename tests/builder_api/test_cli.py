@@ -96,11 +96,13 @@ def test_templates_load_is_idempotent(cli: Callable[..., Result]) -> None:
     assert "all present" in cli("templates", "load").output
 
 
-def test_worker_explains_the_embedded_mode(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["worker", "--burst"], ["scheduler"]])
+def test_separate_processes_explain_the_embedded_mode(tmp_path: Path, command: list[str]) -> None:
     embedded = create_app({"instance_path": tmp_path, "redis_url": None})
-    result = CliRunner().invoke(main, ["worker", "--burst"], obj=ScriptInfo(create_app=lambda: embedded))
+    result = CliRunner().invoke(main, command, obj=ScriptInfo(create_app=lambda: embedded))
     assert result.exit_code == 2
     assert "AUTOMAP_REDIS_URL is not set" in result.output
+    assert f"the {command[0]} runs inside `automap serve`" in result.output
 
 
 def test_a_burst_worker_drains_the_real_queue(tmp_path: Path) -> None:
@@ -111,7 +113,9 @@ def test_a_burst_worker_drains_the_real_queue(tmp_path: Path) -> None:
     queue.empty()
     job = queue.enqueue(operator.add, 2, 3)
     app = create_app({"instance_path": tmp_path, "redis_url": redis_url, "admin_token": "a", "write_key": "w", "secret_key": "s"})
-    result = CliRunner().invoke(main, ["worker", "--burst"], obj=ScriptInfo(create_app=lambda: app))
+    result = CliRunner().invoke(
+        main, ["worker", "--burst", "--without-scheduler"], obj=ScriptInfo(create_app=lambda: app)
+    )
     assert result.exit_code == 0, result.output
     job.refresh()
     assert job.return_value() == 5

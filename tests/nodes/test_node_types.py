@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 
 from flows.schemas import validator
 from nodes import registry
-from nodes.base import Category, NodeType
+from nodes.base import Category, ConfigProblem, NodeType
 from nodes.split import Split
 
 MJML = "<mjml><mj-body><mj-text>Hi {{ name }}</mj-text></mj-body></mjml>"
@@ -249,6 +249,23 @@ def test_split_ports_follow_the_variants() -> None:
 )
 def test_split_ports_are_empty_for_malformed_config(config: dict[str, Any]) -> None:
     assert Split.output_ports(config) == []
+
+
+@pytest.mark.parametrize(
+    ("type_name", "config"), [(name, config) for name, configs in VALID.items() for config in configs]
+)
+def test_valid_config_passes_check_config(type_name: str, config: dict[str, Any]) -> None:
+    node_type = registry.get(type_name)
+    assert node_type is not None
+    assert node_type.check_config(config) == []
+
+
+def test_split_check_config_finds_weights_off_and_repeated_ids() -> None:
+    config = {"variants": [{"id": "a", "weight": 60}, {"id": "b", "weight": 20}, {"id": "a", "weight": 10}]}
+    assert Split.check_config(config) == [
+        ConfigProblem(("variants",), "split_weights", "The variant weights add up to 90, not 100: change them so they do."),
+        ConfigProblem(("variants", 2, "id"), "duplicate_variant", "Two variants are called 'a': give each variant its own id."),
+    ]
 
 
 def test_fixed_ports_ignore_config() -> None:

@@ -1,9 +1,18 @@
 """The tables: the database is the source of truth for flows, contacts and runs."""
 from workflow_runtime.models.base import Base
 from workflow_runtime.models.contact import AnonymousId, Contact, Event
-from workflow_runtime.models.flow import Flow, FlowStatus, FlowVersion, ImmutableVersionError
+from workflow_runtime.models.counter import NodeCounter
+from workflow_runtime.models.flow import (
+    Flow,
+    FlowStatus,
+    FlowVersion,
+    ImmutableVersionError,
+)
+from workflow_runtime.models.message import Message, MessageStatus
 from workflow_runtime.models.message_template import Channel, MessageTemplate
+from workflow_runtime.models.run import UNFINISHED, Run, RunStatus
 from workflow_runtime.models.segment import Segment
+from workflow_runtime.models.trigger import FlowTrigger
 
 __all__ = [
     "AnonymousId",
@@ -13,8 +22,15 @@ __all__ = [
     "Event",
     "Flow",
     "FlowStatus",
+    "FlowTrigger",
     "FlowVersion",
     "ImmutableVersionError",
+    "Message",
+    "MessageStatus",
     "MessageTemplate",
+    "NodeCounter",
+    "Run",
+    "RunStatus",
     "Segment",
+    "UNFINISHED",
 ]

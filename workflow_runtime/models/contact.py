@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow_runtime.models.base import BigId, Base, utcnow
+from workflow_runtime.models.base import Base, BigId, utcnow
 
 
 class Contact(Base):
@@ -72,6 +72,8 @@ class Event(Base):
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
     timestamp: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set in the transaction that applied the event to runs: a replayed job skips it.
+    processed_at: Mapped[datetime | None]
     message_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     page_url: Mapped[str | None] = mapped_column(Text)
     page_title: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,88 @@
+"""What a node's `execute` returns, and what it may ask of the run it executes for.
+
+The interpreter (workflow_runtime.interpreter) implements StepContext; nodes only see
+this protocol, so a node's behaviour is a function of (config, context) → outcome.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol, Union
+
+
+@dataclass(frozen=True)
+class Go:
+    """Leave the node by `port`."""
+
+    port: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Stay in the node until `until` (then run it again with resumed="timeout"), or until
+    `event` (with `where` rules on its properties) arrives (resumed="event")."""
+
+    until: datetime | None
+    event: str | None = None
+    where: Sequence[Mapping[str, Any]] = ()
+
+
+@dataclass(frozen=True)
+class End:
+    """End the run here."""
+
+    reason: str
+
+
+Outcome = Union[Go, Hold, End]
+
+
+class StepContext(Protocol):
+    """One run at one node, as a node's behaviour sees it."""
+
+    @property
+    def now(self) -> datetime:
+        """The injected clock's time."""
+
+    @property
+    def resumed(self) -> str | None:
+        """None on entering the node; "timeout" or "event" when a Hold ended."""
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """Scratch space kept with the run while it stays in this node."""
+
+    @property
+    def time_zone(self) -> str | None:
+        """The contact's IANA time zone, if known."""
+
+    @property
+    def idempotency_key(self) -> str:
+        """Unique per (run, node, visit): effects keyed by it happen once."""
+
+    def matches(self, condition: Mapping[str, Any]) -> bool:
+        """Whether the filter-language condition holds for the contact now."""
+
+    def split_point(self) -> float:
+        """A number in [0, 1) fixed for this contact and node: the same contact always gets the same variant."""
+
+    def send(self, channel: str, content: Mapping[str, Any]) -> datetime | None:
+        """Record a message on `channel` in the ledger, once per (run, node, visit, channel);
+        returns a later time instead if quiet hours or the frequency cap defer it."""
+
+    def message_status(self, channel: str) -> str | None:
+        """The status of the message this visit recorded on `channel`, if any."""
+
+    def update_contact(
+        self,
+        set_properties: Mapping[str, Any],
+        unset: Sequence[str],
+        add_tags: Sequence[str],
+        remove_tags: Sequence[str],
+    ) -> None:
+        """Change the contact's properties and tags."""
+
+    def convert(self, revenue: Decimal | None) -> None:
+        """Count a conversion for every node the run has passed (a goal node)."""

@@ -1,0 +1,63 @@
+"""`automap serve` as `make run` starts it: embedded defaults, one process, URL and secrets printed."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+AUTOMAP = str(Path(sys.executable).with_name("automap"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_embedded_serve_prints_how_to_use_it_and_answers(tmp_path: Path) -> None:
+    environ = {
+        key: value for key, value in os.environ.items()
+        if not key.startswith("AUTOMAP_")
+    } | {"AUTOMAP_INSTANCE_PATH": str(tmp_path), "COLUMNS": "200"}
+    subprocess.run([AUTOMAP, "db", "upgrade"], env=environ, check=True, capture_output=True, timeout=120)
+    loaded = subprocess.run([AUTOMAP, "templates", "load"], env=environ, check=True, capture_output=True, text=True)
+    assert "loaded" in loaded.stdout
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [AUTOMAP, "serve", "--port", str(port)], env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "automap serve did not answer within 30 s"
+                assert server.poll() is None, server.stdout.read()
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok", "database": "sqlite", "queue": "embedded"}
+        token = re.search(r"Admin token\s+(\S+)", _read_banner(server)).group(1)
+        answer = httpx.get(f"http://127.0.0.1:{port}/api/node-types", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200
+        assert (tmp_path / "automap.db").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _read_banner(server: subprocess.Popen[str]) -> str:
+    lines = []
+    while not any(line.startswith("Write key") for line in lines):
+        lines.append(server.stdout.readline())
+    banner = "".join(lines)
+    assert f"http://127.0.0.1:" in banner
+    return banner

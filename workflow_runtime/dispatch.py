@@ -1,0 +1,101 @@
+"""The Redis side: wake-ups in a sorted set, batch jobs on an RQ queue, and the reconciler.
+
+Redis holds nothing the database does not: a sorted-set member (~120 bytes) mirrors
+each run's `wake_at`, and `reconcile` rebuilds the set from the database after a
+flush, a restart or a lost job.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from redis import Redis
+from rq import Queue, Retry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow_runtime.models import UNFINISHED, Run
+
+WAKEUPS_KEY = "automap:wakeups"
+QUEUE_NAME = "automap"
+
+# Take the due members and remove them in one step, so two schedulers never both enqueue a run.
+_CLAIM_DUE = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+if #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end
+return ids
+"""
+_CLAIM_LIMIT = 5000  # members per script call: Lua's unpack() takes a few thousand arguments
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
+
+
+class Dispatcher:
+    """Mirrors wake-ups into Redis and turns due ones into batch jobs of `batch_size` runs."""
+
+    def __init__(self, connection: Redis, batch_size: int = 500, queue_name: str = QUEUE_NAME) -> None:
+        self.connection = connection
+        self.batch_size = batch_size
+        self.queue = Queue(queue_name, connection=connection)
+        self._claim_due = connection.register_script(_CLAIM_DUE)
+
+    def mirror(self, wakeups: Mapping[int, datetime]) -> None:
+        """Record when each run is next due (after the transaction that decided it committed)."""
+        items = list(wakeups.items())
+        for start in range(0, len(items), 10_000):
+            chunk = dict((str(run_id), at.timestamp()) for run_id, at in items[start:start + 10_000])
+            self.connection.zadd(WAKEUPS_KEY, chunk)
+
+    def enqueue_advance(self, run_ids: Sequence[int]) -> int:
+        """Queue batch jobs advancing these runs; returns how many jobs."""
+        from workflow_runtime import jobs
+
+        batches = list(_chunks(sorted(run_ids), self.batch_size))
+        for batch in batches:
+            self.queue.enqueue(jobs.advance_runs, batch, retry=Retry(max=3, interval=[1, 5, 30]))
+        return len(batches)
+
+    def enqueue_events(self, event_ids: Sequence[int]) -> int:
+        """Queue batch jobs applying these events; returns how many jobs."""
+        from workflow_runtime import jobs
+
+        batches = list(_chunks(list(event_ids), self.batch_size))
+        for batch in batches:
+            self.queue.enqueue(jobs.process_events, batch, retry=Retry(max=3, interval=[1, 5, 30]))
+        return len(batches)
+
+    def tick(self, now: datetime) -> int:
+        """Claim every run due by `now` and queue it in batches; returns how many runs."""
+        claimed = 0
+        while True:
+            ids = [int(member) for member in self._claim_due(keys=[WAKEUPS_KEY], args=[now.timestamp(), _CLAIM_LIMIT])]
+            if not ids:
+                return claimed
+            self.enqueue_advance(ids)
+            claimed += len(ids)
+
+    def reconcile(self, session: Session, due_by: datetime | None = None) -> int:
+        """Re-add unfinished runs' wake-ups from the database (all, or those due by `due_by`).
+
+        Runs already in the set just keep their score; runs a lost job dropped come back.
+        """
+        query = select(Run.id, Run.wake_at).where(Run.status.in_(UNFINISHED), Run.wake_at.is_not(None))
+        if due_by is not None:
+            query = query.where(Run.wake_at <= due_by)
+        added = 0
+        pending: dict[int, datetime] = {}
+        for run_id, wake_at in session.execute(query.execution_options(yield_per=10_000)):
+            pending[run_id] = wake_at
+            if len(pending) >= 10_000:
+                self.mirror(pending)
+                added += len(pending)
+                pending = {}
+        self.mirror(pending)
+        return added + len(pending)
+
+    def waiting_count(self) -> int:
+        """How many wake-ups the sorted set holds."""
+        return int(self.connection.zcard(WAKEUPS_KEY))

@@ -1,0 +1,222 @@
+"""Steps one run through its flow until it holds in a node or ends.
+
+Interpreting a node is a function of (definition, run state, context) → outcome; the
+interpreter applies the outcome to the run and counts it. Everything a batch changes
+is written in one transaction by the caller, so a crash loses or repeats nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nodes.execution import End, Go, Hold, Outcome
+from workflow_runtime.counters import CounterBatch, left
+from workflow_runtime.definition import FlowDefinition, NodeSpec
+from workflow_runtime.filters import evaluate
+from workflow_runtime.models import Contact, Message, MessageStatus, Run, RunStatus
+from workflow_runtime.subject import ContactSubject
+from workflow_runtime.timing import next_send_time, parse_duration
+
+# Validation refuses loops without a wait, so a run passes each node at most once per
+# advance; this bound only stops a bug from spinning a worker forever.
+MAX_STEPS = 500
+
+
+class RuntimeFault(RuntimeError):
+    """The runtime met a state validation should have made impossible."""
+
+
+@dataclass
+class BatchEffects:
+    """What a batch did besides changing rows: counter increments and wake-ups to mirror in Redis."""
+
+    counters: CounterBatch = field(default_factory=CounterBatch)
+    wakeups: dict[int, datetime] = field(default_factory=dict)
+    advanced: int = 0
+    steps: int = 0
+
+
+class RunContext:
+    """nodes.execution.StepContext for one run at one node."""
+
+    def __init__(self, session: Session, run: Run, contact: Contact, definition: FlowDefinition,
+                 now: datetime, effects: BatchEffects) -> None:
+        self._session = session
+        self._run = run
+        self._contact = contact
+        self._definition = definition
+        self._now = now
+        self._effects = effects
+        self.state: dict[str, Any] = dict(run.node_state or {})
+
+    @property
+    def now(self) -> datetime:
+        return self._now
+
+    @property
+    def resumed(self) -> str | None:
+        if self._run.resume:
+            return self._run.resume
+        return "timeout" if self._run.status is RunStatus.WAITING else None
+
+    @property
+    def time_zone(self) -> str | None:
+        return self._contact.time_zone
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"run:{self._run.id}:node:{self._run.node_id}:visit:{self._run.visits}"
+
+    def matches(self, condition: Mapping[str, Any]) -> bool:
+        subject = ContactSubject(self._session, self._contact, self._now, self._definition.flow_id)
+        return evaluate(condition, subject, self._now)
+
+    def split_point(self) -> float:
+        seed = f"{self._contact.id}:{self._definition.flow_id}:{self._run.node_id}".encode()
+        return int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") / 2**64
+
+    def send(self, channel: str, content: Mapping[str, Any]) -> datetime | None:
+        key = f"{self.idempotency_key}:{channel}"
+        if self._session.scalar(select(Message.id).where(Message.idempotency_key == key)) is not None:
+            return None  # a replayed step: the ledger already holds this send
+        when = next_send_time(
+            self._now,
+            quiet_hours=self._definition.settings.get("quiet_hours"),
+            frequency_cap=self._definition.settings.get("frequency_cap"),
+            time_zone=self._contact.time_zone,
+            sent_at=self._recent_sends(),
+        )
+        if when > self._now:
+            return when
+        self._session.add(
+            Message(
+                idempotency_key=key,
+                contact_id=self._contact.id,
+                run_id=self._run.id,
+                flow_version_id=self._definition.version_id,
+                node_id=self._run.node_id,
+                channel=channel,
+                status=MessageStatus.SENT,
+                statuses=[MessageStatus.SENT.value],
+                content=dict(content),
+                created_at=self._now,
+                updated_at=self._now,
+            )
+        )
+        self._session.flush()
+        self._effects.counters.add(self._definition.version_id, self._run.node_id, MessageStatus.SENT.value, self._now)
+        return None
+
+    def _recent_sends(self) -> list[datetime]:
+        cap = self._definition.settings.get("frequency_cap")
+        if not cap:
+            return []
+        since = self._now - parse_duration(cap["per"])
+        query = select(Message.created_at).where(Message.contact_id == self._contact.id, Message.created_at > since)
+        return list(self._session.scalars(query))
+
+    def message_status(self, channel: str) -> str | None:
+        query = select(Message.status).where(Message.idempotency_key == f"{self.idempotency_key}:{channel}")
+        status = self._session.scalar(query)
+        return status.value if status else None
+
+    def update_contact(self, set_properties: Mapping[str, Any], unset: Sequence[str],
+                       add_tags: Sequence[str], remove_tags: Sequence[str]) -> None:
+        properties = dict(self._contact.properties or {})
+        properties.update(set_properties)
+        for name in unset:
+            properties.pop(name, None)
+        self._contact.properties = properties
+        tags = [tag for tag in (self._contact.tags or []) if tag not in set(remove_tags)]
+        self._contact.tags = tags + [tag for tag in add_tags if tag not in tags]
+
+    def convert(self, revenue: Decimal | None) -> None:
+        credit_conversion(self._run, self._definition, self._now, revenue, self._effects.counters)
+
+
+def credit_conversion(run: Run, definition: FlowDefinition, now: datetime, revenue: Decimal | None,
+                      counters: CounterBatch) -> bool:
+    """Mark the run converted and count it, with revenue, on every node it has passed; once per run."""
+    if run.converted_at is not None:
+        return False
+    run.converted_at = now
+    run.revenue = revenue
+    passed = dict.fromkeys(node_id for node_id, _port in run.path)
+    counters.add_to_nodes(definition.version_id, passed, "converted", now, amount=revenue)
+    return True
+
+
+def finish(run: Run, status: RunStatus, reason: str, now: datetime, counters: CounterBatch, metric: str) -> None:
+    """End a run where it is and count why (`completed` or `exited`) at its node."""
+    if run.status is RunStatus.WAITING:
+        counters.add(run.flow_version_id, run.node_id, "waiting", now, count=-1)
+    run.status = status
+    run.end_reason = reason
+    run.ended_at = now
+    run.wake_at = None
+    run.waiting_for = None
+    run.waiting_where = None
+    run.resume = None
+    counters.add(run.flow_version_id, run.node_id, metric, now)
+
+
+def advance(session: Session, run: Run, contact: Contact, definition: FlowDefinition, now: datetime,
+            effects: BatchEffects) -> None:
+    """Execute the run's nodes until one holds it or the run ends."""
+    effects.advanced += 1
+    for _ in range(MAX_STEPS):
+        spec = definition.nodes[run.node_id]
+        context = RunContext(session, run, contact, definition, now, effects)
+        outcome = spec.node_type.execute(context, spec.config)
+        effects.steps += 1
+        if not _apply(run, spec, outcome, context.state, definition, now, effects):
+            return
+    raise RuntimeFault(f"run {run.id} took {MAX_STEPS} steps without holding: a loop without a wait?")
+
+
+def _apply(run: Run, spec: NodeSpec, outcome: Outcome, state: dict[str, Any], definition: FlowDefinition,
+           now: datetime, effects: BatchEffects) -> bool:
+    """Apply one outcome to the run; True if it moved on to another node."""
+    counters = effects.counters
+    if isinstance(outcome, Hold):
+        if run.status is not RunStatus.WAITING:
+            counters.add(run.flow_version_id, spec.id, "waiting", now)
+        run.status = RunStatus.WAITING
+        run.node_state = state
+        run.wake_at = outcome.until
+        run.waiting_for = outcome.event
+        run.waiting_where = list(outcome.where) or None
+        run.resume = None
+        if outcome.until is not None:
+            effects.wakeups[run.id] = outcome.until
+        return False
+    if isinstance(outcome, End):
+        finish(run, RunStatus.COMPLETED, outcome.reason, now, counters, "completed")
+        return False
+    if not isinstance(outcome, Go):
+        raise RuntimeFault(f"node type {spec.node_type.type!r} returned {outcome!r}, not Go, Hold or End")
+
+    if run.status is RunStatus.WAITING:
+        counters.add(run.flow_version_id, spec.id, "waiting", now, count=-1)
+    run.status = RunStatus.ACTIVE
+    run.wake_at = run.waiting_for = run.waiting_where = run.resume = None
+    counters.add(run.flow_version_id, spec.id, left(outcome.port), now)
+    passed = [*run.path[:-1], [spec.id, outcome.port]]
+    target = definition.next_node(spec.id, outcome.port)
+    if target is None:
+        run.path = passed
+        finish(run, RunStatus.COMPLETED, f"left {spec.id} by {outcome.port}, which leads nowhere", now,
+               counters, "completed")
+        return False
+    run.path = [*passed, [target, None]]
+    run.node_id = target
+    run.node_state = {}
+    counters.add(run.flow_version_id, target, "entered", now)
+    return True

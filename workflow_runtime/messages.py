@@ -1,0 +1,36 @@
+"""Message status changes reported by the channels (delivered, read, clicked, …), counted per node."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from workflow_runtime.counters import CounterBatch
+from workflow_runtime.models import Message, MessageStatus
+
+# Reaching a later status implies the earlier ones: a clicked email was also read.
+IMPLIED = {
+    MessageStatus.READ: (MessageStatus.DELIVERED,),
+    MessageStatus.CLICKED: (MessageStatus.DELIVERED, MessageStatus.READ),
+    MessageStatus.REPLIED: (MessageStatus.DELIVERED, MessageStatus.READ),
+}
+
+
+def record_status(session: Session, message: Message, status: MessageStatus, now: datetime) -> list[str]:
+    """Add `status` (and what it implies) to the message, counting each new one once at its node.
+
+    Returns the statuses that were new; a repeated report (a second click) counts nothing.
+    """
+    reached = set(message.statuses or [])
+    new = [s.value for s in (*IMPLIED.get(status, ()), status) if s.value not in reached]
+    if not new:
+        return []
+    message.statuses = [*(message.statuses or []), *new]
+    message.status = status
+    message.updated_at = now
+    if message.flow_version_id is not None and message.node_id is not None:
+        counters = CounterBatch()
+        for metric in new:
+            counters.add(message.flow_version_id, message.node_id, metric, now)
+        counters.flush(session)
+    return new

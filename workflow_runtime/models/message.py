@@ -1,0 +1,46 @@
+"""Messages sent by send nodes; the unique idempotency key makes this the send ledger."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workflow_runtime.models.base import Base, BigId, str_enum, utcnow
+from workflow_runtime.models.message_template import Channel
+
+
+class MessageStatus(str, enum.Enum):
+    """How far a message got: queued (recorded, not yet handed to its channel), sent,
+    delivered, read, clicked, replied, unsubscribed, failed (gave up after retries)."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    CLICKED = "clicked"
+    REPLIED = "replied"
+    UNSUBSCRIBED = "unsubscribed"
+    FAILED = "failed"
+
+
+class Message(Base):
+    """One message to one contact. A retried or re-delivered job finds the key taken and sends nothing."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_contact_id_created_at", "contact_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"), index=True)
+    flow_version_id: Mapped[int | None] = mapped_column(ForeignKey("flow_versions.id", ondelete="SET NULL"))
+    node_id: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    status: Mapped[MessageStatus] = mapped_column(str_enum(MessageStatus), default=MessageStatus.QUEUED)
+    content: Mapped[dict[str, Any]]
+    statuses: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,20 @@
+"""The enrolment index: which live flow versions start on which event."""
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workflow_runtime.models.base import Base
+
+
+class FlowTrigger(Base):
+    """One event trigger of a live flow version, so an event finds its flows by an index lookup."""
+
+    __tablename__ = "flow_triggers"
+
+    event_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    flow_version_id: Mapped[int] = mapped_column(
+        ForeignKey("flow_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    node_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"), index=True)

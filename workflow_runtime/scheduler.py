@@ -1,0 +1,73 @@
+"""The scheduler: turns due wake-ups into batch jobs, and repairs Redis from the database.
+
+Run it as `automap scheduler`, or inside a worker (`automap worker` does by default).
+Several may run at once: claiming is atomic, and one holds the reconcile lock at a time.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from workflow_runtime.runtime import Runtime
+
+log = logging.getLogger(__name__)
+RECONCILE_LOCK = "automap:reconcile-lock"
+
+
+@dataclass
+class Scheduler:
+    """Ticks every `interval` seconds; every `reconcile_every` seconds re-adds runs overdue by `grace`.
+
+    A run is overdue when its wake-up should have been handled by now: its job was lost
+    with a killed worker, or Redis lost the set. Reconciling only overdue runs keeps the
+    periodic pass an index range scan; `reconcile_all` rebuilds everything at start.
+    """
+
+    runtime: Runtime
+    interval: float = 1.0
+    reconcile_every: float = 60.0
+    grace: timedelta = timedelta(seconds=60)
+    _since_reconcile: float = field(default=0.0, init=False)
+
+    def reconcile_all(self) -> int:
+        """Rebuild the whole wake-up set from the database (at start, or after Redis lost it)."""
+        with self.runtime.sessions() as session:
+            return self.runtime.dispatcher.reconcile(session)
+
+    def reconcile_overdue(self) -> int:
+        """Re-add runs whose wake-up is older than the grace period (one scheduler at a time)."""
+        lock = self.runtime.dispatcher.connection.lock(RECONCILE_LOCK, timeout=300, blocking=False)
+        if not lock.acquire():
+            return 0
+        try:
+            with self.runtime.sessions() as session:
+                return self.runtime.dispatcher.reconcile(session, due_by=self.runtime.clock.now() - self.grace)
+        finally:
+            lock.release()
+
+    def tick(self) -> int:
+        """Queue every run due now; returns how many."""
+        return self.runtime.dispatcher.tick(self.runtime.clock.now())
+
+    def run(self, stop: threading.Event) -> None:
+        """Tick until `stop` is set; errors are logged and the loop goes on (Redis may come back)."""
+        self.reconcile_all()
+        while not stop.is_set():
+            try:
+                self.tick()
+                self._since_reconcile += self.interval
+                if self._since_reconcile >= self.reconcile_every:
+                    self._since_reconcile = 0.0
+                    self.reconcile_overdue()
+            except Exception:  # noqa: BLE001 - a scheduler must outlive a Redis or database hiccup
+                log.exception("scheduler tick failed; retrying")
+            stop.wait(self.interval)
+
+    def start_thread(self) -> tuple[threading.Thread, threading.Event]:
+        """Run in a daemon thread (inside a worker or the embedded server)."""
+        stop = threading.Event()
+        thread = threading.Thread(target=self.run, args=(stop,), name="automap-scheduler", daemon=True)
+        thread.start()
+        return thread, stop
