@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from builder_api.app import MIGRATIONS_DIR, create_app
@@ -28,8 +29,28 @@ ADMIN_TOKEN = "test-admin-token"
 WRITE_KEY = "test-write-key"
 
 
-def _database_url(instance: Path) -> str:
-    return os.environ.get("AUTOMAP_DATABASE_URL") or f"sqlite:///{instance / 'test.db'}"
+@contextmanager
+def _own_database(instance: Path) -> Iterator[str]:
+    """A database for this test session alone, so concurrent sessions on one server never collide.
+
+    On PostgreSQL: a fresh database next to AUTOMAP_DATABASE_URL's, dropped afterwards.
+    """
+    configured = os.environ.get("AUTOMAP_DATABASE_URL")
+    if not configured:
+        yield f"sqlite:///{instance / 'test.db'}"
+        return
+    server_url = make_url(normalise_database_url(configured))
+    name = f"{server_url.database}_{os.getpid()}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _redis_url() -> str | None:
@@ -41,20 +62,20 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"automap backends: database={database.split('@')[-1]} redis={_redis_url() or 'embedded'}"]
 
 
-def _drop_everything(app: Flask) -> None:
-    """Start from an empty database, so the migrations themselves are what builds it."""
-    with db.engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of this session's own database (see _own_database)."""
+    with _own_database(tmp_path_factory.mktemp("database")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
     app = create_app(
         {
             "instance_path": instance,
-            "database_url": _database_url(instance),
+            "database_url": database_url,
             "redis_url": _redis_url(),
             "admin_token": ADMIN_TOKEN,
             "write_key": WRITE_KEY,
@@ -63,7 +84,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     )
     app.config["TESTING"] = True
     with app.app_context():
-        _drop_everything(app)
         upgrade(directory=str(MIGRATIONS_DIR))
     yield app
     with app.app_context():

@@ -14,7 +14,7 @@ from rq import Queue, Retry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_runtime.models import UNFINISHED, Run
+from workflow_runtime.models import UNFINISHED, Contact, Run
 
 WAKEUPS_KEY = "automap:wakeups"
 QUEUE_NAME = "automap"
@@ -51,20 +51,29 @@ class Dispatcher:
 
     def enqueue_advance(self, run_ids: Sequence[int]) -> int:
         """Queue batch jobs advancing these runs; returns how many jobs."""
-        from workflow_runtime import jobs
-
-        batches = list(_chunks(sorted(run_ids), self.batch_size))
-        for batch in batches:
-            self.queue.enqueue(jobs.advance_runs, batch, retry=Retry(max=3, interval=[1, 5, 30]))
-        return len(batches)
+        return self._enqueue_batches("advance_runs", sorted(run_ids))
 
     def enqueue_events(self, event_ids: Sequence[int]) -> int:
         """Queue batch jobs applying these events; returns how many jobs."""
+        return self._enqueue_batches("process_events", list(event_ids))
+
+    def enqueue_segment_sweep(self, session: Session) -> int:
+        """Queue jobs re-checking every contact's tracked segments, if any live flow starts on one."""
+        from workflow_runtime.segments import live_segment_triggers
+
+        if not live_segment_triggers(session):
+            return 0
+        contact_ids = list(session.scalars(select(Contact.id).order_by(Contact.id)))
+        return self._enqueue_batches("refresh_segments", contact_ids)
+
+    def _enqueue_batches(self, job_name: str, ids: Sequence[int]) -> int:
+        """One job of `batch_size` ids at a time; retried on failure, result not kept."""
         from workflow_runtime import jobs
 
-        batches = list(_chunks(list(event_ids), self.batch_size))
+        function = getattr(jobs, job_name)
+        batches = list(_chunks(ids, self.batch_size))
         for batch in batches:
-            self.queue.enqueue(jobs.process_events, batch, retry=Retry(max=3, interval=[1, 5, 30]))
+            self.queue.enqueue(function, batch, retry=Retry(max=3, interval=[1, 5, 30]), result_ttl=0)
         return len(batches)
 
     def tick(self, now: datetime) -> int:

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow_runtime import segments
 from workflow_runtime.definition import load_definition
 from workflow_runtime.events import handle_event
 from workflow_runtime.interpreter import BatchEffects, advance
@@ -55,6 +56,14 @@ def process_events(session: Session, event_ids: Sequence[int], now: datetime) ->
     for event in session.scalars(query):
         advance_all(session, handle_event(session, event, now, effects), now, effects)
         event.processed_at = now
+    effects.counters.flush(session)
+    return effects
+
+
+def refresh_segments(session: Session, contact_ids: Sequence[int], now: datetime) -> BatchEffects:
+    """Re-check the tracked segments of these contacts and advance the runs that entering them started."""
+    effects = BatchEffects()
+    advance_all(session, segments.refresh_contacts(session, list(contact_ids), now, effects), now, effects)
     effects.counters.flush(session)
     return effects
 

@@ -1,4 +1,5 @@
-"""What one event does to a contact's runs: credit goals, apply exit rules, wake waits, enrol.
+"""What one event does to a contact's runs: credit goals, apply exit rules, wake waits, enrol
+(by the event's triggers and by any segment the contact has now entered).
 
 The contact's row is locked first, so a contact's events are handled one at a time
 even with many workers; wait-for-event is push: an index on (contact, waiting_for)
@@ -18,6 +19,7 @@ from workflow_runtime.enrolment import enrol_for_event
 from workflow_runtime.filters import matches_properties
 from workflow_runtime.interpreter import BatchEffects, credit_conversion, finish
 from workflow_runtime.models import UNFINISHED, Contact, Event, Run, RunStatus
+from workflow_runtime.segments import refresh_contact
 
 
 def handle_event(session: Session, event: Event, now: datetime, effects: BatchEffects) -> list[Run]:
@@ -27,7 +29,8 @@ def handle_event(session: Session, event: Event, now: datetime, effects: BatchEf
     credit_goals(session, event, properties, now, effects)
     apply_exit_rules(session, event, properties, now, effects)
     woken = wake_waiting_runs(session, event, properties)
-    return woken + enrol_for_event(session, event, contact, now, effects)
+    started = enrol_for_event(session, event, contact, now, effects)
+    return woken + started + refresh_contact(session, contact, now, effects)
 
 
 def _contact_runs(session: Session, contact_id: int, *conditions: Any) -> list[Run]:

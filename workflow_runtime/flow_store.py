@@ -12,8 +12,16 @@ from sqlalchemy.orm import Session
 
 from flows.document import canonical
 from flows.templates import all_templates
-from flows.validation import ensure_valid
-from workflow_runtime.models import Flow, FlowStatus, FlowTrigger, FlowVersion
+from flows.validation import ErrorCode, FlowError, FlowInvalid, ensure_valid, pointer
+from workflow_runtime.models import (
+    Flow,
+    FlowSegmentTrigger,
+    FlowStatus,
+    FlowTrigger,
+    FlowVersion,
+    MessageTemplate,
+    Segment,
+)
 
 
 class FlowNotFound(LookupError):
@@ -56,6 +64,9 @@ def export_flow(session: Session, flow_id: int, version: int | None = None) -> d
 def publish_flow(session: Session, flow: Flow) -> FlowVersion:
     """Freeze the draft as the next version and make it live; running contacts keep theirs."""
     document = ensure_valid(flow.draft)
+    missing = missing_references(session, document)
+    if missing:
+        raise FlowInvalid(missing)
     last = session.scalar(select(func.max(FlowVersion.number)).where(FlowVersion.flow_id == flow.id))
     version = FlowVersion(flow=flow, number=(last or 0) + 1, document=document)
     session.add(version)
@@ -68,14 +79,44 @@ def publish_flow(session: Session, flow: Flow) -> FlowVersion:
 
 
 def _index_triggers(session: Session, flow: Flow, version: FlowVersion) -> None:
-    """Point the enrolment index at the new version's event triggers; running contacts keep their version."""
+    """Point the enrolment indexes at the new version's triggers; running contacts keep their version."""
     session.execute(delete(FlowTrigger).where(FlowTrigger.flow_id == flow.id))
-    session.add_all(
-        FlowTrigger(event_name=node["config"]["event"], flow_version_id=version.id, node_id=node["id"], flow_id=flow.id)
-        for node in version.document["nodes"]
-        if node["type"] == "trigger" and node["config"].get("on", "event") == "event"
-    )
+    session.execute(delete(FlowSegmentTrigger).where(FlowSegmentTrigger.flow_id == flow.id))
+    for node in version.document["nodes"]:
+        if node["type"] != "trigger":
+            continue
+        config, where = node["config"], {"flow_version_id": version.id, "node_id": node["id"], "flow_id": flow.id}
+        source = config.get("on", "event")
+        if source == "event":
+            session.add(FlowTrigger(event_name=config["event"], **where))
+        elif source == "segment_entered":
+            session.add(FlowSegmentTrigger(segment_id=config["segment"], **where))
     session.flush()
+
+
+# (node type, config key) → the table the id must exist in, and what to tell the marketer.
+_REFERENCES = (
+    ("trigger", "segment", Segment, "segment"),
+    ("send_email", "template_id", MessageTemplate, "message template"),
+)
+
+
+def missing_references(session: Session, document: dict[str, Any]) -> list[FlowError]:
+    """Errors for node configs that name a segment or message template that does not exist."""
+    errors = []
+    for index, node in enumerate(document["nodes"]):
+        for node_type, key, model, noun in _REFERENCES:
+            wanted = node["config"].get(key) if node["type"] == node_type else None
+            if wanted is not None and session.get(model, wanted) is None:
+                errors.append(
+                    FlowError(
+                        pointer=pointer(["nodes", index, "config", key]),
+                        node_id=node["id"],
+                        message=f"Node '{node['id']}' uses {noun} {wanted}, which does not exist: pick an existing one.",
+                        code=ErrorCode.CONFIG,
+                    )
+                )
+    return errors
 
 
 def load_templates(session: Session) -> list[Flow]:

@@ -22,3 +22,12 @@ def process_events(event_ids: Sequence[int]) -> int:
         effects = engine.process_events(session, event_ids, current.clock.now())
     current.dispatcher.mirror(effects.wakeups)
     return effects.steps
+
+
+def refresh_segments(contact_ids: Sequence[int]) -> int:
+    """Re-check tracked segment memberships for these contacts (the periodic sweep); returns steps."""
+    current = runtime.current()
+    with current.sessions.begin() as session:
+        effects = engine.refresh_segments(session, contact_ids, current.clock.now())
+    current.dispatcher.mirror(effects.wakeups)
+    return effects.steps

@@ -14,11 +14,14 @@ from workflow_runtime.runtime import Runtime
 
 log = logging.getLogger(__name__)
 RECONCILE_LOCK = "automap:reconcile-lock"
+# Held (not released) for a sweep period, so several schedulers start one sweep per period.
+SWEEP_LOCK = "automap:segment-sweep-lock"
 
 
 @dataclass
 class Scheduler:
-    """Ticks every `interval` seconds; every `reconcile_every` seconds re-adds runs overdue by `grace`.
+    """Ticks every `interval` seconds; every `reconcile_every` seconds re-adds runs overdue by `grace`;
+    every `segment_sweep_every` seconds queues a re-check of segment memberships.
 
     A run is overdue when its wake-up should have been handled by now: its job was lost
     with a killed worker, or Redis lost the set. Reconciling only overdue runs keeps the
@@ -29,7 +32,9 @@ class Scheduler:
     interval: float = 1.0
     reconcile_every: float = 60.0
     grace: timedelta = timedelta(seconds=60)
+    segment_sweep_every: float = 900.0
     _since_reconcile: float = field(default=0.0, init=False)
+    _since_sweep: float = field(default=0.0, init=False)
 
     def reconcile_all(self) -> int:
         """Rebuild the whole wake-up set from the database (at start, or after Redis lost it)."""
@@ -47,6 +52,14 @@ class Scheduler:
         finally:
             lock.release()
 
+    def sweep_segments(self) -> int:
+        """Queue the periodic re-check of segment memberships (one scheduler at a time); returns jobs."""
+        lock = self.runtime.dispatcher.connection.lock(SWEEP_LOCK, timeout=self.segment_sweep_every, blocking=False)
+        if not lock.acquire():
+            return 0
+        with self.runtime.sessions() as session:
+            return self.runtime.dispatcher.enqueue_segment_sweep(session)
+
     def tick(self) -> int:
         """Queue every run due now; returns how many."""
         return self.runtime.dispatcher.tick(self.runtime.clock.now())
@@ -58,9 +71,13 @@ class Scheduler:
             try:
                 self.tick()
                 self._since_reconcile += self.interval
+                self._since_sweep += self.interval
                 if self._since_reconcile >= self.reconcile_every:
                     self._since_reconcile = 0.0
                     self.reconcile_overdue()
+                if self._since_sweep >= self.segment_sweep_every:
+                    self._since_sweep = 0.0
+                    self.sweep_segments()
             except Exception:  # noqa: BLE001 - a scheduler must outlive a Redis or database hiccup
                 log.exception("scheduler tick failed; retrying")
             stop.wait(self.interval)

@@ -14,11 +14,11 @@ CART = next(t.document for t in all_templates() if t.slug == "abandoned_cart")
 
 
 @pytest.fixture
-def flow_id(harness) -> int:  # noqa: ANN001 - the Harness fixture
+def flow_id(harness) -> int:
     return harness.publish(copy.deepcopy(CART))
 
 
-def test_paid_within_the_hour_sends_nothing_and_converts(harness, flow_id: int) -> None:  # noqa: ANN001
+def test_paid_within_the_hour_sends_nothing_and_converts(harness, flow_id: int) -> None:
     anna = harness.contact(email="anna@example.com")
     harness.track(anna, "cart_updated", {"total": 120})
     harness.advance(timedelta(minutes=20))
@@ -35,7 +35,7 @@ def test_paid_within_the_hour_sends_nothing_and_converts(harness, flow_id: int) 
     assert harness.revenue(flow_id, "cart_updated") == 120.0
 
 
-def test_not_paid_gets_the_popup_then_the_email_and_the_goal_counts_on_the_path(harness, flow_id: int) -> None:  # noqa: ANN001
+def test_not_paid_gets_the_popup_then_the_email_and_the_goal_counts_on_the_path(harness, flow_id: int) -> None:
     boris = harness.contact(email="boris@example.com")
     harness.track(boris, "cart_updated", {"total": 59.9})
     harness.advance(timedelta(minutes=59))
@@ -62,7 +62,7 @@ def test_not_paid_gets_the_popup_then_the_email_and_the_goal_counts_on_the_path(
     assert counters["wait_for_payment"]["left:timeout"] == 1
 
 
-def test_a_read_popup_needs_no_email(harness, flow_id: int) -> None:  # noqa: ANN001
+def test_a_read_popup_needs_no_email(harness, flow_id: int) -> None:
     carla = harness.contact(email="carla@example.com")
     harness.track(carla, "cart_updated", {"total": 10})
     harness.advance(timedelta(hours=1, minutes=1))
@@ -77,7 +77,7 @@ def test_a_read_popup_needs_no_email(harness, flow_id: int) -> None:  # noqa: AN
     assert counters["promo_popup"]["left:next"] == 1
 
 
-def test_no_goal_after_the_window(harness, flow_id: int) -> None:  # noqa: ANN001
+def test_no_goal_after_the_window(harness, flow_id: int) -> None:
     dmitri = harness.contact(email="dmitri@example.com")
     harness.track(dmitri, "cart_updated", {"total": 10})
     harness.advance(timedelta(days=8))
@@ -85,7 +85,7 @@ def test_no_goal_after_the_window(harness, flow_id: int) -> None:  # noqa: ANN00
     assert all("converted" not in metrics for metrics in harness.counters(flow_id).values())
 
 
-def test_an_empty_cart_does_not_enrol(harness, flow_id: int) -> None:  # noqa: ANN001
+def test_an_empty_cart_does_not_enrol(harness, flow_id: int) -> None:
     eva = harness.contact(email="eva@example.com")
     harness.track(eva, "cart_updated", {"total": 0})
     assert harness.runs(flow_id) == []

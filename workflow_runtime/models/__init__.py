@@ -11,8 +11,8 @@ from workflow_runtime.models.flow import (
 from workflow_runtime.models.message import Message, MessageStatus
 from workflow_runtime.models.message_template import Channel, MessageTemplate
 from workflow_runtime.models.run import UNFINISHED, Run, RunStatus
-from workflow_runtime.models.segment import Segment
-from workflow_runtime.models.trigger import FlowTrigger
+from workflow_runtime.models.segment import Segment, SegmentMembership
+from workflow_runtime.models.trigger import FlowSegmentTrigger, FlowTrigger
 
 __all__ = [
     "AnonymousId",
@@ -22,6 +22,7 @@ __all__ = [
     "Event",
     "Flow",
     "FlowStatus",
+    "FlowSegmentTrigger",
     "FlowTrigger",
     "FlowVersion",
     "ImmutableVersionError",
@@ -32,5 +33,6 @@ __all__ = [
     "Run",
     "RunStatus",
     "Segment",
+    "SegmentMembership",
     "UNFINISHED",
 ]

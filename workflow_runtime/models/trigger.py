@@ -1,4 +1,4 @@
-"""The enrolment index: which live flow versions start on which event."""
+"""The enrolment indexes: which live flow versions start on which event, or on entering which segment."""
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String
@@ -13,6 +13,19 @@ class FlowTrigger(Base):
     __tablename__ = "flow_triggers"
 
     event_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    flow_version_id: Mapped[int] = mapped_column(
+        ForeignKey("flow_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    node_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"), index=True)
+
+
+class FlowSegmentTrigger(Base):
+    """One "entered segment" trigger of a live flow version."""
+
+    __tablename__ = "flow_segment_triggers"
+
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True)
     flow_version_id: Mapped[int] = mapped_column(
         ForeignKey("flow_versions.id", ondelete="CASCADE"), primary_key=True
     )

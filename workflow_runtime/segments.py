@@ -1,0 +1,76 @@
+"""Segment entry: re-evaluate the segments live flows trigger on, and enrol contacts who enter one.
+
+Only segments some live flow starts on are tracked, so contacts with no such flow
+cost nothing. An event re-checks its contact; the scheduler also sweeps every contact
+periodically, for segments that time alone changes ("no visit for 14 days").
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from workflow_runtime.definition import load_definition
+from workflow_runtime.enrolment import start_run
+from workflow_runtime.filters import evaluate
+from workflow_runtime.interpreter import BatchEffects
+from workflow_runtime.models import Contact, Flow, FlowSegmentTrigger, FlowStatus, Run, Segment, SegmentMembership
+from workflow_runtime.subject import ContactSubject
+
+
+def live_segment_triggers(session: Session) -> dict[int, list[FlowSegmentTrigger]]:
+    """The live flows' "entered segment" triggers, by segment id."""
+    query = (
+        select(FlowSegmentTrigger)
+        .join(Flow, Flow.id == FlowSegmentTrigger.flow_id)
+        .where(Flow.status == FlowStatus.LIVE, Flow.live_version_id == FlowSegmentTrigger.flow_version_id)
+    )
+    triggers: dict[int, list[FlowSegmentTrigger]] = defaultdict(list)
+    for trigger in session.scalars(query):
+        triggers[trigger.segment_id].append(trigger)
+    return triggers
+
+
+def refresh_contact(session: Session, contact: Contact, now: datetime, effects: BatchEffects,
+                    triggers: dict[int, list[FlowSegmentTrigger]] | None = None) -> list[Run]:
+    """Update the contact's tracked memberships; returns the runs started by segments it entered."""
+    triggers = live_segment_triggers(session) if triggers is None else triggers
+    if not triggers:
+        return []
+    members = set(
+        session.scalars(
+            select(SegmentMembership.segment_id).where(
+                SegmentMembership.contact_id == contact.id, SegmentMembership.segment_id.in_(triggers)
+            )
+        )
+    )
+    subject = ContactSubject(session, contact, now)
+    started = []
+    for segment in session.scalars(select(Segment).where(Segment.id.in_(triggers)).order_by(Segment.id)):
+        inside = evaluate(segment.filter, subject, now)
+        if inside and segment.id not in members:
+            session.add(SegmentMembership(segment_id=segment.id, contact_id=contact.id, entered_at=now))
+            for trigger in triggers[segment.id]:
+                definition = load_definition(session, trigger.flow_version_id)
+                context = {"segment": segment.id, "segment_name": segment.name}
+                run = start_run(session, definition, definition.nodes[trigger.node_id], contact, now, effects, context)
+                if run is not None:
+                    started.append(run)
+        elif not inside and segment.id in members:
+            session.execute(
+                delete(SegmentMembership).where(
+                    SegmentMembership.segment_id == segment.id, SegmentMembership.contact_id == contact.id
+                )
+            )
+    return started
+
+
+def refresh_contacts(session: Session, contact_ids: list[int], now: datetime, effects: BatchEffects) -> list[Run]:
+    """refresh_contact for a batch of contacts (the periodic sweep's job)."""
+    triggers = live_segment_triggers(session)
+    if not triggers:
+        return []
+    contacts = session.scalars(select(Contact).where(Contact.id.in_(contact_ids)).order_by(Contact.id).with_for_update())
+    return [run for contact in contacts for run in refresh_contact(session, contact, now, effects, triggers)]
