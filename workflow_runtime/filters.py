@@ -18,6 +18,8 @@ from typing import Any, Protocol, TypeVar
 
 import isodate
 
+from workflow_runtime.message_status import MessageStatus
+
 
 class PropertyOp(str, enum.Enum):
     """Operators of a property rule.
@@ -70,18 +72,6 @@ class MessageOp(str, enum.Enum):
 
     IS = "is"
     IS_NOT = "is_not"
-
-
-class MessageStatus(str, enum.Enum):
-    """What happened to a message sent by a send node: sent, delivered, read, clicked, replied, unsubscribed, failed."""
-
-    SENT = "sent"
-    DELIVERED = "delivered"
-    READ = "read"
-    CLICKED = "clicked"
-    REPLIED = "replied"
-    UNSUBSCRIBED = "unsubscribed"
-    FAILED = "failed"
 
 
 class FilterSubject(Protocol):

@@ -1,29 +1,15 @@
 """Messages sent by send nodes; the unique idempotency key makes this the send ledger."""
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from workflow_runtime.message_status import MessageStatus
 from workflow_runtime.models.base import Base, BigId, str_enum, utcnow
 from workflow_runtime.models.message_template import Channel
-
-
-class MessageStatus(str, enum.Enum):
-    """How far a message got: queued (recorded, not yet handed to its channel), sent,
-    delivered, read, clicked, replied, unsubscribed, failed (gave up after retries)."""
-
-    QUEUED = "queued"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    READ = "read"
-    CLICKED = "clicked"
-    REPLIED = "replied"
-    UNSUBSCRIBED = "unsubscribed"
-    FAILED = "failed"
 
 
 class Message(Base):
@@ -39,7 +25,7 @@ class Message(Base):
     flow_version_id: Mapped[int | None] = mapped_column(ForeignKey("flow_versions.id", ondelete="SET NULL"))
     node_id: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[Channel] = mapped_column(str_enum(Channel))
-    status: Mapped[MessageStatus] = mapped_column(str_enum(MessageStatus), default=MessageStatus.QUEUED)
+    status: Mapped[MessageStatus] = mapped_column(str_enum(MessageStatus), default=MessageStatus.SENT)
     content: Mapped[dict[str, Any]]
     statuses: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
