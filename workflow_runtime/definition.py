@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from nodes import registry
 from nodes.base import NodeType
+from workflow_runtime.filters import Predicate, compile_condition
 from workflow_runtime.models import FlowVersion
 
 
@@ -34,6 +35,8 @@ class FlowDefinition:
     nodes: Mapping[str, NodeSpec]
     edges: Mapping[tuple[str, str], str]
     settings: Mapping[str, Any] = field(default_factory=dict)
+    # Keyed by id(): the conditions live in this immutable definition as long as it does.
+    _predicates: dict[int, Predicate] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_document(cls, version_id: int, flow_id: int, document: Mapping[str, Any]) -> FlowDefinition:
@@ -52,6 +55,14 @@ class FlowDefinition:
     def triggers(self) -> list[NodeSpec]:
         """The nodes that enrol contacts."""
         return [node for node in self.nodes.values() if node.node_type.is_entry]
+
+    def compiled(self, condition: Mapping[str, Any]) -> Predicate:
+        """The condition (one of this definition's own configs) compiled once for the process."""
+        key = id(condition)
+        predicate = self._predicates.get(key)
+        if predicate is None:
+            predicate = self._predicates[key] = compile_condition(condition)
+        return predicate
 
     @property
     def goal(self) -> Mapping[str, Any] | None:

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from nodes.execution import End, Go, Hold, Outcome
 from workflow_runtime.counters import CounterBatch, left
 from workflow_runtime.definition import FlowDefinition, NodeSpec
-from workflow_runtime.filters import evaluate
 from workflow_runtime.models import Contact, Message, MessageStatus, Run, RunStatus
 from workflow_runtime.subject import ContactSubject
 from workflow_runtime.timing import next_send_time, parse_duration
@@ -76,16 +75,15 @@ class RunContext:
 
     def matches(self, condition: Mapping[str, Any]) -> bool:
         subject = ContactSubject(self._session, self._contact, self._now, self._definition.flow_id)
-        return evaluate(condition, subject, self._now)
+        return self._definition.compiled(condition)(subject, self._now)
 
     def split_point(self) -> float:
         seed = f"{self._contact.id}:{self._definition.flow_id}:{self._run.node_id}".encode()
         return int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") / 2**64
 
     def send(self, channel: str, content: Mapping[str, Any]) -> datetime | None:
-        key = f"{self.idempotency_key}:{channel}"
-        if self._session.scalar(select(Message.id).where(Message.idempotency_key == key)) is not None:
-            return None  # a replayed step: the ledger already holds this send
+        # No look-up first: the run's row is locked and the step commits with its message, so
+        # a replayed job finds the run past this send; the unique key only guards against bugs.
         when = next_send_time(
             self._now,
             quiet_hours=self._definition.settings.get("quiet_hours"),
@@ -97,7 +95,7 @@ class RunContext:
             return when
         self._session.add(
             Message(
-                idempotency_key=key,
+                idempotency_key=f"{self.idempotency_key}:{channel}",
                 contact_id=self._contact.id,
                 run_id=self._run.id,
                 flow_version_id=self._definition.version_id,
@@ -110,7 +108,6 @@ class RunContext:
                 updated_at=self._now,
             )
         )
-        self._session.flush()
         self._effects.counters.add(self._definition.version_id, self._run.node_id, MessageStatus.SENT.value, self._now)
         return None
 
