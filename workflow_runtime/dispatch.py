@@ -2,7 +2,8 @@
 
 Redis holds nothing the database does not: a sorted-set member (~120 bytes) mirrors
 each run's `wake_at`, and `reconcile` rebuilds the set from the database after a
-flush, a restart or a lost job.
+flush, a restart or a lost job; `requeue_events` does the same for events whose job
+was lost.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from rq import Queue, Retry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_runtime.models import UNFINISHED, Contact, Run
+from workflow_runtime.models import UNFINISHED, Contact, Event, Run
 
 WAKEUPS_KEY = "automap:wakeups"
 QUEUE_NAME = "automap"
@@ -67,13 +68,18 @@ class Dispatcher:
         return self._enqueue_batches("refresh_segments", contact_ids)
 
     def _enqueue_batches(self, job_name: str, ids: Sequence[int]) -> int:
-        """One job of `batch_size` ids at a time; retried on failure, result not kept."""
+        """One job of `batch_size` ids at a time; retried at once on failure, result not kept.
+
+        Retries carry no interval: RQ would need its own scheduler, a forked process that
+        inherits the worker's database connections. A job that keeps failing is left to
+        the reconciler, which re-queues its runs and events after the grace period.
+        """
         from workflow_runtime import jobs
 
         function = getattr(jobs, job_name)
         batches = list(_chunks(ids, self.batch_size))
         for batch in batches:
-            self.queue.enqueue(function, batch, retry=Retry(max=3, interval=[1, 5, 30]), result_ttl=0)
+            self.queue.enqueue(function, batch, retry=Retry(max=3), result_ttl=0)
         return len(batches)
 
     def tick(self, now: datetime) -> int:
@@ -104,6 +110,19 @@ class Dispatcher:
                 pending = {}
         self.mirror(pending)
         return added + len(pending)
+
+    def requeue_events(self, session: Session, received_before: datetime | None = None) -> int:
+        """Queue again the events no job has applied yet (all, or those received before a time).
+
+        A `process_events` job lost with a killed worker or a flushed Redis leaves its
+        events unprocessed; applying an event twice is harmless (it is marked processed).
+        """
+        query = select(Event.id).where(Event.processed_at.is_(None)).order_by(Event.id)
+        if received_before is not None:
+            query = query.where(Event.received_at <= received_before)
+        event_ids = list(session.scalars(query))
+        self.enqueue_events(event_ids)
+        return len(event_ids)
 
     def waiting_count(self) -> int:
         """How many wake-ups the sorted set holds."""

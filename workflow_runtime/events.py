@@ -21,16 +21,30 @@ from workflow_runtime.interpreter import BatchEffects, credit_conversion, finish
 from workflow_runtime.models import UNFINISHED, Contact, Event, Run, RunStatus
 from workflow_runtime.segments import refresh_contact
 
+# Runs and counters keep revenue in Numeric(18, 2): 16 digits before the point.
+MAX_REVENUE = Decimal(10) ** 16
+
 
 def handle_event(session: Session, event: Event, now: datetime, effects: BatchEffects) -> list[Run]:
     """Apply one event; returns the runs it woke or started, for the caller to advance now."""
     contact = session.get(Contact, event.contact_id, with_for_update=True)
+    if applied_meanwhile(session, event):
+        return []
     properties = event.properties or {}
     credit_goals(session, event, properties, now, effects)
     apply_exit_rules(session, event, properties, now, effects)
     woken = wake_waiting_runs(session, event, properties)
     started = enrol_for_event(session, event, contact, now, effects)
     return woken + started + refresh_contact(session, contact, now, effects)
+
+
+def applied_meanwhile(session: Session, event: Event) -> bool:
+    """Whether another worker applied the event since this one read it (a job delivered twice, worked at once).
+
+    That worker held the contact's lock until it committed, so now that this one holds
+    the lock, a fresh read sees its `processed_at`.
+    """
+    return session.scalar(select(Event.processed_at).where(Event.id == event.id)) is not None
 
 
 def _contact_runs(session: Session, contact_id: int, *conditions: Any) -> list[Run]:
@@ -67,9 +81,14 @@ def _revenue(properties: dict[str, Any], revenue_property: str | None) -> Decima
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return Decimal(str(value)).quantize(Decimal("0.01"))
+        amount = Decimal(str(value))
     except InvalidOperation:
         return None
+    # NaN would poison every revenue sum it joins, and an amount the Numeric(18, 2) columns cannot
+    # hold would fail the whole event job (its exit rules and wake-ups too): count neither as revenue.
+    if not amount.is_finite() or abs(amount) >= MAX_REVENUE:
+        return None
+    return amount.quantize(Decimal("0.01"))
 
 
 def apply_exit_rules(session: Session, event: Event, properties: dict[str, Any], now: datetime,
@@ -84,10 +103,17 @@ def apply_exit_rules(session: Session, event: Event, properties: dict[str, Any],
 
 
 def wake_waiting_runs(session: Session, event: Event, properties: dict[str, Any]) -> list[Run]:
-    """Runs of the contact waiting for this event (with matching properties), marked to resume by it."""
+    """Runs of the contact waiting for this event (with matching properties), marked to resume by it.
+
+    An event done at or after a run's time-out comes too late for it, even when no
+    worker has handled the time-out yet (a busy scheduler, a paused flow, a lost job):
+    that run leaves by its time-out when its wake-up is handled.
+    """
     woken = []
     waiting = _contact_runs(session, event.contact_id, Run.waiting_for == event.name, Run.status == RunStatus.WAITING)
     for run in waiting:
+        if run.wake_at is not None and event.timestamp >= run.wake_at:
+            continue
         if matches_properties(run.waiting_where or [], properties):
             run.resume = "event"
             woken.append(run)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from workflow_runtime.runtime import Runtime
 
@@ -37,18 +37,26 @@ class Scheduler:
     _since_sweep: float = field(default=0.0, init=False)
 
     def reconcile_all(self) -> int:
-        """Rebuild the whole wake-up set from the database (at start, or after Redis lost it)."""
+        """Rebuild the wake-up set and re-queue every unapplied event (at start, or after Redis lost them)."""
         with self.runtime.sessions() as session:
-            return self.runtime.dispatcher.reconcile(session)
+            dispatcher = self.runtime.dispatcher
+            return dispatcher.reconcile(session) + dispatcher.requeue_events(session)
 
     def reconcile_overdue(self) -> int:
-        """Re-add runs whose wake-up is older than the grace period (one scheduler at a time)."""
+        """Re-add runs and events overdue by the grace period (one scheduler at a time).
+
+        Runs are due by the runtime's clock; events are received in real time, so their
+        grace is measured on the wall clock.
+        """
         lock = self.runtime.dispatcher.connection.lock(RECONCILE_LOCK, timeout=300, blocking=False)
         if not lock.acquire():
             return 0
         try:
             with self.runtime.sessions() as session:
-                return self.runtime.dispatcher.reconcile(session, due_by=self.runtime.clock.now() - self.grace)
+                dispatcher = self.runtime.dispatcher
+                runs = dispatcher.reconcile(session, due_by=self.runtime.clock.now() - self.grace)
+                events = dispatcher.requeue_events(session, received_before=datetime.now(UTC) - self.grace)
+                return runs + events
         finally:
             lock.release()
 

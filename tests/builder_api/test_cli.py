@@ -15,7 +15,6 @@ from rq import Queue
 
 from builder_api.app import create_app
 from builder_api.cli import main
-
 from flows.document import canonical
 from flows.templates import TEMPLATES_DIR, all_templates
 

@@ -59,5 +59,5 @@ def _read_banner(server: subprocess.Popen[str]) -> str:
     while not any(line.startswith("Write key") for line in lines):
         lines.append(server.stdout.readline())
     banner = "".join(lines)
-    assert f"http://127.0.0.1:" in banner
+    assert "http://127.0.0.1:" in banner
     return banner

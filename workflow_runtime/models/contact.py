@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow_runtime.models.base import Base, BigId, utcnow
@@ -64,6 +64,13 @@ class Event(Base):
         Index("ix_events_contact_id_name_timestamp", "contact_id", "name", "timestamp"),
         # Segments and reports by event name over time.
         Index("ix_events_name_timestamp", "name", "timestamp"),
+        # The reconciler's look-up of events whose job was lost: only the few unprocessed ones are indexed.
+        Index(
+            "ix_events_unprocessed_received_at",
+            "received_at",
+            postgresql_where=text("processed_at IS NULL"),
+            sqlite_where=text("processed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
