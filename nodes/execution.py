@@ -62,6 +62,9 @@ class StepContext(Protocol):
     def idempotency_key(self) -> str:
         """Unique per (run, node, visit): effects keyed by it happen once."""
 
+    def render(self, value: Any) -> Any:
+        """`value` (a string, or JSON holding strings) with `{{ … }}` filled in for this contact."""
+
     def matches(self, condition: Mapping[str, Any]) -> bool:
         """Whether the filter-language condition holds for the contact now."""
 
@@ -82,7 +85,7 @@ class StepContext(Protocol):
         add_tags: Sequence[str],
         remove_tags: Sequence[str],
     ) -> None:
-        """Change the contact's properties and tags."""
+        """Change the contact's properties (dotted paths reach nested objects) and tags."""
 
     def convert(self, revenue: Decimal | None) -> None:
         """Count a conversion for every node the run has passed (a goal node)."""

@@ -5,11 +5,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flows.schemas import ref
-from nodes.base import Category, NodeType
+from nodes.base import Category, ConfigProblem, NodeType
 from nodes.execution import Outcome, StepContext
 from nodes.message_goal import GOAL_SCHEMA
 from nodes.registry import register
 from nodes.sending import send_then_continue
+from nodes.templating import template_problems
 
 
 @register
@@ -33,6 +34,11 @@ class SendChat(NodeType):
         },
         "examples": [{"body": "Hi {{ name }}, can I help you choose?", "forward_by_email_after": "P1D"}],
     }
+
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> list[ConfigProblem]:
+        """Personalised fields must be valid templates."""
+        return template_problems(config, ("body",))
 
     @classmethod
     def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:

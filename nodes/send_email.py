@@ -4,11 +4,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nodes.base import Category, NodeType
+from nodes.base import Category, ConfigProblem, NodeType
 from nodes.execution import Outcome, StepContext
 from nodes.message_goal import GOAL_SCHEMA
 from nodes.registry import register
 from nodes.sending import send_then_continue
+from nodes.templating import template_problems
 
 _PROPERTIES: dict[str, Any] = {
     "template_id": {"title": "Template", "description": "A saved email template.", "type": "integer", "minimum": 1},
@@ -46,6 +47,11 @@ class SendEmail(NodeType):
             {"subject": "Welcome, {{ name }}", "body": "<mjml><mj-body><mj-text>Hi!</mj-text></mj-body></mjml>"},
         ],
     }
+
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> list[ConfigProblem]:
+        """Personalised fields must be valid templates."""
+        return template_problems(config, ("subject", "preheader", "body"))
 
     @classmethod
     def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:

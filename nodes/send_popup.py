@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flows.schemas import ref
-from nodes.base import Category, NodeType
+from nodes.base import Category, ConfigProblem, NodeType
 from nodes.execution import Go, Hold, Outcome, StepContext
 from nodes.message_goal import GOAL_SCHEMA
 from nodes.registry import register
 from nodes.sending import send_then_continue
+from nodes.templating import template_problems
 from workflow_runtime.timing import add_duration
 
 # A popup counts as seen once the visitor read it, clicked it or answered it.
@@ -67,6 +68,11 @@ class SendPopup(NodeType):
         "dependentRequired": {"email_fallback_after": ["email_fallback"], "email_fallback": ["email_fallback_after"]},
         "examples": [{"size": "small", "title": "Forgot something?", "body": "Your cart is waiting: use CART10 for 10% off."}],
     }
+
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> list[ConfigProblem]:
+        """Personalised fields must be valid templates."""
+        return template_problems(config, ("title", "body", "button", "email_fallback"))
 
     @classmethod
     def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:

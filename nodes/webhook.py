@@ -9,9 +9,11 @@ from typing import Any
 import httpx
 
 from flows.schemas import ref
-from nodes.base import Category, NodeType
+from nodes.base import Category, ConfigProblem, NodeType
 from nodes.execution import Go, Hold, Outcome, StepContext
 from nodes.registry import register
+from nodes.templating import template_problems
+from workflow_runtime.personalisation import PersonalisationError
 from workflow_runtime.timing import parse_duration
 
 DEFAULT_TIMEOUT = "PT10S"
@@ -57,6 +59,11 @@ class Webhook(NodeType):
     }
 
     @classmethod
+    def check_config(cls, config: Mapping[str, Any]) -> list[ConfigProblem]:
+        """The body and headers must be valid templates."""
+        return template_problems(config, ("body", "headers"))
+
+    @classmethod
     def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
         """Call the URL; retry with exponential backoff on failure, then leave by `failed`."""
         attempt = ctx.state.get("attempts", 0) + 1
@@ -75,17 +82,17 @@ def retry_delay(attempt: int) -> timedelta:
 
 def _call(ctx: StepContext, config: Mapping[str, Any]) -> bool:
     """One attempt; True on a 2xx answer. The Idempotency-Key lets the receiver drop repeats."""
-    body = config.get("body")
     timeout = parse_duration(config.get("timeout", DEFAULT_TIMEOUT))
     try:
+        body = ctx.render(config.get("body"))
         response = httpx.request(
             config.get("method", HttpMethod.POST.value),
             config["url"],
-            headers={**config.get("headers", {}), "Idempotency-Key": ctx.idempotency_key},
+            headers={**ctx.render(config.get("headers", {})), "Idempotency-Key": ctx.idempotency_key},
             json=body if isinstance(body, dict) else None,
             content=body if isinstance(body, str) else None,
             timeout=timeout.total_seconds(),
         )
-    except httpx.HTTPError:
+    except (httpx.HTTPError, PersonalisationError):
         return False
     return response.is_success

@@ -6,6 +6,7 @@ is written in one transaction by the caller, so a crash loses or repeats nothing
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from nodes.execution import End, Go, Hold, Outcome
 from workflow_runtime.counters import CounterBatch, left
 from workflow_runtime.definition import FlowDefinition, NodeSpec
 from workflow_runtime.models import Contact, Message, MessageStatus, Run, RunStatus
+from workflow_runtime.personalisation import contact_variables, render_value
+from workflow_runtime.property_paths import set_path, unset_path
 from workflow_runtime.subject import ContactSubject
 from workflow_runtime.timing import next_send_time, parse_duration
 
@@ -73,8 +76,14 @@ class RunContext:
     def idempotency_key(self) -> str:
         return f"run:{self._run.id}:node:{self._run.node_id}:visit:{self._run.visits}"
 
+    def render(self, value: Any) -> Any:
+        variables = contact_variables(
+            self._contact.builtin_fields(), self._contact.properties or {}, self._run.context.get("trigger", {})
+        )
+        return render_value(value, variables)
+
     def matches(self, condition: Mapping[str, Any]) -> bool:
-        subject = ContactSubject(self._session, self._contact, self._now, self._definition.flow_id)
+        subject = ContactSubject(self._session, self._contact, self._now, self._definition.flow_id, run_id=self._run.id)
         return self._definition.compiled(condition)(subject, self._now)
 
     def split_point(self) -> float:
@@ -126,10 +135,11 @@ class RunContext:
 
     def update_contact(self, set_properties: Mapping[str, Any], unset: Sequence[str],
                        add_tags: Sequence[str], remove_tags: Sequence[str]) -> None:
-        properties = dict(self._contact.properties or {})
-        properties.update(set_properties)
-        for name in unset:
-            properties.pop(name, None)
+        properties = copy.deepcopy(self._contact.properties or {})
+        for path, value in set_properties.items():
+            set_path(properties, path, value)
+        for path in unset:
+            unset_path(properties, path)
         self._contact.properties = properties
         tags = [tag for tag in (self._contact.tags or []) if tag not in set(remove_tags)]
         self._contact.tags = tags + [tag for tag in add_tags if tag not in tags]

@@ -17,15 +17,17 @@ MAX_SEGMENT_DEPTH = 8
 
 
 class ContactSubject:
-    """Implements filters.FilterSubject for one contact (and, for message rules, one flow)."""
+    """Implements filters.FilterSubject for one contact; message rules read the messages of one
+    run (inside a flow) or of one flow."""
 
     def __init__(self, session: Session, contact: Contact, now: datetime, flow_id: int | None = None,
-                 segment_depth: int = 0) -> None:
+                 segment_depth: int = 0, run_id: int | None = None) -> None:
         self._session = session
         self._contact = contact
         self._now = now
         self._flow_id = flow_id
         self._segment_depth = segment_depth
+        self._run_id = run_id
 
     @cached_property
     def properties(self) -> Mapping[str, Any]:
@@ -47,6 +49,9 @@ class ContactSubject:
         return evaluate(segment.filter, nested, self._now)
 
     def message_statuses(self, node_id: str) -> Collection[str]:
+        if self._run_id is not None:
+            query = select(Message.statuses).where(Message.run_id == self._run_id, Message.node_id == node_id)
+            return {status for statuses in self._session.scalars(query) for status in statuses}
         if self._flow_id is None:
             return set()
         query = (

@@ -5,8 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
 from tests.workflow_runtime.runtime_support import (
     assert_counters_balance,
     counters,
@@ -84,12 +82,6 @@ def test_update_contact_sets_unsets_and_tags(harness) -> None:  # noqa: ANN001
     assert_counters_balance(harness, flow_id)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "interpreter.RunContext.update_contact does properties.update(set) and properties.pop(name): a dotted "
-    "property path such as 'address.city' (allowed by the config schema, and its own example) is stored as a "
-    "flat key 'address.city' instead of setting contact.properties['address']['city'], and unset of a dotted "
-    "path removes nothing; the filter language reads dotted paths as nested, so conditions never see the change"
-))
 def test_update_contact_writes_dotted_paths_into_nested_properties(harness) -> None:  # noqa: ANN001
     flow_id = harness.publish(chain("Move", {
         "move": ("update_contact", {"set": {"address.city": "Berlin"}, "unset": ["address.zip"]}),

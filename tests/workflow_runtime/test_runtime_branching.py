@@ -194,12 +194,6 @@ def test_a_message_rule_reads_the_status_of_the_runs_message(harness) -> None:  
     assert_counters_balance(harness, flow_id)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a message rule in a condition sees every message the contact got from that send node in any run of the "
-    "flow: interpreter.RunContext.matches builds ContactSubject(session, contact, now, flow_id) and "
-    "subject.message_statuses filters by contact, node and flow only, so after re-entry the new run's "
-    "unread chat counts as read because the previous run's chat was read"
-))
 def test_a_message_rule_ignores_the_messages_of_earlier_runs(harness) -> None:  # noqa: ANN001
     flow_id = harness.publish(read_check_flow())
     fan = harness.contact()

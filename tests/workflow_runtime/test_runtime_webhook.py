@@ -11,8 +11,6 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import pytest
-
 from tests.workflow_runtime.runtime_support import (
     assert_counters_balance,
     counters,
@@ -191,11 +189,6 @@ def test_a_closed_port_fails_too(harness) -> None:  # noqa: ANN001
     assert_counters_balance(harness, flow_id)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the webhook posts its body verbatim: the schema promises '{{ name }} and other properties are filled in "
-    "per contact' (example body {'email': '{{ email }}'}), but nodes.execution.StepContext / "
-    "interpreter.RunContext give a node no way to read the contact, so nodes/webhook.py cannot render it"
-))
 def test_the_webhook_body_is_filled_in_for_the_contact(harness) -> None:  # noqa: ANN001
     with integration(200) as crm:
         harness.publish(webhook_flow(crm.url, retries=0, body={"email": "{{ email }}"}))
