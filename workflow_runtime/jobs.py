@@ -1,33 +1,34 @@
 """RQ entry points: thin, id-only, idempotent. A retried or duplicated job changes nothing twice."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from workflow_runtime import engine, runtime
+from workflow_runtime.interpreter import BatchEffects
 
 
 def advance_runs(run_ids: Sequence[int]) -> int:
     """Advance the due runs among `run_ids`; returns the steps taken."""
-    current = runtime.current()
-    with current.sessions.begin() as session:
-        effects = engine.advance_runs(session, run_ids, current.clock.now())
-    current.dispatcher.mirror(effects.wakeups)
-    return effects.steps
+    return _run_batch(engine.advance_runs, run_ids)
 
 
 def process_events(event_ids: Sequence[int]) -> int:
     """Apply the events (goals, exit rules, wake-ups, enrolment) and advance what they touched; returns steps."""
-    current = runtime.current()
-    with current.sessions.begin() as session:
-        effects = engine.process_events(session, event_ids, current.clock.now())
-    current.dispatcher.mirror(effects.wakeups)
-    return effects.steps
+    return _run_batch(engine.process_events, event_ids)
 
 
 def refresh_segments(contact_ids: Sequence[int]) -> int:
     """Re-check tracked segment memberships for these contacts (the periodic sweep); returns steps."""
+    return _run_batch(engine.refresh_segments, contact_ids)
+
+
+def _run_batch(work: Callable[[Session, Sequence[int], datetime], BatchEffects], ids: Sequence[int]) -> int:
+    """One transaction for the batch; wake-ups are mirrored into Redis only once it committed."""
     current = runtime.current()
     with current.sessions.begin() as session:
-        effects = engine.refresh_segments(session, contact_ids, current.clock.now())
+        effects = work(session, ids, current.clock.now())
     current.dispatcher.mirror(effects.wakeups)
     return effects.steps
