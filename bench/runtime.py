@@ -157,7 +157,9 @@ def count_statements(engine: Engine) -> None:
 def tally_runtime_jobs() -> None:
     """Wrap workflow_runtime.jobs' entry points in this process so their returned steps are counted."""
     for name, function in vars(jobs).items():
-        if (callable(function) and getattr(function, "__module__", None) == jobs.__name__
+        # Only the public entry points RQ runs: a private helper they share (e.g. jobs._run_batch)
+        # would count the same steps a second time.
+        if (callable(function) and not name.startswith("_") and getattr(function, "__module__", None) == jobs.__name__
                 and not getattr(function, "__wrapped_by_bench__", False)):
             setattr(jobs, name, _tallied(function))
 

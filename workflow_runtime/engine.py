@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from workflow_runtime import segments
 from workflow_runtime.definition import load_definition
-from workflow_runtime.events import handle_event
+from workflow_runtime.events import EVENT_COLUMNS, EventBatch
 from workflow_runtime.interpreter import BatchEffects, advance
 from workflow_runtime.models import (
     UNFINISHED,
@@ -46,16 +46,24 @@ def _is_due(run: Run, now: datetime) -> bool:
 
 
 def process_events(session: Session, event_ids: Sequence[int], now: datetime) -> BatchEffects:
-    """Apply each not-yet-processed event in time order, and advance the runs it wakes or starts."""
+    """Apply the not-yet-processed events in time order, and advance the runs they wake or start.
+
+    Set-based: the contacts are locked together, their runs read together, and each round
+    of events (at most one per contact) is applied, flushed and advanced together.
+    """
     effects = BatchEffects()
     query = (
-        select(Event)
+        select(*EVENT_COLUMNS)
         .where(Event.id.in_(event_ids), Event.processed_at.is_(None))
         .order_by(Event.timestamp, Event.id)
     )
-    for event in session.scalars(query):
-        advance_all(session, handle_event(session, event, now, effects), now, effects)
-        event.processed_at = now
+    batch = EventBatch.open(session, session.execute(query).all(), now, effects)
+    if batch is not None:
+        for round_ in batch.rounds():
+            runs = [run for event in round_ for run in batch.apply(event)]
+            session.flush()  # the runs it started get their ids, in one INSERT
+            advance_all(session, runs, now, effects, batch.contacts, batch.live_flows)
+        batch.mark_processed()
     effects.counters.flush(session)
     return effects
 
@@ -68,20 +76,26 @@ def refresh_segments(session: Session, contact_ids: Sequence[int], now: datetime
     return effects
 
 
-def advance_all(session: Session, runs: Iterable[Run], now: datetime, effects: BatchEffects) -> None:
-    """Advance runs of live flows; runs of paused flows stay where they are until resumed."""
+def advance_all(session: Session, runs: Iterable[Run], now: datetime, effects: BatchEffects,
+                contacts: dict[int, Contact] | None = None, live_flows: dict[int, bool] | None = None) -> None:
+    """Advance runs of live flows; runs of paused flows stay where they are until resumed.
+
+    `contacts` and `live_flows` (flow id → live), when given, are used and filled in, so a
+    batch that advances in rounds reads each contact and flow once.
+    """
     runs = list(runs)
     if not runs:
         return
-    live = set(
-        session.scalars(
-            select(Flow.id).where(Flow.id.in_({run.flow_id for run in runs}), Flow.status == FlowStatus.LIVE)
-        )
-    )
-    contacts = {
-        contact.id: contact
-        for contact in session.scalars(select(Contact).where(Contact.id.in_({run.contact_id for run in runs})))
-    }
+    live_flows = {} if live_flows is None else live_flows
+    unknown = {run.flow_id for run in runs} - live_flows.keys()
+    if unknown:
+        live = set(session.scalars(select(Flow.id).where(Flow.id.in_(unknown), Flow.status == FlowStatus.LIVE)))
+        live_flows.update((flow_id, flow_id in live) for flow_id in unknown)
+    contacts = {} if contacts is None else contacts
+    missing = {run.contact_id for run in runs} - contacts.keys()
+    if missing:
+        contacts.update((contact.id, contact)
+                        for contact in session.scalars(select(Contact).where(Contact.id.in_(missing))))
     for run in runs:
-        if run.flow_id in live and run.status in UNFINISHED:
+        if live_flows[run.flow_id] and run.status in UNFINISHED:
             advance(session, run, contacts[run.contact_id], load_definition(session, run.flow_version_id), now, effects)

@@ -1,9 +1,10 @@
 """Starting runs: which live flows an event enrols a contact into, and whether the re-entry rule allows it."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,7 +15,6 @@ from workflow_runtime.interpreter import BatchEffects
 from workflow_runtime.models import (
     UNFINISHED,
     Contact,
-    Event,
     Flow,
     FlowStatus,
     FlowTrigger,
@@ -24,40 +24,63 @@ from workflow_runtime.models import (
 from workflow_runtime.timing import add_duration
 
 
-def event_triggers(session: Session, event_name: str) -> list[FlowTrigger]:
-    """The triggers of live flows' live versions that start on `event_name` (an index lookup)."""
+class Admission(Protocol):
+    """Decides the re-entry rule and hears of the runs started (events.RunHistory: from loaded runs)."""
+
+    def may_enter(self, definition: FlowDefinition, contact_id: int, now: datetime) -> bool: ...
+
+    def started(self, run: Run) -> None: ...
+
+
+def event_triggers(session: Session, event_names: Iterable[str]) -> dict[str, list[FlowTrigger]]:
+    """The triggers of live flows' live versions that start on each of `event_names` (one index look-up)."""
+    names = set(event_names)
+    if not names:
+        return {}
     query = (
         select(FlowTrigger)
         .join(Flow, Flow.id == FlowTrigger.flow_id)
         .where(
-            FlowTrigger.event_name == event_name,
+            FlowTrigger.event_name.in_(names),
             Flow.status == FlowStatus.LIVE,
             Flow.live_version_id == FlowTrigger.flow_version_id,
         )
+        .order_by(FlowTrigger.event_name, FlowTrigger.flow_version_id, FlowTrigger.node_id)
     )
-    return list(session.scalars(query))
+    triggers: dict[str, list[FlowTrigger]] = defaultdict(list)
+    for trigger in session.scalars(query):
+        triggers[trigger.event_name].append(trigger)
+    return triggers
 
 
-def enrol_for_event(session: Session, event: Event, contact: Contact, now: datetime,
-                    effects: BatchEffects) -> list[Run]:
-    """Start a run in every live flow whose trigger matches the event and whose re-entry rule allows it."""
+def enrol_for_event(session: Session, event: Any, contact: Contact, now: datetime, effects: BatchEffects,
+                    triggers: Sequence[FlowTrigger], admission: Admission | None = None) -> list[Run]:
+    """Start a run in every live flow whose trigger (among `triggers`, the event name's) matches the
+    event and whose re-entry rule allows it. With an `admission`, the runs are left for the caller to flush."""
     started = []
-    for trigger in event_triggers(session, event.name):
+    properties = event.properties or {}
+    for trigger in triggers:
         definition = load_definition(session, trigger.flow_version_id)
         spec = definition.nodes[trigger.node_id]
-        if not matches_properties(spec.config.get("where", []), event.properties or {}):
+        if not matches_properties(spec.config.get("where", []), properties):
             continue
-        trigger_context = {"event": event.name, "properties": event.properties or {}, "event_id": event.id}
-        run = start_run(session, definition, spec, contact, now, effects, trigger_context)
+        trigger_context = {"event": event.name, "properties": properties, "event_id": event.id}
+        run = start_run(session, definition, spec, contact, now, effects, trigger_context, admission)
         if run is not None:
             started.append(run)
     return started
 
 
 def start_run(session: Session, definition: FlowDefinition, trigger: NodeSpec, contact: Contact, now: datetime,
-              effects: BatchEffects, trigger_context: Mapping[str, Any]) -> Run | None:
-    """A new run at `trigger`, or None if the flow's re-entry rule keeps the contact out."""
-    if not may_enter(session, definition, contact.id, now):
+              effects: BatchEffects, trigger_context: Mapping[str, Any], admission: Admission | None = None) -> Run | None:
+    """A new run at `trigger`, or None if the flow's re-entry rule keeps the contact out.
+
+    Without an `admission` the rule is read from the database and the run flushed (it has
+    its id); with one, the caller flushes the runs it started together.
+    """
+    allowed = (admission.may_enter(definition, contact.id, now) if admission is not None
+               else may_enter(session, definition, contact.id, now))
+    if not allowed:
         return None
     goal = definition.goal
     run = Run(
@@ -75,7 +98,10 @@ def start_run(session: Session, definition: FlowDefinition, trigger: NodeSpec, c
         goal_deadline=add_duration(now, goal["within"]) if goal and goal.get("within") else None,
     )
     session.add(run)
-    session.flush()
+    if admission is None:
+        session.flush()
+    else:
+        admission.started(run)
     effects.counters.add(definition.version_id, trigger.id, "entered", now)
     return run
 

@@ -1,65 +1,207 @@
-"""What one event does to a contact's runs: credit goals, apply exit rules, wake waits, enrol
-(by the event's triggers and by any segment the contact has now entered).
+"""What events do to contacts' runs: credit goals, apply exit rules, wake waits, enrol (by the
+events' triggers and by any segment a contact has now entered).
 
-The contact's row is locked first, so a contact's events are handled one at a time
-even with many workers; wait-for-event is push: an index on (contact, waiting_for)
-finds the waiting runs, no polling.
+A batch of events is applied set-based: the batch's contacts are locked in one ordered
+statement (so a contact's events are handled by one worker at a time, and two workers
+never deadlock on them), their relevant runs are read and locked in one query, and the
+look-ups that do not depend on the contact (triggers, segment triggers, segments) are
+made once. Each event's goals, exit rules, wake-ups and enrolment are then worked out in
+Python, in the order the per-event queries used to give. Wait-for-event stays push: the
+waiting runs are found among the contact's loaded runs, no polling.
 """
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from workflow_runtime.definition import load_definition
-from workflow_runtime.enrolment import enrol_for_event
+from workflow_runtime.definition import FlowDefinition, load_definition
+from workflow_runtime.enrolment import enrol_for_event, event_triggers
 from workflow_runtime.filters import matches_properties
 from workflow_runtime.interpreter import BatchEffects, credit_conversion, finish
 from workflow_runtime.models import UNFINISHED, Contact, Event, Run, RunStatus
-from workflow_runtime.segments import refresh_contact
+from workflow_runtime.segments import SegmentTracker, live_segment_triggers
+from workflow_runtime.timing import add_duration
 
 # Runs and counters keep revenue in Numeric(18, 2): 16 digits before the point.
 MAX_REVENUE = Decimal(10) ** 16
 
-
-def handle_event(session: Session, event: Event, now: datetime, effects: BatchEffects) -> list[Run]:
-    """Apply one event; returns the runs it woke or started, for the caller to advance now."""
-    contact = session.get(Contact, event.contact_id, with_for_update=True)
-    if applied_meanwhile(session, event):
-        return []
-    properties = event.properties or {}
-    credit_goals(session, event, properties, now, effects)
-    apply_exit_rules(session, event, properties, now, effects)
-    woken = wake_waiting_runs(session, event, properties)
-    started = enrol_for_event(session, event, contact, now, effects)
-    return woken + started + refresh_contact(session, contact, now, effects)
+# What applying an event reads of it (rows, not ORM objects: nothing to track or flush).
+EVENT_COLUMNS = (Event.id, Event.contact_id, Event.name, Event.properties, Event.timestamp)
 
 
-def applied_meanwhile(session: Session, event: Event) -> bool:
-    """Whether another worker applied the event since this one read it (a job delivered twice, worked at once).
+class EventLike(Protocol):
+    """An event row or an Event: what applying it reads."""
 
-    That worker held the contact's lock until it committed, so now that this one holds
-    the lock, a fresh read sees its `processed_at`.
+    id: int
+    contact_id: int
+    name: str
+    properties: dict[str, Any] | None
+    timestamp: datetime
+
+
+def lock_contacts(session: Session, contact_ids: Iterable[int]) -> dict[int, Contact]:
+    """Lock these contacts' rows in id order (one statement; a fixed order cannot deadlock)."""
+    query = select(Contact).where(Contact.id.in_(set(contact_ids))).order_by(Contact.id).with_for_update()
+    return {contact.id: contact for contact in session.scalars(query)}
+
+
+class EventBatch:
+    """Events of locked contacts, with everything applying them reads loaded once.
+
+    `runs` holds, per contact, every unfinished run and every run whose goal one of the
+    batch's events may credit, locked and in id order; runs the batch starts join it,
+    so it stays what the per-event queries would have read.
     """
-    return session.scalar(select(Event.processed_at).where(Event.id == event.id)) is not None
+
+    def __init__(self, session: Session, events: Sequence[EventLike], contacts: dict[int, Contact],
+                 now: datetime, effects: BatchEffects) -> None:
+        self.session = session
+        self.events = list(events)
+        self.contacts = contacts
+        self.now = now
+        self.effects = effects
+        self.live_flows: dict[int, bool] = {}
+        names = {event.name for event in self.events}
+        self.runs: defaultdict[int, list[Run]] = defaultdict(list)
+        query = (
+            select(Run)
+            .where(
+                Run.contact_id.in_(contacts),
+                or_(Run.status.in_(UNFINISHED), and_(Run.goal_event.in_(names), Run.converted_at.is_(None))),
+            )
+            .order_by(Run.id)
+            .with_for_update()
+        )
+        for run in session.scalars(query):
+            self.runs[run.contact_id].append(run)
+        self.history = RunHistory(session, contacts, self.runs)
+        self.triggers = event_triggers(session, names)
+        segment_triggers = live_segment_triggers(session)
+        self.segments = SegmentTracker(session, contacts, segment_triggers) if segment_triggers else None
+
+    @classmethod
+    def open(cls, session: Session, events: Sequence[EventLike], now: datetime,
+             effects: BatchEffects) -> EventBatch | None:
+        """Lock the events' contacts and keep the events no other worker applied meanwhile (None if none is left).
+
+        A worker that applied some of them held their contacts' locks until it committed,
+        so now that this one holds the locks, a fresh read sees its `processed_at`.
+        """
+        if not events:
+            return None
+        contacts = lock_contacts(session, {event.contact_id for event in events})
+        unapplied = set(
+            session.scalars(select(Event.id).where(Event.id.in_([event.id for event in events]),
+                                                   Event.processed_at.is_(None)))
+        )
+        events = [event for event in events if event.id in unapplied and event.contact_id in contacts]
+        return cls(session, events, contacts, now, effects) if events else None
+
+    def rounds(self) -> list[list[EventLike]]:
+        """The events in time order, cut into rounds that hold at most one event per contact.
+
+        A contact's next event must see what its previous one started (and the advancing
+        that followed), so each round is applied and advanced before the next; contacts
+        do not affect each other, so one round handles all of theirs together.
+        """
+        rounds: list[list[EventLike]] = []
+        seen: defaultdict[int, int] = defaultdict(int)
+        for event in self.events:
+            index = seen[event.contact_id]
+            seen[event.contact_id] += 1
+            if index == len(rounds):
+                rounds.append([])
+            rounds[index].append(event)
+        return rounds
+
+    def apply(self, event: EventLike) -> list[Run]:
+        """Apply one event; returns the runs it woke or started, for the caller to advance (after a flush)."""
+        contact = self.contacts[event.contact_id]
+        runs = self.runs[contact.id]
+        properties = event.properties or {}
+        credit_goals(self.session, runs, event, properties, self.now, self.effects)
+        apply_exit_rules(self.session, runs, event, properties, self.now, self.effects)
+        woken = wake_waiting_runs(runs, event, properties)
+        started = enrol_for_event(self.session, event, contact, self.now, self.effects,
+                                  self.triggers.get(event.name, []), self.history)
+        if self.segments is not None:
+            started += self.segments.refresh(contact, self.now, self.effects, self.history)
+        return woken + started
+
+    def mark_processed(self) -> None:
+        """One UPDATE for every event of the batch."""
+        ids = [event.id for event in self.events]
+        self.session.execute(
+            Event.__table__.update().where(Event.__table__.c.id.in_(ids)).values(processed_at=self.now)
+        )
 
 
-def _contact_runs(session: Session, contact_id: int, *conditions: Any) -> list[Run]:
-    query = select(Run).where(Run.contact_id == contact_id, *conditions).order_by(Run.id).with_for_update()
-    return list(session.scalars(query))
+class RunHistory:
+    """The re-entry rule, decided from the batch's loaded runs (every unfinished run of its contacts
+    is among them) and, for `once` and cooldowns, one query over their finished runs."""
+
+    def __init__(self, session: Session, contacts: Iterable[int], runs: defaultdict[int, list[Run]]) -> None:
+        self.session = session
+        self.contact_ids = list(contacts)
+        self.runs = runs
+        self._stored_runs: dict[tuple[int, int], tuple[datetime | None, datetime | None]] | None = None
+
+    def may_enter(self, definition: FlowDefinition, contact_id: int, now: datetime) -> bool:
+        """enrolment.may_enter, without a query per decision."""
+        reentry = definition.settings.get("reentry", {})
+        mode = reentry.get("mode", "after_exit")
+        mine = [run for run in self.runs[contact_id] if run.flow_id == definition.flow_id]
+        if mode == "once":
+            return not mine and (definition.flow_id, contact_id) not in self._stored()
+        if mode == "after_exit" and any(run.status in UNFINISHED for run in mine):
+            return False
+        cooldown = reentry.get("cooldown")
+        if cooldown is None:
+            return True
+        column = 0 if mode == "after_exit" else 1  # ended_at, or entered_at
+        stored = self._stored().get((definition.flow_id, contact_id), (None, None))[column]
+        times = [run.ended_at if column == 0 else run.entered_at for run in mine]
+        last = max((at for at in [stored, *times] if at is not None), default=None)
+        return last is None or add_duration(last, cooldown) <= now
+
+    def started(self, run: Run) -> None:
+        self.runs[run.contact_id].append(run)
+
+    def _stored(self) -> dict[tuple[int, int], tuple[datetime | None, datetime | None]]:
+        """(flow, contact) → (last ended_at, last entered_at) over the contacts' stored runs, read once."""
+        if self._stored_runs is None:
+            query = (
+                select(Run.flow_id, Run.contact_id, func.max(Run.ended_at), func.max(Run.entered_at))
+                .where(Run.contact_id.in_(self.contact_ids))
+                .group_by(Run.flow_id, Run.contact_id)
+            )
+            self._stored_runs = {(flow_id, contact_id): (ended, entered)
+                              for flow_id, contact_id, ended, entered in self.session.execute(query)}
+        return self._stored_runs
 
 
-def credit_goals(session: Session, event: Event, properties: dict[str, Any], now: datetime,
-                 effects: BatchEffects) -> None:
+def handle_event(session: Session, event: EventLike, now: datetime, effects: BatchEffects) -> list[Run]:
+    """Apply one event on its own (a batch of one); returns the runs it woke or started, flushed."""
+    batch = EventBatch.open(session, [event], now, effects)
+    if batch is None:
+        return []
+    runs = batch.apply(event)
+    session.flush()
+    return runs
+
+
+def credit_goals(session: Session, runs: Sequence[Run], event: EventLike, properties: dict[str, Any],
+                 now: datetime, effects: BatchEffects) -> None:
     """Count the flow goal for the contact's runs whose goal is this event and whose window is open."""
-    candidates = _contact_runs(
-        session, event.contact_id, Run.goal_event == event.name, Run.converted_at.is_(None),
-        Run.entered_at <= event.timestamp,
-    )
-    for run in candidates:
+    for run in runs:
+        if run.goal_event != event.name or run.converted_at is not None or run.entered_at > event.timestamp:
+            continue
         if run.goal_deadline is not None and event.timestamp > run.goal_deadline:
             continue
         definition = load_definition(session, run.flow_version_id)
@@ -91,10 +233,12 @@ def _revenue(properties: dict[str, Any], revenue_property: str | None) -> Decima
     return amount.quantize(Decimal("0.01"))
 
 
-def apply_exit_rules(session: Session, event: Event, properties: dict[str, Any], now: datetime,
-                     effects: BatchEffects) -> None:
+def apply_exit_rules(session: Session, runs: Sequence[Run], event: EventLike, properties: dict[str, Any],
+                     now: datetime, effects: BatchEffects) -> None:
     """End the contact's unfinished runs whose flow says to exit on this event."""
-    for run in _contact_runs(session, event.contact_id, Run.status.in_(UNFINISHED)):
+    for run in runs:
+        if run.status not in UNFINISHED:
+            continue
         rules = load_definition(session, run.flow_version_id).settings.get("exit_when", [])
         for rule in rules:
             if rule["event"] == event.name and matches_properties(rule.get("where", []), properties):
@@ -102,7 +246,7 @@ def apply_exit_rules(session: Session, event: Event, properties: dict[str, Any],
                 break
 
 
-def wake_waiting_runs(session: Session, event: Event, properties: dict[str, Any]) -> list[Run]:
+def wake_waiting_runs(runs: Sequence[Run], event: EventLike, properties: dict[str, Any]) -> list[Run]:
     """Runs of the contact waiting for this event (with matching properties), marked to resume by it.
 
     An event done at or after a run's time-out comes too late for it, even when no
@@ -110,11 +254,13 @@ def wake_waiting_runs(session: Session, event: Event, properties: dict[str, Any]
     that run leaves by its time-out when its wake-up is handled.
     """
     woken = []
-    waiting = _contact_runs(session, event.contact_id, Run.waiting_for == event.name, Run.status == RunStatus.WAITING)
-    for run in waiting:
+    for run in runs:
+        if run.waiting_for != event.name or run.status is not RunStatus.WAITING:
+            continue
         if run.wake_at is not None and event.timestamp >= run.wake_at:
             continue
         if matches_properties(run.waiting_where or [], properties):
             run.resume = "event"
             woken.append(run)
     return woken
+

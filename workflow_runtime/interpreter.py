@@ -30,6 +30,9 @@ from workflow_runtime.timing import next_send_time, parse_duration
 # advance; this bound only stops a bug from spinning a worker forever.
 MAX_STEPS = 500
 
+# The counter of emails not sent because the contact unsubscribed.
+SUPPRESSED = "suppressed"
+
 
 class RuntimeFault(RuntimeError):
     """The runtime met a state validation should have made impossible."""
@@ -93,6 +96,10 @@ class RunContext:
     def send(self, channel: str, content: Mapping[str, Any]) -> datetime | None:
         # No look-up first: the run's row is locked and the step commits with its message, so
         # a replayed job finds the run past this send; the unique key only guards against bugs.
+        if channel == "email" and self._contact.unsubscribed_at is not None:
+            # Suppressed, not deferred: nothing enters the ledger, the node counts it and the run goes on.
+            self._effects.counters.add(self._definition.version_id, self._run.node_id, SUPPRESSED, self._now)
+            return None
         when = next_send_time(
             self._now,
             quiet_hours=self._definition.settings.get("quiet_hours"),

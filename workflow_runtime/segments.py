@@ -7,13 +7,14 @@ periodically, for segments that time alone changes ("no visit for 14 days").
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from workflow_runtime.definition import load_definition
-from workflow_runtime.enrolment import start_run
+from workflow_runtime.enrolment import Admission, start_run
 from workflow_runtime.filters import evaluate
 from workflow_runtime.interpreter import BatchEffects
 from workflow_runtime.models import Contact, Flow, FlowSegmentTrigger, FlowStatus, Run, Segment, SegmentMembership
@@ -33,38 +34,59 @@ def live_segment_triggers(session: Session) -> dict[int, list[FlowSegmentTrigger
     return triggers
 
 
+class SegmentTracker:
+    """The tracked segments and some contacts' memberships of them, read once; `refresh` keeps both current."""
+
+    def __init__(self, session: Session, contact_ids: Iterable[int],
+                 triggers: dict[int, list[FlowSegmentTrigger]]) -> None:
+        self.session = session
+        self.triggers = triggers
+        contact_ids = list(contact_ids)
+        self.segments = list(session.scalars(select(Segment).where(Segment.id.in_(triggers)).order_by(Segment.id)))
+        self.members: defaultdict[int, set[int]] = defaultdict(set)
+        if contact_ids and self.segments:
+            query = select(SegmentMembership.contact_id, SegmentMembership.segment_id).where(
+                SegmentMembership.contact_id.in_(contact_ids), SegmentMembership.segment_id.in_(triggers)
+            )
+            for contact_id, segment_id in session.execute(query):
+                self.members[contact_id].add(segment_id)
+
+    def refresh(self, contact: Contact, now: datetime, effects: BatchEffects,
+                admission: Admission | None = None) -> list[Run]:
+        """Update the contact's tracked memberships; returns the runs started by segments it entered."""
+        session = self.session
+        members = self.members[contact.id]
+        subject = ContactSubject(session, contact, now)
+        started = []
+        for segment in self.segments:
+            inside = evaluate(segment.filter, subject, now)
+            if inside and segment.id not in members:
+                members.add(segment.id)
+                session.add(SegmentMembership(segment_id=segment.id, contact_id=contact.id, entered_at=now))
+                for trigger in self.triggers[segment.id]:
+                    definition = load_definition(session, trigger.flow_version_id)
+                    context = {"segment": segment.id, "segment_name": segment.name}
+                    run = start_run(session, definition, definition.nodes[trigger.node_id], contact, now, effects,
+                                    context, admission)
+                    if run is not None:
+                        started.append(run)
+            elif not inside and segment.id in members:
+                members.discard(segment.id)
+                session.execute(
+                    delete(SegmentMembership).where(
+                        SegmentMembership.segment_id == segment.id, SegmentMembership.contact_id == contact.id
+                    )
+                )
+        return started
+
+
 def refresh_contact(session: Session, contact: Contact, now: datetime, effects: BatchEffects,
                     triggers: dict[int, list[FlowSegmentTrigger]] | None = None) -> list[Run]:
     """Update the contact's tracked memberships; returns the runs started by segments it entered."""
     triggers = live_segment_triggers(session) if triggers is None else triggers
     if not triggers:
         return []
-    members = set(
-        session.scalars(
-            select(SegmentMembership.segment_id).where(
-                SegmentMembership.contact_id == contact.id, SegmentMembership.segment_id.in_(triggers)
-            )
-        )
-    )
-    subject = ContactSubject(session, contact, now)
-    started = []
-    for segment in session.scalars(select(Segment).where(Segment.id.in_(triggers)).order_by(Segment.id)):
-        inside = evaluate(segment.filter, subject, now)
-        if inside and segment.id not in members:
-            session.add(SegmentMembership(segment_id=segment.id, contact_id=contact.id, entered_at=now))
-            for trigger in triggers[segment.id]:
-                definition = load_definition(session, trigger.flow_version_id)
-                context = {"segment": segment.id, "segment_name": segment.name}
-                run = start_run(session, definition, definition.nodes[trigger.node_id], contact, now, effects, context)
-                if run is not None:
-                    started.append(run)
-        elif not inside and segment.id in members:
-            session.execute(
-                delete(SegmentMembership).where(
-                    SegmentMembership.segment_id == segment.id, SegmentMembership.contact_id == contact.id
-                )
-            )
-    return started
+    return SegmentTracker(session, [contact.id], triggers).refresh(contact, now, effects)
 
 
 def refresh_contacts(session: Session, contact_ids: list[int], now: datetime, effects: BatchEffects) -> list[Run]:
@@ -72,5 +94,8 @@ def refresh_contacts(session: Session, contact_ids: list[int], now: datetime, ef
     triggers = live_segment_triggers(session)
     if not triggers:
         return []
-    contacts = session.scalars(select(Contact).where(Contact.id.in_(contact_ids)).order_by(Contact.id).with_for_update())
-    return [run for contact in contacts for run in refresh_contact(session, contact, now, effects, triggers)]
+    contacts = list(
+        session.scalars(select(Contact).where(Contact.id.in_(contact_ids)).order_by(Contact.id).with_for_update())
+    )
+    tracker = SegmentTracker(session, [contact.id for contact in contacts], triggers)
+    return [run for contact in contacts for run in tracker.refresh(contact, now, effects)]
