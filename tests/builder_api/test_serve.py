@@ -7,9 +7,13 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, insert, select
+
+from workflow_runtime.models import Contact, Event, Run
 
 AUTOMAP = str(Path(sys.executable).with_name("automap"))
 
@@ -61,3 +65,42 @@ def _read_banner(server: subprocess.Popen[str]) -> str:
     banner = "".join(lines)
     assert "http://127.0.0.1:" in banner
     return banner
+
+
+def test_the_embedded_worker_and_scheduler_run_the_flows(tmp_path: Path) -> None:
+    """An event recorded before start is queued by the scheduler's start-up reconcile and
+    applied by the in-process worker: the run shows up in the SQLite file."""
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("AUTOMAP_")} | {
+        "AUTOMAP_INSTANCE_PATH": str(tmp_path)
+    }
+    subprocess.run([AUTOMAP, "db", "upgrade"], env=environ, check=True, capture_output=True, timeout=120)
+    cart = Path(__file__).resolve().parents[2] / "flows" / "templates" / "abandoned_cart.json"
+    subprocess.run([AUTOMAP, "flows", "import", "--publish", str(cart)], env=environ, check=True, capture_output=True)
+    database = create_engine(f"sqlite:///{tmp_path / 'automap.db'}")
+    now = datetime.now(UTC)
+    with database.begin() as connection:
+        contact_id = connection.execute(
+            insert(Contact).values(email="anna@example.com", properties={}, tags=[], first_seen_at=now, last_seen_at=now)
+        ).inserted_primary_key[0]
+        connection.execute(
+            insert(Event).values(contact_id=contact_id, name="cart_updated", properties={"total": 42}, timestamp=now,
+                                 received_at=now, context={})
+        )
+
+    server = subprocess.Popen([AUTOMAP, "serve", "--port", str(_free_port())], env=environ,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with database.connect() as connection:
+                node = connection.execute(select(Run.node_id).where(Run.contact_id == contact_id)).scalar()
+            if node is not None:
+                break
+            assert time.monotonic() < deadline, "the embedded worker did not apply the event within 30 s"
+            assert server.poll() is None
+            time.sleep(0.2)
+        assert node == "wait_for_payment"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        database.dispose()
