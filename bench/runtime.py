@@ -217,7 +217,7 @@ def baseline_event(event_id: int) -> int:
             if _one_step(session, run, now, effects):
                 moved.append(run.id)
         event.processed_at = now
-        effects.counters.flush(session)
+        effects.flush(session)  # messages and counters
     current.dispatcher.mirror(effects.wakeups)
     _queue_next_steps(current, moved)
     return effects.steps
@@ -232,7 +232,7 @@ def baseline_step(run_id: int) -> int:
     with current.sessions.begin() as session:
         run = session.scalar(select(Run).where(Run.id == run_id).with_for_update(skip_locked=True))
         moved = run is not None and _one_step(session, run, now, effects)
-        effects.counters.flush(session)
+        effects.flush(session)  # messages and counters
     current.dispatcher.mirror(effects.wakeups)
     if moved:
         _queue_next_steps(current, [run_id])

@@ -37,7 +37,7 @@ def advance_runs(session: Session, run_ids: Sequence[int], now: datetime) -> Bat
     )
     due = [run for run in session.scalars(query) if _is_due(run, now)]
     advance_all(session, due, now, effects)
-    effects.counters.flush(session)
+    effects.flush(session)
     return effects
 
 
@@ -64,7 +64,7 @@ def process_events(session: Session, event_ids: Sequence[int], now: datetime) ->
             session.flush()  # the runs it started get their ids, in one INSERT
             advance_all(session, runs, now, effects, batch.contacts, batch.live_flows)
         batch.mark_processed()
-    effects.counters.flush(session)
+    effects.flush(session)
     return effects
 
 
@@ -72,7 +72,7 @@ def refresh_segments(session: Session, contact_ids: Sequence[int], now: datetime
     """Re-check the tracked segments of these contacts and advance the runs that entering them started."""
     effects = BatchEffects()
     advance_all(session, segments.refresh_contacts(session, list(contact_ids), now, effects), now, effects)
-    effects.counters.flush(session)
+    effects.flush(session)
     return effects
 
 

@@ -15,12 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from nodes.execution import End, Go, Hold, Outcome
 from workflow_runtime.counters import CounterBatch, left
 from workflow_runtime.definition import FlowDefinition, NodeSpec
-from workflow_runtime.models import Contact, Message, MessageStatus, Run, RunStatus
+from workflow_runtime.models import Channel, Contact, Message, MessageStatus, Run, RunStatus
 from workflow_runtime.personalisation import contact_variables, render_value
 from workflow_runtime.property_paths import set_path, unset_path
 from workflow_runtime.subject import ContactSubject
@@ -40,12 +41,34 @@ class RuntimeFault(RuntimeError):
 
 @dataclass
 class BatchEffects:
-    """What a batch did besides changing rows: counter increments and wake-ups to mirror in Redis."""
+    """What a batch did besides changing run rows: messages for the ledger, counter increments, and
+    wake-ups to mirror in Redis. `flush` writes the first two in the batch's transaction."""
 
     counters: CounterBatch = field(default_factory=CounterBatch)
     wakeups: dict[int, datetime] = field(default_factory=dict)
+    messages: list[dict[str, Any]] = field(default_factory=list)
     advanced: int = 0
     steps: int = 0
+
+    def write_messages(self, session: Session) -> None:
+        """Insert the messages recorded so far: one executemany, no RETURNING (nothing needs their ids).
+
+        Called before anything reads the ledger, so a batch reads its own sends.
+        """
+        if self.messages:
+            session.execute(_insert_messages(session), self.messages)
+            self.messages = []
+
+    def flush(self, session: Session) -> None:
+        """Write everything pending: messages, then counters."""
+        self.write_messages(session)
+        self.counters.flush(session)
+
+
+def _insert_messages(session: Session) -> Any:
+    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING (PostgreSQL and SQLite share the syntax)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(Message.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 class RunContext:
@@ -86,8 +109,12 @@ class RunContext:
         return render_value(value, variables)
 
     def matches(self, condition: Mapping[str, Any]) -> bool:
-        subject = ContactSubject(self._session, self._contact, self._now, self._definition.flow_id, run_id=self._run.id)
+        subject = ContactSubject(self._session, self._contact, self._now, self._definition.flow_id, run_id=self._run.id,
+                                 before_messages=self._write_messages)
         return self._definition.compiled(condition)(subject, self._now)
+
+    def _write_messages(self) -> None:
+        self._effects.write_messages(self._session)
 
     def split_point(self) -> float:
         seed = f"{self._contact.id}:{self._definition.flow_id}:{self._run.node_id}".encode()
@@ -109,21 +136,19 @@ class RunContext:
         )
         if when > self._now:
             return when
-        self._session.add(
-            Message(
-                idempotency_key=f"{self.idempotency_key}:{channel}",
-                contact_id=self._contact.id,
-                run_id=self._run.id,
-                flow_version_id=self._definition.version_id,
-                node_id=self._run.node_id,
-                channel=channel,
-                status=MessageStatus.SENT,
-                statuses=[MessageStatus.SENT.value],
-                content=dict(content),
-                created_at=self._now,
-                updated_at=self._now,
-            )
-        )
+        self._effects.messages.append({
+            "idempotency_key": f"{self.idempotency_key}:{channel}",
+            "contact_id": self._contact.id,
+            "run_id": self._run.id,
+            "flow_version_id": self._definition.version_id,
+            "node_id": self._run.node_id,
+            "channel": Channel(channel),
+            "status": MessageStatus.SENT,
+            "statuses": [MessageStatus.SENT.value],
+            "content": dict(content),
+            "created_at": self._now,
+            "updated_at": self._now,
+        })
         self._effects.counters.add(self._definition.version_id, self._run.node_id, MessageStatus.SENT.value, self._now)
         return None
 
@@ -132,10 +157,12 @@ class RunContext:
         if not cap:
             return []
         since = self._now - parse_duration(cap["per"])
+        self._effects.write_messages(self._session)
         query = select(Message.created_at).where(Message.contact_id == self._contact.id, Message.created_at > since)
         return list(self._session.scalars(query))
 
     def message_status(self, channel: str) -> str | None:
+        self._effects.write_messages(self._session)
         query = select(Message.status).where(Message.idempotency_key == f"{self.idempotency_key}:{channel}")
         status = self._session.scalar(query)
         return status.value if status else None

@@ -1,7 +1,7 @@
 """A contact as the filter language sees it, read from the database on demand."""
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -21,13 +21,16 @@ class ContactSubject:
     run (inside a flow) or of one flow."""
 
     def __init__(self, session: Session, contact: Contact, now: datetime, flow_id: int | None = None,
-                 segment_depth: int = 0, run_id: int | None = None) -> None:
+                 segment_depth: int = 0, run_id: int | None = None,
+                 before_messages: Callable[[], None] | None = None) -> None:
         self._session = session
         self._contact = contact
         self._now = now
         self._flow_id = flow_id
         self._segment_depth = segment_depth
         self._run_id = run_id
+        # Writes the messages the caller's batch has recorded but not inserted yet, before they are read.
+        self._before_messages = before_messages
 
     @cached_property
     def properties(self) -> Mapping[str, Any]:
@@ -45,10 +48,13 @@ class ContactSubject:
         segment = self._session.get(Segment, segment_id)
         if segment is None or self._segment_depth >= MAX_SEGMENT_DEPTH:
             return False
-        nested = ContactSubject(self._session, self._contact, self._now, self._flow_id, self._segment_depth + 1)
+        nested = ContactSubject(self._session, self._contact, self._now, self._flow_id, self._segment_depth + 1,
+                                before_messages=self._before_messages)
         return evaluate(segment.filter, nested, self._now)
 
     def message_statuses(self, node_id: str) -> Collection[str]:
+        if self._before_messages is not None:
+            self._before_messages()
         if self._run_id is not None:
             query = select(Message.statuses).where(Message.run_id == self._run_id, Message.node_id == node_id)
             return {status for statuses in self._session.scalars(query) for status in statuses}

@@ -125,3 +125,22 @@ def test_an_email_to_an_unsubscribed_contact_is_suppressed_and_the_run_goes_on(h
     assert stats["mail"] == {"entered": 2, "left:next": 2, "sent": 1, "suppressed": 1}
     assert stats["chat"]["sent"] == 2
     assert_counters_balance(harness, flow_id)
+
+
+def test_a_message_rule_right_after_the_send_sees_the_message_of_the_same_batch(harness) -> None:  # noqa: ANN001
+    """Messages are written to the ledger in bulk, but before anything in the batch reads it."""
+    flow_id = harness.publish(document(
+        "Check",
+        {
+            "start": ("trigger", {"event": "signed_up"}),
+            "hello": ("send_chat", {"body": "Hi"}),
+            "check": ("condition", {"filter": {"message": "hello", "status": "sent"}}),
+            "yes": ("exit", {"reason": "sent"}),
+            "no": ("exit", {"reason": "not sent"}),
+        },
+        [("start", "next", "hello"), ("hello", "next", "check"), ("check", "yes", "yes"), ("check", "no", "no")],
+    ))
+    contacts = [harness.contact() for _ in range(3)]
+    apply_in_one_job(harness, [record(harness, cid, "signed_up") for cid in contacts])
+    assert {run.node_id for run in harness.runs(flow_id)} == {"yes"}
+    assert_counters_balance(harness, flow_id)
