@@ -196,16 +196,18 @@ def credit_conversion(run: Run, definition: FlowDefinition, now: datetime, reven
 
 def finish(run: Run, status: RunStatus, reason: str, now: datetime, counters: CounterBatch, metric: str) -> None:
     """End a run where it is and count why (`completed` or `exited`) at its node."""
-    if run.status is RunStatus.WAITING:
-        counters.add(run.flow_version_id, run.node_id, "waiting", now, count=-1)
+    _leave_wait(run, now, counters)
     run.status = status
     run.end_reason = reason
     run.ended_at = now
-    run.wake_at = None
-    run.waiting_for = None
-    run.waiting_where = None
-    run.resume = None
     counters.add(run.flow_version_id, run.node_id, metric, now)
+
+
+def _leave_wait(run: Run, now: datetime, counters: CounterBatch) -> None:
+    """Take the run out of any hold: the node's waiting gauge goes down and the wait is forgotten."""
+    if run.status is RunStatus.WAITING:
+        counters.add(run.flow_version_id, run.node_id, "waiting", now, count=-1)
+    run.wake_at = run.waiting_for = run.waiting_where = run.resume = None
 
 
 def advance(session: Session, run: Run, contact: Contact, definition: FlowDefinition, now: datetime,
@@ -244,10 +246,8 @@ def _apply(run: Run, spec: NodeSpec, outcome: Outcome, state: dict[str, Any], de
     if not isinstance(outcome, Go):
         raise RuntimeFault(f"node type {spec.node_type.type!r} returned {outcome!r}, not Go, Hold or End")
 
-    if run.status is RunStatus.WAITING:
-        counters.add(run.flow_version_id, spec.id, "waiting", now, count=-1)
+    _leave_wait(run, now, counters)
     run.status = RunStatus.ACTIVE
-    run.wake_at = run.waiting_for = run.waiting_where = run.resume = None
     counters.add(run.flow_version_id, spec.id, left(outcome.port), now)
     passed = [*run.path[:-1], [spec.id, outcome.port]]
     target = definition.next_node(spec.id, outcome.port)
