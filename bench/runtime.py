@@ -62,7 +62,7 @@ from workflow_runtime import flow_store, interpreter, jobs, runtime  # noqa: E40
 from workflow_runtime.clock import VirtualClock  # noqa: E402
 from workflow_runtime.definition import forget_definitions, load_definition  # noqa: E402
 from workflow_runtime.dispatch import WAKEUPS_KEY  # noqa: E402
-from workflow_runtime.events import handle_event  # noqa: E402
+from workflow_runtime.events import EventBatch  # noqa: E402
 from workflow_runtime.models import (  # noqa: E402
     UNFINISHED,
     Base,
@@ -213,7 +213,7 @@ def baseline_event(event_id: int) -> int:
         event = session.scalar(select(Event).where(Event.id == event_id, Event.processed_at.is_(None)))
         if event is None:
             return 0
-        for run in handle_event(session, event, now, effects):
+        for run in _apply_one_event(session, event, now, effects):
             if _one_step(session, run, now, effects):
                 moved.append(run.id)
         event.processed_at = now
@@ -221,6 +221,16 @@ def baseline_event(event_id: int) -> int:
     current.dispatcher.mirror(effects.wakeups)
     _queue_next_steps(current, moved)
     return effects.steps
+
+
+def _apply_one_event(session: Session, event: Event, now: datetime, effects: interpreter.BatchEffects) -> list[Run]:
+    """The event applied on its own (a batch of one); returns the runs it woke or started, flushed."""
+    batch = EventBatch.open(session, [event], now, effects)
+    if batch is None:
+        return []
+    runs = batch.apply(event)
+    session.flush()
+    return runs
 
 
 @_tallied

@@ -186,16 +186,6 @@ class RunHistory:
         return self._stored_runs
 
 
-def handle_event(session: Session, event: EventLike, now: datetime, effects: BatchEffects) -> list[Run]:
-    """Apply one event on its own (a batch of one); returns the runs it woke or started, flushed."""
-    batch = EventBatch.open(session, [event], now, effects)
-    if batch is None:
-        return []
-    runs = batch.apply(event)
-    session.flush()
-    return runs
-
-
 def credit_goals(session: Session, runs: Sequence[Run], event: EventLike, properties: dict[str, Any],
                  now: datetime, effects: BatchEffects) -> None:
     """Count the flow goal for the contact's runs whose goal is this event and whose window is open."""
