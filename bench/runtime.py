@@ -409,12 +409,7 @@ class Bench:
         self.console = console
         self.profiler = profiler
         self.queue: Queue = current.dispatcher.queue
-        self.worker = make_worker(current)
-        # A production worker calls work() once and subscribes to its command channel once. The bench calls
-        # work(burst) many times, and RQ's unsubscribe waits up to 1 s for its pubsub thread each time:
-        # a cost of the bench's chunking, not of the runtime, so the bench's worker takes no commands.
-        self.worker.subscribe = lambda: None  # type: ignore[method-assign]
-        self.worker.unsubscribe = lambda: None  # type: ignore[method-assign]
+        self.worker = make_worker(current, drain=True)  # many bursts: no per-burst pub/sub teardown
         tally_runtime_jobs()
         count_statements(current.engine)
 

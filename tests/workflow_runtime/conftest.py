@@ -11,7 +11,6 @@ import fakeredis
 import pytest
 from flask import Flask
 from redis import Redis
-from rq import SimpleWorker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,7 @@ from workflow_runtime import flow_store, runtime
 from workflow_runtime.clock import VirtualClock
 from workflow_runtime.definition import forget_definitions
 from workflow_runtime.models import Contact, Event, Flow, Message, NodeCounter, Run
+from workflow_runtime.worker import make_worker
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)  # a Monday
 
@@ -33,21 +33,13 @@ def redis_connection() -> Iterator[Redis]:
     connection.flushdb()
 
 
-class DrainWorker(SimpleWorker):
-    """A burst worker for draining in tests: no pub/sub command listener, which RQ takes up to
-    a second to stop after every burst."""
-
-    def subscribe(self) -> None:
-        return None
-
-
 class Harness:
     """Drives the runtime the way production does: rows in the database, batch jobs through RQ."""
 
     def __init__(self, current: runtime.Runtime, clock: VirtualClock) -> None:
         self.runtime = current
         self.clock = clock
-        self.worker = DrainWorker([current.dispatcher.queue], connection=current.dispatcher.connection)
+        self.worker = make_worker(current, drain=True)
 
     def session(self) -> Session:
         return self.runtime.sessions()
