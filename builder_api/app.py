@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask
 
 from builder_api.errors import register_error_handlers
-from builder_api.extensions import db, migrate
+from builder_api.extensions import api, db, migrate
+from builder_api.openapi import API_CONFIG
 from builder_api.settings import Settings, load_settings
 from workflow_runtime.database import configure_engine, engine_options
 
@@ -26,6 +27,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
         JSON_SORT_KEYS=False,
+        **API_CONFIG,
     )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -35,7 +37,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     from builder_api.health.routes import blueprint as health
     from builder_api.node_types.routes import blueprint as node_types
 
+    api.init_app(app)
     app.register_blueprint(health)
-    app.register_blueprint(node_types, url_prefix="/api/node-types")
-    register_error_handlers(app)
+    api.register_blueprint(node_types, url_prefix="/api/node-types")
+    register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
     return app

@@ -1,6 +1,7 @@
 """JSON errors for every 4xx/5xx the API returns, so clients never parse HTML."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify
@@ -27,6 +28,32 @@ def _respond(status: int, message: str, errors: list[dict[str, Any]] | None = No
     return response, status
 
 
+def field_errors(messages: Mapping[str, Any], pointer: str = "") -> list[dict[str, Any]]:
+    """Flatten marshmallow's nested messages into `{"field", "pointer", "message"}` entries, one per sentence."""
+    found: list[dict[str, Any]] = []
+    for key, value in messages.items():
+        at = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+        if isinstance(value, Mapping):
+            found.extend(field_errors(value, at))
+        else:
+            for message in value if isinstance(value, list) else [value]:
+                if isinstance(message, Mapping):
+                    found.extend(field_errors(message, at))
+                else:
+                    found.append({"field": at.lstrip("/").replace("/", "."), "pointer": at, "message": str(message)})
+    return found
+
+
+def _validation_errors(error: HTTPException) -> list[dict[str, Any]]:
+    """flask-smorest puts webargs' messages under `data["messages"]`, keyed by location (json, query, …)."""
+    messages = (getattr(error, "data", None) or {}).get("messages") or {}
+    found = []
+    for location, fields in messages.items():
+        for entry in field_errors(fields):
+            found.append({**entry, "location": location})
+    return found
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer ApiError and HTTP errors with `{"status", "message", "errors"?}`."""
 
@@ -36,4 +63,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[Response, int]:
+        errors = _validation_errors(error)
+        if errors:
+            summary = "; ".join(f"{e['field'] or e['location']}: {e['message']}" for e in errors[:5])
+            return _respond(error.code or 400, f"The request is not valid: {summary}", errors)
         return _respond(error.code or 500, error.description or error.name)

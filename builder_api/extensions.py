@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to an app in create_app()."""
 from flask_migrate import Migrate
+from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
 from workflow_runtime.models import Base
@@ -8,3 +9,5 @@ from workflow_runtime.models import Base
 # gives Flask-SQLAlchemy's session and Flask-Migrate the same tables.
 db = SQLAlchemy(metadata=Base.metadata)
 migrate = Migrate()
+# flask-smorest: marshmallow-described views and the OpenAPI document built from them.
+api = Api()

@@ -65,3 +65,11 @@ def test_every_config_ref_resolves_within_the_response(client: FlaskClient, admi
     all_refs = refs([t["config_schema"] for t in body["node_types"]])
     assert all_refs, "config schemas share definitions by $ref"
     assert {ref.split("#")[0] for ref in all_refs if not ref.startswith("#")} <= served_ids
+
+
+def test_the_openapi_document_describes_the_api(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    assert "/api/node-types" in spec["paths"]
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    assert client.get("/api/docs").status_code == 200

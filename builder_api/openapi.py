@@ -1,0 +1,19 @@
+"""The OpenAPI 3 document at /api/openapi.json and its rendered reference at /api/docs."""
+from __future__ import annotations
+
+from typing import Any
+
+API_CONFIG: dict[str, Any] = {
+    "API_TITLE": "automap",
+    "API_VERSION": "1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_REDOC_PATH": "/docs",
+    "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+    "API_SPEC_OPTIONS": {
+        "info": {"description": "Build, publish and measure automation maps. Send `Authorization: Bearer <token>`."},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearerAuth": []}],
+    },
+}
