@@ -1,12 +1,15 @@
 """The demo flow: simulated shoppers leave real counters, messages and conversions, once."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.workflow_runtime.runtime_support import assert_counters_balance, revenue
+from workflow_runtime.definition import forget_definitions
 from workflow_runtime.demo import DAYS, DEMO_SLUG, seed_demo, shopper_plan
 from workflow_runtime.models import Contact, Flow, FlowStatus, Message, NodeCounter
 
@@ -58,6 +61,14 @@ def test_a_hundred_simulated_shoppers_fill_every_statistic(harness) -> None:  # 
     assert totals(harness) == before  # seeding twice adds nothing
 
 
+@pytest.fixture
+def forgetting_definitions() -> Iterator[None]:
+    """The command caches the demo's definition by version id, and the next test's tables reuse the ids."""
+    yield
+    forget_definitions()
+
+
+@pytest.mark.usefixtures("forgetting_definitions")
 def test_demo_seed_command_is_idempotent(cli, session) -> None:  # noqa: ANN001
     first = cli("demo", "seed", "--visitors", "20").output
     assert "seeded demo flow" in first and "20 simulated shoppers" in first
