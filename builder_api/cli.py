@@ -1,9 +1,10 @@
-"""The `automap` command: serve, worker, flows, templates and (from Flask-Migrate) db."""
+"""The `automap` command: serve, worker, flows, templates, demo and (from Flask-Migrate) db."""
 from __future__ import annotations
 
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from builder_api.settings import Settings
 from flows.document import dumps, load_file
 from flows.validation import FlowError, FlowInvalid, validate_flow
 from workflow_runtime import flow_store, runtime
+from workflow_runtime.demo import VISITORS, demo_runtime, seed_demo
 from workflow_runtime.embedded import embedded_redis, serve_embedded
 from workflow_runtime.models import Flow
 from workflow_runtime.scheduler import Scheduler
@@ -219,6 +221,28 @@ def load_templates() -> None:
     created = flow_store.load_templates(db.session)
     db.session.commit()
     console.print(f"loaded {len(created)} template(s): {', '.join(f.name for f in created) or 'all present'}")
+
+
+@main.group()
+def demo() -> None:
+    """A demo flow with simulated traffic, so statistics mode is not empty on a first visit."""
+
+
+@demo.command("seed")
+@click.option("--visitors", default=VISITORS, show_default=True, type=click.IntRange(1, 5000),
+              help="How many simulated shoppers go through the demo flow.")
+@with_appcontext
+def seed_demo_flow(visitors: int) -> None:
+    """Publish the abandoned-cart demo flow and simulate shoppers through it; does nothing if it exists."""
+    current = demo_runtime(_settings().database_url, datetime.now(UTC))
+    try:
+        seeded = seed_demo(current, visitors)
+    finally:
+        current.engine.dispose()
+    if seeded.created:
+        console.print(f"seeded demo flow {seeded.flow_id} with {seeded.visitors} simulated shoppers (paused)")
+    else:
+        console.print(f"demo flow {seeded.flow_id} is there already: nothing added")
 
 
 if __name__ == "__main__":

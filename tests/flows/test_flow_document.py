@@ -48,7 +48,7 @@ def test_ambiguous_v1_port_is_reported_with_the_ports(abandoned_cart: Doc, as_ve
         FlowError("/edges/1/port", "wait_for_payment",
                   "Node 'wait_for_payment' has ports event, timeout: name the port of edge 2 (to 'paid').", ErrorCode.MISSING_PORT),
         FlowError("/edges/2/port", "wait_for_payment",
-                  "Node 'wait_for_payment' has ports event, timeout: name the port of edge 3 (to 'promo_popup').", ErrorCode.MISSING_PORT),
+                  "Node 'wait_for_payment' has ports event, timeout: name the port of edge 3 (to 'give_promo_code').", ErrorCode.MISSING_PORT),
     ]
 
 

@@ -207,9 +207,12 @@ def test_valid_flows_have_no_errors(flow: Doc, abandoned_cart: Any) -> None:
 
 def test_abandoned_cart_template_is_the_designed_scenario(abandoned_cart: Any) -> None:
     types = {item["id"]: item["type"] for item in abandoned_cart["nodes"]}
-    assert sorted(types.values()) == ["exit", "exit", "send_popup", "trigger", "wait_for_event"]
+    assert sorted(types.values()) == ["exit", "exit", "send_popup", "trigger", "update_contact", "wait_for_event"]
     popup = next(item["config"] for item in abandoned_cart["nodes"] if item["type"] == "send_popup")
     assert "{{ promo_code }}" in popup["body"] and popup["size"] == "small"
+    # the code the popup and its email show is put on the contact's card just before
+    give_code = next(item["config"] for item in abandoned_cart["nodes"] if item["type"] == "update_contact")
+    assert give_code["set"]["promo_code"]
     assert all(tag in popup["email_fallback"]["body"] for tag in ("<mj-section>", "<mj-column>", "<mj-text", "<mj-button"))
     assert abandoned_cart["settings"]["goal"] == {"event": "order_paid", "within": "P7D", "revenue_property": "amount", "exit_on_goal": True}
     xs = [item["position"]["x"] for item in abandoned_cart["nodes"]]
