@@ -296,7 +296,7 @@ export async function exportFlow(id: number, version?: number): Promise<{ blob: 
 export const listTemplates = () =>
   request<{ templates: TemplateSummary[] }>("GET", "/api/templates").then((answer) => answer.templates);
 
-export const useTemplate = (slug: string) => request<FlowDetail>("POST", `/api/templates/${slug}/import`);
+export const importTemplate = (slug: string) => request<FlowDetail>("POST", `/api/templates/${slug}/import`);
 
 // --- statistics -----------------------------------------------------------------------------------
 

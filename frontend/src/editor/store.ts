@@ -170,13 +170,13 @@ export function createEditorStore() {
     },
 
     onNodesChange(changes) {
-      if (changes.some((change) => change.type === "remove")) get().checkpoint();
+      if (changes.some((change) => change.type === "remove")) get().checkpoint("delete");
       const moved = changes.some((change) => change.type === "position" && change.dragging === false);
       set({ nodes: applyNodeChanges(changes, get().nodes), ...(moved ? { dirty: true } : {}) });
     },
 
     onEdgesChange(changes) {
-      if (changes.some((change) => change.type === "remove")) get().checkpoint();
+      if (changes.some((change) => change.type === "remove")) get().checkpoint("delete");
       set({ edges: applyEdgeChanges(changes, get().edges) });
     },
 

@@ -68,12 +68,13 @@ function walk(schema: JsonSchema, shared: Record<string, JsonSchema>, ui: UiSche
   return node;
 }
 
-/** The server's error pointer inside a node's config as the form's error tree ({field: {__errors: [...]}}). */
-export function configErrorTree(errors: { pointer: string; message: string }[], configPointer: string): Record<string, unknown> {
+/** The server's errors under `prefix` (e.g. /nodes/3/config) as the form's error tree ({field: {__errors: [...]}}). */
+export function errorTree(errors: { pointer: string; message: string }[], prefix: RegExp): Record<string, unknown> {
   const tree: Record<string, unknown> = {};
   for (const error of errors) {
-    if (!error.pointer.startsWith(configPointer)) continue;
-    const path = error.pointer.slice(configPointer.length).split("/").filter(Boolean).map(unescapePointer);
+    const match = prefix.exec(error.pointer);
+    if (!match || match.index !== 0) continue;
+    const path = error.pointer.slice(match[0].length).split("/").filter(Boolean).map(unescapePointer);
     let branch = tree;
     for (const key of path) branch = (branch[key] ??= {}) as Record<string, unknown>;
     ((branch.__errors ??= []) as string[]).push(error.message);

@@ -36,7 +36,7 @@ export interface NodeCardProps {
 export function NodeCard({ id, type, data, selected, icon, summary }: NodeCardProps) {
   const info = useEditor((state) => state.catalogue[type]);
   const label = useEditor((state) => state.labels[id]);
-  const errors = useEditor((state) => state.errors.filter((error) => error.node_id === id));
+  const errors = useEditor((state) => state.errors).filter((error) => error.node_id === id);
   const statsMode = useEditor((state) => state.mode === "stats");
   const ports = outputPorts(info, data);
   const category = info?.category ?? "action";
