@@ -17,6 +17,15 @@ import { connectionProblem, edgeId, type FlowEdge } from "./graph";
 import { DRAG_TYPE } from "./Palette";
 import { editorStore, useEditor } from "./store";
 
+const MINIMAP_COLOURS: Record<string, string> = {
+  trigger: "#f59e0b",
+  timing: "#0ea5e9",
+  logic: "#8b5cf6",
+  message: "#4f46e5",
+  action: "#14b8a6",
+  outcome: "#10b981",
+};
+
 /** Edge ids that validation errors point at (/edges/<index>). */
 function erroredEdges(errors: { pointer: string; message: string }[], edges: FlowEdge[]): Map<string, string> {
   const marked = new Map<string, string>();
@@ -99,7 +108,7 @@ export function Canvas() {
       >
         <Background gap={20} size={1} color="#d8dde6" />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable nodeStrokeWidth={3} className="minimap" />
+        <MiniMap pannable zoomable className="minimap" nodeColor={(node) => MINIMAP_COLOURS[editorStore.getState().catalogue[node.type ?? ""]?.category] ?? "#94a3b8"} />
       </ReactFlow>
     </div>
   );

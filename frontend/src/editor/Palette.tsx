@@ -1,6 +1,6 @@
 /** The node palette, built from GET /api/node-types: drag a node onto the canvas, or click to add it. */
 import type { NodeTypeInfo } from "../api";
-import { CATEGORY_ICONS } from "../nodes/NodeCard";
+import { NodeIcon } from "../nodes/icons";
 import { useEditor } from "./store";
 
 export const DRAG_TYPE = "application/x-automap-node";
@@ -36,7 +36,9 @@ export function Palette({ onAdd }: { onAdd(type: string): void }) {
               }}
               onDoubleClick={() => onAdd(info.type)}
             >
-              <span className="palette-icon">{CATEGORY_ICONS[info.category]}</span>
+              <span className="palette-icon">
+                <NodeIcon type={info.type} size={14} />
+              </span>
               <span className="palette-text">
                 <span className="palette-label">{info.label}</span>
                 <span className="palette-description">{info.description}</span>

@@ -16,7 +16,7 @@ export function EmailPreview({ subject, body, preheader }: { subject?: string; b
       if (!current) return;
       try {
         const source = body.trim().startsWith("<mjml") ? body : `<mjml><mj-body><mj-section><mj-column><mj-text>${body}</mj-text></mj-column></mj-section></mj-body></mjml>`;
-        const result = await mjml2html(source, { validationLevel: "soft" });
+        const result = await mjml2html(source, { validationLevel: "soft", fonts: {} });
         if (!current) return;
         setHtml(result.html);
         setProblem(result.errors.length ? result.errors[0].formattedMessage : null);

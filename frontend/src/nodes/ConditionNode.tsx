@@ -8,5 +8,5 @@ import { NodeCard, Missing } from "./NodeCard";
 export function ConditionNode({ id, data, selected }: NodeProps<FlowNode>) {
   const rule = describeRule(data.filter);
   const summary = rule ? <>If {rule}</> : <Missing>Add a rule</Missing>;
-  return <NodeCard id={id} type="condition" data={data} selected={selected} icon="⑂" summary={summary} />;
+  return <NodeCard id={id} type="condition" data={data} selected={selected} summary={summary} />;
 }

@@ -7,5 +7,5 @@ import { NodeCard, clip } from "./NodeCard";
 
 export function ExitNode({ id, data, selected }: NodeProps<FlowNode>) {
   const summary = data.reason ? clip(data.reason) : "The run ends here";
-  return <NodeCard id={id} type="exit" data={data} selected={selected} icon="⏹" summary={summary} />;
+  return <NodeCard id={id} type="exit" data={data} selected={selected} summary={summary} />;
 }

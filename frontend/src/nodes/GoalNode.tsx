@@ -7,5 +7,5 @@ import { NodeCard, Missing } from "./NodeCard";
 
 export function GoalNode({ id, data, selected }: NodeProps<FlowNode>) {
   const summary = data.name ? <>Goal: <b>{String(data.name)}</b></> : <Missing>Name the goal</Missing>;
-  return <NodeCard id={id} type="goal" data={data} selected={selected} icon="◎" summary={summary} />;
+  return <NodeCard id={id} type="goal" data={data} selected={selected} summary={summary} />;
 }

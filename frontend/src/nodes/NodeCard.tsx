@@ -1,20 +1,12 @@
 /** The card every node type renders: header, summary, typed output ports, errors and (in statistics mode) numbers. */
-import { Handle, Position } from "@xyflow/react";
-import type { ReactNode } from "react";
+import { Handle, Position, useUpdateNodeInternals } from "@xyflow/react";
+import { type ReactNode, useEffect } from "react";
 
 import type { Config } from "../api";
 import { outputPorts } from "../editor/graph";
 import { useEditor } from "../editor/store";
 import { NodeStatsView } from "../stats/NodeStatsView";
-
-export const CATEGORY_ICONS: Record<string, string> = {
-  trigger: "⚡",
-  timing: "⏱",
-  logic: "⑂",
-  message: "✉",
-  action: "⚙",
-  outcome: "◎",
-};
+import { NodeIcon } from "./icons";
 
 /** Port labels a marketer reads; a split port shows its variant's name. */
 function portLabel(port: string, config: Config): string {
@@ -29,24 +21,31 @@ export interface NodeCardProps {
   type: string;
   data: Config;
   selected?: boolean;
-  icon?: string;
   summary: ReactNode;
 }
 
-export function NodeCard({ id, type, data, selected, icon, summary }: NodeCardProps) {
+export function NodeCard({ id, type, data, selected, summary }: NodeCardProps) {
   const info = useEditor((state) => state.catalogue[type]);
   const label = useEditor((state) => state.labels[id]);
   const errors = useEditor((state) => state.errors).filter((error) => error.node_id === id);
   const statsMode = useEditor((state) => state.mode === "stats");
   const ports = outputPorts(info, data);
+  const updateNodeInternals = useUpdateNodeInternals();
+  const portKey = `${info?.is_entry}:${ports.join("|")}`;
+  // React Flow measures handles once; ports that come and go (split variants) must be measured again.
+  useEffect(() => updateNodeInternals(id), [id, portKey, updateNodeInternals]);
   const category = info?.category ?? "action";
   const classes = ["flow-node", `category-${category}`, selected ? "selected" : "", errors.length ? "has-errors" : ""];
+  // A node with one plain "next" port gets a handle on its right edge rather than a labelled port row.
+  const single = ports.length === 1 && ports[0] === "next";
 
   return (
     <div className={classes.join(" ")} data-testid={`node-${id}`} title={errors.map((error) => error.message).join("\n") || undefined}>
       {!info?.is_entry && <Handle type="target" position={Position.Left} className="handle-in" />}
       <div className="flow-node-header">
-        <span className="flow-node-icon">{icon ?? CATEGORY_ICONS[category]}</span>
+        <span className="flow-node-icon">
+          <NodeIcon type={type} />
+        </span>
         <div className="flow-node-titles">
           <span className="flow-node-type">{info?.label ?? type}</span>
           <span className="flow-node-label">{label || info?.label || type}</span>
@@ -60,7 +59,8 @@ export function NodeCard({ id, type, data, selected, icon, summary }: NodeCardPr
       <div className="flow-node-summary">{summary}</div>
       {errors.length > 0 && !statsMode && <div className="flow-node-error">{errors[0].message}</div>}
       {statsMode && <NodeStatsView nodeId={id} />}
-      {ports.length > 0 && (
+      {single && <Handle type="source" id="next" position={Position.Right} className="handle-out handle-next" />}
+      {ports.length > 0 && !single && (
         <div className="flow-node-ports">
           {ports.map((port) => (
             <div key={port} className={`flow-node-port port-${port}`}>

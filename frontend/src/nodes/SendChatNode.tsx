@@ -7,5 +7,5 @@ import { NodeCard, clip, Missing } from "./NodeCard";
 
 export function SendChatNode({ id, data, selected }: NodeProps<FlowNode>) {
   const summary = data.body ? <>“{clip(data.body)}”</> : <Missing>Write the message</Missing>;
-  return <NodeCard id={id} type="send_chat" data={data} selected={selected} icon="💬" summary={summary} />;
+  return <NodeCard id={id} type="send_chat" data={data} selected={selected} summary={summary} />;
 }

@@ -13,5 +13,5 @@ export function SendEmailNode({ id, data, selected }: NodeProps<FlowNode>) {
   ) : (
     <Missing>Write the email or pick a template</Missing>
   );
-  return <NodeCard id={id} type="send_email" data={data} selected={selected} icon="✉" summary={summary} />;
+  return <NodeCard id={id} type="send_email" data={data} selected={selected} summary={summary} />;
 }

@@ -13,5 +13,5 @@ export function SendPopupNode({ id, data, selected }: NodeProps<FlowNode>) {
   ) : (
     <Missing>Write the popup</Missing>
   );
-  return <NodeCard id={id} type="send_popup" data={data} selected={selected} icon="▣" summary={summary} />;
+  return <NodeCard id={id} type="send_popup" data={data} selected={selected} summary={summary} />;
 }

@@ -8,5 +8,5 @@ import { NodeCard } from "./NodeCard";
 export function SplitNode({ id, data, selected }: NodeProps<FlowNode>) {
   const variants = Array.isArray(data.variants) ? (data.variants as { id: string; label?: string; weight: number }[]) : [];
   const summary = variants.map((variant) => `${variant.label || variant.id} ${variant.weight}%`).join(" · ");
-  return <NodeCard id={id} type="split" data={data} selected={selected} icon="⚖" summary={summary} />;
+  return <NodeCard id={id} type="split" data={data} selected={selected} summary={summary} />;
 }

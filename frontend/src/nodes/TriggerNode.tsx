@@ -13,5 +13,5 @@ export function TriggerNode({ id, data, selected }: NodeProps<FlowNode>) {
     const where = describeRules(data.where);
     summary = <>When <b>{String(data.event)}</b>{where && ` where ${where}`}</>;
   } else summary = <Missing>Choose the event that starts the flow</Missing>;
-  return <NodeCard id={id} type="trigger" data={data} selected={selected} icon="⚡" summary={summary} />;
+  return <NodeCard id={id} type="trigger" data={data} selected={selected} summary={summary} />;
 }

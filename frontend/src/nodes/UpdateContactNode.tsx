@@ -13,5 +13,5 @@ export function UpdateContactNode({ id, data, selected }: NodeProps<FlowNode>) {
     ...((data.remove_tags as string[]) ?? []).map((tag) => `−${tag}`),
   ];
   const summary = changes.length ? clip(changes.join(", ")) : <Missing>Choose what to change</Missing>;
-  return <NodeCard id={id} type="update_contact" data={data} selected={selected} icon="✎" summary={summary} />;
+  return <NodeCard id={id} type="update_contact" data={data} selected={selected} summary={summary} />;
 }

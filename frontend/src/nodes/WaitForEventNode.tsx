@@ -11,5 +11,5 @@ export function WaitForEventNode({ id, data, selected }: NodeProps<FlowNode>) {
   ) : (
     <Missing>Choose the event to wait for</Missing>
   );
-  return <NodeCard id={id} type="wait_for_event" data={data} selected={selected} icon="⌛" summary={summary} />;
+  return <NodeCard id={id} type="wait_for_event" data={data} selected={selected} summary={summary} />;
 }

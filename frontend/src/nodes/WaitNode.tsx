@@ -12,5 +12,5 @@ export function WaitNode({ id, data, selected }: NodeProps<FlowNode>) {
     : until
       ? `Until ${until.weekdays?.length ? until.weekdays.map((day) => day.slice(0, 3)).join(", ") : "any day"} at ${until.time ?? "?"}`
       : <Missing>Choose how long to wait</Missing>;
-  return <NodeCard id={id} type="wait" data={data} selected={selected} icon="⏱" summary={summary} />;
+  return <NodeCard id={id} type="wait" data={data} selected={selected} summary={summary} />;
 }

@@ -7,5 +7,5 @@ import { NodeCard, clip, Missing } from "./NodeCard";
 
 export function WebhookNode({ id, data, selected }: NodeProps<FlowNode>) {
   const summary = data.url ? `${String(data.method ?? "POST")} ${clip(data.url, 40)}` : <Missing>Enter the URL to call</Missing>;
-  return <NodeCard id={id} type="webhook" data={data} selected={selected} icon="↗" summary={summary} />;
+  return <NodeCard id={id} type="webhook" data={data} selected={selected} summary={summary} />;
 }

@@ -1,6 +1,7 @@
 /** The flow editor: palette, canvas, side panel, toolbar (save, validate, publish, export…) and statistics mode. */
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useState } from "react";
+import { ArrowLeft, Redo2, Undo2 } from "lucide-react";
 import { useNavigate, useParams } from "react-router-dom";
 
 import {
@@ -194,7 +195,7 @@ function Editor({ flowId }: { flowId: number | null }) {
     <div className={`editor mode-${mode}`}>
       <header className="editor-toolbar">
         <button type="button" className="icon-button" onClick={() => navigate("/flows")} aria-label="Back to flows">
-          ←
+          <ArrowLeft size={18} />
         </button>
         <input className="editor-title" value={meta.name} onChange={(event) => store.updateMeta({ name: event.target.value })} aria-label="Flow name" />
         <StatusBadge status={flow.status} />
@@ -212,10 +213,10 @@ function Editor({ flowId }: { flowId: number | null }) {
         {mode === "edit" && (
           <>
             <button type="button" className="icon-button" onClick={store.undo} disabled={!canUndo} title="Undo (Ctrl+Z)" aria-label="Undo">
-              ↶
+              <Undo2 size={17} />
             </button>
             <button type="button" className="icon-button" onClick={store.redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)" aria-label="Redo">
-              ↷
+              <Redo2 size={17} />
             </button>
             <button
               type="button"
@@ -253,7 +254,7 @@ function Editor({ flowId }: { flowId: number | null }) {
       <div className="editor-body">
         {mode === "edit" && loaded && <Palette onAdd={addAtCentre} />}
         <div className="canvas-column">
-          <Canvas />
+          {loaded ? <Canvas /> : <div className="canvas muted splash">Loading…</div>}
           {mode === "edit" && <ProblemsBar />}
         </div>
         {mode === "edit" ? <SidePanel /> : flowId !== null && <DrilldownDrawer flowId={flowId} query={statsQuery} />}
