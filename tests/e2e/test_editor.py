@@ -7,36 +7,9 @@ from urllib.parse import urlparse
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import ADMIN_TOKEN
+from tests.e2e.browser_support import EXPECTED_FAILURES, drag_between, handle, sign_in_with_token
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (dev extra)").expect
-
-# Answers the app expects while signed out: it asks for a session first (401 once the session API exists, 404 before).
-EXPECTED_FAILURES = {"/api/session"}
-
-
-def sign_in_with_token(page) -> None:
-    page.get_by_test_id("token-tab").click()
-    page.get_by_test_id("token-input").fill(ADMIN_TOKEN)
-    page.get_by_test_id("sign-in").click()
-
-
-def handle(page, node_id: str, kind: str, port: str | None = None):
-    """A node's connection handle: its input ('target') or one of its output ports ('source')."""
-    selector = f'.react-flow__node[data-id="{node_id}"] .react-flow__handle.{kind}'
-    if port:
-        selector += f'[data-handleid="{port}"]'
-    return page.locator(selector)
-
-
-def drag_between(page, source, target) -> None:
-    start = source.bounding_box()
-    end = target.bounding_box()
-    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=12)
-    page.mouse.up()
-
 
 def test_build_a_flow_on_the_canvas(page, client: FlaskClient, admin_headers: dict[str, str], screenshots: Path) -> None:
     page, log = page

@@ -108,6 +108,12 @@ export function Canvas() {
       >
         <Background gap={20} size={1} color="#d8dde6" />
         <Controls showInteractive={false} />
+        {nodes.length === 0 && (
+          <div className="canvas-empty">
+            <h3>An empty map</h3>
+            <p>Drag a Trigger from the palette to say who enters, then add the steps that follow.</p>
+          </div>
+        )}
         <MiniMap pannable zoomable className="minimap" nodeColor={(node) => MINIMAP_COLOURS[editorStore.getState().catalogue[node.type ?? ""]?.category] ?? "#94a3b8"} />
       </ReactFlow>
     </div>
