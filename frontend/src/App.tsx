@@ -56,7 +56,7 @@ export function App() {
   useEffect(() => {
     setUnauthorisedHandler(() => setAuth("out"));
     if (auth === "checking") currentSession().then(() => setAuth("in"), () => setAuth("out"));
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  }, []);
 
   if (auth === "checking") return <div className="splash">Loading…</div>;
   return (

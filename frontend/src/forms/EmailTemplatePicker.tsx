@@ -13,7 +13,7 @@ export function EmailTemplatePicker({ value, onChange }: { value: number | undef
   };
   useEffect(() => {
     if (value) load();
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  }, []);
 
   useEffect(() => {
     setPreview(null);

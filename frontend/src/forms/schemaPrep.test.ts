@@ -62,6 +62,11 @@ describe("prepareSchema", () => {
     );
     expect(uiSchema).toEqual({ weekdays: { "ui:widget": "checkboxes" } });
   });
+
+  it("lets a free-form map take name → value pairs", () => {
+    const { schema } = prepareSchema({ type: "object", properties: { set: { type: "object", minProperties: 1 } } }, SHARED);
+    expect((schema.properties as Record<string, object>).set).toEqual({ type: "object", additionalProperties: { type: "string" } });
+  });
 });
 
 describe("errorTree", () => {

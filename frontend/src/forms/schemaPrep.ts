@@ -46,6 +46,10 @@ function walk(schema: JsonSchema, shared: Record<string, JsonSchema>, ui: UiSche
     ui["ui:field"] = "textOrJson";
     delete node.type;
   }
+  if (node.type === "object" && !node.properties && node.additionalProperties === undefined) {
+    // A free-form map (update_contact's "set"): let the form add name → value pairs.
+    node.additionalProperties = { type: "string" };
+  }
   if (node.properties) {
     const properties: Record<string, JsonSchema> = {};
     for (const [key, child] of Object.entries(node.properties as Record<string, JsonSchema>)) {

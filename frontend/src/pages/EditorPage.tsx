@@ -70,19 +70,19 @@ function Editor({ flowId }: { flowId: number | null }) {
     return () => {
       current = false;
     };
-  }, [flowId]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [flowId]);
 
   useEffect(() => {
     if (!notice) return;
     const timer = setTimeout(() => store.setNotice(null), 5000);
     return () => clearTimeout(timer);
-  }, [notice]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [notice]);
 
   const statsQuery = useMemo(() => ({ version: range.version, from: range.from || null, to: range.to || null }), [range]);
   useEffect(() => {
     if (mode !== "stats" || flowId === null) return;
     getFlowStats(flowId, statsQuery).then(store.setStats, (error: Error) => store.setNotice(`Statistics: ${error.message}`));
-  }, [mode, flowId, statsQuery]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [mode, flowId, statsQuery]);
 
   const run = useCallback(async (label: string, action: () => Promise<void>) => {
     setBusy(label);
@@ -94,7 +94,7 @@ function Editor({ flowId }: { flowId: number | null }) {
     } finally {
       setBusy(null);
     }
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  }, []);
 
   /** Saves the draft; returns the flow id (a new flow is created on its first save). */
   const save = async (): Promise<number> => {
