@@ -34,11 +34,13 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     with app.app_context():
         configure_engine(db.engine)
 
+    from builder_api.frontend.routes import blueprint as frontend
     from builder_api.health.routes import blueprint as health
     from builder_api.node_types.routes import blueprint as node_types
 
     api.init_app(app)
     app.register_blueprint(health)
     api.register_blueprint(node_types, url_prefix="/api/node-types")
+    app.register_blueprint(frontend)  # last: its catch-all route serves the canvas's client-side routes
     register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
     return app

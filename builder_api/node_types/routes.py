@@ -11,7 +11,8 @@ from flows import schemas
 from nodes import registry
 
 # Config schemas `$ref` these by `$id`; serving them alongside lets a client resolve every ref.
-SHARED_SCHEMAS = ("common.schema.json", "filter.schema.json")
+# The flow schema comes too: the canvas builds its flow-settings form from its `settings` definition.
+SHARED_SCHEMAS = ("common.schema.json", "filter.schema.json", "flow.schema.json")
 
 blueprint = Blueprint("node_types", __name__, description="The node catalogue: palette, ports, config schemas.")
 blueprint.before_request(require_admin)

@@ -1,0 +1,39 @@
+"""`/`: the browser canvas, served from the Vite build in frontend/dist with index.html for client routes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, send_from_directory
+from werkzeug.exceptions import NotFound
+
+from builder_api.errors import ApiError
+
+DEFAULT_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
+# First path segments that belong to the server, so an unknown /api/… answers a JSON 404, not the app.
+SERVER_PREFIXES = frozenset({"api", "v1", "widget", "widget.js", "t", "healthz", "static"})
+# Vite puts a content hash in every asset name, so browsers may keep them for good.
+ASSET_MAX_AGE = 365 * 24 * 3600
+
+blueprint = Blueprint("frontend", __name__)
+
+
+def dist_dir() -> Path:
+    """Where the built app is; tests and packagers may point FRONTEND_DIST elsewhere."""
+    return Path(current_app.config.get("FRONTEND_DIST", DEFAULT_DIST))
+
+
+@blueprint.get("/", defaults={"path": ""})
+@blueprint.get("/<path:path>")
+def app_shell(path: str) -> Response:
+    """A built file when one exists at `path`, else index.html so the app's router shows the page."""
+    if path.split("/", 1)[0] in SERVER_PREFIXES:
+        raise NotFound()
+    dist = dist_dir()
+    if not (dist / "index.html").is_file():
+        raise ApiError(503, f"The web app is not built: run `make frontend` (it writes {dist}).")
+    if path and (dist / path).is_file():
+        response = send_from_directory(dist, path, max_age=ASSET_MAX_AGE if path.startswith("assets/") else 0)
+    else:
+        response = send_from_directory(dist, "index.html", max_age=0)
+        response.headers["Cache-Control"] = "no-cache"
+    return response

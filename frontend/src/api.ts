@@ -1,0 +1,339 @@
+/** The one place the canvas talks to the automap REST API; every call is typed after the shared contract. */
+
+export type JsonSchema = Record<string, unknown>;
+export type Config = Record<string, unknown>;
+
+export interface NodeTypeInfo {
+  type: string;
+  label: string;
+  category: "trigger" | "timing" | "logic" | "message" | "action" | "outcome";
+  description: string;
+  ports: string[];
+  dynamic_ports: boolean;
+  waits: boolean;
+  is_entry: boolean;
+  config_schema: JsonSchema;
+}
+
+export interface NodeCatalogue {
+  node_types: NodeTypeInfo[];
+  schemas: Record<string, JsonSchema>;
+}
+
+export interface DocNode {
+  id: string;
+  type: string;
+  label?: string;
+  position?: { x: number; y: number };
+  config?: Config;
+}
+
+export interface DocEdge {
+  from: string;
+  port: string;
+  to: string;
+}
+
+export interface FlowDocument {
+  schema_version: number;
+  name: string;
+  description?: string;
+  settings?: Config;
+  nodes: DocNode[];
+  edges: DocEdge[];
+}
+
+export interface FlowError {
+  code: string;
+  node_id: string | null;
+  pointer: string;
+  message: string;
+}
+
+export type FlowStatus = "draft" | "live" | "paused" | "archived";
+
+export interface FlowSummary {
+  id: number;
+  name: string;
+  description: string | null;
+  status: FlowStatus;
+  live_version: number | null;
+  node_count: number;
+  entered: number;
+  converted: number;
+  revenue: number;
+  updated_at: string;
+}
+
+export interface FlowDetail {
+  id: number;
+  name: string;
+  description: string | null;
+  status: FlowStatus;
+  live_version: number | null;
+  document: FlowDocument;
+  validation: FlowError[];
+  versions: { number: number; published_at: string }[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TemplateSummary {
+  slug: string;
+  name: string;
+  description: string;
+  node_count: number;
+  preview: { nodes: { id: string; type: string; position?: { x: number; y: number } }[]; edges: DocEdge[] };
+}
+
+export interface MessageFunnel {
+  sent: number;
+  delivered: number;
+  read: number;
+  clicked: number;
+  replied: number;
+  unsubscribed: number;
+  failed: number;
+}
+
+export interface VariantStats {
+  port: string;
+  label: string;
+  entered: number;
+  converted: number;
+  conversion_rate: number;
+}
+
+export interface NodeStats {
+  type: string;
+  entered: number;
+  waiting: number;
+  left: Record<string, number>;
+  converted: number;
+  conversion_rate: number;
+  revenue: number;
+  messages?: MessageFunnel;
+  variants?: VariantStats[];
+  winner?: string | null;
+  significance?: number | null;
+}
+
+export interface FlowStats {
+  flow_id: number;
+  version: number | null;
+  from: string | null;
+  to: string | null;
+  totals: { entered: number; converted: number; conversion_rate: number; revenue: number };
+  nodes: Record<string, NodeStats>;
+  edges: { from: string; port: string; to: string; count: number }[];
+  series: { day: string; entered: number; converted: number; revenue: number }[];
+}
+
+export interface ContactRow {
+  id: number;
+  name: string | null;
+  email: string | null;
+  at?: string | null;
+  [key: string]: unknown;
+}
+
+export interface ContactCard {
+  contact: Record<string, unknown>;
+  events: Record<string, unknown>[];
+  messages: Record<string, unknown>[];
+  runs: Record<string, unknown>[];
+}
+
+export interface MessageTemplate {
+  id: number;
+  name: string;
+  subject?: string;
+  [key: string]: unknown;
+}
+
+export interface User {
+  id?: number;
+  email?: string;
+  name?: string;
+}
+
+/** An API answer other than 2xx, carrying the server's message and field errors. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors: FlowError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN_KEY = "automap.token";
+let csrfToken: string | null = null;
+let onUnauthorised: () => void = () => {};
+
+/** The pasted API token, if the user signed in with one (kept for this browser). */
+export function storedToken(): string | null {
+  return localStorage.getItem(TOKEN_KEY);
+}
+
+export function storeToken(token: string | null): void {
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+/** Called whenever the server answers 401, so the app can show the login screen. */
+export function setUnauthorisedHandler(handler: () => void): void {
+  onUnauthorised = handler;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, { quiet401 = false } = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  const token = storedToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  else if (csrfToken && method !== "GET") headers["X-CSRF-Token"] = csrfToken;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  const payload = await response.json().catch(() => null);
+  if (!response.ok) {
+    if (response.status === 401 && !quiet401) onUnauthorised();
+    const message = payload?.message ?? `${method} ${path} answered ${response.status}`;
+    throw new ApiError(response.status, message, payload?.errors ?? []);
+  }
+  return payload as T;
+}
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+// --- session -------------------------------------------------------------------------------------
+
+export async function currentSession(): Promise<User> {
+  const answer = await request<{ user: User; csrf_token: string }>("GET", "/api/session", undefined, { quiet401: true });
+  csrfToken = answer.csrf_token;
+  return answer.user;
+}
+
+export async function logIn(email: string, password: string): Promise<User> {
+  const answer = await request<{ user: User; csrf_token: string }>("POST", "/api/session", { email, password }, { quiet401: true });
+  csrfToken = answer.csrf_token;
+  return answer.user;
+}
+
+export async function logOut(): Promise<void> {
+  if (storedToken()) storeToken(null);
+  else await request<void>("DELETE", "/api/session").catch(() => undefined);
+  csrfToken = null;
+}
+
+/** Signs in with a pasted token: kept only if the API accepts it. */
+export async function logInWithToken(token: string): Promise<void> {
+  storeToken(token);
+  try {
+    await request<NodeCatalogue>("GET", "/api/node-types", undefined, { quiet401: true });
+  } catch (error) {
+    storeToken(null);
+    throw error;
+  }
+}
+
+// --- catalogue, flows, templates --------------------------------------------------------------------
+
+export const getNodeTypes = () => request<NodeCatalogue>("GET", "/api/node-types");
+
+export const listFlows = (q = "", status = "") =>
+  request<{ flows: FlowSummary[] }>("GET", `/api/flows${query({ q, status })}`).then((answer) => answer.flows);
+
+export const createFlow = (name: string, document?: FlowDocument) =>
+  request<FlowDetail>("POST", "/api/flows", document ? { name, document } : { name });
+
+export const getFlow = (id: number) => request<FlowDetail>("GET", `/api/flows/${id}`);
+
+export const saveFlow = (id: number, document: FlowDocument) =>
+  request<FlowDetail>("PUT", `/api/flows/${id}`, { name: document.name, description: document.description, document });
+
+export const deleteFlow = (id: number) => request<void>("DELETE", `/api/flows/${id}`);
+
+export const validateFlow = (id: number) =>
+  request<{ valid: boolean; errors: FlowError[] }>("POST", `/api/flows/${id}/validate`);
+
+export const publishFlow = (id: number) => request<{ version: number }>("POST", `/api/flows/${id}/publish`);
+
+export const setFlowState = (id: number, action: "pause" | "resume" | "archive") =>
+  request<FlowDetail>("POST", `/api/flows/${id}/${action}`);
+
+export const duplicateFlow = (id: number) => request<FlowDetail>("POST", `/api/flows/${id}/duplicate`);
+
+export const importFlow = (document: unknown) => request<FlowDetail>("POST", "/api/flows/import", document);
+
+/** The flow document as the server exports it (the same bytes the download holds). */
+export async function exportFlow(id: number, version?: number): Promise<{ blob: Blob; filename: string }> {
+  const headers: Record<string, string> = {};
+  const token = storedToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(`/api/flows/${id}/export${query({ version })}`, { headers, credentials: "same-origin" });
+  if (!response.ok) {
+    const payload = await response.json().catch(() => null);
+    throw new ApiError(response.status, payload?.message ?? `Export answered ${response.status}`);
+  }
+  const disposition = response.headers.get("Content-Disposition") ?? "";
+  const filename = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? `flow-${id}.json`;
+  return { blob: await response.blob(), filename };
+}
+
+export const listTemplates = () =>
+  request<{ templates: TemplateSummary[] }>("GET", "/api/templates").then((answer) => answer.templates);
+
+export const importTemplate = (slug: string) => request<FlowDetail>("POST", `/api/templates/${slug}/import`);
+
+// --- statistics -----------------------------------------------------------------------------------
+
+export interface StatsQuery {
+  version?: number | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+export const getFlowStats = (id: number, params: StatsQuery) =>
+  request<FlowStats>("GET", `/api/flows/${id}/stats${query({ ...params })}`);
+
+export const getNodeContacts = (id: number, nodeId: string, metric: string, params: StatsQuery & { limit?: number; offset?: number }) =>
+  request<{ contacts: ContactRow[]; total: number }>(
+    "GET",
+    `/api/flows/${id}/nodes/${encodeURIComponent(nodeId)}/contacts${query({ metric, ...params })}`,
+  );
+
+// --- contacts and message templates ----------------------------------------------------------------
+
+export const listContacts = (params: { q?: string; filter?: unknown; limit?: number; offset?: number }) =>
+  request<{ contacts: ContactRow[]; total: number }>(
+    "GET",
+    `/api/contacts${query({
+      q: params.q,
+      filter: params.filter ? JSON.stringify(params.filter) : undefined,
+      limit: params.limit,
+      offset: params.offset,
+    })}`,
+  );
+
+export const getContact = (id: number) => request<ContactCard>("GET", `/api/contacts/${id}`);
+
+export const listMessageTemplates = () =>
+  request<{ templates?: MessageTemplate[]; message_templates?: MessageTemplate[] }>("GET", "/api/message-templates").then(
+    (answer) => answer.message_templates ?? answer.templates ?? [],
+  );
+
+export const previewMessageTemplate = (id: number, sample?: Config) =>
+  request<{ subject: string; html: string; text: string }>("POST", `/api/message-templates/${id}/preview`, sample ? { sample } : {});

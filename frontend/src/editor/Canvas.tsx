@@ -1,0 +1,121 @@
+/** The React Flow canvas: nodes, typed ports, connections that refuse what the graph cannot take, zoom and minimap. */
+import {
+  Background,
+  type Connection,
+  Controls,
+  type Edge,
+  MarkerType,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+} from "@xyflow/react";
+import { type DragEvent, useCallback, useMemo } from "react";
+
+import { nodeTypes } from "../nodes";
+import { count } from "../stats/format";
+import { connectionProblem, edgeId, type FlowEdge } from "./graph";
+import { DRAG_TYPE } from "./Palette";
+import { editorStore, useEditor } from "./store";
+
+const MINIMAP_COLOURS: Record<string, string> = {
+  trigger: "#f59e0b",
+  timing: "#0ea5e9",
+  logic: "#8b5cf6",
+  message: "#4f46e5",
+  action: "#14b8a6",
+  outcome: "#10b981",
+};
+
+/** Edge ids that validation errors point at (/edges/<index>). */
+function erroredEdges(errors: { pointer: string; message: string }[], edges: FlowEdge[]): Map<string, string> {
+  const marked = new Map<string, string>();
+  for (const error of errors) {
+    const match = /^\/edges\/(\d+)/.exec(error.pointer);
+    const edge = match ? edges[Number(match[1])] : undefined;
+    if (edge) marked.set(edge.id, error.message);
+  }
+  return marked;
+}
+
+export function Canvas() {
+  const nodes = useEditor((state) => state.nodes);
+  const edges = useEditor((state) => state.edges);
+  const errors = useEditor((state) => state.errors);
+  const mode = useEditor((state) => state.mode);
+  const stats = useEditor((state) => state.stats);
+  const { onNodesChange, onEdgesChange, connect, addNode, checkpoint, setNotice } = editorStore.getState();
+  const { screenToFlowPosition } = useReactFlow();
+  const editing = mode === "edit";
+
+  const shownEdges = useMemo((): Edge[] => {
+    const marked = erroredEdges(errors, edges);
+    const counts = new Map((stats?.edges ?? []).map((edge) => [edgeId(edge), edge.count]));
+    return edges.map((edge) => {
+      const problem = marked.get(edge.id);
+      const passed = counts.get(edge.id);
+      return {
+        ...edge,
+        className: problem ? "edge-error" : undefined,
+        label: editing ? problem : stats ? count(passed ?? 0) : undefined,
+        labelBgPadding: [6, 3] as [number, number],
+        labelBgBorderRadius: 4,
+        markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+        animated: !editing && Boolean(passed),
+      };
+    });
+  }, [edges, errors, stats, editing]);
+
+  const isValidConnection = useCallback(
+    (connection: Connection | Edge) => {
+      const state = editorStore.getState();
+      return connectionProblem(connection, state.nodes, state.edges, state.catalogue) === null;
+    },
+    [],
+  );
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    const type = event.dataTransfer.getData(DRAG_TYPE);
+    if (!type || !editing) return;
+    addNode(type, screenToFlowPosition({ x: event.clientX - 110, y: event.clientY - 30 }));
+  };
+
+  return (
+    <div className="canvas" onDrop={onDrop} onDragOver={(event) => event.preventDefault()} data-testid="canvas">
+      <ReactFlow
+        nodes={nodes}
+        edges={shownEdges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={editing ? onEdgesChange : undefined}
+        onConnect={connect}
+        onConnectEnd={(_, state) => {
+          if (state.fromNode && state.toNode && !state.isValid) {
+            const s = editorStore.getState();
+            setNotice(connectionProblem({ source: state.fromNode.id, sourceHandle: state.fromHandle?.id, target: state.toNode.id }, s.nodes, s.edges, s.catalogue));
+          }
+        }}
+        onNodeDragStart={() => checkpoint()}
+        isValidConnection={isValidConnection}
+        nodesDraggable={editing}
+        nodesConnectable={editing}
+        deleteKeyCode={editing ? ["Delete", "Backspace"] : null}
+        fitView
+        fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+        minZoom={0.2}
+        maxZoom={2}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background gap={20} size={1} color="#d8dde6" />
+        <Controls showInteractive={false} />
+        {nodes.length === 0 && (
+          <div className="canvas-empty">
+            <h3>An empty map</h3>
+            <p>Drag a Trigger from the palette to say who enters, then add the steps that follow.</p>
+          </div>
+        )}
+        <MiniMap pannable zoomable className="minimap" nodeColor={(node) => MINIMAP_COLOURS[editorStore.getState().catalogue[node.type ?? ""]?.category] ?? "#94a3b8"} />
+      </ReactFlow>
+    </div>
+  );
+}

@@ -1,0 +1,106 @@
+/** The friendly widgets and fields the config forms use instead of raw text boxes. */
+import type { FieldProps, RegistryFieldsType, RegistryWidgetsType, WidgetProps } from "@rjsf/utils";
+import { useState } from "react";
+
+import { useEditor } from "../editor/store";
+import { DurationInput } from "./DurationInput";
+import { EmailTemplatePicker } from "./EmailTemplatePicker";
+import { FilterBuilder, PropertyRulesEditor, type Rule } from "./FilterBuilder";
+
+function DurationWidget({ id, value, onChange, disabled, readonly }: WidgetProps) {
+  return <DurationInput id={id} value={value} onChange={onChange} disabled={disabled || readonly} />;
+}
+
+function TimeOfDayWidget({ id, value, onChange, disabled, readonly }: WidgetProps) {
+  return <input id={id} type="time" value={value ?? ""} disabled={disabled || readonly} onChange={(event) => onChange(event.target.value || undefined)} />;
+}
+
+/** The flow's send nodes, for "message was read" rules. */
+function useSendNodes(): string[] {
+  const nodes = useEditor((state) => state.nodes);
+  return nodes.filter((node) => node.type?.startsWith("send_")).map((node) => node.id);
+}
+
+function FieldFrame({ props, children }: { props: FieldProps; children: React.ReactNode }) {
+  const errors = props.errorSchema?.__errors ?? [];
+  return (
+    <div className="form-group custom-field">
+      <label className="control-label">
+        {props.schema.title ?? props.name}
+        {props.required ? "*" : ""}
+      </label>
+      {props.schema.description && <p className="field-description">{props.schema.description}</p>}
+      {children}
+      {errors.length > 0 && (
+        <ul className="error-detail">
+          {errors.map((error) => (
+            <li key={error} className="text-danger">
+              {error}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function FilterField(props: FieldProps) {
+  const sendNodes = useSendNodes();
+  return (
+    <FieldFrame props={props}>
+      <FilterBuilder value={props.formData as Rule | undefined} onChange={props.onChange} sendNodes={sendNodes} />
+    </FieldFrame>
+  );
+}
+
+function PropertyRulesField(props: FieldProps) {
+  const rules = (props.formData as Rule[] | undefined) ?? [];
+  return (
+    <FieldFrame props={props}>
+      {rules.length === 0 ? (
+        <button type="button" className="link" onClick={() => props.onChange([{ property: "", op: "eq", value: "" }])}>
+          + Only when…
+        </button>
+      ) : (
+        <PropertyRulesEditor rules={rules} onChange={props.onChange} />
+      )}
+    </FieldFrame>
+  );
+}
+
+/** Text, or a JSON object when what is typed parses as one (a webhook body). */
+function TextOrJsonField(props: FieldProps) {
+  const initial = typeof props.formData === "object" && props.formData !== null ? JSON.stringify(props.formData, null, 2) : (props.formData ?? "");
+  const [text, setText] = useState<string>(initial);
+  const change = (next: string) => {
+    setText(next);
+    try {
+      const parsed = JSON.parse(next);
+      props.onChange(parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : next);
+    } catch {
+      props.onChange(next || undefined);
+    }
+  };
+  return (
+    <FieldFrame props={props}>
+      <textarea rows={5} value={text} onChange={(event) => change(event.target.value)} placeholder='{"email": "{{ email }}"}' />
+    </FieldFrame>
+  );
+}
+
+function EmailTemplateField(props: FieldProps) {
+  return (
+    <FieldFrame props={props}>
+      <EmailTemplatePicker value={props.formData as number | undefined} onChange={props.onChange} />
+    </FieldFrame>
+  );
+}
+
+export const widgets: RegistryWidgetsType = { duration: DurationWidget, timeOfDay: TimeOfDayWidget };
+export const fields: RegistryFieldsType = {
+  filter: FilterField,
+  propertyRules: PropertyRulesField,
+  textOrJson: TextOrJsonField,
+  emailTemplate: EmailTemplateField,
+  hidden: () => null,
+};

@@ -1,0 +1,86 @@
+/** The card every node type renders: header, summary, typed output ports, errors and (in statistics mode) numbers. */
+import { Handle, Position, useUpdateNodeInternals } from "@xyflow/react";
+import { type ReactNode, useEffect } from "react";
+
+import type { Config } from "../api";
+import { outputPorts } from "../editor/graph";
+import { useEditor } from "../editor/store";
+import { NodeStatsView } from "../stats/NodeStatsView";
+import { NodeIcon } from "./icons";
+
+/** Port labels a marketer reads; a split port shows its variant's name. */
+function portLabel(port: string, config: Config): string {
+  const variants = Array.isArray(config.variants) ? (config.variants as Config[]) : [];
+  const variant = variants.find((candidate) => candidate.id === port);
+  if (variant) return String(variant.label || variant.id);
+  return { next: "", yes: "Yes", no: "No", event: "Event", timeout: "Timed out", failed: "Failed" }[port] ?? port;
+}
+
+export interface NodeCardProps {
+  id: string;
+  type: string;
+  data: Config;
+  selected?: boolean;
+  summary: ReactNode;
+}
+
+export function NodeCard({ id, type, data, selected, summary }: NodeCardProps) {
+  const info = useEditor((state) => state.catalogue[type]);
+  const label = useEditor((state) => state.labels[id]);
+  const errors = useEditor((state) => state.errors).filter((error) => error.node_id === id);
+  const statsMode = useEditor((state) => state.mode === "stats");
+  const ports = outputPorts(info, data);
+  const updateNodeInternals = useUpdateNodeInternals();
+  const portKey = `${info?.is_entry}:${ports.join("|")}`;
+  // React Flow measures handles once; ports that come and go (split variants) must be measured again.
+  useEffect(() => updateNodeInternals(id), [id, portKey, updateNodeInternals]);
+  const category = info?.category ?? "action";
+  const classes = ["flow-node", `category-${category}`, selected ? "selected" : "", errors.length ? "has-errors" : ""];
+  // A node with one plain "next" port gets a handle on its right edge rather than a labelled port row.
+  const single = ports.length === 1 && ports[0] === "next";
+
+  return (
+    <div className={classes.join(" ")} data-testid={`node-${id}`} title={errors.map((error) => error.message).join("\n") || undefined}>
+      {!info?.is_entry && <Handle type="target" position={Position.Left} className="handle-in" />}
+      <div className="flow-node-header">
+        <span className="flow-node-icon">
+          <NodeIcon type={type} />
+        </span>
+        <div className="flow-node-titles">
+          <span className="flow-node-type">{info?.label ?? type}</span>
+          <span className="flow-node-label">{label || info?.label || type}</span>
+        </div>
+        {errors.length > 0 && (
+          <span className="flow-node-error-badge" aria-label={`${errors.length} problem(s)`}>
+            {errors.length}
+          </span>
+        )}
+      </div>
+      <div className="flow-node-summary">{summary}</div>
+      {errors.length > 0 && !statsMode && <div className="flow-node-error">{errors[0].message}</div>}
+      {statsMode && <NodeStatsView nodeId={id} />}
+      {single && <Handle type="source" id="next" position={Position.Right} className="handle-out handle-next" />}
+      {ports.length > 0 && !single && (
+        <div className="flow-node-ports">
+          {ports.map((port) => (
+            <div key={port} className={`flow-node-port port-${port}`}>
+              <span>{portLabel(port, data)}</span>
+              <Handle type="source" id={port} position={Position.Right} className={`handle-out handle-${port}`} />
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Shortens long text for a one-line summary. */
+export function clip(text: unknown, length = 60): string {
+  const value = typeof text === "string" ? text.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim() : "";
+  return value.length > length ? `${value.slice(0, length - 1)}…` : value;
+}
+
+/** A summary line that says what to fill in when the config is still empty. */
+export function Missing({ children }: { children: ReactNode }) {
+  return <span className="missing">{children}</span>;
+}

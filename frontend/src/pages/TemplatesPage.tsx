@@ -1,0 +1,95 @@
+/** The templates gallery: proven scenarios with a sketch of their map; picking one opens it as a new draft. */
+import { useEffect, useState } from "react";
+import { useNavigate } from "react-router-dom";
+
+import { listTemplates, type TemplateSummary, importTemplate } from "../api";
+
+const NODE_COLOURS: Record<string, string> = {
+  trigger: "#f59e0b",
+  wait: "#0ea5e9",
+  wait_for_event: "#0ea5e9",
+  condition: "#8b5cf6",
+  split: "#8b5cf6",
+  goal: "#10b981",
+  exit: "#64748b",
+};
+
+/** A small drawing of the template's map from its node positions. */
+function Sketch({ preview }: { preview: TemplateSummary["preview"] }) {
+  const positions = new Map(preview.nodes.map((node, index) => [node.id, node.position ?? { x: index * 250, y: 0 }]));
+  const xs = [...positions.values()].map((point) => point.x);
+  const ys = [...positions.values()].map((point) => point.y);
+  const [minX, minY] = [Math.min(...xs, 0), Math.min(...ys, 0)];
+  const width = Math.max(...xs, 1) - minX + 200;
+  const height = Math.max(...ys, 1) - minY + 100;
+  return (
+    <svg className="sketch" viewBox={`${minX - 20} ${minY - 20} ${width} ${height}`} preserveAspectRatio="xMidYMid meet" aria-hidden>
+      {preview.edges.map((edge) => {
+        const from = positions.get(edge.from);
+        const to = positions.get(edge.to);
+        if (!from || !to) return null;
+        return <line key={`${edge.from}-${edge.port}-${edge.to}`} x1={from.x + 160} y1={from.y + 30} x2={to.x} y2={to.y + 30} stroke="#94a3b8" strokeWidth={6} />;
+      })}
+      {preview.nodes.map((node) => {
+        const point = positions.get(node.id)!;
+        return <rect key={node.id} x={point.x} y={point.y} width={160} height={60} rx={12} fill={NODE_COLOURS[node.type] ?? "#6366f1"} opacity={0.9} />;
+      })}
+    </svg>
+  );
+}
+
+export function TemplatesPage() {
+  const navigate = useNavigate();
+  const [templates, setTemplates] = useState<TemplateSummary[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  useEffect(() => {
+    listTemplates().then(setTemplates, (error: Error) => setProblem(error.message));
+  }, []);
+
+  const pick = (slug: string) => {
+    setBusy(slug);
+    importTemplate(slug).then(
+      (flow) => navigate(`/flows/${flow.id}`),
+      (error: Error) => {
+        setBusy(null);
+        setProblem(error.message);
+      },
+    );
+  };
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Templates</h1>
+        <p className="muted">Proven scenarios to start from. Picking one makes a new draft you can change before publishing.</p>
+      </div>
+      {problem && <p className="text-danger">{problem}</p>}
+      {templates === null && !problem && <p className="muted">Loading…</p>}
+      {templates?.length === 0 && (
+        <div className="empty-state">
+          <h2>No templates installed</h2>
+          <p>
+            Run <code>automap templates load</code> on the server to install the scenarios that ship with automap.
+          </p>
+        </div>
+      )}
+      <div className="cards">
+        {templates?.map((template) => (
+          <article key={template.slug} className="card template-card" data-testid={`template-${template.slug}`}>
+            <Sketch preview={template.preview} />
+            <h3>{template.name}</h3>
+            <p className="muted">{template.description}</p>
+            <div className="card-foot">
+              <span className="muted small">{template.node_count} steps</span>
+              <button type="button" className="button" disabled={busy !== null} onClick={() => pick(template.slug)}>
+                {busy === template.slug ? "Creating…" : "Use this template"}
+              </button>
+            </div>
+          </article>
+        ))}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+/** The contacts behind a number of statistics mode, with a link to each contact's card. */
+import { useEffect, useState } from "react";
+import { Link } from "react-router-dom";
+
+import { type ContactRow, getNodeContacts, type StatsQuery } from "../api";
+import { editorStore, useEditor } from "../editor/store";
+import { count } from "./format";
+
+const PAGE = 50;
+
+export function DrilldownDrawer({ flowId, query }: { flowId: number; query: StatsQuery }) {
+  const drilldown = useEditor((state) => state.drilldown);
+  const [page, setPage] = useState(0);
+  const [result, setResult] = useState<{ contacts: ContactRow[]; total: number } | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  useEffect(() => setPage(0), [drilldown]);
+  useEffect(() => {
+    if (!drilldown) return;
+    setResult(null);
+    setProblem(null);
+    getNodeContacts(flowId, drilldown.nodeId, drilldown.metric, { ...query, limit: PAGE, offset: page * PAGE }).then(setResult, (error: Error) =>
+      setProblem(error.message),
+    );
+  }, [drilldown, flowId, query, page]);
+
+  if (!drilldown) return null;
+  return (
+    <aside className="drawer" data-testid="drilldown">
+      <div className="drawer-head">
+        <div>
+          <div className="muted small">{drilldown.nodeId}</div>
+          <h3>
+            {drilldown.title} {result && <span className="muted">({count(result.total)})</span>}
+          </h3>
+        </div>
+        <button type="button" className="icon-button" aria-label="Close" onClick={() => editorStore.getState().openDrilldown(null)}>
+          ×
+        </button>
+      </div>
+      {problem && <p className="text-danger">{problem}</p>}
+      {!result && !problem && <p className="muted">Loading…</p>}
+      {result && result.contacts.length === 0 && <p className="empty">No contacts here for these dates.</p>}
+      {result && result.contacts.length > 0 && (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Contact</th>
+              <th>When</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.contacts.map((contact) => (
+              <tr key={contact.id}>
+                <td>
+                  <Link to={`/contacts/${contact.id}`}>{contact.name || contact.email || `#${contact.id}`}</Link>
+                  {contact.name && contact.email && <div className="muted small">{contact.email}</div>}
+                </td>
+                <td className="muted small">{contact.at ? new Date(contact.at).toLocaleString() : ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {result && result.total > PAGE && (
+        <div className="pager">
+          <button type="button" className="button secondary small" disabled={page === 0} onClick={() => setPage(page - 1)}>
+            Previous
+          </button>
+          <span className="muted small">
+            {page * PAGE + 1}–{Math.min(result.total, (page + 1) * PAGE)} of {count(result.total)}
+          </span>
+          <button type="button" className="button secondary small" disabled={(page + 1) * PAGE >= result.total} onClick={() => setPage(page + 1)}>
+            Next
+          </button>
+        </div>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,32 @@
+"""What the browser tests share: signing in, finding a node's handles, dragging between them."""
+from __future__ import annotations
+
+from tests.conftest import ADMIN_TOKEN
+
+# Answers the app expects while signed out: it asks for a session first (401 once the session API exists, 404 before).
+EXPECTED_FAILURES = {"/api/session"}
+
+
+def sign_in_with_token(page) -> None:
+    """Sign in on the login screen by pasting the admin token."""
+    page.get_by_test_id("token-tab").click()
+    page.get_by_test_id("token-input").fill(ADMIN_TOKEN)
+    page.get_by_test_id("sign-in").click()
+
+
+def handle(page, node_id: str, kind: str, port: str | None = None):
+    """A node's connection handle: its input ('target') or one of its output ports ('source')."""
+    selector = f'.react-flow__node[data-id="{node_id}"] .react-flow__handle.{kind}'
+    if port:
+        selector += f'[data-handleid="{port}"]'
+    return page.locator(selector)
+
+
+def drag_between(page, source, target) -> None:
+    """Press the mouse on `source`, move it over `target` in steps, release: how a marketer draws an arrow."""
+    start = source.bounding_box()
+    end = target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=12)
+    page.mouse.up()

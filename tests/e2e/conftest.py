@@ -1,0 +1,79 @@
+"""Browser tests: the real app (built canvas + API) on a free port, driven by Debian's Chromium through Playwright."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def built_frontend() -> Path:
+    """frontend/dist, rebuilt by `make frontend` when a source changed (the same step `make run` takes)."""
+    if shutil.which("npm") is None:
+        pytest.skip("Node.js/npm is not installed: the canvas cannot be built")
+    subprocess.run(["make", "frontend"], cwd=ROOT, check=True, capture_output=True, timeout=900)
+    return ROOT / "frontend" / "dist"
+
+
+@pytest.fixture(scope="session")
+def server(app: Flask, built_frontend: Path) -> Iterator[str]:
+    """The Flask app serving the built canvas, in a werkzeug server thread on a free port."""
+    app.config["FRONTEND_DIST"] = str(built_frontend)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (dev extra)")
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class ConsoleLog:
+    """What the page reported: console errors, uncaught exceptions and failed HTTP answers."""
+
+    errors: list[str] = field(default_factory=list)
+    failed_responses: list[tuple[int, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def page(browser: object, server: str, session: Session) -> Iterator[tuple[object, ConsoleLog]]:
+    """A fresh browser page on the app, with its console errors and failed requests recorded."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=server)
+    page = context.new_page()
+    log = ConsoleLog()
+    page.on("console", lambda message: message.type == "error" and log.errors.append(message.text))
+    page.on("pageerror", lambda error: log.errors.append(f"uncaught: {error}"))
+    page.on("response", lambda response: response.status >= 400 and log.failed_responses.append((response.status, response.url)))
+    yield page, log
+    context.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
