@@ -34,6 +34,7 @@ frontend: $(FRONTEND_BUILD)
 run: install frontend
 	$(BIN)/automap db upgrade
 	$(BIN)/automap templates load
+	$(BIN)/automap demo seed
 	$(BIN)/automap serve
 
 ## Run the whole suite; AUTOMAP_DATABASE_URL / AUTOMAP_REDIS_URL pick real servers.
