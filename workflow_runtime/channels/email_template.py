@@ -59,6 +59,8 @@ def compile_mjml(mjml: str) -> str:
         raise MjmlError("an MJML document starts with <mjml>")
     try:
         result = mjml_to_html(mjml)
+    except KeyError as error:  # the mjml package's way of meeting a tag it does not know
+        raise MjmlError(f"unknown MJML tag <{error.args[0]}>") from error
     except Exception as error:  # noqa: BLE001 - the mjml package raises KeyError, AttributeError, … for bad input
         raise MjmlError(f"not valid MJML ({type(error).__name__}: {error})") from error
     if result.errors:
