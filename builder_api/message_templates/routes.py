@@ -24,7 +24,7 @@ from builder_api.message_templates.schemas import (
 )
 from workflow_runtime import message_templates
 from workflow_runtime.message_templates import SendTestFailed, TemplateInUse, TemplateInvalid
-from workflow_runtime.models import Channel, MessageTemplate
+from workflow_runtime.models import MessageTemplate
 
 blueprint = Blueprint("message_templates", __name__,
                       description="Reusable email (MJML), chat and popup content for send nodes.")
@@ -61,7 +61,7 @@ class MessageTemplates(MethodView):
         """Every template (or one channel's), oldest first."""
         statement = select(MessageTemplate).order_by(MessageTemplate.id)
         if "channel" in query:
-            statement = statement.where(MessageTemplate.channel == Channel(query["channel"]))
+            statement = statement.where(MessageTemplate.channel == query["channel"])
         return {"message_templates": list(db.session.scalars(statement))}
 
     @blueprint.arguments(MessageTemplateSchema)

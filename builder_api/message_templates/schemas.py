@@ -5,15 +5,14 @@ from marshmallow import Schema, fields, validate
 
 from workflow_runtime.models import Channel
 
-CHANNELS = [channel.value for channel in Channel]
 SAMPLE = "Sample data for the placeholders; a built-in sample when left out."
 
 
 class MessageTemplateSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS),
-                            metadata={"description": "email (MJML body), chat or popup (text body)."})
+    channel = fields.Enum(Channel, by_value=True, required=True,
+                          metadata={"description": "email (MJML body), chat or popup (text body)."})
     subject = fields.String(load_default="", validate=validate.Length(max=500),
                             metadata={"description": "The email subject; `{{ name }}` and other placeholders allowed."})
     body = fields.String(required=True, validate=validate.Length(min=1),
@@ -34,7 +33,7 @@ class MessageTemplateListSchema(Schema):
 
 
 class MessageTemplateQuerySchema(Schema):
-    channel = fields.String(validate=validate.OneOf(CHANNELS), metadata={"description": "Only this channel's."})
+    channel = fields.Enum(Channel, by_value=True, metadata={"description": "Only this channel's."})
 
 
 class SampleSchema(Schema):

@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 
 from tests.mail_server import MailServer
 from tests.workflow_runtime.email_support import (
+    WELCOME_MJML,
     local_path,
     only_message,
     parts,
@@ -16,9 +17,10 @@ from tests.workflow_runtime.email_support import (
     tracked_links,
     welcome_flow,
 )
-from tests.workflow_runtime.runtime_support import assert_counters_balance, counters, live_version
+from tests.workflow_runtime.runtime_support import assert_counters_balance, counters, document, live_version
+from workflow_runtime import message_templates
 from workflow_runtime.channels.delivery import RetryPolicy
-from workflow_runtime.models import Contact, DeliveryState, MessageStatus
+from workflow_runtime.models import Contact, DeliveryState, MessageStatus, MessageTemplate
 
 
 def test_an_email_flow_delivers_a_personalised_multipart_email_with_tracking_and_unsubscribe(
@@ -159,3 +161,27 @@ def test_an_email_template_that_cannot_render_fails_with_its_reason(harness, app
     assert (message.delivery_state, message.last_error) == (DeliveryState.FAILED, "the contact has no email address")
     assert mail_server.messages == []
     assert counters(harness, live_version(harness, flow_id))["welcome"]["failed"] == 1
+
+
+def test_a_send_node_using_a_saved_template_sends_its_current_version(
+        harness, app: Flask, mail_server: MailServer) -> None:  # noqa: ANN001
+    harness.runtime.email = settings_for(app, mail_server)
+    with harness.runtime.sessions.begin() as session:
+        template = message_templates.save(session, MessageTemplate(), {
+            "name": "Welcome", "channel": "email", "subject": "Hello {{ name }}", "body": WELCOME_MJML})
+        template_id = template.id
+    flow_id = harness.publish(document("Saved", {
+        "start": ("trigger", {"event": "signed_up"}),
+        "mail": ("send_email", {"template_id": template_id, "preheader": "For {{ name }}"}),
+        "end": ("exit", {"reason": "done"}),
+    }, [("start", "next", "mail"), ("mail", "next", "end")]))
+    ann, bo = harness.contact(email="ann@example.com", name="Ann"), harness.contact(email="bo@example.com", name="Bo")
+    harness.track(ann, "signed_up", {"plan": "pro"})
+    with harness.runtime.sessions.begin() as session:
+        message_templates.save(session, session.get(MessageTemplate, template_id), {"subject": "Welcome aboard, {{ name }}"})
+    harness.track(bo, "signed_up", {"plan": "free"})
+
+    first, second = mail_server.messages
+    assert (first["Subject"], second["Subject"]) == ("Hello Ann", "Welcome aboard, Bo")
+    assert "welcome to the free plan" in parts(second)[0] and "For Bo" in parts(second)[1]
+    assert counters(harness, live_version(harness, flow_id))["mail"]["delivered"] == 2
