@@ -33,6 +33,7 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
 from typing import Any  # noqa: E402
 
 from tests.mail_server import free_port  # noqa: E402
@@ -46,7 +47,7 @@ from workflow_runtime.personalisation import contact_variables  # noqa: E402
 TARGET_RATIO = 50.0
 TRACKING = Tracking("bench-secret-key", "https://automap.example")
 SOURCE = EmailSource(
-    key=template_key(1, 1),
+    key=template_key(1, 1, datetime(2026, 1, 1, tzinfo=timezone.utc)),
     subject="{{ name }}, your {{ event.product }} is waiting",
     preheader="Use {{ promo_code }} for 10% off today",
     body="""<mjml>

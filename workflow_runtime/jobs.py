@@ -42,5 +42,6 @@ def _run_batch(work: Callable[[Session, Sequence[int], datetime], BatchEffects],
     with current.sessions.begin() as session:
         effects = work(session, ids, current.clock.now())
     current.dispatcher.mirror(effects.wakeups)
-    current.dispatcher.enqueue_delivery(effects.sent_channels & delivered_channels(current))
+    if effects.sent_channels:
+        current.dispatcher.enqueue_delivery(effects.sent_channels & delivered_channels(current))
     return effects.steps

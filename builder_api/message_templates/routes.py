@@ -12,6 +12,7 @@ from builder_api.auth import require_admin
 from builder_api.errors import ApiError
 from builder_api.extensions import db
 from builder_api.mail import email_settings
+from builder_api.settings import SettingsError
 from builder_api.message_templates.schemas import (
     MessageTemplateListSchema,
     MessageTemplateQuerySchema,
@@ -111,7 +112,10 @@ def preview(request: dict[str, Any], template_id: int) -> message_templates.Prev
 @blueprint.response(200, TestSendSchema)
 def test_send(request: dict[str, Any], template_id: int) -> dict[str, str]:
     """Send the email template, rendered for sample data, to an address through the configured SMTP server."""
-    settings = email_settings(current_app.config["AUTOMAP"])
+    try:
+        settings = email_settings(current_app.config["AUTOMAP"])
+    except SettingsError as error:
+        raise ApiError(409, f"{error}.") from error
     try:
         message_templates.send_test_email(settings, _template(template_id), request["email"], request.get("sample"))
     except TemplateInvalid as error:

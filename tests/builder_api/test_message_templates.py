@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from tests.mail_server import MailServer, free_port
 from workflow_runtime import flow_store
-from workflow_runtime.channels.email_template import COMPILED, template_key
+from workflow_runtime.channels.email_template import COMPILED
 
 MJML = ("<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ name }}, use {{ promo_code }} "
         "on {{ event.product }}.</mj-text><mj-button href=\"https://shop.example/?c={{ promo_code }}\">Shop</mj-button>"
@@ -115,8 +115,7 @@ def test_a_saved_template_is_compiled_once_per_version(create: Any, client: Flas
     assert COMPILED.misses == misses
     client.put(url, json={"body": MJML.replace("Shop", "Back to the shop")}, headers=admin_headers)
     shown = client.post(f"{url}/preview", json={}, headers=admin_headers).json
-    assert "Back to the shop" in shown["html"] and COMPILED.misses == misses + 1
-    assert template_key(template["id"], 2) in COMPILED._entries
+    assert "Back to the shop" in shown["html"] and COMPILED.misses == misses + 1  # version 2: compiled once more
 
 
 def test_test_send_delivers_the_rendered_template_through_smtp(create: Any, client: FlaskClient, app: Flask,

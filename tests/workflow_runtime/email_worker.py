@@ -15,9 +15,9 @@ from workflow_runtime.database import make_engine, session_factory
 
 def main(database_url: str, smtp_url: str, now: str) -> None:
     at = datetime.fromisoformat(now)
-    settings = EmailSettings(SmtpServer.from_url(smtp_url), "shop@automap.test",
-                             Tracking("test-secret-key", "http://127.0.0.1:5000"))
-    EmailDeliverer(session_factory(make_engine(database_url)), lambda: at, settings).deliver_due()
+    server = SmtpServer.from_url(smtp_url)
+    settings = EmailSettings(server, "shop@automap.test", Tracking("test-secret-key", "http://127.0.0.1:5000"))
+    EmailDeliverer(session_factory(make_engine(database_url)), lambda: at, server, settings).deliver_due()
 
 
 if __name__ == "__main__":

@@ -23,11 +23,12 @@ class Deliverer(Protocol):
 
 
 def deliverer_for(current: Runtime, channel: Channel) -> Deliverer | None:
-    """The deliverer of `channel` in this runtime, or None if the server does not deliver it (or is not set up to)."""
+    """The deliverer of `channel` in this runtime, or None if the server does not deliver it or is not set up to
+    (no AUTOMAP_SMTP_URL: emails wait in the ledger until one is configured)."""
     from workflow_runtime.channels.email import EmailDeliverer
 
-    if channel is Channel.EMAIL and current.email is not None:
-        return EmailDeliverer(current.sessions, current.clock.now, current.email)
+    if channel is Channel.EMAIL and current.email is not None and current.email.smtp is not None:
+        return EmailDeliverer(current.sessions, current.clock.now, current.email.smtp, current.email)
     return None
 
 

@@ -1,7 +1,6 @@
 """The email channel: renders the ledger's pending emails and hands them to SMTP through the claim protocol."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +19,6 @@ from workflow_runtime.channels.tracking import Tracking
 from workflow_runtime.models import Channel, Contact, DeliveryState, Message, Run
 from workflow_runtime.personalisation import contact_variables
 
-log = logging.getLogger(__name__)
 CLAIM_BATCH = 50  # emails per claim: one SMTP session sends them all
 HELD = (DeliveryState.SENDING, DeliveryState.SUBMITTING)
 
@@ -82,16 +80,15 @@ class EmailDeliverer:
 
     channel = Channel.EMAIL
 
-    def __init__(self, sessions: sessionmaker[Session], now: Callable[[], datetime], settings: EmailSettings) -> None:
+    def __init__(self, sessions: sessionmaker[Session], now: Callable[[], datetime], server: SmtpServer,
+                 settings: EmailSettings) -> None:
         self.sessions = sessions
         self.now = now
+        self.server = server
         self.settings = settings
 
     def deliver_due(self) -> int:
         """Deliver every due email; returns how many the server accepted."""
-        if self.settings.smtp is None:
-            log.warning("emails are waiting but AUTOMAP_SMTP_URL is not set; they stay pending")
-            return 0
         sent = 0
         while True:
             with self.sessions.begin() as session:
@@ -99,11 +96,11 @@ class EmailDeliverer:
                 claims = delivery.claim(session, self.channel, self.now(), CLAIM_BATCH)
             if not claims:
                 return sent
-            sent += self._send_batch(self.settings.smtp, claims)
+            sent += self._send_batch(claims)
 
-    def _send_batch(self, server: SmtpServer, claims: list[Claim]) -> int:
+    def _send_batch(self, claims: list[Claim]) -> int:
         try:
-            with server.connect() as connection:
+            with self.server.connect() as connection:
                 return sum(self._send_one(connection, held) for held in claims)
         except SmtpRetry as error:  # the server cannot be reached: the whole batch waits for its next try
             for held in claims:

@@ -64,7 +64,7 @@ def source_of(session: Session, content: Mapping[str, Any]) -> EmailSource:
 
 def template_source(template: MessageTemplate, preheader: str = "") -> EmailSource:
     """The source of a saved email template, with the HTML it was compiled to when saved."""
-    return EmailSource(template_key(template.id, template.version), template.subject, template.body, preheader,
+    return EmailSource(template_key(template.id, template.version, template.created_at), template.subject, template.body, preheader,
                        template.compiled_html)
 
 

@@ -6,7 +6,7 @@ fills them in per contact afterwards. Compiling also prepares what every send ne
 links wrapped in the `track_link` filter, a slot for the preheader and the open pixel,
 and the plain-text part derived from the HTML — all once, not per send.
 
-Caches: an in-process LRU keyed by (template id, version) or by a hash of an inline
+Caches: an in-process LRU keyed by (template id, version, created) or by a hash of an inline
 body. Across workers, a saved template carries its compiled HTML (compiled when the API
 saved it, which it must do anyway to validate), so no worker runs MJML for it; an
 inline body is compiled once per worker process, which a shared cache would save only
@@ -20,6 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import datetime
 
 from inscriptis import get_text
 from inscriptis.model.config import ParserConfig
@@ -103,9 +104,13 @@ def inline_key(body: str) -> tuple[str, str]:
     return ("inline", hashlib.sha256(body.encode()).hexdigest())
 
 
-def template_key(template_id: int, version: int) -> tuple[str, int, int]:
-    """The cache key of a saved template: a version never changes, so neither does its compiled form."""
-    return ("template", template_id, version)
+def template_key(template_id: int, version: int, created_at: datetime) -> tuple[str, int, int, datetime]:
+    """The cache key of a saved template: a version never changes, so neither does its compiled form.
+
+    The creation time tells apart two templates that got the same id (a database restored or
+    emptied under running workers), which would otherwise share a stale entry.
+    """
+    return ("template", template_id, version, created_at)
 
 
 class CompiledCache:
