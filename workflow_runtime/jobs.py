@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from workflow_runtime import engine, runtime
-from workflow_runtime.channels import deliverer_for, delivered_channels
+from workflow_runtime.channels import delivered_channels, deliverer_for
 from workflow_runtime.interpreter import BatchEffects
 from workflow_runtime.models import Channel
 

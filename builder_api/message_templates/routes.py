@@ -12,7 +12,6 @@ from builder_api.auth import require_admin
 from builder_api.errors import ApiError
 from builder_api.extensions import db
 from builder_api.mail import email_settings
-from builder_api.settings import SettingsError
 from builder_api.message_templates.schemas import (
     MessageTemplateListSchema,
     MessageTemplateQuerySchema,
@@ -23,6 +22,7 @@ from builder_api.message_templates.schemas import (
     TestSendRequestSchema,
     TestSendSchema,
 )
+from builder_api.settings import SettingsError
 from workflow_runtime import message_templates
 from workflow_runtime.message_templates import SendTestFailed, TemplateInUse, TemplateInvalid
 from workflow_runtime.models import MessageTemplate

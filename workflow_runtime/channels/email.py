@@ -133,7 +133,8 @@ class EmailDeliverer:
             self._retry(held, str(error))
             return 0
         except (SmtpRejected, SmtpUnknown) as error:
-            self._settle(held, lambda session, message: delivery.failed(session, message, self.now(), str(error)))
+            reason = str(error)
+            self._settle(held, lambda session, message: delivery.failed(session, message, self.now(), reason))
             return 0
         if not sent:
             return 0
