@@ -17,7 +17,7 @@ from tests.workflow_runtime.email_support import (
     tracked_links,
     welcome_flow,
 )
-from tests.workflow_runtime.runtime_support import assert_counters_balance, counters, document, live_version
+from tests.workflow_runtime.runtime_support import assert_counters_balance, counters, document, live_version, track_all
 from workflow_runtime import message_templates
 from workflow_runtime.channels.delivery import RetryPolicy
 from workflow_runtime.models import Contact, DeliveryState, MessageStatus, MessageTemplate
@@ -185,3 +185,17 @@ def test_a_send_node_using_a_saved_template_sends_its_current_version(
     assert (first["Subject"], second["Subject"]) == ("Hello Ann", "Welcome aboard, Bo")
     assert "welcome to the free plan" in parts(second)[0] and "For Bo" in parts(second)[1]
     assert counters(harness, live_version(harness, flow_id))["mail"]["delivered"] == 2
+
+
+def test_an_address_the_sender_cannot_use_fails_alone(harness, app: Flask, mail_server: MailServer) -> None:  # noqa: ANN001
+    harness.runtime.email = settings_for(app, mail_server)
+    flow_id = harness.publish(welcome_flow())
+    zoe = harness.contact(email="zoë@exämple.com", name="Zoë")
+    ann = harness.contact(email="ann@example.com", name="Ann")
+    track_all(harness, [zoe, ann], "signed_up")
+    assert only_message(harness, zoe).delivery_state is DeliveryState.FAILED
+    assert only_message(harness, zoe).last_error.startswith("the email cannot be built")
+    assert only_message(harness, ann).delivery_state is DeliveryState.DELIVERED
+    assert mail_server.recipients == [["ann@example.com"]]
+    stats = counters(harness, live_version(harness, flow_id))["welcome"]
+    assert (stats["delivered"], stats["failed"]) == (1, 1)

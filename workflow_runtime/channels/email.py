@@ -1,6 +1,7 @@
 """The email channel: renders the ledger's pending emails and hands them to SMTP through the claim protocol."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,7 @@ from workflow_runtime.channels.tracking import Tracking
 from workflow_runtime.models import Channel, Contact, DeliveryState, Message, Run
 from workflow_runtime.personalisation import contact_variables
 
+log = logging.getLogger(__name__)
 CLAIM_BATCH = 50  # emails per claim: one SMTP session sends them all
 HELD = (DeliveryState.SENDING, DeliveryState.SUBMITTING)
 
@@ -124,6 +126,11 @@ class EmailDeliverer:
                 email = render_for_contact(session, self.settings, message, contact)
             except EmailContentError as error:
                 delivery.failed(session, message, self.now(), str(error))
+                return 0
+            except Exception as error:  # noqa: BLE001 - one malformed email (an address the email package
+                # refuses, …) must fail alone, not crash every retry of the batch it is in
+                log.exception("email message %s cannot be built", message.id)
+                delivery.failed(session, message, self.now(), f"the email cannot be built: {error}")
                 return 0
             recipient = contact.email
         try:

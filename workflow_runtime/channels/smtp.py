@@ -111,6 +111,8 @@ class SmtpConnection:
         try:
             self._expect(client.mail(sender), (250,))
             self._expect(client.rcpt(recipient), (250, 251))
+        except UnicodeEncodeError as error:  # smtplib speaks ASCII addresses only (no SMTPUTF8)
+            raise SmtpRejected(f"the address {recipient!r} is not plain ASCII, which this sender cannot use") from error
         except (OSError, smtplib.SMTPServerDisconnected) as error:
             raise SmtpRetry(f"the SMTP server dropped the connection: {error}") from error
         if not before_data():
