@@ -1,4 +1,4 @@
-"""bench/email.py still runs end to end (at a tiny size) and prints its figures; speed is never asserted here."""
+"""bench/emails.py still runs end to end (at a tiny size) and prints its figures; speed is never asserted here."""
 from __future__ import annotations
 
 import re
@@ -15,7 +15,7 @@ FINAL_LINE = re.compile(
 
 def test_the_email_benchmark_runs_and_prints_its_figures() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "email.py"), "--emails", "40", "--baseline-emails", "4",
+        [sys.executable, str(ROOT / "bench" / "emails.py"), "--emails", "40", "--baseline-emails", "4",
          "--smtp-emails", "5", "--rounds", "2"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )

@@ -1,7 +1,10 @@
 """Email benchmark: personalised emails/s with MJML compiled once per template against compiled per send.
 
-    .venv/bin/python bench/email.py                       # 5,000 emails
-    .venv/bin/python bench/email.py --emails 20000 --baseline-emails 200
+    .venv/bin/python bench/emails.py                       # 5,000 emails
+    .venv/bin/python bench/emails.py --emails 20000 --baseline-emails 200
+
+(Not `bench/email.py`: the script's folder comes first on `sys.path`, so that name would
+shadow the standard library's `email` for every script in bench/.)
 
 Every email is the same abandoned-cart MJML template personalised for a different contact
 (name, promo code, the cart's product and total from the trigger event), with its links
@@ -21,20 +24,18 @@ a tracked link are in it), so a faster path cannot get there by skipping work.
 """
 from __future__ import annotations
 
+import argparse
+import socket
+import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-# This file shares its name with the standard library's `email`: the checkout, not bench/, goes first.
-sys.path[0] = str(Path(__file__).resolve().parents[1])
-
-import argparse  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
-from typing import Any  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
 from tests.mail_server import free_port  # noqa: E402
 from workflow_runtime.channels.email import EmailSettings, build_email  # noqa: E402
