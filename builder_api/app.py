@@ -36,11 +36,15 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
 
     from builder_api.frontend.routes import blueprint as frontend
     from builder_api.health.routes import blueprint as health
+    from builder_api.message_templates.routes import blueprint as message_templates
     from builder_api.node_types.routes import blueprint as node_types
+    from builder_api.tracking.routes import blueprint as tracking
 
     api.init_app(app)
     app.register_blueprint(health)
+    app.register_blueprint(tracking)
     api.register_blueprint(node_types, url_prefix="/api/node-types")
+    api.register_blueprint(message_templates, url_prefix="/api/message-templates")
     app.register_blueprint(frontend)  # last: its catch-all route serves the canvas's client-side routes
     register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
     return app

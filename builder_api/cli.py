@@ -18,6 +18,7 @@ from rich.table import Table
 
 from builder_api.app import create_app
 from builder_api.extensions import db
+from builder_api.mail import email_settings
 from builder_api.settings import Settings
 from flows.document import dumps, load_file
 from flows.validation import FlowError, FlowInvalid, validate_flow
@@ -77,7 +78,8 @@ def serve(host: str, port: int) -> None:
 
 def _runtime(settings: Settings, connection: Redis) -> runtime.Runtime:
     return runtime.configure(
-        runtime.build(settings.database_url, connection, clock=settings.clock, batch_size=settings.batch_size)
+        runtime.build(settings.database_url, connection, clock=settings.clock, batch_size=settings.batch_size,
+                      email=email_settings(settings))
     )
 
 

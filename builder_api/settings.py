@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 # Secrets generated for the embedded mode are kept here so a restart keeps them.
 GENERATED_SECRETS_FILE = "secrets.json"
@@ -36,6 +37,7 @@ class Settings:
         write_key: AUTOMAP_WRITE_KEY, the ingestion key of the default workspace.
         smtp_url: AUTOMAP_SMTP_URL, e.g. smtp://user:pass@host:587, or None.
         public_url: AUTOMAP_PUBLIC_URL, how browsers and emails reach this server.
+        mail_from: AUTOMAP_MAIL_FROM, the sender address of emails (noreply@ the public host).
         instance_path: AUTOMAP_INSTANCE_PATH, where the embedded mode keeps its files.
         batch_size: AUTOMAP_BATCH_SIZE, runs advanced per RQ job.
         clock: AUTOMAP_CLOCK, "system", or "redis" for a virtual time shared through
@@ -53,6 +55,7 @@ class Settings:
     instance_path: Path
     batch_size: int = 500
     clock: str = "system"
+    mail_from: str = "noreply@localhost"
     generated: tuple[str, ...] = ()
 
     @property
@@ -137,6 +140,7 @@ def load_settings(
         "batch_size": _env_int(environ, "AUTOMAP_BATCH_SIZE", 500),
         "clock": _env_choice(environ, "AUTOMAP_CLOCK", ("system", "redis")),
     }
+    values["mail_from"] = _env(environ, "AUTOMAP_MAIL_FROM") or f"noreply@{urlsplit(values['public_url']).hostname}"
     values.update(overrides)
     values["database_url"] = normalise_database_url(values["database_url"])
 

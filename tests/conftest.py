@@ -23,6 +23,7 @@ from builder_api.app import MIGRATIONS_DIR, create_app
 from builder_api.cli import main
 from builder_api.extensions import db
 from builder_api.settings import normalise_database_url
+from tests.mail_server import MailServer
 from workflow_runtime.models import Base
 
 ADMIN_TOKEN = "test-admin-token"
@@ -126,3 +127,12 @@ def cli(app: Flask, session: Session) -> Callable[..., Result]:
         return runner.invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app), catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    """A real SMTP server (aiosmtpd) on a free port, stopped after the test."""
+    server = MailServer()
+    server.start()
+    yield server
+    server.stop()

@@ -19,6 +19,9 @@ from workflow_runtime.models import UNFINISHED, Contact, Event, Run
 
 WAKEUPS_KEY = "automap:wakeups"
 QUEUE_NAME = "automap"
+# Set while a delivery job of the channel is queued and not started, so a burst of batches queues one job.
+DELIVERY_QUEUED_KEY = "automap:delivery-queued:{channel}"
+DELIVERY_QUEUED_TTL = 300  # a lost job's flag lapses; the scheduler's sweep queues a new one
 
 # Take the due members and remove them in one step, so two schedulers never both enqueue a run.
 _CLAIM_DUE = """
@@ -66,6 +69,21 @@ class Dispatcher:
             return 0
         contact_ids = list(session.scalars(select(Contact.id).order_by(Contact.id)))
         return self._enqueue_batches("refresh_segments", contact_ids)
+
+    def enqueue_delivery(self, channels: Iterable[str]) -> int:
+        """Queue a `deliver_messages` job per channel unless one is already waiting; returns how many."""
+        from workflow_runtime import jobs
+
+        queued = 0
+        for channel in sorted(set(channels)):
+            if self.connection.set(DELIVERY_QUEUED_KEY.format(channel=channel), 1, nx=True, ex=DELIVERY_QUEUED_TTL):
+                self.queue.enqueue(jobs.deliver_messages, channel, result_ttl=0)
+                queued += 1
+        return queued
+
+    def delivery_started(self, channel: str) -> None:
+        """A delivery job has started: messages recorded from now on need another job."""
+        self.connection.delete(DELIVERY_QUEUED_KEY.format(channel=channel))
 
     def _enqueue_batches(self, job_name: str, ids: Sequence[int]) -> int:
         """One job of `batch_size` ids at a time; retried at once on failure, result not kept.

@@ -47,6 +47,7 @@ class BatchEffects:
     counters: CounterBatch = field(default_factory=CounterBatch)
     wakeups: dict[int, datetime] = field(default_factory=dict)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    sent_channels: set[str] = field(default_factory=set)  # to queue their delivery after the commit
     advanced: int = 0
     steps: int = 0
 
@@ -150,6 +151,7 @@ class RunContext:
             "updated_at": self._now,
         })
         self._effects.counters.add(self._definition.version_id, self._run.node_id, MessageStatus.SENT.value, self._now)
+        self._effects.sent_channels.add(channel)
         return None
 
     def _recent_sends(self) -> list[datetime]:

@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from workflow_runtime import engine, runtime
+from workflow_runtime.channels import delivered_channels, deliverer_for
 from workflow_runtime.interpreter import BatchEffects
+from workflow_runtime.models import Channel
 
 
 def advance_runs(run_ids: Sequence[int]) -> int:
@@ -25,10 +27,21 @@ def refresh_segments(contact_ids: Sequence[int]) -> int:
     return _run_batch(engine.refresh_segments, contact_ids)
 
 
+def deliver_messages(channel: str) -> int:
+    """Deliver the channel's due messages; each is claimed under a lease, so parallel jobs share the work."""
+    current = runtime.current()
+    current.dispatcher.delivery_started(channel)
+    deliverer = deliverer_for(current, Channel(channel))
+    return deliverer.deliver_due() if deliverer is not None else 0
+
+
 def _run_batch(work: Callable[[Session, Sequence[int], datetime], BatchEffects], ids: Sequence[int]) -> int:
-    """One transaction for the batch; wake-ups are mirrored into Redis only once it committed."""
+    """One transaction for the batch; wake-ups are mirrored into Redis, and the messages it recorded
+    queued for delivery, only once it committed."""
     current = runtime.current()
     with current.sessions.begin() as session:
         effects = work(session, ids, current.clock.now())
     current.dispatcher.mirror(effects.wakeups)
+    if effects.sent_channels:
+        current.dispatcher.enqueue_delivery(effects.sent_channels & delivered_channels(current))
     return effects.steps

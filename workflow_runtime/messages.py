@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from workflow_runtime.counters import CounterBatch
-from workflow_runtime.models import Message, MessageStatus
+from workflow_runtime.models import Contact, Message, MessageStatus
 
 # Reaching a later status implies the earlier ones: a clicked email was also read.
 IMPLIED = {
@@ -34,3 +34,11 @@ def record_status(session: Session, message: Message, status: MessageStatus, now
             counters.add(message.flow_version_id, message.node_id, metric, now)
         counters.flush(session)
     return new
+
+
+def unsubscribe(session: Session, message: Message, now: datetime) -> bool:
+    """Stop marketing email to the message's contact, counting `unsubscribed` at its node once; True if new."""
+    contact = session.get(Contact, message.contact_id)
+    if contact is not None and contact.unsubscribed_at is None:
+        contact.unsubscribed_at = now
+    return bool(record_status(session, message, MessageStatus.UNSUBSCRIBED, now))

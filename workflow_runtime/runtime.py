@@ -6,6 +6,7 @@ RQ jobs take ids only and find everything else here. A process configures it onc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from redis import Redis
 from sqlalchemy import Engine
@@ -14,6 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from workflow_runtime.clock import Clock, RedisClock, SystemClock
 from workflow_runtime.database import make_engine, session_factory
 from workflow_runtime.dispatch import Dispatcher
+
+if TYPE_CHECKING:
+    from workflow_runtime.channels.email import EmailSettings
 
 
 @dataclass
@@ -24,6 +28,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     clock: Clock
     dispatcher: Dispatcher
+    email: EmailSettings | None = None  # None: emails stay pending in the ledger
 
 
 _current: Runtime | None = None
@@ -43,11 +48,12 @@ def current() -> Runtime:
     return _current
 
 
-def build(database_url: str, connection: Redis, *, clock: str | Clock = "system", batch_size: int = 500) -> Runtime:
+def build(database_url: str, connection: Redis, *, clock: str | Clock = "system", batch_size: int = 500,
+          email: EmailSettings | None = None) -> Runtime:
     """A runtime on this database and Redis; `clock` is "system", "redis" or a Clock."""
     engine = make_engine(database_url)
     if clock == "system":
         clock = SystemClock()
     elif clock == "redis":
         clock = RedisClock(connection)
-    return Runtime(engine, session_factory(engine), clock, Dispatcher(connection, batch_size))
+    return Runtime(engine, session_factory(engine), clock, Dispatcher(connection, batch_size), email)

@@ -10,6 +10,9 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from workflow_runtime.channels import delivered_channels
+from workflow_runtime.channels.delivery import has_due
+from workflow_runtime.models import Channel
 from workflow_runtime.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -20,7 +23,8 @@ SWEEP_LOCK = "automap:segment-sweep-lock"
 
 @dataclass
 class Scheduler:
-    """Ticks every `interval` seconds; every `reconcile_every` seconds re-adds runs overdue by `grace`;
+    """Ticks every `interval` seconds, queueing due runs and due message deliveries; every
+    `reconcile_every` seconds re-adds runs overdue by `grace`;
     every `segment_sweep_every` seconds queues a re-check of segment memberships.
 
     A run is overdue when its wake-up should have been handled by now: its job was lost
@@ -68,6 +72,13 @@ class Scheduler:
         with self.runtime.sessions() as session:
             return self.runtime.dispatcher.enqueue_segment_sweep(session)
 
+    def sweep_deliveries(self) -> int:
+        """Queue delivery for every channel with messages due (a retry's time came, a job or its worker was lost)."""
+        now = self.runtime.clock.now()
+        with self.runtime.sessions() as session:
+            due = [name for name in sorted(delivered_channels(self.runtime)) if has_due(session, Channel(name), now)]
+        return self.runtime.dispatcher.enqueue_delivery(due)
+
     def tick(self) -> int:
         """Queue every run due now; returns how many."""
         return self.runtime.dispatcher.tick(self.runtime.clock.now())
@@ -78,6 +89,7 @@ class Scheduler:
         while not stop.is_set():
             try:
                 self.tick()
+                self.sweep_deliveries()
                 self._since_reconcile += self.interval
                 self._since_sweep += self.interval
                 if self._since_reconcile >= self.reconcile_every:

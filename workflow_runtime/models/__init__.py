@@ -8,7 +8,7 @@ from workflow_runtime.models.flow import (
     FlowVersion,
     ImmutableVersionError,
 )
-from workflow_runtime.models.message import Message, MessageStatus
+from workflow_runtime.models.message import DeliveryState, Message, MessageStatus
 from workflow_runtime.models.message_template import Channel, MessageTemplate
 from workflow_runtime.models.run import UNFINISHED, Run, RunStatus
 from workflow_runtime.models.segment import Segment, SegmentMembership
@@ -26,6 +26,7 @@ __all__ = [
     "FlowTrigger",
     "FlowVersion",
     "ImmutableVersionError",
+    "DeliveryState",
     "Message",
     "MessageStatus",
     "MessageTemplate",

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from workflow_runtime.delivery_state import DeliveryState
 from workflow_runtime.message_status import MessageStatus
 from workflow_runtime.models.base import Base, BigId, str_enum, utcnow
 from workflow_runtime.models.message_template import Channel
@@ -16,7 +17,11 @@ class Message(Base):
     """One message to one contact. A retried or re-delivered job finds the key taken and sends nothing."""
 
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_contact_id_created_at", "contact_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_messages_contact_id_created_at", "contact_id", "created_at"),
+        # The deliverer's sweep: a channel's due pending messages and expired leases.
+        Index("ix_messages_channel_delivery_state_next_attempt_at", "channel", "delivery_state", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -28,5 +33,12 @@ class Message(Base):
     status: Mapped[MessageStatus] = mapped_column(str_enum(MessageStatus), default=MessageStatus.SENT)
     content: Mapped[dict[str, Any]]
     statuses: Mapped[list[Any]] = mapped_column(default=list)
+    delivery_state: Mapped[DeliveryState] = mapped_column(
+        str_enum(DeliveryState), default=DeliveryState.PENDING, server_default=DeliveryState.PENDING.value
+    )
+    # When a pending message is next tried (None: at once), or when a claim's lease runs out.
+    next_attempt_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -28,6 +28,8 @@ class MessageTemplate(Base):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel), index=True)
     subject: Mapped[str] = mapped_column(String(500), default="")
     body: Mapped[str] = mapped_column(Text)
+    # MJML compiled to HTML when an email template is saved, so no worker compiles it again.
+    compiled_html: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

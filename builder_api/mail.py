@@ -1,0 +1,17 @@
+"""The email channel's settings, built from the process settings (for workers and the API's test sends)."""
+from __future__ import annotations
+
+from builder_api.settings import Settings, SettingsError
+from workflow_runtime.channels.email import EmailSettings
+from workflow_runtime.channels.smtp import SmtpServer
+from workflow_runtime.channels.tracking import Tracking
+
+
+def email_settings(settings: Settings) -> EmailSettings:
+    """SMTP server (None when AUTOMAP_SMTP_URL is unset), sender, and tracking links on the public URL."""
+    try:
+        smtp = SmtpServer.from_url(settings.smtp_url) if settings.smtp_url else None
+    except ValueError as error:
+        raise SettingsError(str(error)) from error
+    return EmailSettings(smtp=smtp, mail_from=settings.mail_from,
+                         tracking=Tracking(settings.secret_key, settings.public_url))

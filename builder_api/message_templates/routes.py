@@ -1,0 +1,125 @@
+"""`/api/message-templates`: email (MJML), chat and popup templates — CRUD, preview, test send."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from builder_api.auth import require_admin
+from builder_api.errors import ApiError
+from builder_api.extensions import db
+from builder_api.mail import email_settings
+from builder_api.message_templates.schemas import (
+    MessageTemplateListSchema,
+    MessageTemplateQuerySchema,
+    MessageTemplateSchema,
+    MessageTemplateUpdateSchema,
+    PreviewRequestSchema,
+    PreviewSchema,
+    TestSendRequestSchema,
+    TestSendSchema,
+)
+from builder_api.settings import SettingsError
+from workflow_runtime import message_templates
+from workflow_runtime.message_templates import SendTestFailed, TemplateInUse, TemplateInvalid
+from workflow_runtime.models import MessageTemplate
+
+blueprint = Blueprint("message_templates", __name__,
+                      description="Reusable email (MJML), chat and popup content for send nodes.")
+blueprint.before_request(require_admin)
+
+
+def _invalid(error: TemplateInvalid) -> ApiError:
+    return ApiError(422, f"The {error.field} is not valid: {error.message}.",
+                    [{"field": error.field, "pointer": f"/{error.field}", "message": error.message}])
+
+
+def _template(template_id: int) -> MessageTemplate:
+    template = db.session.get(MessageTemplate, template_id)
+    if template is None:
+        raise ApiError(404, f"There is no message template {template_id}.")
+    return template
+
+
+def _save(template: MessageTemplate, changes: dict[str, Any]) -> MessageTemplate:
+    try:
+        message_templates.save(db.session, template, changes)
+    except TemplateInvalid as error:
+        db.session.rollback()
+        raise _invalid(error) from error
+    db.session.commit()
+    return template
+
+
+@blueprint.route("")
+class MessageTemplates(MethodView):
+    @blueprint.arguments(MessageTemplateQuerySchema, location="query")
+    @blueprint.response(200, MessageTemplateListSchema)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Every template (or one channel's), oldest first."""
+        statement = select(MessageTemplate).order_by(MessageTemplate.id)
+        if "channel" in query:
+            statement = statement.where(MessageTemplate.channel == query["channel"])
+        return {"message_templates": list(db.session.scalars(statement))}
+
+    @blueprint.arguments(MessageTemplateSchema)
+    @blueprint.response(201, MessageTemplateSchema)
+    def post(self, fields: dict[str, Any]) -> MessageTemplate:
+        """Create a template; an email body must be MJML that compiles (422 naming the field if not)."""
+        return _save(MessageTemplate(), fields)
+
+
+@blueprint.route("/<int:template_id>")
+class MessageTemplateById(MethodView):
+    @blueprint.response(200, MessageTemplateSchema)
+    def get(self, template_id: int) -> MessageTemplate:
+        """One template."""
+        return _template(template_id)
+
+    @blueprint.arguments(MessageTemplateUpdateSchema)
+    @blueprint.response(200, MessageTemplateSchema)
+    def put(self, changes: dict[str, Any], template_id: int) -> MessageTemplate:
+        """Edit name, subject or body; the version grows, so caches and new sends pick the edit up."""
+        return _save(_template(template_id), changes)
+
+    @blueprint.response(204)
+    def delete(self, template_id: int) -> None:
+        """Delete a template no flow uses (409 naming the flows that do)."""
+        try:
+            message_templates.delete(db.session, _template(template_id))
+        except TemplateInUse as error:
+            db.session.rollback()
+            raise ApiError(409, str(error)) from error
+        db.session.commit()
+
+
+@blueprint.route("/<int:template_id>/preview", methods=["POST"])
+@blueprint.arguments(PreviewRequestSchema)
+@blueprint.response(200, PreviewSchema)
+def preview(request: dict[str, Any], template_id: int) -> message_templates.Preview:
+    """The template rendered for sample data: subject, HTML and the plain-text part."""
+    try:
+        return message_templates.preview(_template(template_id), request.get("sample"))
+    except TemplateInvalid as error:
+        raise _invalid(error) from error
+
+
+@blueprint.route("/<int:template_id>/test-send", methods=["POST"])
+@blueprint.arguments(TestSendRequestSchema)
+@blueprint.response(200, TestSendSchema)
+def test_send(request: dict[str, Any], template_id: int) -> dict[str, str]:
+    """Send the email template, rendered for sample data, to an address through the configured SMTP server."""
+    try:
+        settings = email_settings(current_app.config["AUTOMAP"])
+    except SettingsError as error:
+        raise ApiError(409, f"{error}.") from error
+    try:
+        message_templates.send_test_email(settings, _template(template_id), request["email"], request.get("sample"))
+    except TemplateInvalid as error:
+        raise _invalid(error) from error
+    except SendTestFailed as error:
+        raise ApiError(502 if settings.smtp else 409, f"{error}.") from error
+    return {"sent_to": request["email"]}

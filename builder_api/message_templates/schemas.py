@@ -1,0 +1,60 @@
+"""HTTP payloads of `/api/message-templates`."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from workflow_runtime.models import Channel
+
+SAMPLE = "Sample data for the placeholders; a built-in sample when left out."
+
+
+class MessageTemplateSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    channel = fields.Enum(Channel, by_value=True, required=True,
+                          metadata={"description": "email (MJML body), chat or popup (text body)."})
+    subject = fields.String(load_default="", validate=validate.Length(max=500),
+                            metadata={"description": "The email subject; `{{ name }}` and other placeholders allowed."})
+    body = fields.String(required=True, validate=validate.Length(min=1),
+                         metadata={"description": "MJML for email, text for chat and popups; with placeholders."})
+    version = fields.Integer(dump_only=True, metadata={"description": "Grows by one on every edit."})
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class MessageTemplateUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    subject = fields.String(validate=validate.Length(max=500))
+    body = fields.String(validate=validate.Length(min=1))
+
+
+class MessageTemplateListSchema(Schema):
+    message_templates = fields.List(fields.Nested(MessageTemplateSchema), required=True)
+
+
+class MessageTemplateQuerySchema(Schema):
+    channel = fields.Enum(Channel, by_value=True, metadata={"description": "Only this channel's."})
+
+
+class SampleSchema(Schema):
+    contact = fields.Dict(keys=fields.String(), metadata={"description": "Contact fields and properties."})
+    event = fields.Dict(keys=fields.String(), metadata={"description": "The trigger event's properties."})
+
+
+class PreviewRequestSchema(Schema):
+    sample = fields.Nested(SampleSchema, metadata={"description": SAMPLE})
+
+
+class PreviewSchema(Schema):
+    subject = fields.String(required=True)
+    html = fields.String(required=True)
+    text = fields.String(required=True)
+
+
+class TestSendRequestSchema(Schema):
+    email = fields.Email(required=True, metadata={"description": "Where to send the test email."})
+    sample = fields.Nested(SampleSchema, metadata={"description": SAMPLE})
+
+
+class TestSendSchema(Schema):
+    sent_to = fields.String(required=True)

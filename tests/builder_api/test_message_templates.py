@@ -1,0 +1,161 @@
+"""`/api/message-templates`: CRUD with MJML checked on save, versions, preview, test send to a real SMTP server."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.mail_server import MailServer, free_port
+from workflow_runtime import flow_store
+from workflow_runtime.channels.email_template import COMPILED
+
+MJML = ("<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ name }}, use {{ promo_code }} "
+        "on {{ event.product }}.</mj-text><mj-button href=\"https://shop.example/?c={{ promo_code }}\">Shop</mj-button>"
+        "</mj-column></mj-section></mj-body></mjml>")
+
+
+@pytest.fixture
+def create(client: FlaskClient, admin_headers: dict[str, str]) -> Iterator[Any]:
+    def post(**fields: Any) -> Any:
+        body = {"name": "Cart reminder", "channel": "email", "subject": "{{ name }}, your cart", "body": MJML, **fields}
+        return client.post("/api/message-templates", json=body, headers=admin_headers)
+
+    yield post
+
+
+def test_templates_need_the_admin_token(client: FlaskClient) -> None:
+    assert client.get("/api/message-templates").status_code == 401
+    assert client.post("/api/message-templates", json={}, headers={"Authorization": "Bearer wrong"}).status_code == 403
+
+
+def test_create_read_list_update_and_delete_an_email_template(create: Any, client: FlaskClient,
+                                                               admin_headers: dict[str, str]) -> None:
+    created = create()
+    assert created.status_code == 201, created.json
+    template = created.json
+    assert (template["name"], template["channel"], template["version"]) == ("Cart reminder", "email", 1)
+    chat = create(name="Hello", channel="chat", subject="", body="Hi {{ name }}!")
+    assert chat.status_code == 201
+
+    listed = client.get("/api/message-templates", headers=admin_headers).json["message_templates"]
+    assert [t["id"] for t in listed] == [template["id"], chat.json["id"]]
+    only_chat = client.get("/api/message-templates?channel=chat", headers=admin_headers).json["message_templates"]
+    assert [t["name"] for t in only_chat] == ["Hello"]
+
+    url = f"/api/message-templates/{template['id']}"
+    assert client.get(url, headers=admin_headers).json == template
+    edited = client.put(url, json={"subject": "Still thinking, {{ name }}?"}, headers=admin_headers)
+    assert edited.status_code == 200
+    assert (edited.json["subject"], edited.json["version"], edited.json["body"]) == ("Still thinking, {{ name }}?", 2, MJML)
+
+    assert client.delete(url, headers=admin_headers).status_code == 204
+    assert client.get(url, headers=admin_headers).status_code == 404
+
+
+def test_mjml_that_does_not_compile_is_refused_naming_the_field(create: Any, client: FlaskClient,
+                                                                admin_headers: dict[str, str]) -> None:
+    for body, reason in (("<p>not mjml</p>", "starts with <mjml>"),
+                         ("<mjml><mj-body><mj-bogus>x</mj-bogus></mj-body></mjml>", "unknown MJML tag <mj-bogus>"),
+                         ("<mjml>hello</mjml>", "mj-body")):
+        refused = create(body=body)
+        assert refused.status_code == 422, body
+        [error] = refused.json["errors"]
+        assert (error["field"], error["pointer"]) == ("body", "/body")
+        assert reason in error["message"]
+    broken = create(subject="Hi {{ name ")
+    assert broken.status_code == 422 and broken.json["errors"][0]["field"] == "subject"
+    assert create(subject="").json["errors"][0]["field"] == "subject"
+    assert create(channel="fax").json["errors"][0]["field"] == "channel"
+    assert client.get("/api/message-templates", headers=admin_headers).json["message_templates"] == []
+
+    template = create().json
+    url = f"/api/message-templates/{template['id']}"
+    refused = client.put(url, json={"body": "<mjml><mj-body><mj-nope/></mj-body></mjml>"}, headers=admin_headers)
+    assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "body"
+    assert client.get(url, headers=admin_headers).json == template  # nothing half-written
+    assert client.put(url, json={"channel": "chat"}, headers=admin_headers).json["errors"][0]["field"] == "channel"
+
+
+def test_preview_renders_sample_data_escaped_in_html_with_a_text_part(create: Any, client: FlaskClient,
+                                                                      admin_headers: dict[str, str]) -> None:
+    template = create().json
+    sample = {"contact": {"name": "<Ann>", "promo_code": "SAVE10"}, "event": {"product": "Boots"}}
+    shown = client.post(f"/api/message-templates/{template['id']}/preview", json={"sample": sample},
+                        headers=admin_headers)
+    assert shown.status_code == 200
+    assert shown.json["subject"] == "<Ann>, your cart"
+    assert "Hi &lt;Ann&gt;, use SAVE10 on Boots." in shown.json["html"]
+    assert 'href="https://shop.example/?c=SAVE10"' in shown.json["html"]  # a preview tracks nothing
+    assert "Hi <Ann>, use SAVE10 on Boots." in shown.json["text"]
+    default = client.post(f"/api/message-templates/{template['id']}/preview", json={}, headers=admin_headers)
+    assert "Alex Example" in default.json["subject"]
+
+    bad = client.post(f"/api/message-templates/{template['id']}/preview", json={"sample": {"contact": "x"}},
+                      headers=admin_headers)
+    assert bad.status_code == 422 and bad.json["errors"][0]["pointer"] == "/sample/contact"
+    assert client.post("/api/message-templates/999/preview", json={}, headers=admin_headers).status_code == 404
+
+    popup = create(channel="popup", subject="", body="Code {{ promo_code }} <b>now</b>").json
+    shown = client.post(f"/api/message-templates/{popup['id']}/preview", json={"sample": sample}, headers=admin_headers)
+    assert shown.json["html"] == "<p>Code SAVE10 &lt;b&gt;now&lt;/b&gt;</p>"
+
+
+def test_a_saved_template_is_compiled_once_per_version(create: Any, client: FlaskClient,
+                                                       admin_headers: dict[str, str]) -> None:
+    template = create().json
+    url = f"/api/message-templates/{template['id']}"
+    for _ in range(3):
+        client.post(f"{url}/preview", json={}, headers=admin_headers)
+    misses = COMPILED.misses
+    client.post(f"{url}/preview", json={}, headers=admin_headers)
+    assert COMPILED.misses == misses
+    client.put(url, json={"body": MJML.replace("Shop", "Back to the shop")}, headers=admin_headers)
+    shown = client.post(f"{url}/preview", json={}, headers=admin_headers).json
+    assert "Back to the shop" in shown["html"] and COMPILED.misses == misses + 1  # version 2: compiled once more
+
+
+def test_test_send_delivers_the_rendered_template_through_smtp(create: Any, client: FlaskClient, app: Flask,
+                                                               admin_headers: dict[str, str], mail_server: MailServer,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    template = create().json
+    url = f"/api/message-templates/{template['id']}/test-send"
+    no_smtp = client.post(url, json={"email": "qa@example.com"}, headers=admin_headers)
+    assert no_smtp.status_code == 409 and "AUTOMAP_SMTP_URL" in no_smtp.json["message"]
+
+    monkeypatch.setitem(app.config, "AUTOMAP", dataclasses.replace(app.config["AUTOMAP"], smtp_url=mail_server.url))
+    sent = client.post(url, json={"email": "qa@example.com", "sample": {"contact": {"name": "Bo"}}},
+                       headers=admin_headers)
+    assert sent.status_code == 200 and sent.json == {"sent_to": "qa@example.com"}
+    [email] = mail_server.messages
+    assert (email["Subject"], email["To"]) == ("[Test] Bo, your cart", "qa@example.com")
+    assert "Hi Bo," in email.get_body(("plain",)).get_content()
+
+    assert client.post(url, json={"email": "not-an-address"}, headers=admin_headers).json["errors"][0]["field"] == "email"
+    chat = create(channel="chat", subject="", body="Hi").json
+    refused = client.post(f"/api/message-templates/{chat['id']}/test-send", json={"email": "qa@example.com"},
+                          headers=admin_headers)
+    assert refused.status_code == 422 and refused.json["errors"][0]["field"] == "channel"
+
+    down = dataclasses.replace(app.config["AUTOMAP"], smtp_url=f"smtp://127.0.0.1:{free_port()}")
+    monkeypatch.setitem(app.config, "AUTOMAP", down)
+    failed = client.post(url, json={"email": "qa@example.com"}, headers=admin_headers)
+    assert failed.status_code == 502 and "cannot reach the SMTP server" in failed.json["message"]
+
+
+def test_a_template_a_flow_uses_cannot_be_deleted(create: Any, client: FlaskClient, admin_headers: dict[str, str],
+                                                  session: Any) -> None:
+    template = create().json
+    document = {"schema_version": 2, "name": "Reminder", "nodes": [
+        {"id": "start", "type": "trigger", "config": {"event": "cart_updated"}},
+        {"id": "mail", "type": "send_email", "config": {"template_id": template["id"]}},
+        {"id": "end", "type": "exit", "config": {"reason": "done"}},
+    ], "edges": [{"from": "start", "port": "next", "to": "mail"}, {"from": "mail", "port": "next", "to": "end"}]}
+    flow_store.import_flow(session, document)
+    session.commit()
+    refused = client.delete(f"/api/message-templates/{template['id']}", headers=admin_headers)
+    assert refused.status_code == 409 and "'Reminder'" in refused.json["message"]
+    assert client.get(f"/api/message-templates/{template['id']}", headers=admin_headers).status_code == 200

@@ -1,0 +1,65 @@
+"""A real SMTP server for tests: aiosmtpd on a free local port, keeping every message it accepts."""
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class MailServer:
+    """Starts, stops and restarts an aiosmtpd server on one port; `messages` holds what it accepted.
+
+    `on_rcpt` and `on_data` run when a recipient or a message's content arrives, before
+    the server answers (a test kills a worker there to crash it before or mid-hand-over).
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages: list[EmailMessage] = []
+        self.recipients: list[list[str]] = []
+        self.on_data: Callable[[], None] | None = None
+        self.on_rcpt: Callable[[], None] | None = None
+        self.rcpt_reply: str | None = None  # e.g. "550 No such user": refuse every recipient
+        self._lock = threading.Lock()
+        self._controller: Controller | None = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
+                          options: list[str]) -> str:
+        if self.on_rcpt is not None:
+            self.on_rcpt()
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        if self.on_data is not None:
+            self.on_data()
+        with self._lock:
+            self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+            self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None

@@ -1,0 +1,59 @@
+"""The email channel's parts: SMTP URLs, signed tracking tokens, and compile-once rendering with escaping."""
+from __future__ import annotations
+
+import pytest
+
+from workflow_runtime.channels.email_render import EmailSource, render_email
+from workflow_runtime.channels.email_template import CompiledCache, MjmlError, compile_mjml, inline_key
+from workflow_runtime.channels.smtp import SmtpServer
+from workflow_runtime.channels.tracking import CLICK, OPEN, UNSUBSCRIBE, BadToken, Tracking
+
+TRACKING = Tracking("secret", "https://automap.example")
+
+
+def test_smtp_urls_name_host_port_security_and_credentials() -> None:
+    assert SmtpServer.from_url("smtp://mail.example") == SmtpServer("mail.example", 25)
+    assert SmtpServer.from_url("smtps://me%40shop:p%2Fw@mail.example") == SmtpServer(
+        "mail.example", 465, implicit_tls=True, username="me@shop", password="p/w")
+    assert SmtpServer.from_url("smtp://mail.example:587?starttls=true").starttls is True
+    for url, complaint in (("http://mail.example", "smtp://"), ("smtp://:25", "names no host")):
+        with pytest.raises(ValueError, match=complaint):
+            SmtpServer.from_url(url)
+
+
+def test_tracking_tokens_name_their_message_and_target_and_nothing_else() -> None:
+    click = TRACKING.url(CLICK, 7, "https://shop.example/a?b=1&c=ü").rsplit("/", 1)[1]
+    assert TRACKING.read(CLICK, click) == (7, "https://shop.example/a?b=1&c=ü")
+    unsubscribe = TRACKING.url(UNSUBSCRIBE, 7).rsplit("/", 1)[1]
+    assert TRACKING.read(UNSUBSCRIBE, unsubscribe) == (7, None)
+    message_id, target, signature = click.split(".")
+    for forged in (f"8.{target}.{signature}", f"{message_id}.aHR0cHM6Ly9ldmlsLmV4YW1wbGU.{signature}", "7", "x.y.z"):
+        with pytest.raises(BadToken):
+            TRACKING.read(CLICK, forged)
+    with pytest.raises(BadToken):  # a pixel token does not unsubscribe
+        TRACKING.read(UNSUBSCRIBE, TRACKING.url(OPEN, 7).rsplit("/", 1)[1])
+    with pytest.raises(BadToken):  # another server's secret
+        Tracking("other", "https://automap.example").read(UNSUBSCRIBE, unsubscribe)
+
+
+def test_links_are_personalised_then_tracked_and_values_escaped_in_html_only() -> None:
+    body = ('<mjml><mj-body><mj-text><a href="https://shop.example/?u={{ contact.id }}&amp;x={{ q }}">Go</a>'
+            ' {{ name }} <a href="#top">top</a></mj-text></mj-body></mjml>')
+    source = EmailSource(inline_key(body), "Hi {{ name }}\r\nBcc: x@evil.example", body)
+    rendered = render_email(source, {"name": "<i>Zoë</i>", "q": "a b\"", "contact": {"id": 3}},
+                            TRACKING.links_for(11), CompiledCache())
+    assert rendered.subject == "Hi <i>Zoë</i> Bcc: x@evil.example"  # one line: no header injection
+    assert "&lt;i&gt;Zoë&lt;/i&gt;" in rendered.html and "<i>Zoë</i>" in rendered.text
+    assert 'href="#top"' in rendered.html
+    [token] = [part.split('"')[0] for part in rendered.html.split('href="https://automap.example/t/c/')[1:]]
+    assert TRACKING.read(CLICK, token) == (11, 'https://shop.example/?u=3&x=a b"')
+
+
+def test_mjml_is_compiled_once_per_key() -> None:
+    cache = CompiledCache()
+    body = "<mjml><mj-body><mj-text>{{ name }}</mj-text></mj-body></mjml>"
+    for name in ("Ann", "Bo", "Cy"):
+        assert name in render_email(EmailSource(inline_key(body), "s", body), {"name": name}, None, cache).html
+    assert cache.misses == 1
+    with pytest.raises(MjmlError, match="unknown MJML tag <mj-nope>"):
+        compile_mjml("<mjml><mj-body><mj-nope/></mj-body></mjml>")

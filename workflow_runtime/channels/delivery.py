@@ -1,0 +1,130 @@
+"""The claim protocol every server-side channel delivers through: once, with retries, never twice.
+
+A deliverer claims due messages under a lease (state `sending`, attempts + 1), marks each
+`submitting` in its own commit just before handing it over, and `delivered` after. Every
+change is a compare-and-set on (state, attempts), so a worker whose lease ran out and was
+taken over by another finds its claim gone and sends nothing. When a lease runs out:
+`sending` goes back to pending (nothing was handed over); `submitting` fails without a
+retry — the server may have the message, and this system errs on the side of never
+sending an email twice (a crash in that window costs one email, counted `failed`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from workflow_runtime.delivery_state import DeliveryState
+from workflow_runtime.messages import record_status
+from workflow_runtime.models import Channel, Message, MessageStatus
+
+LEASE = timedelta(minutes=5)
+INTERRUPTED = ("the worker stopped while handing the message over, so it may have been delivered; "
+               "not retried, so that it is never sent twice")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff: `first_delay`, doubling, at most `max_delay`; give up after `max_attempts`."""
+
+    max_attempts: int = 8
+    first_delay: timedelta = timedelta(minutes=1)
+    max_delay: timedelta = timedelta(hours=6)
+
+    def delay(self, attempts: int) -> timedelta:
+        """How long to wait after the `attempts`-th failed attempt."""
+        return min(self.first_delay * 2 ** max(attempts - 1, 0), self.max_delay)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A message this worker holds: its id and the attempt number the claim set (the compare-and-set token)."""
+
+    message_id: int
+    attempt: int
+
+
+def _due(channel: Channel, now: datetime):  # noqa: ANN202 - a SQL expression
+    pending = and_(Message.delivery_state == DeliveryState.PENDING,
+                   or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now))
+    lapsed = and_(Message.delivery_state == DeliveryState.SENDING, Message.next_attempt_at <= now)
+    return and_(Message.channel == channel, or_(pending, lapsed))
+
+
+def has_due(session: Session, channel: Channel, now: datetime) -> bool:
+    """True if a message of `channel` waits for an attempt, or a lease on one ran out."""
+    lapsed = and_(Message.channel == channel, Message.delivery_state == DeliveryState.SUBMITTING,
+                  Message.next_attempt_at <= now)
+    return bool(session.scalar(select(exists().where(or_(_due(channel, now), lapsed)))))
+
+
+def claim(session: Session, channel: Channel, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Claim]:
+    """Take up to `limit` due messages under a lease; rows another worker is claiming are skipped."""
+    query = (select(Message.id, Message.delivery_state, Message.attempts).where(_due(channel, now))
+             .order_by(Message.id).limit(limit).with_for_update(skip_locked=True))
+    claims = []
+    for message_id, state, attempts in session.execute(query).all():
+        taken = session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.delivery_state == state, Message.attempts == attempts)
+            .values(delivery_state=DeliveryState.SENDING, attempts=attempts + 1, next_attempt_at=now + lease,
+                    updated_at=now)
+        ).rowcount
+        if taken:
+            claims.append(Claim(message_id, attempts + 1))
+    return claims
+
+
+def start_submitting(session: Session, held: Claim, now: datetime, lease: timedelta = LEASE) -> bool:
+    """Mark the message as being handed over; False if this worker's claim on it is gone."""
+    return bool(session.execute(
+        update(Message)
+        .where(Message.id == held.message_id, Message.delivery_state == DeliveryState.SENDING,
+               Message.attempts == held.attempt)
+        .values(delivery_state=DeliveryState.SUBMITTING, next_attempt_at=now + lease, updated_at=now)
+    ).rowcount)
+
+
+def delivered(session: Session, message: Message, now: datetime) -> None:
+    """The server accepted it: done, and counted `delivered` at its node."""
+    _settle(message, DeliveryState.DELIVERED, now, None)
+    record_status(session, message, MessageStatus.DELIVERED, now)
+
+
+def retry_later(session: Session, message: Message, now: datetime, error: str, policy: RetryPolicy) -> None:
+    """Not handed over this time: back to pending after the backoff, or failed after the last attempt."""
+    if message.attempts >= policy.max_attempts:
+        failed(session, message, now, f"gave up after {message.attempts} attempts: {error}")
+        return
+    _settle(message, DeliveryState.PENDING, now, error)
+    message.next_attempt_at = now + policy.delay(message.attempts)
+
+
+def failed(session: Session, message: Message, now: datetime, error: str) -> None:
+    """Given up: never tried again, counted `failed` at its node."""
+    _settle(message, DeliveryState.FAILED, now, error)
+    record_status(session, message, MessageStatus.FAILED, now)
+
+
+def withdrawn(message: Message, now: datetime, reason: str) -> None:
+    """Not to be delivered any more (the contact unsubscribed meanwhile): settled, not counted as a failure."""
+    _settle(message, DeliveryState.FAILED, now, reason)
+
+
+def fail_interrupted(session: Session, channel: Channel, now: datetime) -> int:
+    """Fail the messages whose hand-over lease ran out: a worker died mid-send (see the module docstring)."""
+    query = select(Message).where(Message.channel == channel, Message.delivery_state == DeliveryState.SUBMITTING,
+                                  Message.next_attempt_at <= now).with_for_update(skip_locked=True)
+    interrupted = list(session.scalars(query))
+    for message in interrupted:
+        failed(session, message, now, INTERRUPTED)
+    return len(interrupted)
+
+
+def _settle(message: Message, state: DeliveryState, now: datetime, error: str | None) -> None:
+    message.delivery_state = state
+    message.next_attempt_at = None
+    message.last_error = error
+    message.updated_at = now
