@@ -27,6 +27,11 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
         JSON_SORT_KEYS=False,
+        # The builder's login cookie: out of reach of page scripts, not sent on cross-site requests.
+        SESSION_COOKIE_NAME="automap_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
         **API_CONFIG,
     )
     db.init_app(app)
@@ -36,9 +41,11 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
 
     from builder_api.health.routes import blueprint as health
     from builder_api.node_types.routes import blueprint as node_types
+    from builder_api.session.routes import blueprint as login_session
 
     api.init_app(app)
     app.register_blueprint(health)
     api.register_blueprint(node_types, url_prefix="/api/node-types")
+    api.register_blueprint(login_session, url_prefix="/api/session")
     register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
     return app
