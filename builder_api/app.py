@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from redis import Redis
 
 from builder_api.errors import register_error_handlers
 from builder_api.extensions import api, db, migrate
 from builder_api.openapi import API_CONFIG
 from builder_api.settings import Settings, load_settings
+from workflow_runtime import runtime
 from workflow_runtime.database import configure_engine, engine_options
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "workflow_runtime" / "migrations"
@@ -39,13 +41,24 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     with app.app_context():
         configure_engine(db.engine)
 
+    from builder_api.flows.routes import blueprint as flows
     from builder_api.health.routes import blueprint as health
     from builder_api.node_types.routes import blueprint as node_types
     from builder_api.session.routes import blueprint as login_session
+    from builder_api.templates.routes import blueprint as templates
 
     api.init_app(app)
     app.register_blueprint(health)
     api.register_blueprint(node_types, url_prefix="/api/node-types")
     api.register_blueprint(login_session, url_prefix="/api/session")
+    api.register_blueprint(flows, url_prefix="/api/flows")
+    api.register_blueprint(templates, url_prefix="/api/templates")
     register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
     return app
+
+
+def configure_runtime(settings: Settings, connection: Redis) -> runtime.Runtime:
+    """Make this process's runtime (database, clock, dispatcher on `connection`) the one its jobs and views use."""
+    return runtime.configure(
+        runtime.build(settings.database_url, connection, clock=settings.clock, batch_size=settings.batch_size)
+    )

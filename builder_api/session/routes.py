@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from builder_api import accounts, auth
-from builder_api.errors import ApiError
+from builder_api.errors import ApiError, ErrorSchema
 from builder_api.extensions import db
 from builder_api.session.schemas import LoginArgs, SessionSchema
 
@@ -17,7 +17,7 @@ blueprint = Blueprint("session", __name__, description="Log in to the builder wi
 @blueprint.post("")
 @blueprint.arguments(LoginArgs)
 @blueprint.response(200, SessionSchema)
-@blueprint.alt_response(401, description="Wrong email or password.")
+@blueprint.alt_response(401, schema=ErrorSchema, description="Wrong email or password.")
 @blueprint.doc(security=[])
 def log_in(credentials: dict[str, str]) -> dict[str, Any]:
     """Check the email and password and set the session cookie; returns the CSRF token for writes."""
@@ -31,7 +31,7 @@ def log_in(credentials: dict[str, str]) -> dict[str, Any]:
 
 @blueprint.get("")
 @blueprint.response(200, SessionSchema)
-@blueprint.alt_response(401, description="Nobody is logged in.")
+@blueprint.alt_response(401, schema=ErrorSchema, description="Nobody is logged in.")
 @blueprint.doc(security=[])
 def current_session() -> dict[str, Any]:
     """The logged-in user and the session's CSRF token, or 401."""
@@ -43,7 +43,7 @@ def current_session() -> dict[str, Any]:
 
 @blueprint.delete("")
 @blueprint.response(204)
-@blueprint.alt_response(403, description="A logged-in session did not send its CSRF token.")
+@blueprint.alt_response(403, schema=ErrorSchema, description="A logged-in session did not send its CSRF token.")
 @blueprint.doc(security=[])
 def log_out() -> None:
     """Log out: the session cookie is cleared (a logged-in session must send its CSRF token)."""
