@@ -69,6 +69,10 @@ def _validation_errors(error: HTTPException) -> list[dict[str, Any]]:
     messages = (getattr(error, "data", None) or {}).get("messages") or {}
     found = []
     for location, located in messages.items():
+        if not isinstance(located, Mapping):  # about the whole body, e.g. ["Invalid JSON body."]
+            sentences = located if isinstance(located, list) else [located]
+            found += [{"field": None, "pointer": "", "message": str(m), "location": location} for m in sentences]
+            continue
         for entry in field_errors(located):
             found.append({**entry, "location": location})
     return found

@@ -151,7 +151,7 @@ def diff_versions(args: dict[str, Any], flow_id: int) -> dict[str, Any]:
     flow = service.find_flow(db.session, flow_id)
     old = service.find_version_document(db.session, flow, args["from_"])
     new = service.find_version_document(db.session, flow, args["to"])
-    return {"from_": args["from_"], "to": args["to"], **diff_documents(old, new)}
+    return {"from": args["from_"], "to": args["to"], **diff_documents(old, new)}
 
 
 @blueprint.get("/<int:flow_id>/export")

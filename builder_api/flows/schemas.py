@@ -121,7 +121,7 @@ class NodeRefSchema(Schema):
 class ChangeSchema(Schema):
     op = fields.String(required=True, validate=validate.OneOf(["added", "removed", "changed"]))
     pointer = fields.String(required=True)
-    from_ = fields.Raw(data_key="from")
+    from_ = fields.Raw(data_key="from", attribute="from")
     to = fields.Raw()
 
 
@@ -136,7 +136,7 @@ class NodeDiffSchema(Schema):
 
 
 class EdgeSchema(Schema):
-    from_ = fields.Raw(required=True, data_key="from")
+    from_ = fields.Raw(required=True, data_key="from", attribute="from")
     port = fields.Raw(required=True)
     to = fields.Raw(required=True)
 
@@ -147,7 +147,7 @@ class EdgeDiffSchema(Schema):
 
 
 class DiffSchema(Schema):
-    from_ = fields.String(required=True, data_key="from")
+    from_ = fields.String(required=True, data_key="from", attribute="from")
     to = fields.String(required=True)
     nodes = fields.Nested(NodeDiffSchema, required=True)
     edges = fields.Nested(EdgeDiffSchema, required=True)
