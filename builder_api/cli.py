@@ -54,7 +54,7 @@ def _settings() -> Settings:
     return current_app.config["AUTOMAP"]
 
 
-def _demo_login(settings: Settings) -> tuple[str, str] | None:
+def demo_login(settings: Settings) -> tuple[str, str] | None:
     """On an embedded instance: the demo user's email and password, making the user if there is none yet."""
     if not settings.embedded:
         return None
@@ -88,7 +88,7 @@ def _banner(settings: Settings, url: str, login: tuple[str, str] | None) -> None
 def serve(host: str, port: int) -> None:
     """Run the web app; in embedded mode the worker and scheduler run in this process too."""
     settings = _settings()
-    _banner(settings, f"http://{host}:{port}", _demo_login(settings))
+    _banner(settings, f"http://{host}:{port}", demo_login(settings))
     if settings.embedded:
         serve_embedded(current_app._get_current_object(), configure_runtime(settings, embedded_redis()), host, port)
     else:

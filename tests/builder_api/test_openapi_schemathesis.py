@@ -61,12 +61,17 @@ def test_every_operation_answers_as_documented(
     for operation in operations:
         flow_ids = seed_flows(app, [cart_document, broadcast_document])
         with subtests.test(operation.label):
+            check_operation(operation, flow_ids)
 
-            @given(case=operation.as_strategy())
-            @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, deadline=None, database=None,
-                      suppress_health_check=list(HealthCheck))
-            def answers_as_documented(case: schemathesis.Case) -> None:
-                aim(case, flow_ids)
-                case.call_and_validate(headers=AUTH, excluded_checks=[positive_data_acceptance])
 
-            answers_as_documented()
+def check_operation(operation: Any, flow_ids: list[int]) -> None:
+    """Send the operation's generated requests, aimed at existing flows, and check every answer."""
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    def answers_as_documented(case: schemathesis.Case) -> None:
+        aim(case, flow_ids)
+        case.call_and_validate(headers=AUTH, excluded_checks=[positive_data_acceptance])
+
+    answers_as_documented()
