@@ -11,6 +11,7 @@ from redis import Redis
 from builder_api.errors import register_error_handlers
 from builder_api.extensions import api, db, migrate
 from builder_api.openapi import API_CONFIG
+from builder_api.request_values import refuse_unstorable_values
 from builder_api.settings import Settings, load_settings
 from workflow_runtime import runtime
 from workflow_runtime.database import configure_engine, engine_options
@@ -54,6 +55,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     api.register_blueprint(flows, url_prefix="/api/flows")
     api.register_blueprint(templates, url_prefix="/api/templates")
     register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
+    app.before_request(refuse_unstorable_values)
     return app
 
 
