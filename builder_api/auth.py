@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import current_app, g, request, session
+from flask import current_app, request, session
 
 from builder_api import accounts
 from builder_api.errors import ApiError
@@ -44,7 +44,6 @@ def require_admin() -> None:
         )
     if request.method not in SAFE_METHODS:
         require_csrf()
-    g.user = user
 
 
 def _check_bearer() -> None:
@@ -53,12 +52,9 @@ def _check_bearer() -> None:
         raise ApiError(401, "Authentication required: send 'Authorization: Bearer <token>'.")
     expected = current_app.config["AUTOMAP"].admin_token
     if hmac.compare_digest(token.encode(), expected.encode()):
-        g.token_name = "admin"
         return
-    stored = accounts.find_token(db.session, token)
-    if stored is None:
+    if accounts.find_token(db.session, token) is None:
         raise ApiError(403, "This token is not valid for the admin API: it is unknown or was revoked.")
-    g.token_name = stored.name
 
 
 def session_user() -> User | None:
