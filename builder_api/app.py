@@ -6,11 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from redis import Redis
 
 from builder_api.errors import register_error_handlers
 from builder_api.extensions import api, db, migrate
+from builder_api.mail import email_settings
 from builder_api.openapi import API_CONFIG
+from builder_api.request_values import refuse_unstorable_values
 from builder_api.settings import Settings, load_settings
+from workflow_runtime import runtime
 from workflow_runtime.database import configure_engine, engine_options
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "workflow_runtime" / "migrations"
@@ -27,6 +31,11 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
         JSON_SORT_KEYS=False,
+        # The builder's login cookie: out of reach of page scripts, not sent on cross-site requests.
+        SESSION_COOKIE_NAME="automap_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
         **API_CONFIG,
     )
     db.init_app(app)
@@ -34,10 +43,13 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     with app.app_context():
         configure_engine(db.engine)
 
+    from builder_api.flows.routes import blueprint as flows
     from builder_api.frontend.routes import blueprint as frontend
     from builder_api.health.routes import blueprint as health
     from builder_api.message_templates.routes import blueprint as message_templates
     from builder_api.node_types.routes import blueprint as node_types
+    from builder_api.session.routes import blueprint as login_session
+    from builder_api.templates.routes import blueprint as templates
     from builder_api.tracking.routes import blueprint as tracking
 
     api.init_app(app)
@@ -45,6 +57,18 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     app.register_blueprint(tracking)
     api.register_blueprint(node_types, url_prefix="/api/node-types")
     api.register_blueprint(message_templates, url_prefix="/api/message-templates")
+    api.register_blueprint(login_session, url_prefix="/api/session")
+    api.register_blueprint(flows, url_prefix="/api/flows")
+    api.register_blueprint(templates, url_prefix="/api/templates")
     app.register_blueprint(frontend)  # last: its catch-all route serves the canvas's client-side routes
     register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
+    app.before_request(refuse_unstorable_values)
     return app
+
+
+def configure_runtime(settings: Settings, connection: Redis) -> runtime.Runtime:
+    """Make this process's runtime (database, clock, dispatcher on `connection`) the one its jobs and views use."""
+    return runtime.configure(
+        runtime.build(settings.database_url, connection, clock=settings.clock, batch_size=settings.batch_size,
+                      email=email_settings(settings))
+    )

@@ -16,16 +16,17 @@ from redis import Redis
 from rich.console import Console
 from rich.table import Table
 
-from builder_api.app import create_app
+from builder_api import accounts
+from builder_api.account_commands import tokens, users
+from builder_api.app import configure_runtime, create_app
 from builder_api.extensions import db
-from builder_api.mail import email_settings
-from builder_api.settings import Settings
+from builder_api.settings import Settings, instance_secret
 from flows.document import dumps, load_file
 from flows.validation import FlowError, FlowInvalid, validate_flow
 from workflow_runtime import flow_store, runtime
 from workflow_runtime.demo import VISITORS, demo_runtime, seed_demo
 from workflow_runtime.embedded import embedded_redis, serve_embedded
-from workflow_runtime.models import Flow
+from workflow_runtime.models import Flow, User
 from workflow_runtime.scheduler import Scheduler
 from workflow_runtime.worker import run_worker
 
@@ -44,15 +45,36 @@ def main() -> None:
 
 
 main.add_command(migration_commands, "db")
+main.add_command(tokens)
+main.add_command(users)
+
+# The user an embedded instance makes for itself, so `make run` can print a login.
+DEMO_EMAIL = "admin@example.com"
 
 
 def _settings() -> Settings:
     return current_app.config["AUTOMAP"]
 
 
-def _banner(settings: Settings, url: str) -> None:
+def demo_login(settings: Settings) -> tuple[str, str] | None:
+    """On an embedded instance: the demo user's email and password, making the user if there is none yet."""
+    if not settings.embedded:
+        return None
+    user = db.session.scalar(db.select(User).where(User.email == DEMO_EMAIL))
+    if user is None and db.session.scalar(db.select(User.id).limit(1)) is None:
+        user = accounts.create_user(db.session, DEMO_EMAIL, instance_secret(settings.instance_path, "demo_password"))
+        db.session.commit()
+    if user is None:
+        return None
+    password = instance_secret(settings.instance_path, "demo_password")
+    return (DEMO_EMAIL, password) if accounts.password_matches(user, password) else None
+
+
+def _banner(settings: Settings, url: str, login: tuple[str, str] | None) -> None:
     console.rule("[bold]automap")
     console.print(f"URL          [bold cyan]{url}[/]")
+    if login is not None:
+        console.print(f"Login        [bold]{login[0]}[/]  password [bold]{login[1]}[/]")
     console.print(f"Admin token  [bold]{settings.admin_token}[/]  (Authorization: Bearer …)")
     console.print(f"Write key    [bold]{settings.write_key}[/]  (site widget and /v1 ingestion)")
     console.print(f"Database     {settings.database_backend}   Queue  {'embedded' if settings.embedded else 'redis'}")
@@ -68,19 +90,12 @@ def _banner(settings: Settings, url: str) -> None:
 def serve(host: str, port: int) -> None:
     """Run the web app; in embedded mode the worker and scheduler run in this process too."""
     settings = _settings()
-    _banner(settings, f"http://{host}:{port}")
+    _banner(settings, f"http://{host}:{port}", demo_login(settings))
     if settings.embedded:
-        serve_embedded(current_app._get_current_object(), _runtime(settings, embedded_redis()), host, port)
+        serve_embedded(current_app._get_current_object(), configure_runtime(settings, embedded_redis()), host, port)
     else:
-        _runtime(settings, Redis.from_url(settings.redis_url))
+        configure_runtime(settings, Redis.from_url(settings.redis_url))
         current_app.run(host=host, port=port, threaded=True, use_reloader=False)
-
-
-def _runtime(settings: Settings, connection: Redis) -> runtime.Runtime:
-    return runtime.configure(
-        runtime.build(settings.database_url, connection, clock=settings.clock, batch_size=settings.batch_size,
-                      email=email_settings(settings))
-    )
 
 
 def _shared_redis(settings: Settings, command: str) -> Redis:
@@ -99,7 +114,7 @@ def _shared_redis(settings: Settings, command: str) -> Redis:
 def worker(burst: bool, with_scheduler: bool) -> None:
     """Run an RQ worker on the shared Redis; start as many as the load needs, on any machine."""
     settings = _settings()
-    current = _runtime(settings, _shared_redis(settings, "worker"))
+    current = configure_runtime(settings, _shared_redis(settings, "worker"))
     run_worker(current, with_scheduler=with_scheduler, burst=burst)
 
 
@@ -109,7 +124,7 @@ def worker(burst: bool, with_scheduler: bool) -> None:
 def scheduler(interval: float) -> None:
     """Turn due wake-ups into batch jobs and repair Redis from the database, until stopped."""
     settings = _settings()
-    current = _runtime(settings, _shared_redis(settings, "scheduler"))
+    current = configure_runtime(settings, _shared_redis(settings, "scheduler"))
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

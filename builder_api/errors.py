@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 
@@ -16,6 +17,25 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.errors = errors or []
+
+
+class ErrorDetailSchema(Schema):
+    """One located problem; flow validation errors add `code` and `node_id`, query errors `location`."""
+
+    field = fields.String(allow_none=True, metadata={"description": "The payload field, dotted."})
+    pointer = fields.String(allow_none=True, metadata={"description": "JSON pointer to the problem."})
+    message = fields.String(required=True)
+    location = fields.String(metadata={"description": "json, query, …"})
+    code = fields.String()
+    node_id = fields.String(allow_none=True)
+
+
+class ErrorSchema(Schema):
+    """The body of every error answer (documented in OpenAPI as every operation's default response)."""
+
+    status = fields.Integer(required=True)
+    message = fields.String(required=True)
+    errors = fields.List(fields.Nested(ErrorDetailSchema))
 
 
 def _respond(status: int, message: str, errors: list[dict[str, Any]] | None = None) -> tuple[Response, int]:
@@ -48,8 +68,12 @@ def _validation_errors(error: HTTPException) -> list[dict[str, Any]]:
     """flask-smorest puts webargs' messages under `data["messages"]`, keyed by location (json, query, …)."""
     messages = (getattr(error, "data", None) or {}).get("messages") or {}
     found = []
-    for location, fields in messages.items():
-        for entry in field_errors(fields):
+    for location, located in messages.items():
+        if not isinstance(located, Mapping):  # about the whole body, e.g. ["Invalid JSON body."]
+            sentences = located if isinstance(located, list) else [located]
+            found += [{"field": None, "pointer": "", "message": str(m), "location": location} for m in sentences]
+            continue
+        for entry in field_errors(located):
             found.append({**entry, "location": location})
     return found
 

@@ -3,11 +3,20 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
+from builder_api.errors import ErrorSchema
 from workflow_runtime.models import Base
 
 # The models live in the runtime (which imports no Flask); sharing their metadata
 # gives Flask-SQLAlchemy's session and Flask-Migrate the same tables.
 db = SQLAlchemy(metadata=Base.metadata)
 migrate = Migrate()
+
+
+class AutomapApi(Api):
+    """flask-smorest's Api, documenting errors in the shape builder_api.errors answers them."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
 # flask-smorest: marshmallow-described views and the OpenAPI document built from them.
-api = Api()
+api = AutomapApi()

@@ -12,8 +12,18 @@ API_CONFIG: dict[str, Any] = {
     "OPENAPI_REDOC_PATH": "/docs",
     "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
     "API_SPEC_OPTIONS": {
-        "info": {"description": "Build, publish and measure automation maps. Send `Authorization: Bearer <token>`."},
-        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
-        "security": [{"bearerAuth": []}],
+        "info": {
+            "description": "Build, publish and measure automation maps. Send `Authorization: Bearer <token>`, "
+            "or log in with `POST /api/session` and send the session cookie, plus `X-CSRF-Token` on writes."
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "automap_session"},
+                "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+            }
+        },
+        # Either a bearer token, or the session cookie (with the CSRF header on writes).
+        "security": [{"bearerAuth": []}, {"sessionCookie": [], "csrfToken": []}],
     },
 }

@@ -111,6 +111,11 @@ def _generated_secrets(instance_path: Path, missing: list[str]) -> dict[str, str
     return {name: stored[name] for name in missing}
 
 
+def instance_secret(instance_path: Path, name: str) -> str:
+    """A secret of the embedded mode by name (e.g. the demo user's password), generated once and kept."""
+    return _generated_secrets(instance_path, [name])[name]
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Settings:

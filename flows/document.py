@@ -44,6 +44,26 @@ def canonical(doc: Any) -> dict[str, Any]:
     return _ordered(doc, DOCUMENT_KEYS)
 
 
+def shape_errors(doc: Any) -> list[FlowError]:
+    """What keeps `doc` from being stored even as an unfinished draft: it must be an object whose
+    `nodes` and `edges`, when present, are lists of objects. Everything else may wait for publishing."""
+    doc = upgrade(doc)
+    if not isinstance(doc, dict):
+        return [FlowError("", None, "A flow document is a JSON object with nodes and edges.", ErrorCode.SCHEMA)]
+    errors = []
+    for key in ("nodes", "edges"):
+        items = doc.get(key, [])
+        if not isinstance(items, list):
+            errors.append(FlowError(f"/{key}", None, f"'{key}' must be a list of objects.", ErrorCode.SCHEMA))
+            continue
+        errors += [
+            FlowError(f"/{key}/{index}", None, f"Item {index} of '{key}' must be an object.", ErrorCode.SCHEMA)
+            for index, item in enumerate(items)
+            if not isinstance(item, dict)
+        ]
+    return errors
+
+
 def dumps(doc: Any) -> str:
     """`doc` as the JSON text automap writes: two-space indent, UTF-8 characters kept, a final newline."""
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

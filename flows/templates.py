@@ -24,6 +24,23 @@ class Template:
     def description(self) -> str:
         return str(self.document.get("description", ""))
 
+    @property
+    def node_count(self) -> int:
+        return len(self.document.get("nodes", []))
+
+    @property
+    def preview(self) -> dict[str, Any]:
+        """The graph without configs, enough for a gallery thumbnail."""
+        return {
+            "nodes": [{key: node.get(key) for key in ("id", "type", "position")} for node in self.document["nodes"]],
+            "edges": self.document["edges"],
+        }
+
+
+def find_template(slug: str) -> Template | None:
+    """The template called `slug`, or None."""
+    return next((template for template in all_templates() if template.slug == slug), None)
+
 
 def all_templates() -> list[Template]:
     """Every template, sorted by slug."""

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from flows.document import canonical
+from flows.document import canonical, shape_errors
 from flows.templates import all_templates
-from flows.validation import ErrorCode, FlowError, FlowInvalid, ensure_valid, pointer
+from flows.upgrade import CURRENT_VERSION, upgrade
+from flows.validation import ErrorCode, FlowError, FlowInvalid, ensure_valid, pointer, validate_flow
 from workflow_runtime.models import (
     Flow,
     FlowSegmentTrigger,
@@ -26,6 +27,10 @@ from workflow_runtime.models import (
 
 class FlowNotFound(LookupError):
     """No flow (or no such version of it) has this id."""
+
+
+NAME_LENGTH = 200  # Flow.name's column, and the flow schema's maxLength
+UNTITLED = "Untitled flow"
 
 
 def get_flow(session: Session, flow_id: int) -> Flow:
@@ -50,15 +55,71 @@ def import_flow(session: Session, document: Any, *, template_slug: str | None = 
     return flow
 
 
+def create_flow(session: Session, name: str, document: Any = None, description: str | None = None) -> Flow:
+    """A new draft flow called `name`, empty or holding `document` even if it is not valid yet."""
+    flow = Flow(name=name, description="", draft={})
+    set_draft(flow, empty_document(name) if document is None else document, name=name, description=description)
+    session.add(flow)
+    session.flush()
+    return flow
+
+
+def empty_document(name: str) -> dict[str, Any]:
+    """The draft of a flow before anything is drawn on it."""
+    return canonical({"schema_version": CURRENT_VERSION, "name": name, "nodes": [], "edges": []})
+
+
+def set_draft(flow: Flow, document: Any, *, name: str | None = None, description: str | None = None) -> None:
+    """Replace the flow's draft; unfinished drafts are kept, but only in the shape of a flow (else FlowInvalid).
+
+    The flow's name and description and the draft's are kept equal: `name` and
+    `description` win, then the document's, then what the flow had.
+    """
+    errors = shape_errors(document)
+    if errors:
+        raise FlowInvalid(errors)
+    draft = dict(upgrade(document))
+    flow.name = name or _usable_name(draft.get("name")) or flow.name or UNTITLED
+    if description is not None:
+        flow.description = description
+    elif isinstance(draft.get("description"), str):
+        flow.description = draft["description"]
+    draft["name"] = flow.name
+    draft.pop("description", None)
+    if flow.description:
+        draft["description"] = flow.description
+    flow.draft = canonical(draft)
+
+
+def _usable_name(name: Any) -> str | None:
+    return name if isinstance(name, str) and 0 < len(name.strip()) and len(name) <= NAME_LENGTH else None
+
+
+def draft_errors(session: Session, flow: Flow) -> list[FlowError]:
+    """Everything that would stop the draft from being published, by node id and JSON pointer."""
+    return validate_flow(flow.draft) or missing_references(session, flow.draft)
+
+
+def duplicate_flow(session: Session, flow: Flow) -> Flow:
+    """A new draft flow with a copy of `flow`'s draft, named as a copy."""
+    name = f"{flow.name} (copy)"
+    return create_flow(session, name if len(name) <= NAME_LENGTH else flow.name, flow.draft, flow.description)
+
+
+def get_version(session: Session, flow: Flow, number: int) -> FlowVersion:
+    """Published version `number` of the flow, or FlowNotFound."""
+    stored = session.scalar(select(FlowVersion).filter_by(flow_id=flow.id, number=number))
+    if stored is None:
+        raise FlowNotFound(f"flow {flow.id} has no version {number}")
+    return stored
+
+
 def export_flow(session: Session, flow_id: int, version: int | None = None) -> dict[str, Any]:
     """The canonical document of a flow's draft, or of one of its published versions."""
     flow = get_flow(session, flow_id)
     if version is None:
         return canonical(flow.draft)
-    stored = session.scalar(select(FlowVersion).filter_by(flow_id=flow.id, number=version))
-    if stored is None:
-        raise FlowNotFound(f"flow {flow_id} has no version {version}")
-    return canonical(stored.document)
+    return canonical(get_version(session, flow, version).document)
 
 
 def publish_flow(session: Session, flow: Flow) -> FlowVersion:

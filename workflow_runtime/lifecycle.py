@@ -1,4 +1,4 @@
-"""Pausing, resuming and archiving a live flow, and enrolling contacts by hand or broadcast."""
+"""Pausing, resuming, archiving and deleting a flow, and enrolling contacts by hand or broadcast."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -50,6 +50,14 @@ def archive_flow(session: Session, flow: Flow, now: datetime) -> int:
         exited += 1
     effects.counters.flush(session)
     return exited
+
+
+def delete_flow(session: Session, flow: Flow) -> None:
+    """Delete a draft or archived flow with its versions, runs and counters; a running one is archived first."""
+    if flow.status in (FlowStatus.LIVE, FlowStatus.PAUSED):
+        raise LifecycleError(f"flow {flow.id} is {flow.status.value}: archive it before deleting it")
+    session.delete(flow)
+    session.flush()
 
 
 def enrol_contacts(session: Session, flow: Flow, contact_ids: Iterable[int], now: datetime) -> list[int]:

@@ -41,6 +41,11 @@ def configure(runtime: Runtime) -> Runtime:
     return runtime
 
 
+def configured() -> Runtime | None:
+    """The configured runtime, or None in a process that only serves HTTP (its work is reconciled later)."""
+    return _current
+
+
 def current() -> Runtime:
     """The configured runtime; a job run outside a configured process is a setup error."""
     if _current is None:

@@ -15,10 +15,21 @@ from sqlalchemy.orm import Session
 
 from workflow_runtime.definition import load_definition
 from workflow_runtime.enrolment import Admission, start_run
-from workflow_runtime.filters import evaluate
+from workflow_runtime.filters import compile_condition, evaluate
 from workflow_runtime.interpreter import BatchEffects
 from workflow_runtime.models import Contact, Flow, FlowSegmentTrigger, FlowStatus, Run, Segment, SegmentMembership
 from workflow_runtime.subject import ContactSubject
+
+
+def segment_members(session: Session, segment: Segment, now: datetime) -> list[int]:
+    """The ids of every contact the segment's filter selects at `now` (a broadcast's audience).
+
+    Raises:
+        ValueError: the segment's filter is not valid.
+    """
+    selects = compile_condition(segment.filter)
+    contacts = session.scalars(select(Contact).order_by(Contact.id).execution_options(yield_per=1000))
+    return [contact.id for contact in contacts if selects(ContactSubject(session, contact, now), now)]
 
 
 def live_segment_triggers(session: Session) -> dict[int, list[FlowSegmentTrigger]]:

@@ -1,6 +1,7 @@
-"""`automap serve` as `make run` starts it: embedded defaults, one process, URL and secrets printed."""
+"""`automap serve` as `make run` starts it: embedded defaults, one process, URL, a login and secrets printed."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -49,9 +50,18 @@ def test_embedded_serve_prints_how_to_use_it_and_answers(tmp_path: Path) -> None
                 assert server.poll() is None, server.stdout.read()
                 time.sleep(0.2)
         assert health.json() == {"status": "ok", "database": "sqlite", "queue": "embedded"}
-        token = re.search(r"Admin token\s+(\S+)", _read_banner(server)).group(1)
+        banner = _read_banner(server)
+        token = re.search(r"Admin token\s+(\S+)", banner).group(1)
         answer = httpx.get(f"http://127.0.0.1:{port}/api/node-types", headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200
+
+        email, password = re.search(r"Login\s+(\S+)\s+password\s+(\S+)", banner).groups()
+        assert json.loads((tmp_path / "secrets.json").read_text())["demo_password"] == password
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as browser:
+            login = browser.post("/api/session", json={"email": email, "password": password})
+            assert login.status_code == 200
+            flows = browser.get("/api/flows").json()["flows"]
+            assert [flow["name"] for flow in flows] == ["Abandoned cart"]  # loaded by `templates load`
         assert (tmp_path / "automap.db").exists()
     finally:
         server.terminate()

@@ -1,4 +1,5 @@
 """The tables: the database is the source of truth for flows, contacts and runs."""
+from workflow_runtime.models.account import ApiToken, User
 from workflow_runtime.models.base import Base
 from workflow_runtime.models.contact import AnonymousId, Contact, Event
 from workflow_runtime.models.counter import NodeCounter
@@ -16,6 +17,7 @@ from workflow_runtime.models.trigger import FlowSegmentTrigger, FlowTrigger
 
 __all__ = [
     "AnonymousId",
+    "ApiToken",
     "Base",
     "Channel",
     "Contact",
@@ -36,4 +38,5 @@ __all__ = [
     "Segment",
     "SegmentMembership",
     "UNFINISHED",
+    "User",
 ]

@@ -1,0 +1,104 @@
+"""Users and API tokens: create them, check a password or a token, revoke a token.
+
+Passwords are hashed with werkzeug's scrypt; tokens are random and kept as SHA-256
+(a token has 256 bits of entropy, so a fast hash is enough and lets a look-up use the index).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timezone
+
+from marshmallow import ValidationError
+from marshmallow.validate import Email
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workflow_runtime.models import ApiToken, User
+
+MIN_PASSWORD_LENGTH = 8
+TOKEN_PREFIX = "am_"
+# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("automap-no-such-user")
+
+
+class AccountError(ValueError):
+    """An email, password or token name that cannot be used; the message says why."""
+
+
+def normalise_email(email: str) -> str:
+    """The email as stored and looked up: trimmed and lower-case."""
+    return email.strip().lower()
+
+
+def create_user(session: Session, email: str, password: str) -> User:
+    """A new user with a hashed password (AccountError if the email is taken or either is unusable)."""
+    email = normalise_email(email)
+    try:
+        Email()(email)
+    except ValidationError:
+        raise AccountError(f"{email!r} is not an email address.") from None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AccountError(f"There is already a user with the email {email}.")
+    user = User(email=email, password_hash=generate_password_hash(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, oldest first."""
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user with this email and password, or None (taking as long either way)."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def password_matches(user: User, password: str) -> bool:
+    """True if `password` is the user's current password."""
+    return check_password_hash(user.password_hash, password)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, name: str) -> tuple[ApiToken, str]:
+    """A new API token row and the token itself, which is never stored and cannot be shown again."""
+    name = name.strip()
+    if not name:
+        raise AccountError("Give the token a name that says who or what uses it.")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(name=name, token_hash=_digest(token), prefix=token[: len(TOKEN_PREFIX) + 6])
+    session.add(row)
+    session.flush()
+    return row, token
+
+
+def find_token(session: Session, token: str) -> ApiToken | None:
+    """The unrevoked API token row for `token`, or None."""
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None)))
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    """Every API token ever made, revoked ones included, oldest first."""
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken:
+    """Stop a token from working from now on; the row stays so the list shows when (AccountError if unknown)."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise AccountError(f"There is no API token with id {token_id}.")
+    if row.revoked_at is None:
+        row.revoked_at = datetime.now(timezone.utc)
+    return row

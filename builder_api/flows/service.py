@@ -1,0 +1,170 @@
+"""What the flows API does beyond one store call: summaries, audiences, status changes and queueing.
+
+Views stay thin by calling these; the rules themselves live in workflow_runtime
+(flow_store, lifecycle, flow_summary, segments) and in flows (diff, validation).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from builder_api.errors import ApiError
+from flows.errors import FlowError, FlowInvalid
+from workflow_runtime import flow_store, lifecycle, runtime
+from workflow_runtime.flow_summary import FlowTotals, flow_totals
+from workflow_runtime.models import Contact, Flow, FlowStatus, FlowVersion, Segment
+from workflow_runtime.segments import segment_members
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; larger ones cannot exist
+
+
+def now() -> datetime:
+    """The runtime's time when one is configured (a virtual clock in simulations), else the system's."""
+    current = runtime.configured()
+    return current.clock.now() if current is not None else datetime.now(timezone.utc)
+
+
+def queue_runs(run_ids: Sequence[int]) -> None:
+    """Hand runs that are due now to the workers; without a dispatcher the scheduler's reconciler finds them."""
+    current = runtime.configured()
+    if current is not None and run_ids:
+        current.dispatcher.enqueue_advance(run_ids)
+
+
+def find_flow(session: Session, flow_id: int) -> Flow:
+    """The flow, or a 404 naming the id."""
+    flow = session.get(Flow, flow_id) if flow_id <= MAX_ID else None
+    if flow is None:
+        raise ApiError(404, f"There is no flow with id {flow_id}.")
+    return flow
+
+
+def find_version(session: Session, flow: Flow, number: int) -> FlowVersion:
+    """Published version `number` of the flow, or a 404 naming it."""
+    if number <= MAX_ID:
+        try:
+            return flow_store.get_version(session, flow, number)
+        except flow_store.FlowNotFound:
+            pass
+    raise ApiError(404, f"Flow {flow.id} has no version {number}.")
+
+
+def find_version_document(session: Session, flow: Flow, revision: str | int) -> dict[str, Any]:
+    """The draft (`"draft"`) or a published version's document, or a 404 naming the version."""
+    return flow.draft if revision == "draft" else find_version(session, flow, int(revision)).document
+
+
+def flow_errors(errors: Sequence[FlowError], field: str | None = None) -> list[dict[str, Any]]:
+    """FlowErrors in the API's error shape, `field` naming the payload field that held the document."""
+    return [{"field": field, **error.to_dict()} for error in errors]
+
+
+def refuse(invalid: FlowInvalid, message: str, field: str | None = None) -> ApiError:
+    """A 422 carrying every error of a refused document."""
+    return ApiError(422, f"{message} {invalid}", flow_errors(invalid.errors, field))
+
+
+def summaries(session: Session, q: str | None, status: str | None) -> list[dict[str, Any]]:
+    """The list of flows, newest edit first, each with its lifetime totals."""
+    query = select(Flow).order_by(Flow.updated_at.desc(), Flow.id.desc())
+    if q:
+        query = query.where(Flow.name.icontains(q, autoescape=True))
+    if status:
+        query = query.where(Flow.status == FlowStatus(status))
+    flows = list(session.scalars(query))
+    totals = flow_totals(session, [flow.id for flow in flows])
+    return [summary(flow, totals.get(flow.id, FlowTotals())) for flow in flows]
+
+
+def summary(flow: Flow, totals: FlowTotals) -> dict[str, Any]:
+    """One row of the list of flows."""
+    return {
+        "id": flow.id,
+        "name": flow.name,
+        "description": flow.description,
+        "status": flow.status.value,
+        "live_version": flow.live_version.number if flow.live_version else None,
+        "node_count": len(flow.draft.get("nodes", [])),
+        "entered": totals.entered,
+        "converted": totals.converted,
+        "revenue": float(totals.revenue),
+        "updated_at": flow.updated_at,
+    }
+
+
+def detail(session: Session, flow: Flow) -> dict[str, Any]:
+    """The flow with its draft, what stops the draft from being published, and its versions."""
+    return {
+        "id": flow.id,
+        "name": flow.name,
+        "description": flow.description,
+        "status": flow.status.value,
+        "live_version": flow.live_version.number if flow.live_version else None,
+        "document": flow.draft,
+        "validation": [error.to_dict() for error in flow_store.draft_errors(session, flow)],
+        "versions": flow.versions,
+        "created_at": flow.created_at,
+        "updated_at": flow.updated_at,
+    }
+
+
+def change_status(session: Session, flow: Flow, action: str) -> list[int]:
+    """Pause, resume or archive the flow (409 if its status does not allow it); returns runs to queue."""
+    try:
+        if action == "pause":
+            lifecycle.pause_flow(flow)
+            return []
+        if action == "resume":
+            return lifecycle.resume_flow(session, flow, now())
+        lifecycle.archive_flow(session, flow, now())
+        return []
+    except lifecycle.LifecycleError as error:
+        raise _conflict(error) from None
+
+
+def audience(session: Session, contact_ids: Sequence[int] | None, segment_id: int | None) -> list[int]:
+    """The contacts to enrol: the given ids (all must exist) or the segment's members now (422 otherwise)."""
+    if segment_id is not None:
+        segment = session.get(Segment, segment_id)
+        if segment is None:
+            raise ApiError(422, f"There is no segment with id {segment_id}.",
+                           [{"field": "segment_id", "pointer": "/segment_id", "message": "No such segment."}])
+        try:
+            return segment_members(session, segment, now())
+        except ValueError as error:
+            raise ApiError(422, f"Segment {segment_id}'s filter cannot be evaluated: {error}",
+                           [{"field": "segment_id", "pointer": "/segment_id", "message": str(error)}]) from None
+    wanted = sorted(set(contact_ids or ()))
+    found = set(session.scalars(select(Contact.id).where(Contact.id.in_(wanted))))
+    missing = [contact_id for contact_id in wanted if contact_id not in found]
+    if missing:
+        shown = ", ".join(map(str, missing[:10]))
+        raise ApiError(422, f"There is no contact with id {shown}.",
+                       [{"field": "contact_ids", "pointer": "/contact_ids", "message": f"Unknown contact ids: {shown}."}])
+    return wanted
+
+
+def delete(session: Session, flow: Flow) -> None:
+    """Delete a draft or archived flow (409 if it is live or paused)."""
+    try:
+        lifecycle.delete_flow(session, flow)
+    except lifecycle.LifecycleError as error:
+        raise _conflict(error) from None
+
+
+def enrol(session: Session, flow: Flow, contact_ids: Sequence[int]) -> list[int]:
+    """Start runs at the flow's manual trigger (409 if it is not live or has none); returns their ids."""
+    try:
+        return lifecycle.enrol_contacts(session, flow, contact_ids, now())
+    except lifecycle.LifecycleError as error:
+        raise _conflict(error) from None
+
+
+def _conflict(error: lifecycle.LifecycleError) -> ApiError:
+    """A 409 saying, in a sentence, why the flow's status does not allow the change."""
+    message = str(error)
+    return ApiError(409, f"{message[:1].upper()}{message[1:]}.")

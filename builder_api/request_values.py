@@ -1,0 +1,66 @@
+"""Refuse request values no database can store: NUL characters, unpaired surrogates, NaN and infinities.
+
+PostgreSQL rejects them in text and JSONB (SQLite would keep some), so without this
+check such a request would fail half-way through a write instead of answering 422.
+Reading the body here also turns JSON nested too deeply for Python into a 400.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from flask import request
+
+from builder_api.errors import ApiError
+from flows.errors import Path, pointer
+
+TEXT_PROBLEM = "This text has a NUL character or an unpaired surrogate, which cannot be stored: remove it."
+NUMBER_PROBLEM = "NaN and Infinity are not numbers JSON can store: send a finite number."
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a JSON "\ud800" escape
+        return False
+    return True
+
+
+def unstorable(value: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
+    """(path, problem) for every string (object keys included) or number in a JSON value that cannot be stored."""
+    if isinstance(value, str):
+        if not _storable(value):
+            yield path, TEXT_PROBLEM
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            yield path, NUMBER_PROBLEM
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not _storable(key):
+                yield (*path, key), TEXT_PROBLEM
+            yield from unstorable(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from unstorable(item, (*path, index))
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode()
+
+
+def refuse_unstorable_values() -> None:
+    """A before_request hook: 422 naming each query parameter or body field that cannot be stored."""
+    found = [("query", (name,), TEXT_PROBLEM) for name, values in request.args.lists()
+             if not _storable(name) or not all(_storable(value) for value in values)]
+    if request.is_json:
+        try:
+            found += [("json", path, problem) for path, problem in unstorable(request.get_json(silent=True))]
+        except RecursionError:
+            raise ApiError(400, "The JSON body is nested too deeply to read.") from None
+    if found:
+        errors = [{"field": _printable(".".join(map(str, path))) or None, "pointer": _printable(pointer(path)),
+                   "location": location, "message": problem} for location, path, problem in found[:20]]
+        raise ApiError(422, f"The request is not valid: {errors[0]['message']}", errors)

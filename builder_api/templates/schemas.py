@@ -1,0 +1,27 @@
+"""Answers of the templates gallery."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class PreviewNodeSchema(Schema):
+    id = fields.String(required=True)
+    type = fields.String(required=True)
+    position = fields.Dict(allow_none=True, metadata={"description": "{x, y} on the canvas, when the template has it."})
+
+
+class PreviewSchema(Schema):
+    nodes = fields.List(fields.Nested(PreviewNodeSchema), required=True)
+    edges = fields.List(fields.Dict(), required=True)
+
+
+class TemplateSchema(Schema):
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    description = fields.String(required=True)
+    node_count = fields.Integer(required=True)
+    preview = fields.Nested(PreviewSchema, required=True)
+
+
+class TemplateListSchema(Schema):
+    templates = fields.List(fields.Nested(TemplateSchema), required=True)

@@ -1,0 +1,72 @@
+"""Fixtures of the API tests: valid flow documents, and a logged-in browser session."""
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from builder_api import accounts
+from workflow_runtime.definition import forget_definitions
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "flows" / "templates"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_definitions() -> Iterator[None]:
+    """Tables are emptied between tests, so version ids come back: forget definitions cached by id."""
+    yield
+    forget_definitions()
+
+
+@pytest.fixture
+def cart_document() -> dict[str, Any]:
+    """The abandoned-cart template: a valid document with an event trigger and a goal."""
+    return json.loads((TEMPLATES / "abandoned_cart.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def broadcast_document() -> dict[str, Any]:
+    """A valid flow started by hand: manual trigger → wait a day → exit."""
+    return {
+        "schema_version": 2,
+        "name": "Webinar invite",
+        "nodes": [
+            {"id": "start", "type": "trigger", "config": {"on": "manual"}},
+            {"id": "later", "type": "wait", "config": {"duration": "P1D"}},
+            {"id": "done", "type": "exit", "config": {}},
+        ],
+        "edges": [{"from": "start", "port": "next", "to": "later"}, {"from": "later", "port": "next", "to": "done"}],
+    }
+
+
+@pytest.fixture
+def make_flow(client: FlaskClient, admin_headers: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    """Create a flow through the API (publishing it if asked) and return its JSON."""
+
+    def make(document: dict[str, Any], *, publish: bool = False) -> dict[str, Any]:
+        created = client.post("/api/flows", json={"name": document["name"], "document": copy.deepcopy(document)},
+                              headers=admin_headers)
+        assert created.status_code == 201, created.json
+        if publish:
+            published = client.post(f"/api/flows/{created.json['id']}/publish", headers=admin_headers)
+            assert published.status_code == 201, published.json
+        return client.get(f"/api/flows/{created.json['id']}", headers=admin_headers).json
+
+    return make
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, session: Session) -> str:
+    """A user logged in through POST /api/session on `client`; returns the session's CSRF token."""
+    accounts.create_user(session, "marketer@example.com", PASSWORD)
+    session.commit()
+    response = client.post("/api/session", json={"email": "marketer@example.com", "password": PASSWORD})
+    assert response.status_code == 200, response.json
+    return response.json["csrf_token"]

@@ -1,0 +1,41 @@
+"""Values no database can store are refused with 422 before any view runs, on SQLite and PostgreSQL alike."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflow_runtime.models import Flow
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({"name": "Cart\x00"}, "/name"),
+        ({"name": "Cart", "document": {"nodes": [{"id": "a\ud800"}]}}, "/document/nodes/0/id"),
+        ({"name": "Cart", "document": {"nodes": [], "x\x00": 1}}, "/document/x\x00"),
+        ({"name": "Cart", "document": {"nodes": [], "settings": {"weight": float("nan")}}}, "/document/settings/weight"),
+    ],
+)
+def test_unstorable_body_values_are_named_and_nothing_is_written(
+    client: FlaskClient, admin_headers: dict[str, str], session: Session, body: dict[str, Any], pointer: str
+) -> None:
+    response = client.post("/api/flows", json=body, headers=admin_headers)
+    assert response.status_code == 422
+    assert [(error["pointer"], error["location"]) for error in response.json["errors"]] == [(pointer, "json")]
+    assert session.scalar(select(func.count()).select_from(Flow)) == 0
+
+
+def test_an_unstorable_query_value_is_refused(client: FlaskClient, admin_headers: dict[str, str]) -> None:
+    response = client.get("/api/flows?q=%00", headers=admin_headers)
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "q"
+
+
+def test_json_nested_too_deeply_is_a_400(client: FlaskClient, admin_headers: dict[str, str]) -> None:
+    response = client.post("/api/flows", data="[" * 100_000, content_type="application/json", headers=admin_headers)
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json["message"]
