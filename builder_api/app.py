@@ -10,6 +10,7 @@ from redis import Redis
 
 from builder_api.errors import register_error_handlers
 from builder_api.extensions import api, db, migrate
+from builder_api.ids import bound_url_ids
 from builder_api.mail import email_settings
 from builder_api.openapi import API_CONFIG
 from builder_api.request_values import refuse_unstorable_values
@@ -52,6 +53,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     from builder_api.templates.routes import blueprint as templates
     from builder_api.tracking.routes import blueprint as tracking
 
+    bound_url_ids(app)
     api.init_app(app)
     app.register_blueprint(health)
     app.register_blueprint(tracking)

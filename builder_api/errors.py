@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from marshmallow import Schema, fields
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 
 class ApiError(Exception):
@@ -91,4 +91,6 @@ def register_error_handlers(app: Flask) -> None:
         if errors:
             summary = "; ".join(f"{e['field'] or e['location']}: {e['message']}" for e in errors[:5])
             return _respond(error.code or 400, f"The request is not valid: {summary}", errors)
+        if isinstance(error, NotFound) and error.description == NotFound.description:
+            return _respond(404, f"Nothing is at {request.path}: check the address and the id in it.")
         return _respond(error.code or 500, error.description or error.name)

@@ -5,6 +5,7 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from builder_api.ids import MAX_ID
 from workflow_runtime.flow_store import NAME_LENGTH
 from workflow_runtime.models import FlowStatus
 
@@ -161,9 +162,9 @@ class ExportArgs(Schema):
 
 
 class EnrolArgs(Schema):
-    contact_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)),
+    contact_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID)),
                               validate=validate.Length(min=1, max=10_000))
-    segment_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+    segment_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID))
 
     @validates_schema
     def _one_audience(self, data: dict[str, Any], **_: Any) -> None:

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from builder_api.errors import ApiError
+from builder_api.ids import MAX_ID
 from flows.errors import FlowError, FlowInvalid
 from workflow_runtime import flow_store, lifecycle, runtime
 from workflow_runtime.flow_summary import FlowTotals, flow_totals
 from workflow_runtime.models import Contact, Flow, FlowStatus, FlowVersion, Segment
 from workflow_runtime.segments import segment_members
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; larger ones cannot exist
 
 
 def now() -> datetime:
@@ -37,7 +37,7 @@ def queue_runs(run_ids: Sequence[int]) -> None:
 
 def find_flow(session: Session, flow_id: int) -> Flow:
     """The flow, or a 404 naming the id."""
-    flow = session.get(Flow, flow_id) if flow_id <= MAX_ID else None
+    flow = session.get(Flow, flow_id)
     if flow is None:
         raise ApiError(404, f"There is no flow with id {flow_id}.")
     return flow

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
 from flask import Blueprint, Response, current_app, send_from_directory
-from werkzeug.exceptions import NotFound
+from werkzeug.routing import PathConverter
 
 from builder_api.errors import ApiError
 
@@ -14,7 +16,16 @@ SERVER_PREFIXES = frozenset({"api", "v1", "widget", "widget.js", "t", "healthz",
 # Vite puts a content hash in every asset name, so browsers may keep them for good.
 ASSET_MAX_AGE = 365 * 24 * 3600
 
+
+
+class ClientPath(PathConverter):
+    """A path the canvas's router owns: never one under a server prefix, so any method there gets the server's 404."""
+
+    regex = rf"(?!(?:{'|'.join(re.escape(prefix) for prefix in sorted(SERVER_PREFIXES))})(?:/|$))[^/].*?"
+
+
 blueprint = Blueprint("frontend", __name__)
+blueprint.record_once(lambda state: state.app.url_map.converters.update(client_path=ClientPath))
 
 
 def dist_dir() -> Path:
@@ -23,11 +34,9 @@ def dist_dir() -> Path:
 
 
 @blueprint.get("/", defaults={"path": ""})
-@blueprint.get("/<path:path>")
+@blueprint.get("/<client_path:path>")
 def app_shell(path: str) -> Response:
     """A built file when one exists at `path`, else index.html so the app's router shows the page."""
-    if path.split("/", 1)[0] in SERVER_PREFIXES:
-        raise NotFound()
     dist = dist_dir()
     if not (dist / "index.html").is_file():
         raise ApiError(503, f"The web app is not built: run `make frontend` (it writes {dist}).")
