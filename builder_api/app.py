@@ -34,11 +34,18 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     with app.app_context():
         configure_engine(db.engine)
 
+    from builder_api.contacts.routes import blueprint as contacts
     from builder_api.health.routes import blueprint as health
     from builder_api.node_types.routes import blueprint as node_types
+    from builder_api.segments.routes import blueprint as segments
+    from builder_api.stats.routes import blueprint as stats
 
     api.init_app(app)
     app.register_blueprint(health)
     api.register_blueprint(node_types, url_prefix="/api/node-types")
+    # Beside the flows blueprint on the same prefix: a blueprint of its own name, routes of its own.
+    api.register_blueprint(stats, url_prefix="/api/flows")
+    api.register_blueprint(contacts, url_prefix="/api/contacts")
+    api.register_blueprint(segments, url_prefix="/api/segments")
     register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
     return app

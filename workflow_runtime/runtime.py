@@ -43,6 +43,11 @@ def current() -> Runtime:
     return _current
 
 
+def configured() -> Runtime | None:
+    """The configured runtime, or None in a process that has none (a web process with no worker in it)."""
+    return _current
+
+
 def build(database_url: str, connection: Redis, *, clock: str | Clock = "system", batch_size: int = 500) -> Runtime:
     """A runtime on this database and Redis; `clock` is "system", "redis" or a Clock."""
     engine = make_engine(database_url)
