@@ -20,15 +20,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from nodes import registry
 from nodes.base import Category
 from workflow_runtime.counters import converted_by, left
-from workflow_runtime.flow_store import FlowNotFound, get_flow
+from workflow_runtime.flow_store import FlowNotFound
 from workflow_runtime.message_status import MessageStatus
-from workflow_runtime.models import FlowVersion, NodeCounter
+from workflow_runtime.models import Flow, FlowVersion, NodeCounter
 from workflow_runtime.significance import Arm, compare
 
 WAITING = "waiting"
@@ -62,21 +62,25 @@ class _Figures:
 def stats_version(session: Session, flow_id: int, number: int | None) -> FlowVersion | None:
     """The version to report on: `number`, else the live one, else the latest; None if never published.
 
-    Raises FlowNotFound for an unknown flow or version number.
+    One query in the usual cases. Raises FlowNotFound for an unknown flow or version number.
     """
-    flow = get_flow(session, flow_id)
-    if number is not None:
-        version = session.scalar(select(FlowVersion).filter_by(flow_id=flow.id, number=number))
-        if version is None:
-            raise FlowNotFound(f"flow {flow_id} has no version {number}")
-        return version
-    if flow.live_version is not None:
-        return flow.live_version
-    return session.scalar(select(FlowVersion).filter_by(flow_id=flow.id).order_by(FlowVersion.number.desc()).limit(1))
+    wanted = FlowVersion.number == number if number is not None else FlowVersion.id == Flow.live_version_id
+    query = (select(Flow.id, FlowVersion).outerjoin(FlowVersion, and_(FlowVersion.flow_id == Flow.id, wanted))
+             .where(Flow.id == flow_id))
+    found = session.execute(query).first()
+    if found is None:
+        raise FlowNotFound(f"there is no flow with id {flow_id}")
+    version = found[1]
+    if version is None and number is not None:
+        raise FlowNotFound(f"flow {flow_id} has no version {number}")
+    if version is None:
+        latest = select(FlowVersion).filter_by(flow_id=flow_id).order_by(FlowVersion.number.desc()).limit(1)
+        version = session.scalar(latest)
+    return version
 
 
 def flow_stats(session: Session, version: FlowVersion, days: DayRange) -> dict[str, Any]:
-    """The statistics of one published version (see module docstring), shaped as the API serves them."""
+    """The statistics of one published version (see module docstring), as the API serves them: plain JSON values."""
     version_id, document = version.id, version.document
     figures = _node_figures(session, version_id, days)
     nodes = {node["id"]: node for node in document["nodes"]}
@@ -86,8 +90,8 @@ def flow_stats(session: Session, version: FlowVersion, days: DayRange) -> dict[s
     return {
         "flow_id": version.flow_id,
         "version": version.number,
-        "from": days.first,
-        "to": days.last,
+        "from": _iso(days.first),
+        "to": _iso(days.last),
         "totals": {
             "entered": entered,
             "converted": converted,
@@ -184,7 +188,7 @@ def _series(session: Session, version_id: int, triggers: list[str], days: DayRan
         query = query.where(NodeCounter.day <= days.last)
     by_day: dict[date, dict[str, Any]] = {}
     for day, metric, count, amount in session.execute(query):
-        entry = by_day.setdefault(day, {"day": day, "entered": 0, "converted": 0, "revenue": 0.0})
+        entry = by_day.setdefault(day, _no_day(day))
         entry[metric] = int(count or 0)
         if metric == CONVERTED:
             entry["revenue"] = _money(Decimal(amount or 0))
@@ -192,7 +196,15 @@ def _series(session: Session, version_id: int, triggers: list[str], days: DayRan
         return []
     first, last = min(by_day), max(by_day)
     every_day = (first + timedelta(days=offset) for offset in range((last - first).days + 1))
-    return [by_day.get(day) or {"day": day, "entered": 0, "converted": 0, "revenue": 0.0} for day in every_day]
+    return [by_day.get(day) or _no_day(day) for day in every_day]
+
+
+def _no_day(day: date) -> dict[str, Any]:
+    return {"day": day.isoformat(), "entered": 0, "converted": 0, "revenue": 0.0}
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _rate(part: int, whole: int) -> float:

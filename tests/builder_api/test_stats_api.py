@@ -7,6 +7,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from builder_api.stats.schemas import FlowStats
 from tests.workflow_runtime.runtime_support import document, track_all
 from workflow_runtime import flow_store
 from workflow_runtime.messages import record_status
@@ -46,6 +47,7 @@ def test_the_stats_of_the_live_version(client: FlaskClient, admin_headers: dict,
     response = client.get(f"/api/flows/{flow_id}/stats", headers=admin_headers)
     assert response.status_code == 200, response.json
     body = response.json
+    FlowStats().load(body)  # the view sends the runtime's JSON as it is: it must be what the schema documents
     assert (body["flow_id"], body["version"], body["from"], body["to"]) == (flow_id, 1, None, None)
     assert body["totals"] == {"entered": 12, "converted": 3, "conversion_rate": 0.25, "revenue": 60.0}
     assert set(body["nodes"]) == {"start", "ab", "email_a", "email_b", "day", "done"}
@@ -58,6 +60,7 @@ def test_the_stats_of_the_live_version(client: FlaskClient, admin_headers: dict,
     assert body["series"] == [{"day": "2026-03-02", "entered": 12, "converted": 3, "revenue": 60.0}]
 
     ranged = client.get(f"/api/flows/{flow_id}/stats?version=1&from=2026-03-03&to=2026-03-09", headers=admin_headers).json
+    FlowStats().load(ranged)
     assert (ranged["from"], ranged["to"]) == ("2026-03-03", "2026-03-09")
     assert ranged["totals"]["entered"] == 0 and ranged["series"] == []
     assert ranged["nodes"]["day"]["waiting"] == 9, "the gauge at the range's end, not a sum over it"
@@ -67,6 +70,7 @@ def test_a_flow_never_published_has_empty_stats(client: FlaskClient, admin_heade
     with harness.runtime.sessions.begin() as session:
         flow_id = flow_store.import_flow(session, AB).id
     body = client.get(f"/api/flows/{flow_id}/stats", headers=admin_headers).json
+    FlowStats().load(body)
     assert body["version"] is None and body["nodes"] == {} and body["totals"]["entered"] == 0
     response = client.get(f"/api/flows/{flow_id}/nodes/start/contacts?metric=entered", headers=admin_headers)
     assert response.status_code == 404

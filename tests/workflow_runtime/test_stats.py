@@ -132,12 +132,12 @@ def test_a_range_sums_its_days_and_shows_the_waiting_gauge_at_its_end(harness, p
     assert later["nodes"]["start"]["entered"] == 0
     assert later["nodes"]["day"]["left"] == {"next": 30 - len(early)}
     assert later["totals"]["converted"] == len(group_b) - len(early) + 1
-    assert later["from"] == DAY0 + timedelta(days=1) and later["to"] is None
+    assert later["from"] == "2026-03-03" and later["to"] is None
 
     series = stats_of(harness, flow_id)["series"]
-    assert [entry["day"] for entry in series] == [DAY0, DAY0 + timedelta(days=1), DAY0 + timedelta(days=2)]
-    assert series[0] == {"day": DAY0, "entered": 30, "converted": len(early), "revenue": 10.0 * len(early)}
-    assert series[1] == {"day": DAY0 + timedelta(days=1), "entered": 0, "converted": 0, "revenue": 0.0}
+    assert [entry["day"] for entry in series] == ["2026-03-02", "2026-03-03", "2026-03-04"]
+    assert series[0] == {"day": "2026-03-02", "entered": 30, "converted": len(early), "revenue": 10.0 * len(early)}
+    assert series[1] == {"day": "2026-03-03", "entered": 0, "converted": 0, "revenue": 0.0}
     assert series[2]["converted"] == len(group_b) - len(early) + 1
     assert series[2]["revenue"] == 5.0 * series[2]["converted"]
 
