@@ -1,8 +1,9 @@
 """Per-node statistics of one flow version over a range of days, read from the aggregated counters.
 
-Two grouped queries over `node_counters` (one row per version, node, metric and day)
-answer everything: one by (node, metric) for the nodes and edges, one by day for the
-series. Their cost grows with nodes × metrics × days, never with the number of runs.
+One statement over `node_counters` (one row per version, node, metric and day) answers
+everything: a SELECT grouped by (node, metric) for the nodes and edges and one grouped
+by day for the series, sent together (UNION ALL, one round trip). Its cost grows with
+nodes × metrics × days, never with the number of runs.
 
 `waiting` is a gauge kept as daily deltas (+1 on hold, −1 on leaving): its value is
 the sum of every delta up to the range's last day, i.e. how many runs were waiting at
@@ -20,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, null, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
 from nodes import registry
@@ -81,10 +82,10 @@ def stats_version(session: Session, flow_id: int, number: int | None) -> FlowVer
 
 def flow_stats(session: Session, version: FlowVersion, days: DayRange) -> dict[str, Any]:
     """The statistics of one published version (see module docstring), as the API serves them: plain JSON values."""
-    version_id, document = version.id, version.document
-    figures = _node_figures(session, version_id, days)
+    document = version.document
     nodes = {node["id"]: node for node in document["nodes"]}
     triggers = [node_id for node_id, node in nodes.items() if registry.get(node["type"]).is_entry]
+    figures, series = _read_counters(session, version.id, triggers, days)
     entered = sum(figures[node_id].counts[ENTERED] for node_id in triggers)
     converted = sum(figures[node_id].counts[CONVERTED] for node_id in triggers)
     return {
@@ -104,17 +105,48 @@ def flow_stats(session: Session, version: FlowVersion, days: DayRange) -> dict[s
              "count": figures[edge["from"]].counts[left(edge["port"])]}
             for edge in document["edges"]
         ],
-        "series": _series(session, version_id, triggers, days),
+        "series": series,
     }
 
 
-def _node_figures(session: Session, version_id: int, days: DayRange) -> defaultdict[str, _Figures]:
-    """Every node's counters in `days`, plus the waiting gauge at the range's end: one grouped query."""
+def _read_counters(session: Session, version_id: int, triggers: list[str],
+                   days: DayRange) -> tuple[defaultdict[str, _Figures], list[dict[str, Any]]]:
+    """The nodes' figures and the daily series, from one statement (two grouped SELECTs, UNION ALL)."""
+    by_node, by_day = _by_node(version_id, days), _by_day(version_id, triggers, days)
+    figures: defaultdict[str, _Figures] = defaultdict(lambda: _Figures(defaultdict(int)))
+    series: dict[date, dict[str, Any]] = {}
+    for node_id, day, metric, count, revenue, all_days in session.execute(union_all(by_node, by_day)):
+        if day is not None:
+            entry = series.setdefault(day, _no_day(day))
+            entry[metric] = int(count or 0)
+            if metric == CONVERTED:
+                entry["revenue"] = _money(Decimal(revenue or 0))
+            continue
+        node = figures[node_id]
+        if metric == WAITING:
+            node.waiting = int((count if all_days is None else all_days) or 0)
+            continue
+        node.counts[metric] = int(count or 0)
+        if metric == CONVERTED:
+            node.revenue = Decimal(revenue or 0)
+    return figures, _every_day(series)
+
+
+def _by_node(version_id: int, days: DayRange) -> Select[Any]:
+    """Each node's and metric's sum over the range, and the waiting gauge at the range's end.
+
+    Numeric sums are what the aggregation spends its time on, so revenue is summed over the
+    `converted` rows only, and the gauge gets a sum of its own only when the range has a first day.
+    """
     in_range = NodeCounter.day >= days.first if days.first else None
     counted = NodeCounter.count if in_range is None else case((in_range, NodeCounter.count), else_=0)
-    amount = NodeCounter.amount if in_range is None else case((in_range, NodeCounter.amount), else_=0)
+    converted = NodeCounter.metric == CONVERTED if in_range is None else and_(NodeCounter.metric == CONVERTED, in_range)
+    all_days = null() if in_range is None else func.sum(NodeCounter.count)
     query = (
-        select(NodeCounter.node_id, NodeCounter.metric, func.sum(counted), func.sum(amount), func.sum(NodeCounter.count))
+        # the union's columns take their types from this SELECT: its null day must read back as a date
+        select(NodeCounter.node_id, type_coerce(null(), NodeCounter.day.type).label("day"), NodeCounter.metric,
+               func.sum(counted),
+               func.sum(NodeCounter.amount).filter(converted), all_days)
         .where(NodeCounter.flow_version_id == version_id)
         .group_by(NodeCounter.node_id, NodeCounter.metric)
     )
@@ -122,16 +154,23 @@ def _node_figures(session: Session, version_id: int, days: DayRange) -> defaultd
         query = query.where(NodeCounter.day <= days.last)
     if in_range is not None:  # earlier days matter only to the gauge
         query = query.where(or_(in_range, NodeCounter.metric == WAITING))
-    figures: defaultdict[str, _Figures] = defaultdict(lambda: _Figures(defaultdict(int)))
-    for node_id, metric, count, revenue, gauge in session.execute(query):
-        node = figures[node_id]
-        if metric == WAITING:
-            node.waiting = int(gauge or 0)
-            continue
-        node.counts[metric] = int(count or 0)
-        if metric == CONVERTED:
-            node.revenue = Decimal(revenue or 0)
-    return figures
+    return query
+
+
+def _by_day(version_id: int, triggers: list[str], days: DayRange) -> Select[Any]:
+    """Entered, converted and revenue per day: the trigger nodes' counters, which count each run once."""
+    query = (
+        select(null().label("node_id"), NodeCounter.day, NodeCounter.metric, func.sum(NodeCounter.count),
+               func.sum(NodeCounter.amount), null())
+        .where(NodeCounter.flow_version_id == version_id, NodeCounter.node_id.in_(triggers),
+               NodeCounter.metric.in_((ENTERED, CONVERTED)))
+        .group_by(NodeCounter.day, NodeCounter.metric)
+    )
+    if days.first:
+        query = query.where(NodeCounter.day >= days.first)
+    if days.last:
+        query = query.where(NodeCounter.day <= days.last)
+    return query
 
 
 def _node(node: Mapping[str, Any], figures: _Figures) -> dict[str, Any]:
@@ -174,29 +213,13 @@ def _variants(config: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str,
     }
 
 
-def _series(session: Session, version_id: int, triggers: list[str], days: DayRange) -> list[dict[str, Any]]:
-    """Entered, converted and revenue per day (the trigger nodes' counters), every day from the first to the last with any."""
-    query = (
-        select(NodeCounter.day, NodeCounter.metric, func.sum(NodeCounter.count), func.sum(NodeCounter.amount))
-        .where(NodeCounter.flow_version_id == version_id, NodeCounter.node_id.in_(triggers),
-               NodeCounter.metric.in_((ENTERED, CONVERTED)))
-        .group_by(NodeCounter.day, NodeCounter.metric)
-    )
-    if days.first:
-        query = query.where(NodeCounter.day >= days.first)
-    if days.last:
-        query = query.where(NodeCounter.day <= days.last)
-    by_day: dict[date, dict[str, Any]] = {}
-    for day, metric, count, amount in session.execute(query):
-        entry = by_day.setdefault(day, _no_day(day))
-        entry[metric] = int(count or 0)
-        if metric == CONVERTED:
-            entry["revenue"] = _money(Decimal(amount or 0))
-    if not by_day:
+def _every_day(series: dict[date, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The series with every day from its first to its last, days without counters as zeros."""
+    if not series:
         return []
-    first, last = min(by_day), max(by_day)
+    first, last = min(series), max(series)
     every_day = (first + timedelta(days=offset) for offset in range((last - first).days + 1))
-    return [by_day.get(day) or _no_day(day) for day in every_day]
+    return [series.get(day) or _no_day(day) for day in every_day]
 
 
 def _no_day(day: date) -> dict[str, Any]:
