@@ -117,7 +117,7 @@ def _read_counters(session: Session, version_id: int, triggers: list[str],
     series: dict[date, dict[str, Any]] = {}
     for node_id, day, metric, count, revenue, all_days in session.execute(union_all(by_node, by_day)):
         if day is not None:
-            entry = series.setdefault(day, _no_day(day))
+            entry = series.get(day) or series.setdefault(day, _no_day(day))
             entry[metric] = int(count or 0)
             if metric == CONVERTED:
                 entry["revenue"] = _money(Decimal(revenue or 0))
