@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from flows.errors import ErrorCode
 from flows.schema_messages import SchemaLayer
 from flows.schemas import ref, validator
+from workflow_runtime.filters import compile_condition
 from workflow_runtime.models import Flow, FlowSegmentTrigger, Segment
 from workflow_runtime.segments import live_segment_triggers
 
@@ -48,9 +49,17 @@ def get_segment(session: Session, segment_id: int) -> Segment:
 
 
 def condition_errors(session: Session, condition: Any, segment_id: int | None = None) -> list[dict[str, str]]:
-    """What is wrong with a segment's condition: the filter schema's errors, then unknown or circular segment rules."""
-    found = SchemaLayer({"filter": condition}).errors(_CONDITION, condition, ("filter",), ErrorCode.SCHEMA)
-    errors = [_error(error.pointer, error.message) for error in found]
+    """What is wrong with a condition (of a segment, or a contact list's filter): the filter schema's errors,
+    then what only the evaluator can tell, then unknown or circular segment rules."""
+    try:
+        found = SchemaLayer({"filter": condition}).errors(_CONDITION, condition, ("filter",), ErrorCode.SCHEMA)
+        errors = [_error(error.pointer, error.message) for error in found]
+        if not errors:
+            compile_condition(condition)
+    except RecursionError:
+        return [_error("/filter", "The filter is nested too deeply to read: use fewer levels of all / any / not.")]
+    except ValueError as invalid:
+        return [_error("/filter", str(invalid))]
     if errors:
         return errors
     for pointer, referred in _segment_rules(condition, "/filter"):

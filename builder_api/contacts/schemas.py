@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from builder_api.paging import Page
+
 
 class ConditionParam(fields.Field):
     """A filter-language condition passed as JSON text in a query string."""
@@ -15,14 +17,11 @@ class ConditionParam(fields.Field):
             condition = json.loads(value) if isinstance(value, str) else value
         except json.JSONDecodeError as error:
             raise ValidationError(f"is not JSON: {error.msg} at character {error.pos}.") from error
+        except RecursionError as error:
+            raise ValidationError("is nested too deeply to read: use fewer levels of all / any / not.") from error
         if not isinstance(condition, dict):
             raise ValidationError("must be a JSON object: a condition of the filter language.")
         return condition
-
-
-class Page(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
 class ContactListQuery(Page):

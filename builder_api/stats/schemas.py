@@ -5,11 +5,12 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from builder_api.paging import MAX_ID, Page
 from workflow_runtime.stats import MESSAGE_METRICS
 
 
 class StatsQuery(Schema):
-    version = fields.Integer(validate=validate.Range(min=1), metadata={"description": "Version number; default the live (else latest) one."})
+    version = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "Version number; default the live (else latest) one."})
     first = fields.Date(data_key="from", metadata={"description": "First day (UTC, YYYY-MM-DD) counted; default the beginning."})
     last = fields.Date(data_key="to", metadata={"description": "Last day (UTC, YYYY-MM-DD) counted; default today."})
 
@@ -76,11 +77,9 @@ class FlowStats(Schema):
     series = fields.List(fields.Nested(Day), required=True)
 
 
-class NodeContactsQuery(Schema):
+class NodeContactsQuery(Page):
     metric = fields.String(required=True, metadata={"description": "entered, waiting, converted, completed, exited, left:<port>, or for send nodes a message status (sent, read, clicked, …)."})
-    version = fields.Integer(validate=validate.Range(min=1))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    version = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class NodeContact(Schema):

@@ -118,7 +118,7 @@ def test_bad_filters_are_400_with_the_pointer(client: FlaskClient, admin_headers
 
 
 def test_bad_paging_is_400(client: FlaskClient, admin_headers: dict) -> None:
-    for query in ("limit=0", "limit=501", "offset=-1", "limit=ten"):
+    for query in ("limit=0", "limit=501", "offset=-1", "limit=ten", "offset=99999999999999999999"):
         response = client.get(f"/api/contacts?{query}", headers=admin_headers)
         assert response.status_code == 400, query
         assert response.json["errors"][0]["field"] == query.split("=")[0]
@@ -157,9 +157,18 @@ def test_unknown_contacts_are_404(client: FlaskClient, admin_headers: dict) -> N
     response = client.get("/api/contacts/4242", headers=admin_headers)
     assert response.status_code == 404
     assert response.json["message"] == "There is no contact with id 4242."
+    assert client.get("/api/contacts/99999999999999999999", headers=admin_headers).status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/api/contacts", "/api/contacts/1"])
 def test_contacts_need_the_admin_token(client: FlaskClient, path: str) -> None:
     assert client.get(path).status_code == 401
     assert client.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 403
+
+
+def test_a_filter_nested_too_deeply_is_400_not_a_crash(client: FlaskClient, admin_headers: dict) -> None:
+    for depth in (300, 5000):  # deep for the validator; deeper than the JSON parser goes
+        raw = '{"not": ' * depth + '{"property": "city", "op": "exists"}' + "}" * depth
+        response = client.get(f"/api/contacts?filter={quote(raw)}", headers=admin_headers)
+        assert response.status_code == 400, depth
+        assert "nested too deeply" in response.json["message"], response.json["message"]

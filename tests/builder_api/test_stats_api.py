@@ -85,6 +85,7 @@ def test_a_flow_never_published_has_empty_stats(client: FlaskClient, admin_heade
         ("from=2026-03-09&to=2026-03-01", "to"),
         ("version=0", "version"),
         ("version=first", "version"),
+        ("version=99999999999999999999", "version"),
     ],
 )
 def test_bad_query_strings_are_400_naming_the_field(client: FlaskClient, admin_headers: dict, flow, query: str,
@@ -103,6 +104,7 @@ def test_unknown_flows_and_versions_are_404(client: FlaskClient, admin_headers: 
     assert missing_version.status_code == 404 and "no version 7" in missing_version.json["message"]
     drill = client.get(f"/api/flows/{flow_id}/nodes/start/contacts?metric=entered&version=7", headers=admin_headers)
     assert drill.status_code == 404
+    assert client.get("/api/flows/99999999999999999999/stats", headers=admin_headers).status_code == 404
 
 
 def test_the_contacts_behind_each_number(client: FlaskClient, admin_headers: dict, flow, harness) -> None:  # noqa: ANN001
