@@ -42,11 +42,12 @@ def _invalid(error: SegmentInvalid) -> ApiError:
                     [{**entry, "location": "json"} for entry in error.errors])
 
 
-def _described(segment: Segment, count: bool) -> dict[str, Any]:
+def _described(segment: Segment, tracked: set[int] | None = None, count: bool = True) -> dict[str, Any]:
+    """The segment as served; `tracked` (the segments live flows start on) is read when not given."""
+    tracked = set(live_segment_triggers(db.session)) if tracked is None else tracked
     described = {
         "id": segment.id, "name": segment.name, "description": segment.description, "filter": segment.filter,
-        "tracked": segment.id in live_segment_triggers(db.session),
-        "created_at": segment.created_at, "updated_at": segment.updated_at,
+        "tracked": segment.id in tracked, "created_at": segment.created_at, "updated_at": segment.updated_at,
     }
     if count:
         described["count"] = find_contacts(db.session, now(), condition=segment.filter, limit=0).total
@@ -58,7 +59,8 @@ def _described(segment: Segment, count: bool) -> dict[str, Any]:
 def list_segments() -> dict[str, Any]:
     """Every segment, by name (without counts: GET one segment for its count)."""
     segments = db.session.scalars(select(Segment).order_by(Segment.name))
-    return {"segments": [_described(segment, count=False) for segment in segments]}
+    tracked = set(live_segment_triggers(db.session))
+    return {"segments": [_described(segment, tracked, count=False) for segment in segments]}
 
 
 @blueprint.post("")
@@ -72,14 +74,14 @@ def create(body: dict[str, Any]) -> dict[str, Any]:
         db.session.rollback()
         raise _invalid(invalid) from invalid
     db.session.commit()
-    return _described(segment, count=True)
+    return _described(segment)
 
 
 @blueprint.get(f"/<int(max={MAX_ID}):segment_id>")
 @blueprint.response(200, SegmentOut)
 def get(segment_id: int) -> dict[str, Any]:
     """One segment with how many contacts match it now."""
-    return _described(_segment(segment_id), count=True)
+    return _described(_segment(segment_id))
 
 
 @blueprint.put(f"/<int(max={MAX_ID}):segment_id>")
@@ -97,7 +99,7 @@ def update(changes: dict[str, Any], segment_id: int) -> dict[str, Any]:
     queue = dispatcher() if refresh else None
     if queue is not None:
         queue.enqueue_segment_sweep(db.session)  # after the commit: the jobs read the new condition
-    return _described(segment, count=True)
+    return _described(segment)
 
 
 @blueprint.delete(f"/<int(max={MAX_ID}):segment_id>")
