@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, literal, select, type_coerce
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, JSONPATH
 from sqlalchemy.orm import Session
 
 from nodes import registry
@@ -110,10 +110,14 @@ def _message_query(session: Session, version_id: int, node_id: str,
 
 
 def _path_has(session: Session, node_id: str, port: str | None = None) -> ColumnElement[bool]:
-    """Whether a run's path passed `node_id` (left by `port`, when given)."""
-    step = [node_id] if port is None else [node_id, port]
+    """Whether a run's path has a step at `node_id` (left by `port`, when given), matched by position in the step."""
     if _is_postgresql(session):
-        return type_coerce(Run.path, JSONB).contains([step])
+        # Not `path @> '[["node"]]'`: array containment ignores positions, so a port named like the node would
+        # match. Strict mode: lax mode would unwrap each [node, port] step and compare its items one by one.
+        step = "@[0] == $node" if port is None else "@[0] == $node && @[1] == $port"
+        test = f"strict $[*] ? ({step})"
+        variables = func.jsonb_build_object("node", node_id, "port", port or "")
+        return func.jsonb_path_exists(type_coerce(Run.path, JSONB), literal(test, JSONPATH), variables)
     entries = func.json_each(Run.path).table_valued("value").alias("step")
     matches = [func.json_extract(entries.c.value, "$[0]") == node_id]
     if port is not None:

@@ -175,3 +175,22 @@ def test_the_openapi_document_describes_the_stats(client: FlaskClient) -> None:
     paths = client.get("/api/openapi.json").json["paths"]
     assert "/api/flows/{flow_id}/stats" in paths
     assert "/api/flows/{flow_id}/nodes/{node_id}/contacts" in paths
+
+
+def test_a_node_named_like_a_port_lists_only_its_own_contacts(client: FlaskClient, admin_headers: dict,
+                                                             harness) -> None:  # noqa: ANN001
+    flow_id = harness.publish(document(
+        "Ports and names",
+        {"start": ("trigger", {"event": "signed_up"}),
+         "ab": ("split", {"variants": [{"id": "a", "weight": 50}, {"id": "b", "weight": 50}]}),
+         "b": ("send_chat", {"body": "Hi"}), "end_b": ("exit", {}), "end_a": ("exit", {})},
+        [("start", "next", "ab"), ("ab", "a", "b"), ("ab", "b", "end_a"), ("b", "next", "end_b")],
+    ))
+    contacts = [harness.contact(email=f"p{i}@example.com") for i in range(12)]
+    track_all(harness, contacts, "signed_up")
+    stats = client.get(f"/api/flows/{flow_id}/stats", headers=admin_headers).json
+    assert 0 < stats["nodes"]["b"]["entered"] < 12
+    for node, metric in (("b", "entered"), ("ab", "left:b"), ("ab", "left:a")):
+        listed = client.get(f"/api/flows/{flow_id}/nodes/{node}/contacts?metric={metric}", headers=admin_headers).json
+        expected = stats["nodes"][node]["entered"] if metric == "entered" else stats["nodes"][node]["left"][metric[5:]]
+        assert listed["total"] == expected, (node, metric)
