@@ -28,6 +28,7 @@ from nodes import registry
 from nodes.base import Category
 from workflow_runtime.counters import converted_by, left
 from workflow_runtime.flow_store import FlowNotFound
+from workflow_runtime.interpreter import SUPPRESSED
 from workflow_runtime.message_status import MessageStatus
 from workflow_runtime.models import Flow, FlowVersion, NodeCounter
 from workflow_runtime.significance import Arm, compare
@@ -35,7 +36,6 @@ from workflow_runtime.significance import Arm, compare
 WAITING = "waiting"
 CONVERTED = "converted"
 ENTERED = "entered"
-SUPPRESSED = "suppressed"
 MESSAGE_METRICS = (*(status.value for status in MessageStatus), SUPPRESSED)
 
 
