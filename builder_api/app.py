@@ -44,12 +44,15 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     with app.app_context():
         configure_engine(db.engine)
 
+    from builder_api.contacts.routes import blueprint as contacts
     from builder_api.flows.routes import blueprint as flows
     from builder_api.frontend.routes import blueprint as frontend
     from builder_api.health.routes import blueprint as health
     from builder_api.message_templates.routes import blueprint as message_templates
     from builder_api.node_types.routes import blueprint as node_types
+    from builder_api.segments.routes import blueprint as segments
     from builder_api.session.routes import blueprint as login_session
+    from builder_api.stats.routes import blueprint as stats
     from builder_api.templates.routes import blueprint as templates
     from builder_api.tracking.routes import blueprint as tracking
 
@@ -62,6 +65,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     api.register_blueprint(login_session, url_prefix="/api/session")
     api.register_blueprint(flows, url_prefix="/api/flows")
     api.register_blueprint(templates, url_prefix="/api/templates")
+    # Beside the flows blueprint on the same prefix: a blueprint of its own name, routes of its own.
+    api.register_blueprint(stats, url_prefix="/api/flows")
+    api.register_blueprint(contacts, url_prefix="/api/contacts")
+    api.register_blueprint(segments, url_prefix="/api/segments")
     app.register_blueprint(frontend)  # last: its catch-all route serves the canvas's client-side routes
     register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
     app.before_request(refuse_unstorable_values)

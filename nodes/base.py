@@ -56,6 +56,8 @@ class NodeType:
         config_schema: JSON Schema (2020-12) of the node's `config`.
         waits: True if the node can hold a run over time, which makes a cycle through it safe.
         is_entry: True for nodes that start runs (they take no incoming edge).
+        compares_ports: True if conversions are also counted by the port a run left by
+            (`converted:<port>`), so the statistics can compare the paths (an A/B split's variants).
     """
 
     type: ClassVar[str]
@@ -66,6 +68,7 @@ class NodeType:
     config_schema: ClassVar[dict[str, Any]]
     waits: ClassVar[bool] = False
     is_entry: ClassVar[bool] = False
+    compares_ports: ClassVar[bool] = False
 
     @classmethod
     def output_ports(cls, config: Mapping[str, Any]) -> list[str]:

@@ -20,6 +20,7 @@ class Split(NodeType):
     category = Category.LOGIC
     description = "Splits contacts at random between variants by weight, to test which path works better."
     ports = ()
+    compares_ports = True
     config_schema = {
         "type": "object",
         "required": ["variants"],

@@ -23,6 +23,11 @@ def left(port: str) -> str:
     return f"left:{port}"
 
 
+def converted_by(port: str) -> str:
+    """The metric name for conversions of runs that left a node by `port` (kept for split nodes)."""
+    return f"converted:{port}"
+
+
 class CounterBatch:
     """Increments waiting to be written: many steps, one upsert per distinct counter."""
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from nodes.execution import End, Go, Hold, Outcome
-from workflow_runtime.counters import CounterBatch, left
+from workflow_runtime.counters import CounterBatch, converted_by, left
 from workflow_runtime.definition import FlowDefinition, NodeSpec
 from workflow_runtime.models import Channel, Contact, Message, MessageStatus, Run, RunStatus
 from workflow_runtime.personalisation import contact_variables, render_value
@@ -186,13 +186,20 @@ class RunContext:
 
 def credit_conversion(run: Run, definition: FlowDefinition, now: datetime, revenue: Decimal | None,
                       counters: CounterBatch) -> bool:
-    """Mark the run converted and count it, with revenue, on every node it has passed; once per run."""
+    """Mark the run converted and count it, with revenue, on every node it has passed; once per run.
+
+    At nodes that compare their ports (a split) it is also counted by the port the run left by.
+    """
     if run.converted_at is not None:
         return False
     run.converted_at = now
     run.revenue = revenue
     passed = dict.fromkeys(node_id for node_id, _port in run.path)
     counters.add_to_nodes(definition.version_id, passed, "converted", now, amount=revenue)
+    by_port = dict.fromkeys((node_id, port) for node_id, port in run.path
+                            if port is not None and definition.nodes[node_id].node_type.compares_ports)
+    for node_id, port in by_port:
+        counters.add(definition.version_id, node_id, converted_by(port), now, amount=revenue)
     return True
 
 

@@ -1,4 +1,5 @@
-"""Fixtures of the API tests: valid flow documents, and a logged-in browser session."""
+"""Fixtures of the API tests: valid flow documents, a logged-in browser session, and the runtime harness
+(real runs, counters and messages) where a test needs them."""
 from __future__ import annotations
 
 import copy
@@ -12,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from builder_api import accounts
+from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401 - fixtures shared by import
 from workflow_runtime.definition import forget_definitions
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "flows" / "templates"

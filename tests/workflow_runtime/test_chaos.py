@@ -578,6 +578,7 @@ def _check(rt: runtime.Runtime, people: dict[int, Person], flow_id: int, version
             before_goal = [node_id for node_id, _port in run.path]
             for node_id in before_goal[: before_goal.index("goal") + 1]:
                 recount[node_id, "converted"] += 1
+            recount["ab", "converted:b"] += 1  # the split counts conversions by variant too
     for _run_id, node_id, _channel in sent:
         recount[node_id, "sent"] += 1
     assert {k: v for k, v in counted.items() if k[1] == "waiting" and v} == {}, "the waiting gauge is not back to 0"

@@ -21,6 +21,8 @@ class Message(Base):
         Index("ix_messages_contact_id_created_at", "contact_id", "created_at"),
         # The deliverer's sweep: a channel's due pending messages and expired leases.
         Index("ix_messages_channel_delivery_state_next_attempt_at", "channel", "delivery_state", "next_attempt_at"),
+        # The statistics' drill-down: who got (read, clicked, …) the messages of one send node.
+        Index("ix_messages_flow_version_id_node_id", "flow_version_id", "node_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -1,7 +1,7 @@
 """email delivery: per-message delivery state, attempts and lease; compiled MJML on templates
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy import Text  # autogenerate writes JSONB(astext_type=Text())
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

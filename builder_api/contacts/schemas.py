@@ -1,0 +1,102 @@
+"""Marshmallow schemas of the contacts endpoints."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from builder_api.paging import Page
+
+
+class ConditionParam(fields.Field):
+    """A filter-language condition passed as JSON text in a query string."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            condition = json.loads(value) if isinstance(value, str) else value
+        except json.JSONDecodeError as error:
+            raise ValidationError(f"is not JSON: {error.msg} at character {error.pos}.") from error
+        except RecursionError as error:
+            raise ValidationError("is nested too deeply to read: use fewer levels of all / any / not.") from error
+        if not isinstance(condition, dict):
+            raise ValidationError("must be a JSON object: a condition of the filter language.")
+        return condition
+
+
+class ContactListQuery(Page):
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Part of a name, email or user id."})
+    filter = ConditionParam(metadata={"description": "A condition of the filter language, as JSON (as in segments)."})
+
+
+class ContactSummary(Schema):
+    id = fields.Integer(required=True)
+    user_id = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    time_zone = fields.String(allow_none=True)
+    tags = fields.List(fields.Raw(), required=True)
+    properties = fields.Dict(required=True)
+    first_seen_at = fields.DateTime(required=True)
+    last_seen_at = fields.DateTime(required=True)
+    unsubscribed_at = fields.DateTime(allow_none=True)
+
+
+class ContactList(Schema):
+    contacts = fields.List(fields.Nested(ContactSummary), required=True)
+    total = fields.Integer(required=True)
+
+
+class CardContact(ContactSummary):
+    anonymous_ids = fields.List(fields.String(), required=True)
+
+
+class TimelineEvent(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    properties = fields.Dict(required=True)
+    timestamp = fields.DateTime(required=True)
+    page_url = fields.String(allow_none=True)
+    page_title = fields.String(allow_none=True)
+    referrer = fields.String(allow_none=True)
+    utm_source = fields.String(allow_none=True)
+    utm_medium = fields.String(allow_none=True)
+    utm_campaign = fields.String(allow_none=True)
+
+
+class CardMessage(Schema):
+    id = fields.Integer(required=True)
+    channel = fields.String(required=True)
+    status = fields.String(required=True)
+    statuses = fields.List(fields.String(), required=True)
+    flow_id = fields.Integer(allow_none=True)
+    version = fields.Integer(allow_none=True)
+    node_id = fields.String(allow_none=True)
+    content = fields.Dict(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class CardRun(Schema):
+    id = fields.Integer(required=True)
+    flow_id = fields.Integer(required=True)
+    flow_name = fields.String(required=True)
+    version = fields.Integer(required=True)
+    node_id = fields.String(required=True)
+    status = fields.String(required=True)
+    entered_at = fields.DateTime(required=True, metadata={"description": "When the contact entered the flow."})
+    waiting_until = fields.DateTime(allow_none=True)
+    waiting_for = fields.String(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    end_reason = fields.String(allow_none=True)
+    converted_at = fields.DateTime(allow_none=True)
+    revenue = fields.Float(allow_none=True)
+
+
+class ContactCard(Schema):
+    contact = fields.Nested(CardContact, required=True)
+    events = fields.List(fields.Nested(TimelineEvent), required=True, metadata={"description": "One page of the timeline, latest first."})
+    events_total = fields.Integer(required=True)
+    messages = fields.List(fields.Nested(CardMessage), required=True)
+    runs = fields.List(fields.Nested(CardRun), required=True)

@@ -1,0 +1,125 @@
+"""`/api/segments`: saved conditions over contacts, their live count and a preview of who is in."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from builder_api.auth import require_admin
+from builder_api.errors import ApiError
+from builder_api.extensions import db
+from builder_api.paging import MAX_ID, Page
+from builder_api.runtime_access import dispatcher, now
+from builder_api.segments.schemas import Preview, SegmentBody, SegmentChanges, SegmentList, SegmentOut
+from workflow_runtime.contact_card import contact_fields
+from workflow_runtime.contact_search import find_contacts
+from workflow_runtime.models import Segment
+from workflow_runtime.segment_store import (
+    SegmentInUse,
+    SegmentInvalid,
+    SegmentNotFound,
+    create_segment,
+    delete_segment,
+    get_segment,
+    update_segment,
+)
+from workflow_runtime.segments import live_segment_triggers
+
+blueprint = Blueprint("segments", __name__, description="Segments: saved filter-language conditions over contacts.")
+blueprint.before_request(require_admin)
+
+
+def _segment(segment_id: int) -> Segment:
+    try:
+        return get_segment(db.session, segment_id)
+    except SegmentNotFound as missing:
+        raise ApiError(404, str(missing)) from missing
+
+
+def _invalid(error: SegmentInvalid) -> ApiError:
+    return ApiError(422, f"The segment is not valid: {error.errors[0]['message']}",
+                    [{**entry, "location": "json"} for entry in error.errors])
+
+
+def _described(segment: Segment, tracked: set[int] | None = None, count: bool = True) -> dict[str, Any]:
+    """The segment as served; `tracked` (the segments live flows start on) is read when not given."""
+    tracked = set(live_segment_triggers(db.session)) if tracked is None else tracked
+    described = {
+        "id": segment.id, "name": segment.name, "description": segment.description, "filter": segment.filter,
+        "tracked": segment.id in tracked, "created_at": segment.created_at, "updated_at": segment.updated_at,
+    }
+    if count:
+        described["count"] = find_contacts(db.session, now(), condition=segment.filter, limit=0).total
+    return described
+
+
+@blueprint.get("")
+@blueprint.response(200, SegmentList)
+def list_segments() -> dict[str, Any]:
+    """Every segment, by name (without counts: GET one segment for its count)."""
+    segments = db.session.scalars(select(Segment).order_by(Segment.name))
+    tracked = set(live_segment_triggers(db.session))
+    return {"segments": [_described(segment, tracked, count=False) for segment in segments]}
+
+
+@blueprint.post("")
+@blueprint.arguments(SegmentBody)
+@blueprint.response(201, SegmentOut)
+def create(body: dict[str, Any]) -> dict[str, Any]:
+    """Create a segment; the condition is checked against the filter schema, field by field."""
+    try:
+        segment = create_segment(db.session, body["name"], body["filter"], body["description"])
+    except SegmentInvalid as invalid:
+        db.session.rollback()
+        raise _invalid(invalid) from invalid
+    db.session.commit()
+    return _described(segment)
+
+
+@blueprint.get(f"/<int(max={MAX_ID}):segment_id>")
+@blueprint.response(200, SegmentOut)
+def get(segment_id: int) -> dict[str, Any]:
+    """One segment with how many contacts match it now."""
+    return _described(_segment(segment_id))
+
+
+@blueprint.put(f"/<int(max={MAX_ID}):segment_id>")
+@blueprint.arguments(SegmentChanges)
+@blueprint.response(200, SegmentOut)
+def update(changes: dict[str, Any], segment_id: int) -> dict[str, Any]:
+    """Change a segment; a new condition for a segment a live flow starts on re-checks every contact's membership."""
+    segment = _segment(segment_id)
+    try:
+        refresh = update_segment(db.session, segment, changes)
+    except SegmentInvalid as invalid:
+        db.session.rollback()
+        raise _invalid(invalid) from invalid
+    db.session.commit()
+    queue = dispatcher() if refresh else None
+    if queue is not None:
+        queue.enqueue_segment_sweep(db.session)  # after the commit: the jobs read the new condition
+    return _described(segment)
+
+
+@blueprint.delete(f"/<int(max={MAX_ID}):segment_id>")
+@blueprint.response(204)
+def delete(segment_id: int) -> None:
+    """Delete a segment; refused (409) while a flow starts on it."""
+    segment = _segment(segment_id)
+    try:
+        delete_segment(db.session, segment)
+    except SegmentInUse as in_use:
+        db.session.rollback()
+        raise ApiError(409, str(in_use)) from in_use
+    db.session.commit()
+
+
+@blueprint.get(f"/<int(max={MAX_ID}):segment_id>/preview")
+@blueprint.arguments(Page, location="query", error_status_code=400)
+@blueprint.response(200, Preview)
+def preview(query: dict[str, Any], segment_id: int) -> dict[str, Any]:
+    """A page of the contacts the condition selects now, most recently seen first, and how many in all."""
+    segment = _segment(segment_id)
+    found = find_contacts(db.session, now(), condition=segment.filter, limit=query["limit"], offset=query["offset"])
+    return {"contacts": [contact_fields(contact) for contact in found.contacts], "total": found.total}

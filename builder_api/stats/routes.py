@@ -1,0 +1,69 @@
+"""`GET /api/flows/<id>/stats` and the contacts behind each number; mounted beside the flows blueprint on /api/flows."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, jsonify
+from flask_smorest import Blueprint
+
+from builder_api.auth import require_admin
+from builder_api.errors import ApiError
+from builder_api.extensions import db
+from builder_api.paging import MAX_ID
+from builder_api.stats.schemas import FlowStats, NodeContacts, NodeContactsQuery, StatsQuery
+from workflow_runtime.drilldown import UnknownNode, node_contacts
+from workflow_runtime.flow_store import FlowNotFound
+from workflow_runtime.models import FlowVersion
+from workflow_runtime.stats import DayRange, flow_stats, stats_version
+
+blueprint = Blueprint("stats", __name__, description="Per-node statistics of a flow version, and the contacts behind them.")
+blueprint.before_request(require_admin)
+
+
+def _version(flow_id: int, number: int | None) -> FlowVersion | None:
+    try:
+        return stats_version(db.session, flow_id, number)
+    except FlowNotFound as missing:
+        raise ApiError(404, f"{str(missing).capitalize()}.") from missing
+
+
+@blueprint.get(f"/<int(max={MAX_ID}):flow_id>/stats")
+@blueprint.arguments(StatsQuery, location="query", error_status_code=400)
+@blueprint.response(200, FlowStats)
+def get_flow_stats(query: dict[str, Any], flow_id: int) -> Response:
+    """Per node: entered, waiting, left by port, converted, revenue; message counters; split variants; a daily series.
+
+    workflow_runtime.stats already shapes plain JSON values as FlowStats documents them, so the
+    response is sent as it is: re-serialising ~20 nodes and 90 days field by field through
+    marshmallow cost more than reading the counters (bench/stats.py).
+    """
+    days = DayRange(query.get("first"), query.get("last"))
+    version = _version(flow_id, query.get("version"))
+    if version is None:
+        empty = {"entered": 0, "converted": 0, "conversion_rate": 0.0, "revenue": 0.0}
+        return jsonify({"flow_id": flow_id, "version": None, "from": _iso(days.first), "to": _iso(days.last),
+                        "totals": empty, "nodes": {}, "edges": [], "series": []})
+    return jsonify(flow_stats(db.session, version, days))
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+@blueprint.get(f"/<int(max={MAX_ID}):flow_id>/nodes/<node_id>/contacts")
+@blueprint.arguments(NodeContactsQuery, location="query", error_status_code=400)
+@blueprint.response(200, NodeContacts)
+def get_node_contacts(query: dict[str, Any], flow_id: int, node_id: str) -> dict[str, Any]:
+    """The contacts counted by one metric of one node (latest first), and how many there are."""
+    version = _version(flow_id, query.get("version"))
+    if version is None:
+        raise ApiError(404, f"Flow {flow_id} has no published version yet, so no contacts passed its nodes.")
+    try:
+        page = node_contacts(db.session, version, node_id, query["metric"], query["limit"], query["offset"])
+    except UnknownNode as missing:
+        raise ApiError(404, str(missing)) from missing
+    except ValueError as wrong:
+        raise ApiError(400, str(wrong), [{"field": "metric", "pointer": "/metric", "location": "query",
+                                          "message": str(wrong)}]) from wrong
+    return {"contacts": page.contacts, "total": page.total}

@@ -1,0 +1,94 @@
+"""Marshmallow schemas of the statistics endpoints: the query strings and the shapes served."""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from builder_api.paging import MAX_ID, Page
+from workflow_runtime.stats import MESSAGE_METRICS
+
+
+class StatsQuery(Schema):
+    version = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "Version number; default the live (else latest) one."})
+    first = fields.Date(data_key="from", metadata={"description": "First day (UTC, YYYY-MM-DD) counted; default the beginning."})
+    last = fields.Date(data_key="to", metadata={"description": "Last day (UTC, YYYY-MM-DD) counted; default today."})
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("first") and data.get("last") and data["first"] > data["last"]:
+            raise ValidationError(f"'to' ({data['last']}) is before 'from' ({data['first']}).", "to")
+
+
+class Totals(Schema):
+    entered = fields.Integer(required=True)
+    converted = fields.Integer(required=True)
+    conversion_rate = fields.Float(required=True)
+    revenue = fields.Float(required=True)
+
+
+class Variant(Schema):
+    port = fields.String(required=True)
+    label = fields.String(required=True)
+    entered = fields.Integer(required=True)
+    converted = fields.Integer(required=True)
+    conversion_rate = fields.Float(required=True)
+
+
+class NodeStats(Schema):
+    type = fields.String(required=True)
+    entered = fields.Integer(required=True)
+    waiting = fields.Integer(required=True, metadata={"description": "Runs waiting in the node at the end of the range's last day (now, by default)."})
+    left = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={"description": "Runs that left by each port."})
+    completed = fields.Integer(required=True)
+    exited = fields.Integer(required=True)
+    converted = fields.Integer(required=True, metadata={"description": "Runs that reached the flow's goal after passing the node."})
+    conversion_rate = fields.Float(required=True)
+    revenue = fields.Float(required=True)
+    messages = fields.Dict(keys=fields.String(validate=validate.OneOf(MESSAGE_METRICS)), values=fields.Integer(),
+                           metadata={"description": "Send nodes only: how many messages reached each status."})
+    variants = fields.List(fields.Nested(Variant), metadata={"description": "Split nodes only."})
+    winner = fields.String(allow_none=True, metadata={"description": "Split nodes only: the variant that converts best, once p < 0.05."})
+    significance = fields.Float(allow_none=True, metadata={"description": "Split nodes only: the p-value of the best variant against the runner-up (two-proportion z-test, Bonferroni-adjusted)."})
+
+
+class Edge(Schema):
+    source = fields.String(attribute="from", data_key="from", required=True)
+    port = fields.String(required=True)
+    to = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class Day(Schema):
+    day = fields.Date(required=True)
+    entered = fields.Integer(required=True)
+    converted = fields.Integer(required=True)
+    revenue = fields.Float(required=True)
+
+
+class FlowStats(Schema):
+    flow_id = fields.Integer(required=True)
+    version = fields.Integer(required=True, allow_none=True, metadata={"description": "null until the flow is published."})
+    first = fields.Date(attribute="from", data_key="from", required=True, allow_none=True)
+    last = fields.Date(attribute="to", data_key="to", required=True, allow_none=True)
+    totals = fields.Nested(Totals, required=True)
+    nodes = fields.Dict(keys=fields.String(), values=fields.Nested(NodeStats), required=True)
+    edges = fields.List(fields.Nested(Edge), required=True)
+    series = fields.List(fields.Nested(Day), required=True)
+
+
+class NodeContactsQuery(Page):
+    metric = fields.String(required=True, metadata={"description": "entered, waiting, converted, completed, exited, left:<port>, or for send nodes a message status (sent, read, clicked, …)."})
+    version = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+
+
+class NodeContact(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    at = fields.DateTime(required=True, allow_none=True)
+
+
+class NodeContacts(Schema):
+    contacts = fields.List(fields.Nested(NodeContact), required=True)
+    total = fields.Integer(required=True)
