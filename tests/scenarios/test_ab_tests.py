@@ -43,7 +43,9 @@ def test_welcome_email_link_against_button(harness) -> None:  # noqa: ANN001
     goals = len(link_goals) + len(button_goals)
     c = harness.counters(flow_id)
     assert c["signed_up"] == {"entered": 200, "left:next": 200, "converted": goals}
-    assert c["link_or_button"] == {"entered": 200, "left:a": len(link), "left:b": len(button), "converted": goals}
+    # The split also credits each conversion to the variant it came through.
+    assert c["link_or_button"] == {"entered": 200, "left:a": len(link), "left:b": len(button), "converted": goals,
+                                   "converted:a": len(link_goals), "converted:b": len(button_goals)}
     assert c["welcome_link"] == {"entered": len(link), "sent": len(link), "left:next": len(link), "converted": len(link_goals)}
     assert c["welcome_button"] == {
         "entered": len(button), "sent": len(button), "left:next": len(button), "converted": len(button_goals),
@@ -87,7 +89,9 @@ def test_subscription_popup_big_against_small(harness) -> None:  # noqa: ANN001
     c = harness.counters(flow_id)
     assert c["reads_blog"] == {"entered": 150, "left:next": 150, "converted": goals}  # 130 readers + 20 subscribers
     assert c["not_subscribed"] == {"entered": 150, "left:yes": 130, "left:no": 20, "converted": goals}
-    assert c["big_or_small"] == {"entered": 130, "left:big": len(big), "left:small": len(small), "converted": goals}
+    # The split also credits each conversion to the variant it came through.
+    assert c["big_or_small"] == {"entered": 130, "left:big": len(big), "left:small": len(small), "converted": goals,
+                                 "converted:big": len(big_goals), "converted:small": len(small_goals)}
     big_read, small_read = len([r for r in read if r in big]), len([r for r in read if r in small])
     assert c["popup_big"] == {
         "entered": len(big), "sent": len(big), "delivered": big_read, "read": big_read,
