@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from builder_api.errors import register_error_handlers
-from builder_api.extensions import api, db, migrate
+from builder_api.extensions import api, cors, db, migrate
 from builder_api.openapi import API_CONFIG
 from builder_api.settings import Settings, load_settings
 from workflow_runtime.database import configure_engine, engine_options
@@ -36,9 +36,16 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
 
     from builder_api.health.routes import blueprint as health
     from builder_api.node_types.routes import blueprint as node_types
+    from builder_api.widget import stream as widget_stream
+    from builder_api.widget.routes import blueprint as widget
+    from builder_api.widget.routes import script as widget_script
 
     api.init_app(app)
     app.register_blueprint(health)
     api.register_blueprint(node_types, url_prefix="/api/node-types")
+    app.register_blueprint(widget_script)
+    api.register_blueprint(widget, url_prefix="/widget")
+    widget_stream.init_app(app)
+    cors.init_app(app)
     register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
     return app

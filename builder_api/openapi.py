@@ -13,7 +13,12 @@ API_CONFIG: dict[str, Any] = {
     "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
     "API_SPEC_OPTIONS": {
         "info": {"description": "Build, publish and measure automation maps. Send `Authorization: Bearer <token>`."},
-        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "components": {"securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer"},
+            # The on-site widget: the site's write key as the Basic user name, then a visitor token.
+            "writeKey": {"type": "http", "scheme": "basic"},
+            "visitorToken": {"type": "http", "scheme": "bearer"},
+        }},
         "security": [{"bearerAuth": []}],
     },
 }

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from workflow_runtime import engine, runtime
+from workflow_runtime import engine, onsite_push, runtime
 from workflow_runtime.interpreter import BatchEffects
 
 
@@ -26,9 +26,10 @@ def refresh_segments(contact_ids: Sequence[int]) -> int:
 
 
 def _run_batch(work: Callable[[Session, Sequence[int], datetime], BatchEffects], ids: Sequence[int]) -> int:
-    """One transaction for the batch; wake-ups are mirrored into Redis only once it committed."""
+    """One transaction for the batch; wake-ups are mirrored and widgets told only once it committed."""
     current = runtime.current()
     with current.sessions.begin() as session:
         effects = work(session, ids, current.clock.now())
     current.dispatcher.mirror(effects.wakeups)
+    onsite_push.announce(current.dispatcher.connection, effects.onsite_contacts)
     return effects.steps
