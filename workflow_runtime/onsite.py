@@ -108,7 +108,8 @@ def _render_all(session: Session, contact_id: int, messages: list[Message]) -> l
         return []
     contact = session.get(Contact, contact_id)
     run_ids = {message.run_id for message in messages if message.run_id is not None}
-    triggers = dict(session.execute(select(Run.id, Run.context).where(Run.id.in_(run_ids)))) if run_ids else {}
+    rows = session.execute(select(Run.id, Run.context).where(Run.id.in_(run_ids))) if run_ids else []
+    triggers = {run_id: context for run_id, context in rows}
     fields, properties = contact.builtin_fields(), contact.properties or {}
     shown = []
     for message in messages:
