@@ -49,10 +49,10 @@ def visitor_contact(session: Session, anonymous_id: str) -> int | None:
 
 
 def pending(session: Session, contact_id: int, exclude: Collection[int] = ()) -> list[dict[str, Any]]:
-    """The messages the widget should show now, rendered for the contact, oldest first."""
-    query = select(Message).where(Message.contact_id == contact_id, _PENDING).order_by(Message.id).limit(50)
+    """The messages the widget should show now (the latest 50 at most), rendered for the contact, oldest first."""
+    query = select(Message).where(Message.contact_id == contact_id, _PENDING).order_by(Message.id.desc()).limit(50)
     messages = [message for message in session.scalars(query) if message.id not in exclude]
-    return _render_all(session, contact_id, messages)
+    return _render_all(session, contact_id, messages[::-1])
 
 
 def conversation(session: Session, contact_id: int, limit: int = 100) -> list[dict[str, Any]]:
