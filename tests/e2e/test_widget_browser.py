@@ -17,6 +17,12 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+# The README's snippet, verbatim but for the URL and key, with a call made before widget.js has loaded.
+SNIPPET = """<script>
+  !function(w,d,u,k){{w.automap=w.automap||function(){{(w.automap.q=w.automap.q||[]).push(arguments)}};
+  var s=d.createElement("script");s.async=1;s.src=u;d.head.appendChild(s);w.automap("init",k)}}
+  (window,document,"{url}","{key}");
+</script><script>automap("track", "viewed_shoes", {{size: 42}})</script>"""
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
 
@@ -25,8 +31,9 @@ def _site(api_url: str) -> ThreadingHTTPServer:
 
     class Shop(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            body = (f'<!doctype html><title>Shoes</title><h1>Shoes</h1>'
-                    f'<script src="{api_url}/widget.js" data-write-key="{WRITE_KEY}" async></script>').encode()
+            embed = SNIPPET.format(url=f"{api_url}/widget.js", key=WRITE_KEY) if self.path.startswith("/snippet") else \
+                f'<script src="{api_url}/widget.js" data-write-key="{WRITE_KEY}" async></script>'
+            body = f"<!doctype html><title>Shoes</title><h1>Shoes</h1>{embed}".encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -95,6 +102,16 @@ def test_the_page_view_follows_the_segment_spec(browser_page) -> None:
         page.evaluate("automap('track', 'cart_updated', {total: 120})")
     call = json.loads(track.value.post_data)
     assert (call["event"], call["properties"], call["userId"]) == ("cart_updated", {"total": 120}, "user-7")
+
+
+def test_the_snippet_queues_calls_made_before_the_widget_loaded(browser_page) -> None:
+    page, site_url, _api = browser_page
+    with page.expect_request(lambda r: r.url.endswith("/v1/track")) as track, \
+            page.expect_request(lambda r: r.url.endswith("/v1/page")):
+        page.goto(f"{site_url}/snippet")
+    call = json.loads(track.value.post_data)
+    assert (call["type"], call["event"], call["properties"], call["anonymousId"]) == (
+        "track", "viewed_shoes", {"size": 42}, "anon-e2e")
 
 
 def test_a_popup_arrives_live_and_its_click_counts(browser_page, harness) -> None:  # noqa: F811
