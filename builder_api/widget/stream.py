@@ -51,12 +51,15 @@ def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[st
     yield f"retry: {RECONNECT_MS}\n\n"
     sent: set[int] = set()
     deadline = time.monotonic() + config["AUTOMAP_WIDGET_STREAM_LIFETIME"]
+    contact_id: int | None = None
+    look_up = True
     with ContactNotices(connection) as notices:
         while True:
             with Session(engine) as session:
-                contact_id = onsite.visitor_contact(session, anonymous_id)
-                # Subscribe before reading: a message recorded in between is read now or announced later.
-                notices.follow(contact_id)
+                if look_up:
+                    contact_id = onsite.visitor_contact(session, anonymous_id)
+                    # Subscribe before reading: a message recorded in between is read now or announced later.
+                    notices.follow(contact_id)
                 news = onsite.pending(session, contact_id, exclude=sent) if contact_id is not None else []
             for message in news:
                 sent.add(message["id"])
@@ -65,5 +68,8 @@ def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[st
             if remaining <= 0:
                 return
             pause = config["AUTOMAP_WIDGET_HEARTBEAT" if contact_id is not None else "AUTOMAP_WIDGET_UNKNOWN_POLL"]
-            if not notices.wait(min(pause, remaining)):
+            # A notice comes on the contact's own channel; a quiet heartbeat looks the contact up again
+            # (identify may have merged it into another).
+            look_up = not notices.wait(min(pause, remaining))
+            if look_up:
                 yield ": keep-alive\n\n"
