@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import logging
 import multiprocessing
-import json
 import statistics
 import sys
 import tempfile

@@ -27,7 +27,7 @@ from builder_api.widget.schemas import (
     VisitorSession,
     VisitorSessionRequest,
 )
-from builder_api.widget.tokens import TOKEN_MAX_AGE, issue_token, request_visitor, require_write_key
+from builder_api.widget.tokens import TOKEN_MAX_AGE, issue_token, request_visitor, write_key_required
 from workflow_runtime import onsite, runtime
 from workflow_runtime.clock import SystemClock
 from workflow_runtime.models import MessageStatus
@@ -72,12 +72,12 @@ def runtime_now() -> datetime:
 
 
 @blueprint.post("/session")
+@write_key_required
 @blueprint.arguments(VisitorSessionRequest)
 @blueprint.response(200, VisitorSession)
 @blueprint.doc(security=[{"writeKey": []}])
 def create_session(body: dict[str, str]) -> dict[str, Any]:
     """A visitor token for this browser's anonymous id; the site's write key is the HTTP Basic user name."""
-    require_write_key()
     return {"token": issue_token(body["anonymousId"]), "expires_in": TOKEN_MAX_AGE}
 
 

@@ -6,7 +6,6 @@ import queue
 import threading
 
 import httpx
-import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
@@ -34,16 +33,17 @@ def test_widget_js_is_a_cacheable_script(client: FlaskClient) -> None:
     assert response.mimetype == "text/javascript"
     assert response.cache_control.public and response.cache_control.max_age == 3600
     assert response.headers["ETag"]
-    assert client.get("/widget.js", headers={"If-None-Match": response.headers["ETag"].strip('"')}).status_code in (200, 304)
+    assert client.get("/widget.js", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
     assert b"automap" in response.data
 
 
 def test_a_session_needs_the_write_key_and_an_anonymous_id(client: FlaskClient) -> None:
     assert client.post("/widget/session", json={"anonymousId": "a1"}).status_code == 401
+    assert client.post("/widget/session", json={}, headers=write_key_auth("nope")).status_code == 401
     wrong = client.post("/widget/session", json={"anonymousId": "a1"}, headers=write_key_auth("nope"))
     assert (wrong.status_code, wrong.json["message"]) == (401, "This write key is not valid.")
     missing = client.post("/widget/session", json={}, headers=write_key_auth())
-    assert missing.status_code == 422 or missing.status_code == 400
+    assert missing.status_code == 422
     assert [error["field"] for error in missing.json["errors"]] == ["anonymousId"]
 
 
@@ -94,7 +94,7 @@ def test_statuses_count_once_at_the_send_node(client: FlaskClient, harness) -> N
     assert client.post(path, json={"status": "clicked"}, headers=headers).json["new"] == ["clicked"]
     assert client.post(path, json={"status": "clicked"}, headers=headers).json["new"] == []
     bad = client.post(path, json={"status": "sent"}, headers=headers)
-    assert bad.status_code in (400, 422) and bad.json["errors"][0]["field"] == "status"
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "status"
     counters = harness.counters(flow_id)["popup"]
     assert (counters["sent"], counters["delivered"], counters["read"], counters["clicked"]) == (1, 1, 1, 1)
 
@@ -116,7 +116,7 @@ def test_a_reply_joins_the_conversation_and_counts_as_replied(client: FlaskClien
     headers = bearer(_token(client, "anon-anna"))
 
     blank = client.post(f"/widget/messages/{chat.id}/replies", json={"body": "   "}, headers=headers)
-    assert blank.status_code in (400, 422) and blank.json["errors"][0]["field"] == "body"
+    assert blank.status_code == 422 and blank.json["errors"][0]["field"] == "body"
     reply = client.post(f"/widget/messages/{chat.id}/replies", json={"body": "Where is my order?"}, headers=headers)
     assert reply.status_code == 201 and reply.json["message_id"] == chat.id
 
