@@ -7,12 +7,12 @@ widget asks, and records the visitor's statuses and replies, counted at the send
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from workflow_runtime.messages import record_status
@@ -50,17 +50,17 @@ def visitor_contact(session: Session, anonymous_id: str) -> int | None:
 
 def pending(session: Session, contact_id: int, exclude: Collection[int] = ()) -> list[dict[str, Any]]:
     """The messages the widget should show now (the latest 50 at most), rendered for the contact, oldest first."""
-    query = select(Message).where(Message.contact_id == contact_id, _PENDING).order_by(Message.id.desc()).limit(50)
-    messages = [message for message in session.scalars(query) if message.id not in exclude]
-    return _render_all(session, contact_id, messages[::-1])
+    query = _with_runs().where(Message.contact_id == contact_id, _PENDING).order_by(Message.id.desc()).limit(50)
+    rows = [(message, context) for message, context in session.execute(query) if message.id not in exclude]
+    return _render_all(session, contact_id, rows[::-1])
 
 
 def conversation(session: Session, contact_id: int, limit: int = 100) -> list[dict[str, Any]]:
     """The chat so far — the contact's chat messages and replies — oldest first, the latest `limit` items."""
-    messages = list(session.scalars(
-        select(Message).where(Message.contact_id == contact_id, Message.channel == Channel.CHAT)
+    messages = session.execute(
+        _with_runs().where(Message.contact_id == contact_id, Message.channel == Channel.CHAT)
         .order_by(Message.id.desc()).limit(limit)
-    ))
+    ).all()
     replies = list(session.scalars(
         select(Reply).where(Reply.contact_id == contact_id).order_by(Reply.id.desc()).limit(limit)
     ))
@@ -102,18 +102,21 @@ def _own_message(session: Session, contact_id: int, message_id: int) -> Message:
     return message
 
 
-def _render_all(session: Session, contact_id: int, messages: list[Message]) -> list[dict[str, Any]]:
+def _with_runs() -> Select[tuple[Message, dict[str, Any] | None]]:
+    """Messages with their run's context (its trigger event), read in the same query."""
+    return select(Message, Run.context).outerjoin(Run, Run.id == Message.run_id)
+
+
+def _render_all(session: Session, contact_id: int,
+                rows: Sequence[tuple[Message, dict[str, Any] | None]]) -> list[dict[str, Any]]:
     """Render the messages for the contact: its fields and properties, and each run's trigger event."""
-    if not messages:
+    if not rows:
         return []
     contact = session.get(Contact, contact_id)
-    run_ids = {message.run_id for message in messages if message.run_id is not None}
-    rows = session.execute(select(Run.id, Run.context).where(Run.id.in_(run_ids))) if run_ids else []
-    triggers = {run_id: context for run_id, context in rows}
     fields, properties = contact.builtin_fields(), contact.properties or {}
     shown = []
-    for message in messages:
-        trigger = (triggers.get(message.run_id) or {}).get("trigger", {})
+    for message, run_context in rows:
+        trigger = (run_context or {}).get("trigger", {})
         view = _render(message, contact_variables(fields, properties, trigger))
         if view is not None:
             shown.append(view)
