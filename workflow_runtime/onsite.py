@@ -50,8 +50,10 @@ def visitor_contact(session: Session, anonymous_id: str) -> int | None:
 
 def pending(session: Session, contact_id: int, exclude: Collection[int] = ()) -> list[dict[str, Any]]:
     """The messages the widget should show now (the latest 50 at most), rendered for the contact, oldest first."""
-    query = _with_runs().where(Message.contact_id == contact_id, _PENDING).order_by(Message.id.desc()).limit(50)
-    rows = [(message, context) for message, context in session.execute(query) if message.id not in exclude]
+    query = _with_runs().where(Message.contact_id == contact_id, _PENDING)
+    if exclude:  # what this stream already sent stays in the database, not on the wire
+        query = query.where(Message.id.not_in(list(exclude)))
+    rows = session.execute(query.order_by(Message.id.desc()).limit(50)).all()
     return _render_all(session, contact_id, rows[::-1])
 
 
