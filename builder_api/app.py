@@ -9,7 +9,7 @@ from flask import Flask
 from redis import Redis
 
 from builder_api.errors import register_error_handlers
-from builder_api.extensions import api, db, migrate
+from builder_api.extensions import api, cors, db, migrate
 from builder_api.ids import bound_url_ids
 from builder_api.mail import email_settings
 from builder_api.openapi import API_CONFIG
@@ -55,6 +55,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     from builder_api.stats.routes import blueprint as stats
     from builder_api.templates.routes import blueprint as templates
     from builder_api.tracking.routes import blueprint as tracking
+    from builder_api.widget import stream as widget_stream
+    from builder_api.widget.routes import blueprint as widget
+    from builder_api.widget.routes import script as widget_script
 
     bound_url_ids(app)
     api.init_app(app)
@@ -69,6 +72,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     api.register_blueprint(stats, url_prefix="/api/flows")
     api.register_blueprint(contacts, url_prefix="/api/contacts")
     api.register_blueprint(segments, url_prefix="/api/segments")
+    app.register_blueprint(widget_script)
+    api.register_blueprint(widget, url_prefix="/widget")
+    widget_stream.init_app(app)
+    cors.init_app(app)
     app.register_blueprint(frontend)  # last: its catch-all route serves the canvas's client-side routes
     register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
     app.before_request(refuse_unstorable_values)

@@ -1,4 +1,5 @@
 """Flask extensions, created unbound here and bound to an app in create_app()."""
+from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -20,3 +21,10 @@ class AutomapApi(Api):
 
 # flask-smorest: marshmallow-described views and the OpenAPI document built from them.
 api = AutomapApi()
+# Browsers on customers' sites call the widget API and the Segment-style ingestion endpoints:
+# any origin, credentials in headers (write key, visitor token), never cookies.
+cors = CORS(
+    resources={r"/widget/*": {"origins": "*"}, r"/v1/*": {"origins": "*"}},
+    allow_headers=["Authorization", "Content-Type"],
+    max_age=86400,
+)

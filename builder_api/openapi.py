@@ -21,6 +21,9 @@ API_CONFIG: dict[str, Any] = {
                 "bearerAuth": {"type": "http", "scheme": "bearer"},
                 "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "automap_session"},
                 "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+                # The on-site widget: the site's write key as the Basic user name, then a visitor token.
+                "writeKey": {"type": "http", "scheme": "basic"},
+                "visitorToken": {"type": "http", "scheme": "bearer"},
             }
         },
         # Either a bearer token, or the session cookie (with the CSRF header on writes).

@@ -14,8 +14,8 @@ from nodes.sending import send_then_continue
 from nodes.templating import template_problems
 from workflow_runtime.timing import add_duration
 
-# A popup counts as seen once the visitor read it, clicked it or answered it.
-READ_STATUSES = frozenset({"read", "clicked", "replied"})
+# A popup counts as seen once the visitor read it, clicked it, answered it or closed it.
+READ_STATUSES = frozenset({"read", "clicked", "replied", "dismissed"})
 
 
 class PopupSize(str, enum.Enum):

@@ -29,6 +29,9 @@ def test_the_production_shape_is_all_there() -> None:
     assert SERVICES["worker"]["deploy"]["replicas"] >= 2
     assert SERVICES["api"]["command"][0] == "gunicorn"
     assert "builder_api.wsgi:app" in SERVICES["api"]["command"]
+    # Widget event streams are long responses: threads serve them, sync workers would block on one each.
+    command = SERVICES["api"]["command"]
+    assert command[command.index("--worker-class") + 1] == "gthread"
 
 
 @pytest.mark.parametrize("service", AUTOMAP_SERVICES)

@@ -22,6 +22,7 @@ from nodes.execution import End, Go, Hold, Outcome
 from workflow_runtime.counters import CounterBatch, converted_by, left
 from workflow_runtime.definition import FlowDefinition, NodeSpec
 from workflow_runtime.models import Channel, Contact, Message, MessageStatus, Run, RunStatus
+from workflow_runtime.onsite_push import ONSITE_CHANNELS
 from workflow_runtime.personalisation import contact_variables, render_value
 from workflow_runtime.property_paths import set_path, unset_path
 from workflow_runtime.subject import ContactSubject
@@ -41,11 +42,13 @@ class RuntimeFault(RuntimeError):
 
 @dataclass
 class BatchEffects:
-    """What a batch did besides changing run rows: messages for the ledger, counter increments, and
-    wake-ups to mirror in Redis. `flush` writes the first two in the batch's transaction."""
+    """What a batch did besides changing run rows: messages for the ledger, counter increments,
+    wake-ups to mirror in Redis, and the contacts whose on-site widget has news once it commits.
+    `flush` writes the first two in the batch's transaction."""
 
     counters: CounterBatch = field(default_factory=CounterBatch)
     wakeups: dict[int, datetime] = field(default_factory=dict)
+    onsite_contacts: set[int] = field(default_factory=set)
     messages: list[dict[str, Any]] = field(default_factory=list)
     sent_channels: set[str] = field(default_factory=set)  # to queue their delivery after the commit
     advanced: int = 0
@@ -152,6 +155,8 @@ class RunContext:
         })
         self._effects.counters.add(self._definition.version_id, self._run.node_id, MessageStatus.SENT.value, self._now)
         self._effects.sent_channels.add(channel)
+        if channel in ONSITE_CHANNELS:
+            self._effects.onsite_contacts.add(self._contact.id)
         return None
 
     def _recent_sends(self) -> list[datetime]:

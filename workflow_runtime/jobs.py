@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from workflow_runtime import engine, runtime
+from workflow_runtime import engine, onsite_push, runtime
 from workflow_runtime.channels import delivered_channels, deliverer_for
 from workflow_runtime.interpreter import BatchEffects
 from workflow_runtime.models import Channel
@@ -36,12 +36,13 @@ def deliver_messages(channel: str) -> int:
 
 
 def _run_batch(work: Callable[[Session, Sequence[int], datetime], BatchEffects], ids: Sequence[int]) -> int:
-    """One transaction for the batch; wake-ups are mirrored into Redis, and the messages it recorded
-    queued for delivery, only once it committed."""
+    """One transaction for the batch; only once it committed are wake-ups mirrored into Redis, the
+    messages it recorded queued for delivery, and the widgets of contacts with new messages told."""
     current = runtime.current()
     with current.sessions.begin() as session:
         effects = work(session, ids, current.clock.now())
     current.dispatcher.mirror(effects.wakeups)
     if effects.sent_channels:
         current.dispatcher.enqueue_delivery(effects.sent_channels & delivered_channels(current))
+    onsite_push.announce(current.dispatcher.connection, effects.onsite_contacts)
     return effects.steps

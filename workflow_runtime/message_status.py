@@ -7,7 +7,8 @@ import enum
 class MessageStatus(str, enum.Enum):
     """sent: recorded by its send node for its channel; delivered: the channel handed it over
     (SMTP accepted it, the widget showed it); read, clicked, replied, unsubscribed: what the
-    contact did; failed: the channel gave up after its retries."""
+    contact did; dismissed: the visitor closed an on-site popup without acting on it;
+    failed: the channel gave up after its retries."""
 
     SENT = "sent"
     DELIVERED = "delivered"
@@ -15,4 +16,5 @@ class MessageStatus(str, enum.Enum):
     CLICKED = "clicked"
     REPLIED = "replied"
     UNSUBSCRIBED = "unsubscribed"
+    DISMISSED = "dismissed"
     FAILED = "failed"

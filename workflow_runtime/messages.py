@@ -13,6 +13,8 @@ IMPLIED = {
     MessageStatus.READ: (MessageStatus.DELIVERED,),
     MessageStatus.CLICKED: (MessageStatus.DELIVERED, MessageStatus.READ),
     MessageStatus.REPLIED: (MessageStatus.DELIVERED, MessageStatus.READ),
+    # Closing a popup means the visitor saw it: no email fallback for it.
+    MessageStatus.DISMISSED: (MessageStatus.DELIVERED, MessageStatus.READ),
 }
 
 

@@ -11,6 +11,7 @@ from workflow_runtime.models.flow import (
 )
 from workflow_runtime.models.message import DeliveryState, Message, MessageStatus
 from workflow_runtime.models.message_template import Channel, MessageTemplate
+from workflow_runtime.models.reply import Reply, ReplySource
 from workflow_runtime.models.run import UNFINISHED, Run, RunStatus
 from workflow_runtime.models.segment import Segment, SegmentMembership
 from workflow_runtime.models.trigger import FlowSegmentTrigger, FlowTrigger
@@ -33,6 +34,8 @@ __all__ = [
     "MessageStatus",
     "MessageTemplate",
     "NodeCounter",
+    "Reply",
+    "ReplySource",
     "Run",
     "RunStatus",
     "Segment",

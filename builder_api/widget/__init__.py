@@ -1,0 +1,1 @@
+"""The on-site widget: `/widget.js` and the visitor API under `/widget/...`."""

@@ -1,0 +1,125 @@
+"""`/widget.js` and the visitor API: a session token, the message stream, statuses and replies.
+
+Every request speaks for the visitor its token names, and touches only that visitor's
+messages: another visitor's message answers 403, a forged token 403.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint as FlaskBlueprint
+from flask import Response, current_app, send_from_directory
+from flask_smorest import Blueprint
+
+from builder_api.errors import ApiError
+from builder_api.extensions import db
+from builder_api.widget import stream
+from builder_api.widget.schemas import (
+    Conversation,
+    ConversationItem,
+    ReplyRequest,
+    StatusReport,
+    StatusResult,
+    VisitorSession,
+    VisitorSessionRequest,
+)
+from builder_api.widget.tokens import TOKEN_MAX_AGE, issue_token, request_visitor, write_key_required
+from workflow_runtime import onsite, runtime
+from workflow_runtime.clock import SystemClock
+from workflow_runtime.models import MessageStatus
+
+STATIC = Path(__file__).resolve().parent / "static"
+SCRIPT_MAX_AGE = 3600  # a new widget.js reaches every site within the hour
+
+script = FlaskBlueprint("widget_script", __name__)
+blueprint = Blueprint("widget", __name__, description="The on-site widget's visitor API (visitor tokens, not admin tokens).")
+
+
+@script.get("/widget.js")
+def widget_js() -> Response:
+    """The script a site owner embeds; cached by browsers and CDNs, revalidated by ETag."""
+    response = send_from_directory(STATIC, "widget.js", mimetype="text/javascript", max_age=SCRIPT_MAX_AGE)
+    response.cache_control.public = True
+    return response
+
+
+def _contact() -> int | None:
+    """The contact the request's visitor token speaks for (None before its first page view); 403 without a valid token."""
+    return onsite.visitor_contact(db.session, request_visitor())
+
+
+@contextmanager
+def _own_messages_only() -> Iterator[None]:
+    """Another visitor's message answers 403, an unknown one 404."""
+    try:
+        yield
+    except onsite.NotYourMessage as error:
+        raise ApiError(403, str(error)) from error
+    except onsite.UnknownMessage as error:
+        raise ApiError(404, str(error)) from error
+
+
+def runtime_now() -> datetime:
+    """Now by the runtime's clock when this process configured one (virtual in tests), else the system's."""
+    try:
+        return runtime.current().clock.now()
+    except RuntimeError:
+        return SystemClock().now()
+
+
+@blueprint.post("/session")
+@write_key_required
+@blueprint.arguments(VisitorSessionRequest)
+@blueprint.response(200, VisitorSession)
+@blueprint.doc(security=[{"writeKey": []}])
+def create_session(body: dict[str, str]) -> dict[str, Any]:
+    """A visitor token for this browser's anonymous id; the site's write key is the HTTP Basic user name."""
+    return {"token": issue_token(body["anonymousId"]), "expires_in": TOKEN_MAX_AGE}
+
+
+@blueprint.get("/stream")
+@blueprint.doc(security=[{"visitorToken": []}])
+def message_stream() -> Response:
+    """Server-sent events: the visitor's chat messages and popups to show, as they are recorded."""
+    body = stream.events(db.engine, stream.notices_connection(), request_visitor(), current_app.config)
+    return Response(body, mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@blueprint.get("/conversation")
+@blueprint.response(200, Conversation)
+@blueprint.doc(security=[{"visitorToken": []}])
+def get_conversation() -> dict[str, Any]:
+    """The visitor's chat so far: messages from the site and the visitor's replies, oldest first."""
+    contact_id = _contact()
+    return {"items": onsite.conversation(db.session, contact_id) if contact_id is not None else []}
+
+
+@blueprint.post("/messages/<int:message_id>/status")
+@blueprint.arguments(StatusReport)
+@blueprint.response(200, StatusResult)
+@blueprint.doc(security=[{"visitorToken": []}])
+def report_status(body: dict[str, str], message_id: int) -> dict[str, Any]:
+    """Report that a message was shown (delivered), seen (read), clicked or dismissed; counted at its node."""
+    contact_id = _contact()
+    with _own_messages_only():
+        new = onsite.report(db.session, contact_id, message_id, MessageStatus(body["status"]), runtime_now())
+    db.session.commit()
+    return {"id": message_id, "new": new}
+
+
+@blueprint.post("/messages/<int:message_id>/replies")
+@blueprint.arguments(ReplyRequest)
+@blueprint.response(201, ConversationItem)
+@blueprint.doc(security=[{"visitorToken": []}])
+def post_reply(body: dict[str, str], message_id: int) -> dict[str, Any]:
+    """The visitor answers a chat message or popup: kept in the conversation, counted as `replied`."""
+    contact_id = _contact()
+    with _own_messages_only():
+        answer = onsite.reply(db.session, contact_id, message_id, body["body"], runtime_now())
+    db.session.commit()
+    return onsite.reply_view(answer)

@@ -1,0 +1,46 @@
+"""What the widget sends and receives."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from workflow_runtime.onsite import VISITOR_STATUSES
+
+
+class VisitorSessionRequest(Schema):
+    anonymousId = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                metadata={"description": "The browser's anonymous id (the widget's cookie)."})
+
+
+class VisitorSession(Schema):
+    token = fields.String(required=True, metadata={"description": "Send as `Authorization: Bearer …` (or `?token=`)."})
+    expires_in = fields.Integer(required=True, metadata={"description": "Seconds the token stays valid."})
+
+
+class StatusReport(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(sorted(status.value for status in VISITOR_STATUSES)))
+
+
+class StatusResult(Schema):
+    id = fields.Integer(required=True)
+    new = fields.List(fields.String(), required=True,
+                      metadata={"description": "The statuses this report added (a repeated report adds none)."})
+
+
+class ReplyRequest(Schema):
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=5000),
+                                                  validate.Regexp(r"\s*\S", error="Write something before sending.")])
+
+
+class ConversationItem(Schema):
+    kind = fields.String(required=True, metadata={"description": "message (from the site) or reply (from the visitor)."})
+    id = fields.Integer(required=True)
+    body = fields.String()
+    at = fields.String(required=True)
+    channel = fields.String()
+    sender_name = fields.String()
+    message_id = fields.Integer()
+    statuses = fields.List(fields.String())
+
+
+class Conversation(Schema):
+    items = fields.List(fields.Nested(ConversationItem), required=True)

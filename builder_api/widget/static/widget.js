@@ -1,0 +1,338 @@
+/* automap widget: page views and events in the Segment format, and the site's chat and popups.
+ * Every marketer-written string reaches the page through textContent, never as HTML, and links
+ * only when they are http(s). */
+(function (window, document) {
+  "use strict";
+  if (window.automap && window.automap.loaded) return;
+
+  var VERSION = "1.0.0";
+  var YEAR = 365 * 24 * 3600;
+  var CAMPAIGN = { source: "utm_source", medium: "utm_medium", name: "utm_campaign", term: "utm_term", content: "utm_content" };
+  var CSS =
+    ":host{all:initial}*{box-sizing:border-box;font:15px/1.4 system-ui,sans-serif;color:#1d2330}" +
+    ".corner{position:fixed;right:20px;bottom:90px;z-index:2147483000}" +
+    ".overlay{position:fixed;inset:0;z-index:2147483001;background:rgba(0,0,0,.45);display:flex;align-items:center;justify-content:center}" +
+    ".popup{position:relative;background:#fff;border-radius:10px;box-shadow:0 8px 30px rgba(0,0,0,.25);padding:20px}" +
+    ".small{width:300px}.large{width:min(560px,92vw);padding:32px}" +
+    ".title{margin:0 24px 8px 0;font-weight:700;font-size:18px}.large .title{font-size:24px}" +
+    ".text{margin:0 0 14px;white-space:pre-wrap}" +
+    ".action{display:inline-block;background:#3b5bdb;color:#fff;border-radius:6px;padding:8px 16px;text-decoration:none}" +
+    ".close{position:absolute;top:8px;right:10px;border:0;background:none;font-size:22px;cursor:pointer}" +
+    ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border-radius:50%;border:0;" +
+    "background:#3b5bdb;color:#fff;font-size:24px;cursor:pointer}" +
+    ".badge{position:absolute;top:-4px;right:-4px;background:#e03131;color:#fff;border-radius:10px;padding:0 6px;font-size:12px}" +
+    ".panel{position:fixed;right:20px;bottom:90px;z-index:2147483000;width:340px;height:440px;display:flex;flex-direction:column;" +
+    "background:#fff;border-radius:10px;box-shadow:0 8px 30px rgba(0,0,0,.25)}" +
+    ".log{flex:1;overflow:auto;padding:12px}.them,.me{margin:6px 0;padding:8px 12px;border-radius:10px;max-width:85%;white-space:pre-wrap}" +
+    ".them{background:#f1f3f5}.me{background:#3b5bdb;color:#fff;margin-left:auto}.sender{font-size:12px;color:#868e96}" +
+    ".reply{display:flex;border-top:1px solid #e9ecef}.reply textarea{flex:1;border:0;padding:10px;resize:none}" +
+    ".reply button{border:0;background:none;color:#3b5bdb;font-weight:700;padding:0 14px;cursor:pointer}";
+
+  var script = document.currentScript;
+  var base = script ? new URL(script.src, window.location.href).origin : "";
+  var writeKey = null;
+  var anonymousId = null;
+  var userId = null;
+  var token = null;
+  var held = [];
+  var shown = {};
+  var root = null;
+  var chat = null;
+
+  // ---- identity: a first-party cookie for a year, mirrored in localStorage ----
+
+  function readCookie(name) {
+    var match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+
+  function writeCookie(name, value) {
+    var secure = window.location.protocol === "https:" ? "; Secure" : "";
+    document.cookie = name + "=" + encodeURIComponent(value) + "; Max-Age=" + YEAR + "; Path=/; SameSite=Lax" + secure;
+  }
+
+  function stored(name) {
+    try { return window.localStorage.getItem(name); } catch (e) { return null; }
+  }
+
+  function store(name, value) {
+    try { window.localStorage.setItem(name, value); } catch (e) { /* storage disabled: the cookie still works */ }
+  }
+
+  function uuid() {
+    var crypto = window.crypto;
+    if (crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function loadIdentity() {
+    anonymousId = readCookie("automap_aid") || stored("automap_aid") || uuid();
+    writeCookie("automap_aid", anonymousId);
+    store("automap_aid", anonymousId);
+    userId = stored("automap_uid");
+  }
+
+  // ---- tracking: Segment's page, track and identify calls ----
+
+  function pageContext() {
+    var location = window.location;
+    var params = new URLSearchParams(location.search);
+    var page = { path: location.pathname, referrer: document.referrer, search: location.search, title: document.title, url: location.href };
+    var context = { page: page, userAgent: navigator.userAgent, locale: navigator.language, library: { name: "automap-widget", version: VERSION } };
+    var campaign = {};
+    Object.keys(CAMPAIGN).forEach(function (key) {
+      var value = params.get(CAMPAIGN[key]);
+      if (value) campaign[key] = value;
+    });
+    if (Object.keys(campaign).length) context.campaign = campaign;
+    return context;
+  }
+
+  function post(path, body, authorization) {
+    return window.fetch(base + path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: authorization },
+      body: JSON.stringify(body)
+    });
+  }
+
+  function writeKeyAuth() {
+    return "Basic " + window.btoa(writeKey + ":");
+  }
+
+  function send(type, fields) {
+    var message = { type: type, anonymousId: anonymousId, messageId: uuid(), timestamp: new Date().toISOString(), context: pageContext() };
+    Object.keys(fields).forEach(function (key) { message[key] = fields[key]; });
+    if (userId) message.userId = userId;
+    message.sentAt = new Date().toISOString();
+    return post("/v1/" + type, message, writeKeyAuth()).catch(function () { /* offline: the visit goes unrecorded */ });
+  }
+
+  var commands = {
+    init: function (key) {
+      if (writeKey || !key) return;
+      writeKey = String(key);
+      loadIdentity();
+      commands.page();
+      startSession();
+      held.splice(0).forEach(function (args) { run(args); });
+    },
+    page: function (name, properties) {
+      var page = pageContext().page;
+      var fields = { properties: Object.assign({}, page, properties || {}) };
+      if (name) fields.name = String(name);
+      send("page", fields);
+    },
+    track: function (event, properties) {
+      send("track", { event: String(event), properties: properties || {} });
+    },
+    identify: function (id, traits) {
+      if (id !== null && typeof id === "object") { traits = id; id = null; }
+      if (id) {
+        userId = String(id);
+        store("automap_uid", userId);
+      }
+      send("identify", { traits: traits || {} });
+    }
+  };
+
+  function run(args) {
+    var command = commands[args[0]];
+    if (!command) return window.console && console.warn("automap: unknown command " + args[0]);
+    if (args[0] !== "init" && !writeKey) return held.push(args);
+    command.apply(null, Array.prototype.slice.call(args, 1));
+  }
+
+  // ---- messages: a visitor token, the event stream, statuses and replies ----
+
+  function visitorCall(path, body) {
+    return post(path, body, "Bearer " + token);
+  }
+
+  function report(id, status) {
+    return visitorCall("/widget/messages/" + id + "/status", { status: status }).catch(function () {});
+  }
+
+  function startSession() {
+    post("/widget/session", { anonymousId: anonymousId }, writeKeyAuth())
+      .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+      .then(function (session) {
+        token = session.token;
+        return loadConversation().then(openStream);
+      })
+      .catch(function () { window.setTimeout(startSession, 30000); });
+  }
+
+  function openStream() {
+    var source = new window.EventSource(base + "/widget/stream?token=" + encodeURIComponent(token));
+    source.onmessage = function (event) { show(JSON.parse(event.data)); };
+    source.onerror = function () {
+      // EventSource reconnects by itself; it gives up only when refused (an expired token): start over.
+      if (source.readyState === window.EventSource.CLOSED) window.setTimeout(startSession, 5000);
+    };
+  }
+
+  function loadConversation() {
+    return window.fetch(base + "/widget/conversation", { headers: { Authorization: "Bearer " + token } })
+      .then(function (response) { return response.ok ? response.json() : { items: [] }; })
+      .then(function (conversation) {
+        conversation.items.forEach(function (item) {
+          if (item.kind === "reply") return addLine("me", item.body);
+          shown[item.id] = true;
+          addChat(item);
+        });
+      });
+  }
+
+  function show(message) {
+    if (shown[message.id]) return;
+    shown[message.id] = true;
+    if (message.channel === "popup") showPopup(message);
+    else addChat(message);
+  }
+
+  function webLink(url) {
+    try {
+      var parsed = new URL(url, window.location.href);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function shadowRoot() {
+    if (!root) {
+      var host = element("div");
+      host.id = "automap-widget";
+      document.body.appendChild(host);
+      root = host.attachShadow({ mode: "open" });
+      root.appendChild(element("style", null, CSS));
+    }
+    return root;
+  }
+
+  function whenSeen(callback) {
+    if (document.visibilityState === "visible") return callback();
+    document.addEventListener("visibilitychange", function seen() {
+      if (document.visibilityState !== "visible") return;
+      document.removeEventListener("visibilitychange", seen);
+      callback();
+    });
+  }
+
+  function showPopup(message) {
+    var frame = element("div", message.size === "large" ? "overlay" : "corner");
+    var card = element("div", "popup " + (message.size === "large" ? "large" : "small"));
+    var close = element("button", "close", "\u00d7");
+    card.setAttribute("role", "dialog");
+    card.setAttribute("data-message-id", message.id);
+    close.setAttribute("aria-label", "Close");
+    close.onclick = function () {
+      frame.remove();
+      report(message.id, "dismissed");
+    };
+    card.appendChild(close);
+    card.appendChild(element("h2", "title", message.title));
+    card.appendChild(element("p", "text", message.body));
+    var url = message.button && webLink(message.button.url);
+    if (url) {
+      var action = element("a", "action", message.button.text);
+      action.href = url;
+      action.onclick = function (event) {
+        event.preventDefault();
+        frame.remove();
+        // Count the click before leaving the page, but never hold the visitor more than half a second.
+        var leave = function () { window.location.assign(url); };
+        Promise.race([report(message.id, "clicked"), new Promise(function (done) { window.setTimeout(done, 500); })]).then(leave, leave);
+      };
+      card.appendChild(action);
+    }
+    frame.appendChild(card);
+    shadowRoot().appendChild(frame);
+    if (document.visibilityState !== "visible") report(message.id, "delivered");
+    whenSeen(function () { report(message.id, "read"); });
+  }
+
+  function chatPanel() {
+    if (chat) return chat;
+    var launcher = element("button", "launcher", "\u2709");
+    var badge = element("span", "badge");
+    var panel = element("div", "panel");
+    var log = element("div", "log");
+    var form = element("form", "reply");
+    var input = element("textarea");
+    launcher.setAttribute("aria-label", "Chat");
+    input.setAttribute("placeholder", "Write a reply\u2026");
+    input.rows = 2;
+    badge.hidden = true;
+    panel.hidden = true;
+    form.appendChild(input);
+    form.appendChild(element("button", null, "Send"));
+    panel.appendChild(log);
+    panel.appendChild(form);
+    launcher.appendChild(badge);
+    chat = { launcher: launcher, badge: badge, panel: panel, log: log, unread: [], last: null };
+    launcher.onclick = function () {
+      panel.hidden = !panel.hidden;
+      if (!panel.hidden) markChatRead();
+    };
+    form.onsubmit = function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (!text || chat.last === null) return;
+      visitorCall("/widget/messages/" + chat.last + "/replies", { body: text }).then(function (response) {
+        if (!response.ok) return;
+        input.value = "";
+        addLine("me", text);
+      });
+    };
+    shadowRoot().appendChild(panel);
+    shadowRoot().appendChild(launcher);
+    return chat;
+  }
+
+  function addLine(className, text, sender) {
+    var panel = chatPanel();
+    if (sender) panel.log.appendChild(element("div", "sender", sender));
+    panel.log.appendChild(element("div", className, text));
+    panel.log.scrollTop = panel.log.scrollHeight;
+  }
+
+  function addChat(message) {
+    var panel = chatPanel();
+    var statuses = message.statuses || [];
+    addLine("them", message.body, message.sender_name);
+    panel.last = message.id;
+    if (statuses.indexOf("read") >= 0) return;
+    if (statuses.indexOf("delivered") < 0) report(message.id, "delivered");
+    panel.unread.push(message.id);
+    if (!panel.panel.hidden) return markChatRead();
+    panel.badge.textContent = String(panel.unread.length);
+    panel.badge.hidden = false;
+  }
+
+  function markChatRead() {
+    chat.unread.splice(0).forEach(function (id) { report(id, "read"); });
+    chat.badge.hidden = true;
+  }
+
+  // ---- the public function: automap('init', key), automap('track', …), automap('identify', …) ----
+
+  var queued = (window.automap && window.automap.q) || [];
+  function automap() { run(arguments); }
+  automap.loaded = true;
+  window.automap = automap;
+  if (script && script.getAttribute("data-write-key")) run(["init", script.getAttribute("data-write-key")]);
+  queued.forEach(run);
+})(window, document);

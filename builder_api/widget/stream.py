@@ -1,0 +1,75 @@
+"""Server-sent events: a visitor's new chat messages and popups, pushed as the runtime records them.
+
+Why SSE: one long response per open page carries every message with no request per
+message, the browser's EventSource reconnects by itself, and a page needs nothing else.
+Each stream lives at most `AUTOMAP_WIDGET_STREAM_LIFETIME` seconds, so a proxy never
+holds it forever and a worker thread is freed regularly; the browser reconnects and the
+ledger, not the stream, says what is still to show. A stream holds a thread (run gunicorn
+with gthread or gevent workers, not sync ones) and one Redis pub/sub connection.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Flask, current_app
+from redis import Redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from workflow_runtime import onsite, runtime
+from workflow_runtime.onsite_push import ContactNotices
+
+DEFAULTS = {
+    "AUTOMAP_WIDGET_HEARTBEAT": 15.0,  # seconds between keep-alives, each also a re-read of the ledger
+    "AUTOMAP_WIDGET_STREAM_LIFETIME": 60.0,  # seconds before the server ends a stream and the browser reconnects
+    "AUTOMAP_WIDGET_UNKNOWN_POLL": 1.0,  # seconds between look-ups while the visitor's first page view is on its way
+}
+RECONNECT_MS = 1000
+
+
+def init_app(app: Flask) -> None:
+    """Default the stream timings (tests shorten them)."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+
+
+def notices_connection() -> Redis:
+    """The Redis the runtime announces on: the configured server, or the embedded stand-in of this process."""
+    settings = current_app.config["AUTOMAP"]
+    if settings.redis_url is None:
+        return runtime.current().dispatcher.connection
+    if "automap_widget_redis" not in current_app.extensions:
+        current_app.extensions["automap_widget_redis"] = Redis.from_url(settings.redis_url)
+    return current_app.extensions["automap_widget_redis"]
+
+
+def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[str, Any]) -> Iterator[str]:
+    """The SSE body: every message still to show, then each new one as its notice arrives."""
+    yield f"retry: {RECONNECT_MS}\n\n"
+    sent: set[int] = set()
+    deadline = time.monotonic() + config["AUTOMAP_WIDGET_STREAM_LIFETIME"]
+    contact_id: int | None = None
+    look_up = True
+    with ContactNotices(connection) as notices:
+        while True:
+            with Session(engine) as session:
+                if look_up:
+                    contact_id = onsite.visitor_contact(session, anonymous_id)
+                    # Subscribe before reading: a message recorded in between is read now or announced later.
+                    notices.follow(contact_id)
+                news = onsite.pending(session, contact_id, exclude=sent) if contact_id is not None else []
+            for message in news:
+                sent.add(message["id"])
+                yield f"id: {message['id']}\nevent: message\ndata: {json.dumps(message)}\n\n"
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            pause = config["AUTOMAP_WIDGET_HEARTBEAT" if contact_id is not None else "AUTOMAP_WIDGET_UNKNOWN_POLL"]
+            # A notice comes on the contact's own channel; a quiet heartbeat looks the contact up again
+            # (identify may have merged it into another).
+            look_up = not notices.wait(min(pause, remaining))
+            if look_up:
+                yield ": keep-alive\n\n"

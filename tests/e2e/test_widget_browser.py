@@ -1,0 +1,167 @@
+"""widget.js in headless Chromium on a site of another origin, talking to the app on a real HTTP server."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.builder_api.widget_support import WRITE_KEY, greeting_flow, live_server, visitor
+from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+# The README's snippet, verbatim but for the URL and key, with a call made before widget.js has loaded.
+SNIPPET = """<script>
+  !function(w,d,u,k){{w.automap=w.automap||function(){{(w.automap.q=w.automap.q||[]).push(arguments)}};
+  var s=d.createElement("script");s.async=1;s.src=u;d.head.appendChild(s);w.automap("init",k)}}
+  (window,document,"{url}","{key}");
+</script><script>automap("track", "viewed_shoes", {{size: 42}})</script>"""
+XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+
+
+def _site(api_url: str) -> ThreadingHTTPServer:
+    """The customer's site: a shop page embedding the widget with its one line, and a cart page."""
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            embed = SNIPPET.format(url=f"{api_url}/widget.js", key=WRITE_KEY) if self.path.startswith("/snippet") else \
+                f'<script src="{api_url}/widget.js" data-write-key="{WRITE_KEY}" async></script>'
+            body = f"<!doctype html><title>Shoes</title><h1>Shoes</h1>{embed}".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+
+
+@pytest.fixture
+def browser_page(app, harness) -> Iterator[tuple[object, str, str]]:  # noqa: F811
+    """(page, site URL, API URL): Chromium with a first-party cookie `automap_aid=anon-e2e` on the site."""
+    with live_server(app, AUTOMAP_WIDGET_HEARTBEAT=0.5) as api_url:
+        site = _site(api_url)
+        threading.Thread(target=site.serve_forever, daemon=True).start()
+        # `localhost` and `127.0.0.1` are different origins: the widget really works cross-origin.
+        site_url = f"http://localhost:{site.server_port}"
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            )
+            context = browser.new_context()
+            context.add_cookies([{"name": "automap_aid", "value": "anon-e2e", "url": site_url}])
+            try:
+                yield context.new_page(), site_url, api_url
+            finally:
+                browser.close()
+                site.shutdown()
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _open_site(page, site_url: str, query: str = "") -> dict:
+    """Load the shop page; returns the Segment page call the widget posted."""
+    with page.expect_request(lambda r: r.url.endswith("/v1/page")) as page_call, \
+            page.expect_response(lambda r: "/widget/stream" in r.url):
+        page.goto(f"{site_url}/shoes{query}")
+    return page_call.value
+
+
+def test_the_page_view_follows_the_segment_spec(browser_page) -> None:
+    page, site_url, _api = browser_page
+    request = _open_site(page, site_url, "?utm_source=newsletter&utm_medium=email&utm_campaign=spring")
+    assert request.headers["authorization"] == "Basic " + __import__("base64").b64encode(f"{WRITE_KEY}:".encode()).decode()
+    call = json.loads(request.post_data)
+    assert call["type"] == "page" and call["anonymousId"] == "anon-e2e"
+    assert call["context"]["page"] == {
+        "path": "/shoes", "referrer": "", "search": "?utm_source=newsletter&utm_medium=email&utm_campaign=spring",
+        "title": "Shoes", "url": f"{site_url}/shoes?utm_source=newsletter&utm_medium=email&utm_campaign=spring",
+    }
+    assert call["context"]["campaign"] == {"source": "newsletter", "medium": "email", "name": "spring"}
+    assert call["messageId"] and call["timestamp"] and call["sentAt"]
+    # track and identify, from the page's own script, in the same format.
+    with page.expect_request(lambda r: r.url.endswith("/v1/identify")) as identify:
+        page.evaluate("automap('identify', 'user-7', {email: 'anna@example.com'})")
+    assert json.loads(identify.value.post_data)["userId"] == "user-7"
+    with page.expect_request(lambda r: r.url.endswith("/v1/track")) as track:
+        page.evaluate("automap('track', 'cart_updated', {total: 120})")
+    call = json.loads(track.value.post_data)
+    assert (call["event"], call["properties"], call["userId"]) == ("cart_updated", {"total": 120}, "user-7")
+
+
+def test_the_snippet_queues_calls_made_before_the_widget_loaded(browser_page) -> None:
+    page, site_url, _api = browser_page
+    with page.expect_request(lambda r: r.url.endswith("/v1/track")) as track, \
+            page.expect_request(lambda r: r.url.endswith("/v1/page")):
+        page.goto(f"{site_url}/snippet")
+    call = json.loads(track.value.post_data)
+    assert (call["type"], call["event"], call["properties"], call["anonymousId"]) == (
+        "track", "viewed_shoes", {"size": 42}, "anon-e2e")
+
+
+def test_a_popup_arrives_live_and_its_click_counts(browser_page, harness) -> None:  # noqa: F811
+    page, site_url, _api = browser_page
+    flow_id = harness.publish(greeting_flow({"size": "large", "title": "Hi {{ name }}", "body": "Use CART10",
+                                             "button": {"text": "Back to my cart", "url": f"{site_url}/cart"}}))
+    anna = visitor(harness, "anon-e2e", name="Anna")
+    _open_site(page, site_url)
+
+    harness.track(anna, "visited", {})
+    popup = page.locator("#automap-widget .popup.large")
+    popup.wait_for(timeout=10_000)
+    assert popup.locator(".title").text_content() == "Hi Anna"
+    _eventually(lambda: harness.counters(flow_id)["popup"].get("read") == 1)
+    assert page.locator("#automap-widget .badge").text_content() == "1"  # the chat message waits in the bubble
+
+    page.locator("#automap-widget .action").click()
+    page.wait_for_url(f"{site_url}/cart")
+    _eventually(lambda: harness.counters(flow_id)["popup"].get("clicked") == 1)
+
+
+def test_marketer_html_in_a_popup_stays_inert_text(browser_page, harness) -> None:  # noqa: F811
+    page, site_url, _api = browser_page
+    harness.publish(greeting_flow({"size": "small", "title": "<b>Deal</b>", "body": XSS}))
+    anna = visitor(harness, "anon-e2e", name="Anna")
+    harness.track(anna, "visited", {})  # recorded before the visit: shown on arrival
+    _open_site(page, site_url)
+
+    popup = page.locator("#automap-widget .popup.small")
+    popup.wait_for(timeout=10_000)
+    assert popup.locator(".text").text_content() == XSS
+    assert popup.locator(".title").text_content() == "<b>Deal</b>"
+    assert page.locator("#automap-widget img, #automap-widget script, #automap-widget b").count() == 0
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__pwned") is None
+
+
+def test_the_chat_reply_is_stored_and_counted(browser_page, harness) -> None:  # noqa: F811
+    page, site_url, _api = browser_page
+    flow_id = harness.publish(greeting_flow())
+    anna = visitor(harness, "anon-e2e", name="Anna")
+    harness.track(anna, "visited", {})
+    _open_site(page, site_url)
+
+    page.locator("#automap-widget .popup .close").click()
+    page.locator("#automap-widget .launcher").click()
+    assert page.locator("#automap-widget .them").last.text_content() == "Can I help, Anna?"
+    page.locator("#automap-widget .reply textarea").fill("Do you ship to Kazan?")
+    page.locator("#automap-widget .reply button").click()
+    page.locator("#automap-widget .me").wait_for()
+    _eventually(lambda: harness.counters(flow_id)["chat"].get("replied") == 1)
+    counters = harness.counters(flow_id)
+    assert counters["popup"]["dismissed"] == 1 and counters["chat"]["read"] == 1

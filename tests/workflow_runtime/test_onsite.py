@@ -1,0 +1,98 @@
+"""The on-site inbox behind the widget: what is pending, rendering, ownership, and the notice after commit."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.builder_api.widget_support import greeted, greeting_flow, visitor
+from workflow_runtime import onsite
+from workflow_runtime.models import AnonymousId, Channel, Message, MessageStatus
+from workflow_runtime.onsite_push import ContactNotices
+
+
+def test_the_runtime_announces_on_site_messages_to_their_contact_only_after_commit(harness) -> None:
+    harness.publish(greeting_flow())
+    anna = visitor(harness, "anon-anna", name="Anna")
+    boris = visitor(harness, "anon-boris", name="Boris")
+    connection = harness.runtime.dispatcher.connection
+    with ContactNotices(connection) as for_anna, ContactNotices(connection) as for_boris:
+        for_anna.follow(anna)
+        for_boris.follow(boris)
+        assert not for_anna.wait(0.05)
+        greeted(harness, anna)
+        assert for_anna.wait(2)
+        assert not for_anna.wait(0.05)  # the popup and the chat message of one batch: drained as one notice
+        assert not for_boris.wait(0.2)
+
+
+def test_a_popup_stays_pending_until_seen_and_a_chat_message_until_delivered(harness) -> None:
+    harness.publish(greeting_flow())
+    anna = visitor(harness, "anon-anna", name="Anna")
+    messages = greeted(harness, anna)
+    with harness.runtime.sessions.begin() as session:
+        assert [m["channel"] for m in onsite.pending(session, anna)] == ["popup", "chat"]
+        onsite.report(session, anna, messages["popup"].id, MessageStatus.DELIVERED, harness.clock.now())
+        onsite.report(session, anna, messages["chat"].id, MessageStatus.DELIVERED, harness.clock.now())
+        assert [m["channel"] for m in onsite.pending(session, anna)] == ["popup"]
+        assert onsite.pending(session, anna, exclude={messages["popup"].id}) == []
+        onsite.report(session, anna, messages["popup"].id, MessageStatus.READ, harness.clock.now())
+        assert onsite.pending(session, anna) == []
+        with pytest.raises(ValueError):
+            onsite.report(session, anna, messages["popup"].id, MessageStatus.UNSUBSCRIBED, harness.clock.now())
+
+
+def test_only_web_links_reach_the_widget(harness) -> None:
+    anna = visitor(harness, "anon-anna", name="Anna")
+    now = harness.clock.now()
+    with harness.runtime.sessions.begin() as session:
+        for key, url in (("js", "javascript:alert(document.cookie)"), ("data", "data:text/html,<script>x</script>"),
+                         ("web", "https://shop.example/cart")):
+            session.add(Message(idempotency_key=key, contact_id=anna, channel=Channel.POPUP, content={
+                "size": "small", "title": key, "body": "b", "button": {"text": "Go", "url": url}},
+                statuses=["sent"], created_at=now, updated_at=now))
+    with harness.session() as session:
+        shown = {m["title"]: m.get("button") for m in onsite.pending(session, anna)}
+    assert shown == {"js": None, "data": None, "web": {"text": "Go", "url": "https://shop.example/cart"}}
+
+
+def test_email_is_not_the_widgets_and_other_contacts_messages_are_refused(harness) -> None:
+    anna = visitor(harness, "anon-anna", name="Anna")
+    boris = visitor(harness, "anon-boris", name="Boris")
+    now = harness.clock.now()
+    with harness.runtime.sessions.begin() as session:
+        mail = Message(idempotency_key="mail", contact_id=anna, channel=Channel.EMAIL,
+                       content={"subject": "s", "body": "b"}, statuses=["sent"], created_at=now, updated_at=now)
+        chat = Message(idempotency_key="chat", contact_id=anna, channel=Channel.CHAT, content={"body": "hi"},
+                       statuses=["sent"], created_at=now, updated_at=now)
+        session.add_all([mail, chat])
+    with harness.runtime.sessions.begin() as session:
+        with pytest.raises(onsite.UnknownMessage):
+            onsite.report(session, anna, mail.id, MessageStatus.READ, now)
+        with pytest.raises(onsite.NotYourMessage):
+            onsite.reply(session, boris, chat.id, "not mine", now)
+        assert onsite.conversation(session, boris) == []
+
+
+def test_the_visitor_follows_its_anonymous_id_into_the_identified_contact(harness) -> None:
+    anonymous = visitor(harness, "anon-anna")
+    known = harness.contact(user_id="user-7", name="Anna")
+    with harness.runtime.sessions.begin() as session:
+        assert onsite.visitor_contact(session, "anon-anna") == anonymous
+        session.get(AnonymousId, "anon-anna").contact_id = known  # what identify's merge does
+    with harness.session() as session:
+        assert onsite.visitor_contact(session, "anon-anna") == known
+        assert onsite.visitor_contact(session, "anon-nobody") is None
+
+
+def test_a_dismissed_popup_needs_no_email_fallback(harness) -> None:
+    popup = {"size": "small", "title": "Hi", "body": "Still there?", "email_fallback_after": "PT1H",
+             "email_fallback": {"subject": "Still there?", "body": "<mjml><mj-body></mj-body></mjml>"}}
+    flow_id = harness.publish(greeting_flow(popup))
+    anna = visitor(harness, "anon-anna", name="Anna")
+    message = greeted(harness, anna)["popup"]
+    with harness.runtime.sessions.begin() as session:
+        onsite.report(session, anna, message.id, MessageStatus.DISMISSED, harness.clock.now())
+    harness.advance(timedelta(hours=2))
+    assert [m.channel.value for m in harness.messages(anna)] == ["popup", "chat"]
+    assert harness.counters(flow_id)["popup"]["dismissed"] == 1
