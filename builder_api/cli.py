@@ -15,12 +15,12 @@ from redis import Redis
 from rich.console import Console
 from rich.table import Table
 
-from builder_api.app import create_app
+from builder_api.app import configure_runtime, create_app
 from builder_api.extensions import db
 from builder_api.settings import Settings
 from flows.document import dumps, load_file
 from flows.validation import FlowError, FlowInvalid, validate_flow
-from workflow_runtime import flow_store, runtime
+from workflow_runtime import flow_store
 from workflow_runtime.embedded import embedded_redis, serve_embedded
 from workflow_runtime.models import Flow
 from workflow_runtime.scheduler import Scheduler
@@ -67,16 +67,10 @@ def serve(host: str, port: int) -> None:
     settings = _settings()
     _banner(settings, f"http://{host}:{port}")
     if settings.embedded:
-        serve_embedded(current_app._get_current_object(), _runtime(settings, embedded_redis()), host, port)
+        serve_embedded(current_app._get_current_object(), configure_runtime(settings, embedded_redis()), host, port)
     else:
-        _runtime(settings, Redis.from_url(settings.redis_url))
+        configure_runtime(settings, Redis.from_url(settings.redis_url))
         current_app.run(host=host, port=port, threaded=True, use_reloader=False)
-
-
-def _runtime(settings: Settings, connection: Redis) -> runtime.Runtime:
-    return runtime.configure(
-        runtime.build(settings.database_url, connection, clock=settings.clock, batch_size=settings.batch_size)
-    )
 
 
 def _shared_redis(settings: Settings, command: str) -> Redis:
@@ -95,7 +89,7 @@ def _shared_redis(settings: Settings, command: str) -> Redis:
 def worker(burst: bool, with_scheduler: bool) -> None:
     """Run an RQ worker on the shared Redis; start as many as the load needs, on any machine."""
     settings = _settings()
-    current = _runtime(settings, _shared_redis(settings, "worker"))
+    current = configure_runtime(settings, _shared_redis(settings, "worker"))
     run_worker(current, with_scheduler=with_scheduler, burst=burst)
 
 
@@ -105,7 +99,7 @@ def worker(burst: bool, with_scheduler: bool) -> None:
 def scheduler(interval: float) -> None:
     """Turn due wake-ups into batch jobs and repair Redis from the database, until stopped."""
     settings = _settings()
-    current = _runtime(settings, _shared_redis(settings, "scheduler"))
+    current = configure_runtime(settings, _shared_redis(settings, "scheduler"))
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
