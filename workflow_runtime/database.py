@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -38,3 +38,20 @@ def make_engine(url: str) -> Engine:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (jobs read results back)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
+    """`count` new primary keys for `table`, in order, so rows can be INSERTed with a plain executemany.
+
+    PostgreSQL takes them from the table's serial sequence. SQLite counts on from the
+    largest id: safe because a SQLite transaction that writes holds the database's one
+    write lock, and one whose read went stale meanwhile fails its first write (and is retried).
+    """
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        query = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+        return sorted(session.scalars(query))
+    largest = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(largest + 1, largest + 1 + count))

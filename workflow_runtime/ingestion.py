@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from workflow_runtime.contact_merge import merge_contact_rows
+from workflow_runtime.database import reserve_ids
 from workflow_runtime.identity import CONTACT_FIELDS, ContactRef, Identities, IdentityChanged
 from workflow_runtime.models import AnonymousId, Contact, Event
 from workflow_runtime.runtime import Runtime
@@ -115,7 +116,7 @@ def store_calls(session: Session, calls: Sequence[Call], received_at: datetime) 
     outcome.changed_contacts = states.update_stored(session)
     links = identities.links()
     if links:
-        session.execute(insert(AnonymousId), [{**link, "created_at": received_at} for link in links])
+        session.execute(insert(AnonymousId.__table__), [{**link, "created_at": received_at} for link in links])
     rows = [event_row(call, ref.final().id, received_at) for call, ref in zip(calls, targets) if call.records_event]
     outcome.event_ids = insert_events(session, rows)
     outcome.duplicates = len(rows) - len(outcome.event_ids)
@@ -127,8 +128,8 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     if not rows:
         return []
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(Event).on_conflict_do_nothing(index_elements=["message_id"])
-                 .returning(Event.id))
+    statement = (dialect.insert(Event.__table__).on_conflict_do_nothing(index_elements=["message_id"])
+                 .returning(Event.__table__.c.id))
     return list(session.scalars(statement, rows))
 
 
@@ -196,10 +197,9 @@ class ContactStates:
         new = [ref for ref in self.identities.created if ref.merged_into is None]
         if not new:
             return 0
-        rows = [self.states[id(ref)] for ref in new]
-        statement = insert(Contact).returning(Contact.id, sort_by_parameter_order=True)
-        for ref, contact_id in zip(new, session.scalars(statement, rows), strict=True):
+        for ref, contact_id in zip(new, reserve_ids(session, Contact.__table__, len(new)), strict=True):
             ref.id = contact_id
+        session.execute(insert(Contact.__table__), [{"id": ref.id, **self.states[id(ref)]} for ref in new])
         return len(new)
 
     def update_stored(self, session: Session) -> list[int]:
