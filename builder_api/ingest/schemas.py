@@ -69,6 +69,17 @@ def _ip_address(text: str) -> None:
         raise ValidationError(f"{text!r} is not an IPv4 or IPv6 address.") from None
 
 
+class ObjectOf(fields.Nested):
+    """A nested object; anything else is refused at its own pointer (not marshmallow's `_schema`)."""
+
+    default_error_messages = {"type": "Send a JSON object."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, dict):
+            raise self.make_error("type")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def _text(max_length: int | None = None) -> fields.String:
     return fields.String(allow_none=True, validate=validate.Length(max=max_length) if max_length else None)
 
@@ -112,8 +123,8 @@ class Context(Schema):
     ip = fields.String(allow_none=True, validate=_ip_address)
     userAgent = _text(2000)
     timezone = fields.String(allow_none=True, validate=_time_zone)
-    page = fields.Nested(PageContext, allow_none=True)
-    campaign = fields.Nested(Campaign, allow_none=True)
+    page = ObjectOf(PageContext, allow_none=True)
+    campaign = ObjectOf(Campaign, allow_none=True)
 
 
 class Traits(Schema):
@@ -143,7 +154,7 @@ class CallSchema(Schema):
     messageId = fields.String(allow_none=True, validate=validate.Length(min=1, max=ID_MAX_LENGTH))
     timestamp = Timestamp(allow_none=True)
     sentAt = Timestamp(allow_none=True)
-    context = fields.Nested(Context, load_default=dict, allow_none=True)
+    context = ObjectOf(Context, load_default=dict, allow_none=True)
 
     @validates_schema
     def _names_someone(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -197,7 +208,7 @@ class IdentifySchema(CallSchema):
     """identify: who the user is, and their traits."""
 
     call_type = "identify"
-    traits = fields.Nested(Traits, load_default=dict, error_messages={"type": "Send a JSON object."})
+    traits = ObjectOf(Traits, load_default=dict)
 
 
 class GroupSchema(CallSchema):
