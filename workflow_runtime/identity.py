@@ -23,14 +23,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from workflow_runtime.database import one_of
 from workflow_runtime.models import AnonymousId, Contact
 
 # What ingestion reads of a locked contact and may write back.
 CONTACT_FIELDS = ("user_id", "email", "phone", "name", "time_zone", "properties", "tags",
                   "first_seen_at", "last_seen_at", "unsubscribed_at")
+
+
+# One advisory lock per id, taken in key order (so two batches never wait on each other in a cycle).
+_CLAIM_IDS = text(
+    "SELECT pg_advisory_xact_lock(key) FROM (SELECT DISTINCT hashtextextended(id, 0) AS key "
+    "FROM unnest(CAST(:ids AS text[])) AS id) AS keys ORDER BY key"
+)
 
 
 class IdentityChanged(Exception):
@@ -76,16 +84,33 @@ class Identities:
 
     @classmethod
     def load(cls, session: Session, identifiers: Iterable[str]) -> Identities:
-        """Read the contacts these ids name, as user ids and as anonymous (or alias) ids: two queries."""
+        """Read the contacts these ids name, as user ids and as anonymous (or alias) ids.
+
+        Ids nobody has yet are claimed first on PostgreSQL (transaction-scoped advisory
+        locks, in one ordered statement), so concurrent batches about the same new person
+        take turns: the second reads what the first created instead of colliding with it.
+        SQLite has a single writer anyway (a stale reader's write fails and is retried).
+        """
         ids = sorted(set(identifiers))
+        identities = cls._read(session, ids)
+        unknown = [i for i in ids if i not in identities.by_user and i not in identities.by_link]
+        if unknown and session.get_bind().dialect.name == "postgresql":
+            session.execute(_CLAIM_IDS, {"ids": unknown})
+            identities = cls._read(session, ids)
+        return identities
+
+    @classmethod
+    def _read(cls, session: Session, ids: list[str]) -> Identities:
+        """Two queries: contacts by user id, and contacts by anonymous (or alias) id."""
         identities = cls()
         if not ids:
             return identities
-        for contact_id, user_id in session.execute(select(Contact.id, Contact.user_id).where(Contact.user_id.in_(ids))):
+        query = select(Contact.id, Contact.user_id).where(one_of(session, Contact.user_id, ids))
+        for contact_id, user_id in session.execute(query):
             identities.by_user[user_id] = identities._stored(contact_id, user_id)
         query = (select(AnonymousId.anonymous_id, Contact.id, Contact.user_id)
                  .join(Contact, Contact.id == AnonymousId.contact_id)
-                 .where(AnonymousId.anonymous_id.in_(ids)))
+                 .where(one_of(session, AnonymousId.anonymous_id, ids)))
         for anonymous_id, contact_id, user_id in session.execute(query):
             identities.by_link[anonymous_id] = identities._stored(contact_id, user_id)
         return identities
@@ -181,7 +206,12 @@ class Identities:
         return known.final()
 
     def lock(self, session: Session) -> None:
-        """Lock every stored contact the batch touches (one statement, id order) and read its fields.
+        """Lock every stored contact the batch touches (one statement, id order) and read its fields into `row`.
+
+        One ordered statement takes every contact lock the batch will hold, as the
+        event jobs do (`events.lock_contacts`), so neither can wait on the other in a
+        cycle; the events' foreign keys then find their contacts locked already.
+        FOR NO KEY UPDATE: the contacts' keys never change.
 
         Raises:
             IdentityChanged: if one was deleted (merged) or got another user id since it was read.
@@ -189,8 +219,8 @@ class Identities:
         if not self.stored:
             return
         columns = [getattr(Contact, name) for name in CONTACT_FIELDS]
-        query = (select(Contact.id, *columns).where(Contact.id.in_(self.stored))
-                 .order_by(Contact.id).with_for_update())
+        query = (select(Contact.id, *columns).where(one_of(session, Contact.id, self.stored))
+                 .order_by(Contact.id).with_for_update(key_share=True))
         rows = {row.id: {name: getattr(row, name) for name in CONTACT_FIELDS} for row in session.execute(query)}
         for contact_id, ref in self.stored.items():
             row = rows.get(contact_id)

@@ -18,25 +18,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from workflow_runtime.contact_merge import merge_contact_rows
-from workflow_runtime.database import reserve_ids
+from workflow_runtime.database import one_of, reserve_ids
 from workflow_runtime.identity import CONTACT_FIELDS, ContactRef, Identities, IdentityChanged
 from workflow_runtime.models import AnonymousId, Contact, Event
 from workflow_runtime.runtime import Runtime
 from workflow_runtime.tracking_calls import Call, apply_group, apply_traits, event_row
 
-ATTEMPTS = 3
+ATTEMPTS = 5
 # A lost race on a unique key, a contact merged under our feet, a deadlock or a busy SQLite file.
 RETRYABLE = (IntegrityError, OperationalError, IdentityChanged)
 SEEN_FIELDS = frozenset({"first_seen_at", "last_seen_at"})
+SEEN_ONLY = ("first_seen_at", "last_seen_at", "time_zone")  # what a call without traits may change
+# A contact's last_seen_at is kept to the minute: a busy visitor's row is not rewritten by every batch.
+SEEN_PRECISION = timedelta(minutes=1)
 
 
 class IngestionBusy(Exception):
@@ -101,8 +104,8 @@ def _identifiers(calls: Iterable[Call]) -> set[str]:
 def store_calls(session: Session, calls: Sequence[Call], received_at: datetime) -> Ingested:
     """Resolve, create, merge and update contacts, and insert the events, in the caller's transaction."""
     identities = Identities.load(session, _identifiers(calls))
-    targets = [identities.alias(call.previous_id, call.user_id) if call.type == "alias"
-               else identities.resolve(call.user_id, call.anonymous_id) for call in calls]
+    targets = [(identities.alias(call.previous_id, call.user_id) if call.type == "alias"
+                else identities.resolve(call.user_id, call.anonymous_id)) for call in calls]
     identities.lock(session)
     states = ContactStates(identities)
     for call, ref in zip(calls, targets, strict=True):
@@ -124,13 +127,23 @@ def store_calls(session: Session, calls: Sequence[Call], received_at: datetime) 
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """INSERT the events, skipping messageIds already stored; returns the new events' ids."""
+    """INSERT the events whose messageId is new (one look-up, one executemany); returns their ids.
+
+    The ids are reserved first, so the INSERT needs no RETURNING and runs as a plain
+    executemany; ON CONFLICT DO NOTHING covers a concurrent request storing the same
+    messageId meanwhile (its reserved id then names no event, which a job ignores).
+    """
+    message_ids = {row["message_id"] for row in rows if row["message_id"] is not None}
+    if message_ids:
+        stored = set(session.scalars(select(Event.message_id).where(one_of(session, Event.message_id, message_ids))))
+        rows = [row for row in rows if row["message_id"] not in stored]
     if not rows:
         return []
+    ids = reserve_ids(session, Event.__table__, len(rows))
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(Event.__table__).on_conflict_do_nothing(index_elements=["message_id"])
-                 .returning(Event.__table__.c.id))
-    return list(session.scalars(statement, rows))
+    statement = dialect.insert(Event.__table__).on_conflict_do_nothing(index_elements=["message_id"])
+    session.execute(statement, [{"id": event_id, **row} for event_id, row in zip(ids, rows, strict=True)])
+    return ids
 
 
 class ContactStates:
@@ -140,10 +153,10 @@ class ContactStates:
         self.identities = identities
         self.states: dict[int, dict[str, Any]] = {}  # id(ContactRef) → fields
         self.refs: dict[int, ContactRef] = {}
-        self.changed: set[int] = set()  # id(ContactRef) of contacts whose non-seen fields changed
+        self.changed: set[int] = set()  # id(ContactRef) of contacts whose traits changed
         for ref in identities.stored.values():
-            if ref.merged_into is None:
-                self._state(ref).update(ref.row or {}, user_id=ref.user_id)
+            if ref.merged_into is None and ref.row is not None:
+                self._state(ref).update(ref.row, user_id=ref.user_id)
                 if ref.user_id != ref.loaded_user_id:
                     self.changed.add(id(ref))
         for merge in identities.merges:
@@ -178,22 +191,22 @@ class ContactStates:
 
     def apply(self, call: Call, ref: ContactRef, received_at: datetime) -> None:
         """What one call does to its contact: seen at its time; identify's traits; group's account; time zone."""
+        at = call.happened_at(received_at)
+        time_zone = call.context.get("timezone") if isinstance(call.context.get("timezone"), str) else None
         state = self._state(ref)
         before = {name: value for name, value in state.items() if name not in SEEN_FIELDS}
-        at = call.happened_at(received_at)
         self._seen(state, at, at)
         if call.type == "identify":
             apply_traits(state, call.traits)
         elif call.type == "group" and call.group_id is not None:
             apply_group(state, call.group_id, call.traits)
-        time_zone = call.context.get("timezone")
-        if state["time_zone"] is None and isinstance(time_zone, str):
+        if state["time_zone"] is None and time_zone is not None:
             state["time_zone"] = time_zone
         if {name: value for name, value in state.items() if name not in SEEN_FIELDS} != before:
             self.changed.add(id(ref))
 
     def insert_new(self, session: Session) -> int:
-        """INSERT the contacts the batch created (one statement) and give their refs the new ids."""
+        """INSERT the contacts the batch created (one executemany) and give their refs their reserved ids."""
         new = [ref for ref in self.identities.created if ref.merged_into is None]
         if not new:
             return 0
@@ -203,15 +216,26 @@ class ContactStates:
         return len(new)
 
     def update_stored(self, session: Session) -> list[int]:
-        """UPDATE the stored contacts whose fields changed (one executemany, id order); returns the ids of
-        those whose traits changed (new contacts included), for the segment re-check."""
-        rows = []
+        """UPDATE the stored contacts the batch changed, in id order; returns the ids of those whose
+        traits changed (new contacts included), for the segment re-check.
+
+        Two executemany statements: whole rows for contacts whose traits changed, and only
+        the seen times and time zone for the rest — where last_seen_at moves by at least
+        SEEN_PRECISION, so a busy visitor's row is not rewritten by every batch.
+        """
+        rewritten, seen = [], []
         for key, state in self.states.items():
             ref = self.refs[key]
-            if ref.row is not None and any(state[name] != ref.row[name] for name in CONTACT_FIELDS):
-                rows.append({"contact_id": ref.id, **state})
-        if rows:
-            table = Contact.__table__
-            statement = update(table).where(table.c.id == bindparam("contact_id"))
-            session.execute(statement, sorted(rows, key=lambda row: row["contact_id"]))
+            if ref.row is None or ref.merged_into is not None:
+                continue
+            if any(state[name] != ref.row[name] for name in CONTACT_FIELDS if name not in SEEN_ONLY):
+                rewritten.append({"contact_id": ref.id, **state})
+            elif (state["last_seen_at"] - ref.row["last_seen_at"] >= SEEN_PRECISION
+                  or state["first_seen_at"] < ref.row["first_seen_at"] or state["time_zone"] != ref.row["time_zone"]):
+                seen.append({"contact_id": ref.id, **{name: state[name] for name in SEEN_ONLY}})
+        table = Contact.__table__
+        for rows in (rewritten, seen):
+            if rows:
+                statement = update(table).where(table.c.id == bindparam("contact_id"))
+                session.execute(statement, sorted(rows, key=lambda row: row["contact_id"]))
         return sorted(self.refs[key].id for key in self.changed if self.refs[key].merged_into is None)

@@ -268,7 +268,8 @@ def test_a_batch_costs_a_few_statements_not_one_per_event(harness) -> None:
         event.remove(harness.runtime.engine, "before_cursor_execute", count)
     assert (len(outcome.event_ids), outcome.created_contacts) == (200, 100)
     data_statements = [s for s in statements if s in ("SELECT", "INSERT", "UPDATE", "DELETE")]
-    # 2 identity reads, the lock, new ids, the contacts INSERT and UPDATE, the anonymous ids and the events.
-    assert len(data_statements) <= 8, statements
+    # 2 identity reads, the lock; contact ids, INSERT, seen UPDATE; anonymous ids; known messageIds, event ids,
+    # INSERT; on PostgreSQL also the claim of the 100 new anonymous ids and the 2 reads after it.
+    assert len(data_statements) <= (13 if harness.runtime.engine.dialect.name == "postgresql" else 10), statements
     with harness.session() as session:
         assert session.scalar(select(func.count()).select_from(Run)) == 0
