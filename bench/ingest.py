@@ -310,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     revision = code_revision()
     console = Console(stderr=True)
-    out = Console(width=max(Console().width, 120))
+    out = Console(width=max(Console().width, 160))
     server_url = make_url(normalise_database_url(args.database_url))
     if server_url.get_backend_name() != "postgresql":
         raise SystemExit(f"bench/ingest.py needs PostgreSQL, not {server_url.get_backend_name()}")
@@ -350,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     table = Table(title="Phases (wall time from the first request)")
     for column in ("phase", "calls", "requests", "stored s", "stored calls/s", "applied s", "applied calls/s",
                    "API CPU s", "worker CPU s"):
-        table.add_column(column, justify="left" if column == "phase" else "right")
+        table.add_column(column, justify="left" if column == "phase" else "right", no_wrap=column == "phase")
     for phase in (batched, baseline):
         table.add_row(phase.name, f"{phase.calls:,}", f"{phase.requests:,}", f"{phase.stored:,.2f}",
                       f"{phase.rate(phase.stored):,.0f}", f"{phase.applied:,.2f}", f"{phase.rate(phase.applied):,.0f}",
