@@ -1,35 +1,16 @@
 """The unmodified `segment-analytics-python` client, pointed at the app served over real HTTP."""
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 from segment.analytics import Client
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from tests.conftest import WRITE_KEY
 from tests.workflow_runtime.runtime_support import document
 from workflow_runtime.models import AnonymousId, Contact, Event, RunStatus
-
-
-@pytest.fixture
-def server_url(app: Flask, harness) -> Iterator[str]:
-    """The app on a free port of a real threaded HTTP server, for as long as the test runs."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 def segment_client(url: str, write_key: str, errors: list[Any], **options: Any) -> Client:
