@@ -186,7 +186,7 @@ class TrackSchema(CallSchema):
 
     call_type = "track"
     event = fields.String(required=True, validate=validate.Length(min=1, max=ID_MAX_LENGTH))
-    properties = _object(load_default=dict)
+    properties = _object(load_default=dict, allow_none=True)
 
 
 class PageSchema(CallSchema):
@@ -195,7 +195,7 @@ class PageSchema(CallSchema):
     call_type = "page"
     name = _text(ID_MAX_LENGTH)
     category = _text(ID_MAX_LENGTH)
-    properties = _object(load_default=dict)
+    properties = _object(load_default=dict, allow_none=True)
 
 
 class ScreenSchema(PageSchema):
@@ -208,7 +208,7 @@ class IdentifySchema(CallSchema):
     """identify: who the user is, and their traits."""
 
     call_type = "identify"
-    traits = ObjectOf(Traits, load_default=dict)
+    traits = ObjectOf(Traits, load_default=dict, allow_none=True)
 
 
 class GroupSchema(CallSchema):
@@ -216,7 +216,7 @@ class GroupSchema(CallSchema):
 
     call_type = "group"
     groupId = Identifier(required=True)
-    traits = _object(load_default=dict)
+    traits = _object(load_default=dict, allow_none=True)
 
 
 class AliasSchema(CallSchema):

@@ -37,7 +37,7 @@ def test_every_call_type_is_accepted_and_stored(client: FlaskClient, harness) ->
         "identify": {"userId": "u-1", "anonymousId": "a-1", "traits": {"email": "anna@example.com", "plan": "pro"}},
         "track": {"userId": "u-1", "event": "cart_updated", "properties": {"total": 12.5}, "messageId": "m-track"},
         "page": {"anonymousId": "a-1", "name": "Home", "properties": {"url": "https://shop.example/?utm_source=ads"}},
-        "screen": {"userId": "u-1", "name": "Cart"},
+        "screen": {"userId": "u-1", "name": "Cart", "properties": None, "context": None},
         "group": {"userId": "u-1", "groupId": "acme", "traits": {"seats": 5}},
         "alias": {"previousId": "a-2", "userId": "u-1"},
     }
