@@ -1,6 +1,7 @@
 """Ingestion of Segment calls: identities, de-duplication, clock skew, merges, and handing events to the runtime."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -273,3 +274,27 @@ def test_a_batch_costs_a_few_statements_not_one_per_event(harness) -> None:
     assert len(data_statements) <= (13 if harness.runtime.engine.dialect.name == "postgresql" else 10), statements
     with harness.session() as session:
         assert session.scalar(select(func.count()).select_from(Run)) == 0
+
+
+def test_concurrent_batches_about_the_same_new_people_create_each_contact_once(harness) -> None:
+    """Four request threads at once, every batch naming the same 30 new people: no batch fails, no duplicates."""
+    people = [{"user_id": f"user-{n}"} if n % 2 else {"anonymous_id": f"browser-{n}"} for n in range(30)]
+    errors: list[BaseException] = []
+
+    def send(thread: int) -> None:
+        try:
+            for batch in range(5):
+                ingest(harness.runtime, [track("seen", {"thread": thread}, message_id=f"{thread}-{batch}-{n}", **ids)
+                                         for n, ids in enumerate(people)])
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=send, args=(thread,)) for thread in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(contacts(harness)) == 30
+    assert len(anonymous_ids(harness)) == 15
+    assert len(events(harness)) == 4 * 5 * 30
