@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Engine, Table, any_, bindparam, create_engine, event, func, select
+from sqlalchemy import ARRAY, ColumnElement, Engine, Table, any_, bindparam, create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -41,12 +41,18 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def begin_writing(session: Session) -> None:
+    """On SQLite, take the database's one write lock now (BEGIN IMMEDIATE), so what this transaction
+    reads stays true until it commits; PostgreSQL's row locks and sequences need nothing here."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
+
+
 def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
     """`count` new primary keys for `table`, in order, so rows can be INSERTed with a plain executemany.
 
     PostgreSQL takes them from the table's serial sequence. SQLite counts on from the
-    largest id: safe because a SQLite transaction that writes holds the database's one
-    write lock, and one whose read went stale meanwhile fails its first write (and is retried).
+    largest id, which needs the transaction to hold the write lock (`begin_writing`).
     """
     if count == 0:
         return []

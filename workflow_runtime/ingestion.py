@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from workflow_runtime.contact_merge import merge_contact_rows
-from workflow_runtime.database import one_of, reserve_ids
+from workflow_runtime.database import begin_writing, one_of, reserve_ids
 from workflow_runtime.identity import CONTACT_FIELDS, ContactRef, Identities, IdentityChanged
 from workflow_runtime.models import AnonymousId, Contact, Event
 from workflow_runtime.runtime import Runtime
@@ -103,6 +103,7 @@ def _identifiers(calls: Iterable[Call]) -> set[str]:
 
 def store_calls(session: Session, calls: Sequence[Call], received_at: datetime) -> Ingested:
     """Resolve, create, merge and update contacts, and insert the events, in the caller's transaction."""
+    begin_writing(session)
     identities = Identities.load(session, _identifiers(calls))
     targets = [(identities.alias(call.previous_id, call.user_id) if call.type == "alias"
                 else identities.resolve(call.user_id, call.anonymous_id)) for call in calls]
