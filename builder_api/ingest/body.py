@@ -52,7 +52,7 @@ def read_body(limit: int) -> tuple[dict[str, Any], int]:
         raise ApiError(415, f"Content-Encoding {encoding!r} is not supported: send gzip or no encoding.")
     try:
         body = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # bad bytes or syntax, a 5,000-digit number, absurd nesting
         raise ApiError(400, f"The body is not valid JSON: {error}.") from None
     if not isinstance(body, dict):
         raise ApiError(400, "The body must be a JSON object.")

@@ -167,7 +167,8 @@ def test_malformed_calls_are_400_naming_the_field(client: FlaskClient, harness, 
     assert count(harness, Event) == count(harness, Contact) == 0, "a batch with one bad message stores nothing"
 
 
-@pytest.mark.parametrize("data", [b"{not json", b"[1, 2]", b"\xff\xfe"])
+@pytest.mark.parametrize("data", [b"{not json", b"[1, 2]", b"\xff\xfe", b'{"n": ' + b"9" * 5000 + b"}",
+                                  b'{"a": ' + b"[" * 15_000 + b"]" * 15_000 + b"}"])
 def test_a_body_that_is_not_a_json_object_is_400(client: FlaskClient, harness, data: bytes) -> None:
     answer = client.post("/v1/track", data=data, headers={**AUTH, "Content-Type": "application/json"})
     assert answer.status_code == 400 and "JSON" in answer.json["message"]
