@@ -14,7 +14,7 @@ from builder_api.ids import bound_url_ids
 from builder_api.mail import email_settings
 from builder_api.openapi import API_CONFIG
 from builder_api.request_values import refuse_unstorable_values
-from builder_api.settings import Settings, load_settings
+from builder_api.settings import Settings, SettingsError, load_settings
 from workflow_runtime import runtime
 from workflow_runtime.database import configure_engine, engine_options
 
@@ -48,6 +48,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     from builder_api.flows.routes import blueprint as flows
     from builder_api.frontend.routes import blueprint as frontend
     from builder_api.health.routes import blueprint as health
+    from builder_api.ingest.routes import blueprint as ingest
     from builder_api.message_templates.routes import blueprint as message_templates
     from builder_api.node_types.routes import blueprint as node_types
     from builder_api.segments.routes import blueprint as segments
@@ -76,6 +77,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     api.register_blueprint(widget, url_prefix="/widget")
     widget_stream.init_app(app)
     cors.init_app(app)
+    api.register_blueprint(ingest, url_prefix="/v1")
     app.register_blueprint(frontend)  # last: its catch-all route serves the canvas's client-side routes
     register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
     app.before_request(refuse_unstorable_values)
@@ -88,3 +90,20 @@ def configure_runtime(settings: Settings, connection: Redis) -> runtime.Runtime:
         runtime.build(settings.database_url, connection, clock=settings.clock, batch_size=settings.batch_size,
                       email=email_settings(settings))
     )
+
+
+def create_wsgi_app() -> Flask:
+    """The app a WSGI server (gunicorn) runs: the API of a real deployment, queueing work for `automap worker`s.
+
+    Raises:
+        SettingsError: in embedded mode, where no worker would ever see the queued work.
+    """
+    app = create_app()
+    settings: Settings = app.config["AUTOMAP"]
+    if settings.embedded:
+        raise SettingsError(
+            "AUTOMAP_REDIS_URL is not set: a WSGI server runs the API of a deployment with Redis and workers; "
+            "without them run `automap serve`, which embeds the queue, worker and scheduler."
+        )
+    configure_runtime(settings, Redis.from_url(settings.redis_url))
+    return app

@@ -21,10 +21,10 @@ class AutomapApi(Api):
 
 # flask-smorest: marshmallow-described views and the OpenAPI document built from them.
 api = AutomapApi()
-# Browsers on customers' sites call the widget API and the Segment-style ingestion endpoints:
-# any origin, credentials in headers (write key, visitor token), never cookies.
+# Browsers on customers' sites call the widget API: any origin, credentials in headers (write key,
+# visitor token), never cookies. The /v1 ingestion blueprint declares its own CORS.
 cors = CORS(
-    resources={r"/widget/*": {"origins": "*"}, r"/v1/*": {"origins": "*"}},
+    resources={r"/widget/*": {"origins": "*"}},
     allow_headers=["Authorization", "Content-Type"],
     max_age=86400,
 )

@@ -1,9 +1,10 @@
 """Engines and sessions for code that runs outside a web request (workers, CLI, tests)."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import ARRAY, ColumnElement, Engine, Table, any_, bindparam, create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -38,3 +39,37 @@ def make_engine(url: str) -> Engine:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (jobs read results back)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def begin_writing(session: Session) -> None:
+    """On SQLite, take the database's one write lock now (BEGIN IMMEDIATE), so what this transaction
+    reads stays true until it commits; PostgreSQL's row locks and sequences need nothing here."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
+
+
+def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
+    """`count` new primary keys for `table`, in order, so rows can be INSERTed with a plain executemany.
+
+    PostgreSQL takes them from the table's serial sequence. SQLite counts on from the
+    largest id, which needs the transaction to hold the write lock (`begin_writing`).
+    """
+    if count == 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        query = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+        return sorted(session.scalars(query))
+    largest = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(largest + 1, largest + 1 + count))
+
+
+def one_of(session: Session, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(:array)`, one parameter whatever the count.
+
+    psycopg converts a statement's placeholders on every new statement text, and an IN
+    list of n values is a new text for every n: the one array keeps it one cached statement.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))

@@ -61,6 +61,10 @@ class Dispatcher:
         """Queue batch jobs applying these events; returns how many jobs."""
         return self._enqueue_batches("process_events", list(event_ids))
 
+    def enqueue_segment_refresh(self, contact_ids: Sequence[int]) -> int:
+        """Queue jobs re-checking these contacts' tracked segments (their traits changed); returns jobs."""
+        return self._enqueue_batches("refresh_segments", sorted(contact_ids))
+
     def enqueue_segment_sweep(self, session: Session) -> int:
         """Queue jobs re-checking every contact's tracked segments, if any live flow starts on one."""
         from workflow_runtime.segments import live_segment_triggers

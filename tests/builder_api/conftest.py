@@ -1,16 +1,21 @@
-"""Fixtures of the API tests: valid flow documents, a logged-in browser session, and the runtime harness
-(real runs, counters and messages) where a test needs them."""
+"""Fixtures of the API tests: valid flow documents, a logged-in browser session, the runtime harness
+(real runs, counters and messages) where a test needs them, and the app served over real HTTP for
+clients that need a socket (the Segment library, a browser)."""
 from __future__ import annotations
 
 import copy
 import json
+import socket
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from builder_api import accounts
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401 - fixtures shared by import
@@ -72,3 +77,21 @@ def logged_in(client: FlaskClient, session: Session) -> str:
     response = client.post("/api/session", json={"email": "marketer@example.com", "password": PASSWORD})
     assert response.status_code == 200, response.json
     return response.json["csrf_token"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server_url(app: Flask, harness) -> Iterator[str]:  # noqa: F811 - the harness configures the runtime
+    """The app on a free port of a real threaded HTTP server, for as long as the test runs."""
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=10)

@@ -1,0 +1,96 @@
+"""Reading a tracking request: the size limits, gzip, JSON whatever the content type, and the write key.
+
+Segment's limits: 32 KB a call, 500 KB a batch request (each of its messages at most
+32 KB). Browsers that send with `navigator.sendBeacon` cannot set headers: their body
+is `text/plain` JSON and carries the write key as `writeKey`, as Segment accepts.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import zlib
+from typing import Any
+
+from flask import current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from builder_api.errors import ApiError
+
+MAX_MESSAGE_BYTES = 32 * 1024
+MAX_BATCH_BYTES = 500 * 1024
+
+
+def _too_large(size: str, limit: int) -> ApiError:
+    what = "a batch request" if limit == MAX_BATCH_BYTES else "a single call (send more in one /v1/batch)"
+    return ApiError(413, f"The request body is {size}; {what} may be at most {limit // 1024} KB ({limit:,} bytes).")
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """Decompress a gzip body, refusing one that would grow past `limit` bytes."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        plain = inflater.decompress(data, limit + 1)
+    except zlib.error as error:
+        raise ApiError(400, f"The body says Content-Encoding: gzip but does not decompress: {error}.") from None
+    if len(plain) > limit:
+        raise _too_large("larger once decompressed", limit)
+    return plain
+
+
+def read_body(limit: int) -> tuple[dict[str, Any], int]:
+    """The request's JSON object and its size, at most `limit` bytes (after gzip), whatever its Content-Type."""
+    request.max_content_length = limit
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        size = f"{request.content_length:,} bytes" if request.content_length else "too large"
+        raise _too_large(size, limit) from None
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding == "gzip":
+        data = _gunzip(data, limit)
+    elif encoding not in ("", "identity"):
+        raise ApiError(415, f"Content-Encoding {encoding!r} is not supported: send gzip or no encoding.")
+    try:
+        body = json.loads(data)
+    except (ValueError, RecursionError) as error:  # bad bytes or syntax, a 5,000-digit number, absurd nesting
+        raise ApiError(400, f"The body is not valid JSON: {error}.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "The body must be a JSON object.")
+    return body, len(data)
+
+
+def authenticate(body: dict[str, Any]) -> None:
+    """Refuse the request unless it carries the write key: the HTTP Basic user name, or `writeKey` in the body."""
+    credentials = request.authorization
+    key = credentials.username if credentials is not None and credentials.type == "basic" else body.get("writeKey")
+    if not isinstance(key, str) or not key:
+        raise ApiError(401, "Send the write key as the HTTP Basic user name (or as writeKey in the JSON body).")
+    expected = current_app.config["AUTOMAP"].write_key
+    if not hmac.compare_digest(key.encode(), expected.encode()):
+        raise ApiError(401, "This write key is not valid: use the site's write key shown by `automap serve`.")
+
+
+def check_message_sizes(body: dict[str, Any], body_size: int) -> None:
+    """400 naming each batch message over 32 KB (only a body over 32 KB can hold one)."""
+    messages = body.get("batch")
+    if body_size <= MAX_MESSAGE_BYTES or not isinstance(messages, list):
+        return
+    errors = []
+    for index, message in enumerate(messages):
+        size = len(json.dumps(message, separators=(",", ":")).encode())
+        if size > MAX_MESSAGE_BYTES:
+            errors.append({"field": f"batch.{index}", "pointer": f"/batch/{index}", "location": "json",
+                           "message": f"This message is {size:,} bytes; a message may be at most 32 KB "
+                                      f"({MAX_MESSAGE_BYTES:,} bytes)."})
+    if errors:
+        names = ", ".join(error["pointer"].lstrip("/") for error in errors)
+        raise ApiError(400, f"Messages over 32 KB in the batch: {names}.", errors)
+
+
+def load_tracking_request() -> None:
+    """Read, size-check and authenticate the body once, before the view's schema validates it."""
+    limit = MAX_BATCH_BYTES if request.path.endswith("/batch") else MAX_MESSAGE_BYTES
+    body, size = read_body(limit)
+    authenticate(body)
+    check_message_sizes(body, size)
+    g.tracking_body = body

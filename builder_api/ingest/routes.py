@@ -1,0 +1,94 @@
+"""`POST /v1/identify|track|page|screen|group|alias|batch`: Segment's HTTP tracking API.
+
+Any Segment library (or the widget) can send here: the write key is the HTTP Basic
+user name (or `writeKey` in a `text/plain` sendBeacon body), bodies may be gzipped, and
+every origin may call it from a browser (CORS, no cookies: the write key is the
+credential). The views only parse; `workflow_runtime.ingestion` stores the calls and
+hands their events to the runtime.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Response, g, request
+from flask_cors import CORS
+from flask_smorest import Blueprint
+from marshmallow import Schema
+from webargs import core
+from webargs.flaskparser import FlaskParser
+
+from builder_api.errors import ApiError
+from builder_api.ingest.body import load_tracking_request
+from builder_api.ingest.schemas import CALL_SCHEMAS, Acknowledged, BatchSchema
+from workflow_runtime import ingestion, runtime
+from workflow_runtime.tracking_calls import Call
+
+
+class TrackingBodyParser(FlaskParser):
+    """Validates the body `load_tracking_request` already read (any Content-Type, maybe gzipped); 400 when invalid."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def _raw_load_json(self, req: Any) -> Any:
+        return g.get("tracking_body", core.missing)
+
+
+class TrackingBlueprint(Blueprint):
+    ARGUMENTS_PARSER = TrackingBodyParser()
+
+
+blueprint = TrackingBlueprint(
+    "ingest", __name__,
+    description="Segment-compatible tracking: the write key is the HTTP Basic user name.",
+)
+CORS(blueprint, origins="*", methods=["POST", "OPTIONS"], supports_credentials=False, max_age=86400,
+     allow_headers=["Authorization", "Content-Type", "Content-Encoding"])
+
+
+@blueprint.before_request
+def _read_and_authenticate() -> None:
+    if request.method != "OPTIONS":  # a CORS preflight carries no body and no credentials
+        load_tracking_request()
+
+
+@blueprint.after_request
+def _ask_for_basic_auth(response: Response) -> Response:
+    if response.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="automap tracking"'
+    return response
+
+
+def _store(calls: Sequence[Call]) -> dict[str, bool]:
+    """Hand the calls to the runtime; Segment takes the client's IP when context.ip is missing."""
+    for call in calls:
+        if not call.context.get("ip") and request.remote_addr:
+            call.context["ip"] = request.remote_addr
+    try:
+        ingestion.ingest(runtime.current(), calls)
+    except ingestion.IngestionBusy as busy:
+        raise ApiError(503, f"{busy}; send the batch again.") from None
+    return {"success": True}
+
+
+def _single_call_view(call_type: str, schema: Schema) -> None:
+    """POST /v1/<call_type>: one call."""
+
+    @blueprint.post(f"/{call_type}", endpoint=call_type)
+    @blueprint.arguments(schema)
+    @blueprint.response(200, Acknowledged)
+    @blueprint.doc(summary=f"Record one {call_type} call", description=type(schema).__doc__)
+    def view(call: Call) -> dict[str, bool]:
+        return _store([call])
+
+
+for _call_type, _schema in CALL_SCHEMAS.items():
+    _single_call_view(_call_type, _schema)
+
+
+@blueprint.post("/batch")
+@blueprint.arguments(BatchSchema)
+@blueprint.response(200, Acknowledged)
+def batch(body: dict[str, Any]) -> dict[str, bool]:
+    """Record many calls in one request (at most 500 KB, each message at most 32 KB)."""
+    return _store(body["batch"])

@@ -1,0 +1,77 @@
+"""A real browser on a shop's page calls /v1 on another origin: fetch with the write key, and sendBeacon."""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import sync_playwright
+from sqlalchemy import select
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Response
+
+from tests.builder_api.conftest import free_port
+from tests.conftest import WRITE_KEY
+from workflow_runtime.models import Event
+
+CHROMIUM = "/usr/bin/chromium"
+SHOP_PAGE = "<!doctype html><title>Shop</title><h1>Your cart</h1>"
+
+
+@pytest.fixture
+def shop_url() -> Iterator[str]:
+    """A site on another origin (localhost, another port) whose page will call the tracking API."""
+    port = free_port()
+    server = make_server("localhost", port, lambda environ, start: Response(SHOP_PAGE, mimetype="text/html")(
+        environ, start))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://localhost:{port}/cart?utm_source=newsletter"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+CALLS = """async ([api, key]) => {
+    const post = (path, auth, body) => fetch(api + path, {method: "POST", body: JSON.stringify(body),
+        headers: {"Authorization": "Basic " + btoa(auth + ":"), "Content-Type": "application/json"}});
+    const accepted = await post("/v1/track", key, {anonymousId: "browser-1", event: "cart_updated",
+                                                 properties: {total: 30}});
+    const refused = await post("/v1/track", "not-the-key", {anonymousId: "browser-1", event: "cart_updated"});
+    const invalid = await post("/v1/batch", key, {batch: [{type: "track", anonymousId: "browser-1"}]});
+    const queued = navigator.sendBeacon(api + "/v1/page", JSON.stringify({writeKey: key, anonymousId: "browser-1",
+        properties: {url: location.href, title: document.title}}));
+    return {accepted: [accepted.status, await accepted.json()], refused: [refused.status, await refused.json()],
+            invalid: [invalid.status, await invalid.json()], queued};
+}"""
+
+
+def test_a_page_on_another_origin_tracks_with_fetch_and_beacon(server_url: str, shop_url: str, harness) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            page.goto(shop_url)
+            answers: dict[str, Any] = page.evaluate(CALLS, [server_url, WRITE_KEY])
+            names = wait_for_events(harness, 2)
+            page.close()
+        finally:
+            browser.close()
+    assert answers["accepted"] == [200, {"success": True}]
+    assert answers["refused"][0] == 401 and "write key" in answers["refused"][1]["message"]
+    assert answers["invalid"][0] == 400 and answers["invalid"][1]["errors"][0]["pointer"] == "/batch/0/event"
+    assert answers["queued"] is True
+    assert names == [("cart_updated", None), ("page_viewed", "newsletter")]
+
+
+def wait_for_events(harness, count: int) -> list[tuple[str, str | None]]:
+    """The stored events' names and utm_source, once `count` are there (a beacon is sent in the background)."""
+    deadline = time.monotonic() + 15
+    while True:
+        with harness.session() as session:
+            found = [(e.name, e.utm_source) for e in session.scalars(select(Event).order_by(Event.id))]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)

@@ -1,0 +1,234 @@
+"""Who a tracking call is about: userId / anonymousId resolved to contacts, as Segment resolves identities.
+
+A batch of calls is resolved in memory first (`Identities`), against the contacts and
+anonymous ids read in two queries; then the contacts it touches are locked in one
+ordered statement and checked against what was read (`lock`). Rules:
+
+- a call with only an anonymousId belongs to the contact that id is linked to; an
+  unknown one gets a new anonymous contact;
+- a call with a userId belongs to that user's contact. Its anonymousId, if new, is
+  linked to it; if it belongs to an anonymous contact, that visitor *is* this user:
+  when the user has no contact yet the visitor becomes it (its `user_id` is set),
+  otherwise the visitor is merged into the user's contact. An anonymous id already
+  linked to another known user stays there (a shared browser);
+- alias(previousId, userId) joins two identities: the previous one (a user id or an
+  anonymous id) is merged into the user's contact, or renamed to it if it has none.
+  A user id that is merged or renamed away stays resolvable as an alias link.
+
+Contacts created in the same batch are joined in memory and never written twice.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from workflow_runtime.database import one_of
+from workflow_runtime.models import AnonymousId, Contact
+
+# What ingestion reads of a locked contact and may write back.
+CONTACT_FIELDS = ("user_id", "email", "phone", "name", "time_zone", "properties", "tags",
+                  "first_seen_at", "last_seen_at", "unsubscribed_at")
+
+
+# One advisory lock per id, taken in key order (so two batches never wait on each other in a cycle).
+_CLAIM_IDS = text(
+    "SELECT pg_advisory_xact_lock(key) FROM (SELECT DISTINCT hashtextextended(id, 0) AS key "
+    "FROM unnest(CAST(:ids AS text[])) AS id) AS keys ORDER BY key"
+)
+
+
+class IdentityChanged(Exception):
+    """A contact read for this batch was merged, renamed or deleted before it could be locked; retry the batch."""
+
+
+@dataclass(eq=False)
+class ContactRef:
+    """A contact as the batch sees it: stored (`id`) or to be created, possibly merged into another."""
+
+    id: int | None
+    user_id: str | None
+    loaded_user_id: str | None = None
+    merged_into: ContactRef | None = None
+    row: dict[str, Any] | None = None  # the stored fields, once locked
+
+    def final(self) -> ContactRef:
+        """The contact this one ends up as, after the batch's merges."""
+        ref = self
+        while ref.merged_into is not None:
+            ref = ref.merged_into
+        return ref
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Stored contact `source` is merged into stored contact `target` (both locked)."""
+
+    source: ContactRef
+    target: ContactRef
+
+
+@dataclass
+class Identities:
+    """The identity graph of one batch: user ids and anonymous ids to contacts, with the changes it decides."""
+
+    by_user: dict[str, ContactRef] = field(default_factory=dict)
+    by_link: dict[str, ContactRef] = field(default_factory=dict)
+    new_links: dict[str, ContactRef] = field(default_factory=dict)
+    created: list[ContactRef] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)
+    stored: dict[int, ContactRef] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session, identifiers: Iterable[str]) -> Identities:
+        """Read the contacts these ids name, as user ids and as anonymous (or alias) ids.
+
+        Ids nobody has yet are claimed first on PostgreSQL (transaction-scoped advisory
+        locks, in one ordered statement), so concurrent batches about the same new person
+        take turns: the second reads what the first created instead of colliding with it.
+        SQLite has a single writer anyway (a stale reader's write fails and is retried).
+        """
+        ids = sorted(set(identifiers))
+        identities = cls._read(session, ids)
+        unknown = [i for i in ids if i not in identities.by_user and i not in identities.by_link]
+        if unknown and session.get_bind().dialect.name == "postgresql":
+            session.execute(_CLAIM_IDS, {"ids": unknown})
+            identities = cls._read(session, ids)
+        return identities
+
+    @classmethod
+    def _read(cls, session: Session, ids: list[str]) -> Identities:
+        """Two queries: contacts by user id, and contacts by anonymous (or alias) id."""
+        identities = cls()
+        if not ids:
+            return identities
+        query = select(Contact.id, Contact.user_id).where(one_of(session, Contact.user_id, ids))
+        for contact_id, user_id in session.execute(query):
+            identities.by_user[user_id] = identities._stored(contact_id, user_id)
+        query = (select(AnonymousId.anonymous_id, Contact.id, Contact.user_id)
+                 .join(Contact, Contact.id == AnonymousId.contact_id)
+                 .where(one_of(session, AnonymousId.anonymous_id, ids)))
+        for anonymous_id, contact_id, user_id in session.execute(query):
+            identities.by_link[anonymous_id] = identities._stored(contact_id, user_id)
+        return identities
+
+    def _stored(self, contact_id: int, user_id: str | None) -> ContactRef:
+        ref = self.stored.get(contact_id)
+        if ref is None:
+            ref = self.stored[contact_id] = ContactRef(contact_id, user_id, loaded_user_id=user_id)
+        return ref
+
+    def _user(self, user_id: str) -> ContactRef | None:
+        """The contact of a user id: its own, or the one an alias links the id to."""
+        ref = self.by_user.get(user_id) or self.by_link.get(user_id)
+        return ref.final() if ref is not None else None
+
+    def _linked(self, anonymous_id: str) -> ContactRef | None:
+        ref = self.by_link.get(anonymous_id)
+        return ref.final() if ref is not None else None
+
+    def _new(self, user_id: str | None) -> ContactRef:
+        ref = ContactRef(None, user_id)
+        self.created.append(ref)
+        if user_id is not None:
+            self.by_user[user_id] = ref
+        return ref
+
+    def _link(self, anonymous_id: str, ref: ContactRef) -> None:
+        """Link an id to `ref`; a stored link keeps its contact (a merge moves it along)."""
+        if anonymous_id in self.by_link and anonymous_id not in self.new_links:
+            return
+        self.by_link[anonymous_id] = ref
+        self.new_links[anonymous_id] = ref
+
+    def _rename(self, ref: ContactRef, user_id: str) -> None:
+        """Give `ref` this user id; a user id it had stays resolvable as an alias link."""
+        if ref.user_id is not None and ref.user_id != user_id:
+            self.by_user.pop(ref.user_id, None)
+            self._link(ref.user_id, ref)
+        ref.user_id = user_id
+        self.by_user[user_id] = ref
+
+    def _unite(self, target: ContactRef, source: ContactRef) -> None:
+        """Make `source` and `target` one contact; a contact new in this batch is folded into a stored one."""
+        if source.id is None:
+            source.merged_into = target
+        elif target.id is None:
+            target.merged_into = source
+            if target.user_id is not None:
+                self._rename(source, target.user_id)
+        else:
+            source.merged_into = target
+            if source.user_id is not None:
+                self.by_user.pop(source.user_id, None)
+                self._link(source.user_id, target)
+            self.merges.append(Merge(source, target))
+
+    def resolve(self, user_id: str | None, anonymous_id: str | None) -> ContactRef:
+        """The contact a call with these ids is about (see the module docstring for the rules)."""
+        if user_id is None:
+            assert anonymous_id is not None, "a call names a userId or an anonymousId"
+            visitor = self._linked(anonymous_id)
+            if visitor is None:
+                visitor = self._new(None)
+                self._link(anonymous_id, visitor)
+            return visitor
+        known = self._user(user_id)
+        visitor = self._linked(anonymous_id) if anonymous_id is not None else None
+        if known is None and visitor is not None and visitor.user_id is None:
+            self._rename(visitor, user_id)
+            return visitor
+        if known is None:
+            known = self._new(user_id)
+        if anonymous_id is not None:
+            if visitor is None:
+                self._link(anonymous_id, known)
+            elif visitor is not known and visitor.user_id is None:
+                self._unite(known, visitor)
+        return known.final()
+
+    def alias(self, previous_id: str, user_id: str) -> ContactRef:
+        """Segment's alias: the identity `previous_id` names becomes the user `user_id`."""
+        previous = self._user(previous_id) or self._linked(previous_id)
+        known = self._user(user_id)
+        if previous is None:
+            target = known or self._new(user_id)
+            self._link(previous_id, target)
+            return target
+        if known is None:
+            self._rename(previous, user_id)
+            return previous
+        if previous is not known:
+            self._unite(known, previous)
+        return known.final()
+
+    def lock(self, session: Session) -> None:
+        """Lock every stored contact the batch touches (one statement, id order) and read its fields into `row`.
+
+        One ordered statement takes every contact lock the batch will hold, as the
+        event jobs do (`events.lock_contacts`), so neither can wait on the other in a
+        cycle; the events' foreign keys then find their contacts locked already.
+        FOR NO KEY UPDATE: the contacts' keys never change.
+
+        Raises:
+            IdentityChanged: if one was deleted (merged) or got another user id since it was read.
+        """
+        if not self.stored:
+            return
+        columns = [getattr(Contact, name) for name in CONTACT_FIELDS]
+        query = (select(Contact.id, *columns).where(one_of(session, Contact.id, self.stored))
+                 .order_by(Contact.id).with_for_update(key_share=True))
+        rows = {row.id: {name: getattr(row, name) for name in CONTACT_FIELDS} for row in session.execute(query)}
+        for contact_id, ref in self.stored.items():
+            row = rows.get(contact_id)
+            if row is None or row["user_id"] != ref.loaded_user_id:
+                raise IdentityChanged(f"contact {contact_id} changed while this batch was being resolved")
+            ref.row = row
+
+    def links(self) -> list[dict[str, Any]]:
+        """The new anonymous-id links, as rows (their contacts must have ids by now)."""
+        return [{"anonymous_id": anonymous_id, "contact_id": ref.final().id}
+                for anonymous_id, ref in self.new_links.items()]
