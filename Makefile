@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-# The browser canvas: npm ci when the lockfile changed, a Vite build when a source is newer than dist/.
+# The browser canvas: npm install when the lockfile changed, a Vite build when a source is newer than dist/.
 FRONTEND := frontend
 NODE_MODULES := $(FRONTEND)/node_modules/.package-lock.json
 FRONTEND_BUILD := $(FRONTEND)/dist/index.html
@@ -21,8 +21,11 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# `npm install`, not `npm ci`: npm leaves other platforms' optional packages (rollup's native
+# builds) out of the lockfile, and `npm ci` then calls the lockfile out of sync. With the lockfile
+# present, `npm install` installs exactly its versions.
 $(NODE_MODULES): $(FRONTEND)/package-lock.json
-	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	cd $(FRONTEND) && npm install --no-audit --no-fund
 
 $(FRONTEND_BUILD): $(NODE_MODULES) $(FRONTEND_SOURCES)
 	cd $(FRONTEND) && npm run build

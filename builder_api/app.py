@@ -32,6 +32,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
         JSON_SORT_KEYS=False,
+        # No request needs more (a flow document is tens of KB; /v1 sets its own, smaller limits).
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         # The builder's login cookie: out of reach of page scripts, not sent on cross-site requests.
         SESSION_COOKIE_NAME="automap_session",
         SESSION_COOKIE_HTTPONLY=True,

@@ -1,22 +1,22 @@
 """Ids in URLs and payloads: every table's id is a 32-bit integer, so a larger number names nothing."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
-from werkzeug.routing import IntegerConverter
+
+from builder_api.errors import ApiError
 
 MAX_ID = 2**31 - 1
 
 
-class IdConverter(IntegerConverter):
-    """`<int:…>` of at most 18 digits, so any id it passes fits a 64-bit parameter on every database.
-
-    The bound is in the regex, not in `max=`: werkzeug answers 405 instead of 404 when a
-    converter refuses a value on a path that another method's rule also matches.
-    """
-
-    regex = r"\d{1,18}"
+def refuse_ids_beyond_the_tables(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A URL id above MAX_ID is a 404 naming it, before any query (PostgreSQL would refuse the parameter)."""
+    for name, value in (values or {}).items():
+        if isinstance(value, int) and value > MAX_ID:
+            raise ApiError(404, f"There is nothing with {name} {value}: ids go up to {MAX_ID}.")
 
 
 def bound_url_ids(app: Flask) -> None:
-    """Make every `<int:…>` URL part an IdConverter (call before registering blueprints)."""
-    app.url_map.converters["int"] = IdConverter
+    """Check every `<int:…>` URL value of every view against MAX_ID."""
+    app.url_value_preprocessor(refuse_ids_beyond_the_tables)

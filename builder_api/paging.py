@@ -2,7 +2,6 @@
 from marshmallow import Schema, fields, validate
 
 MAX_OFFSET = 2**31 - 1  # PostgreSQL's OFFSET takes a bigint; no list is anywhere near this long
-MAX_ID = 2**31 - 1  # ids and version numbers are INTEGER columns; larger ones in a path are a 404
 MAX_PAGE = 500
 
 

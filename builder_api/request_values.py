@@ -60,6 +60,15 @@ def refuse_unstorable_values() -> None:
             found += [("json", path, problem) for path, problem in unstorable(request.get_json(silent=True))]
         except RecursionError:
             raise ApiError(400, "The JSON body is nested too deeply to read.") from None
+    _refuse(found)
+
+
+def refuse_unstorable_body(body: Any) -> None:
+    """422 naming each field of a body its view parsed itself (gzip, text/plain JSON) that cannot be stored."""
+    _refuse([("json", path, problem) for path, problem in unstorable(body)])
+
+
+def _refuse(found: list[tuple[str, Path, str]]) -> None:
     if found:
         errors = [{"field": _printable(".".join(map(str, path))) or None, "pointer": _printable(pointer(path)),
                    "location": location, "message": problem} for location, path, problem in found[:20]]

@@ -9,7 +9,7 @@ from builder_api.auth import require_admin
 from builder_api.contacts.schemas import ContactCard, ContactList, ContactListQuery
 from builder_api.errors import ApiError
 from builder_api.extensions import db
-from builder_api.paging import MAX_ID, Page
+from builder_api.paging import Page
 from builder_api.runtime_access import now
 from workflow_runtime.contact_card import ContactNotFound, contact_card, contact_fields
 from workflow_runtime.contact_search import find_contacts
@@ -40,7 +40,7 @@ def list_contacts(query: dict[str, Any]) -> dict[str, Any]:
     return {"contacts": [contact_fields(contact) for contact in found.contacts], "total": found.total}
 
 
-@blueprint.get(f"/<int(max={MAX_ID}):contact_id>")
+@blueprint.get("/<int:contact_id>")
 @blueprint.arguments(Page, location="query", error_status_code=400)
 @blueprint.response(200, ContactCard)
 def get_contact(query: dict[str, Any], contact_id: int) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from flask import current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from builder_api.errors import ApiError
+from builder_api.request_values import refuse_unstorable_body
 
 MAX_MESSAGE_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
@@ -45,6 +46,8 @@ def read_body(limit: int) -> tuple[dict[str, Any], int]:
     except RequestEntityTooLarge:
         size = f"{request.content_length:,} bytes" if request.content_length else "too large"
         raise _too_large(size, limit) from None
+    if len(data) > limit:  # read before the limit was set (the app-wide value checks read JSON bodies first)
+        raise _too_large(f"{len(data):,} bytes", limit)
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding == "gzip":
         data = _gunzip(data, limit)
@@ -56,6 +59,7 @@ def read_body(limit: int) -> tuple[dict[str, Any], int]:
         raise ApiError(400, f"The body is not valid JSON: {error}.") from None
     if not isinstance(body, dict):
         raise ApiError(400, "The body must be a JSON object.")
+    refuse_unstorable_body(body)  # a gzip or text/plain body was not JSON to the app-wide check
     return body, len(data)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from builder_api.auth import require_admin
 from builder_api.errors import ApiError
 from builder_api.extensions import db
-from builder_api.paging import MAX_ID, Page
+from builder_api.paging import Page
 from builder_api.runtime_access import dispatcher, now
 from builder_api.segments.schemas import Preview, SegmentBody, SegmentChanges, SegmentList, SegmentOut
 from workflow_runtime.contact_card import contact_fields
@@ -77,14 +77,14 @@ def create(body: dict[str, Any]) -> dict[str, Any]:
     return _described(segment)
 
 
-@blueprint.get(f"/<int(max={MAX_ID}):segment_id>")
+@blueprint.get("/<int:segment_id>")
 @blueprint.response(200, SegmentOut)
 def get(segment_id: int) -> dict[str, Any]:
     """One segment with how many contacts match it now."""
     return _described(_segment(segment_id))
 
 
-@blueprint.put(f"/<int(max={MAX_ID}):segment_id>")
+@blueprint.put("/<int:segment_id>")
 @blueprint.arguments(SegmentChanges)
 @blueprint.response(200, SegmentOut)
 def update(changes: dict[str, Any], segment_id: int) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def update(changes: dict[str, Any], segment_id: int) -> dict[str, Any]:
     return _described(segment)
 
 
-@blueprint.delete(f"/<int(max={MAX_ID}):segment_id>")
+@blueprint.delete("/<int:segment_id>")
 @blueprint.response(204)
 def delete(segment_id: int) -> None:
     """Delete a segment; refused (409) while a flow starts on it."""
@@ -115,7 +115,7 @@ def delete(segment_id: int) -> None:
     db.session.commit()
 
 
-@blueprint.get(f"/<int(max={MAX_ID}):segment_id>/preview")
+@blueprint.get("/<int:segment_id>/preview")
 @blueprint.arguments(Page, location="query", error_status_code=400)
 @blueprint.response(200, Preview)
 def preview(query: dict[str, Any], segment_id: int) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 from builder_api.auth import require_admin
 from builder_api.errors import ApiError
 from builder_api.extensions import db
-from builder_api.paging import MAX_ID
 from builder_api.stats.schemas import FlowStats, NodeContacts, NodeContactsQuery, StatsQuery
 from workflow_runtime.drilldown import UnknownNode, node_contacts
 from workflow_runtime.flow_store import FlowNotFound
@@ -28,7 +27,7 @@ def _version(flow_id: int, number: int | None) -> FlowVersion | None:
         raise ApiError(404, f"{str(missing).capitalize()}.") from missing
 
 
-@blueprint.get(f"/<int(max={MAX_ID}):flow_id>/stats")
+@blueprint.get("/<int:flow_id>/stats")
 @blueprint.arguments(StatsQuery, location="query", error_status_code=400)
 @blueprint.response(200, FlowStats)
 def get_flow_stats(query: dict[str, Any], flow_id: int) -> Response:
@@ -51,7 +50,7 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-@blueprint.get(f"/<int(max={MAX_ID}):flow_id>/nodes/<node_id>/contacts")
+@blueprint.get("/<int:flow_id>/nodes/<node_id>/contacts")
 @blueprint.arguments(NodeContactsQuery, location="query", error_status_code=400)
 @blueprint.response(200, NodeContacts)
 def get_node_contacts(query: dict[str, Any], flow_id: int, node_id: str) -> dict[str, Any]:

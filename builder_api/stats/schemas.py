@@ -5,7 +5,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from builder_api.paging import MAX_ID, Page
+from builder_api.ids import MAX_ID
+from builder_api.paging import Page
 from workflow_runtime.stats import MESSAGE_METRICS
 
 

@@ -113,6 +113,22 @@ def test_a_gzipped_batch_is_accepted(client: FlaskClient, harness) -> None:
     assert broken.status_code == 400 and "gzip" in broken.json["message"]
 
 
+def test_values_postgresql_cannot_store_are_422_however_the_body_is_sent(client: FlaskClient, harness) -> None:
+    """A NUL character or NaN fails the write half-way on PostgreSQL: refused first, whichever way the JSON came."""
+    message = {"type": "track", "userId": "u", "event": "nul\u0000here", "properties": {"total": float("nan")}}
+    beacon = json.dumps({"writeKey": WRITE_KEY, **message})
+    zipped = gzip.compress(json.dumps({"batch": [message]}).encode())
+    answers = [
+        client.post("/v1/track", data=beacon, content_type="text/plain"),
+        client.post("/v1/batch", data=zipped, headers={**AUTH, "Content-Encoding": "gzip",
+                                                       "Content-Type": "application/json"}),
+    ]
+    for answer, prefix in zip(answers, ["", "/batch/0"]):
+        assert answer.status_code == 422, answer.json
+        assert {error["pointer"] for error in answer.json["errors"]} == {f"{prefix}/event", f"{prefix}/properties/total"}
+    assert count(harness, Event) == 0
+
+
 def test_oversize_requests_and_messages_are_refused_with_their_size(client: FlaskClient, harness) -> None:
     big = "x" * (33 * 1024)
     single = post(client, "track", {"userId": "u", "event": "big", "properties": {"blob": big}})
