@@ -136,3 +136,33 @@ def mail_server() -> Iterator[MailServer]:
     server.start()
     yield server
     server.stop()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright, one for the session (Playwright's sync API allows one per thread).
+
+    Without chromium or the playwright package the browser tests skip, saying why; CI sets
+    AUTOMAP_REQUIRE_BROWSER so that there they fail instead.
+    """
+    def unavailable(reason: str) -> None:
+        if os.environ.get("AUTOMAP_REQUIRE_BROWSER"):
+            pytest.fail(f"{reason}, and AUTOMAP_REQUIRE_BROWSER is set")
+        pytest.skip(reason)
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright package is not installed (dev extra)")
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield browser
+        browser.close()
+

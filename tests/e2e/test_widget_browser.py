@@ -6,17 +6,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
 from tests.builder_api.widget_support import WRITE_KEY, greeting_flow, live_server, visitor
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 # The README's snippet, verbatim but for the URL and key, with a call made before widget.js has loaded.
 SNIPPET = """<script>
   !function(w,d,u,k){{w.automap=w.automap||function(){{(w.automap.q=w.automap.q||[]).push(arguments)}};
@@ -47,24 +42,20 @@ def _site(api_url: str) -> ThreadingHTTPServer:
 
 
 @pytest.fixture
-def browser_page(app, harness) -> Iterator[tuple[object, str, str]]:  # noqa: F811
+def browser_page(app, harness, browser) -> Iterator[tuple[object, str, str]]:  # noqa: F811
     """(page, site URL, API URL): Chromium with a first-party cookie `automap_aid=anon-e2e` on the site."""
     with live_server(app, AUTOMAP_WIDGET_HEARTBEAT=0.5) as api_url:
         site = _site(api_url)
         threading.Thread(target=site.serve_forever, daemon=True).start()
         # `localhost` and `127.0.0.1` are different origins: the widget really works cross-origin.
         site_url = f"http://localhost:{site.server_port}"
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-            )
-            context = browser.new_context()
-            context.add_cookies([{"name": "automap_aid", "value": "anon-e2e", "url": site_url}])
-            try:
-                yield context.new_page(), site_url, api_url
-            finally:
-                browser.close()
-                site.shutdown()
+        context = browser.new_context()
+        context.add_cookies([{"name": "automap_aid", "value": "anon-e2e", "url": site_url}])
+        try:
+            yield context.new_page(), site_url, api_url
+        finally:
+            context.close()
+            site.shutdown()
 
 
 def _eventually(check: Callable[[], bool], seconds: float = 10) -> None:

@@ -7,16 +7,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
-from tests.builder_api.conftest import free_port
+from tests.builder_api.conftest import free_port, server_url  # noqa: F401  (fixture)
+from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
 from tests.conftest import WRITE_KEY
 from workflow_runtime.models import Event
 
-CHROMIUM = "/usr/bin/chromium"
 SHOP_PAGE = "<!doctype html><title>Shop</title><h1>Your cart</h1>"
 
 
@@ -47,18 +46,16 @@ CALLS = """async ([api, key]) => {
 }"""
 
 
-def test_a_page_on_another_origin_tracks_with_fetch_and_beacon(server_url: str, shop_url: str, harness) -> None:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            page = browser.new_page()
-            page.goto(shop_url)
-            answers: dict[str, Any] = page.evaluate(CALLS, [server_url, WRITE_KEY])
-            names = wait_for_events(harness, 2)
-            page.close()
-        finally:
-            browser.close()
+def test_a_page_on_another_origin_tracks_with_fetch_and_beacon(server_url: str, shop_url: str, harness,
+                                                               browser) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(shop_url)
+        answers: dict[str, Any] = page.evaluate(CALLS, [server_url, WRITE_KEY])
+        names = wait_for_events(harness, 2)
+    finally:
+        context.close()
     assert answers["accepted"] == [200, {"success": True}]
     assert answers["refused"][0] == 401 and "write key" in answers["refused"][1]["message"]
     assert answers["invalid"][0] == 400 and answers["invalid"][1]["errors"][0]["pointer"] == "/batch/0/event"
