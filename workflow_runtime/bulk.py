@@ -10,7 +10,6 @@ databases (SQLite) get a Core executemany of the same rows.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -18,6 +17,8 @@ from typing import Any
 from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from workflow_runtime.json_columns import dump_json
 
 Row = Mapping[str, Any]
 
@@ -79,7 +80,7 @@ def _arrays(table: Table, columns: tuple[str, ...], rows: Sequence[Row]) -> dict
 def _converter(column_type: Any) -> Callable[[Any], Any] | None:
     """What the model's type would do to a value before the driver sees it (None: nothing)."""
     if isinstance(column_type, JSON) or isinstance(getattr(column_type, "impl", None), JSON):
-        return json.dumps  # as SQLAlchemy's JSON type binds it: None is the JSON null
+        return dump_json  # as SQLAlchemy's JSON type binds it: None is the JSON null
     if getattr(column_type, "enum_class", None) is not None:
         return lambda value: value.value if isinstance(value, enum.Enum) else value
     return None

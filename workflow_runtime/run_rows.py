@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -25,6 +26,9 @@ COLUMNS: tuple[str, ...] = tuple(column.key for column in RUNS.columns)
 # What running a run changes; the other columns are set once, when it starts.
 CHANGING = ("status", "node_id", "path", "node_state", "wake_at", "waiting_for", "waiting_where", "resume",
             "ended_at", "end_reason", "converted_at", "revenue")
+
+
+_changing_values = attrgetter(*CHANGING)
 
 
 class RunRow:
@@ -73,7 +77,7 @@ class RunRow:
         return count_visits(self.path, self.node_id)
 
     def _changing(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, column) for column in CHANGING)
+        return _changing_values(self)
 
     def __repr__(self) -> str:
         return f"RunRow(id={self.id}, status={self.status}, node_id={self.node_id!r})"
