@@ -1,11 +1,12 @@
 """Many rows of one table inserted or updated in one statement, and many ids matched with one
 parameter, for the runtime's batches.
 
-On PostgreSQL each column travels as one array parameter (in binary: psycopg's text format
-escapes every element with a regex) and `unnest` turns the arrays back into rows: one short statement, whatever the batch size, instead of a statement per
-row (psycopg's pipelined executemany costs tens of microseconds a row) or a multi-row
-VALUES with thousands of placeholders (which psycopg re-parses on every call). Other
-databases (SQLite) get a Core executemany of the same rows.
+On PostgreSQL each column travels as one array parameter (in binary: psycopg's text
+format escapes every element with a regex) and `unnest` turns the arrays back into rows:
+one short statement, whatever the batch size, instead of a statement per row (psycopg's
+pipelined executemany costs tens of microseconds a row) or a multi-row VALUES with
+thousands of placeholders (which psycopg re-parses on every call). SQLite gets a Core
+executemany of the same rows.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, insert, update
+from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -42,8 +43,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Row], skip_confli
         statement = _unnest_insert(table, columns, skip_conflicts_on)
         session.connection().exec_driver_sql(statement, _arrays(table, columns, rows))
         return
-    dialect_insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else insert
-    core = dialect_insert(table)
+    core = sqlite.insert(table)
     if skip_conflicts_on is not None:
         core = core.on_conflict_do_nothing(index_elements=[skip_conflicts_on])
     session.execute(core, [dict(row) for row in rows])

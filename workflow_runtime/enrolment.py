@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from workflow_runtime.definition import FlowDefinition, NodeSpec, load_definition
 from workflow_runtime.filters import matches_properties
 from workflow_runtime.interpreter import BatchEffects
-from workflow_runtime.run_rows import RunRow
 from workflow_runtime.models import (
     UNFINISHED,
     Contact,
@@ -22,6 +21,7 @@ from workflow_runtime.models import (
     Run,
     RunStatus,
 )
+from workflow_runtime.run_rows import RunRow
 from workflow_runtime.timing import add_duration
 
 
