@@ -26,8 +26,6 @@ COLUMNS: tuple[str, ...] = tuple(column.key for column in RUNS.columns)
 # What running a run changes; the other columns are set once, when it starts.
 CHANGING = ("status", "node_id", "path", "node_state", "wake_at", "waiting_for", "waiting_where", "resume",
             "ended_at", "end_reason", "converted_at", "revenue")
-
-
 _changing_values = attrgetter(*CHANGING)
 
 
