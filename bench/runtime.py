@@ -74,6 +74,7 @@ from workflow_runtime.models import (  # noqa: E402
     Run,
     RunStatus,
 )
+from workflow_runtime.run_rows import RunRow, select_runs  # noqa: E402
 from workflow_runtime.worker import make_worker  # noqa: E402
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)  # a Monday
@@ -168,7 +169,7 @@ def tally_runtime_jobs() -> None:
 # The baseline: the same per-step work as the batch jobs, one RQ job per step.
 # ---------------------------------------------------------------------------------------------
 
-def _one_step(session: Session, run: Run, now: datetime, effects: interpreter.BatchEffects) -> bool:
+def _one_step(session: Session, run: RunRow, now: datetime, effects: interpreter.BatchEffects) -> bool:
     """What engine.advance_runs does for one run, limited to ONE node; True if the run moved on.
 
     The same checks (due, flow live), the same loads (contact, cached definition), the same
@@ -217,19 +218,19 @@ def baseline_event(event_id: int) -> int:
             if _one_step(session, run, now, effects):
                 moved.append(run.id)
         event.processed_at = now
-        effects.flush(session)  # messages and counters
+        effects.flush(session)  # runs, messages and counters
     current.dispatcher.mirror(effects.wakeups)
     _queue_next_steps(current, moved)
     return effects.steps
 
 
-def _apply_one_event(session: Session, event: Event, now: datetime, effects: interpreter.BatchEffects) -> list[Run]:
-    """The event applied on its own (a batch of one); returns the runs it woke or started, flushed."""
+def _apply_one_event(session: Session, event: Event, now: datetime, effects: interpreter.BatchEffects) -> list[RunRow]:
+    """The event applied on its own (a batch of one); returns the runs it woke or started, with their ids."""
     batch = EventBatch.open(session, [event], now, effects)
     if batch is None:
         return []
     runs = batch.apply(event)
-    session.flush()
+    effects.runs.give_ids(session)
     return runs
 
 
@@ -240,9 +241,10 @@ def baseline_step(run_id: int) -> int:
     now = current.clock.now()
     effects = interpreter.BatchEffects()
     with current.sessions.begin() as session:
-        run = session.scalar(select(Run).where(Run.id == run_id).with_for_update(skip_locked=True))
+        query = select_runs().where(Run.id == run_id).with_for_update(skip_locked=True)
+        run = next(iter(effects.runs.load(session, query)), None)
         moved = run is not None and _one_step(session, run, now, effects)
-        effects.flush(session)  # messages and counters
+        effects.flush(session)  # runs, messages and counters
     current.dispatcher.mirror(effects.wakeups)
     if moved:
         _queue_next_steps(current, [run_id])

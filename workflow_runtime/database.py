@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import ARRAY, ColumnElement, Engine, Table, any_, bindparam, create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow_runtime.json_columns import load_json
+
 
 def configure_engine(engine: Engine) -> Engine:
     """Make SQLite behave like a server database: foreign keys on, WAL, wait on locks."""
@@ -27,8 +29,8 @@ def engine_options(url: str) -> dict[str, Any]:
     """create_engine() options for `url`, shared by Flask-SQLAlchemy and the workers."""
     if url.startswith("sqlite"):
         # The embedded server shares the file between request and worker threads.
-        return {"connect_args": {"check_same_thread": False, "timeout": 5}}
-    return {"pool_pre_ping": True}
+        return {"connect_args": {"check_same_thread": False, "timeout": 5}, "json_deserializer": load_json}
+    return {"pool_pre_ping": True, "json_deserializer": load_json}
 
 
 def make_engine(url: str) -> Engine:

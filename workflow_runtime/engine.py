@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_runtime import segments
+from workflow_runtime.bulk import any_of
 from workflow_runtime.definition import load_definition
 from workflow_runtime.events import EVENT_COLUMNS, EventBatch
 from workflow_runtime.interpreter import BatchEffects, advance
@@ -24,24 +25,25 @@ from workflow_runtime.models import (
     Run,
     RunStatus,
 )
+from workflow_runtime.run_rows import AnyRun, RunRow, select_runs
 
 
 def advance_runs(session: Session, run_ids: Sequence[int], now: datetime) -> BatchEffects:
     """Advance those of `run_ids` that are due; rows another worker holds are skipped, not waited for."""
     effects = BatchEffects()
     query = (
-        select(Run)
-        .where(Run.id.in_(run_ids), Run.status.in_(UNFINISHED))
+        select_runs()
+        .where(any_of(session, Run.id, run_ids), Run.status.in_(UNFINISHED))
         .order_by(Run.id)
         .with_for_update(skip_locked=True)
     )
-    due = [run for run in session.scalars(query) if _is_due(run, now)]
+    due = [run for run in effects.runs.load(session, query) if _is_due(run, now)]
     advance_all(session, due, now, effects)
     effects.flush(session)
     return effects
 
 
-def _is_due(run: Run, now: datetime) -> bool:
+def _is_due(run: RunRow, now: datetime) -> bool:
     return run.status is RunStatus.ACTIVE or run.resume is not None or (run.wake_at is not None and run.wake_at <= now)
 
 
@@ -49,42 +51,24 @@ def process_events(session: Session, event_ids: Sequence[int], now: datetime) ->
     """Apply the not-yet-processed events in time order, and advance the runs they wake or start.
 
     Set-based: the contacts are locked together, their runs read together, and each round
-    of events (at most one per contact) is applied, flushed and advanced together.
+    of events (at most one per contact) is applied and advanced together; the runs are
+    written once, at the end, as they ended up.
     """
     effects = BatchEffects()
     query = (
         select(*EVENT_COLUMNS)
-        .where(Event.id.in_(event_ids), Event.processed_at.is_(None))
+        .where(any_of(session, Event.id, event_ids), Event.processed_at.is_(None))
         .order_by(Event.timestamp, Event.id)
     )
     batch = EventBatch.open(session, session.execute(query).all(), now, effects)
     if batch is not None:
         for round_ in batch.rounds():
             runs = [run for event in round_ for run in batch.apply(event)]
-            _assign_run_ids(session, [run for run in runs if run.id is None])
-            session.flush()  # the runs it started are written in one executemany INSERT
+            effects.runs.give_ids(session)  # the runs it started are INSERTed later, as they end up
             advance_all(session, runs, now, effects, batch.contacts, batch.live_flows)
         batch.mark_processed()
     effects.flush(session)
     return effects
-
-
-def _assign_run_ids(session: Session, runs: Sequence[Run]) -> None:
-    """On PostgreSQL, give new runs their ids from the runs sequence in one query, in creation order.
-
-    With every primary key known, the flush INSERTs them with a plain executemany (a short
-    statement psycopg converts once and pipelines) instead of a multi-row INSERT … RETURNING,
-    whose thousands of named placeholders cost psycopg more to convert than the database
-    to run. SQLite keeps its autoincrement.
-    """
-    if not runs or session.get_bind().dialect.name != "postgresql":
-        return
-    query = (select(func.nextval(func.pg_get_serial_sequence(Run.__tablename__, "id")))
-             .select_from(func.generate_series(1, len(runs))))
-    with session.no_autoflush:  # the flush that follows, not this query, must write them
-        ids = sorted(session.scalars(query))
-    for run, run_id in zip(runs, ids, strict=True):
-        run.id = run_id
 
 
 def refresh_segments(session: Session, contact_ids: Sequence[int], now: datetime) -> BatchEffects:
@@ -95,7 +79,7 @@ def refresh_segments(session: Session, contact_ids: Sequence[int], now: datetime
     return effects
 
 
-def advance_all(session: Session, runs: Iterable[Run], now: datetime, effects: BatchEffects,
+def advance_all(session: Session, runs: Iterable[AnyRun], now: datetime, effects: BatchEffects,
                 contacts: dict[int, Contact] | None = None, live_flows: dict[int, bool] | None = None) -> None:
     """Advance runs of live flows; runs of paused flows stay where they are until resumed.
 
@@ -114,7 +98,7 @@ def advance_all(session: Session, runs: Iterable[Run], now: datetime, effects: B
     missing = {run.contact_id for run in runs} - contacts.keys()
     if missing:
         contacts.update((contact.id, contact)
-                        for contact in session.scalars(select(Contact).where(Contact.id.in_(missing))))
+                        for contact in session.scalars(select(Contact).where(any_of(session, Contact.id, missing))))
     for run in runs:
         if live_flows[run.flow_id] and run.status in UNFINISHED:
             advance(session, run, contacts[run.contact_id], load_definition(session, run.flow_version_id), now, effects)

@@ -21,6 +21,7 @@ from workflow_runtime.models import (
     Run,
     RunStatus,
 )
+from workflow_runtime.run_rows import RunRow
 from workflow_runtime.timing import add_duration
 
 
@@ -29,7 +30,7 @@ class Admission(Protocol):
 
     def may_enter(self, definition: FlowDefinition, contact_id: int, now: datetime) -> bool: ...
 
-    def started(self, run: Run) -> None: ...
+    def started(self, run: RunRow) -> None: ...
 
 
 def event_triggers(session: Session, event_names: Iterable[str]) -> dict[str, list[FlowTrigger]]:
@@ -54,7 +55,7 @@ def event_triggers(session: Session, event_names: Iterable[str]) -> dict[str, li
 
 
 def enrol_for_event(session: Session, event: Any, contact: Contact, now: datetime, effects: BatchEffects,
-                    triggers: Sequence[FlowTrigger], admission: Admission | None = None) -> list[Run]:
+                    triggers: Sequence[FlowTrigger], admission: Admission | None = None) -> list[RunRow]:
     """Start a run in every live flow whose trigger (among `triggers`, the event name's) matches the
     event and whose re-entry rule allows it. With an `admission`, the runs are left for the caller to flush."""
     started = []
@@ -72,18 +73,21 @@ def enrol_for_event(session: Session, event: Any, contact: Contact, now: datetim
 
 
 def start_run(session: Session, definition: FlowDefinition, trigger: NodeSpec, contact: Contact, now: datetime,
-              effects: BatchEffects, trigger_context: Mapping[str, Any], admission: Admission | None = None) -> Run | None:
+              effects: BatchEffects, trigger_context: Mapping[str, Any], admission: Admission | None = None) -> RunRow | None:
     """A new run at `trigger`, or None if the flow's re-entry rule keeps the contact out.
 
-    Without an `admission` the rule is read from the database and the run flushed (it has
-    its id); with one, the caller flushes the runs it started together.
+    Without an `admission` the rule is read from the database and the run written at once
+    (it has its id); with one, the batch writes the runs it started together.
     """
-    allowed = (admission.may_enter(definition, contact.id, now) if admission is not None
-               else may_enter(session, definition, contact.id, now))
+    if admission is not None:
+        allowed = admission.may_enter(definition, contact.id, now)
+    else:
+        effects.runs.write(session)  # the rule reads the runs from the database
+        allowed = may_enter(session, definition, contact.id, now)
     if not allowed:
         return None
     goal = definition.goal
-    run = Run(
+    run = RunRow(
         flow_id=definition.flow_id,
         flow_version_id=definition.version_id,
         contact_id=contact.id,
@@ -97,9 +101,9 @@ def start_run(session: Session, definition: FlowDefinition, trigger: NodeSpec, c
         goal_event=goal["event"] if goal else None,
         goal_deadline=add_duration(now, goal["within"]) if goal and goal.get("within") else None,
     )
-    session.add(run)
+    effects.runs.add(run)
     if admission is None:
-        session.flush()
+        effects.runs.write(session)
     else:
         admission.started(run)
     effects.counters.add(definition.version_id, trigger.id, "entered", now)

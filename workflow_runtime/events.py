@@ -20,11 +20,13 @@ from typing import Any, Protocol
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from workflow_runtime.bulk import any_of
 from workflow_runtime.definition import FlowDefinition, load_definition
 from workflow_runtime.enrolment import enrol_for_event, event_triggers
 from workflow_runtime.filters import matches_properties
 from workflow_runtime.interpreter import BatchEffects, credit_conversion, finish
 from workflow_runtime.models import UNFINISHED, Contact, Event, Run, RunStatus
+from workflow_runtime.run_rows import RunRow, select_runs
 from workflow_runtime.segments import SegmentTracker, live_segment_triggers
 from workflow_runtime.timing import add_duration
 
@@ -47,7 +49,7 @@ class EventLike(Protocol):
 
 def lock_contacts(session: Session, contact_ids: Iterable[int]) -> dict[int, Contact]:
     """Lock these contacts' rows in id order (one statement; a fixed order cannot deadlock)."""
-    query = select(Contact).where(Contact.id.in_(set(contact_ids))).order_by(Contact.id).with_for_update()
+    query = select(Contact).where(any_of(session, Contact.id, set(contact_ids))).order_by(Contact.id).with_for_update()
     return {contact.id: contact for contact in session.scalars(query)}
 
 
@@ -68,17 +70,17 @@ class EventBatch:
         self.effects = effects
         self.live_flows: dict[int, bool] = {}
         names = {event.name for event in self.events}
-        self.runs: defaultdict[int, list[Run]] = defaultdict(list)
+        self.runs: defaultdict[int, list[RunRow]] = defaultdict(list)
         query = (
-            select(Run)
+            select_runs()
             .where(
-                Run.contact_id.in_(contacts),
+                any_of(session, Run.contact_id, contacts),
                 or_(Run.status.in_(UNFINISHED), and_(Run.goal_event.in_(names), Run.converted_at.is_(None))),
             )
             .order_by(Run.id)
             .with_for_update()
         )
-        for run in session.scalars(query):
+        for run in effects.runs.load(session, query):
             self.runs[run.contact_id].append(run)
         self.history = RunHistory(session, contacts, self.runs)
         self.triggers = event_triggers(session, names)
@@ -97,7 +99,7 @@ class EventBatch:
             return None
         contacts = lock_contacts(session, {event.contact_id for event in events})
         unapplied = set(
-            session.scalars(select(Event.id).where(Event.id.in_([event.id for event in events]),
+            session.scalars(select(Event.id).where(any_of(session, Event.id, [event.id for event in events]),
                                                    Event.processed_at.is_(None)))
         )
         events = [event for event in events if event.id in unapplied and event.contact_id in contacts]
@@ -120,7 +122,7 @@ class EventBatch:
             rounds[index].append(event)
         return rounds
 
-    def apply(self, event: EventLike) -> list[Run]:
+    def apply(self, event: EventLike) -> list[RunRow]:
         """Apply one event; returns the runs it woke or started, for the caller to advance (after a flush)."""
         contact = self.contacts[event.contact_id]
         runs = self.runs[contact.id]
@@ -138,7 +140,7 @@ class EventBatch:
         """One UPDATE for every event of the batch."""
         ids = [event.id for event in self.events]
         self.session.execute(
-            Event.__table__.update().where(Event.__table__.c.id.in_(ids)).values(processed_at=self.now)
+            Event.__table__.update().where(any_of(self.session, Event.__table__.c.id, ids)).values(processed_at=self.now)
         )
 
 
@@ -146,7 +148,7 @@ class RunHistory:
     """The re-entry rule, decided from the batch's loaded runs (every unfinished run of its contacts
     is among them) and, for `once` and cooldowns, one query over their finished runs."""
 
-    def __init__(self, session: Session, contacts: Iterable[int], runs: defaultdict[int, list[Run]]) -> None:
+    def __init__(self, session: Session, contacts: Iterable[int], runs: defaultdict[int, list[RunRow]]) -> None:
         self.session = session
         self.contact_ids = list(contacts)
         self.runs = runs
@@ -170,7 +172,7 @@ class RunHistory:
         last = max((at for at in [stored, *times] if at is not None), default=None)
         return last is None or add_duration(last, cooldown) <= now
 
-    def started(self, run: Run) -> None:
+    def started(self, run: RunRow) -> None:
         self.runs[run.contact_id].append(run)
 
     def _stored(self) -> dict[tuple[int, int], tuple[datetime | None, datetime | None]]:
@@ -178,7 +180,7 @@ class RunHistory:
         if self._stored_runs is None:
             query = (
                 select(Run.flow_id, Run.contact_id, func.max(Run.ended_at), func.max(Run.entered_at))
-                .where(Run.contact_id.in_(self.contact_ids))
+                .where(any_of(self.session, Run.contact_id, self.contact_ids))
                 .group_by(Run.flow_id, Run.contact_id)
             )
             self._stored_runs = {(flow_id, contact_id): (ended, entered)
@@ -186,7 +188,7 @@ class RunHistory:
         return self._stored_runs
 
 
-def credit_goals(session: Session, runs: Sequence[Run], event: EventLike, properties: dict[str, Any],
+def credit_goals(session: Session, runs: Sequence[RunRow], event: EventLike, properties: dict[str, Any],
                  now: datetime, effects: BatchEffects) -> None:
     """Count the flow goal for the contact's runs whose goal is this event and whose window is open."""
     for run in runs:
@@ -223,7 +225,7 @@ def _revenue(properties: dict[str, Any], revenue_property: str | None) -> Decima
     return amount.quantize(Decimal("0.01"))
 
 
-def apply_exit_rules(session: Session, runs: Sequence[Run], event: EventLike, properties: dict[str, Any],
+def apply_exit_rules(session: Session, runs: Sequence[RunRow], event: EventLike, properties: dict[str, Any],
                      now: datetime, effects: BatchEffects) -> None:
     """End the contact's unfinished runs whose flow says to exit on this event."""
     for run in runs:
@@ -236,7 +238,7 @@ def apply_exit_rules(session: Session, runs: Sequence[Run], event: EventLike, pr
                 break
 
 
-def wake_waiting_runs(runs: Sequence[Run], event: EventLike, properties: dict[str, Any]) -> list[Run]:
+def wake_waiting_runs(runs: Sequence[RunRow], event: EventLike, properties: dict[str, Any]) -> list[RunRow]:
     """Runs of the contact waiting for this event (with matching properties), marked to resume by it.
 
     An event done at or after a run's time-out comes too late for it, even when no

@@ -15,16 +15,17 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from nodes.execution import End, Go, Hold, Outcome
+from workflow_runtime import bulk
 from workflow_runtime.counters import CounterBatch, converted_by, left
 from workflow_runtime.definition import FlowDefinition, NodeSpec
-from workflow_runtime.models import Channel, Contact, Message, MessageStatus, Run, RunStatus
+from workflow_runtime.models import Channel, Contact, Message, MessageStatus, RunStatus
 from workflow_runtime.onsite_push import ONSITE_CHANNELS
 from workflow_runtime.personalisation import contact_variables, render_value
 from workflow_runtime.property_paths import set_path, unset_path
+from workflow_runtime.run_rows import AnyRun, RunRows
 from workflow_runtime.subject import ContactSubject
 from workflow_runtime.timing import next_send_time, parse_duration
 
@@ -42,10 +43,11 @@ class RuntimeFault(RuntimeError):
 
 @dataclass
 class BatchEffects:
-    """What a batch did besides changing run rows: messages for the ledger, counter increments,
-    wake-ups to mirror in Redis, and the contacts whose on-site widget has news once it commits.
-    `flush` writes the first two in the batch's transaction."""
+    """What a batch did: the runs it loaded or started, messages for the ledger, counter increments,
+    wake-ups to mirror in Redis, the channels to deliver and the contacts whose on-site widget has
+    news once it commits. `flush` writes runs, messages and counters in the batch's transaction."""
 
+    runs: RunRows = field(default_factory=RunRows)
     counters: CounterBatch = field(default_factory=CounterBatch)
     wakeups: dict[int, datetime] = field(default_factory=dict)
     onsite_contacts: set[int] = field(default_factory=set)
@@ -55,30 +57,27 @@ class BatchEffects:
     steps: int = 0
 
     def write_messages(self, session: Session) -> None:
-        """Insert the messages recorded so far: one executemany, no RETURNING (nothing needs their ids).
+        """Insert the messages recorded so far in one statement, after the runs they refer to.
 
-        Called before anything reads the ledger, so a batch reads its own sends.
+        Called before anything reads the ledger, so a batch reads its own sends. A key
+        already in the ledger is skipped (ON CONFLICT DO NOTHING), never sent twice.
         """
         if self.messages:
-            session.execute(_insert_messages(session), self.messages)
+            self.runs.write(session)
+            bulk.insert_rows(session, Message.__table__, self.messages, skip_conflicts_on="idempotency_key")
             self.messages = []
 
     def flush(self, session: Session) -> None:
-        """Write everything pending: messages, then counters."""
+        """Write everything pending: runs, messages, then counters."""
+        self.runs.write(session)
         self.write_messages(session)
         self.counters.flush(session)
-
-
-def _insert_messages(session: Session) -> Any:
-    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING (PostgreSQL and SQLite share the syntax)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return insert(Message.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 class RunContext:
     """nodes.execution.StepContext for one run at one node."""
 
-    def __init__(self, session: Session, run: Run, contact: Contact, definition: FlowDefinition,
+    def __init__(self, session: Session, run: AnyRun, contact: Contact, definition: FlowDefinition,
                  now: datetime, effects: BatchEffects) -> None:
         self._session = session
         self._run = run
@@ -189,7 +188,7 @@ class RunContext:
         credit_conversion(self._run, self._definition, self._now, revenue, self._effects.counters)
 
 
-def credit_conversion(run: Run, definition: FlowDefinition, now: datetime, revenue: Decimal | None,
+def credit_conversion(run: AnyRun, definition: FlowDefinition, now: datetime, revenue: Decimal | None,
                       counters: CounterBatch) -> bool:
     """Mark the run converted and count it, with revenue, on every node it has passed; once per run.
 
@@ -208,7 +207,7 @@ def credit_conversion(run: Run, definition: FlowDefinition, now: datetime, reven
     return True
 
 
-def finish(run: Run, status: RunStatus, reason: str, now: datetime, counters: CounterBatch, metric: str) -> None:
+def finish(run: AnyRun, status: RunStatus, reason: str, now: datetime, counters: CounterBatch, metric: str) -> None:
     """End a run where it is and count why (`completed` or `exited`) at its node."""
     _leave_wait(run, now, counters)
     run.status = status
@@ -217,14 +216,14 @@ def finish(run: Run, status: RunStatus, reason: str, now: datetime, counters: Co
     counters.add(run.flow_version_id, run.node_id, metric, now)
 
 
-def _leave_wait(run: Run, now: datetime, counters: CounterBatch) -> None:
+def _leave_wait(run: AnyRun, now: datetime, counters: CounterBatch) -> None:
     """Take the run out of any hold: the node's waiting gauge goes down and the wait is forgotten."""
     if run.status is RunStatus.WAITING:
         counters.add(run.flow_version_id, run.node_id, "waiting", now, count=-1)
     run.wake_at = run.waiting_for = run.waiting_where = run.resume = None
 
 
-def advance(session: Session, run: Run, contact: Contact, definition: FlowDefinition, now: datetime,
+def advance(session: Session, run: AnyRun, contact: Contact, definition: FlowDefinition, now: datetime,
             effects: BatchEffects) -> None:
     """Execute the run's nodes until one holds it or the run ends."""
     effects.advanced += 1
@@ -238,7 +237,7 @@ def advance(session: Session, run: Run, contact: Contact, definition: FlowDefini
     raise RuntimeFault(f"run {run.id} took {MAX_STEPS} steps without holding: a loop without a wait?")
 
 
-def _apply(run: Run, spec: NodeSpec, outcome: Outcome, state: dict[str, Any], definition: FlowDefinition,
+def _apply(run: AnyRun, spec: NodeSpec, outcome: Outcome, state: dict[str, Any], definition: FlowDefinition,
            now: datetime, effects: BatchEffects) -> bool:
     """Apply one outcome to the run; True if it moved on to another node."""
     counters = effects.counters

@@ -17,7 +17,8 @@ from workflow_runtime.definition import load_definition
 from workflow_runtime.enrolment import Admission, start_run
 from workflow_runtime.filters import compile_condition, evaluate
 from workflow_runtime.interpreter import BatchEffects
-from workflow_runtime.models import Contact, Flow, FlowSegmentTrigger, FlowStatus, Run, Segment, SegmentMembership
+from workflow_runtime.models import Contact, Flow, FlowSegmentTrigger, FlowStatus, Segment, SegmentMembership
+from workflow_runtime.run_rows import RunRow
 from workflow_runtime.subject import ContactSubject
 
 
@@ -63,7 +64,7 @@ class SegmentTracker:
                 self.members[contact_id].add(segment_id)
 
     def refresh(self, contact: Contact, now: datetime, effects: BatchEffects,
-                admission: Admission | None = None) -> list[Run]:
+                admission: Admission | None = None) -> list[RunRow]:
         """Update the contact's tracked memberships; returns the runs started by segments it entered."""
         session = self.session
         members = self.members[contact.id]
@@ -92,7 +93,7 @@ class SegmentTracker:
 
 
 def refresh_contact(session: Session, contact: Contact, now: datetime, effects: BatchEffects,
-                    triggers: dict[int, list[FlowSegmentTrigger]] | None = None) -> list[Run]:
+                    triggers: dict[int, list[FlowSegmentTrigger]] | None = None) -> list[RunRow]:
     """Update the contact's tracked memberships; returns the runs started by segments it entered."""
     triggers = live_segment_triggers(session) if triggers is None else triggers
     if not triggers:
@@ -100,7 +101,7 @@ def refresh_contact(session: Session, contact: Contact, now: datetime, effects: 
     return SegmentTracker(session, [contact.id], triggers).refresh(contact, now, effects)
 
 
-def refresh_contacts(session: Session, contact_ids: list[int], now: datetime, effects: BatchEffects) -> list[Run]:
+def refresh_contacts(session: Session, contact_ids: list[int], now: datetime, effects: BatchEffects) -> list[RunRow]:
     """refresh_contact for a batch of contacts (the periodic sweep's job)."""
     triggers = live_segment_triggers(session)
     if not triggers:

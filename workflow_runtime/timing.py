@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +29,7 @@ _TIME_OF_DAY = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _UTC_ZONE = ZoneInfo("UTC")
 
 
+@lru_cache(maxsize=1024)  # a flow's few durations are parsed once, not once per run
 def parse_duration(text: str) -> isodate.Duration | timedelta:
     """Parses an ISO 8601 duration: a timedelta when exact (PT1H, P1D = 24 h), an isodate Duration with months/years.
 

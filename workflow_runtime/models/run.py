@@ -73,4 +73,9 @@ class Run(Base):
     @property
     def visits(self) -> int:
         """How many times the run has entered its current node (an idempotency-key part)."""
-        return sum(1 for node_id, _port in self.path if node_id == self.node_id)
+        return count_visits(self.path, self.node_id)
+
+
+def count_visits(path: list[Any], node_id: str) -> int:
+    """How many times `path` entered `node_id`."""
+    return sum(1 for entered, _port in path if entered == node_id)
