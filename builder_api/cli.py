@@ -23,7 +23,7 @@ from builder_api.extensions import db
 from builder_api.settings import Settings, instance_secret
 from flows.document import dumps, load_file
 from flows.validation import FlowError, FlowInvalid, validate_flow
-from workflow_runtime import flow_store, runtime
+from workflow_runtime import flow_store
 from workflow_runtime.demo import VISITORS, demo_runtime, seed_demo
 from workflow_runtime.embedded import embedded_redis, serve_embedded
 from workflow_runtime.models import Flow, User

@@ -1,10 +1,9 @@
 """Engines and sessions for code that runs outside a web request (workers, CLI, tests)."""
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Engine, Table, any_, bindparam, create_engine, event, func, select, text
+from sqlalchemy import Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow_runtime.json_columns import load_json
@@ -64,14 +63,3 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
         return sorted(session.scalars(query))
     largest = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
     return list(range(largest + 1, largest + 1 + count))
-
-
-def one_of(session: Session, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL `column = ANY(:array)`, one parameter whatever the count.
-
-    psycopg converts a statement's placeholders on every new statement text, and an IN
-    list of n values is a new text for every n: the one array keeps it one cached statement.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    return column.in_(list(values))

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from workflow_runtime.database import one_of
+from workflow_runtime.bulk import any_of
 from workflow_runtime.models import AnonymousId, Contact
 
 # What ingestion reads of a locked contact and may write back.
@@ -105,12 +105,12 @@ class Identities:
         identities = cls()
         if not ids:
             return identities
-        query = select(Contact.id, Contact.user_id).where(one_of(session, Contact.user_id, ids))
+        query = select(Contact.id, Contact.user_id).where(any_of(session, Contact.user_id, ids))
         for contact_id, user_id in session.execute(query):
             identities.by_user[user_id] = identities._stored(contact_id, user_id)
         query = (select(AnonymousId.anonymous_id, Contact.id, Contact.user_id)
                  .join(Contact, Contact.id == AnonymousId.contact_id)
-                 .where(one_of(session, AnonymousId.anonymous_id, ids)))
+                 .where(any_of(session, AnonymousId.anonymous_id, ids)))
         for anonymous_id, contact_id, user_id in session.execute(query):
             identities.by_link[anonymous_id] = identities._stored(contact_id, user_id)
         return identities
@@ -219,7 +219,7 @@ class Identities:
         if not self.stored:
             return
         columns = [getattr(Contact, name) for name in CONTACT_FIELDS]
-        query = (select(Contact.id, *columns).where(one_of(session, Contact.id, self.stored))
+        query = (select(Contact.id, *columns).where(any_of(session, Contact.id, self.stored))
                  .order_by(Contact.id).with_for_update(key_share=True))
         rows = {row.id: {name: getattr(row, name) for name in CONTACT_FIELDS} for row in session.execute(query)}
         for contact_id, ref in self.stored.items():

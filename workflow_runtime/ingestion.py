@@ -26,8 +26,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from workflow_runtime.bulk import any_of
 from workflow_runtime.contact_merge import merge_contact_rows
-from workflow_runtime.database import begin_writing, one_of, reserve_ids
+from workflow_runtime.database import begin_writing, reserve_ids
 from workflow_runtime.identity import CONTACT_FIELDS, ContactRef, Identities, IdentityChanged
 from workflow_runtime.models import AnonymousId, Contact, Event
 from workflow_runtime.runtime import Runtime
@@ -136,7 +137,7 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """
     message_ids = {row["message_id"] for row in rows if row["message_id"] is not None}
     if message_ids:
-        stored = set(session.scalars(select(Event.message_id).where(one_of(session, Event.message_id, message_ids))))
+        stored = set(session.scalars(select(Event.message_id).where(any_of(session, Event.message_id, message_ids))))
         rows = [row for row in rows if row["message_id"] not in stored]
     if not rows:
         return []

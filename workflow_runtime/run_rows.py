@@ -14,10 +14,11 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from workflow_runtime import bulk
+from workflow_runtime.database import reserve_ids
 from workflow_runtime.models import Run, RunStatus
 from workflow_runtime.models.run import count_visits
 
@@ -121,9 +122,7 @@ class RunRows:
                 row.id = session.execute(RUNS.insert().values(values)).inserted_primary_key[0]
                 row._written = row._changing()
             return
-        query = select(func.nextval(func.pg_get_serial_sequence(RUNS.name, "id"))).select_from(
-            func.generate_series(1, len(new)))
-        for row, run_id in zip(new, sorted(session.scalars(query)), strict=True):
+        for row, run_id in zip(new, reserve_ids(session, RUNS, len(new)), strict=True):
             row.id = run_id
 
     def write(self, session: Session) -> None:

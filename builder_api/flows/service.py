@@ -6,7 +6,6 @@ Views stay thin by calling these; the rules themselves live in workflow_runtime
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -14,25 +13,19 @@ from sqlalchemy.orm import Session
 
 from builder_api.errors import ApiError
 from builder_api.ids import MAX_ID
+from builder_api.runtime_access import dispatcher, now
 from flows.errors import FlowError, FlowInvalid
-from workflow_runtime import flow_store, lifecycle, runtime
+from workflow_runtime import flow_store, lifecycle
 from workflow_runtime.flow_summary import FlowTotals, flow_totals
 from workflow_runtime.models import Contact, Flow, FlowStatus, FlowVersion, Segment
 from workflow_runtime.segments import segment_members
 
 
-
-def now() -> datetime:
-    """The runtime's time when one is configured (a virtual clock in simulations), else the system's."""
-    current = runtime.configured()
-    return current.clock.now() if current is not None else datetime.now(timezone.utc)
-
-
 def queue_runs(run_ids: Sequence[int]) -> None:
     """Hand runs that are due now to the workers; without a dispatcher the scheduler's reconciler finds them."""
-    current = runtime.configured()
-    if current is not None and run_ids:
-        current.dispatcher.enqueue_advance(run_ids)
+    queue = dispatcher()
+    if queue is not None and run_ids:
+        queue.enqueue_advance(run_ids)
 
 
 def find_flow(session: Session, flow_id: int) -> Flow:

@@ -1,9 +1,8 @@
 """`/`: the browser canvas, served from the Vite build in frontend/dist with index.html for client routes."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, send_from_directory
 from werkzeug.routing import PathConverter

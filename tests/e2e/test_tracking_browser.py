@@ -12,8 +12,8 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from tests.builder_api.conftest import free_port, server_url  # noqa: F401  (fixture)
-from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
 from tests.conftest import WRITE_KEY
+from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
 from workflow_runtime.models import Event
 
 SHOP_PAGE = "<!doctype html><title>Shop</title><h1>Your cart</h1>"
@@ -46,8 +46,8 @@ CALLS = """async ([api, key]) => {
 }"""
 
 
-def test_a_page_on_another_origin_tracks_with_fetch_and_beacon(server_url: str, shop_url: str, harness,
-                                                               browser) -> None:
+def test_a_page_on_another_origin_tracks_with_fetch_and_beacon(server_url: str, shop_url: str,  # noqa: F811
+                                                               harness, browser) -> None:  # noqa: F811
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -63,7 +63,7 @@ def test_a_page_on_another_origin_tracks_with_fetch_and_beacon(server_url: str, 
     assert names == [("cart_updated", None), ("page_viewed", "newsletter")]
 
 
-def wait_for_events(harness, count: int) -> list[tuple[str, str | None]]:
+def wait_for_events(harness, count: int) -> list[tuple[str, str | None]]:  # noqa: F811
     """The stored events' names and utm_source, once `count` are there (a beacon is sent in the background)."""
     deadline = time.monotonic() + 15
     while True:
