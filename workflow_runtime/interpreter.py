@@ -126,8 +126,9 @@ class RunContext:
     def send(self, channel: str, content: Mapping[str, Any]) -> datetime | None:
         # No look-up first: the run's row is locked and the step commits with its message, so
         # a replayed job finds the run past this send; the unique key only guards against bugs.
-        if channel == "email" and self._contact.unsubscribed_at is not None:
-            # Suppressed, not deferred: nothing enters the ledger, the node counts it and the run goes on.
+        if channel == "email" and (self._contact.unsubscribed_at is not None or not self._contact.email):
+            # Suppressed, not deferred (unsubscribed, or an anonymous visitor with no address): nothing
+            # enters the ledger, the node counts it and the run goes on.
             self._effects.counters.add(self._definition.version_id, self._run.node_id, SUPPRESSED, self._now)
             return None
         when = next_send_time(

@@ -82,12 +82,8 @@ def test_a_hundred_carts(harness) -> None:  # noqa: ANN001
     assert_counters_balance(harness, flow_id)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "runtime gap: RunContext.send (workflow_runtime/interpreter.py) suppresses an email only for an unsubscribed "
-    "contact, so a popup's email fallback to an anonymous visitor (no address) is recorded in the ledger and "
-    "counted as sent; it should be suppressed and counted like an unsubscribed one"
-))
 def test_an_anonymous_shopper_gets_no_fallback_email(harness) -> None:  # noqa: ANN001
+    """A visitor with no address gets the popup; its email fallback is suppressed and counted, never sent."""
     flow_id = publish_template(harness, "abandoned_cart")
     start = harness.clock.now()
     [visitor] = population(harness, 1, "anonymous", email=None)
@@ -95,3 +91,4 @@ def test_an_anonymous_shopper_gets_no_fallback_email(harness) -> None:  # noqa: 
     live_until(harness, at(start, days=1, hours=2))
     assert [message.channel.value for message in harness.messages(visitor)] == ["popup"]
     assert harness.counters(flow_id)["promo_popup"]["sent"] == 1
+    assert harness.counters(flow_id)["promo_popup"]["suppressed"] == 1

@@ -1,6 +1,7 @@
 """A real runtime for tests: real RQ jobs on Redis (or the embedded stand-in), virtual time."""
 from __future__ import annotations
 
+import itertools
 import os
 from collections import defaultdict
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ class Harness:
         self.runtime = current
         self.clock = clock
         self.worker = make_worker(current, drain=True)
+        self._numbers = itertools.count(1)
 
     def session(self) -> Session:
         return self.runtime.sessions()
@@ -51,6 +53,8 @@ class Harness:
             return flow.id
 
     def contact(self, **fields: Any) -> int:
+        """A known contact (with an email address, unless `email=None` makes it an anonymous visitor)."""
+        fields.setdefault("email", f"contact{next(self._numbers)}@example.com")
         with self.runtime.sessions.begin() as session:
             contact = Contact(first_seen_at=self.clock.now(), last_seen_at=self.clock.now(), **fields)
             session.add(contact)

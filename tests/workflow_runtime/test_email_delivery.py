@@ -152,11 +152,24 @@ def test_a_recipient_refused_for_good_fails_without_a_retry(harness, app: Flask,
     assert counters(harness, live_version(harness, flow_id))["welcome"]["failed"] == 1
 
 
-def test_an_email_template_that_cannot_render_fails_with_its_reason(harness, app: Flask, mail_server: MailServer) -> None:  # noqa: ANN001
+def test_a_contact_without_an_address_is_suppressed_at_the_node(harness, app: Flask, mail_server: MailServer) -> None:  # noqa: ANN001
     harness.runtime.email = settings_for(app, mail_server)
     flow_id = harness.publish(welcome_flow())
-    ann = harness.contact(name="Ann")  # no email address
-    harness.track(ann, "signed_up")
+    visitor = harness.contact(name="Ann", email=None)  # an anonymous visitor
+    harness.track(visitor, "signed_up")
+    assert harness.messages(visitor) == [] and mail_server.messages == []
+    assert counters(harness, live_version(harness, flow_id))["welcome"]["suppressed"] == 1
+
+
+def test_an_address_removed_before_delivery_fails_the_email_with_its_reason(
+        harness, app: Flask, mail_server: MailServer) -> None:  # noqa: ANN001
+    flow_id = harness.publish(welcome_flow())
+    ann = harness.contact(name="Ann")
+    harness.track(ann, "signed_up")  # no SMTP server configured yet: the email waits in the ledger
+    with harness.runtime.sessions.begin() as session:
+        session.get(Contact, ann).email = None
+    harness.runtime.email = settings_for(app, mail_server)
+    sweep_and_drain(harness)
     message = only_message(harness, ann)
     assert (message.delivery_state, message.last_error) == (DeliveryState.FAILED, "the contact has no email address")
     assert mail_server.messages == []
