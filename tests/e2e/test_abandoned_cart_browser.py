@@ -31,7 +31,7 @@ from builder_api.mail import email_settings
 from tests.builder_api.widget_support import live_server
 from tests.conftest import WRITE_KEY
 from tests.mail_server import MailServer
-from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
+from tests.workflow_runtime.conftest import START, harness, redis_connection  # noqa: F401  (fixtures)
 from tests.workflow_runtime.email_support import parts, tracked_links
 from workflow_runtime.models import Channel, Contact, Event, MessageStatus, RunStatus
 
@@ -204,7 +204,9 @@ def test_an_abandoned_cart_is_reminded_by_popup_then_email_and_the_order_counts(
     [run] = harness.runs(flow_id)
     assert run.converted_at is not None and float(run.revenue) == 108
 
-    stats = client.get(f"/api/flows/{flow_id}/stats", headers=admin_headers)
+    # Everything happened on the story's two (virtual) days: what the browser reported too.
+    story = f"from={START.date()}&to={harness.clock.now().date()}"
+    stats = client.get(f"/api/flows/{flow_id}/stats?{story}", headers=admin_headers)
     assert stats.status_code == 200, stats.json
     assert stats.json["totals"] == {"entered": 1, "converted": 1, "conversion_rate": 1.0, "revenue": 108.0}
     nodes = stats.json["nodes"]
@@ -213,5 +215,6 @@ def test_an_abandoned_cart_is_reminded_by_popup_then_email_and_the_order_counts(
     assert nodes["paid"]["converted"] == 0
     messages = nodes["promo_popup"]["messages"]
     assert (messages["sent"], messages["delivered"], messages["read"], messages["clicked"]) == (2, 2, 2, 1)
+    assert [day["day"] for day in stats.json["series"]] == ["2026-03-02", "2026-03-03"]
     contacts = client.get(f"/api/flows/{flow_id}/nodes/promo_popup/contacts?metric=clicked", headers=admin_headers)
     assert [row["email"] for row in contacts.json["contacts"]] == ["anna@example.com"]
