@@ -5,13 +5,12 @@ so it cannot be forged or re-pointed; each records a status the node counts once
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, Response, current_app, redirect, request
 from markupsafe import escape
 
 from builder_api.errors import ApiError
 from builder_api.extensions import db
+from builder_api.runtime_access import now
 from workflow_runtime.channels.tracking import CLICK, OPEN, UNSUBSCRIBE, BadToken, Tracking
 from workflow_runtime.messages import record_status, unsubscribe
 from workflow_runtime.models import Message, MessageStatus
@@ -46,7 +45,7 @@ def _message(message_id: int) -> Message | None:
 def _record(message_id: int, status: MessageStatus) -> None:
     message = _message(message_id)
     if message is not None:
-        record_status(db.session, message, status, datetime.now(UTC))
+        record_status(db.session, message, status, now())
     db.session.commit()
 
 
@@ -82,7 +81,7 @@ def unsubscribe_now(token: str) -> Response:
     message = _message(message_id)
     if message is None:
         raise ApiError(404, "This email no longer exists, so it cannot be unsubscribed from.")
-    unsubscribe(db.session, message, datetime.now(UTC))
+    unsubscribe(db.session, message, now())
     db.session.commit()
     body = "<p>You will not receive these emails any more.</p>"
     return Response(PAGE.format(title="You are unsubscribed", body=body), mimetype="text/html", headers=NOT_CACHED)
