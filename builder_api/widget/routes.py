@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from flask_smorest import Blueprint
 
 from builder_api.errors import ApiError
 from builder_api.extensions import db
+from builder_api.runtime_access import now
 from builder_api.widget import stream
 from builder_api.widget.schemas import (
     Conversation,
@@ -28,8 +28,7 @@ from builder_api.widget.schemas import (
     VisitorSessionRequest,
 )
 from builder_api.widget.tokens import TOKEN_MAX_AGE, issue_token, request_visitor, write_key_required
-from workflow_runtime import onsite, runtime
-from workflow_runtime.clock import SystemClock
+from workflow_runtime import onsite
 from workflow_runtime.models import MessageStatus
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -61,14 +60,6 @@ def _own_messages_only() -> Iterator[None]:
         raise ApiError(403, str(error)) from error
     except onsite.UnknownMessage as error:
         raise ApiError(404, str(error)) from error
-
-
-def runtime_now() -> datetime:
-    """Now by the runtime's clock when this process configured one (virtual in tests), else the system's."""
-    try:
-        return runtime.current().clock.now()
-    except RuntimeError:
-        return SystemClock().now()
 
 
 @blueprint.post("/session")
@@ -107,7 +98,7 @@ def report_status(body: dict[str, str], message_id: int) -> dict[str, Any]:
     """Report that a message was shown (delivered), seen (read), clicked or dismissed; counted at its node."""
     contact_id = _contact()
     with _own_messages_only():
-        new = onsite.report(db.session, contact_id, message_id, MessageStatus(body["status"]), runtime_now())
+        new = onsite.report(db.session, contact_id, message_id, MessageStatus(body["status"]), now())
     db.session.commit()
     return {"id": message_id, "new": new}
 
@@ -120,6 +111,6 @@ def post_reply(body: dict[str, str], message_id: int) -> dict[str, Any]:
     """The visitor answers a chat message or popup: kept in the conversation, counted as `replied`."""
     contact_id = _contact()
     with _own_messages_only():
-        answer = onsite.reply(db.session, contact_id, message_id, body["body"], runtime_now())
+        answer = onsite.reply(db.session, contact_id, message_id, body["body"], now())
     db.session.commit()
     return onsite.reply_view(answer)

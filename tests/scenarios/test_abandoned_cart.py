@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from tests.scenarios.scenario_support import (
     at,
     live_until,
