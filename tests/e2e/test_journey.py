@@ -138,14 +138,20 @@ def test_gallery_to_published_flow_to_statistics_to_export_and_back(
     expect(edge_label(page, "wait_for_payment:event->paid")).to_have_text("0")  # Carla's payment is the goal: she left on it
     expect(edge_label(page, "send_email:next->exit")).to_have_text("2")
 
-    # A number opens the contacts behind it.
-    page.get_by_test_id("stat-send_email-entered").click()
+    # A number opens the contacts behind it: who read the email, who reached it.
+    page.get_by_test_id("stat-send_email-read").click()
     drilldown = page.get_by_test_id("drilldown")
+    expect(drilldown.locator("h3")).to_have_text("Read (1)")
+    expect(drilldown.locator("tbody")).to_contain_text("anna@example.com")
+    expect(drilldown.locator("tbody tr")).to_have_count(1)
+    page.get_by_test_id("stat-send_email-entered").click()
+    expect(drilldown.locator("thead")).to_contain_text("Entered the flow")
     expect(drilldown.locator("h3")).to_have_text("Entered (2)")
     expect(drilldown.locator("tbody tr")).to_have_count(2)
     expect(drilldown).to_contain_text("anna@example.com")
     expect(drilldown).to_contain_text("boris@example.com")
     expect(drilldown).not_to_contain_text("Carla")
+    expect(page.get_by_test_id("notice")).to_have_count(0, timeout=10_000)  # the publish notice has faded
     page.screenshot(path=str(screenshots / "statistics.png"))
     page.get_by_role("button", name="Edit").click()
 

@@ -8,6 +8,7 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore,
 } from "@xyflow/react";
 import { type DragEvent, useCallback, useEffect, useMemo } from "react";
 
@@ -49,13 +50,16 @@ export function Canvas() {
   const { screenToFlowPosition, fitView } = useReactFlow();
   const editing = mode === "edit";
   const statsShown = !editing && stats !== null;
+  const canvasWidth = useStore((state) => state.width);
+  const canvasHeight = useStore((state) => state.height);
 
-  // Nodes grow when their numbers arrive: show the whole map again once they have been measured.
+  // Statistics mode changes the canvas (no palette, nodes grow with their numbers, the drawer opens):
+  // show the whole map once React Flow has measured the new sizes.
   useEffect(() => {
     if (!statsShown) return;
     const frame = requestAnimationFrame(() => void fitView(FIT_VIEW));
     return () => cancelAnimationFrame(frame);
-  }, [statsShown, fitView]);
+  }, [statsShown, canvasWidth, canvasHeight, fitView]);
 
   const shownEdges = useMemo((): Edge[] => {
     const marked = erroredEdges(errors, edges);
