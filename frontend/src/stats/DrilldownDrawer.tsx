@@ -27,9 +27,14 @@ export function DrilldownDrawer({ flowId, query }: { flowId: number; query: Stat
     if (!drilldown) return;
     setResult(null);
     setProblem(null);
-    getNodeContacts(flowId, drilldown.nodeId, drilldown.metric, { ...query, limit: PAGE, offset: page * PAGE }).then(setResult, (error: Error) =>
-      setProblem(error.message),
+    let current = true; // the answer for a number clicked before must not replace this one's
+    getNodeContacts(flowId, drilldown.nodeId, drilldown.metric, { ...query, limit: PAGE, offset: page * PAGE }).then(
+      (found) => current && setResult(found),
+      (error: Error) => current && setProblem(error.message),
     );
+    return () => {
+      current = false;
+    };
   }, [drilldown, flowId, query, page]);
 
   if (!drilldown) return null;
