@@ -8,14 +8,17 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore,
 } from "@xyflow/react";
-import { type DragEvent, useCallback, useMemo } from "react";
+import { type DragEvent, useCallback, useEffect, useMemo } from "react";
 
 import { nodeTypes } from "../nodes";
 import { count } from "../stats/format";
 import { connectionProblem, edgeId, type FlowEdge } from "./graph";
 import { DRAG_TYPE } from "./Palette";
 import { editorStore, useEditor } from "./store";
+
+const FIT_VIEW = { padding: 0.2, maxZoom: 1 };
 
 const MINIMAP_COLOURS: Record<string, string> = {
   trigger: "#f59e0b",
@@ -44,8 +47,19 @@ export function Canvas() {
   const mode = useEditor((state) => state.mode);
   const stats = useEditor((state) => state.stats);
   const { onNodesChange, onEdgesChange, connect, addNode, checkpoint, setNotice } = editorStore.getState();
-  const { screenToFlowPosition } = useReactFlow();
+  const { screenToFlowPosition, fitView } = useReactFlow();
   const editing = mode === "edit";
+  const statsShown = !editing && stats !== null;
+  const canvasWidth = useStore((state) => state.width);
+  const canvasHeight = useStore((state) => state.height);
+
+  // Statistics mode changes the canvas (no palette, nodes grow with their numbers, the drawer opens):
+  // show the whole map once React Flow has measured the new sizes.
+  useEffect(() => {
+    if (!statsShown) return;
+    const frame = requestAnimationFrame(() => void fitView(FIT_VIEW));
+    return () => cancelAnimationFrame(frame);
+  }, [statsShown, canvasWidth, canvasHeight, fitView]);
 
   const shownEdges = useMemo((): Edge[] => {
     const marked = erroredEdges(errors, edges);
@@ -101,7 +115,7 @@ export function Canvas() {
         nodesConnectable={editing}
         deleteKeyCode={editing ? ["Delete", "Backspace"] : null}
         fitView
-        fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+        fitViewOptions={FIT_VIEW}
         minZoom={0.2}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}

@@ -81,7 +81,14 @@ function Editor({ flowId }: { flowId: number | null }) {
   const statsQuery = useMemo(() => ({ version: range.version, from: range.from || null, to: range.to || null }), [range]);
   useEffect(() => {
     if (mode !== "stats" || flowId === null) return;
-    getFlowStats(flowId, statsQuery).then(store.setStats, (error: Error) => store.setNotice(`Statistics: ${error.message}`));
+    let current = true; // an answer for dates or a visit since left must not overwrite the newer one
+    getFlowStats(flowId, statsQuery).then(
+      (stats) => current && store.setStats(stats),
+      (error: Error) => current && store.setNotice(`Statistics: ${error.message}`),
+    );
+    return () => {
+      current = false;
+    };
   }, [mode, flowId, statsQuery]);
 
   const run = useCallback(async (label: string, action: () => Promise<void>) => {

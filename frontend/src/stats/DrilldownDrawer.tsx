@@ -8,6 +8,14 @@ import { count } from "./format";
 
 const PAGE = 50;
 
+/** What the time beside each contact is: runs are dated by when they entered the flow, unless they ended or converted. */
+function timeColumn(metric: string): string {
+  if (metric === "converted") return "Converted";
+  if (metric === "completed" || metric === "exited") return "Left the flow";
+  if (metric === "entered" || metric === "waiting" || metric.startsWith("left:")) return "Entered the flow";
+  return "When";
+}
+
 export function DrilldownDrawer({ flowId, query }: { flowId: number; query: StatsQuery }) {
   const drilldown = useEditor((state) => state.drilldown);
   const [page, setPage] = useState(0);
@@ -19,9 +27,14 @@ export function DrilldownDrawer({ flowId, query }: { flowId: number; query: Stat
     if (!drilldown) return;
     setResult(null);
     setProblem(null);
-    getNodeContacts(flowId, drilldown.nodeId, drilldown.metric, { ...query, limit: PAGE, offset: page * PAGE }).then(setResult, (error: Error) =>
-      setProblem(error.message),
+    let current = true; // the answer for a number clicked before must not replace this one's
+    getNodeContacts(flowId, drilldown.nodeId, drilldown.metric, { ...query, limit: PAGE, offset: page * PAGE }).then(
+      (found) => current && setResult(found),
+      (error: Error) => current && setProblem(error.message),
     );
+    return () => {
+      current = false;
+    };
   }, [drilldown, flowId, query, page]);
 
   if (!drilldown) return null;
@@ -46,7 +59,7 @@ export function DrilldownDrawer({ flowId, query }: { flowId: number; query: Stat
           <thead>
             <tr>
               <th>Contact</th>
-              <th>When</th>
+              <th>{timeColumn(drilldown.metric)}</th>
             </tr>
           </thead>
           <tbody>
