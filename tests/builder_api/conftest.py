@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from builder_api import accounts
+from tests.live_server import live_server
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401 - fixtures shared by import
 from workflow_runtime.definition import forget_definitions
 
@@ -88,10 +87,5 @@ def free_port() -> int:
 @pytest.fixture
 def server_url(app: Flask, harness) -> Iterator[str]:  # noqa: F811 - the harness configures the runtime
     """The app on a free port of a real threaded HTTP server, for as long as the test runs."""
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with live_server(app) as url:
+        yield url

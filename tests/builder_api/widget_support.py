@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask
-from werkzeug.serving import make_server
-
+from tests.live_server import live_server  # noqa: F401 - the widget tests' server
 from tests.workflow_runtime.runtime_support import document
 from workflow_runtime.models import AnonymousId, Message
 
@@ -57,22 +53,6 @@ def write_key_auth(key: str = WRITE_KEY) -> dict[str, str]:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-@contextmanager
-def live_server(app: Flask, **stream_timings: float) -> Iterator[str]:
-    """The app on a real HTTP server in a thread (streams need one); yields its base URL."""
-    saved = {key: app.config[key] for key in stream_timings}
-    app.config.update(stream_timings)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="widget-test-http", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        app.config.update(saved)
 
 
 def sse_events(lines: Iterable[str]) -> Iterator[dict[str, str]]:

@@ -22,10 +22,22 @@ def handle(page, node_id: str, kind: str, port: str | None = None):
     return page.locator(selector)
 
 
+def settled_box(page, locator) -> dict[str, float]:
+    """The element's box once it stops moving (the canvas animates its viewport after loads and drops)."""
+    previous = None
+    for _ in range(100):
+        box = locator.bounding_box()
+        if box is not None and box == previous:
+            return box
+        previous = box
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{locator} kept moving for 5 s")
+
+
 def drag_between(page, source, target) -> None:
     """Press the mouse on `source`, move it over `target` in steps, release: how a marketer draws an arrow."""
-    start = source.bounding_box()
-    end = target.bounding_box()
+    start = settled_box(page, source)
+    end = settled_box(page, target)
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     page.mouse.down()
     page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=12)

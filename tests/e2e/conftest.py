@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +10,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
+
+from tests.live_server import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -29,13 +29,8 @@ def built_frontend() -> Path:
 @pytest.fixture(scope="session")
 def server(app: Flask, built_frontend: Path) -> Iterator[str]:
     """The Flask app serving the built canvas, in a werkzeug server thread on a free port."""
-    app.config["FRONTEND_DIST"] = str(built_frontend)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
+    with live_server(app, FRONTEND_DIST=str(built_frontend)) as url:
+        yield url
 
 
 @dataclass

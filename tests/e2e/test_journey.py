@@ -92,6 +92,8 @@ def test_gallery_to_published_flow_to_statistics_to_export_and_back(
     page.get_by_test_id("palette-send_email").drag_to(page.get_by_test_id("canvas"), target_position={"x": 560, "y": 620})
     email = page.get_by_test_id("node-send_email")
     email.wait_for()
+    # Tidy up lays the map out and fits it into view, so no node hides behind the side panel or another node.
+    page.get_by_role("button", name="Tidy up").click()
     drag_between(page, handle(page, "promo_popup", "source", "next"), handle(page, "send_email", "target"))
     page.locator('[data-testid="rf__edge-promo_popup:next->send_email"]').wait_for()
     page.locator("#node-send_email_subject").fill("{{ name }}, your cart misses you")
@@ -105,6 +107,7 @@ def test_gallery_to_published_flow_to_statistics_to_export_and_back(
     # Fix it: end the email in an exit, check again, publish.
     page.get_by_test_id("palette-exit").drag_to(page.get_by_test_id("canvas"), target_position={"x": 760, "y": 620})
     page.get_by_test_id("node-exit").wait_for()
+    page.get_by_role("button", name="Tidy up").click()
     drag_between(page, handle(page, "send_email", "source", "next"), handle(page, "exit", "target"))
     page.get_by_role("button", name="Check").click()
     expect(page.get_by_test_id("notice")).to_have_text("No problems: ready to publish.")
