@@ -29,7 +29,8 @@ def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # The embedded server shares the file between request and worker threads.
         return {"connect_args": {"check_same_thread": False, "timeout": 5}, "json_deserializer": load_json}
-    return {"pool_pre_ping": True, "json_deserializer": load_json}
+    # In UTC, psycopg hands timestamps back already in `timezone.utc`: UTCDateTime has nothing to convert.
+    return {"pool_pre_ping": True, "json_deserializer": load_json, "connect_args": {"options": "-c TimeZone=UTC"}}
 
 
 def make_engine(url: str) -> Engine:

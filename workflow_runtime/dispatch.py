@@ -15,7 +15,7 @@ from rq import Queue, Retry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_runtime.models import UNFINISHED, Contact, Event, Run
+from workflow_runtime.models import Contact, Event, Run
 
 WAKEUPS_KEY = "automap:wakeups"
 QUEUE_NAME = "automap"
@@ -119,7 +119,7 @@ class Dispatcher:
 
         Runs already in the set just keep their score; runs a lost job dropped come back.
         """
-        query = select(Run.id, Run.wake_at).where(Run.status.in_(UNFINISHED), Run.wake_at.is_not(None))
+        query = select(Run.id, Run.wake_at).where(Run.wake_at.is_not(None))  # only unfinished runs have one
         if due_by is not None:
             query = query.where(Run.wake_at <= due_by)
         added = 0

@@ -4,13 +4,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from workflow_runtime.definition import load_definition
 from workflow_runtime.enrolment import start_run
 from workflow_runtime.interpreter import BatchEffects, finish
-from workflow_runtime.models import UNFINISHED, Contact, Flow, FlowStatus, Run, RunStatus
+from workflow_runtime.models import UNFINISHED, Contact, Flow, FlowStatus, FlowVersion, Run, RunStatus
 
 
 class LifecycleError(ValueError):
@@ -30,7 +30,7 @@ def resume_flow(session: Session, flow: Flow, now: datetime) -> list[int]:
         raise LifecycleError(f"flow {flow.id} is {flow.status.value}: only a paused flow can be resumed")
     flow.status = FlowStatus.LIVE
     due = select(Run.id).where(
-        Run.flow_id == flow.id,
+        _of_flow(flow),
         Run.status.in_(UNFINISHED),
         or_(Run.status == RunStatus.ACTIVE, Run.resume.is_not(None), Run.wake_at <= now),
     )
@@ -43,13 +43,18 @@ def archive_flow(session: Session, flow: Flow, now: datetime) -> int:
         return 0
     flow.status = FlowStatus.ARCHIVED
     effects = BatchEffects()
-    runs = session.scalars(select(Run).where(Run.flow_id == flow.id, Run.status.in_(UNFINISHED)).with_for_update())
+    runs = session.scalars(select(Run).where(_of_flow(flow), Run.status.in_(UNFINISHED)).with_for_update())
     exited = 0
     for run in runs:
         finish(run, RunStatus.EXITED, "flow archived", now, effects.counters, "exited")
         exited += 1
     effects.counters.flush(session)
     return exited
+
+
+def _of_flow(flow: Flow) -> ColumnElement[bool]:
+    """The flow's runs, found through its versions (runs are indexed by version, not by flow)."""
+    return Run.flow_version_id.in_(select(FlowVersion.id).where(FlowVersion.flow_id == flow.id))
 
 
 def delete_flow(session: Session, flow: Flow) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Numeric, String
+from sqlalchemy import ForeignKey, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workflow_runtime.models.base import Base, BigId, str_enum
@@ -38,15 +38,16 @@ class Run(Base):
     """
 
     __tablename__ = "runs"
+    # Each status change rewrites the row's entry in every index whose columns or predicate it
+    # touches (such an UPDATE cannot be HOT), and a batch changes thousands of runs: runs keep
+    # only the indexes their look-ups need. ix_runs_flow_version_id (below) serves the drill-down
+    # and the flow lifecycle, through the flow's versions.
     __table_args__ = (
-        # The scheduler's reconciler: unfinished runs due by a time.
-        Index("ix_runs_status_wake_at", "status", "wake_at"),
-        # Push wake-ups: this contact's runs waiting for this event.
-        Index("ix_runs_contact_id_waiting_for", "contact_id", "waiting_for"),
-        # Goal crediting: this contact's runs whose goal is this event.
-        Index("ix_runs_contact_id_goal_event", "contact_id", "goal_event"),
-        # Re-entry rules and the contact card.
-        Index("ix_runs_flow_id_contact_id", "flow_id", "contact_id"),
+        # The scheduler's reconciler: waiting runs due by a time (only a held run has a wake_at).
+        Index("ix_runs_wake_at", "wake_at", postgresql_where=text("wake_at IS NOT NULL"),
+              sqlite_where=text("wake_at IS NOT NULL")),
+        # A contact's runs: event batches (wake-ups, goals, exit rules), re-entry rules, the contact card.
+        Index("ix_runs_contact_id_flow_id", "contact_id", "flow_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
