@@ -19,6 +19,7 @@ from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from workflow_runtime import write_behind
 from workflow_runtime.json_columns import dump_json
 
 Row = Mapping[str, Any]
@@ -33,15 +34,16 @@ def any_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElemen
     return column.in_(values)
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[Row], skip_conflicts_on: str | None = None) -> None:
+def insert_rows(session: Session, table: Table, rows: Sequence[Row], skip_conflicts_on: str | None = None,
+                wait: bool = True) -> None:
     """INSERT `rows` (all with the same keys); with `skip_conflicts_on`, rows whose value of that
-    unique column is taken are left out (ON CONFLICT DO NOTHING) instead of failing."""
+    unique column is taken are left out (ON CONFLICT DO NOTHING) instead of failing. With
+    `wait=False`, PostgreSQL's work goes on while the caller does (see `write_behind`)."""
     if not rows:
         return
     columns = tuple(rows[0])
     if _is_postgresql(session):
-        statement = _unnest_insert(table, columns, skip_conflicts_on)
-        session.connection().exec_driver_sql(statement, _arrays(table, columns, rows))
+        _execute(session, _unnest_insert(table, columns, skip_conflicts_on), _arrays(table, columns, rows), wait)
         return
     core = sqlite.insert(table)
     if skip_conflicts_on is not None:
@@ -49,18 +51,25 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Row], skip_confli
     session.execute(core, [dict(row) for row in rows])
 
 
-def update_rows(session: Session, table: Table, rows: Sequence[Row]) -> None:
-    """UPDATE each row's columns, found by its "id" (all rows with the same keys)."""
+def update_rows(session: Session, table: Table, rows: Sequence[Row], wait: bool = True) -> None:
+    """UPDATE each row's columns, found by its "id" (all rows with the same keys); `wait` as for insert_rows."""
     if not rows:
         return
     columns = tuple(rows[0])
     if _is_postgresql(session):
-        session.connection().exec_driver_sql(_unnest_update(table, columns), _arrays(table, columns, rows))
+        _execute(session, _unnest_update(table, columns), _arrays(table, columns, rows), wait)
         return
     values = {column: bindparam(f"new_{column}") for column in columns if column != "id"}
     core = update(table).where(table.c.id == bindparam("row_id")).values(values)
     session.execute(core, [{"row_id": row["id"], **{f"new_{key}": value for key, value in row.items() if key != "id"}}
                            for row in rows])
+
+
+def _execute(session: Session, statement: str, params: dict[str, list[Any]], wait: bool) -> None:
+    if wait:
+        session.connection().exec_driver_sql(statement, params)
+    else:
+        write_behind.send(session, statement, params)
 
 
 def _is_postgresql(session: Session) -> bool:

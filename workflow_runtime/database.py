@@ -6,11 +6,14 @@ from typing import Any
 from sqlalchemy import Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow_runtime import write_behind
 from workflow_runtime.json_columns import load_json
 
 
 def configure_engine(engine: Engine) -> Engine:
-    """Make SQLite behave like a server database: foreign keys on, WAL, wait on locks."""
+    """Make SQLite behave like a server database (foreign keys on, WAL, wait on locks); let
+    PostgreSQL batches write behind (`write_behind`)."""
+    write_behind.install(engine)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

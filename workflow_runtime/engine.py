@@ -25,7 +25,11 @@ from workflow_runtime.models import (
     Run,
     RunStatus,
 )
-from workflow_runtime.run_rows import AnyRun, RunRow, select_runs
+from workflow_runtime.run_rows import RunRow, select_runs
+
+# Runs are advanced in chunks of this many, and each chunk's writes are sent without waiting
+# (write_behind): PostgreSQL stores one chunk while the worker advances the next.
+WRITE_AHEAD_CHUNK = 100
 
 
 def advance_runs(session: Session, run_ids: Sequence[int], now: datetime) -> BatchEffects:
@@ -79,7 +83,7 @@ def refresh_segments(session: Session, contact_ids: Sequence[int], now: datetime
     return effects
 
 
-def advance_all(session: Session, runs: Iterable[AnyRun], now: datetime, effects: BatchEffects,
+def advance_all(session: Session, runs: Iterable[RunRow], now: datetime, effects: BatchEffects,
                 contacts: dict[int, Contact] | None = None, live_flows: dict[int, bool] | None = None) -> None:
     """Advance runs of live flows; runs of paused flows stay where they are until resumed.
 
@@ -99,6 +103,10 @@ def advance_all(session: Session, runs: Iterable[AnyRun], now: datetime, effects
     if missing:
         contacts.update((contact.id, contact)
                         for contact in session.scalars(select(Contact).where(any_of(session, Contact.id, missing))))
-    for run in runs:
-        if live_flows[run.flow_id] and run.status in UNFINISHED:
-            advance(session, run, contacts[run.contact_id], load_definition(session, run.flow_version_id), now, effects)
+    for start in range(0, len(runs), WRITE_AHEAD_CHUNK):
+        chunk = runs[start:start + WRITE_AHEAD_CHUNK]
+        for run in chunk:
+            if live_flows[run.flow_id] and run.status in UNFINISHED:
+                advance(session, run, contacts[run.contact_id], load_definition(session, run.flow_version_id), now,
+                        effects)
+        effects.write_ahead(session, chunk)

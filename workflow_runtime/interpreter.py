@@ -25,7 +25,7 @@ from workflow_runtime.models import Channel, Contact, Message, MessageStatus, Ru
 from workflow_runtime.onsite_push import ONSITE_CHANNELS
 from workflow_runtime.personalisation import contact_variables, render_value
 from workflow_runtime.property_paths import set_path, unset_path
-from workflow_runtime.run_rows import AnyRun, RunRows
+from workflow_runtime.run_rows import AnyRun, RunRow, RunRows
 from workflow_runtime.subject import ContactSubject
 from workflow_runtime.timing import next_send_time, parse_duration
 
@@ -64,14 +64,25 @@ class BatchEffects:
         """
         if self.messages:
             self.runs.write(session)
-            bulk.insert_rows(session, Message.__table__, self.messages, skip_conflicts_on="idempotency_key")
-            self.messages = []
+            self._insert_messages(session)
+
+    def write_ahead(self, session: Session, runs: Sequence[RunRow]) -> None:
+        """Send the writes of these runs, just advanced, and of the messages recorded so far; the
+        batch goes on while PostgreSQL stores them (`write_behind`)."""
+        self.runs.write(session, runs)
+        self._insert_messages(session)
 
     def flush(self, session: Session) -> None:
         """Write everything pending: runs, messages, then counters."""
         self.runs.write(session)
-        self.write_messages(session)
+        self._insert_messages(session)
         self.counters.flush(session)
+
+    def _insert_messages(self, session: Session) -> None:
+        if self.messages:
+            bulk.insert_rows(session, Message.__table__, self.messages, skip_conflicts_on="idempotency_key",
+                             wait=False)
+            self.messages = []
 
 
 class RunContext:

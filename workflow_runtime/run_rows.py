@@ -125,18 +125,21 @@ class RunRows:
         for row, run_id in zip(new, reserve_ids(session, RUNS, len(new)), strict=True):
             row.id = run_id
 
-    def write(self, session: Session) -> None:
-        """INSERT the new runs and UPDATE the changed ones, each in one statement."""
+    def write(self, session: Session, rows: Iterable[RunRow] | None = None) -> None:
+        """INSERT the new runs and UPDATE the changed ones (of `rows`, default all), each in one
+        statement sent without waiting for it (`write_behind`)."""
         self.give_ids(session)
         new: list[RunRow] = []
         changed: list[tuple[RunRow, tuple[Any, ...]]] = []
-        for row in self._rows:
+        for row in self._rows if rows is None else rows:
             values = row._changing()
             if row._written is None:
                 new.append(row)
             elif values != row._written:
                 changed.append((row, values))
             row._written = values
-        bulk.insert_rows(session, RUNS, [{column: getattr(row, column) for column in COLUMNS} for row in new])
-        bulk.update_rows(session, RUNS, [{"id": row.id, **dict(zip(CHANGING, values))} for row, values in changed])
+        bulk.insert_rows(session, RUNS, [{column: getattr(row, column) for column in COLUMNS} for row in new],
+                         wait=False)
+        bulk.update_rows(session, RUNS, [{"id": row.id, **dict(zip(CHANGING, values))} for row, values in changed],
+                         wait=False)
 
