@@ -311,7 +311,7 @@ def _as_datetime(value: Any) -> datetime | None:
         return _aware(value)
     if isinstance(value, date):
         return datetime.combine(value, time(), timezone.utc)
-    if isinstance(value, str):
+    if isinstance(value, str) and value[:4].isdigit():  # every ISO 8601 form starts with the year
         try:
             return _aware(datetime.fromisoformat(value))
         except ValueError:
@@ -335,6 +335,8 @@ def _comparable(a: Any, b: Any) -> tuple[Any, Any] | None:
 
 
 def _equal(a: Any, b: Any) -> bool:
+    if type(a) is type(b) and a == b:  # equal as they are, so equal as numbers or moments too
+        return True
     pair = _comparable(a, b)
     if pair is not None:
         return pair[0] == pair[1]

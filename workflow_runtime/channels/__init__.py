@@ -25,13 +25,17 @@ class Deliverer(Protocol):
 def deliverer_for(current: Runtime, channel: Channel) -> Deliverer | None:
     """The deliverer of `channel` in this runtime, or None if the server does not deliver it or is not set up to
     (no AUTOMAP_SMTP_URL: emails wait in the ledger until one is configured)."""
-    from workflow_runtime.channels.email import EmailDeliverer
+    if channel is Channel.EMAIL and _delivers_email(current):
+        from workflow_runtime.channels.email import EmailDeliverer  # MJML and SMTP: only where email is sent
 
-    if channel is Channel.EMAIL and current.email is not None and current.email.smtp is not None:
         return EmailDeliverer(current.sessions, current.clock.now, current.email.smtp, current.email)
     return None
 
 
 def delivered_channels(current: Runtime) -> set[str]:
-    """The channels this runtime delivers, by name."""
-    return {channel.value for channel in Channel if deliverer_for(current, channel) is not None}
+    """The channels this runtime delivers, by name (asked by every batch, so it imports nothing)."""
+    return {Channel.EMAIL.value} if _delivers_email(current) else set()
+
+
+def _delivers_email(current: Runtime) -> bool:
+    return current.email is not None and current.email.smtp is not None
