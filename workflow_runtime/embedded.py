@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from workflow_runtime.runtime import Runtime
 from workflow_runtime.scheduler import Scheduler
-from workflow_runtime.worker import make_worker
+from workflow_runtime.worker import freeze_startup_objects, make_worker
 
 
 def embedded_redis() -> Redis:
@@ -28,6 +28,7 @@ def serve_embedded(wsgi_app: Callable[..., Any], runtime: Runtime, host: str, po
     server = make_server(host, port, wsgi_app, threaded=True)
     threading.Thread(target=server.serve_forever, name="automap-http", daemon=True).start()
     _thread, stop = Scheduler(runtime).start_thread()
+    freeze_startup_objects()
     try:
         make_worker(runtime).work(logging_level="WARNING")
     finally:

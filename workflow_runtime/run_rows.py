@@ -98,8 +98,9 @@ class RunRows:
         self._rows: list[RunRow] = []
 
     def load(self, session: Session, query: Select[Any]) -> list[RunRow]:
-        """The rows `query` (from `select_runs`) returns, tracked for writing."""
-        rows = [RunRow.loaded(values) for values in session.execute(query)]
+        """The rows `query` (from `select_runs`) returns, tracked for writing (read on the session's
+        connection: plain rows need none of the ORM's result handling)."""
+        rows = [RunRow.loaded(values) for values in session.connection().execute(query)]
         self._rows.extend(rows)
         return rows
 
