@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from workflow_runtime import segments
 from workflow_runtime.bulk import any_of
+from workflow_runtime.contact_rows import AnyContact
 from workflow_runtime.definition import load_definition
 from workflow_runtime.events import EVENT_COLUMNS, EventBatch
 from workflow_runtime.interpreter import BatchEffects, advance
 from workflow_runtime.models import (
     UNFINISHED,
-    Contact,
     Event,
     Flow,
     FlowStatus,
@@ -84,7 +84,7 @@ def refresh_segments(session: Session, contact_ids: Sequence[int], now: datetime
 
 
 def advance_all(session: Session, runs: Iterable[RunRow], now: datetime, effects: BatchEffects,
-                contacts: dict[int, Contact] | None = None, live_flows: dict[int, bool] | None = None) -> None:
+                contacts: dict[int, AnyContact] | None = None, live_flows: dict[int, bool] | None = None) -> None:
     """Advance runs of live flows; runs of paused flows stay where they are until resumed.
 
     `contacts` and `live_flows` (flow id → live), when given, are used and filled in, so a
@@ -101,8 +101,7 @@ def advance_all(session: Session, runs: Iterable[RunRow], now: datetime, effects
     contacts = {} if contacts is None else contacts
     missing = {run.contact_id for run in runs} - contacts.keys()
     if missing:
-        contacts.update((contact.id, contact)
-                        for contact in session.scalars(select(Contact).where(any_of(session, Contact.id, missing))))
+        contacts.update(effects.contacts.load(session, missing))
     for start in range(0, len(runs), WRITE_AHEAD_CHUNK):
         chunk = runs[start:start + WRITE_AHEAD_CHUNK]
         for run in chunk:

@@ -9,12 +9,12 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflow_runtime.contact_rows import AnyContact
 from workflow_runtime.definition import FlowDefinition, NodeSpec, load_definition
 from workflow_runtime.filters import matches_properties
 from workflow_runtime.interpreter import BatchEffects
 from workflow_runtime.models import (
     UNFINISHED,
-    Contact,
     Flow,
     FlowStatus,
     FlowTrigger,
@@ -54,7 +54,7 @@ def event_triggers(session: Session, event_names: Iterable[str]) -> dict[str, li
     return triggers
 
 
-def enrol_for_event(session: Session, event: Any, contact: Contact, now: datetime, effects: BatchEffects,
+def enrol_for_event(session: Session, event: Any, contact: AnyContact, now: datetime, effects: BatchEffects,
                     triggers: Sequence[FlowTrigger], admission: Admission | None = None) -> list[RunRow]:
     """Start a run in every live flow whose trigger (among `triggers`, the event name's) matches the
     event and whose re-entry rule allows it. With an `admission`, the runs are left for the caller to flush."""
@@ -72,7 +72,7 @@ def enrol_for_event(session: Session, event: Any, contact: Contact, now: datetim
     return started
 
 
-def start_run(session: Session, definition: FlowDefinition, trigger: NodeSpec, contact: Contact, now: datetime,
+def start_run(session: Session, definition: FlowDefinition, trigger: NodeSpec, contact: AnyContact, now: datetime,
               effects: BatchEffects, trigger_context: Mapping[str, Any], admission: Admission | None = None) -> RunRow | None:
     """A new run at `trigger`, or None if the flow's re-entry rule keeps the contact out.
 

@@ -21,11 +21,12 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from workflow_runtime.bulk import any_of
+from workflow_runtime.contact_rows import ContactRow
 from workflow_runtime.definition import FlowDefinition, load_definition
 from workflow_runtime.enrolment import enrol_for_event, event_triggers
 from workflow_runtime.filters import matches_properties
 from workflow_runtime.interpreter import BatchEffects, credit_conversion, finish
-from workflow_runtime.models import UNFINISHED, Contact, Event, Run, RunStatus
+from workflow_runtime.models import UNFINISHED, Event, Run, RunStatus
 from workflow_runtime.run_rows import RunRow, select_runs
 from workflow_runtime.segments import SegmentTracker, live_segment_triggers
 from workflow_runtime.timing import add_duration
@@ -47,12 +48,6 @@ class EventLike(Protocol):
     timestamp: datetime
 
 
-def lock_contacts(session: Session, contact_ids: Iterable[int]) -> dict[int, Contact]:
-    """Lock these contacts' rows in id order (one statement; a fixed order cannot deadlock)."""
-    query = select(Contact).where(any_of(session, Contact.id, set(contact_ids))).order_by(Contact.id).with_for_update()
-    return {contact.id: contact for contact in session.scalars(query)}
-
-
 class EventBatch:
     """Events of locked contacts, with everything applying them reads loaded once.
 
@@ -61,7 +56,7 @@ class EventBatch:
     so it stays what the per-event queries would have read.
     """
 
-    def __init__(self, session: Session, events: Sequence[EventLike], contacts: dict[int, Contact],
+    def __init__(self, session: Session, events: Sequence[EventLike], contacts: dict[int, ContactRow],
                  now: datetime, effects: BatchEffects) -> None:
         self.session = session
         self.events = list(events)
@@ -97,7 +92,7 @@ class EventBatch:
         """
         if not events:
             return None
-        contacts = lock_contacts(session, {event.contact_id for event in events})
+        contacts = effects.contacts.load(session, {event.contact_id for event in events}, lock=True)
         unapplied = set(
             session.scalars(select(Event.id).where(any_of(session, Event.id, [event.id for event in events]),
                                                    Event.processed_at.is_(None)))

@@ -209,7 +209,7 @@ class Identities:
         """Lock every stored contact the batch touches (one statement, id order) and read its fields into `row`.
 
         One ordered statement takes every contact lock the batch will hold, as the
-        event jobs do (`events.lock_contacts`), so neither can wait on the other in a
+        event jobs do (`ContactRows.load`), so neither can wait on the other in a
         cycle; the events' foreign keys then find their contacts locked already.
         FOR NO KEY UPDATE: the contacts' keys never change.
 

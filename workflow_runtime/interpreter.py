@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from nodes.execution import End, Go, Hold, Outcome
 from workflow_runtime import bulk
+from workflow_runtime.contact_rows import AnyContact, ContactRows
 from workflow_runtime.counters import CounterBatch, converted_by, left
 from workflow_runtime.definition import FlowDefinition, NodeSpec
-from workflow_runtime.models import Channel, Contact, Message, MessageStatus, RunStatus
+from workflow_runtime.models import Channel, Message, MessageStatus, RunStatus
 from workflow_runtime.onsite_push import ONSITE_CHANNELS
 from workflow_runtime.personalisation import contact_variables, render_value
 from workflow_runtime.property_paths import set_path, unset_path
@@ -43,11 +44,13 @@ class RuntimeFault(RuntimeError):
 
 @dataclass
 class BatchEffects:
-    """What a batch did: the runs it loaded or started, messages for the ledger, counter increments,
-    wake-ups to mirror in Redis, the channels to deliver and the contacts whose on-site widget has
-    news once it commits. `flush` writes runs, messages and counters in the batch's transaction."""
+    """What a batch did: the runs and contacts it loaded or started, messages for the ledger, counter
+    increments, wake-ups to mirror in Redis, the channels to deliver and the contacts whose on-site
+    widget has news once it commits. `flush` writes runs, messages, contacts and counters in the
+    batch's transaction."""
 
     runs: RunRows = field(default_factory=RunRows)
+    contacts: ContactRows = field(default_factory=ContactRows)
     counters: CounterBatch = field(default_factory=CounterBatch)
     wakeups: dict[int, datetime] = field(default_factory=dict)
     onsite_contacts: set[int] = field(default_factory=set)
@@ -73,9 +76,10 @@ class BatchEffects:
         self._insert_messages(session)
 
     def flush(self, session: Session) -> None:
-        """Write everything pending: runs, messages, then counters."""
+        """Write everything pending: runs, messages, contacts, then counters."""
         self.runs.write(session)
         self._insert_messages(session)
+        self.contacts.write(session)
         self.counters.flush(session)
 
     def _insert_messages(self, session: Session) -> None:
@@ -88,7 +92,7 @@ class BatchEffects:
 class RunContext:
     """nodes.execution.StepContext for one run at one node."""
 
-    def __init__(self, session: Session, run: AnyRun, contact: Contact, definition: FlowDefinition,
+    def __init__(self, session: Session, run: AnyRun, contact: AnyContact, definition: FlowDefinition,
                  now: datetime, effects: BatchEffects) -> None:
         self._session = session
         self._run = run
@@ -235,7 +239,7 @@ def _leave_wait(run: AnyRun, now: datetime, counters: CounterBatch) -> None:
     run.wake_at = run.waiting_for = run.waiting_where = run.resume = None
 
 
-def advance(session: Session, run: AnyRun, contact: Contact, definition: FlowDefinition, now: datetime,
+def advance(session: Session, run: AnyRun, contact: AnyContact, definition: FlowDefinition, now: datetime,
             effects: BatchEffects) -> None:
     """Execute the run's nodes until one holds it or the run ends."""
     effects.advanced += 1

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from workflow_runtime.contact_rows import AnyContact
 from workflow_runtime.definition import load_definition
 from workflow_runtime.enrolment import Admission, start_run
 from workflow_runtime.filters import compile_condition, evaluate
@@ -63,7 +64,7 @@ class SegmentTracker:
             for contact_id, segment_id in session.execute(query):
                 self.members[contact_id].add(segment_id)
 
-    def refresh(self, contact: Contact, now: datetime, effects: BatchEffects,
+    def refresh(self, contact: AnyContact, now: datetime, effects: BatchEffects,
                 admission: Admission | None = None) -> list[RunRow]:
         """Update the contact's tracked memberships; returns the runs started by segments it entered."""
         session = self.session
@@ -92,7 +93,7 @@ class SegmentTracker:
         return started
 
 
-def refresh_contact(session: Session, contact: Contact, now: datetime, effects: BatchEffects,
+def refresh_contact(session: Session, contact: AnyContact, now: datetime, effects: BatchEffects,
                     triggers: dict[int, list[FlowSegmentTrigger]] | None = None) -> list[RunRow]:
     """Update the contact's tracked memberships; returns the runs started by segments it entered."""
     triggers = live_segment_triggers(session) if triggers is None else triggers
@@ -106,8 +107,6 @@ def refresh_contacts(session: Session, contact_ids: list[int], now: datetime, ef
     triggers = live_segment_triggers(session)
     if not triggers:
         return []
-    contacts = list(
-        session.scalars(select(Contact).where(Contact.id.in_(contact_ids)).order_by(Contact.id).with_for_update())
-    )
+    contacts = list(effects.contacts.load(session, contact_ids, lock=True).values())
     tracker = SegmentTracker(session, [contact.id for contact in contacts], triggers)
     return [run for contact in contacts for run in tracker.refresh(contact, now, effects)]

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow_runtime.contact_rows import AnyContact
 from workflow_runtime.filters import evaluate
-from workflow_runtime.models import Contact, Event, FlowVersion, Message, Segment
+from workflow_runtime.models import Event, FlowVersion, Message, Segment
 
 # A segment may refer to another; a cycle of segments must end rather than recurse forever.
 MAX_SEGMENT_DEPTH = 8
@@ -20,7 +21,7 @@ class ContactSubject:
     """Implements filters.FilterSubject for one contact; message rules read the messages of one
     run (inside a flow) or of one flow."""
 
-    def __init__(self, session: Session, contact: Contact, now: datetime, flow_id: int | None = None,
+    def __init__(self, session: Session, contact: AnyContact, now: datetime, flow_id: int | None = None,
                  segment_depth: int = 0, run_id: int | None = None,
                  before_messages: Callable[[], None] | None = None) -> None:
         self._session = session

@@ -33,14 +33,20 @@ class Contact(Base):
 
     def builtin_fields(self) -> dict[str, Any]:
         """The first-class fields, as the filter language sees them next to `properties`."""
-        return {
-            "user_id": self.user_id,
-            "email": self.email,
-            "phone": self.phone,
-            "name": self.name,
-            "time_zone": self.time_zone,
-            "tags": list(self.tags or []),
-        }
+        return builtin_fields(self)
+
+
+def builtin_fields(contact: Any) -> dict[str, Any]:
+    """A contact's first-class fields (of a Contact or a batch's ContactRow), as the filter language
+    sees them next to `properties`."""
+    return {
+        "user_id": contact.user_id,
+        "email": contact.email,
+        "phone": contact.phone,
+        "name": contact.name,
+        "time_zone": contact.time_zone,
+        "tags": list(contact.tags or []),
+    }
 
 
 class AnonymousId(Base):
