@@ -67,7 +67,7 @@ def conversation(session: Session, contact_id: int, limit: int = 100) -> list[di
         select(Reply).where(Reply.contact_id == contact_id).order_by(Reply.id.desc()).limit(limit)
     ))
     items = _render_all(session, contact_id, messages) + [reply_view(reply) for reply in replies]
-    items.sort(key=lambda item: (item["at"], item["kind"] == "reply"))
+    items.sort(key=lambda item: (item["at"], item["kind"] == "reply", item["id"]))
     return items[-limit:]
 
 
