@@ -55,11 +55,11 @@ class Forwarded(NamedTuple):
     email: EmailMessage
 
 
-def forwarded(harness: Any, app: Flask, mail_server: MailServer) -> Forwarded:
+def forwarded(harness: Any, app: Flask, mail_server: MailServer, anonymous_id: str = "anon-boris") -> Forwarded:
     """Run the flow until the nudge is forwarded: the flow, the contact, the nudge, and the email the SMTP server got."""
     harness.runtime.email = settings_for(app, mail_server)
     flow_id = harness.publish(forwarding_flow())
-    contact_id = visit_and_answer_the_greeting(harness)
+    contact_id = visit_and_answer_the_greeting(harness, anonymous_id)
     harness.advance(FORWARD_AFTER)
     [email] = mail_server.messages
     nudge = chats(harness, contact_id)[-1]

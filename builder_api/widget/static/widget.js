@@ -25,7 +25,7 @@
     "background:#fff;border-radius:10px;box-shadow:0 8px 30px rgba(0,0,0,.25)}" +
     ".log{flex:1;overflow:auto;padding:12px}.them,.me{margin:6px 0;padding:8px 12px;border-radius:10px;max-width:85%;white-space:pre-wrap}" +
     ".them{background:#f1f3f5}.me{background:#3b5bdb;color:#fff;margin-left:auto}.sender{font-size:12px;color:#868e96}" +
-    ".note{font-size:11px;opacity:.75;text-align:right}" +
+    ".note{font-size:11px;opacity:.75;text-align:right;color:inherit}" +
     ".reply{display:flex;border-top:1px solid #e9ecef}.reply textarea{flex:1;border:0;padding:10px;resize:none}" +
     ".reply button{border:0;background:none;color:#3b5bdb;font-weight:700;padding:0 14px;cursor:pointer}";
 
