@@ -175,7 +175,7 @@ class RunContext:
         return status.value if status else None
 
     def contact_on_site(self) -> bool:
-        return presence.contact_on_site(self._contact.id)
+        return presence.contact_on_site(self._contact.id, self._now)
 
     def update_contact(self, set_properties: Mapping[str, Any], unset: Sequence[str],
                        add_tags: Sequence[str], remove_tags: Sequence[str]) -> None:

@@ -84,7 +84,7 @@ def message_stream() -> Response:
     if not after.isdigit():
         raise ApiError(400, "after_reply must be a reply id (a whole number).",
                        [{"field": "after_reply", "pointer": "", "location": "query", "message": "Not a whole number."}])
-    body = stream.events(db.engine, stream.notices_connection(), visitor, current_app.config, int(after))
+    body = stream.events(db.engine, stream.notices_connection(), visitor, current_app.config, now, int(after))
     return Response(body, mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

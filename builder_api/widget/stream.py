@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -49,13 +50,14 @@ def notices_connection() -> Redis:
     return current_app.extensions["automap_widget_redis"]
 
 
-def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[str, Any],
+def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[str, Any], now: Callable[[], datetime],
            replies_after: int = 0) -> Iterator[str]:
     """The SSE body: every message still to show, then each new one as its notice arrives; and, as `reply`
     events, the contact's replies above `replies_after` (answers by email, or typed in another tab).
 
     While it is open the stream also marks its contact as on the site (workflow_runtime.presence),
-    refreshed on every heartbeat, so an email fallback waits while the visitor is here.
+    refreshed on every heartbeat (on the runtime's clock, `now`), so an email fallback waits while the
+    visitor is here.
     """
     yield f"retry: {RECONNECT_MS}\n\n"
     sent: set[int] = set()
@@ -73,7 +75,7 @@ def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[st
                 news = onsite.pending(session, contact_id, exclude=sent) if contact_id is not None else []
                 answers = onsite.replies_after(session, contact_id, replies_after) if contact_id is not None else []
             if contact_id is not None:
-                presence.mark_on_site(connection, contact_id, presence_ttl)
+                presence.mark_on_site(connection, contact_id, presence_ttl, now())
             for message in news:
                 sent.add(message["id"])
                 yield f"id: {message['id']}\nevent: message\ndata: {json.dumps(message)}\n\n"

@@ -160,7 +160,7 @@ def test_the_inbound_smtp_server_takes_only_signed_reply_addresses(
 def test_an_email_answer_reaches_the_visitors_open_widget_at_once(
         app: Flask, harness, mail_server: MailServer) -> None:  # noqa: F811
     _flow_id, boris, _nudge, email = forwarded(harness, app, mail_server)
-    assert not presence.is_on_site(harness.runtime.dispatcher.connection, boris)
+    assert not presence.is_on_site(harness.runtime.dispatcher.connection, boris, harness.clock.now())
     received: queue.Queue = queue.Queue()
     ready = threading.Event()
 
@@ -182,7 +182,7 @@ def test_an_email_answer_reaches_the_visitors_open_widget_at_once(
         thread.start()
         assert ready.wait(10)
         nudge = received.get(timeout=5)  # the chat message still to show comes first
-        assert presence.is_on_site(harness.runtime.dispatcher.connection, boris)  # the open stream marks it
+        assert presence.is_on_site(harness.runtime.dispatcher.connection, boris, harness.clock.now())  # the open stream marks it
         with httpx.Client(base_url=url) as http:
             posted = http.post("/inbound/email", content=answer(email, "On my way!").as_bytes(),
                                headers={**inbound_auth(), "Content-Type": "message/rfc822"})

@@ -70,15 +70,16 @@ def test_the_email_waits_while_the_visitor_is_on_the_site_and_goes_once_they_lea
     flow_id = harness.publish(forwarding_flow())
     boris = visit_and_answer_the_greeting(harness)
     connection = harness.runtime.dispatcher.connection
-    presence.mark_on_site(connection, boris, ttl_seconds=60)  # what an open widget stream does on each heartbeat
+    # What the heartbeats of a stream open for the next hour add up to.
+    presence.mark_on_site(connection, boris, ttl_seconds=3600, now=harness.clock.now())
 
     harness.advance(FORWARD_AFTER)
     harness.advance(timedelta(minutes=12))
     assert mail_server.messages == []
     assert harness.counters(flow_id)["nudge"]["waiting"] == 1
 
-    connection.delete(presence.presence_key(boris))  # what the key's expiry does once no stream refreshes it
-    harness.advance(timedelta(minutes=5))
+    harness.advance(timedelta(minutes=20))  # the visitor left: no stream refreshed the key, which lapsed
+    assert not presence.is_on_site(connection, boris, harness.clock.now())
     assert len(mail_server.messages) == 1
     assert harness.counters(flow_id)["nudge"]["left:next"] == 1
     assert_counters_balance(harness, flow_id)
