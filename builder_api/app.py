@@ -50,6 +50,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     from builder_api.flows.routes import blueprint as flows
     from builder_api.frontend.routes import blueprint as frontend
     from builder_api.health.routes import blueprint as health
+    from builder_api.inbound.routes import blueprint as inbound
     from builder_api.ingest.routes import blueprint as ingest
     from builder_api.message_templates.routes import blueprint as message_templates
     from builder_api.node_types.routes import blueprint as node_types
@@ -80,6 +81,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     widget_stream.init_app(app)
     cors.init_app(app)
     api.register_blueprint(ingest, url_prefix="/v1")
+    api.register_blueprint(inbound, url_prefix="/inbound")
     app.register_blueprint(frontend)  # last: its catch-all route serves the canvas's client-side routes
     register_error_handlers(app)  # after api.init_app: ours answer every error in one shape
     app.before_request(refuse_unstorable_values)

@@ -1,4 +1,4 @@
-"""The `automap` command: serve, worker, flows, templates, demo and (from Flask-Migrate) db."""
+"""The `automap` command: serve, worker, scheduler, inbound-smtp, flows, templates, demo and (from Flask-Migrate) db."""
 from __future__ import annotations
 
 import signal
@@ -20,10 +20,12 @@ from builder_api import accounts
 from builder_api.account_commands import tokens, users
 from builder_api.app import configure_runtime, create_app
 from builder_api.extensions import db
+from builder_api.mail import reply_addresses
 from builder_api.settings import Settings, instance_secret
 from flows.document import dumps, load_file
 from flows.validation import FlowError, FlowInvalid, validate_flow
 from workflow_runtime import flow_store
+from workflow_runtime.channels.inbound_smtp import inbound_smtp_server
 from workflow_runtime.demo import VISITORS, demo_runtime, seed_demo
 from workflow_runtime.embedded import embedded_redis, serve_embedded
 from workflow_runtime.models import Flow, User
@@ -130,6 +132,22 @@ def scheduler(interval: float) -> None:
         signal.signal(signum, lambda *_: stop.set())
     console.print(f"scheduler ticking every {interval}s")
     Scheduler(current, interval=interval).run(stop)
+
+
+@main.command("inbound-smtp")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 behind an MX).")
+@click.option("--port", default=2525, show_default=True, type=int)
+@with_appcontext
+def inbound_smtp(host: str, port: int) -> None:
+    """Receive email answers to forwarded chat messages (reply+…@AUTOMAP_INBOUND_DOMAIN) over SMTP, until stopped."""
+    settings = _settings()
+    current = configure_runtime(settings, embedded_redis() if settings.embedded else Redis.from_url(settings.redis_url))
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with inbound_smtp_server(current, reply_addresses(settings), host, port):
+        console.print(f"inbound SMTP on {host}:{port} for reply+…@{settings.inbound_domain}")
+        stop.wait()
 
 
 @main.group()

@@ -3,15 +3,23 @@ from __future__ import annotations
 
 from builder_api.settings import Settings, SettingsError
 from workflow_runtime.channels.email import EmailSettings
+from workflow_runtime.channels.reply_address import ReplyAddresses
 from workflow_runtime.channels.smtp import SmtpServer
 from workflow_runtime.channels.tracking import Tracking
 
 
 def email_settings(settings: Settings) -> EmailSettings:
-    """SMTP server (None when AUTOMAP_SMTP_URL is unset), sender, and tracking links on the public URL."""
+    """SMTP server (None when AUTOMAP_SMTP_URL is unset), sender, tracking links on the public URL, and the
+    reply addresses of forwarded chat messages at the inbound domain."""
     try:
         smtp = SmtpServer.from_url(settings.smtp_url) if settings.smtp_url else None
     except ValueError as error:
         raise SettingsError(str(error)) from error
     return EmailSettings(smtp=smtp, mail_from=settings.mail_from,
-                         tracking=Tracking(settings.secret_key, settings.public_url))
+                         tracking=Tracking(settings.secret_key, settings.public_url),
+                         replies=reply_addresses(settings))
+
+
+def reply_addresses(settings: Settings) -> ReplyAddresses:
+    """The `reply+…@AUTOMAP_INBOUND_DOMAIN` addresses, signed with the secret key (read by the inbound mail paths)."""
+    return ReplyAddresses(settings.secret_key, settings.inbound_domain)

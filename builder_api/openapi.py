@@ -24,6 +24,8 @@ API_CONFIG: dict[str, Any] = {
                 # The on-site widget: the site's write key as the Basic user name, then a visitor token.
                 "writeKey": {"type": "http", "scheme": "basic"},
                 "visitorToken": {"type": "http", "scheme": "bearer"},
+                # An email provider's inbound webhook: AUTOMAP_INBOUND_SECRET as the Basic password.
+                "inboundSecret": {"type": "http", "scheme": "basic"},
             }
         },
         # Either a bearer token, or the session cookie (with the CSRF header on writes).

@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +39,11 @@ class Settings:
         smtp_url: AUTOMAP_SMTP_URL, e.g. smtp://user:pass@host:587, or None.
         public_url: AUTOMAP_PUBLIC_URL, how browsers and emails reach this server.
         mail_from: AUTOMAP_MAIL_FROM, the sender address of emails (noreply@ the public host).
+        inbound_domain: AUTOMAP_INBOUND_DOMAIN, the domain of the `reply+…@` addresses forwarded chat
+            messages are answered to (its MX points at `automap inbound-smtp` or at a provider whose
+            inbound webhook calls `POST /inbound/email`); the sender address's domain when unset.
+        inbound_secret: AUTOMAP_INBOUND_SECRET, the HTTP Basic password of `POST /inbound/email`;
+            None turns the webhook off.
         instance_path: AUTOMAP_INSTANCE_PATH, where the embedded mode keeps its files.
         batch_size: AUTOMAP_BATCH_SIZE, runs advanced per RQ job.
         clock: AUTOMAP_CLOCK, "system", or "redis" for a virtual time shared through
@@ -56,6 +62,8 @@ class Settings:
     batch_size: int = 500
     clock: str = "system"
     mail_from: str = "noreply@localhost"
+    inbound_domain: str = "localhost"
+    inbound_secret: str | None = None
     generated: tuple[str, ...] = ()
 
     @property
@@ -147,6 +155,9 @@ def load_settings(
     }
     values["mail_from"] = _env(environ, "AUTOMAP_MAIL_FROM") or f"noreply@{urlsplit(values['public_url']).hostname}"
     values.update(overrides)
+    values.setdefault("inbound_domain", _env(environ, "AUTOMAP_INBOUND_DOMAIN")
+                      or parseaddr(values["mail_from"])[1].rpartition("@")[2] or "localhost")
+    values.setdefault("inbound_secret", _env(environ, "AUTOMAP_INBOUND_SECRET"))
     values["database_url"] = normalise_database_url(values["database_url"])
 
     missing = [name for name in GENERATED if not values[name]]

@@ -78,6 +78,9 @@ class StepContext(Protocol):
     def message_status(self, channel: str) -> str | None:
         """The status of the message this visit recorded on `channel`, if any."""
 
+    def contact_on_site(self) -> bool:
+        """Whether the contact has the site open now (a connected widget; see workflow_runtime.presence)."""
+
     def update_contact(
         self,
         set_properties: Mapping[str, Any],

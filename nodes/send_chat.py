@@ -9,8 +9,12 @@ from nodes.base import Category, ConfigProblem, NodeType
 from nodes.execution import Outcome, StepContext
 from nodes.message_goal import GOAL_SCHEMA
 from nodes.registry import register
-from nodes.sending import send_then_continue
+from nodes.sending import send_with_email_fallback
 from nodes.templating import template_problems
+
+# The forwarded email's ledger content: the email channel renders it from the chat message it forwards
+# (workflow_runtime.channels.chat_forward), with a Reply-To that brings the answer back into the chat.
+FORWARD = {"forwards": "chat"}
 
 
 @register
@@ -42,5 +46,6 @@ class SendChat(NodeType):
 
     @classmethod
     def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
-        """Record the chat message for the on-site widget."""
-        return send_then_continue(ctx, "chat", config)
+        """Record the chat message for the on-site widget; with `forward_by_email_after`, email it to a contact
+        who has not read it by then and is away from the site (replies to that email come back into the chat)."""
+        return send_with_email_fallback(ctx, "chat", config, config.get("forward_by_email_after"), FORWARD)

@@ -7,15 +7,11 @@ from typing import Any
 
 from flows.schemas import ref
 from nodes.base import Category, ConfigProblem, NodeType
-from nodes.execution import Go, Hold, Outcome, StepContext
+from nodes.execution import Outcome, StepContext
 from nodes.message_goal import GOAL_SCHEMA
 from nodes.registry import register
-from nodes.sending import send_then_continue
+from nodes.sending import send_with_email_fallback
 from nodes.templating import template_problems
-from workflow_runtime.timing import add_duration
-
-# A popup counts as seen once the visitor read it, clicked it, answered it or closed it.
-READ_STATUSES = frozenset({"read", "clicked", "replied", "dismissed"})
 
 
 class PopupSize(str, enum.Enum):
@@ -76,13 +72,6 @@ class SendPopup(NodeType):
 
     @classmethod
     def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
-        """Show the popup; with a fallback, hold, and email the contact if the popup was not read in time."""
-        if not ctx.state.get("popup_sent"):
-            outcome = send_then_continue(ctx, "popup", config)
-            if isinstance(outcome, Hold) or "email_fallback_after" not in config:
-                return outcome
-            ctx.state["popup_sent"] = True
-            return Hold(add_duration(ctx.now, config["email_fallback_after"]))
-        if ctx.message_status("popup") in READ_STATUSES:
-            return Go("next")
-        return send_then_continue(ctx, "email", config["email_fallback"])
+        """Show the popup; with a fallback, hold, and email the contact if the popup was not seen in time."""
+        return send_with_email_fallback(ctx, "popup", config, config.get("email_fallback_after"),
+                                        config.get("email_fallback", {}))

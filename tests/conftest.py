@@ -28,6 +28,8 @@ from workflow_runtime.models import Base
 
 ADMIN_TOKEN = "test-admin-token"
 WRITE_KEY = "test-write-key"
+INBOUND_SECRET = "test-inbound-secret"
+INBOUND_DOMAIN = "in.shop.example"
 
 
 @contextmanager
@@ -81,6 +83,8 @@ def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator
             "admin_token": ADMIN_TOKEN,
             "write_key": WRITE_KEY,
             "secret_key": "test-secret-key",
+            "inbound_secret": INBOUND_SECRET,
+            "inbound_domain": INBOUND_DOMAIN,
         }
     )
     app.config["TESTING"] = True

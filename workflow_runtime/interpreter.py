@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nodes.execution import End, Go, Hold, Outcome
-from workflow_runtime import bulk
+from workflow_runtime import bulk, presence
 from workflow_runtime.contact_rows import AnyContact, ContactRows
 from workflow_runtime.counters import CounterBatch, converted_by, left
 from workflow_runtime.definition import FlowDefinition, NodeSpec
@@ -188,6 +188,9 @@ class RunContext:
         query = select(Message.status).where(Message.idempotency_key == f"{self.idempotency_key}:{channel}")
         status = self._session.scalar(query)
         return status.value if status else None
+
+    def contact_on_site(self) -> bool:
+        return presence.contact_on_site(self._contact.id, self._now)
 
     def update_contact(self, set_properties: Mapping[str, Any], unset: Sequence[str],
                        add_tags: Sequence[str], remove_tags: Sequence[str]) -> None:

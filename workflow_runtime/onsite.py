@@ -67,8 +67,23 @@ def conversation(session: Session, contact_id: int, limit: int = 100) -> list[di
         select(Reply).where(Reply.contact_id == contact_id).order_by(Reply.id.desc()).limit(limit)
     ))
     items = _render_all(session, contact_id, messages) + [reply_view(reply) for reply in replies]
-    items.sort(key=lambda item: (item["at"], item["kind"] == "reply"))
+    items.sort(key=lambda item: (item["at"], item["kind"] == "reply", item["id"]))
     return items[-limit:]
+
+
+def render_message(session: Session, message: Message) -> dict[str, Any] | None:
+    """One on-site message as the widget shows it, rendered for its contact; None if the sandbox refuses it."""
+    context = session.get(Run, message.run_id).context if message.run_id is not None else None
+    shown = _render_all(session, message.contact_id, [(message, context)])
+    return shown[0] if shown else None
+
+
+def replies_after(session: Session, contact_id: int, after: int, limit: int = 50) -> list[dict[str, Any]]:
+    """The contact's replies with an id above `after`, oldest first: what a connected widget has not shown yet
+    (an answer by email, or one typed in another tab)."""
+    query = (select(Reply).where(Reply.contact_id == contact_id, Reply.id > after)
+             .order_by(Reply.id).limit(limit))
+    return [reply_view(answer) for answer in session.scalars(query)]
 
 
 def report(session: Session, contact_id: int, message_id: int, status: MessageStatus, now: datetime) -> list[str]:
@@ -79,10 +94,12 @@ def report(session: Session, contact_id: int, message_id: int, status: MessageSt
 
 
 def reply(session: Session, contact_id: int, message_id: int, body: str, now: datetime,
-          source: ReplySource = ReplySource.WIDGET) -> Reply:
-    """Store the contact's answer to one of its messages in the conversation and count it as `replied`."""
+          source: ReplySource = ReplySource.WIDGET, external_id: str | None = None) -> Reply:
+    """Store the contact's answer to one of its messages in the conversation and count it as `replied`;
+    `external_id` names it where it came from (an email's Message-ID, unique per message)."""
     message = _own_message(session, contact_id, message_id)
-    answer = Reply(message_id=message.id, contact_id=contact_id, source=source, body=body, created_at=now)
+    answer = Reply(message_id=message.id, contact_id=contact_id, source=source, body=body, created_at=now,
+                   external_id=external_id)
     session.add(answer)
     record_status(session, message, MessageStatus.REPLIED, now)
     session.flush()
@@ -92,7 +109,7 @@ def reply(session: Session, contact_id: int, message_id: int, body: str, now: da
 def reply_view(answer: Reply) -> dict[str, Any]:
     """A reply as the widget shows it in the conversation."""
     return {"kind": "reply", "id": answer.id, "message_id": answer.message_id, "body": answer.body,
-            "at": answer.created_at.isoformat()}
+            "source": answer.source.value, "at": answer.created_at.isoformat()}
 
 
 def _own_message(session: Session, contact_id: int, message_id: int) -> Message:

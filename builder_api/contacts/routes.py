@@ -11,8 +11,11 @@ from builder_api.errors import ApiError
 from builder_api.extensions import db
 from builder_api.paging import Page
 from builder_api.runtime_access import now
+from builder_api.widget.schemas import Conversation
+from workflow_runtime import onsite
 from workflow_runtime.contact_card import ContactNotFound, contact_card, contact_fields
 from workflow_runtime.contact_search import find_contacts
+from workflow_runtime.models import Contact
 from workflow_runtime.segment_store import condition_errors
 
 blueprint = Blueprint("contacts", __name__, description="Contacts: search, filter, and each one's card.")
@@ -49,3 +52,13 @@ def get_contact(query: dict[str, Any], contact_id: int) -> dict[str, Any]:
         return contact_card(db.session, contact_id, query["limit"], query["offset"])
     except ContactNotFound as missing:
         raise ApiError(404, str(missing)) from missing
+
+
+@blueprint.get("/<int:contact_id>/conversation")
+@blueprint.response(200, Conversation)
+def get_conversation(contact_id: int) -> dict[str, Any]:
+    """The contact's chat as the widget shows it: the chat messages sent and the contact's replies (from the
+    widget or by email), oldest first, the latest 100."""
+    if db.session.get(Contact, contact_id) is None:
+        raise ApiError(404, f"There is no contact with id {contact_id}.")
+    return {"items": onsite.conversation(db.session, contact_id)}

@@ -39,6 +39,7 @@ class ConversationItem(Schema):
     channel = fields.String()
     sender_name = fields.String()
     message_id = fields.Integer()
+    source = fields.String(metadata={"description": "Where a reply came from: widget or email."})
     statuses = fields.List(fields.String())
 
 

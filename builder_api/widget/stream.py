@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
@@ -19,7 +20,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from workflow_runtime import onsite, runtime
+from workflow_runtime import onsite, presence, runtime
 from workflow_runtime.onsite_push import ContactNotices
 
 DEFAULTS = {
@@ -28,6 +29,9 @@ DEFAULTS = {
     "AUTOMAP_WIDGET_UNKNOWN_POLL": 1.0,  # seconds between look-ups while the visitor's first page view is on its way
 }
 RECONNECT_MS = 1000
+# A visitor counts as on the site until this many heartbeats pass without a stream refreshing it
+# (covers the reconnect between two streams, and a heartbeat late under load).
+PRESENCE_HEARTBEATS = 3
 
 
 def init_app(app: Flask) -> None:
@@ -46,10 +50,18 @@ def notices_connection() -> Redis:
     return current_app.extensions["automap_widget_redis"]
 
 
-def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[str, Any]) -> Iterator[str]:
-    """The SSE body: every message still to show, then each new one as its notice arrives."""
+def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[str, Any], now: Callable[[], datetime],
+           replies_after: int = 0) -> Iterator[str]:
+    """The SSE body: every message still to show, then each new one as its notice arrives; and, as `reply`
+    events, the contact's replies above `replies_after` (answers by email, or typed in another tab).
+
+    While it is open the stream also marks its contact as on the site (workflow_runtime.presence),
+    refreshed on every heartbeat (on the runtime's clock, `now`), so an email fallback waits while the
+    visitor is here.
+    """
     yield f"retry: {RECONNECT_MS}\n\n"
     sent: set[int] = set()
+    presence_ttl = PRESENCE_HEARTBEATS * config["AUTOMAP_WIDGET_HEARTBEAT"]
     deadline = time.monotonic() + config["AUTOMAP_WIDGET_STREAM_LIFETIME"]
     contact_id: int | None = None
     look_up = True
@@ -61,9 +73,15 @@ def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[st
                     # Subscribe before reading: a message recorded in between is read now or announced later.
                     notices.follow(contact_id)
                 news = onsite.pending(session, contact_id, exclude=sent) if contact_id is not None else []
+                answers = onsite.replies_after(session, contact_id, replies_after) if contact_id is not None else []
+            if contact_id is not None:
+                presence.mark_on_site(connection, contact_id, presence_ttl, now())
             for message in news:
                 sent.add(message["id"])
                 yield f"id: {message['id']}\nevent: message\ndata: {json.dumps(message)}\n\n"
+            for answer in answers:
+                replies_after = answer["id"]
+                yield f"event: reply\ndata: {json.dumps(answer)}\n\n"
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return

@@ -1,15 +1,19 @@
 """widget.js in headless Chromium on a site of another origin, talking to the app on a real HTTP server."""
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from tests.builder_api.widget_support import WRITE_KEY, greeting_flow, live_server, visitor
+from tests.conftest import INBOUND_SECRET
+from tests.workflow_runtime.chat_forward_support import answer, forwarded
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
 
 # The README's snippet, verbatim but for the URL and key, with a call made before widget.js has loaded.
@@ -156,3 +160,27 @@ def test_the_chat_reply_is_stored_and_counted(browser_page, harness) -> None:  #
     _eventually(lambda: harness.counters(flow_id)["chat"].get("replied") == 1)
     counters = harness.counters(flow_id)
     assert counters["popup"]["dismissed"] == 1 and counters["chat"]["read"] == 1
+
+
+def test_an_email_answer_to_a_forwarded_chat_appears_in_the_chat_panel(
+        app, browser_page, harness, mail_server, tmp_path) -> None:  # noqa: F811
+    page, site_url, api_url = browser_page
+    flow_id, _boris, _nudge, email = forwarded(harness, app, mail_server, "anon-e2e")
+    _open_site(page, site_url)
+    page.locator("#automap-widget .launcher").click()
+    assert page.locator("#automap-widget .them").all_text_contents() == [
+        "Hi Boris, can I help?", "Boris, the blue lamp is still in your cart.\nShall I hold it?"]
+
+    reply = answer(email, "Hold it please, I will come by on Friday.")
+    posted = httpx.post(f"{api_url}/inbound/email", content=reply.as_bytes(), headers={
+        "Content-Type": "message/rfc822",
+        "Authorization": "Basic " + base64.b64encode(f"inbound:{INBOUND_SECRET}".encode()).decode()})
+    assert posted.status_code == 201, posted.text
+
+    mine = page.locator("#automap-widget .me")
+    mine.nth(1).wait_for(timeout=5_000)  # pushed through the open stream, no reload
+    assert mine.nth(0).text_content() == "Looking for a lamp"
+    assert mine.nth(1).locator(".note").text_content() == "by email"
+    assert mine.nth(1).text_content() == "Hold it please, I will come by on Friday.by email"
+    page.screenshot(path=str(tmp_path / "chat_email_reply.png"))
+    assert harness.counters(flow_id)["nudge"]["replied"] == 1

@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow_runtime.channels import delivery
+from workflow_runtime.channels.chat_forward import render_forward
 from workflow_runtime.channels.delivery import Claim, RetryPolicy
 from workflow_runtime.channels.email_render import EmailContentError, RenderedEmail, render_email, source_of
+from workflow_runtime.channels.reply_address import ReplyAddresses
 from workflow_runtime.channels.smtp import SmtpConnection, SmtpRejected, SmtpRetry, SmtpServer, SmtpUnknown
 from workflow_runtime.channels.tracking import Tracking
 from workflow_runtime.models import Channel, Contact, DeliveryState, Message, Run
@@ -27,12 +29,14 @@ HELD = (DeliveryState.SENDING, DeliveryState.SUBMITTING)
 
 @dataclass(frozen=True)
 class EmailSettings:
-    """What sending email needs: the server, the sender address, and how links are signed and reached."""
+    """What sending email needs: the server, the sender address, how links are signed and reached, and the
+    reply addresses of forwarded chat messages (None: forwarded chats carry no Reply-To)."""
 
     smtp: SmtpServer | None
     mail_from: str
     tracking: Tracking
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    replies: ReplyAddresses | None = None
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,16 @@ def render_for_contact(session: Session, settings: EmailSettings, message: Messa
     trigger = (run.context or {}).get("trigger", {}) if run is not None else {}
     variables = contact_variables(contact.builtin_fields(), contact.properties or {}, trigger)
     links = settings.tracking.links_for(message.id)
-    rendered = render_email(source_of(session, message.content), variables, links)
     content: dict[str, Any] = message.content
+    if content.get("forwards") == Channel.CHAT.value:  # a send_chat node's forwarding of an unread chat message
+        forwarded = render_forward(session, message, variables, links, settings.replies)
+        rendered, from_name, reply_to = forwarded.email, forwarded.sender, forwarded.reply_to
+    else:
+        rendered = render_email(source_of(session, content), variables, links)
+        from_name, reply_to = content.get("from_name"), content.get("reply_to")
     domain = Address(addr_spec=settings.mail_from).domain or "automap.invalid"
     return build_email(settings, rendered, contact.email or "", recipient_name=contact.name,
-                       from_name=content.get("from_name"), reply_to=content.get("reply_to"),
+                       from_name=from_name, reply_to=reply_to,
                        message_id=f"<message-{message.id}@{domain}>", unsubscribe_url=links.unsubscribe_url)
 
 

@@ -25,6 +25,7 @@
     "background:#fff;border-radius:10px;box-shadow:0 8px 30px rgba(0,0,0,.25)}" +
     ".log{flex:1;overflow:auto;padding:12px}.them,.me{margin:6px 0;padding:8px 12px;border-radius:10px;max-width:85%;white-space:pre-wrap}" +
     ".them{background:#f1f3f5}.me{background:#3b5bdb;color:#fff;margin-left:auto}.sender{font-size:12px;color:#868e96}" +
+    ".note{font-size:11px;opacity:.75;text-align:right;color:inherit}" +
     ".reply{display:flex;border-top:1px solid #e9ecef}.reply textarea{flex:1;border:0;padding:10px;resize:none}" +
     ".reply button{border:0;background:none;color:#3b5bdb;font-weight:700;padding:0 14px;cursor:pointer}";
 
@@ -36,6 +37,8 @@
   var token = null;
   var held = [];
   var shown = {};
+  var shownReplies = {};
+  var lastReply = 0;
   var root = null;
   var chat = null;
 
@@ -168,8 +171,10 @@
   }
 
   function openStream() {
-    var source = new window.EventSource(base + "/widget/stream?token=" + encodeURIComponent(token));
+    var source = new window.EventSource(base + "/widget/stream?token=" + encodeURIComponent(token) + "&after_reply=" + lastReply);
     source.onmessage = function (event) { show(JSON.parse(event.data)); };
+    // The visitor's own words arriving from elsewhere: an answer to a forwarded chat sent by email.
+    source.addEventListener("reply", function (event) { showReply(JSON.parse(event.data)); });
     source.onerror = function () {
       // EventSource reconnects by itself; it gives up only when refused (an expired token): start over.
       if (source.readyState === window.EventSource.CLOSED) window.setTimeout(startSession, 5000);
@@ -181,11 +186,18 @@
       .then(function (response) { return response.ok ? response.json() : { items: [] }; })
       .then(function (conversation) {
         conversation.items.forEach(function (item) {
-          if (item.kind === "reply") return addLine("me", item.body);
+          if (item.kind === "reply") return showReply(item);
           shown[item.id] = true;
           addChat(item);
         });
       });
+  }
+
+  function showReply(reply) {
+    if (shownReplies[reply.id]) return;
+    shownReplies[reply.id] = true;
+    lastReply = Math.max(lastReply, reply.id);
+    addLine("me", reply.body, null, reply.source === "email" ? "by email" : null);
   }
 
   function show(message) {
@@ -294,7 +306,7 @@
       visitorCall("/widget/messages/" + chat.last + "/replies", { body: text }).then(function (response) {
         if (!response.ok) return;
         input.value = "";
-        addLine("me", text);
+        return response.json().then(showReply);
       });
     };
     shadowRoot().appendChild(panel);
@@ -302,10 +314,11 @@
     return chat;
   }
 
-  function addLine(className, text, sender) {
+  function addLine(className, text, sender, note) {
     var panel = chatPanel();
     if (sender) panel.log.appendChild(element("div", "sender", sender));
-    panel.log.appendChild(element("div", className, text));
+    var line = panel.log.appendChild(element("div", className, text));
+    if (note) line.appendChild(element("div", "note", note));
     panel.log.scrollTop = panel.log.scrollHeight;
   }
 
