@@ -34,11 +34,14 @@ class CounterBatch:
     def __init__(self) -> None:
         self._counts: defaultdict[CounterKey, int] = defaultdict(int)
         self._amounts: defaultdict[CounterKey, Decimal] = defaultdict(Decimal)
+        self._day: tuple[datetime | None, date | None] = (None, None)  # a batch counts at one `now`
 
     def add(self, version_id: int, node_id: str, metric: str, at: datetime, count: int = 1,
             amount: Decimal | None = None) -> None:
         """Count `metric` at a node on the UTC day of `at`."""
-        key = (version_id, node_id, metric, at.date())
+        if self._day[0] is not at:
+            self._day = (at, at.date())
+        key = (version_id, node_id, metric, self._day[1])
         self._counts[key] += count
         if amount:
             self._amounts[key] += amount

@@ -5,7 +5,7 @@ life of the process.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from nodes import registry
 from nodes.base import NodeType
-from workflow_runtime.filters import Predicate, compile_condition
+from workflow_runtime.filters import Predicate, PropertyPredicate, compile_condition, compile_property_rules
 from workflow_runtime.models import FlowVersion
 
 
@@ -37,6 +37,7 @@ class FlowDefinition:
     settings: Mapping[str, Any] = field(default_factory=dict)
     # Keyed by id(): the conditions live in this immutable definition as long as it does.
     _predicates: dict[int, Predicate] = field(default_factory=dict, repr=False, compare=False)
+    _where_predicates: dict[int, PropertyPredicate] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_document(cls, version_id: int, flow_id: int, document: Mapping[str, Any]) -> FlowDefinition:
@@ -63,6 +64,16 @@ class FlowDefinition:
         if predicate is None:
             predicate = self._predicates[key] = compile_condition(condition)
         return predicate
+
+    def where_holds(self, rules: Sequence[Mapping[str, Any]], properties: Mapping[str, Any]) -> bool:
+        """Whether a `where` list (one of this definition's own configs, or empty) holds for an event's
+        properties; each list compiled once for the process."""
+        if not rules:  # a caller's default [] is not the definition's: never cached by its id
+            return True
+        predicate = self._where_predicates.get(id(rules))
+        if predicate is None:
+            predicate = self._where_predicates[id(rules)] = compile_property_rules(rules)
+        return predicate(properties)
 
     @property
     def goal(self) -> Mapping[str, Any] | None:

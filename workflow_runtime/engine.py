@@ -64,7 +64,7 @@ def process_events(session: Session, event_ids: Sequence[int], now: datetime) ->
         .where(any_of(session, Event.id, event_ids), Event.processed_at.is_(None))
         .order_by(Event.timestamp, Event.id)
     )
-    batch = EventBatch.open(session, session.execute(query).all(), now, effects)
+    batch = EventBatch.open(session, session.connection().execute(query).all(), now, effects)
     if batch is not None:
         for round_ in batch.rounds():
             runs = [run for event in round_ for run in batch.apply(event)]

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from workflow_runtime.contact_rows import AnyContact
 from workflow_runtime.definition import FlowDefinition, NodeSpec, load_definition
-from workflow_runtime.filters import matches_properties
 from workflow_runtime.interpreter import BatchEffects
 from workflow_runtime.models import (
     UNFINISHED,
@@ -63,7 +62,7 @@ def enrol_for_event(session: Session, event: Any, contact: AnyContact, now: date
     for trigger in triggers:
         definition = load_definition(session, trigger.flow_version_id)
         spec = definition.nodes[trigger.node_id]
-        if not matches_properties(spec.config.get("where", []), properties):
+        if not definition.where_holds(spec.config.get("where", []), properties):
             continue
         trigger_context = {"event": event.name, "properties": properties, "event_id": event.id}
         run = start_run(session, definition, spec, contact, now, effects, trigger_context, admission)

@@ -193,7 +193,7 @@ def credit_goals(session: Session, runs: Sequence[RunRow], event: EventLike, pro
             continue
         definition = load_definition(session, run.flow_version_id)
         goal = definition.goal
-        if not matches_properties(goal.get("where", []), properties):
+        if not definition.where_holds(goal.get("where", []), properties):
             continue
         credit_conversion(run, definition, now, _revenue(properties, goal.get("revenue_property")), effects.counters)
         if goal.get("exit_on_goal", True) and run.status in UNFINISHED:
@@ -226,9 +226,9 @@ def apply_exit_rules(session: Session, runs: Sequence[RunRow], event: EventLike,
     for run in runs:
         if run.status not in UNFINISHED:
             continue
-        rules = load_definition(session, run.flow_version_id).settings.get("exit_when", [])
-        for rule in rules:
-            if rule["event"] == event.name and matches_properties(rule.get("where", []), properties):
+        definition = load_definition(session, run.flow_version_id)
+        for rule in definition.settings.get("exit_when", []):
+            if rule["event"] == event.name and definition.where_holds(rule.get("where", []), properties):
                 finish(run, RunStatus.EXITED, f"exit rule: {event.name}", now, effects.counters, "exited")
                 break
 
