@@ -68,6 +68,22 @@ def update_rows(session: Session, table: Table, rows: Sequence[Row], wait: bool 
                            for row in rows])
 
 
+def add_rows(session: Session, table: Table, rows: Sequence[Row], key: tuple[str, ...], wait: bool = True) -> None:
+    """INSERT `rows` (all with the same keys, each `key` once); where a row with that `key` exists,
+    add the new values of the other columns to it (counters). Rows go in `key` order, so concurrent
+    batches lock them in one order and cannot deadlock. `wait` as for insert_rows."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    if _is_postgresql(session):
+        _execute(session, _json_add(table, columns, key), {"rows": _rows_document(rows)}, wait)
+        return
+    statement = sqlite.insert(table)
+    added = {column: table.c[column] + statement.excluded[column] for column in columns if column not in key}
+    ordered = sorted(rows, key=lambda row: tuple(row[column] for column in key))
+    session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=added), ordered)
+
+
 def _execute(session: Session, statement: str, params: dict[str, str], wait: bool) -> None:
     if wait:
         session.connection().exec_driver_sql(statement, params)
@@ -102,6 +118,17 @@ def _json_insert(table: Table, columns: tuple[str, ...], skip_conflicts_on: str 
     conflict = f" ON CONFLICT ({_quoted(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
     return (f"INSERT INTO {table.name} ({names}) SELECT {names} "
             f"FROM json_populate_recordset(NULL::{table.name}, %(rows)s){conflict}")
+
+
+@lru_cache(maxsize=64)
+def _json_add(table: Table, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    names = ", ".join(_quoted(column) for column in columns)
+    keys = ", ".join(_quoted(column) for column in key)
+    added = ", ".join(f"{_quoted(column)} = {table.name}.{_quoted(column)} + excluded.{_quoted(column)}"
+                      for column in columns if column not in key)
+    return (f"INSERT INTO {table.name} ({names}) SELECT {names} "
+            f"FROM json_populate_recordset(NULL::{table.name}, %(rows)s) ORDER BY {keys} "
+            f"ON CONFLICT ({keys}) DO UPDATE SET {added}")
 
 
 @lru_cache(maxsize=64)

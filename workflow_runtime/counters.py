@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from workflow_runtime import bulk
 from workflow_runtime.models import NodeCounter
 
 CounterKey = tuple[int, str, str, date]  # (flow_version_id, node_id, metric, day)
@@ -56,7 +56,7 @@ class CounterBatch:
         return bool(self._counts)
 
     def flush(self, session: Session) -> None:
-        """Upsert every pending increment into node_counters, then start empty."""
+        """Add every pending increment to node_counters (sent without waiting, see `write_behind`), then start empty."""
         rows = [
             {
                 "flow_version_id": version_id,
@@ -69,18 +69,8 @@ class CounterBatch:
             for (version_id, node_id, metric, day), count in sorted(self._counts.items())
             if count or self._amounts.get((version_id, node_id, metric, day))
         ]
-        if rows:
-            session.execute(_upsert(session), rows)
+        bulk.add_rows(session, NodeCounter.__table__, rows, key=("flow_version_id", "node_id", "metric", "day"),
+                      wait=False)
         self._counts.clear()
         self._amounts.clear()
 
-
-def _upsert(session: Session) -> postgresql.Insert | sqlite.Insert:
-    """INSERT … ON CONFLICT DO UPDATE adding to the stored values (PostgreSQL and SQLite share the syntax)."""
-    table = NodeCounter.__table__
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.flow_version_id, table.c.node_id, table.c.metric, table.c.day],
-        set_={"count": table.c.count + statement.excluded.count, "amount": table.c.amount + statement.excluded.amount},
-    )

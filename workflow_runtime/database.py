@@ -64,6 +64,6 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
     if session.get_bind().dialect.name == "postgresql":
         sequence = func.pg_get_serial_sequence(table.name, "id")
         query = select(func.array_agg(func.nextval(sequence))).select_from(func.generate_series(1, count))
-        return sorted(session.scalar(query))  # one row holding an array: no per-row result processing
+        return sorted(session.connection().scalar(query))  # one row holding an array: no per-row result work
     largest = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
     return list(range(largest + 1, largest + 1 + count))
