@@ -76,7 +76,7 @@ class ContactRows:
         query = select(*CONTACTS.columns).where(bulk.any_of(session, CONTACTS.c.id, set(contact_ids)))
         if lock:
             query = query.order_by(CONTACTS.c.id).with_for_update()
-        rows = [ContactRow.loaded(values) for values in session.connection().execute(query)]
+        rows = [ContactRow.loaded(values) for values in session.connection().execute(query).all()]
         self._rows.extend(rows)
         return {row.id: row for row in rows}
 

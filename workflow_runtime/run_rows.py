@@ -100,7 +100,7 @@ class RunRows:
     def load(self, session: Session, query: Select[Any]) -> list[RunRow]:
         """The rows `query` (from `select_runs`) returns, tracked for writing (read on the session's
         connection: plain rows need none of the ORM's result handling)."""
-        rows = [RunRow.loaded(values) for values in session.connection().execute(query)]
+        rows = [RunRow.loaded(values) for values in session.connection().execute(query).all()]
         self._rows.extend(rows)
         return rows
 
