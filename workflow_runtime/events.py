@@ -48,8 +48,14 @@ class EventLike(Protocol):
 
 
 def lock_contacts(session: Session, contact_ids: Iterable[int]) -> dict[int, Contact]:
-    """Lock these contacts' rows in id order (one statement; a fixed order cannot deadlock)."""
-    query = select(Contact).where(any_of(session, Contact.id, set(contact_ids))).order_by(Contact.id).with_for_update()
+    """Lock these contacts' rows in id order (one statement; a fixed order cannot deadlock).
+
+    FOR NO KEY UPDATE: it keeps two jobs (or a job and a batch rewriting the contact) apart,
+    while ingestion goes on inserting the contacts' new events, whose foreign-key checks
+    only wait for FOR UPDATE.
+    """
+    query = (select(Contact).where(any_of(session, Contact.id, set(contact_ids))).order_by(Contact.id)
+             .with_for_update(key_share=True))
     return {contact.id: contact for contact in session.scalars(query)}
 
 

@@ -1,8 +1,11 @@
 """Who a tracking call is about: userId / anonymousId resolved to contacts, as Segment resolves identities.
 
 A batch of calls is resolved in memory first (`Identities`), against the contacts and
-anonymous ids read in two queries; then the contacts it touches are locked in one
-ordered statement and checked against what was read (`lock`). Rules:
+anonymous ids read in one query; then the contacts whose fields it rewrites (traits,
+a new user id, a merge) are locked in one ordered statement and checked against what
+was read (`lock`). Contacts the batch only records events for are not locked: their
+events' foreign keys wait for a merge that is deleting them, and fail if it did (the
+batch is then retried). Rules:
 
 - a call with only an anonymousId belongs to the contact that id is linked to; an
   unknown one gets a new anonymous contact;
@@ -23,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from workflow_runtime.bulk import any_of
@@ -53,7 +56,7 @@ class ContactRef:
     user_id: str | None
     loaded_user_id: str | None = None
     merged_into: ContactRef | None = None
-    row: dict[str, Any] | None = None  # the stored fields, once locked
+    row: dict[str, Any] | None = None  # the stored fields as read (re-read under the lock if it is rewritten)
 
     def final(self) -> ContactRef:
         """The contact this one ends up as, after the batch's merges."""
@@ -101,24 +104,26 @@ class Identities:
 
     @classmethod
     def _read(cls, session: Session, ids: list[str]) -> Identities:
-        """Two queries: contacts by user id, and contacts by anonymous (or alias) id."""
+        """One query: the contacts these ids name as user ids, and as anonymous (or alias) ids, with their fields."""
         identities = cls()
         if not ids:
             return identities
-        query = select(Contact.id, Contact.user_id).where(any_of(session, Contact.user_id, ids))
-        for contact_id, user_id in session.execute(query):
-            identities.by_user[user_id] = identities._stored(contact_id, user_id)
-        query = (select(AnonymousId.anonymous_id, Contact.id, Contact.user_id)
-                 .join(Contact, Contact.id == AnonymousId.contact_id)
-                 .where(any_of(session, AnonymousId.anonymous_id, ids)))
-        for anonymous_id, contact_id, user_id in session.execute(query):
-            identities.by_link[anonymous_id] = identities._stored(contact_id, user_id)
+        columns = [getattr(Contact, name) for name in CONTACT_FIELDS]
+        by_user = select(Contact.user_id.label("key"), literal(True).label("own"), Contact.id, *columns).where(
+            any_of(session, Contact.user_id, ids))
+        by_link = (select(AnonymousId.anonymous_id, literal(False), Contact.id, *columns)
+                   .join(Contact, Contact.id == AnonymousId.contact_id)
+                   .where(any_of(session, AnonymousId.anonymous_id, ids)))
+        for key, own, contact_id, *values in session.execute(union_all(by_user, by_link)):
+            ref = identities._stored(contact_id, dict(zip(CONTACT_FIELDS, values, strict=True)))
+            (identities.by_user if own else identities.by_link)[key] = ref
         return identities
 
-    def _stored(self, contact_id: int, user_id: str | None) -> ContactRef:
+    def _stored(self, contact_id: int, row: dict[str, Any]) -> ContactRef:
         ref = self.stored.get(contact_id)
         if ref is None:
-            ref = self.stored[contact_id] = ContactRef(contact_id, user_id, loaded_user_id=user_id)
+            user_id = row["user_id"]
+            ref = self.stored[contact_id] = ContactRef(contact_id, user_id, loaded_user_id=user_id, row=row)
         return ref
 
     def _user(self, user_id: str) -> ContactRef | None:
@@ -205,28 +210,36 @@ class Identities:
             self._unite(known, previous)
         return known.final()
 
-    def lock(self, session: Session) -> None:
-        """Lock every stored contact the batch touches (one statement, id order) and read its fields into `row`.
+    def lock(self, session: Session, refs: Iterable[ContactRef]) -> list[ContactRef]:
+        """Lock these stored contacts (one statement, id order), read their fields again into `row`,
+        and return those whose row changed since `load` read it.
 
         One ordered statement takes every contact lock the batch will hold, as the
         event jobs do (`events.lock_contacts`), so neither can wait on the other in a
-        cycle; the events' foreign keys then find their contacts locked already.
-        FOR NO KEY UPDATE: the contacts' keys never change.
+        cycle. FOR NO KEY UPDATE (the keys never change), which new events' foreign-key
+        checks do not wait for; FOR UPDATE when the batch merges, because a merged
+        contact is deleted, and its new events must wait for that instead of being
+        deleted with it.
 
         Raises:
             IdentityChanged: if one was deleted (merged) or got another user id since it was read.
         """
-        if not self.stored:
-            return
+        refs = {ref.id: ref for ref in refs}
+        if not refs:
+            return []
         columns = [getattr(Contact, name) for name in CONTACT_FIELDS]
-        query = (select(Contact.id, *columns).where(any_of(session, Contact.id, self.stored))
-                 .order_by(Contact.id).with_for_update(key_share=True))
+        query = (select(Contact.id, *columns).where(any_of(session, Contact.id, refs))
+                 .order_by(Contact.id).with_for_update(key_share=not self.merges))
         rows = {row.id: {name: getattr(row, name) for name in CONTACT_FIELDS} for row in session.execute(query)}
-        for contact_id, ref in self.stored.items():
+        changed = []
+        for contact_id, ref in refs.items():
             row = rows.get(contact_id)
             if row is None or row["user_id"] != ref.loaded_user_id:
                 raise IdentityChanged(f"contact {contact_id} changed while this batch was being resolved")
-            ref.row = row
+            if row != ref.row:
+                ref.row = row
+                changed.append(ref)
+        return changed
 
     def links(self) -> list[dict[str, Any]]:
         """The new anonymous-id links, as rows (their contacts must have ids by now)."""

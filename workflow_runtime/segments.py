@@ -107,7 +107,8 @@ def refresh_contacts(session: Session, contact_ids: list[int], now: datetime, ef
     if not triggers:
         return []
     contacts = list(
-        session.scalars(select(Contact).where(Contact.id.in_(contact_ids)).order_by(Contact.id).with_for_update())
+        session.scalars(select(Contact).where(Contact.id.in_(contact_ids)).order_by(Contact.id)
+                        .with_for_update(key_share=True))  # as events.lock_contacts
     )
     tracker = SegmentTracker(session, [contact.id for contact in contacts], triggers)
     return [run for contact in contacts for run in tracker.refresh(contact, now, effects)]
