@@ -8,8 +8,9 @@ messageIds and one `INSERT … ON CONFLICT (message_id) DO NOTHING` (a messageId
 before is stored once). Rows travel as arrays (`bulk`), not a statement per row. Only
 merges — an anonymous visitor identified as a known contact — cost statements of their
 own. After the commit the new events are queued for the `process_events` jobs (goals,
-exit rules, wake-ups, enrolment), exactly as any other event, and contacts whose traits
-changed get a segment re-check, so "entered segment" triggers fire.
+exit rules, wake-ups, enrolment) — coalesced into full batches under load
+(`Dispatcher.enqueue_ingested_events`) — and contacts whose traits changed get a segment
+re-check when a live flow starts on entering a segment, so those triggers fire.
 
 Contacts the batch only records events for are not locked, so a batch never waits for
 an event job working on the same people. Their seen times are moved forward (never
@@ -38,6 +39,7 @@ from workflow_runtime.database import begin_writing, reserve_ids
 from workflow_runtime.identity import CONTACT_FIELDS, ContactRef, Identities, IdentityChanged
 from workflow_runtime.models import AnonymousId, Contact, Event
 from workflow_runtime.runtime import Runtime
+from workflow_runtime.segments import live_segment_triggers
 from workflow_runtime.tracking_calls import Call, apply_group, apply_traits, event_row
 
 ATTEMPTS = 5
@@ -77,6 +79,7 @@ class Ingested:
     requeued_event_ids: list[int] = field(default_factory=list)
     created_contacts: int = 0
     merged_contacts: int = 0
+    segments_tracked: bool = False  # a live flow starts on entering a segment: changed contacts need a re-check
 
 
 def ingest(current: Runtime, calls: Sequence[Call]) -> Ingested:
@@ -96,8 +99,8 @@ def ingest(current: Runtime, calls: Sequence[Call]) -> Ingested:
             if attempt == ATTEMPTS:
                 raise IngestionBusy(f"the batch could not be stored after {ATTEMPTS} attempts: {error}") from error
     outcome.duplicates += repeated
-    current.dispatcher.enqueue_events(outcome.event_ids + outcome.requeued_event_ids)
-    if outcome.changed_contacts:
+    current.dispatcher.enqueue_ingested_events(outcome.event_ids + outcome.requeued_event_ids)
+    if outcome.changed_contacts and outcome.segments_tracked:
         current.dispatcher.enqueue_segment_refresh(outcome.changed_contacts)
     return outcome
 
@@ -136,6 +139,7 @@ def store_calls(session: Session, calls: Sequence[Call], received_at: datetime) 
     outcome.merged_contacts = len(identities.merges)
     outcome.created_contacts = states.insert_new(session)
     outcome.changed_contacts = states.update_stored(session)
+    outcome.segments_tracked = bool(outcome.changed_contacts) and bool(live_segment_triggers(session))
     insert_rows(session, AnonymousId.__table__,
                 [{**link, "created_at": received_at} for link in identities.links()])
     rows = [event_row(call, ref.final().id, received_at) for call, ref in zip(calls, targets) if call.records_event]

@@ -22,6 +22,22 @@ def process_events(event_ids: Sequence[int]) -> int:
     return _run_batch(engine.process_events, event_ids)
 
 
+def process_pending_events() -> int:
+    """Apply the next `batch_size` events ingestion queued (`Dispatcher.enqueue_ingested_events`); returns steps.
+
+    Ids of a batch that fails go back to the front of the list for the retry.
+    """
+    dispatcher = runtime.current().dispatcher
+    event_ids = dispatcher.take_pending_events()
+    try:
+        steps = _run_batch(engine.process_events, event_ids) if event_ids else 0
+    except BaseException:
+        dispatcher.return_pending_events(event_ids)
+        raise
+    dispatcher.more_pending_events()
+    return steps
+
+
 def refresh_segments(contact_ids: Sequence[int]) -> int:
     """Re-check tracked segment memberships for these contacts (the periodic sweep); returns steps."""
     return _run_batch(engine.refresh_segments, contact_ids)
