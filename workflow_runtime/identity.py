@@ -35,6 +35,8 @@ from workflow_runtime.models import AnonymousId, Contact
 # What ingestion reads of a locked contact and may write back.
 CONTACT_FIELDS = ("user_id", "email", "phone", "name", "time_zone", "properties", "tags",
                   "first_seen_at", "last_seen_at", "unsubscribed_at")
+# What it reads of every contact a batch names: enough to resolve identities and move seen times.
+RESOLVED_FIELDS = ("user_id", "first_seen_at", "last_seen_at", "time_zone")
 
 
 # One advisory lock per id, taken in key order (so two batches never wait on each other in a cycle).
@@ -56,7 +58,9 @@ class ContactRef:
     user_id: str | None
     loaded_user_id: str | None = None
     merged_into: ContactRef | None = None
-    row: dict[str, Any] | None = None  # the stored fields as read (re-read under the lock if it is rewritten)
+    # The stored fields: RESOLVED_FIELDS as read, or all CONTACT_FIELDS once `locked` (for rewriting).
+    row: dict[str, Any] | None = None
+    locked: bool = False
 
     def final(self) -> ContactRef:
         """The contact this one ends up as, after the batch's merges."""
@@ -104,18 +108,18 @@ class Identities:
 
     @classmethod
     def _read(cls, session: Session, ids: list[str]) -> Identities:
-        """One query: the contacts these ids name as user ids, and as anonymous (or alias) ids, with their fields."""
+        """One query: the contacts these ids name as user ids, and as anonymous (or alias) ids, with their seen times."""
         identities = cls()
         if not ids:
             return identities
-        columns = [getattr(Contact, name) for name in CONTACT_FIELDS]
+        columns = [getattr(Contact, name) for name in RESOLVED_FIELDS]
         by_user = select(Contact.user_id.label("key"), literal(True).label("own"), Contact.id, *columns).where(
             any_of(session, Contact.user_id, ids))
         by_link = (select(AnonymousId.anonymous_id, literal(False), Contact.id, *columns)
                    .join(Contact, Contact.id == AnonymousId.contact_id)
                    .where(any_of(session, AnonymousId.anonymous_id, ids)))
-        for key, own, contact_id, *values in session.execute(union_all(by_user, by_link)):
-            ref = identities._stored(contact_id, dict(zip(CONTACT_FIELDS, values, strict=True)))
+        for key, own, contact_id, *values in session.execute(union_all(by_user, by_link)).all():
+            ref = identities._stored(contact_id, dict(zip(RESOLVED_FIELDS, values, strict=True)))
             (identities.by_user if own else identities.by_link)[key] = ref
         return identities
 
@@ -210,9 +214,8 @@ class Identities:
             self._unite(known, previous)
         return known.final()
 
-    def lock(self, session: Session, refs: Iterable[ContactRef]) -> list[ContactRef]:
-        """Lock these stored contacts (one statement, id order), read their fields again into `row`,
-        and return those whose row changed since `load` read it.
+    def lock(self, session: Session, refs: Iterable[ContactRef]) -> None:
+        """Lock these stored contacts (one statement, id order) and read all their fields into `row`.
 
         One ordered statement takes every contact lock the batch will hold, as the
         event jobs do (`events.lock_contacts`), so neither can wait on the other in a
@@ -226,20 +229,17 @@ class Identities:
         """
         refs = {ref.id: ref for ref in refs}
         if not refs:
-            return []
+            return
         columns = [getattr(Contact, name) for name in CONTACT_FIELDS]
         query = (select(Contact.id, *columns).where(any_of(session, Contact.id, refs))
                  .order_by(Contact.id).with_for_update(key_share=not self.merges))
-        rows = {row.id: {name: getattr(row, name) for name in CONTACT_FIELDS} for row in session.execute(query)}
-        changed = []
+        rows = {contact_id: dict(zip(CONTACT_FIELDS, values, strict=True))
+                for contact_id, *values in session.execute(query).all()}
         for contact_id, ref in refs.items():
             row = rows.get(contact_id)
             if row is None or row["user_id"] != ref.loaded_user_id:
                 raise IdentityChanged(f"contact {contact_id} changed while this batch was being resolved")
-            if row != ref.row:
-                ref.row = row
-                changed.append(ref)
-        return changed
+            ref.row, ref.locked = row, True
 
     def links(self) -> list[dict[str, Any]]:
         """The new anonymous-id links, as rows (their contacts must have ids by now)."""

@@ -150,20 +150,15 @@ def store_calls(session: Session, calls: Sequence[Call], received_at: datetime) 
 
 def settle_contacts(session: Session, identities: Identities, calls: Sequence[Call], targets: Sequence[ContactRef],
                     received_at: datetime) -> ContactStates:
-    """Each contact's fields once the calls are applied, from the rows as read; the contacts whose
-    fields the batch rewrites are then locked, and everything worked out again if one of them
-    changed meanwhile.
-
-    Raises:
-        IdentityChanged: if a contact the batch did not lock would now be rewritten (the batch is retried).
-    """
-    states = ContactStates(identities, calls, targets, received_at)
-    locked = states.rewritten()
-    if identities.lock(session, locked):
-        states = ContactStates(identities, calls, targets, received_at)
-        if not states.rewritten() <= locked:
-            raise IdentityChanged("a contact this batch did not lock changed while it was being resolved")
-    return states
+    """Lock the stored contacts whose own fields the batch may change — those it identifies or
+    groups, renames or merges — and work out every contact's fields once the calls are applied."""
+    rewritten = {ref for call, ref in zip(calls, targets, strict=True)
+                 if call.type in ("identify", "group") and ref.id is not None}
+    rewritten |= {ref for ref in identities.stored.values()
+                  if ref.merged_into is None and ref.user_id != ref.loaded_user_id}
+    rewritten |= {side for merge in identities.merges for side in (merge.source, merge.target)}
+    identities.lock(session, rewritten)
+    return ContactStates(identities, calls, targets, received_at)
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -257,13 +252,6 @@ class ContactStates:
             if ref.row is not None and ref.merged_into is None:
                 yield ref, state
 
-    def rewritten(self) -> set[ContactRef]:
-        """The stored contacts whose own fields (not only seen times and time zone) the batch changes,
-        and both sides of every merge: the contacts it must lock."""
-        refs = {ref for ref, state in self._stored()
-                if any(state[name] != ref.row[name] for name in CONTACT_FIELDS if name not in SEEN_ONLY)}
-        return refs | {side for merge in self.identities.merges for side in (merge.source, merge.target)}
-
     def insert_new(self, session: Session) -> int:
         """INSERT the contacts the batch created (one statement) and give their refs their reserved ids."""
         new = [ref for ref in self.identities.created if ref.merged_into is None]
@@ -284,7 +272,7 @@ class ContactStates:
         """
         rewritten, seen = [], []
         for ref, state in self._stored():
-            if any(state[name] != ref.row[name] for name in CONTACT_FIELDS if name not in SEEN_ONLY):
+            if ref.locked and any(state[name] != ref.row[name] for name in CONTACT_FIELDS if name not in SEEN_ONLY):
                 rewritten.append({"id": ref.id, **state})
             elif (state["last_seen_at"] - ref.row["last_seen_at"] >= SEEN_PRECISION
                   or state["first_seen_at"] < ref.row["first_seen_at"] or state["time_zone"] != ref.row["time_zone"]):
