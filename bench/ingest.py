@@ -271,6 +271,7 @@ def run_phase(name: str, servers: Servers, engine: Engine, calls: list[dict[str,
 
     api_cpu, worker_cpu = servers.cpu()
     postgres_before = postgres_cpu(engine)
+    client_before = time.process_time()
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(send, requests))
@@ -286,7 +287,8 @@ def run_phase(name: str, servers: Servers, engine: Engine, calls: list[dict[str,
     postgres_after = postgres_cpu(engine)
     postgres = sum(seconds - postgres_before.get(pid, 0.0) for pid, seconds in postgres_after.items())
     console.log(f"{name}: {len(calls):,} calls in {len(requests):,} requests, stored {stored:,.2f} s, "
-                f"applied {applied:,.2f} s")
+                f"applied {applied:,.2f} s; the bench's own client used {time.process_time() - client_before:,.2f} "
+                f"CPU s on the same cores; load average {os.getloadavg()[0]:.1f}")
     return Phase(name, len(calls), len(requests), stored, applied, api_after - api_cpu, worker_after - worker_cpu,
                  postgres)
 

@@ -1,11 +1,8 @@
 """Who a tracking call is about: userId / anonymousId resolved to contacts, as Segment resolves identities.
 
 A batch of calls is resolved in memory first (`Identities`), against the contacts and
-anonymous ids read in one query; then the contacts whose fields it rewrites (traits,
-a new user id, a merge) are locked in one ordered statement and checked against what
-was read (`lock`). Contacts the batch only records events for are not locked: their
-events' foreign keys wait for a merge that is deleting them, and fail if it did (the
-batch is then retried). Rules:
+anonymous ids read in one query; then the contacts it touches are locked and checked
+against what was read (`lock`, which explains the lock modes). Rules:
 
 - a call with only an anonymousId belongs to the contact that id is linked to; an
   unknown one gets a new anonymous contact;
@@ -46,8 +43,18 @@ _CLAIM_IDS = text(
 )
 
 
+# with_for_update() arguments; SQLite, one writer at a time, ignores them.
+FOR_KEY_SHARE = {"read": True, "key_share": True}
+FOR_NO_KEY_UPDATE = {"key_share": True}
+FOR_UPDATE: dict[str, bool] = {}
+
+
 class IdentityChanged(Exception):
     """A contact read for this batch was merged, renamed or deleted before it could be locked; retry the batch."""
+
+
+class ClaimsNeeded(IdentityChanged):
+    """The batch changes identities but did not claim all its ids before reading; retry it with them claimed."""
 
 
 @dataclass(eq=False)
@@ -90,21 +97,36 @@ class Identities:
     stored: dict[int, ContactRef] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, session: Session, identifiers: Iterable[str]) -> Identities:
+    def load(cls, session: Session, identifiers: Iterable[str], *, claim_all: bool = False) -> Identities:
         """Read the contacts these ids name, as user ids and as anonymous (or alias) ids.
 
-        Ids nobody has yet are claimed first on PostgreSQL (transaction-scoped advisory
-        locks, in one ordered statement), so concurrent batches about the same new person
-        take turns: the second reads what the first created instead of colliding with it.
-        SQLite has a single writer anyway (a stale reader's write fails and is retried).
+        On PostgreSQL ids are claimed first (transaction-scoped advisory locks, in one
+        ordered statement): ids nobody has yet, so concurrent batches about the same new
+        person take turns and the second reads what the first created instead of
+        colliding with it; with `claim_all`, every id, which a batch that merges or
+        renames contacts needs (see `changes_identities`). SQLite has a single writer
+        anyway (a stale reader's write fails and is retried).
         """
         ids = sorted(set(identifiers))
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        if claim_all and postgresql and ids:
+            session.execute(_CLAIM_IDS, {"ids": ids})
+            return cls._read(session, ids)
         identities = cls._read(session, ids)
         unknown = [i for i in ids if i not in identities.by_user and i not in identities.by_link]
-        if unknown and session.get_bind().dialect.name == "postgresql":
+        if unknown and postgresql:
             session.execute(_CLAIM_IDS, {"ids": unknown})
             identities = cls._read(session, ids)
         return identities
+
+    def changes_identities(self) -> bool:
+        """Whether the batch merges stored contacts or gives one another user id.
+
+        Such a batch runs with every id it names claimed (`load(claim_all=True)`), so two
+        of them about the same people take turns, and a batch retried after losing a race
+        to one of them reads what it did instead of losing again.
+        """
+        return bool(self.merges) or any(ref.user_id != ref.loaded_user_id for ref in self.stored.values())
 
     @classmethod
     def _read(cls, session: Session, ids: list[str]) -> Identities:
@@ -214,32 +236,48 @@ class Identities:
             self._unite(known, previous)
         return known.final()
 
-    def lock(self, session: Session, refs: Iterable[ContactRef]) -> None:
-        """Lock these stored contacts (one statement, id order) and read all their fields into `row`.
+    def lock(self, session: Session, rewritten: Iterable[ContactRef]) -> None:
+        """Lock every stored contact the batch touches, and read all fields of those it rewrites into `row`.
 
-        One ordered statement takes every contact lock the batch will hold, as the
-        event jobs do (`events.lock_contacts`), so neither can wait on the other in a
-        cycle. FOR NO KEY UPDATE (the keys never change), which new events' foreign-key
-        checks do not wait for; FOR UPDATE when the batch merges, because a merged
-        contact is deleted, and its new events must wait for that instead of being
-        deleted with it.
+        Lock modes, so that batches, merges and the event jobs (which hold their contacts
+        FOR NO KEY UPDATE, `events.lock_contacts`) never wait on each other in a cycle:
+
+        - a batch without merges takes FOR KEY SHARE on every contact it touches (one
+          statement, id order): what its new events' foreign keys need, so no merge can
+          delete one under it, while jobs and other batches go on; then FOR NO KEY UPDATE
+          on the ones it rewrites (one statement, id order). Once it holds the first, no
+          merge holds any of its contacts, so the second waits only for jobs and batches
+          taking the same mode in the same order;
+        - a batch that merges takes FOR UPDATE on every contact it touches (one statement,
+          id order): a merged contact is deleted, and events must not be inserted for it
+          meanwhile.
 
         Raises:
             IdentityChanged: if one was deleted (merged) or got another user id since it was read.
         """
+        if not self.stored:
+            return
+        if self.merges:
+            self._lock(session, self.stored.values(), FOR_UPDATE, full=True)
+            return
+        self._lock(session, self.stored.values(), FOR_KEY_SHARE, full=False)
+        self._lock(session, rewritten, FOR_NO_KEY_UPDATE, full=True)
+
+    def _lock(self, session: Session, refs: Iterable[ContactRef], mode: dict[str, bool], *, full: bool) -> None:
+        """One ordered locking statement; with `full`, every field is read into the refs' rows."""
         refs = {ref.id: ref for ref in refs}
         if not refs:
             return
-        columns = [getattr(Contact, name) for name in CONTACT_FIELDS]
-        query = (select(Contact.id, *columns).where(any_of(session, Contact.id, refs))
-                 .order_by(Contact.id).with_for_update(key_share=not self.merges))
-        rows = {contact_id: dict(zip(CONTACT_FIELDS, values, strict=True))
-                for contact_id, *values in session.execute(query).all()}
+        names = CONTACT_FIELDS if full else ("user_id",)
+        query = (select(Contact.id, *(getattr(Contact, name) for name in names))
+                 .where(any_of(session, Contact.id, refs)).order_by(Contact.id).with_for_update(**mode))
+        rows = {contact_id: dict(zip(names, values, strict=True)) for contact_id, *values in session.execute(query)}
         for contact_id, ref in refs.items():
             row = rows.get(contact_id)
             if row is None or row["user_id"] != ref.loaded_user_id:
                 raise IdentityChanged(f"contact {contact_id} changed while this batch was being resolved")
-            ref.row, ref.locked = row, True
+            if full:
+                ref.row, ref.locked = row, True
 
     def links(self) -> list[dict[str, Any]]:
         """The new anonymous-id links, as rows (their contacts must have ids by now)."""

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from workflow_runtime.bulk import any_of, insert_rows, update_rows
 from workflow_runtime.contact_merge import merge_contact_rows
 from workflow_runtime.database import begin_writing, reserve_ids
-from workflow_runtime.identity import CONTACT_FIELDS, ContactRef, Identities, IdentityChanged
+from workflow_runtime.identity import CONTACT_FIELDS, ClaimsNeeded, ContactRef, Identities, IdentityChanged
 from workflow_runtime.models import AnonymousId, Contact, Event
 from workflow_runtime.runtime import Runtime
 from workflow_runtime.segments import live_segment_triggers
@@ -90,12 +90,14 @@ def ingest(current: Runtime, calls: Sequence[Call]) -> Ingested:
     """
     received_at = current.clock.now()
     unique, repeated = _first_of_each_message(calls)
+    claim_all = False
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with current.sessions.begin() as session:
-                outcome = store_calls(session, unique, received_at)
+                outcome = store_calls(session, unique, received_at, claim_all=claim_all)
             break
         except RETRYABLE as error:
+            claim_all = True  # a retry reads with every id claimed, after whoever it lost to
             if attempt == ATTEMPTS:
                 raise IngestionBusy(f"the batch could not be stored after {ATTEMPTS} attempts: {error}") from error
     outcome.duplicates += repeated
@@ -125,12 +127,18 @@ def _identifiers(calls: Iterable[Call]) -> set[str]:
     return ids
 
 
-def store_calls(session: Session, calls: Sequence[Call], received_at: datetime) -> Ingested:
-    """Resolve, create, merge and update contacts, and insert the events, in the caller's transaction."""
+def store_calls(session: Session, calls: Sequence[Call], received_at: datetime, *, claim_all: bool = False) -> Ingested:
+    """Resolve, create, merge and update contacts, and insert the events, in the caller's transaction.
+
+    Raises:
+        ClaimsNeeded: if the batch changes identities and `claim_all` is false (the caller retries with it).
+    """
     begin_writing(session)
-    identities = Identities.load(session, _identifiers(calls))
+    identities = Identities.load(session, _identifiers(calls), claim_all=claim_all)
     targets = [(identities.alias(call.previous_id, call.user_id) if call.type == "alias"
                 else identities.resolve(call.user_id, call.anonymous_id)) for call in calls]
+    if not claim_all and identities.changes_identities() and session.get_bind().dialect.name == "postgresql":
+        raise ClaimsNeeded("this batch merges or renames contacts")
     states = settle_contacts(session, identities, calls, [ref.final() for ref in targets], received_at)
 
     outcome = Ingested()
@@ -138,26 +146,27 @@ def store_calls(session: Session, calls: Sequence[Call], received_at: datetime) 
         outcome.requeued_event_ids += merge_contact_rows(session, merge.source.id, merge.target.id)
     outcome.merged_contacts = len(identities.merges)
     outcome.created_contacts = states.insert_new(session)
-    outcome.changed_contacts = states.update_stored(session)
-    outcome.segments_tracked = bool(outcome.changed_contacts) and bool(live_segment_triggers(session))
     insert_rows(session, AnonymousId.__table__,
                 [{**link, "created_at": received_at} for link in identities.links()])
     rows = [event_row(call, ref.final().id, received_at) for call, ref in zip(calls, targets) if call.records_event]
     outcome.event_ids = insert_events(session, rows)
     outcome.duplicates = len(rows) - len(outcome.event_ids)
+    # Last: the seen-time UPDATE takes row locks the batch did not hold yet, so it waits for nothing after it.
+    outcome.changed_contacts = states.update_stored(session)
+    outcome.segments_tracked = bool(outcome.changed_contacts) and bool(live_segment_triggers(session))
     return outcome
 
 
 def settle_contacts(session: Session, identities: Identities, calls: Sequence[Call], targets: Sequence[ContactRef],
                     received_at: datetime) -> ContactStates:
-    """Lock the stored contacts whose own fields the batch may change — those it identifies or
-    groups, renames or merges — and work out every contact's fields once the calls are applied."""
+    """Lock the stored contacts the batch touches, those whose own fields it may change (which it
+    identifies, groups or renames) for rewriting, and work out every contact's fields once the calls
+    are applied."""
     rewritten = {ref for call, ref in zip(calls, targets, strict=True)
                  if call.type in ("identify", "group") and ref.id is not None}
     rewritten |= {ref for ref in identities.stored.values()
                   if ref.merged_into is None and ref.user_id != ref.loaded_user_id}
-    rewritten |= {side for merge in identities.merges for side in (merge.source, merge.target)}
-    identities.lock(session, rewritten)
+    identities.lock(session, rewritten)  # a batch that merges locks (and may rewrite) all it touches
     return ContactStates(identities, calls, targets, received_at)
 
 
@@ -174,9 +183,11 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
         rows = [row for row in rows if row["message_id"] not in stored]
     if not rows:
         return []
-    ids = reserve_ids(session, Event.__table__, len(rows))
-    insert_rows(session, Event.__table__, [{"id": event_id, **row} for event_id, row in zip(ids, rows, strict=True)],
-                skip_conflicts_on="message_id")
+    ids = reserve_ids(session, Event.__table__, len(rows))  # in call order: a job applies same-time events by id
+    rows = [{"id": event_id, **row} for event_id, row in zip(ids, rows, strict=True)]
+    # In messageId order, so two requests storing the same messageIds wait for each other in one order.
+    rows.sort(key=lambda row: (row["message_id"] is None, row["message_id"] or ""))
+    insert_rows(session, Event.__table__, rows, skip_conflicts_on="message_id")
     return ids
 
 
