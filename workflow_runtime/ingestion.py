@@ -1,26 +1,28 @@
 """Ingestion: a batch of Segment calls stored in one transaction, set-based, then handed to the runtime.
 
 A batch costs a few statements whatever its size: one to read the identities it names
-(with their contacts' fields), one to lock the contacts whose fields it rewrites, one
-INSERT for new contacts, one UPDATE for rewritten ones and one for the seen times of
-the rest, one INSERT for new anonymous ids, and for its events a look-up of their
-messageIds and one `INSERT … ON CONFLICT (message_id) DO NOTHING` (a messageId seen
-before is stored once). Rows travel as arrays (`bulk`), not a statement per row. Only
-merges — an anonymous visitor identified as a known contact — cost statements of their
-own. After the commit the new events are queued for the `process_events` jobs (goals,
-exit rules, wake-ups, enrolment) — coalesced into full batches under load
-(`Dispatcher.enqueue_ingested_events`) — and contacts whose traits changed get a segment
+(ids and seen times), two to lock the contacts it touches (`Identities.lock`), one
+INSERT for new contacts, one INSERT for new anonymous ids, for its events a look-up of
+their messageIds and one `INSERT … ON CONFLICT (message_id) DO NOTHING` (a messageId
+seen before is stored once), then one UPDATE for the contacts whose fields it rewrote
+and one for the seen times of the rest. Rows travel as arrays (`bulk`), not a statement
+per row. Only merges — an anonymous visitor identified as a known contact — cost
+statements of their own. After the commit the new events are queued for the runtime
+(goals, exit rules, wake-ups, enrolment), coalesced into full batches under load
+(`Dispatcher.enqueue_ingested_events`), and contacts whose traits changed get a segment
 re-check when a live flow starts on entering a segment, so those triggers fire.
 
-Contacts the batch only records events for are not locked, so a batch never waits for
-an event job working on the same people. Their seen times are moved forward (never
-back) by one relative UPDATE that skips a row locked at that moment — by an event job
-or another batch — rather than wait for it: that contact keeps its previous seen times
-(already set by an earlier call, within SEEN_PRECISION or one batch) until its next call.
+Only the contacts whose own fields a batch changes are locked against event jobs, so a
+batch that only records events never waits for a job working on the same people. Seen
+times are moved forward (never back) by one relative UPDATE, the batch's last
+statement, that skips a row locked at that moment — by an event job or a batch
+rewriting the contact — rather than wait for it: that contact keeps its previous seen
+times (set by an earlier call) until its next call.
 
-Two requests racing to create the same contact or link the same anonymous id collide
-on a unique key; the loser's transaction is rolled back and the batch retried, and it
-then finds what the winner stored.
+Two requests racing to create the same contact or link the same anonymous id take
+turns on advisory claims of the new ids; a batch that lost a race anyway (a contact
+merged or renamed under it, a unique key, a deadlock, a busy SQLite file) is rolled
+back and retried with all its ids claimed, and then finds what the winner stored.
 """
 from __future__ import annotations
 
