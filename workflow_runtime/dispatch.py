@@ -91,12 +91,6 @@ class Dispatcher:
         _, ids = pipeline.execute()
         return [int(event_id) for event_id in ids or []]
 
-    def return_pending_events(self, event_ids: Sequence[int]) -> None:
-        """Put back the ids of a job that failed, first in line, for the job's retry (or the next job)."""
-        if event_ids:
-            self.connection.lpush(PENDING_EVENTS_KEY, *reversed(event_ids))
-            self._queue_pending_job()
-
     def more_pending_events(self) -> int:
         """After a job's batch: queue the next job if ids are still waiting; returns jobs queued (0 or 1)."""
         return self._queue_pending_job() if self.connection.llen(PENDING_EVENTS_KEY) else 0
