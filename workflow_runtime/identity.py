@@ -248,16 +248,17 @@ class Identities:
           on the ones it rewrites (one statement, id order). Once it holds the first, no
           merge holds any of its contacts, so the second waits only for jobs and batches
           taking the same mode in the same order;
-        - a batch that merges takes FOR UPDATE on every contact it touches (one statement,
-          id order): a merged contact is deleted, and events must not be inserted for it
-          meanwhile.
+        - a batch that merges or renames (`changes_identities`) takes FOR UPDATE on every
+          contact it touches (one statement, id order): a merged contact is deleted, and
+          events must not be inserted for it meanwhile; a new user id changes a unique
+          key, which takes FOR UPDATE anyway (upgrading to it later could deadlock).
 
         Raises:
             IdentityChanged: if one was deleted (merged) or got another user id since it was read.
         """
         if not self.stored:
             return
-        if self.merges:
+        if self.changes_identities():
             self._lock(session, self.stored.values(), FOR_UPDATE, full=True)
             return
         self._lock(session, self.stored.values(), FOR_KEY_SHARE, full=False)

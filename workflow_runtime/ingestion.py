@@ -168,7 +168,7 @@ def settle_contacts(session: Session, identities: Identities, calls: Sequence[Ca
                  if call.type in ("identify", "group") and ref.id is not None}
     rewritten |= {ref for ref in identities.stored.values()
                   if ref.merged_into is None and ref.user_id != ref.loaded_user_id}
-    identities.lock(session, rewritten)  # a batch that merges locks (and may rewrite) all it touches
+    identities.lock(session, rewritten)  # a batch that merges or renames locks (and may rewrite) all it touches
     return ContactStates(identities, calls, targets, received_at)
 
 

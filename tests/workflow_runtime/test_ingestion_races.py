@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from tests.workflow_runtime.runtime_support import assert_counters_balance, document
@@ -58,6 +59,13 @@ def _batch(rng: random.Random, thread: int, number: int) -> list[Call]:
 def test_concurrent_batches_merges_and_event_jobs_lose_nothing_and_never_deadlock(harness) -> None:
     flow_id = harness.publish(_thanks_flow())
     errors: list[BaseException] = []
+    deadlocks: list[str] = []  # ingestion retries after a deadlock: caught here, before the retry hides it
+
+    def note_deadlock(context: Any) -> None:
+        if "deadlock" in str(context.original_exception).lower():
+            deadlocks.append(str(context.original_exception))
+
+    sa_event.listen(harness.runtime.engine, "handle_error", note_deadlock)
     sending = threading.Event()
     sending.set()
 
@@ -86,7 +94,9 @@ def test_concurrent_batches_merges_and_event_jobs_lose_nothing_and_never_deadloc
         thread.join()
     sending.clear()
     worker.join()
+    sa_event.remove(harness.runtime.engine, "handle_error", note_deadlock)
     assert errors == []
+    assert deadlocks == []
 
     # Every browser identified at last: each person is one contact with both browsers' history.
     ingest(harness.runtime, [Call(type="identify", user_id=f"user-{person}", anonymous_id=f"browser-{person}-{n}")
