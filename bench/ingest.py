@@ -17,6 +17,13 @@ What the figures mean:
   has stored every event and queued its job;
 - applied: calls/s from the first request until the worker had applied every event
   to the flows (processed_at set): ingestion and the runtime together, end to end.
+  This is the figure issue 4's target is about ("events/s through /v1/batch with
+  trigger matching"): an event stored but not yet matched against the triggers has
+  not been through the system.
+
+CPU seconds are counted for the API worker process, the `automap worker` and the
+PostgreSQL backends serving the bench's database, per call, so runs on a noisy
+machine can be compared by cost as well as by rate.
 
 The bench owns its PostgreSQL database (`--database-name`, its schema dropped and
 re-created on every run) and its Redis database (flushed).
@@ -208,6 +215,11 @@ class Phase:
     applied: float  # seconds until every event was applied
     api_cpu: float
     worker_cpu: float
+    postgres_cpu: float  # backends that ended during the phase are not counted
+
+    def cpu_per_call(self) -> float:
+        """CPU seconds the API, the worker and PostgreSQL spent per call."""
+        return (self.api_cpu + self.worker_cpu + self.postgres_cpu) / self.calls
 
     def rate(self, seconds: float) -> float:
         return self.calls / seconds if seconds else 0.0
@@ -221,6 +233,20 @@ def _requests(calls: list[dict[str, Any]], batch_size: int) -> Iterator[tuple[st
     else:
         for start in range(0, len(calls), batch_size):
             yield "/v1/batch", {"batch": calls[start:start + batch_size]}
+
+
+def postgres_cpu(engine: Engine) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend serving the bench's database (the server must be local)."""
+    with engine.connect() as connection:
+        pids = connection.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()").scalars().all()
+    seconds = {}
+    for pid in pids:
+        try:
+            seconds[pid] = cpu_seconds(pid)
+        except (FileNotFoundError, ProcessLookupError, PermissionError):  # gone, or a server on another host
+            continue
+    return seconds
 
 
 def unapplied_events(engine: Engine) -> int:
@@ -244,6 +270,8 @@ def run_phase(name: str, servers: Servers, engine: Engine, calls: list[dict[str,
             failures.append(f"{path}: {answer.status_code} {answer.text[:300]}")
 
     api_cpu, worker_cpu = servers.cpu()
+    postgres_before = postgres_cpu(engine)
+    client_before = time.process_time()
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(send, requests))
@@ -256,9 +284,13 @@ def run_phase(name: str, servers: Servers, engine: Engine, calls: list[dict[str,
         time.sleep(0.05)
     applied = time.perf_counter() - started
     api_after, worker_after = servers.cpu()
+    postgres_after = postgres_cpu(engine)
+    postgres = sum(seconds - postgres_before.get(pid, 0.0) for pid, seconds in postgres_after.items())
     console.log(f"{name}: {len(calls):,} calls in {len(requests):,} requests, stored {stored:,.2f} s, "
-                f"applied {applied:,.2f} s")
-    return Phase(name, len(calls), len(requests), stored, applied, api_after - api_cpu, worker_after - worker_cpu)
+                f"applied {applied:,.2f} s; the bench's own client used {time.process_time() - client_before:,.2f} "
+                f"CPU s on the same cores; load average {os.getloadavg()[0]:.1f}")
+    return Phase(name, len(calls), len(requests), stored, applied, api_after - api_cpu, worker_after - worker_cpu,
+                 postgres)
 
 
 def check(engine: Engine, redis: Redis, calls: list[dict[str, Any]], expected: Counter[str]) -> dict[str, int]:
@@ -349,12 +381,13 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{totals['runs']:,} runs started by trigger matching, {totals['messages']:,} chat messages")
     table = Table(title="Phases (wall time from the first request)")
     for column in ("phase", "calls", "requests", "stored s", "stored calls/s", "applied s", "applied calls/s",
-                   "API CPU s", "worker CPU s"):
+                   "API CPU s", "worker CPU s", "PG CPU s", "CPU ms/call"):
         table.add_column(column, justify="left" if column == "phase" else "right", no_wrap=column == "phase")
     for phase in (batched, baseline):
         table.add_row(phase.name, f"{phase.calls:,}", f"{phase.requests:,}", f"{phase.stored:,.2f}",
                       f"{phase.rate(phase.stored):,.0f}", f"{phase.applied:,.2f}", f"{phase.rate(phase.applied):,.0f}",
-                      f"{phase.api_cpu:,.2f}", f"{phase.worker_cpu:,.2f}")
+                      f"{phase.api_cpu:,.2f}", f"{phase.worker_cpu:,.2f}", f"{phase.postgres_cpu:,.2f}",
+                      f"{phase.cpu_per_call() * 1e3:.3f}")
     out.print(table)
     applied_rate = batched.rate(batched.applied)
     out.print(f"target ≥ {TARGET_EVENTS_PER_SECOND:,} events/s applied through /v1/batch on one server process: "

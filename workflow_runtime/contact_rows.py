@@ -72,10 +72,15 @@ class ContactRows:
 
     def load(self, session: Session, contact_ids: Iterable[int], lock: bool = False) -> dict[int, ContactRow]:
         """These contacts by id; with `lock`, their rows locked in id order (one statement: a fixed
-        order cannot deadlock)."""
+        order cannot deadlock).
+
+        FOR NO KEY UPDATE: it keeps two jobs (or a job and an ingestion batch rewriting the
+        contact) apart, while ingestion goes on inserting the contacts' new events, whose
+        foreign-key checks only wait for FOR UPDATE (see identity.py for the whole protocol).
+        """
         query = select(*CONTACTS.columns).where(bulk.any_of(session, CONTACTS.c.id, set(contact_ids)))
         if lock:
-            query = query.order_by(CONTACTS.c.id).with_for_update()
+            query = query.order_by(CONTACTS.c.id).with_for_update(key_share=True)
         rows = [ContactRow.loaded(values) for values in session.connection().execute(query).all()]
         self._rows.extend(rows)
         return {row.id: row for row in rows}

@@ -22,6 +22,10 @@ QUEUE_NAME = "automap"
 # Set while a delivery job of the channel is queued and not started, so a burst of batches queues one job.
 DELIVERY_QUEUED_KEY = "automap:delivery-queued:{channel}"
 DELIVERY_QUEUED_TTL = 300  # a lost job's flag lapses; the scheduler's sweep queues a new one
+# Ingested events waiting for a `process_pending_events` job, and the flag set while one is queued and not started.
+PENDING_EVENTS_KEY = "automap:pending-events"
+PENDING_EVENTS_QUEUED_KEY = "automap:pending-events-queued"
+PENDING_EVENTS_QUEUED_TTL = 300  # a lost job's flag lapses; the reconciler re-queues its events meanwhile
 
 # Take the due members and remove them in one step, so two schedulers never both enqueue a run.
 _CLAIM_DUE = """
@@ -60,6 +64,44 @@ class Dispatcher:
     def enqueue_events(self, event_ids: Sequence[int]) -> int:
         """Queue batch jobs applying these events; returns how many jobs."""
         return self._enqueue_batches("process_events", list(event_ids))
+
+    def enqueue_ingested_events(self, event_ids: Sequence[int]) -> int:
+        """Queue events from ingestion; returns how many jobs (0 or 1).
+
+        The ids join one Redis list that `process_pending_events` jobs drain `batch_size`
+        at a time, and a job is queued only if none is waiting: under load, the events of
+        many requests are applied in full batches, not a small job per request (each job
+        costs RQ a dozen Redis commands and the batch its fixed look-ups). A job lost with
+        its worker leaves its events unapplied in the database, where the reconciler's
+        `requeue_events` finds them.
+        """
+        if not event_ids:
+            return 0
+        self.connection.rpush(PENDING_EVENTS_KEY, *event_ids)
+        return self._queue_pending_job()
+
+    def take_pending_events(self) -> list[int]:
+        """For a starting `process_pending_events` job: up to `batch_size` queued ids, oldest first.
+
+        The queued flag goes in the same step, so events queued from now on get a job of their own.
+        """
+        pipeline = self.connection.pipeline()  # MULTI: nothing comes between the two
+        pipeline.delete(PENDING_EVENTS_QUEUED_KEY)
+        pipeline.lpop(PENDING_EVENTS_KEY, self.batch_size)
+        _, ids = pipeline.execute()
+        return [int(event_id) for event_id in ids or []]
+
+    def more_pending_events(self) -> int:
+        """After a job's batch: queue the next job if ids are still waiting; returns jobs queued (0 or 1)."""
+        return self._queue_pending_job() if self.connection.llen(PENDING_EVENTS_KEY) else 0
+
+    def _queue_pending_job(self) -> int:
+        from workflow_runtime import jobs
+
+        if not self.connection.set(PENDING_EVENTS_QUEUED_KEY, 1, nx=True, ex=PENDING_EVENTS_QUEUED_TTL):
+            return 0
+        self.queue.enqueue(jobs.process_pending_events, retry=Retry(max=3), result_ttl=0)
+        return 1
 
     def enqueue_segment_refresh(self, contact_ids: Sequence[int]) -> int:
         """Queue jobs re-checking these contacts' tracked segments (their traits changed); returns jobs."""

@@ -1,8 +1,8 @@
 """Who a tracking call is about: userId / anonymousId resolved to contacts, as Segment resolves identities.
 
 A batch of calls is resolved in memory first (`Identities`), against the contacts and
-anonymous ids read in two queries; then the contacts it touches are locked in one
-ordered statement and checked against what was read (`lock`). Rules:
+anonymous ids read in one query; then the contacts it touches are locked and checked
+against what was read (`lock`, which explains the lock modes). Rules:
 
 - a call with only an anonymousId belongs to the contact that id is linked to; an
   unknown one gets a new anonymous contact;
@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from workflow_runtime.bulk import any_of
@@ -32,6 +32,8 @@ from workflow_runtime.models import AnonymousId, Contact
 # What ingestion reads of a locked contact and may write back.
 CONTACT_FIELDS = ("user_id", "email", "phone", "name", "time_zone", "properties", "tags",
                   "first_seen_at", "last_seen_at", "unsubscribed_at")
+# What it reads of every contact a batch names: enough to resolve identities and move seen times.
+RESOLVED_FIELDS = ("user_id", "first_seen_at", "last_seen_at", "time_zone")
 
 
 # One advisory lock per id, taken in key order (so two batches never wait on each other in a cycle).
@@ -41,8 +43,18 @@ _CLAIM_IDS = text(
 )
 
 
+# with_for_update() arguments; SQLite, one writer at a time, ignores them.
+FOR_KEY_SHARE = {"read": True, "key_share": True}
+FOR_NO_KEY_UPDATE = {"key_share": True}
+FOR_UPDATE: dict[str, bool] = {}
+
+
 class IdentityChanged(Exception):
     """A contact read for this batch was merged, renamed or deleted before it could be locked; retry the batch."""
+
+
+class ClaimsNeeded(IdentityChanged):
+    """The batch changes identities but did not claim all its ids before reading; retry it with them claimed."""
 
 
 @dataclass(eq=False)
@@ -53,7 +65,9 @@ class ContactRef:
     user_id: str | None
     loaded_user_id: str | None = None
     merged_into: ContactRef | None = None
-    row: dict[str, Any] | None = None  # the stored fields, once locked
+    # The stored fields: RESOLVED_FIELDS as read, or all CONTACT_FIELDS once `locked` (for rewriting).
+    row: dict[str, Any] | None = None
+    locked: bool = False
 
     def final(self) -> ContactRef:
         """The contact this one ends up as, after the batch's merges."""
@@ -83,42 +97,59 @@ class Identities:
     stored: dict[int, ContactRef] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, session: Session, identifiers: Iterable[str]) -> Identities:
+    def load(cls, session: Session, identifiers: Iterable[str], *, claim_all: bool = False) -> Identities:
         """Read the contacts these ids name, as user ids and as anonymous (or alias) ids.
 
-        Ids nobody has yet are claimed first on PostgreSQL (transaction-scoped advisory
-        locks, in one ordered statement), so concurrent batches about the same new person
-        take turns: the second reads what the first created instead of colliding with it.
-        SQLite has a single writer anyway (a stale reader's write fails and is retried).
+        On PostgreSQL ids are claimed first (transaction-scoped advisory locks, in one
+        ordered statement): ids nobody has yet, so concurrent batches about the same new
+        person take turns and the second reads what the first created instead of
+        colliding with it; with `claim_all`, every id, which a batch that merges or
+        renames contacts needs (see `changes_identities`). SQLite has a single writer
+        anyway (a stale reader's write fails and is retried).
         """
         ids = sorted(set(identifiers))
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        if claim_all and postgresql and ids:
+            session.execute(_CLAIM_IDS, {"ids": ids})
+            return cls._read(session, ids)
         identities = cls._read(session, ids)
         unknown = [i for i in ids if i not in identities.by_user and i not in identities.by_link]
-        if unknown and session.get_bind().dialect.name == "postgresql":
+        if unknown and postgresql:
             session.execute(_CLAIM_IDS, {"ids": unknown})
             identities = cls._read(session, ids)
         return identities
 
+    def changes_identities(self) -> bool:
+        """Whether the batch merges stored contacts or gives one another user id.
+
+        Such a batch runs with every id it names claimed (`load(claim_all=True)`), so two
+        of them about the same people take turns, and a batch retried after losing a race
+        to one of them reads what it did instead of losing again.
+        """
+        return bool(self.merges) or any(ref.user_id != ref.loaded_user_id for ref in self.stored.values())
+
     @classmethod
     def _read(cls, session: Session, ids: list[str]) -> Identities:
-        """Two queries: contacts by user id, and contacts by anonymous (or alias) id."""
+        """One query: the contacts these ids name as user ids, and as anonymous (or alias) ids, with their seen times."""
         identities = cls()
         if not ids:
             return identities
-        query = select(Contact.id, Contact.user_id).where(any_of(session, Contact.user_id, ids))
-        for contact_id, user_id in session.execute(query):
-            identities.by_user[user_id] = identities._stored(contact_id, user_id)
-        query = (select(AnonymousId.anonymous_id, Contact.id, Contact.user_id)
-                 .join(Contact, Contact.id == AnonymousId.contact_id)
-                 .where(any_of(session, AnonymousId.anonymous_id, ids)))
-        for anonymous_id, contact_id, user_id in session.execute(query):
-            identities.by_link[anonymous_id] = identities._stored(contact_id, user_id)
+        columns = [getattr(Contact, name) for name in RESOLVED_FIELDS]
+        by_user = select(Contact.user_id.label("key"), literal(True).label("own"), Contact.id, *columns).where(
+            any_of(session, Contact.user_id, ids))
+        by_link = (select(AnonymousId.anonymous_id, literal(False), Contact.id, *columns)
+                   .join(Contact, Contact.id == AnonymousId.contact_id)
+                   .where(any_of(session, AnonymousId.anonymous_id, ids)))
+        for key, own, contact_id, *values in session.execute(union_all(by_user, by_link)).all():
+            ref = identities._stored(contact_id, dict(zip(RESOLVED_FIELDS, values, strict=True)))
+            (identities.by_user if own else identities.by_link)[key] = ref
         return identities
 
-    def _stored(self, contact_id: int, user_id: str | None) -> ContactRef:
+    def _stored(self, contact_id: int, row: dict[str, Any]) -> ContactRef:
         ref = self.stored.get(contact_id)
         if ref is None:
-            ref = self.stored[contact_id] = ContactRef(contact_id, user_id, loaded_user_id=user_id)
+            user_id = row["user_id"]
+            ref = self.stored[contact_id] = ContactRef(contact_id, user_id, loaded_user_id=user_id, row=row)
         return ref
 
     def _user(self, user_id: str) -> ContactRef | None:
@@ -205,28 +236,49 @@ class Identities:
             self._unite(known, previous)
         return known.final()
 
-    def lock(self, session: Session) -> None:
-        """Lock every stored contact the batch touches (one statement, id order) and read its fields into `row`.
+    def lock(self, session: Session, rewritten: Iterable[ContactRef]) -> None:
+        """Lock every stored contact the batch touches, and read all fields of those it rewrites into `row`.
 
-        One ordered statement takes every contact lock the batch will hold, as the
-        event jobs do (`ContactRows.load`), so neither can wait on the other in a
-        cycle; the events' foreign keys then find their contacts locked already.
-        FOR NO KEY UPDATE: the contacts' keys never change.
+        Lock modes, so that batches, merges and the event jobs (which hold their contacts
+        FOR NO KEY UPDATE, `ContactRows.load`) never wait on each other in a cycle:
+
+        - a batch without merges takes FOR KEY SHARE on every contact it touches (one
+          statement, id order): what its new events' foreign keys need, so no merge can
+          delete one under it, while jobs and other batches go on; then FOR NO KEY UPDATE
+          on the ones it rewrites (one statement, id order). Once it holds the first, no
+          merge holds any of its contacts, so the second waits only for jobs and batches
+          taking the same mode in the same order;
+        - a batch that merges or renames (`changes_identities`) takes FOR UPDATE on every
+          contact it touches (one statement, id order): a merged contact is deleted, and
+          events must not be inserted for it meanwhile; a new user id changes a unique
+          key, which takes FOR UPDATE anyway (upgrading to it later could deadlock).
 
         Raises:
             IdentityChanged: if one was deleted (merged) or got another user id since it was read.
         """
         if not self.stored:
             return
-        columns = [getattr(Contact, name) for name in CONTACT_FIELDS]
-        query = (select(Contact.id, *columns).where(any_of(session, Contact.id, self.stored))
-                 .order_by(Contact.id).with_for_update(key_share=True))
-        rows = {row.id: {name: getattr(row, name) for name in CONTACT_FIELDS} for row in session.execute(query)}
-        for contact_id, ref in self.stored.items():
+        if self.changes_identities():
+            self._lock(session, self.stored.values(), FOR_UPDATE, full=True)
+            return
+        self._lock(session, self.stored.values(), FOR_KEY_SHARE, full=False)
+        self._lock(session, rewritten, FOR_NO_KEY_UPDATE, full=True)
+
+    def _lock(self, session: Session, refs: Iterable[ContactRef], mode: dict[str, bool], *, full: bool) -> None:
+        """One ordered locking statement; with `full`, every field is read into the refs' rows."""
+        refs = {ref.id: ref for ref in refs}
+        if not refs:
+            return
+        names = CONTACT_FIELDS if full else ("user_id",)
+        query = (select(Contact.id, *(getattr(Contact, name) for name in names))
+                 .where(any_of(session, Contact.id, refs)).order_by(Contact.id).with_for_update(**mode))
+        rows = {contact_id: dict(zip(names, values, strict=True)) for contact_id, *values in session.execute(query)}
+        for contact_id, ref in refs.items():
             row = rows.get(contact_id)
             if row is None or row["user_id"] != ref.loaded_user_id:
                 raise IdentityChanged(f"contact {contact_id} changed while this batch was being resolved")
-            ref.row = row
+            if full:
+                ref.row, ref.locked = row, True
 
     def links(self) -> list[dict[str, Any]]:
         """The new anonymous-id links, as rows (their contacts must have ids by now)."""

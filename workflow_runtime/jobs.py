@@ -22,6 +22,23 @@ def process_events(event_ids: Sequence[int]) -> int:
     return _run_batch(engine.process_events, event_ids)
 
 
+def process_pending_events() -> int:
+    """Apply the next `batch_size` events ingestion queued (`Dispatcher.enqueue_ingested_events`); returns steps.
+
+    A batch that fails becomes an ordinary `process_events` job, retried as any other
+    (and then left to the reconciler), so one bad batch cannot hold up the list.
+    """
+    dispatcher = runtime.current().dispatcher
+    event_ids = dispatcher.take_pending_events()
+    steps = 0
+    try:
+        steps = _run_batch(engine.process_events, event_ids) if event_ids else 0
+    except Exception:  # noqa: BLE001 - the failure is the process_events job's to retry and to report
+        dispatcher.enqueue_events(event_ids)
+    dispatcher.more_pending_events()
+    return steps
+
+
 def refresh_segments(contact_ids: Sequence[int]) -> int:
     """Re-check tracked segment memberships for these contacts (the periodic sweep); returns steps."""
     return _run_batch(engine.refresh_segments, contact_ids)

@@ -53,13 +53,16 @@ def read_body(limit: int) -> tuple[dict[str, Any], int]:
         data = _gunzip(data, limit)
     elif encoding not in ("", "identity"):
         raise ApiError(415, f"Content-Encoding {encoding!r} is not supported: send gzip or no encoding.")
-    try:
-        body = json.loads(data)
-    except (ValueError, RecursionError) as error:  # bad bytes or syntax, a 5,000-digit number, absurd nesting
-        raise ApiError(400, f"The body is not valid JSON: {error}.") from None
+    body = request.get_json(silent=True) if request.is_json and encoding != "gzip" else None
+    if body is None:  # a gzip or text/plain body was not JSON to the app-wide check: parse and check it here
+        try:
+            body = json.loads(data)
+        except (ValueError, RecursionError) as error:  # bad bytes or syntax, a 5,000-digit number, absurd nesting
+            raise ApiError(400, f"The body is not valid JSON: {error}.") from None
+        refuse_unstorable_body(body)
+    # else: parsed and checked by the app-wide refuse_unstorable_values already (Flask caches the JSON)
     if not isinstance(body, dict):
         raise ApiError(400, "The body must be a JSON object.")
-    refuse_unstorable_body(body)  # a gzip or text/plain body was not JSON to the app-wide check
     return body, len(data)
 
 

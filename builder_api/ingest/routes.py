@@ -20,6 +20,7 @@ from webargs.flaskparser import FlaskParser
 
 from builder_api.errors import ApiError
 from builder_api.ingest.body import load_tracking_request
+from builder_api.ingest.quick_load import quick_load
 from builder_api.ingest.schemas import CALL_SCHEMAS, Acknowledged, BatchSchema
 from workflow_runtime import ingestion, runtime
 from workflow_runtime.tracking_calls import Call
@@ -32,6 +33,11 @@ class TrackingBodyParser(FlaskParser):
 
     def _raw_load_json(self, req: Any) -> Any:
         return g.get("tracking_body", core.missing)
+
+    def parse(self, argmap: Any, req: Any = None, **kwargs: Any) -> Any:
+        """The common well-formed call loaded by `quick_load`; anything else by the schema, with its errors."""
+        loaded = quick_load(argmap, g.get("tracking_body"))
+        return loaded if loaded is not None else super().parse(argmap, req, **kwargs)
 
 
 class TrackingBlueprint(Blueprint):

@@ -55,14 +55,14 @@ class Timestamp(fields.AwareDateTime):
         super().__init__(format="iso", default_timezone=timezone.utc, **kwargs)
 
 
-def _time_zone(name: str) -> None:
+def check_time_zone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValidationError(f"{name!r} is not an IANA time zone such as Europe/Berlin.") from None
 
 
-def _ip_address(text: str) -> None:
+def check_ip_address(text: str) -> None:
     try:
         ipaddress.ip_address(text)
     except ValueError:
@@ -120,9 +120,9 @@ class Context(Schema):
     class Meta:
         unknown = INCLUDE
 
-    ip = fields.String(allow_none=True, validate=_ip_address)
+    ip = fields.String(allow_none=True, validate=check_ip_address)
     userAgent = _text(2000)
-    timezone = fields.String(allow_none=True, validate=_time_zone)
+    timezone = fields.String(allow_none=True, validate=check_time_zone)
     page = ObjectOf(PageContext, allow_none=True)
     campaign = ObjectOf(Campaign, allow_none=True)
 
@@ -136,7 +136,7 @@ class Traits(Schema):
     email = _text(320)
     name = _text(200)
     phone = _text(50)
-    timezone = fields.String(allow_none=True, validate=_time_zone)
+    timezone = fields.String(allow_none=True, validate=check_time_zone)
     firstName = _text(200)
     lastName = _text(200)
 
@@ -257,23 +257,27 @@ class BatchSchema(Schema):
 
     @pre_load
     def _share_batch_fields(self, data: Any, **kwargs: Any) -> Any:
-        """Segment applies a batch's context and sentAt to each message (the message's own win)."""
-        if not isinstance(data, dict) or not isinstance(data.get("batch"), list):
-            return data
-        shared_context = data.get("context") if isinstance(data.get("context"), dict) else None
-        sent_at = data.get("sentAt")
-        if shared_context is None and sent_at is None:
-            return data
-        messages = []
-        for message in data["batch"]:
-            if isinstance(message, dict):
-                message = dict(message)
-                if sent_at is not None:
-                    message.setdefault("sentAt", sent_at)
-                if shared_context is not None and isinstance(message.get("context", {}), dict):
-                    message["context"] = {**shared_context, **message.get("context", {})}
-            messages.append(message)
-        return {**data, "batch": messages}
+        return share_batch_fields(data)
+
+
+def share_batch_fields(data: Any) -> Any:
+    """Segment applies a batch's context and sentAt to each message (the message's own win)."""
+    if not isinstance(data, dict) or not isinstance(data.get("batch"), list):
+        return data
+    shared_context = data.get("context") if isinstance(data.get("context"), dict) else None
+    sent_at = data.get("sentAt")
+    if shared_context is None and sent_at is None:
+        return data
+    messages = []
+    for message in data["batch"]:
+        if isinstance(message, dict):
+            message = dict(message)
+            if sent_at is not None:
+                message.setdefault("sentAt", sent_at)
+            if shared_context is not None and isinstance(message.get("context", {}), dict):
+                message["context"] = {**shared_context, **message.get("context", {})}
+        messages.append(message)
+    return {**data, "batch": messages}
 
 
 class Acknowledged(Schema):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import event, func, select
 
 from tests.workflow_runtime.runtime_support import assert_counters_balance, document
+from workflow_runtime import engine
 from workflow_runtime.ingestion import ingest
 from workflow_runtime.models import AnonymousId, Contact, Event, Message, Run, RunStatus, Segment, SegmentMembership
 from workflow_runtime.tracking_calls import Call
@@ -269,9 +270,10 @@ def test_a_batch_costs_a_few_statements_not_one_per_event(harness) -> None:
         event.remove(harness.runtime.engine, "before_cursor_execute", count)
     assert (len(outcome.event_ids), outcome.created_contacts) == (200, 100)
     data_statements = [s for s in statements if s in ("SELECT", "INSERT", "UPDATE", "DELETE")]
-    # 2 identity reads, the lock; contact ids, INSERT, seen UPDATE; anonymous ids; known messageIds, event ids,
-    # INSERT; on PostgreSQL also the claim of the 100 new anonymous ids and the 2 reads after it.
-    assert len(data_statements) <= (13 if harness.runtime.engine.dialect.name == "postgresql" else 10), statements
+    # the identity read, the lock of the 50 known contacts; contact ids, INSERT; anonymous ids; known messageIds,
+    # event ids, INSERT; the seen UPDATE; on PostgreSQL also the claim of the 100 new anonymous ids and the read
+    # after it.
+    assert len(data_statements) <= (11 if harness.runtime.engine.dialect.name == "postgresql" else 9), statements
     with harness.session() as session:
         assert session.scalar(select(func.count()).select_from(Run)) == 0
 
@@ -298,3 +300,34 @@ def test_concurrent_batches_about_the_same_new_people_create_each_contact_once(h
     assert len(contacts(harness)) == 30
     assert len(anonymous_ids(harness)) == 15
     assert len(events(harness)) == 4 * 5 * 30
+
+
+def test_the_events_of_many_batches_wait_in_one_list_for_one_job(harness) -> None:
+    """Under load the worker applies full batches: three requests' events, one queued job."""
+    flow_id = harness.publish(waiting_flow())
+    for n in range(3):
+        ingest(harness.runtime, [track("cart_updated", {"total": 60}, user_id=f"u-{n}-{k}") for k in range(10)])
+    assert [job.func_name for job in harness.runtime.dispatcher.queue.get_jobs()] == [
+        "workflow_runtime.jobs.process_pending_events"]
+    harness.drain()
+    assert len(harness.runs(flow_id)) == 30
+    with harness.session() as session:
+        assert session.scalar(select(func.count()).select_from(Event).where(Event.processed_at.is_(None))) == 0
+
+
+def test_a_pending_batch_that_fails_becomes_a_process_events_job_and_is_applied(harness, monkeypatch) -> None:
+    flow_id = harness.publish(waiting_flow())
+    real = engine.process_events
+    calls: list[int] = []
+
+    def fails_once(*args: Any) -> Any:
+        calls.append(len(args[1]))
+        if len(calls) == 1:
+            raise RuntimeError("a transient failure (deadlock, dropped connection)")
+        return real(*args)
+
+    monkeypatch.setattr(engine, "process_events", fails_once)
+    ingest(harness.runtime, [track("cart_updated", {"total": 60}, user_id=f"u-{n}") for n in range(4)])
+    harness.drain()
+    assert calls == [4, 4], "the failed batch was applied by the process_events job it became"
+    assert len(harness.runs(flow_id)) == 4
