@@ -57,6 +57,7 @@ from rq import Queue  # noqa: E402
 from sqlalchemy import Engine, create_engine, func, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.process_cpu import cpu_seconds, postgres_cpu  # noqa: E402
 from bench.runtime import StatisticsKeeper, code_revision, ensure_database, reset_schema, vacuum_analyze  # noqa: E402
 from builder_api.settings import normalise_database_url  # noqa: E402
 from flows.validation import validate_flow  # noqa: E402
@@ -145,12 +146,6 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Servers:
     """The API server (gunicorn: an arbiter and its one worker process) and the `automap worker`."""
@@ -233,20 +228,6 @@ def _requests(calls: list[dict[str, Any]], batch_size: int) -> Iterator[tuple[st
     else:
         for start in range(0, len(calls), batch_size):
             yield "/v1/batch", {"batch": calls[start:start + batch_size]}
-
-
-def postgres_cpu(engine: Engine) -> dict[int, float]:
-    """CPU seconds of each PostgreSQL backend serving the bench's database (the server must be local)."""
-    with engine.connect() as connection:
-        pids = connection.exec_driver_sql(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()").scalars().all()
-    seconds = {}
-    for pid in pids:
-        try:
-            seconds[pid] = cpu_seconds(pid)
-        except (FileNotFoundError, ProcessLookupError, PermissionError):  # gone, or a server on another host
-            continue
-    return seconds
 
 
 def unapplied_events(engine: Engine) -> int:

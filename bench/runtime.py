@@ -58,6 +58,7 @@ from sqlalchemy import Engine, event, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.process_cpu import postgres_cpu  # noqa: E402
 from workflow_runtime import flow_store, interpreter, jobs, runtime  # noqa: E402
 from workflow_runtime.clock import VirtualClock  # noqa: E402
 from workflow_runtime.definition import forget_definitions, load_definition  # noqa: E402
@@ -392,6 +393,7 @@ class Phase:
     tick: float = 0.0   # scheduler wall seconds (not in `wall`)
     claimed: int = 0    # wake-ups the ticks claimed
     statements: int = 0  # SQL statements the jobs sent
+    postgres_cpu: float = 0.0  # the bench database's backends' CPU seconds while the worker ran
 
     @property
     def rate(self) -> float:
@@ -400,7 +402,7 @@ class Phase:
     def __add__(self, other: Phase) -> Phase:
         return Phase("", self.jobs + other.jobs, self.steps + other.steps, self.wall + other.wall,
                      self.cpu + other.cpu, self.tick + other.tick, self.claimed + other.claimed,
-                     self.statements + other.statements)
+                     self.statements + other.statements, self.postgres_cpu + other.postgres_cpu)
 
 
 class Bench:
@@ -428,6 +430,7 @@ class Bench:
                 break
             chunk = max(20, self.queue.count // 10)  # chunks, to show progress
             while self.queue.count:
+                postgres_before = postgres_cpu(self.runtime.engine)
                 w0, c0 = time.perf_counter(), time.process_time()
                 if profile and self.profiler:
                     self.profiler.enable()
@@ -438,6 +441,8 @@ class Bench:
                     self.profiler.disable()
                 phase.wall += time.perf_counter() - w0
                 phase.cpu += time.process_time() - c0
+                phase.postgres_cpu += sum(seconds - postgres_before.get(pid, 0.0)
+                                          for pid, seconds in postgres_cpu(self.runtime.engine).items())
                 jobs, steps, statements = self.collect()
                 phase.jobs += jobs
                 phase.steps += steps
@@ -632,12 +637,12 @@ def report(out: Console, args: argparse.Namespace, database_url: str, setup_seco
               f"{args.analyzed} ANALYZEs while running (autovacuum's threshold, see StatisticsKeeper)")
 
     table = Table(title="Worker phases (one SimpleWorker in this process; worker wall time only)")
-    for column in ("phase", "jobs", "steps", "worker s", "CPU s", "tick s", "steps/s", "ms/job", "SQL/step"):
+    for column in ("phase", "jobs", "steps", "worker s", "CPU s", "PG CPU s", "tick s", "steps/s", "ms/job", "SQL/step"):
         table.add_column(column, justify="left" if column == "phase" else "right")
     for name, phase in phases:
         style = "bold" if name.endswith("total") else None
         table.add_row(name, f"{phase.jobs:,}", f"{phase.steps:,}", f"{phase.wall:,.2f}", f"{phase.cpu:,.2f}",
-                      f"{phase.tick:,.2f}", f"{phase.rate:,.0f}",
+                      f"{phase.postgres_cpu:,.2f}", f"{phase.tick:,.2f}", f"{phase.rate:,.0f}",
                       f"{1000 * phase.wall / phase.jobs:,.1f}" if phase.jobs else "-",
                       f"{phase.statements / phase.steps:,.3g}" if phase.steps else "-", style=style)
     out.print(table)

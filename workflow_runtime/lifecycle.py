@@ -4,13 +4,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from workflow_runtime.definition import load_definition
 from workflow_runtime.enrolment import start_run
 from workflow_runtime.interpreter import BatchEffects, finish
-from workflow_runtime.models import UNFINISHED, Contact, Flow, FlowStatus, FlowVersion, Run, RunStatus
+from workflow_runtime.models import UNFINISHED, Contact, Flow, FlowStatus, FlowVersion, Message, Run, RunStatus
 
 
 class LifecycleError(ValueError):
@@ -61,6 +61,9 @@ def delete_flow(session: Session, flow: Flow) -> None:
     """Delete a draft or archived flow with its versions, runs and counters; a running one is archived first."""
     if flow.status in (FlowStatus.LIVE, FlowStatus.PAUSED):
         raise LifecycleError(f"flow {flow.id} is {flow.status.value}: archive it before deleting it")
+    versions = select(FlowVersion.id).where(FlowVersion.flow_id == flow.id)
+    session.execute(update(Message).where(Message.flow_version_id.in_(versions))
+                    .values(run_id=None, flow_version_id=None))  # the ledger keeps its history, unlinked
     session.delete(flow)
     session.flush()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -14,9 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from flows.document import canonical
-from workflow_runtime.models import Flow, FlowVersion, NodeCounter
+from workflow_runtime.models import Channel, Contact, Flow, FlowVersion, Message, NodeCounter, Run, RunStatus
 
 MakeFlow = Callable[..., dict[str, Any]]
+
+START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 
 
 def count(session: Session, model: type) -> int:
@@ -293,12 +295,25 @@ def test_a_running_flow_must_be_archived_before_it_is_deleted(
     session: Session,
 ) -> None:
     flow = make_flow(cart_document, publish=True)
+    version_id = session.scalar(select(FlowVersion.id).where(FlowVersion.flow_id == flow["id"]))
+    contact = Contact(email="ada@example.com")
+    session.add(contact)
+    session.flush()
+    run = Run(flow_id=flow["id"], flow_version_id=version_id, contact_id=contact.id, status=RunStatus.COMPLETED,
+              node_id="cart_updated", path=[["cart_updated", None]], entered_at=START)
+    session.add(run)
+    session.flush()
+    session.add(Message(idempotency_key="sent-once", contact_id=contact.id, run_id=run.id, flow_version_id=version_id,
+                        node_id="reminder", channel=Channel.EMAIL, content={}, created_at=START, updated_at=START))
+    session.commit()
     refused = client.delete(f"/api/flows/{flow['id']}", headers=admin_headers)
     assert refused.status_code == 409 and "archive it" in refused.json["message"]
     assert count(session, FlowVersion) == 1
     assert client.post(f"/api/flows/{flow['id']}/archive", headers=admin_headers).json["status"] == "archived"
     assert client.delete(f"/api/flows/{flow['id']}", headers=admin_headers).status_code == 204
-    assert (count(session, Flow), count(session, FlowVersion)) == (0, 0)
+    assert (count(session, Flow), count(session, FlowVersion), count(session, Run)) == (0, 0, 0)
+    # The contact's message history stays, no longer linked to the deleted flow's run and version.
+    assert session.execute(select(Message.run_id, Message.flow_version_id)).all() == [(None, None)]
 
 
 def test_the_list_filters_and_totals_the_trigger_nodes_over_every_version(

@@ -51,7 +51,8 @@ class Run(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"))
+    # The version's flow, copied for look-ups; the version's foreign key cascades a deleted flow's runs.
+    flow_id: Mapped[int]
     flow_version_id: Mapped[int] = mapped_column(ForeignKey("flow_versions.id", ondelete="CASCADE"), index=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     status: Mapped[RunStatus] = mapped_column(str_enum(RunStatus))
