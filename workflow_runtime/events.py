@@ -134,8 +134,8 @@ class EventBatch:
 
     def mark_processed(self) -> None:
         """One UPDATE for every event of the batch, sent without waiting (`write_behind`)."""
-        bulk.update_rows(self.session, Event.__table__, [{"id": event.id, "processed_at": self.now} for event in self.events],
-                         wait=False)
+        bulk.set_values(self.session, Event.__table__, [event.id for event in self.events], {"processed_at": self.now},
+                        wait=False)
 
 
 class RunHistory:

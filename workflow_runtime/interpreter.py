@@ -288,7 +288,8 @@ def _apply(run: AnyRun, spec: NodeSpec, outcome: Outcome, state: dict[str, Any],
         finish(run, RunStatus.COMPLETED, f"left {spec.id} by {outcome.port}, which leads nowhere", now,
                counters, "completed")
         return False
-    run.path = [*passed, [target, None]]
+    passed.append([target, None])  # a new list: the path last written stays as it was (RunRow compares them)
+    run.path = passed
     run.node_id = target
     run.node_state = {}
     counters.add(run.flow_version_id, target, "entered", now)
