@@ -95,8 +95,8 @@ class EventBatch:
             return None
         contacts = effects.contacts.load(session, {event.contact_id for event in events}, lock=True)
         unapplied = set(
-            session.scalars(select(Event.id).where(any_of(session, Event.id, [event.id for event in events]),
-                                                   Event.processed_at.is_(None)))
+            session.connection().scalars(select(Event.id).where(any_of(session, Event.id, [event.id for event in events]),
+                                                                Event.processed_at.is_(None)))
         )
         events = [event for event in events if event.id in unapplied and event.contact_id in contacts]
         return cls(session, events, contacts, now, effects) if events else None
