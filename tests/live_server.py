@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
@@ -45,9 +46,22 @@ class _InFlight:
             self.idle.wait_for(lambda: self.count == 0, timeout=DRAIN_SECONDS)
 
 
+@dataclass
+class LiveServer:
+    """A running server: its base URL, and a way to wait until it is idle."""
+
+    url: str
+    _requests: _InFlight
+
+    def wait_idle(self) -> None:
+        """Wait until every request it accepted has finished: after a tab closes, its widget stream
+        ends at its next heartbeat (a test that then moves time sees the visitor gone)."""
+        self._requests.wait_idle()
+
+
 @contextmanager
-def live_server(app: Flask, **config: Any) -> Iterator[str]:
-    """Serve `app` (with `config` set for the while) on a free port; yields its base URL."""
+def live_server(app: Flask, **config: Any) -> Iterator[LiveServer]:
+    """Serve `app` (with `config` set for the while) on a free port."""
     saved = {key: app.config.get(key) for key in config}
     app.config.update(config)
     counted = _InFlight(app)
@@ -55,7 +69,7 @@ def live_server(app: Flask, **config: Any) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, name="test-http", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", counted)
     finally:
         server.shutdown()
         thread.join(timeout=10)

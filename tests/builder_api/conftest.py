@@ -87,5 +87,5 @@ def free_port() -> int:
 @pytest.fixture
 def server_url(app: Flask, harness) -> Iterator[str]:  # noqa: F811 - the harness configures the runtime
     """The app on a free port of a real threaded HTTP server, for as long as the test runs."""
-    with live_server(app) as url:
-        yield url
+    with live_server(app) as server:
+        yield server.url

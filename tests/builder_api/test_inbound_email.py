@@ -164,7 +164,9 @@ def test_an_email_answer_reaches_the_visitors_open_widget_at_once(
     received: queue.Queue = queue.Queue()
     ready = threading.Event()
 
-    with live_server(app, AUTOMAP_WIDGET_STREAM_LIFETIME=5.0, AUTOMAP_WIDGET_HEARTBEAT=2.0) as url:
+    with live_server(app, AUTOMAP_WIDGET_STREAM_LIFETIME=5.0, AUTOMAP_WIDGET_HEARTBEAT=2.0) as server:
+        url = server.url
+
         def listen() -> None:
             with httpx.Client(base_url=url, timeout=10) as http:
                 token = http.post("/widget/session", json={"anonymousId": "anon-boris"},

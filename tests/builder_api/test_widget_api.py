@@ -137,7 +137,7 @@ def test_the_stream_shows_the_text_rendered_for_its_contact(app, harness) -> Non
     popup = greeted(harness, evil, promo_code="x")["popup"]
     assert popup.content["title"] == "Hi {{ name }}"  # the ledger keeps the template
 
-    with live_server(app, AUTOMAP_WIDGET_STREAM_LIFETIME=0.5) as url, httpx.Client(base_url=url) as http:
+    with live_server(app, AUTOMAP_WIDGET_STREAM_LIFETIME=0.5) as server, httpx.Client(base_url=server.url) as http:
         token = http.post("/widget/session", json={"anonymousId": "anon-anna"}, headers=write_key_auth()).json()["token"]
         with http.stream("GET", "/widget/stream", params={"token": token}) as response:
             assert response.headers["content-type"].startswith("text/event-stream")
@@ -154,7 +154,8 @@ def test_the_stream_pushes_a_new_message_to_its_visitor_only(app, harness) -> No
     visitor(harness, "anon-boris", name="Boris")
     received: dict[str, queue.Queue] = {"anon-anna": queue.Queue(), "anon-boris": queue.Queue()}
 
-    with live_server(app, AUTOMAP_WIDGET_STREAM_LIFETIME=3.0, AUTOMAP_WIDGET_HEARTBEAT=0.2) as url:
+    with live_server(app, AUTOMAP_WIDGET_STREAM_LIFETIME=3.0, AUTOMAP_WIDGET_HEARTBEAT=0.2) as server:
+        url = server.url
         def listen(anonymous_id: str, ready: threading.Event) -> None:
             with httpx.Client(base_url=url, timeout=10) as http:
                 token = http.post("/widget/session", json={"anonymousId": anonymous_id},

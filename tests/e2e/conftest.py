@@ -29,8 +29,8 @@ def built_frontend() -> Path:
 @pytest.fixture(scope="session")
 def server(app: Flask, built_frontend: Path) -> Iterator[str]:
     """The Flask app serving the built canvas, in a werkzeug server thread on a free port."""
-    with live_server(app, FRONTEND_DIST=str(built_frontend)) as url:
-        yield url
+    with live_server(app, FRONTEND_DIST=str(built_frontend)) as server:
+        yield server.url
 
 
 @dataclass

@@ -29,8 +29,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from builder_api.mail import email_settings
-from tests.builder_api.widget_support import live_server
 from tests.conftest import WRITE_KEY
+from tests.live_server import LiveServer, live_server
 from tests.mail_server import MailServer
 from tests.workflow_runtime.conftest import START, harness, redis_connection  # noqa: F401  (fixtures)
 from tests.workflow_runtime.email_support import parts, tracked_links
@@ -63,11 +63,11 @@ def _shop(api_url: str) -> ThreadingHTTPServer:
 
 @dataclasses.dataclass
 class Shop:
-    """The browser context the shopper uses, the shop's and the app's URLs, and where /t/ clicks were sent."""
+    """The browser context the shopper uses, the shop's URL, the app's server, and where /t/ clicks were sent."""
 
     context: object
     site_url: str
-    api_url: str
+    server: LiveServer
     click_redirects: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -80,14 +80,15 @@ def shop(app: Flask, harness, browser, mail_server: MailServer) -> Iterator[Shop
     app as it is, and the Location of the app's answer (recorded in `click_redirects`) is mapped
     to the local shop, as DNS would send the browser to the shop's server; nothing else changes.
     """
-    with live_server(app, AUTOMAP_WIDGET_HEARTBEAT=0.5) as api_url:
+    with live_server(app, AUTOMAP_WIDGET_HEARTBEAT=0.5) as server:
+        api_url = server.url
         settings = dataclasses.replace(app.config["AUTOMAP"], smtp_url=mail_server.url,
                                        mail_from="shop@northwind.test", public_url=api_url)
         harness.runtime.email = email_settings(settings)
         site = _shop(api_url)
         threading.Thread(target=site.serve_forever, daemon=True).start()
         # localhost and 127.0.0.1 are different origins: the widget really works cross-origin.
-        opened = Shop(browser.new_context(), f"http://localhost:{site.server_port}", api_url)
+        opened = Shop(browser.new_context(), f"http://localhost:{site.server_port}", server)
 
         def click_to_local_shop(route) -> None:
             answer = route.fetch(max_redirects=0)
@@ -148,7 +149,7 @@ def _the_abandoned_cart_email(email: EmailMessage, api_url: str) -> str:
 
 def test_an_abandoned_cart_is_reminded_by_popup_then_email_and_the_order_counts(
         shop, harness, client: FlaskClient, admin_headers: dict[str, str], mail_server: MailServer) -> None:  # noqa: F811
-    context, site_url, api_url = shop.context, shop.site_url, shop.api_url
+    context, site_url, api_url = shop.context, shop.site_url, shop.server.url
     imported = client.post("/api/templates/abandoned_cart/import", headers=admin_headers)
     assert imported.status_code == 201, imported.json
     flow_id = imported.json["id"]
@@ -163,6 +164,7 @@ def test_an_abandoned_cart_is_reminded_by_popup_then_email_and_the_order_counts(
     _call(page, "automap('identify', 'anna-1', {email: 'anna@example.com', name: 'Anna'})", "/v1/identify")
     _call(page, "automap('track', 'cart_updated', {total: 120})", "/v1/track")
     page.close()
+    shop.server.wait_idle()  # she has left: her tab's widget stream ended, so she is no longer on the site
     harness.drain()
 
     with harness.session() as session:

@@ -48,7 +48,8 @@ def _site(api_url: str) -> ThreadingHTTPServer:
 @pytest.fixture
 def browser_page(app, harness, browser) -> Iterator[tuple[object, str, str]]:  # noqa: F811
     """(page, site URL, API URL): Chromium with a first-party cookie `automap_aid=anon-e2e` on the site."""
-    with live_server(app, AUTOMAP_WIDGET_HEARTBEAT=0.5) as api_url:
+    with live_server(app, AUTOMAP_WIDGET_HEARTBEAT=0.5) as server:
+        api_url = server.url
         site = _site(api_url)
         threading.Thread(target=site.serve_forever, daemon=True).start()
         # `localhost` and `127.0.0.1` are different origins: the widget really works cross-origin.
