@@ -11,19 +11,16 @@ None, like the JSON null the ORM writes). SQLite gets a Core executemany of the 
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from sqlalchemy import ColumnElement, Table, any_, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workflow_runtime import write_behind
+from workflow_runtime.json_columns import dump_json
 
 Row = Mapping[str, Any]
 
@@ -46,7 +43,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Row], skip_confli
         return
     columns = tuple(rows[0])
     if _is_postgresql(session):
-        _execute(session, _json_insert(table, columns, skip_conflicts_on), {"rows": _rows_document(rows)}, wait)
+        _execute(session, _json_insert(table, columns, skip_conflicts_on), {"rows": dump_json(rows)}, wait)
         return
     core = sqlite.insert(table)
     if skip_conflicts_on is not None:
@@ -60,7 +57,7 @@ def update_rows(session: Session, table: Table, rows: Sequence[Row], wait: bool 
         return
     columns = tuple(rows[0])
     if _is_postgresql(session):
-        _execute(session, _json_update(table, columns), {"rows": _rows_document(rows)}, wait)
+        _execute(session, _json_update(table, columns), {"rows": dump_json(rows)}, wait)
         return
     values = {column: bindparam(f"new_{column}") for column in columns if column != "id"}
     core = update(table).where(table.c.id == bindparam("row_id")).values(values)
@@ -69,7 +66,8 @@ def update_rows(session: Session, table: Table, rows: Sequence[Row], wait: bool 
 
 
 def set_values(session: Session, table: Table, ids: Sequence[int], values: Row, wait: bool = True) -> None:
-    """UPDATE the rows of these ids to the same `values`, in one statement; `wait` as for insert_rows."""
+    """UPDATE the rows of these ids to the same `values` (plain ones the driver takes as they are:
+    timestamps, numbers, strings), in one statement; `wait` as for insert_rows."""
     if not ids:
         return
     if _is_postgresql(session):
@@ -89,7 +87,7 @@ def add_rows(session: Session, table: Table, rows: Sequence[Row], key: tuple[str
         return
     columns = tuple(rows[0])
     if _is_postgresql(session):
-        _execute(session, _json_add(table, columns, key), {"rows": _rows_document(rows)}, wait)
+        _execute(session, _json_add(table, columns, key), {"rows": dump_json(rows)}, wait)
         return
     statement = sqlite.insert(table)
     added = {column: table.c[column] + statement.excluded[column] for column in columns if column not in key}
@@ -106,23 +104,6 @@ def _execute(session: Session, statement: str, params: dict[str, Any], wait: boo
 
 def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
-
-
-def _rows_document(rows: Sequence[Row]) -> str:
-    """The rows as a JSON array of objects, keyed by column name."""
-    try:
-        return orjson.dumps(rows, default=_json_value).decode()
-    except TypeError:  # an integer beyond 64 bits, which orjson refuses (see json_columns)
-        return json.dumps(rows, default=_json_value)
-
-
-def _json_value(value: Any) -> Any:
-    """What orjson and json leave to the caller: datetimes (json only) and decimals, as PostgreSQL reads them."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not a column value")
 
 
 @lru_cache(maxsize=64)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -25,9 +27,19 @@ def load_json(data: str | bytes | bytearray | memoryview) -> Any:
 
 
 def dump_json(value: Any) -> str:
-    """`value` as JSON text; what orjson refuses (an integer beyond 64 bits, a non-string key)
-    goes to json.dumps, which converts it or raises as it always did."""
+    """`value` as JSON text, datetimes in ISO 8601 and decimals as strings (as PostgreSQL reads them);
+    what orjson refuses (an integer beyond 64 bits, a non-string key) goes to json.dumps, which
+    converts it or raises."""
     try:
-        return orjson.dumps(value).decode()
+        return orjson.dumps(value, default=_json_value).decode()
     except TypeError:
-        return json.dumps(value)
+        return json.dumps(value, default=_json_value)
+
+
+def _json_value(value: Any) -> Any:
+    """What orjson and json leave to the caller: datetimes (json only) and decimals."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
