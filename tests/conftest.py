@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
@@ -17,6 +18,7 @@ from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from builder_api.app import MIGRATIONS_DIR, create_app
@@ -102,14 +104,27 @@ def session(app: Flask) -> Iterator[Session]:
         yield db.session
         db.session.rollback()
         db.session.remove()
-        tables = list(reversed(Base.metadata.sorted_tables))
-        with db.engine.begin() as connection:
-            if db.engine.dialect.name == "postgresql":
-                names = ", ".join(table.name for table in tables)
-                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    connection.execute(table.delete())
+        _empty_tables()
+
+
+def _empty_tables(attempts: int = 3) -> None:
+    """Empty every table. A live server shared by the browser tests may still be answering a
+    request (a widget's stream looking up its messages); should PostgreSQL pick the TRUNCATE as
+    the victim of a deadlock with it, the TRUNCATE is tried again once that request is done."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    for attempt in range(1, attempts + 1):
+        try:
+            with db.engine.begin() as connection:
+                if db.engine.dialect.name == "postgresql":
+                    names = ", ".join(table.name for table in tables)
+                    connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                else:
+                    for table in tables:
+                        connection.execute(table.delete())
+            return
+        except OperationalError as error:
+            if not isinstance(error.orig, psycopg.errors.DeadlockDetected) or attempt == attempts:
+                raise
 
 
 @pytest.fixture
