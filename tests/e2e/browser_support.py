@@ -1,5 +1,10 @@
-"""What the browser tests share: signing in, finding a node's handles, dragging between them."""
+"""What the browser tests share: signing in, finding a node's handles, dragging between them, a customer's site."""
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.conftest import ADMIN_TOKEN
 
@@ -42,3 +47,28 @@ def drag_between(page, source, target) -> None:
     page.mouse.down()
     page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=12)
     page.mouse.up()
+
+
+@contextmanager
+def html_site(page_for: Callable[[str], str]) -> Iterator[str]:
+    """Serve the HTML `page_for(path)` gives, on another origin than the app (`localhost`, where the
+    app is on 127.0.0.1), as a customer's site embedding the widget; yields its base URL."""
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            body = page_for(self.path).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://localhost:{server.server_port}"
+    finally:
+        server.shutdown()

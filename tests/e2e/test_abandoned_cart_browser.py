@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,6 +28,7 @@ from sqlalchemy import select
 
 from builder_api.mail import email_settings
 from tests.conftest import WRITE_KEY
+from tests.e2e.browser_support import html_site
 from tests.live_server import LiveServer, live_server
 from tests.mail_server import MailServer
 from tests.workflow_runtime.conftest import START, harness, redis_connection  # noqa: F401  (fixtures)
@@ -41,24 +40,11 @@ PAGE = "<!doctype html><title>{title}</title><h1>{title}</h1>{embed}"
 TITLES = {"/": "Northwind Goods", "/shoes": "Shoes", "/cart": "Your cart"}
 
 
-def _shop(api_url: str) -> ThreadingHTTPServer:
-    """The shop's site: every page carries the README's one line that embeds the widget."""
+def _page(api_url: str, path: str) -> str:
+    """A page of the shop's site: every page carries the README's one line that embeds the widget."""
+    title = TITLES.get(urlsplit(path).path, "Northwind Goods")
     embed = f'<script src="{api_url}/widget.js" data-write-key="{WRITE_KEY}" async></script>'
-
-    class Shop(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            title = TITLES.get(urlsplit(self.path).path, "Northwind Goods")
-            body = PAGE.format(title=title, embed=embed).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    return PAGE.format(title=title, embed=embed)
 
 
 @dataclasses.dataclass
@@ -80,15 +66,13 @@ def shop(app: Flask, harness, browser, mail_server: MailServer) -> Iterator[Shop
     app as it is, and the Location of the app's answer (recorded in `click_redirects`) is mapped
     to the local shop, as DNS would send the browser to the shop's server; nothing else changes.
     """
-    with live_server(app, AUTOMAP_WIDGET_HEARTBEAT=0.5) as server:
+    with live_server(app, AUTOMAP_WIDGET_HEARTBEAT=0.5) as server, \
+            html_site(lambda path: _page(server.url, path)) as site_url:
         api_url = server.url
         settings = dataclasses.replace(app.config["AUTOMAP"], smtp_url=mail_server.url,
                                        mail_from="shop@northwind.test", public_url=api_url)
         harness.runtime.email = email_settings(settings)
-        site = _shop(api_url)
-        threading.Thread(target=site.serve_forever, daemon=True).start()
-        # localhost and 127.0.0.1 are different origins: the widget really works cross-origin.
-        opened = Shop(browser.new_context(), f"http://localhost:{site.server_port}", server)
+        opened = Shop(browser.new_context(), site_url, server)
 
         def click_to_local_shop(route) -> None:
             answer = route.fetch(max_redirects=0)
@@ -102,7 +86,6 @@ def shop(app: Flask, harness, browser, mail_server: MailServer) -> Iterator[Shop
             yield opened
         finally:
             opened.context.close()
-            site.shutdown()
 
 
 def _visit(context, url: str):

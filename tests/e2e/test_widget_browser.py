@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from tests.builder_api.widget_support import WRITE_KEY, greeting_flow, live_server, visitor
 from tests.conftest import INBOUND_SECRET
+from tests.e2e.browser_support import html_site
 from tests.workflow_runtime.chat_forward_support import answer, forwarded
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
 
@@ -25,42 +24,24 @@ SNIPPET = """<script>
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
 
 
-def _site(api_url: str) -> ThreadingHTTPServer:
-    """The customer's site: a shop page embedding the widget with its one line, and a cart page."""
-
-    class Shop(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            embed = SNIPPET.format(url=f"{api_url}/widget.js", key=WRITE_KEY) if self.path.startswith("/snippet") else \
-                f'<script src="{api_url}/widget.js" data-write-key="{WRITE_KEY}" async></script>'
-            body = f"<!doctype html><title>Shoes</title><h1>Shoes</h1>{embed}".encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+def _page(api_url: str, path: str) -> str:
+    """The customer's shop page, embedding the widget with the README's snippet (at /snippet) or its one line."""
+    embed = SNIPPET.format(url=f"{api_url}/widget.js", key=WRITE_KEY) if path.startswith("/snippet") else \
+        f'<script src="{api_url}/widget.js" data-write-key="{WRITE_KEY}" async></script>'
+    return f"<!doctype html><title>Shoes</title><h1>Shoes</h1>{embed}"
 
 
 @pytest.fixture
 def browser_page(app, harness, browser) -> Iterator[tuple[object, str, str]]:  # noqa: F811
     """(page, site URL, API URL): Chromium with a first-party cookie `automap_aid=anon-e2e` on the site."""
-    with live_server(app, AUTOMAP_WIDGET_HEARTBEAT=0.5) as server:
-        api_url = server.url
-        site = _site(api_url)
-        threading.Thread(target=site.serve_forever, daemon=True).start()
-        # `localhost` and `127.0.0.1` are different origins: the widget really works cross-origin.
-        site_url = f"http://localhost:{site.server_port}"
+    with live_server(app, AUTOMAP_WIDGET_HEARTBEAT=0.5) as server, \
+            html_site(lambda path: _page(server.url, path)) as site_url:
         context = browser.new_context()
         context.add_cookies([{"name": "automap_aid", "value": "anon-e2e", "url": site_url}])
         try:
-            yield context.new_page(), site_url, api_url
+            yield context.new_page(), site_url, server.url
         finally:
             context.close()
-            site.shutdown()
 
 
 def _eventually(check: Callable[[], bool], seconds: float = 10) -> None:
