@@ -73,14 +73,21 @@ def summaries(session: Session, q: str | None, status: str | None) -> list[dict[
     return [summary(flow, totals.get(flow.id, FlowTotals())) for flow in flows]
 
 
-def summary(flow: Flow, totals: FlowTotals) -> dict[str, Any]:
-    """One row of the list of flows."""
+def _heading(flow: Flow) -> dict[str, Any]:
+    """What the list and the detail both show of a flow."""
     return {
         "id": flow.id,
         "name": flow.name,
         "description": flow.description,
         "status": flow.status.value,
         "live_version": flow.live_version.number if flow.live_version else None,
+    }
+
+
+def summary(flow: Flow, totals: FlowTotals) -> dict[str, Any]:
+    """One row of the list of flows."""
+    return {
+        **_heading(flow),
         "node_count": len(flow.draft.get("nodes", [])),
         "entered": totals.entered,
         "converted": totals.converted,
@@ -92,11 +99,7 @@ def summary(flow: Flow, totals: FlowTotals) -> dict[str, Any]:
 def detail(session: Session, flow: Flow) -> dict[str, Any]:
     """The flow with its draft, what stops the draft from being published, and its versions."""
     return {
-        "id": flow.id,
-        "name": flow.name,
-        "description": flow.description,
-        "status": flow.status.value,
-        "live_version": flow.live_version.number if flow.live_version else None,
+        **_heading(flow),
         "document": flow.draft,
         "validation": [error.to_dict() for error in flow_store.draft_errors(session, flow)],
         "versions": flow.versions,
