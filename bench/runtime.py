@@ -74,6 +74,7 @@ from workflow_runtime.models import (  # noqa: E402
     Message,
     Run,
     RunStatus,
+    UnappliedEvent,
 )
 from workflow_runtime.run_rows import RunRow, select_runs  # noqa: E402
 from workflow_runtime.worker import freeze_startup_objects, make_worker  # noqa: E402
@@ -212,13 +213,12 @@ def baseline_event(event_id: int) -> int:
     effects = interpreter.BatchEffects()
     moved: list[int] = []
     with current.sessions.begin() as session:
-        event = session.scalar(select(Event).where(Event.id == event_id, Event.processed_at.is_(None)))
+        event = session.get(Event, event_id)
         if event is None:
             return 0
         for run in _apply_one_event(session, event, now, effects):
             if _one_step(session, run, now, effects):
                 moved.append(run.id)
-        event.processed_at = now
         effects.flush(session)  # runs, messages and counters
     current.dispatcher.mirror(effects.wakeups)
     _queue_next_steps(current, moved)
@@ -326,7 +326,9 @@ def insert_population(engine: Engine, count: int, first: int) -> tuple[list[int]
             ids = list(conn.execute(insert(contacts).returning(contacts.c.id, sort_by_parameter_order=True), rows).scalars())
             signups = [{"contact_id": contact_id, "name": "signed_up", "properties": {"source": "bench"},
                         "timestamp": START, "received_at": START, "context": {}} for contact_id in ids]
-            event_ids += conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True), signups).scalars()
+            new_events = conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True), signups).scalars().all()
+            conn.execute(insert(UnappliedEvent.__table__), [{"event_id": event_id} for event_id in new_events])
+            event_ids += new_events
             contact_ids += ids
     return contact_ids, event_ids
 

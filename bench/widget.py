@@ -45,7 +45,7 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from builder_api.app import MIGRATIONS_DIR, create_app  # noqa: E402
 from builder_api.extensions import db  # noqa: E402
-from workflow_runtime import flow_store, jobs, onsite, runtime  # noqa: E402
+from workflow_runtime import flow_store, jobs, onsite, runtime, unapplied_events  # noqa: E402
 from workflow_runtime.clock import SystemClock  # noqa: E402
 from workflow_runtime.models import AnonymousId, Contact, Event  # noqa: E402
 
@@ -121,11 +121,9 @@ class Emitter:
             time.sleep(max(0.0, begin + (start - first) / self.rate - time.perf_counter()))
             numbers = range(start, min(start + self.per_job, first + count))
             with self.current.sessions.begin() as session:
-                events = [Event(contact_id=self.contacts[n % len(self.contacts)], name="ping", properties={"n": n},
-                                timestamp=self.current.clock.now()) for n in numbers]
-                session.add_all(events)
-                session.flush()
-                event_ids = [e.id for e in events]
+                event_ids = unapplied_events.record(session, [
+                    Event(contact_id=self.contacts[n % len(self.contacts)], name="ping", properties={"n": n},
+                          timestamp=self.current.clock.now()) for n in numbers])
             started = time.perf_counter()
             jobs.process_events(event_ids)  # commits, then announces to the widgets
             times.update((n, (started, self._last_commit)) for n in numbers)

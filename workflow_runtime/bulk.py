@@ -65,20 +65,6 @@ def update_rows(session: Session, table: Table, rows: Sequence[Row], wait: bool 
                            for row in rows])
 
 
-def set_values(session: Session, table: Table, ids: Sequence[int], values: Row, wait: bool = True) -> None:
-    """UPDATE the rows of these ids to the same `values` (plain ones the driver takes as they are:
-    timestamps, numbers, strings), in one statement; `wait` as for insert_rows."""
-    if not ids:
-        return
-    if _is_postgresql(session):
-        assignments = ", ".join(f"{_quoted(column)} = %(v_{column})s" for column in values)
-        statement = f"UPDATE {table.name} SET {assignments} WHERE id = ANY(%(ids)s)"
-        _execute(session, statement, {"ids": list(ids), **{f"v_{column}": value for column, value in values.items()}},
-                 wait)
-        return
-    session.execute(update(table).where(table.c.id.in_(ids)).values(values))
-
-
 def add_rows(session: Session, table: Table, rows: Sequence[Row], key: tuple[str, ...], wait: bool = True) -> None:
     """INSERT `rows` (all with the same keys, each `key` once); where a row with that `key` exists,
     add the new values of the other columns to it (counters). Rows go in `key` order, so concurrent

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Column, Table, and_, delete, exists, select, update
+from sqlalchemy import Column, Table, and_, delete, exists, update
 from sqlalchemy.orm import Session
 
-from workflow_runtime.models import Base, Contact, Event
+from workflow_runtime import unapplied_events
+from workflow_runtime.models import Base, Contact
 
 
 def contact_references() -> Iterator[tuple[Table, Column]]:
@@ -52,9 +53,7 @@ def merge_contact_rows(session: Session, source_id: int, target_id: int) -> list
     Returns the moved events no job has applied yet: a job that was about to apply them
     finds their old contact gone and leaves them, so the caller queues them again.
     """
-    unapplied = list(session.scalars(
-        select(Event.id).where(Event.contact_id == source_id, Event.processed_at.is_(None)).order_by(Event.id)
-    ))
+    unapplied = unapplied_events.event_ids(session, contact_id=source_id)
     for table, column in contact_references():
         _move(session, table, column, source_id, target_id)
     session.execute(delete(Contact).where(Contact.id == source_id))

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from flows.templates import all_templates
-from workflow_runtime import flow_store, lifecycle
+from workflow_runtime import flow_store, lifecycle, unapplied_events
 from workflow_runtime.clock import VirtualClock
 from workflow_runtime.embedded import embedded_redis
 from workflow_runtime.messages import record_status
@@ -182,13 +182,10 @@ class _Simulation:
             return
         now = self.runtime.clock.now()
         with self.runtime.sessions.begin() as session:
-            events = [
+            event_ids = unapplied_events.record(session, [
                 Event(contact_id=self.contact_ids[a.visitor], name=a.event, properties=a.properties or {}, timestamp=now)
                 for a in actions if a.event
-            ]
-            session.add_all(events)
-            session.flush()
-            event_ids = [event.id for event in events]
+            ])
             for action in actions:
                 if action.status is not None:
                     message = session.scalar(select(Message).where(

@@ -15,7 +15,8 @@ from rq import Queue, Retry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_runtime.models import Contact, Event, Run
+from workflow_runtime import unapplied_events
+from workflow_runtime.models import Contact, Run
 
 WAKEUPS_KEY = "automap:wakeups"
 QUEUE_NAME = "automap"
@@ -179,12 +180,9 @@ class Dispatcher:
         """Queue again the events no job has applied yet (all, or those received before a time).
 
         A `process_events` job lost with a killed worker or a flushed Redis leaves its
-        events unprocessed; applying an event twice is harmless (it is marked processed).
+        events unapplied; queuing an event twice is harmless (the first job claims it).
         """
-        query = select(Event.id).where(Event.processed_at.is_(None)).order_by(Event.id)
-        if received_before is not None:
-            query = query.where(Event.received_at <= received_before)
-        event_ids = list(session.scalars(query))
+        event_ids = unapplied_events.event_ids(session, received_before=received_before)
         self.enqueue_events(event_ids)
         return len(event_ids)
 

@@ -24,6 +24,7 @@ from workflow_runtime.models import (
     FlowStatus,
     Run,
     RunStatus,
+    UnappliedEvent,
 )
 from workflow_runtime.run_rows import RunRow, select_runs
 
@@ -52,7 +53,7 @@ def _is_due(run: RunRow, now: datetime) -> bool:
 
 
 def process_events(session: Session, event_ids: Sequence[int], now: datetime) -> BatchEffects:
-    """Apply the not-yet-processed events in time order, and advance the runs they wake or start.
+    """Apply the events not applied yet, in time order, and advance the runs they wake or start.
 
     Set-based: the contacts are locked together, their runs read together, and each round
     of events (at most one per contact) is applied and advanced together; the runs are
@@ -61,7 +62,8 @@ def process_events(session: Session, event_ids: Sequence[int], now: datetime) ->
     effects = BatchEffects()
     query = (
         select(*EVENT_COLUMNS)
-        .where(any_of(session, Event.id, event_ids), Event.processed_at.is_(None))
+        .join(UnappliedEvent, UnappliedEvent.event_id == Event.id)
+        .where(any_of(session, UnappliedEvent.event_id, event_ids))
         .order_by(Event.timestamp, Event.id)
     )
     batch = EventBatch.open(session, session.connection().execute(query).all(), now, effects)
@@ -70,7 +72,6 @@ def process_events(session: Session, event_ids: Sequence[int], now: datetime) ->
             runs = [run for event in round_ for run in batch.apply(event)]
             effects.runs.give_ids(session)  # the runs it started are INSERTed later, as they end up
             advance_all(session, runs, now, effects, batch.contacts, batch.live_flows)
-        batch.mark_processed()
     effects.flush(session)
     return effects
 

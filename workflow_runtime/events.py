@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from workflow_runtime import bulk
+from workflow_runtime import unapplied_events
 from workflow_runtime.bulk import any_of
 from workflow_runtime.contact_rows import ContactRow
 from workflow_runtime.definition import FlowDefinition, load_definition
@@ -86,19 +86,18 @@ class EventBatch:
     @classmethod
     def open(cls, session: Session, events: Sequence[EventLike], now: datetime,
              effects: BatchEffects) -> EventBatch | None:
-        """Lock the events' contacts and keep the events no other worker applied meanwhile (None if none is left).
+        """Lock the events' contacts and claim the events no other worker applied meanwhile (None if none is left).
 
         A worker that applied some of them held their contacts' locks until it committed,
-        so now that this one holds the locks, a fresh read sees its `processed_at`.
+        so now that this one holds the locks, their unapplied marks are gone. An event
+        whose contact was merged away meanwhile is left unclaimed: the merge queued it
+        again under its new contact.
         """
         if not events:
             return None
         contacts = effects.contacts.load(session, {event.contact_id for event in events}, lock=True)
-        unapplied = set(
-            session.connection().scalars(select(Event.id).where(any_of(session, Event.id, [event.id for event in events]),
-                                                                Event.processed_at.is_(None)))
-        )
-        events = [event for event in events if event.id in unapplied and event.contact_id in contacts]
+        claimed = unapplied_events.claim(session, [event.id for event in events if event.contact_id in contacts])
+        events = [event for event in events if event.id in claimed]
         return cls(session, events, contacts, now, effects) if events else None
 
     def rounds(self) -> list[list[EventLike]]:
@@ -131,11 +130,6 @@ class EventBatch:
         if self.segments is not None:
             started += self.segments.refresh(contact, self.now, self.effects, self.history)
         return woken + started
-
-    def mark_processed(self) -> None:
-        """One UPDATE for every event of the batch, sent without waiting (`write_behind`)."""
-        bulk.set_values(self.session, Event.__table__, [event.id for event in self.events], {"processed_at": self.now},
-                        wait=False)
 
 
 class RunHistory:

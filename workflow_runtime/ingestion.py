@@ -3,10 +3,10 @@
 A batch costs a few statements whatever its size: one to read the identities it names
 (ids and seen times), two to lock the contacts it touches (`Identities.lock`), one
 INSERT for new contacts, one INSERT for new anonymous ids, for its events a look-up of
-their messageIds and one `INSERT … ON CONFLICT (message_id) DO NOTHING` (a messageId
-seen before is stored once), then one UPDATE for the contacts whose fields it rewrote
-and one for the seen times of the rest. Rows travel as arrays (`bulk`), not a statement
-per row. Only merges — an anonymous visitor identified as a known contact — cost
+their messageIds (a messageId seen before is stored once), one INSERT of the new ones
+and one of their unapplied marks (`unapplied_events`), then one UPDATE for the contacts
+whose fields it rewrote and one for the seen times of the rest. Rows travel as one JSON
+document (`bulk`), not a statement per row. Only merges — an anonymous visitor identified as a known contact — cost
 statements of their own. After the commit the new events are queued for the runtime
 (goals, exit rules, wake-ups, enrolment), coalesced into full batches under load
 (`Dispatcher.enqueue_ingested_events`), and contacts whose traits changed get a segment
@@ -35,6 +35,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from workflow_runtime import unapplied_events
 from workflow_runtime.bulk import any_of, insert_rows, update_rows
 from workflow_runtime.contact_merge import merge_contact_rows
 from workflow_runtime.database import begin_writing, reserve_ids
@@ -173,11 +174,13 @@ def settle_contacts(session: Session, identities: Identities, calls: Sequence[Ca
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """INSERT the events whose messageId is new (one look-up, one INSERT of arrays); returns their ids.
+    """INSERT the events whose messageId is new (one look-up, one INSERT), marked unapplied; returns their ids.
 
-    The ids are reserved first, so the INSERT needs no RETURNING; ON CONFLICT DO
-    NOTHING covers a concurrent request storing the same messageId meanwhile (its
-    reserved id then names no event, which a job ignores).
+    The ids are reserved first, so the INSERT needs no RETURNING. A concurrent request
+    storing the same messageId meanwhile makes the INSERT fail on the unique key, and
+    the batch is retried: its look-up then finds that event. (ON CONFLICT DO NOTHING
+    would cost every row a speculative insertion, for a race that comes only from a
+    client sending a batch again before the first answer.)
     """
     message_ids = {row["message_id"] for row in rows if row["message_id"] is not None}
     if message_ids:
@@ -189,7 +192,8 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     rows = [{"id": event_id, **row} for event_id, row in zip(ids, rows, strict=True)]
     # In messageId order, so two requests storing the same messageIds wait for each other in one order.
     rows.sort(key=lambda row: (row["message_id"] is None, row["message_id"] or ""))
-    insert_rows(session, Event.__table__, rows, skip_conflicts_on="message_id")
+    insert_rows(session, Event.__table__, rows)
+    unapplied_events.mark(session, ids)
     return ids
 
 

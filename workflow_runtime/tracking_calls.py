@@ -122,7 +122,6 @@ def event_row(call: Call, contact_id: int, received_at: datetime) -> dict[str, A
         "properties": properties,
         "timestamp": call.happened_at(received_at),
         "received_at": received_at,
-        "processed_at": None,
         "message_id": call.message_id,
         "page_url": url,
         "page_title": where("title"),

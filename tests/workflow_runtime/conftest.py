@@ -15,7 +15,7 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_runtime import flow_store, runtime
+from workflow_runtime import flow_store, runtime, unapplied_events
 from workflow_runtime.clock import VirtualClock
 from workflow_runtime.definition import forget_definitions
 from workflow_runtime.models import Contact, Event, Flow, Message, NodeCounter, Run
@@ -61,14 +61,18 @@ class Harness:
             session.flush()
             return contact.id
 
+    def record_event(self, contact_id: int, name: str, properties: dict[str, Any] | None = None,
+                     seconds_ago: int = 0) -> int:
+        """Store an event (as ingestion does: marked unapplied) without queuing it; returns its id."""
+        with self.runtime.sessions.begin() as session:
+            [event_id] = unapplied_events.record(session, [
+                Event(contact_id=contact_id, name=name, properties=properties or {},
+                      timestamp=self.clock.now() - timedelta(seconds=seconds_ago))])
+        return event_id
+
     def track(self, contact_id: int, name: str, properties: dict[str, Any] | None = None) -> None:
         """Record an event now and let the workers apply it."""
-        with self.runtime.sessions.begin() as session:
-            event = Event(contact_id=contact_id, name=name, properties=properties or {}, timestamp=self.clock.now())
-            session.add(event)
-            session.flush()
-            event_id = event.id
-        self.runtime.dispatcher.enqueue_events([event_id])
+        self.runtime.dispatcher.enqueue_events([self.record_event(contact_id, name, properties)])
         self.drain()
 
     def advance(self, delta: timedelta) -> None:

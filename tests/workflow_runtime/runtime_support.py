@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from flows.validation import validate_flow
+from workflow_runtime import unapplied_events
 from workflow_runtime.models import Event, Flow, FlowVersion, NodeCounter, Run, RunStatus
 
 Edge = tuple[str, str, str]  # (from, port, to)
@@ -121,11 +122,9 @@ def track_all(harness: Any, contact_ids: list[int], name: str,
     each = properties if isinstance(properties, list) else [properties or {}] * len(contact_ids)
     assert len(each) == len(contact_ids)
     with harness.runtime.sessions.begin() as session:
-        events = [Event(contact_id=contact_id, name=name, properties=dict(props), timestamp=harness.clock.now())
-                  for contact_id, props in zip(contact_ids, each)]
-        session.add_all(events)
-        session.flush()
-        event_ids = [event.id for event in events]
+        event_ids = unapplied_events.record(session, [
+            Event(contact_id=contact_id, name=name, properties=dict(props), timestamp=harness.clock.now())
+            for contact_id, props in zip(contact_ids, each)])
     harness.runtime.dispatcher.enqueue_events(event_ids)
     harness.drain()
 

@@ -49,10 +49,10 @@ from rq.worker import WorkerStatus
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from workflow_runtime import engine, flow_store, runtime
+from workflow_runtime import engine, flow_store, runtime, unapplied_events
 from workflow_runtime.clock import RedisClock
 from workflow_runtime.definition import forget_definitions
-from workflow_runtime.models import Contact, Event, Message, NodeCounter, Run, RunStatus
+from workflow_runtime.models import Contact, Event, Message, NodeCounter, Run, RunStatus, UnappliedEvent
 from workflow_runtime.scheduler import Scheduler
 from workflow_runtime.worker import run_worker
 
@@ -288,6 +288,7 @@ class Chaos:
         ]
         with self.rt.sessions.begin() as session:
             ids = list(session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows))
+            unapplied_events.mark(session, ids)
         jobs = self.rt.dispatcher.enqueue_events(ids)
         self.note(f"recorded {len(ids)} {name} events in {jobs} jobs")
 
@@ -376,7 +377,8 @@ _OPEN_TRANSACTIONS = text(
 
 def _unprocessed(name: str) -> Callable[[Session], int]:
     return lambda session: session.scalar(
-        select(func.count()).select_from(Event).where(Event.name == name, Event.processed_at.is_(None))
+        select(func.count()).select_from(UnappliedEvent).join(Event, Event.id == UnappliedEvent.event_id)
+        .where(Event.name == name)
     )
 
 
@@ -533,7 +535,7 @@ def _check(rt: runtime.Runtime, people: dict[int, Person], flow_id: int, version
                 NodeCounter.flow_version_id == version_id
             )
         ).all()
-        unprocessed = session.scalar(select(func.count()).select_from(Event).where(Event.processed_at.is_(None)))
+        unprocessed = unapplied_events.count(session)
     assert unprocessed == 0
 
     # Exactly one run per contact, each in the terminal state and on the path its data dictates.
@@ -607,18 +609,10 @@ ONE_STEP = {
 }
 
 
-def _record(harness: Any, contact_id: int, name: str) -> int:
-    with harness.runtime.sessions.begin() as session:
-        event = Event(contact_id=contact_id, name=name, properties={}, timestamp=harness.clock.now())
-        session.add(event)
-        session.flush()
-        return event.id
-
-
 def test_the_runtime_repair_requeues_events_whose_job_was_lost(harness: Any) -> None:
     flow_id = harness.publish(copy.deepcopy(ONE_STEP))
     contact_id = harness.contact(email="lost@example.com")
-    harness.runtime.dispatcher.enqueue_events([_record(harness, contact_id, "signed_up")])
+    harness.runtime.dispatcher.enqueue_events([harness.record_event(contact_id, "signed_up")])
     harness.runtime.dispatcher.connection.flushdb()  # the job is gone, as with a SIGKILLed worker's job
 
     scheduler = Scheduler(harness.runtime)
@@ -643,7 +637,7 @@ def test_a_job_that_fails_once_is_retried(harness: Any, monkeypatch: pytest.Monk
         return real(*args)
 
     monkeypatch.setattr(engine, "process_events", fails_once)
-    harness.runtime.dispatcher.enqueue_events([_record(harness, contact_id, "signed_up")])
+    harness.runtime.dispatcher.enqueue_events([harness.record_event(contact_id, "signed_up")])
     run_worker(harness.runtime, with_scheduler=False, burst=True)  # `automap worker`'s loop
 
     assert calls == [1, 1], "failed once, retried at once by the same worker"

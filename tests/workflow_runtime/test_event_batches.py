@@ -12,18 +12,7 @@ from tests.workflow_runtime.runtime_support import (
     live_version,
     run_of,
 )
-from workflow_runtime.models import Event, RunStatus
-
-
-def record(harness, contact_id: int, name: str, properties: dict[str, Any] | None = None,  # noqa: ANN001
-           seconds_ago: int = 0) -> int:
-    """Store an event without queuing it; returns its id."""
-    with harness.runtime.sessions.begin() as session:
-        event = Event(contact_id=contact_id, name=name, properties=properties or {},
-                      timestamp=harness.clock.now() - timedelta(seconds=seconds_ago))
-        session.add(event)
-        session.flush()
-        return event.id
+from workflow_runtime.models import RunStatus
 
 
 def apply_in_one_job(harness, event_ids: list[int]) -> None:  # noqa: ANN001
@@ -52,9 +41,9 @@ def test_a_later_event_in_the_same_batch_wakes_the_run_an_earlier_one_started(ha
     flow_id = harness.publish(cart_flow())
     ann, bob = harness.contact(), harness.contact()
     # Stored out of time order, with another contact's event in between: time order decides.
-    paid = record(harness, ann, "order_paid", seconds_ago=10)
-    cart = record(harness, ann, "cart_updated", seconds_ago=20)
-    other = record(harness, bob, "cart_updated", seconds_ago=15)
+    paid = harness.record_event(ann, "order_paid", seconds_ago=10)
+    cart = harness.record_event(ann, "cart_updated", seconds_ago=20)
+    other = harness.record_event(bob, "cart_updated", seconds_ago=15)
     apply_in_one_job(harness, [paid, other, cart])
 
     run = run_of(harness, flow_id, ann)
@@ -75,8 +64,8 @@ def test_after_exit_lets_a_second_event_in_the_batch_enter_once_the_first_run_en
         [("start", "next", "hello"), ("hello", "next", "end")],
     ))
     cid = harness.contact()
-    first = record(harness, cid, "visited", seconds_ago=2)
-    second = record(harness, cid, "visited", seconds_ago=1)
+    first = harness.record_event(cid, "visited", seconds_ago=2)
+    second = harness.record_event(cid, "visited", seconds_ago=1)
     apply_in_one_job(harness, [second, first])
     assert [run.status for run in harness.runs(flow_id)] == [RunStatus.COMPLETED, RunStatus.COMPLETED]
     assert counters(harness, live_version(harness, flow_id))["start"] == {"entered": 2, "left:next": 2}
@@ -90,12 +79,12 @@ def test_once_and_cooldowns_count_runs_started_earlier_in_the_same_batch(harness
     cooled = harness.publish(document("Cooled", nodes, edges,
                                       reentry={"mode": "always", "cooldown": "P1D"}))
     cid = harness.contact()
-    apply_in_one_job(harness, [record(harness, cid, "visited", seconds_ago=n) for n in (3, 2, 1)])
+    apply_in_one_job(harness, [harness.record_event(cid, "visited", seconds_ago=n) for n in (3, 2, 1)])
     assert len(harness.runs(once)) == 1
     assert len(harness.runs(cooled)) == 1
 
     harness.advance(timedelta(days=2))
-    apply_in_one_job(harness, [record(harness, cid, "visited", seconds_ago=n) for n in (2, 1)])
+    apply_in_one_job(harness, [harness.record_event(cid, "visited", seconds_ago=n) for n in (2, 1)])
     assert len(harness.runs(once)) == 1, "once: a run that ended in an earlier job still counts"
     assert len(harness.runs(cooled)) == 2, "the cooldown since the last entry has passed, once"
     assert_counters_balance(harness, once)
@@ -141,6 +130,6 @@ def test_a_message_rule_right_after_the_send_sees_the_message_of_the_same_batch(
         [("start", "next", "hello"), ("hello", "next", "check"), ("check", "yes", "yes"), ("check", "no", "no")],
     ))
     contacts = [harness.contact() for _ in range(3)]
-    apply_in_one_job(harness, [record(harness, cid, "signed_up") for cid in contacts])
+    apply_in_one_job(harness, [harness.record_event(cid, "signed_up") for cid in contacts])
     assert {run.node_id for run in harness.runs(flow_id)} == {"yes"}
     assert_counters_balance(harness, flow_id)

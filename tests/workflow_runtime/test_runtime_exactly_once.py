@@ -16,7 +16,7 @@ from tests.workflow_runtime.runtime_support import (
 )
 from workflow_runtime import jobs
 from workflow_runtime.engine import process_events
-from workflow_runtime.models import Event, RunStatus
+from workflow_runtime.models import RunStatus
 
 
 def drip_flow(reentry: str = "after_exit") -> dict[str, Any]:
@@ -34,15 +34,6 @@ def drip_flow(reentry: str = "after_exit") -> dict[str, Any]:
         reentry={"mode": reentry},
         goal={"event": "order_paid", "within": "P7D", "revenue_property": "amount", "exit_on_goal": False},
     )
-
-
-def record_event(harness, contact_id: int, name: str, properties: dict[str, Any] | None = None) -> int:  # noqa: ANN001
-    """Store an event the way ingestion does, without queuing it; returns its id."""
-    with harness.runtime.sessions.begin() as session:
-        event = Event(contact_id=contact_id, name=name, properties=properties or {}, timestamp=harness.clock.now())
-        session.add(event)
-        session.flush()
-        return event.id
 
 
 def snapshot(harness, flow_id: int, contact_id: int) -> tuple[Any, ...]:  # noqa: ANN001
@@ -89,14 +80,14 @@ def test_an_advance_job_for_a_waiting_run_that_is_not_due_does_nothing(harness) 
 def test_an_event_job_queued_twice_enrols_and_converts_once(harness) -> None:  # noqa: ANN001
     flow_id = harness.publish(drip_flow(reentry="always"))  # "always" would gladly start a second run
     cid = harness.contact()
-    signed_up = record_event(harness, cid, "signed_up")
+    signed_up = harness.record_event(cid, "signed_up")
     harness.runtime.dispatcher.enqueue_events([signed_up])
     harness.runtime.dispatcher.enqueue_events([signed_up])
     harness.drain()
     assert len(harness.runs(flow_id)) == 1
     assert [m.node_id for m in harness.messages(cid)] == ["hello"]
 
-    paid = record_event(harness, cid, "order_paid", {"amount": 30})
+    paid = harness.record_event(cid, "order_paid", {"amount": 30})
     harness.runtime.dispatcher.enqueue_events([paid, paid])
     harness.runtime.dispatcher.enqueue_events([paid])
     harness.drain()
@@ -117,7 +108,7 @@ def test_an_event_delivered_to_two_workers_at_once_is_applied_once(harness) -> N
     """Worker B reads the event as unprocessed, then worker A applies and commits it before B goes on."""
     flow_id = harness.publish(drip_flow(reentry="always"))
     dora = harness.contact()
-    event_id = record_event(harness, dora, "signed_up")
+    event_id = harness.record_event(dora, "signed_up")
     engine = harness.runtime.engine
     b_read_it, a_committed = threading.Event(), threading.Event()
     outcome: dict[str, Any] = {}

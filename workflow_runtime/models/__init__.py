@@ -1,7 +1,7 @@
 """The tables: the database is the source of truth for flows, contacts and runs."""
 from workflow_runtime.models.account import ApiToken, User
 from workflow_runtime.models.base import Base
-from workflow_runtime.models.contact import AnonymousId, Contact, Event
+from workflow_runtime.models.contact import AnonymousId, Contact, Event, UnappliedEvent
 from workflow_runtime.models.counter import NodeCounter
 from workflow_runtime.models.flow import (
     Flow,
@@ -41,5 +41,6 @@ __all__ = [
     "Segment",
     "SegmentMembership",
     "UNFINISHED",
+    "UnappliedEvent",
     "User",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow_runtime.models.base import Base, BigId, utcnow
@@ -70,13 +70,6 @@ class Event(Base):
         Index("ix_events_contact_id_name_timestamp", "contact_id", "name", "timestamp"),
         # Segments and reports by event name over time.
         Index("ix_events_name_timestamp", "name", "timestamp"),
-        # The reconciler's look-up of events whose job was lost: only the few unprocessed ones are indexed.
-        Index(
-            "ix_events_unprocessed_received_at",
-            "received_at",
-            postgresql_where=text("processed_at IS NULL"),
-            sqlite_where=text("processed_at IS NULL"),
-        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -85,8 +78,6 @@ class Event(Base):
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
     timestamp: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Set in the transaction that applied the event to runs: a replayed job skips it.
-    processed_at: Mapped[datetime | None]
     message_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     page_url: Mapped[str | None] = mapped_column(Text)
     page_title: Mapped[str | None] = mapped_column(Text)
@@ -97,3 +88,17 @@ class Event(Base):
     utm_term: Mapped[str | None] = mapped_column(String(200))
     utm_content: Mapped[str | None] = mapped_column(String(200))
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class UnappliedEvent(Base):
+    """An event no job has applied to the flows yet.
+
+    Stored with the event and deleted by the transaction that applies it, so a replayed job
+    finds nothing left to apply. A queue table rather than a column of `events`: the rows
+    are few and narrow, and taking one out is a cheap delete, where setting a column would
+    rewrite the whole event row and each of its index entries.
+    """
+
+    __tablename__ = "unapplied_events"
+
+    event_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
