@@ -31,6 +31,7 @@ re-created on every run) and its Redis database (flushed).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -220,14 +221,16 @@ class Phase:
         return self.calls / seconds if seconds else 0.0
 
 
-def _requests(calls: list[dict[str, Any]], batch_size: int) -> Iterator[tuple[str, Any]]:
+def _requests(calls: list[dict[str, Any]], batch_size: int) -> Iterator[tuple[str, bytes]]:
+    """(path, JSON body) of each request, encoded before the clock starts: the client shares the
+    server's cores, and encoding is the client's own cost, not the server's."""
     if batch_size == 1:
         for call in calls:
             body = {key: value for key, value in call.items() if key != "type"}
-            yield f"/v1/{call['type']}", body
+            yield f"/v1/{call['type']}", json.dumps(body).encode()
     else:
         for start in range(0, len(calls), batch_size):
-            yield "/v1/batch", {"batch": calls[start:start + batch_size]}
+            yield "/v1/batch", json.dumps({"batch": calls[start:start + batch_size]}).encode()
 
 
 def unapplied_events(engine: Engine) -> int:
@@ -242,11 +245,12 @@ def run_phase(name: str, servers: Servers, engine: Engine, calls: list[dict[str,
     local = threading.local()
     failures: list[str] = []
 
-    def send(request: tuple[str, Any]) -> None:
+    def send(request: tuple[str, bytes]) -> None:
         if not hasattr(local, "client"):
-            local.client = httpx.Client(base_url=servers.url, auth=(servers.write_key, ""), timeout=60)
+            local.client = httpx.Client(base_url=servers.url, auth=(servers.write_key, ""), timeout=60,
+                                        headers={"Content-Type": "application/json"})
         path, body = request
-        answer = local.client.post(path, json=body)
+        answer = local.client.post(path, content=body)
         if answer.status_code != 200:
             failures.append(f"{path}: {answer.status_code} {answer.text[:300]}")
 

@@ -59,7 +59,7 @@ def read_body(limit: int) -> tuple[dict[str, Any], int]:
             body = json.loads(data)
         except (ValueError, RecursionError) as error:  # bad bytes or syntax, a 5,000-digit number, absurd nesting
             raise ApiError(400, f"The body is not valid JSON: {error}.") from None
-        refuse_unstorable_body(body)
+        refuse_unstorable_body(body, data)
     # else: parsed and checked by the app-wide refuse_unstorable_values already (Flask caches the JSON)
     if not isinstance(body, dict):
         raise ApiError(400, "The body must be a JSON object.")

@@ -29,6 +29,28 @@ def test_unstorable_body_values_are_named_and_nothing_is_written(
     assert session.scalar(select(func.count()).select_from(Flow)) == 0
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding", "pointer"),
+    [
+        ('{"name": "Cart", "document": {"weight": 1e999}}', "utf-8", "/document/weight"),
+        ('{"name": "Cart", "document": {"weight": -Infinity}}', "utf-8", "/document/weight"),
+        ('{"name": "Cart", "document": {"weight": ' + "9" * 400 + '.5}}', "utf-8", "/document/weight"),
+        ('{"name": "Cart\\uDBFF"}', "utf-8", "/name"),
+        ('{"name": "Cart\\u0000"}', "utf-16", "/name"),
+        ('{"name": "Cart\\u0000"}', "utf-32", "/name"),
+    ],
+    ids=["overflowing exponent", "Infinity", "overflowing digits", "upper-case surrogate escape", "UTF-16", "UTF-32"],
+)
+def test_unstorable_values_are_found_however_the_json_text_spells_them(
+    client: FlaskClient, admin_headers: dict[str, str], text: str, encoding: str, pointer: str
+) -> None:
+    """The body is walked only when its text could hold such a value: these spellings all do."""
+    response = client.post("/api/flows", data=text.encode(encoding), content_type="application/json",
+                           headers=admin_headers)
+    assert response.status_code == 422, response.json
+    assert [error["pointer"] for error in response.json["errors"]] == [pointer]
+
+
 def test_an_unstorable_query_value_is_refused(client: FlaskClient, admin_headers: dict[str, str]) -> None:
     response = client.get("/api/flows?q=%00", headers=admin_headers)
     assert response.status_code == 422
