@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, update
+from sqlalchemy import ColumnElement, Table, Text, any_, bindparam, cast, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,8 +30,23 @@ def any_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElemen
     statement stays short and the same for any number of ids (psycopg re-parses a long IN list every time)."""
     values = list(values)
     if _is_postgresql(session):
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+        array = postgresql.ARRAY(column.type)
+        text = array_text(values)
+        if text is not None:
+            return column == any_(cast(bindparam(None, text, type_=Text), array))
+        return column == any_(bindparam(None, values, type_=array))
     return column.in_(values)
+
+
+def array_text(values: Sequence[Any]) -> str | None:
+    """PostgreSQL's text form of an array of integers or of strings (`{1,2}`, `{"a","b"}`), for a
+    query to cast; None for other values. psycopg's array dumper costs over a microsecond an
+    element, five times this, and a batch passes thousands of ids."""
+    if all(type(value) is int for value in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    if all(type(value) is str for value in values):
+        return "{" + ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values) + "}"
+    return None
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Row], skip_conflicts_on: str | None = None,

@@ -7,7 +7,6 @@ orjson does it in a fraction of the time, which the runtime benchmark shows.
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,13 +14,17 @@ from typing import Any
 import orjson
 
 # 20 digits in a row may be an integer beyond 64 bits, which orjson.loads would turn into a float.
-_LONG_NUMBER = re.compile(rb"\d{20}")
+# Found as a substring once digits are mapped to 0: a regular expression's character class
+# costs several times that on documents of a few hundred bytes.
+_LONG_NUMBER_LENGTH = 20
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * _LONG_NUMBER_LENGTH
 
 
 def load_json(data: str | bytes | bytearray | memoryview) -> Any:
     """A JSON document as Python values, exactly as json.loads gives them."""
     raw = data.encode() if isinstance(data, str) else bytes(data)
-    if _LONG_NUMBER.search(raw):
+    if len(raw) >= _LONG_NUMBER_LENGTH and _LONG_NUMBER in raw.translate(_DIGITS_AS_ZERO):
         return json.loads(raw)
     return orjson.loads(raw)
 

@@ -1,0 +1,25 @@
+"""bulk.any_of: a batch's ids matched with one parameter, whatever characters its strings hold."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow_runtime.bulk import any_of
+from workflow_runtime.models import Contact
+
+AWKWARD = ['with "quotes"', "back\\slash", "comma, {braces}", " spaced ", "NULL", "", "ünïcödé", "it's", "\\\"", "{}"]
+
+
+def test_any_of_matches_exactly_the_given_strings_and_ids(session: Session) -> None:
+    now = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    contacts = [Contact(user_id=user_id, first_seen_at=now, last_seen_at=now) for user_id in [*AWKWARD, "other"]]
+    session.add_all(contacts)
+    session.flush()
+
+    by_user_id = session.scalars(select(Contact.user_id).where(any_of(session, Contact.user_id, AWKWARD)))
+    assert sorted(by_user_id) == sorted(AWKWARD)
+    ids = [contact.id for contact in contacts[:3]]
+    assert sorted(session.scalars(select(Contact.id).where(any_of(session, Contact.id, ids)))) == ids
+    assert list(session.scalars(select(Contact.id).where(any_of(session, Contact.id, [])))) == []
