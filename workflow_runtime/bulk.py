@@ -15,9 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, Text, any_, bindparam, cast, update
+from sqlalchemy import ColumnElement, Table, any_, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.types import UserDefinedType
 
 from workflow_runtime import write_behind
 from workflow_runtime.json_columns import dump_json
@@ -30,12 +31,32 @@ def any_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElemen
     statement stays short and the same for any number of ids (psycopg re-parses a long IN list every time)."""
     values = list(values)
     if _is_postgresql(session):
-        array = postgresql.ARRAY(column.type)
         text = array_text(values)
         if text is not None:
-            return column == any_(cast(bindparam(None, text, type_=Text), array))
-        return column == any_(bindparam(None, values, type_=array))
+            return column == any_(bindparam(None, text, type_=_array_text_type(column.type)))
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
     return column.in_(values)
+
+
+class _ArrayText(UserDefinedType[Any]):
+    """A parameter holding an array in PostgreSQL's text form (`array_text`), cast to the array type
+    in the statement (`$1::BIGINT[]`). psycopg sends a str untyped, so the server reads the
+    parameter as that array type once; a parameter typed as text would be cast again for
+    every row the condition is tested on."""
+
+    cache_ok = True
+    render_bind_cast = True
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return self.spec
+
+
+@lru_cache(maxsize=None)
+def _array_text_type(item_type: Any) -> _ArrayText:
+    return _ArrayText(postgresql.ARRAY(item_type).compile(dialect=postgresql.dialect()))
 
 
 def array_text(values: Sequence[Any]) -> str | None:
