@@ -15,7 +15,7 @@ import httpx
 from sqlalchemy import create_engine, insert, select
 
 from flows.templates import all_templates
-from workflow_runtime.models import Contact, Event, Run
+from workflow_runtime.models import Contact, Event, Run, UnappliedEvent
 
 AUTOMAP = str(Path(sys.executable).with_name("automap"))
 
@@ -94,10 +94,11 @@ def test_the_embedded_worker_and_scheduler_run_the_flows(tmp_path: Path) -> None
         contact_id = connection.execute(
             insert(Contact).values(email="anna@example.com", properties={}, tags=[], first_seen_at=now, last_seen_at=now)
         ).inserted_primary_key[0]
-        connection.execute(
+        event_id = connection.execute(
             insert(Event).values(contact_id=contact_id, name="cart_updated", properties={"total": 42}, timestamp=now,
                                  received_at=now, context={})
-        )
+        ).inserted_primary_key[0]
+        connection.execute(insert(UnappliedEvent).values(event_id=event_id))  # as ingestion stores it
 
     server = subprocess.Popen([AUTOMAP, "serve", "--port", str(_free_port())], env=environ,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
