@@ -21,15 +21,17 @@ NUMBER_PROBLEM = "NaN and Infinity are not numbers JSON can store: send a finite
 
 # What an unstorable value looks like in JSON text: a NUL byte (only a UTF-16 or UTF-32 body,
 # where the escapes below look different, holds one), the NaN and Infinity literals Python's
-# parser accepts, a \\u escape of NUL or of a surrogate (the only way JSON can carry either),
-# or a number that may overflow a float: an exponent of three digits, or 300 digits in a row.
+# parser accepts, a surrogate (a \\u escape, or its UTF-8 bytes, which the parser lets through),
+# or a number that may overflow a float: an exponent of three digits, or 200 digits in a row
+# (a float of 309 digits overflows, and a two-digit exponent makes up at most 99 of them).
 # A body with none of these is storable as it stands and is not walked: at thousands of
 # tracking calls a second, the walk was a tenth of the API's CPU. Plain substring searches
 # (one pass over the text with digits mapped to 0) take a tenth of the walk's time, where a
 # regular expression with character classes takes longer than the walk.
 _UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_SURROGATE_BYTES = re.compile(rb"\xed[\xa0-\xbf]")
 _NUMBER_SHAPES = bytes.maketrans(b"123456789E", b"000000000e")
-_LONG_DIGIT_RUN = b"0" * 300
+_LONG_DIGIT_RUN = b"0" * 200
 
 
 def _storable(text: str) -> bool:
@@ -47,6 +49,8 @@ def may_hold_unstorable(text: bytes) -> bool:
     if b"\x00" in text or b"NaN" in text or b"Infinity" in text:
         return True
     if b"\\u" in text and _UNSTORABLE_ESCAPE.search(text):
+        return True
+    if b"\xed" in text and _SURROGATE_BYTES.search(text):
         return True
     numbers = text.translate(_NUMBER_SHAPES)
     return b"0e000" in numbers or b"0e+000" in numbers or _LONG_DIGIT_RUN in numbers
