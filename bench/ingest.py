@@ -62,10 +62,10 @@ from bench.process_cpu import cpu_seconds, postgres_cpu  # noqa: E402
 from bench.runtime import StatisticsKeeper, code_revision, ensure_database, reset_schema, vacuum_analyze  # noqa: E402
 from builder_api.settings import normalise_database_url  # noqa: E402
 from flows.validation import validate_flow  # noqa: E402
-from workflow_runtime import flow_store  # noqa: E402
+from workflow_runtime import flow_store, unapplied_events  # noqa: E402
 from workflow_runtime.database import session_factory  # noqa: E402
 from workflow_runtime.dispatch import QUEUE_NAME  # noqa: E402
-from workflow_runtime.models import Contact, Event, Flow, Message, Run, UnappliedEvent  # noqa: E402
+from workflow_runtime.models import Contact, Event, Flow, Message, Run  # noqa: E402
 
 BIN = Path(sys.executable).parent
 TARGET_EVENTS_PER_SECOND = 5_000
@@ -233,9 +233,9 @@ def _requests(calls: list[dict[str, Any]], batch_size: int) -> Iterator[tuple[st
             yield "/v1/batch", json.dumps({"batch": calls[start:start + batch_size]}).encode()
 
 
-def unapplied_events(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return connection.scalar(select(func.count()).select_from(UnappliedEvent))
+def unapplied_count(engine: Engine) -> int:
+    with session_factory(engine)() as session:
+        return unapplied_events.count(session)
 
 
 def run_phase(name: str, servers: Servers, engine: Engine, calls: list[dict[str, Any]], batch_size: int,
@@ -263,7 +263,7 @@ def run_phase(name: str, servers: Servers, engine: Engine, calls: list[dict[str,
     stored = time.perf_counter() - started
     if failures:
         raise SystemExit(f"{len(failures)} request(s) failed, first: {failures[0]}")
-    while unapplied_events(engine):
+    while unapplied_count(engine):
         if servers.worker.poll() is not None:
             raise SystemExit("the worker process died")
         time.sleep(0.05)

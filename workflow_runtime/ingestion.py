@@ -7,10 +7,11 @@ their messageIds (a messageId seen before is stored once), one INSERT of the new
 and one of their unapplied marks (`unapplied_events`), then one UPDATE for the contacts
 whose fields it rewrote and one for the seen times of the rest. Rows travel as one JSON
 document (`bulk`), not a statement per row. Only merges — an anonymous visitor
-identified as a known contact — cost statements of their own. After the commit the new events are queued for the runtime
-(goals, exit rules, wake-ups, enrolment), coalesced into full batches under load
-(`Dispatcher.enqueue_ingested_events`), and contacts whose traits changed get a segment
-re-check when a live flow starts on entering a segment, so those triggers fire.
+identified as a known contact — cost statements of their own. After the commit the new
+events are queued for the runtime (goals, exit rules, wake-ups, enrolment), coalesced
+into full batches under load (`Dispatcher.enqueue_ingested_events`), and contacts whose
+traits changed get a segment re-check when a live flow starts on entering a segment, so
+those triggers fire.
 
 Only the contacts whose own fields a batch changes are locked against event jobs, so a
 batch that only records events never waits for a job working on the same people. Seen

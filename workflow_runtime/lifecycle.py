@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from workflow_runtime.definition import load_definition
@@ -52,17 +52,21 @@ def archive_flow(session: Session, flow: Flow, now: datetime) -> int:
     return exited
 
 
+def _version_ids(flow: Flow) -> Select[tuple[int]]:
+    """The ids of the flow's versions: runs and messages are found through them (indexed by version)."""
+    return select(FlowVersion.id).where(FlowVersion.flow_id == flow.id)
+
+
 def _of_flow(flow: Flow) -> ColumnElement[bool]:
-    """The flow's runs, found through its versions (runs are indexed by version, not by flow)."""
-    return Run.flow_version_id.in_(select(FlowVersion.id).where(FlowVersion.flow_id == flow.id))
+    """The flow's runs."""
+    return Run.flow_version_id.in_(_version_ids(flow))
 
 
 def delete_flow(session: Session, flow: Flow) -> None:
     """Delete a draft or archived flow with its versions, runs and counters; a running one is archived first."""
     if flow.status in (FlowStatus.LIVE, FlowStatus.PAUSED):
         raise LifecycleError(f"flow {flow.id} is {flow.status.value}: archive it before deleting it")
-    versions = select(FlowVersion.id).where(FlowVersion.flow_id == flow.id)
-    session.execute(update(Message).where(Message.flow_version_id.in_(versions))
+    session.execute(update(Message).where(Message.flow_version_id.in_(_version_ids(flow)))
                     .values(run_id=None, flow_version_id=None))  # the ledger keeps its history, unlinked
     session.delete(flow)
     session.flush()

@@ -3,11 +3,11 @@ while the worker advances the next.
 
 In psycopg's pipeline mode a statement goes to the server at once and `execute` returns
 without its result: the server executes it on its own core while Python goes on. The
-writes sent this way (a batch's runs and messages, its counters, its events marked processed)
-have no result anyone reads; their errors are raised when the pipeline settles. It settles before the connection runs
-any other statement and before it commits (listeners `install` puts on the engine), so the
-rest of the code, SQLAlchemy included, never sees a pipeline, and a batch still commits
-all or nothing. A rollback abandons it: whatever it held is rolled back with the rest.
+writes sent this way (a batch's runs, messages, contacts and counters) have no result
+anyone reads; their errors are raised when the pipeline settles. It settles before the
+connection runs any other statement and before it commits (listeners `install` puts on
+the engine), so the rest of the code, SQLAlchemy included, never sees a pipeline, and a
+batch still commits all or nothing. A rollback abandons it: whatever it held is rolled back with the rest.
 """
 from __future__ import annotations
 
