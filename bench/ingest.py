@@ -36,7 +36,6 @@ import os
 import platform
 import random
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -62,6 +61,7 @@ from bench.process_cpu import cpu_seconds, postgres_cpu  # noqa: E402
 from bench.runtime import StatisticsKeeper, code_revision, ensure_database, reset_schema, vacuum_analyze  # noqa: E402
 from builder_api.settings import normalise_database_url  # noqa: E402
 from flows.validation import validate_flow  # noqa: E402
+from tests.mail_server import free_port  # noqa: E402
 from workflow_runtime import flow_store, unapplied_events  # noqa: E402
 from workflow_runtime.database import session_factory  # noqa: E402
 from workflow_runtime.dispatch import QUEUE_NAME  # noqa: E402
@@ -141,12 +141,6 @@ def expected_runs(calls: Sequence[dict[str, Any]]) -> dict[str, int]:
 # The servers
 # ---------------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class Servers:
     """The API server (gunicorn: an arbiter and its one worker process) and the `automap worker`."""
@@ -178,7 +172,7 @@ def start_servers(database_url: str, redis_url: str, threads: int, job_batch_siz
     environ = {**os.environ, "AUTOMAP_DATABASE_URL": database_url, "AUTOMAP_REDIS_URL": redis_url,
                "AUTOMAP_WRITE_KEY": write_key, "AUTOMAP_ADMIN_TOKEN": secrets.token_urlsafe(16),
                "AUTOMAP_SECRET_KEY": secrets.token_urlsafe(16), "AUTOMAP_BATCH_SIZE": str(job_batch_size)}
-    port = _free_port()
+    port = free_port()
     api = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
                             "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
                             "builder_api.wsgi:app"], env=environ, stdout=subprocess.DEVNULL)

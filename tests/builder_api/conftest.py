@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -76,12 +75,6 @@ def logged_in(client: FlaskClient, session: Session) -> str:
     response = client.post("/api/session", json={"email": "marketer@example.com", "password": PASSWORD})
     assert response.status_code == 200, response.json
     return response.json["csrf_token"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,10 @@ import httpx
 from sqlalchemy import create_engine, insert, select
 
 from flows.templates import all_templates
+from tests.mail_server import free_port
 from workflow_runtime.models import Contact, Event, Run, UnappliedEvent
 
 AUTOMAP = str(Path(sys.executable).with_name("automap"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_embedded_serve_prints_how_to_use_it_and_answers(tmp_path: Path) -> None:
@@ -35,7 +29,7 @@ def test_embedded_serve_prints_how_to_use_it_and_answers(tmp_path: Path) -> None
     loaded = subprocess.run([AUTOMAP, "templates", "load"], env=environ, check=True, capture_output=True, text=True)
     assert "loaded" in loaded.stdout
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [AUTOMAP, "serve", "--port", str(port)], env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True,
@@ -100,7 +94,7 @@ def test_the_embedded_worker_and_scheduler_run_the_flows(tmp_path: Path) -> None
         ).inserted_primary_key[0]
         connection.execute(insert(UnappliedEvent).values(event_id=event_id))  # as ingestion stores it
 
-    server = subprocess.Popen([AUTOMAP, "serve", "--port", str(_free_port())], env=environ,
+    server = subprocess.Popen([AUTOMAP, "serve", "--port", str(free_port())], env=environ,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30

@@ -1,18 +1,16 @@
 """A real browser on a shop's page calls /v1 on another origin: fetch with the write key, and sendBeacon."""
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Response
 
-from tests.builder_api.conftest import free_port, server_url  # noqa: F401  (fixture)
+from tests.builder_api.conftest import server_url  # noqa: F401  (fixture)
 from tests.conftest import WRITE_KEY
+from tests.e2e.browser_support import html_site
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
 from workflow_runtime.models import Event
 
@@ -22,14 +20,8 @@ SHOP_PAGE = "<!doctype html><title>Shop</title><h1>Your cart</h1>"
 @pytest.fixture
 def shop_url() -> Iterator[str]:
     """A site on another origin (localhost, another port) whose page will call the tracking API."""
-    port = free_port()
-    server = make_server("localhost", port, lambda environ, start: Response(SHOP_PAGE, mimetype="text/html")(
-        environ, start))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://localhost:{port}/cart?utm_source=newsletter"
-    server.shutdown()
-    thread.join(timeout=10)
+    with html_site(lambda _path: SHOP_PAGE) as site:
+        yield f"{site}/cart?utm_source=newsletter"
 
 
 CALLS = """async ([api, key]) => {

@@ -18,7 +18,8 @@ import { connectionProblem, edgeId, type FlowEdge } from "./graph";
 import { DRAG_TYPE } from "./Palette";
 import { editorStore, useEditor } from "./store";
 
-const FIT_VIEW = { padding: 0.2, maxZoom: 1 };
+// How the canvas frames a flow: on opening it, and when the editor page reframes it.
+export const FIT_VIEW = { padding: 0.2, maxZoom: 1 };
 
 const MINIMAP_COLOURS: Record<string, string> = {
   trigger: "#f59e0b",

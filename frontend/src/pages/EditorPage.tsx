@@ -18,7 +18,7 @@ import {
   validateFlow,
 } from "../api";
 import { StatusBadge } from "../components/StatusBadge";
-import { Canvas } from "../editor/Canvas";
+import { Canvas, FIT_VIEW } from "../editor/Canvas";
 import { Palette } from "../editor/Palette";
 import { ProblemsBar } from "../editor/ProblemsBar";
 import { SidePanel } from "../editor/SidePanel";
@@ -64,7 +64,7 @@ function Editor({ flowId }: { flowId: number | null }) {
     const catalogue = Object.keys(editorStore.getState().catalogue).length ? Promise.resolve() : getNodeTypes().then(store.setCatalogue);
     const flowLoad = flowId === null ? Promise.resolve(store.loadDocument(newFlowDocument())) : getFlow(flowId).then((detail) => current && store.loadFlow(detail));
     Promise.all([catalogue, flowLoad]).then(
-      () => current && setTimeout(() => fitView({ padding: 0.2, maxZoom: 1 }), 0),
+      () => current && setTimeout(() => fitView(FIT_VIEW), 0),
       (error: Error) => current && setLoadProblem(error.message),
     );
     return () => {
@@ -230,7 +230,7 @@ function Editor({ flowId }: { flowId: number | null }) {
               className="button secondary"
               onClick={() => {
                 store.autoLayout();
-                setTimeout(() => fitView({ padding: 0.2, maxZoom: 1 }), 0);
+                setTimeout(() => fitView(FIT_VIEW), 0);
               }}
             >
               Tidy up
