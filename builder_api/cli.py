@@ -108,6 +108,14 @@ def _shared_redis(settings: Settings, command: str) -> Redis:
     return Redis.from_url(settings.redis_url)
 
 
+def _stop_on_signal() -> threading.Event:
+    """An event set by SIGINT or SIGTERM, for a command that runs until stopped."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
 @main.command()
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
 @click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
@@ -127,9 +135,7 @@ def scheduler(interval: float) -> None:
     """Turn due wake-ups into batch jobs and repair Redis from the database, until stopped."""
     settings = _settings()
     current = configure_runtime(settings, _shared_redis(settings, "scheduler"))
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = _stop_on_signal()
     console.print(f"scheduler ticking every {interval}s")
     Scheduler(current, interval=interval).run(stop)
 
@@ -141,10 +147,9 @@ def scheduler(interval: float) -> None:
 def inbound_smtp(host: str, port: int) -> None:
     """Receive email answers to forwarded chat messages (reply+…@AUTOMAP_INBOUND_DOMAIN) over SMTP, until stopped."""
     settings = _settings()
+    # Embedded mode has no shared Redis: an open widget then sees the answer at its stream's next check.
     current = configure_runtime(settings, embedded_redis() if settings.embedded else Redis.from_url(settings.redis_url))
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = _stop_on_signal()
     with inbound_smtp_server(current, reply_addresses(settings), host, port):
         console.print(f"inbound SMTP on {host}:{port} for reply+…@{settings.inbound_domain}")
         stop.wait()

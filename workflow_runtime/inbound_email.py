@@ -30,7 +30,6 @@ from workflow_runtime.onsite_push import announce
 from workflow_runtime.runtime import Runtime
 
 MAX_EMAIL_BYTES = 10 * 1024 * 1024  # a reply with a photo attached still fits; its attachments are not kept
-MAX_REPLY_CHARACTERS = 5000  # what the widget's reply box takes
 _ADDRESS_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
 
 
@@ -105,9 +104,9 @@ def receive_reply(current: Runtime, replies: ReplyAddresses, raw: bytes,
         raise InboundRefused(InboundProblem.MALFORMED, str(error)) from error
     if not text:
         raise InboundRefused(InboundProblem.EMPTY, "the email holds no new text above the quoted message")
-    if len(text) > MAX_REPLY_CHARACTERS:
+    if len(text) > onsite.MAX_REPLY_CHARACTERS:
         raise InboundRefused(InboundProblem.TOO_LARGE, f"the answer is {len(text)} characters long; "
-                             f"the chat takes at most {MAX_REPLY_CHARACTERS}")
+                             f"the chat takes at most {onsite.MAX_REPLY_CHARACTERS}")
     external_id = (str(email.get("Message-ID", "")).strip() or None)
     external_id = external_id[:255] if external_id else None
     try:

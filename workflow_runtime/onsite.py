@@ -22,6 +22,8 @@ from workflow_runtime.personalisation import PersonalisationError, contact_varia
 log = logging.getLogger(__name__)
 
 # What the visitor's widget may report; replies come with their text through `reply`.
+# The longest reply a visitor can write into the chat, from the widget or by email.
+MAX_REPLY_CHARACTERS = 5000
 VISITOR_STATUSES = frozenset({MessageStatus.DELIVERED, MessageStatus.READ, MessageStatus.CLICKED,
                               MessageStatus.DISMISSED})
 # The statuses under which the widget still has something to show: a popup until it is seen,

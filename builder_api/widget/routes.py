@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, current_app, request, send_from_directory
+from flask import Response, current_app, send_from_directory
 from flask_smorest import Blueprint
 
 from builder_api.errors import ApiError
@@ -24,6 +24,7 @@ from builder_api.widget.schemas import (
     ReplyRequest,
     StatusReport,
     StatusResult,
+    StreamQuery,
     VisitorSession,
     VisitorSessionRequest,
 )
@@ -73,18 +74,13 @@ def create_session(body: dict[str, str]) -> dict[str, Any]:
 
 
 @blueprint.get("/stream")
-@blueprint.doc(security=[{"visitorToken": []}], parameters=[{
-    "in": "query", "name": "after_reply", "schema": {"type": "integer", "minimum": 0},
-    "description": "Send the visitor's replies with a higher id as `reply` events (the widget passes the last one it shows)."}])
-def message_stream() -> Response:
+@blueprint.arguments(StreamQuery, location="query", error_status_code=400)
+@blueprint.doc(security=[{"visitorToken": []}])
+def message_stream(query: dict[str, Any]) -> Response:
     """Server-sent events: the visitor's chat messages and popups to show, as they are recorded (`message`
     events), and its replies with an id above `?after_reply=` (`reply` events: answers by email)."""
     visitor = request_visitor()
-    after = request.args.get("after_reply", "0")
-    if not after.isdigit():
-        raise ApiError(400, "after_reply must be a reply id (a whole number).",
-                       [{"field": "after_reply", "pointer": "", "location": "query", "message": "Not a whole number."}])
-    body = stream.events(db.engine, stream.notices_connection(), visitor, current_app.config, now, int(after))
+    body = stream.events(db.engine, stream.notices_connection(), visitor, current_app.config, now, query["after_reply"])
     return Response(body, mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from workflow_runtime.onsite import VISITOR_STATUSES
+from workflow_runtime.onsite import MAX_REPLY_CHARACTERS, VISITOR_STATUSES
 
 
 class VisitorSessionRequest(Schema):
@@ -27,8 +27,15 @@ class StatusResult(Schema):
 
 
 class ReplyRequest(Schema):
-    body = fields.String(required=True, validate=[validate.Length(min=1, max=5000),
+    body = fields.String(required=True, validate=[validate.Length(min=1, max=MAX_REPLY_CHARACTERS),
                                                   validate.Regexp(r"\s*\S", error="Write something before sending.")])
+
+
+class StreamQuery(Schema):
+    token = fields.String(metadata={"description": "The visitor token, for EventSource, which cannot send headers."})
+    after_reply = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**63 - 1), metadata={
+        "description": "Send the visitor's replies with a higher id as `reply` events (the widget passes the last "
+                       "one it shows)."})
 
 
 class ConversationItem(Schema):

@@ -6,6 +6,7 @@ import queue
 import threading
 
 import httpx
+import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
@@ -81,6 +82,14 @@ def test_forged_tokens_and_other_visitors_messages_are_refused(app, client: Flas
     assert client.post("/widget/messages/999999/status", json={"status": "read"}, headers=bearer(boris_token)).status_code == 404
     assert harness.counters(flow_id)["popup"] == {"entered": 1, "left:next": 1, "sent": 1}
     assert harness.counters(flow_id)["chat"] == {"entered": 1, "left:next": 1, "sent": 1}
+
+
+@pytest.mark.parametrize("after_reply", ["²", "-1", "1.5", str(2**63), "x"])
+def test_a_stream_asked_for_replies_after_no_reply_id_is_a_400_naming_it(client: FlaskClient, after_reply: str) -> None:
+    token = _token(client, "anon-anna")
+    answer = client.get("/widget/stream", query_string={"token": token, "after_reply": after_reply})
+    assert answer.status_code == 400, answer.data[:200]
+    assert [error["field"] for error in answer.json["errors"]] == ["after_reply"]
 
 
 def test_statuses_count_once_at_the_send_node(client: FlaskClient, harness) -> None:  # noqa: F811

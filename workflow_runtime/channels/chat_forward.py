@@ -54,14 +54,10 @@ class ForwardedChat:
 
 
 def forwarded_message(session: Session, email: Message) -> Message:
-    """The chat message `email` forwards; EmailContentError if it is gone (its run or message was deleted)."""
-    chat = None
-    if email.run_id is not None:
-        chat = session.scalar(
-            select(Message).where(Message.run_id == email.run_id, Message.node_id == email.node_id,
-                                  Message.channel == Channel.CHAT, Message.id < email.id)
-            .order_by(Message.id.desc()).limit(1)
-        )
+    """The chat message `email` forwards: the send node's chat of the same visit, whose ledger key
+    differs from the email's by its channel only. EmailContentError if it is gone."""
+    key = email.idempotency_key.removesuffix(f":{Channel.EMAIL.value}") + f":{Channel.CHAT.value}"
+    chat = session.scalar(select(Message).where(Message.idempotency_key == key))
     if chat is None:
         raise EmailContentError("the chat message this email forwards no longer exists")
     return chat
