@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow.utils import is_aware
 
 from builder_api.ingest.schemas import (
@@ -22,6 +22,10 @@ from builder_api.ingest.schemas import (
     ID_MAX_LENGTH,
     BatchSchema,
     CallSchema,
+    Campaign,
+    Context,
+    PageContext,
+    Traits,
     check_ip_address,
     check_time_zone,
     share_batch_fields,
@@ -98,9 +102,20 @@ def _texts(value: Any, limits: dict[str, int | None]) -> dict[str, Any] | None:
     return dict(value)
 
 
-_PAGE = {"url": None, "title": None, "referrer": None, "path": None, "search": None}
-_CAMPAIGN = {"name": 200, "source": 200, "medium": 200, "term": 200, "content": 200}
-_TRAITS = {"email": 320, "name": 200, "phone": 50, "firstName": 200, "lastName": 200}
+def _text_limits(schema: type[Schema]) -> dict[str, int | None]:
+    """The schema's plain text fields (those it only checks for length) and their maximum lengths
+    (None: any), read from the schema so the two paths cannot drift apart."""
+    limits = {}
+    for name, field in schema._declared_fields.items():
+        if isinstance(field, fields.String) and all(isinstance(check, validate.Length) for check in field.validators):
+            limits[name] = next((check.max for check in field.validators), None)
+    return limits
+
+
+_PAGE = _text_limits(PageContext)
+_CAMPAIGN = _text_limits(Campaign)
+_TRAITS = _text_limits(Traits)
+_USER_AGENT_LIMIT = _text_limits(Context)["userAgent"]
 
 
 def _context(value: Any) -> dict[str, Any] | None:
@@ -113,7 +128,7 @@ def _context(value: Any) -> dict[str, Any] | None:
     if "ip" in context:
         _checked(context["ip"], check_ip_address)
     if "userAgent" in context:
-        _text(context["userAgent"], 2000)
+        _text(context["userAgent"], _USER_AGENT_LIMIT)
     if "timezone" in context:
         _checked(context["timezone"], check_time_zone)
     if "page" in context:
