@@ -36,6 +36,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -48,6 +49,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
 import psycopg  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
 from psycopg import sql  # noqa: E402
 from redis import Redis  # noqa: E402
 from rich.console import Console  # noqa: E402
@@ -59,6 +61,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.process_cpu import postgres_cpu  # noqa: E402
+from builder_api.app import MIGRATIONS_DIR, create_app  # noqa: E402
+from builder_api.extensions import db  # noqa: E402
 from workflow_runtime import flow_store, interpreter, jobs, runtime  # noqa: E402
 from workflow_runtime.clock import VirtualClock  # noqa: E402
 from workflow_runtime.definition import forget_definitions, load_definition  # noqa: E402
@@ -66,7 +70,6 @@ from workflow_runtime.dispatch import WAKEUPS_KEY  # noqa: E402
 from workflow_runtime.events import EventBatch  # noqa: E402
 from workflow_runtime.models import (  # noqa: E402
     UNFINISHED,
-    Base,
     Contact,
     Event,
     Flow,
@@ -296,11 +299,17 @@ def ensure_database(server_url: Any, name: str) -> str:
 
 
 def reset_schema(engine: Engine) -> None:
-    """Drop everything in the bench database and create the tables afresh."""
+    """Drop everything in the bench database and build the schema afresh with the migrations, as
+    `automap db upgrade` does (they also set what the models cannot say, such as statistics targets)."""
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
-        Base.metadata.create_all(conn)
+    with tempfile.TemporaryDirectory(prefix="automap-bench-") as instance:
+        app = create_app({"instance_path": Path(instance), "database_url": engine.url.render_as_string(hide_password=False),
+                          "admin_token": "bench", "write_key": "bench", "secret_key": "bench"})
+        with app.app_context():
+            upgrade(directory=str(MIGRATIONS_DIR))
+            db.engine.dispose()
 
 
 def vacuum_analyze(engine: Engine) -> None:

@@ -43,15 +43,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
+from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, insert, make_url, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from builder_api.app import create_app  # noqa: E402
+from builder_api.app import MIGRATIONS_DIR, create_app  # noqa: E402
 from builder_api.extensions import db  # noqa: E402
 from builder_api.settings import normalise_database_url  # noqa: E402
 from workflow_runtime import flow_store  # noqa: E402
 from workflow_runtime.counters import CounterBatch, converted_by, left  # noqa: E402
-from workflow_runtime.models import Base, Contact, NodeCounter, Run  # noqa: E402
+from workflow_runtime.models import Contact, NodeCounter, Run  # noqa: E402
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 TOKEN = "bench-admin-token"
@@ -290,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = create_app({"instance_path": Path(instance), "database_url": database_url, "redis_url": None,
                           "admin_token": TOKEN, "write_key": "bench", "secret_key": "bench"})
         with app.app_context():
-            Base.metadata.create_all(db.engine)
+            upgrade(directory=str(MIGRATIONS_DIR))  # the schema as `automap db upgrade` builds it
             started = time.perf_counter()
             flow_id, big_id, small_id = populate(db.session, args, rng)
             db.session.commit()

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
@@ -166,3 +166,15 @@ def test_message_template_version_grows_on_every_edit(session: Session) -> None:
     template.subject = "Hello"
     session.commit()
     assert template.version == 2
+
+
+def test_postgresql_keeps_no_statistics_on_unfiltered_documents(session: Session) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("column statistics targets are PostgreSQL's")
+    targets = dict(session.execute(text(
+        "SELECT attrelid::regclass::text || '.' || attname, attstattarget FROM pg_attribute "
+        "WHERE attrelid IN ('events'::regclass, 'runs'::regclass, 'messages'::regclass, 'contacts'::regclass) "
+        "AND atttypid = 'jsonb'::regtype")).all())
+    assert targets == {"events.properties": 0, "events.context": 0, "runs.path": 0, "runs.node_state": 0,
+                       "runs.context": 0, "runs.waiting_where": 0, "messages.content": 0, "contacts.properties": 0,
+                       "contacts.tags": 0, "messages.statuses": -1}
