@@ -114,7 +114,7 @@ def receive_reply(current: Runtime, replies: ReplyAddresses, raw: bytes,
     except IntegrityError:  # the same email, delivered twice at the same moment: the other copy won
         received = _store(current, message_id, text, external_id)
     if not received.duplicate:
-        announce(current.dispatcher.connection, [received.contact_id])
+        announce(current.dispatcher.connection, {received.contact_id: [received.reply]})
     return received
 
 

@@ -45,15 +45,15 @@ class RuntimeFault(RuntimeError):
 @dataclass
 class BatchEffects:
     """What a batch did: the runs and contacts it loaded or started, messages for the ledger, counter
-    increments, wake-ups to mirror in Redis, the channels to deliver and the contacts whose on-site
-    widget has news once it commits. `flush` writes runs, messages, contacts and counters in the
+    increments, wake-ups to mirror in Redis, the channels to deliver and the on-site messages to
+    push to their contacts' widgets once it commits. `flush` writes runs, messages, contacts and counters in the
     batch's transaction."""
 
     runs: RunRows = field(default_factory=RunRows)
     contacts: ContactRows = field(default_factory=ContactRows)
     counters: CounterBatch = field(default_factory=CounterBatch)
     wakeups: dict[int, datetime] = field(default_factory=dict)
-    onsite_contacts: set[int] = field(default_factory=set)
+    onsite_messages: dict[int, list[str]] = field(default_factory=dict)  # contact → keys of its chats and popups
     messages: list[dict[str, Any]] = field(default_factory=list)
     sent_channels: set[str] = field(default_factory=set)  # to queue their delivery after the commit
     advanced: int = 0
@@ -155,8 +155,9 @@ class RunContext:
         )
         if when > self._now:
             return when
+        key = f"{self.idempotency_key}:{channel}"
         self._effects.messages.append({
-            "idempotency_key": f"{self.idempotency_key}:{channel}",
+            "idempotency_key": key,
             "contact_id": self._contact.id,
             "run_id": self._run.id,
             "flow_version_id": self._definition.version_id,
@@ -171,7 +172,7 @@ class RunContext:
         self._effects.counters.add(self._definition.version_id, self._run.node_id, MessageStatus.SENT.value, self._now)
         self._effects.sent_channels.add(channel)
         if channel in ONSITE_CHANNELS:
-            self._effects.onsite_contacts.add(self._contact.id)
+            self._effects.onsite_messages.setdefault(self._contact.id, []).append(key)
         return None
 
     def _recent_sends(self) -> list[datetime]:

@@ -54,12 +54,13 @@ def deliver_messages(channel: str) -> int:
 
 def _run_batch(work: Callable[[Session, Sequence[int], datetime], BatchEffects], ids: Sequence[int]) -> int:
     """One transaction for the batch; only once it committed are wake-ups mirrored into Redis, the
-    messages it recorded queued for delivery, and the widgets of contacts with new messages told."""
+    messages it recorded queued for delivery, and its chat messages and popups pushed to their contacts'
+    open widgets."""
     current = runtime.current()
     with current.sessions.begin() as session:
         effects = work(session, ids, current.clock.now())
     current.dispatcher.mirror(effects.wakeups)
     if effects.sent_channels:
         current.dispatcher.enqueue_delivery(effects.sent_channels & delivered_channels(current))
-    onsite_push.announce(current.dispatcher.connection, effects.onsite_contacts)
+    onsite_push.push(current, effects.onsite_messages)
     return effects.steps

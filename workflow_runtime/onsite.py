@@ -7,6 +7,7 @@ widget asks, and records the visitor's statuses and replies, counted at the send
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from workflow_runtime.bulk import any_of
 from workflow_runtime.messages import record_status
 from workflow_runtime.models import AnonymousId, Channel, Contact, Message, MessageStatus, Reply, ReplySource, Run
 from workflow_runtime.personalisation import PersonalisationError, contact_variables, render_value
@@ -57,6 +59,19 @@ def pending(session: Session, contact_id: int, exclude: Collection[int] = ()) ->
         query = query.where(Message.id.not_in(list(exclude)))
     rows = session.execute(query.order_by(Message.id.desc()).limit(50)).all()
     return _render_all(session, contact_id, rows[::-1])
+
+
+def recorded(session: Session, message_keys: Collection[str]) -> dict[int, list[dict[str, Any]]]:
+    """The still pending on-site messages with these idempotency keys, as `pending` shows them, per contact:
+    what a job that has just recorded them announces to the contacts' open widgets."""
+    rows = session.execute(_with_runs().where(any_of(session, Message.idempotency_key, message_keys), _PENDING)
+                           .order_by(Message.id)).all()
+    by_contact: defaultdict[int, list[tuple[Message, dict[str, Any] | None]]] = defaultdict(list)
+    for message, context in rows:
+        by_contact[message.contact_id].append((message, context))
+    # One query loads the contacts into the session, where _render_all's look-ups find them.
+    session.scalars(select(Contact).where(any_of(session, Contact.id, by_contact))).all()
+    return {contact_id: _render_all(session, contact_id, messages) for contact_id, messages in by_contact.items()}
 
 
 def conversation(session: Session, contact_id: int, limit: int = 100) -> list[dict[str, Any]]:

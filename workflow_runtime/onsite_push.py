@@ -1,16 +1,26 @@
-"""Telling connected widgets that their contact has new on-site messages: Redis pub/sub after commit.
+"""Pushing new on-site messages and replies to the contacts' open widgets: Redis pub/sub after commit.
 
-The database stays the source of truth. A notice carries no content, only "contact N has
-news"; the widget's stream then reads the ledger. A notice lost with Redis costs latency,
-not messages: every stream re-reads the ledger on its heartbeat as well.
+A job that recorded chat messages or popups publishes them, rendered as the widget shows
+them (`onsite.recorded`), on the channel of each contact that has a widget open
+(`presence`) once it committed; an email answer to a chat is published the same way
+(`inbound_email`). The widget's stream passes them straight on, without reading the
+database. Contacts with no widget open cost one Redis round trip a batch. The database
+stays the source of truth: a stream reads the ledger when it opens and on every heartbeat,
+so a notice lost with Redis costs latency, not messages, and an item both read and pushed
+is sent once.
 """
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from types import TracebackType
+from typing import Any
 
 from redis import Redis
+
+from workflow_runtime import onsite, presence
+from workflow_runtime.runtime import Runtime
 
 # The channels the on-site widget shows; email goes through SMTP instead.
 ONSITE_CHANNELS = frozenset({"chat", "popup"})
@@ -22,14 +32,26 @@ def notice_channel(contact_id: int) -> str:
     return f"{_PREFIX}{contact_id}"
 
 
-def announce(connection: Redis, contact_ids: Iterable[int]) -> None:
-    """Publish one notice per contact (after the transaction that recorded their messages committed)."""
-    ids = sorted(set(contact_ids))
-    if not ids:
+def push(current: Runtime, messages: Mapping[int, Sequence[str]]) -> None:
+    """After a batch committed: render its on-site messages (contact → idempotency keys) for the contacts
+    on the site now and announce them."""
+    connection = current.dispatcher.connection
+    keys = [key for contact_id in presence.on_site(connection, messages, current.clock.now())
+            for key in messages[contact_id]]
+    if keys:
+        with current.sessions() as session:
+            news = onsite.recorded(session, keys)
+        announce(connection, news)
+
+
+def announce(connection: Redis, news: Mapping[int, Sequence[dict[str, Any]]]) -> None:
+    """Publish each contact's new messages and replies, as its widget shows them (`onsite.pending`,
+    `onsite.reply_view`), after the transaction that recorded them committed."""
+    if not news:
         return
     pipe = connection.pipeline(transaction=False)
-    for contact_id in ids:
-        pipe.publish(notice_channel(contact_id), "news")
+    for contact_id, messages in sorted(news.items()):
+        pipe.publish(notice_channel(contact_id), json.dumps(messages))
     pipe.execute()
 
 
@@ -50,20 +72,23 @@ class ContactNotices:
             self._pubsub.subscribe(notice_channel(contact_id))
         self.contact_id = contact_id
 
-    def wait(self, timeout: float) -> bool:
-        """Block up to `timeout` seconds for a notice; True if one came. Notices already queued are
-        drained, so a burst costs the stream one read of the ledger."""
+    def wait(self, timeout: float) -> list[dict[str, Any]] | None:
+        """Block up to `timeout` seconds for a notice; the messages and replies it carried (with those of the
+        notices queued behind it), or None if none came."""
         deadline = time.monotonic() + timeout
         if self.contact_id is None:
-            time.sleep(timeout)
-            return False
+            time.sleep(max(timeout, 0.0))
+            return None
         while (remaining := deadline - time.monotonic()) > 0:
             # get_message returns None early when it swallowed a subscribe confirmation: loop on.
-            if self._pubsub.get_message(timeout=remaining) is not None:
-                while self._pubsub.get_message(timeout=0) is not None:
-                    pass
-                return True
-        return False
+            notice = self._pubsub.get_message(timeout=remaining)
+            if notice is not None:
+                messages: list[dict[str, Any]] = []
+                while notice is not None:
+                    messages += json.loads(notice["data"])
+                    notice = self._pubsub.get_message(timeout=0)
+                return messages
+        return None
 
     def __enter__(self) -> ContactNotices:
         return self

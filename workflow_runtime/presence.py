@@ -12,6 +12,7 @@ it expire.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from redis import Redis
@@ -38,8 +39,16 @@ def mark_on_site(connection: Redis, contact_id: int, ttl_seconds: float, now: da
 
 def is_on_site(connection: Redis, contact_id: int, now: datetime) -> bool:
     """True while one of the contact's widget streams has refreshed its key recently."""
-    until = connection.get(presence_key(contact_id))
-    return until is not None and float(until) > now.timestamp()
+    return contact_id in on_site(connection, [contact_id], now)
+
+
+def on_site(connection: Redis, contact_ids: Collection[int], now: datetime) -> set[int]:
+    """Those of the contacts that are on the site now (one round trip)."""
+    ids = list(contact_ids)
+    if not ids:
+        return set()
+    lapses = connection.mget([presence_key(contact_id) for contact_id in ids])
+    return {contact_id for contact_id, until in zip(ids, lapses) if until is not None and float(until) > now.timestamp()}
 
 
 def contact_on_site(contact_id: int, now: datetime) -> bool:

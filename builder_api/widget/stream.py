@@ -52,42 +52,51 @@ def notices_connection() -> Redis:
 
 def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[str, Any], now: Callable[[], datetime],
            replies_after: int = 0) -> Iterator[str]:
-    """The SSE body: every message still to show, then each new one as its notice arrives; and, as `reply`
+    """The SSE body: every message still to show, then each new one as the runtime pushes it; and, as `reply`
     events, the contact's replies above `replies_after` (answers by email, or typed in another tab).
 
-    While it is open the stream also marks its contact as on the site (workflow_runtime.presence),
-    refreshed on every heartbeat (on the runtime's clock, `now`), so an email fallback waits while the
+    The ledger is read when the stream opens and on every heartbeat (which also looks the contact up
+    again: identify may have merged it into another, and catches up on anything a lost notice missed);
+    in between, new messages and replies come in the runtime's notices (workflow_runtime.onsite_push),
+    read from no database. On each heartbeat the stream also marks its contact as on the site
+    (workflow_runtime.presence, on the runtime's clock, `now`), so an email fallback waits while the
     visitor is here.
     """
     yield f"retry: {RECONNECT_MS}\n\n"
     sent: set[int] = set()
     presence_ttl = PRESENCE_HEARTBEATS * config["AUTOMAP_WIDGET_HEARTBEAT"]
     deadline = time.monotonic() + config["AUTOMAP_WIDGET_STREAM_LIFETIME"]
+    next_read = time.monotonic()
     contact_id: int | None = None
-    look_up = True
+    pushed: list[dict[str, Any]] = []
     with ContactNotices(connection) as notices:
         while True:
-            with Session(engine) as session:
-                if look_up:
+            news: list[dict[str, Any]] = []
+            answers: list[dict[str, Any]] = []
+            if time.monotonic() >= next_read:
+                if contact_id is not None:
+                    yield ": keep-alive\n\n"
+                with Session(engine) as session:
                     contact_id = onsite.visitor_contact(session, anonymous_id)
-                    # Subscribe before reading: a message recorded in between is read now or announced later.
                     notices.follow(contact_id)
-                news = onsite.pending(session, contact_id, exclude=sent) if contact_id is not None else []
-                answers = onsite.replies_after(session, contact_id, replies_after) if contact_id is not None else []
-            if contact_id is not None:
-                presence.mark_on_site(connection, contact_id, presence_ttl, now())
-            for message in news:
-                sent.add(message["id"])
-                yield f"id: {message['id']}\nevent: message\ndata: {json.dumps(message)}\n\n"
-            for answer in answers:
-                replies_after = answer["id"]
-                yield f"event: reply\ndata: {json.dumps(answer)}\n\n"
+                    if contact_id is not None:
+                        # Subscribed and on the site before reading: a message recorded in between is read
+                        # now or pushed later.
+                        presence.mark_on_site(connection, contact_id, presence_ttl, now())
+                        news = onsite.pending(session, contact_id, exclude=sent)
+                        answers = onsite.replies_after(session, contact_id, replies_after)
+                pause = config["AUTOMAP_WIDGET_HEARTBEAT" if contact_id is not None else "AUTOMAP_WIDGET_UNKNOWN_POLL"]
+                next_read = time.monotonic() + pause
+            for message in [*(item for item in pushed if item["kind"] == "message"), *news]:
+                if message["id"] not in sent:
+                    sent.add(message["id"])
+                    yield f"id: {message['id']}\nevent: message\ndata: {json.dumps(message)}\n\n"
+            for answer in sorted([*answers, *(item for item in pushed if item["kind"] == "reply")],
+                                 key=lambda answer: answer["id"]):
+                if answer["id"] > replies_after:
+                    replies_after = answer["id"]
+                    yield f"event: reply\ndata: {json.dumps(answer)}\n\n"
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
-            pause = config["AUTOMAP_WIDGET_HEARTBEAT" if contact_id is not None else "AUTOMAP_WIDGET_UNKNOWN_POLL"]
-            # A notice comes on the contact's own channel; a quiet heartbeat looks the contact up again
-            # (identify may have merged it into another).
-            look_up = not notices.wait(min(pause, remaining))
-            if look_up:
-                yield ": keep-alive\n\n"
+            pushed = notices.wait(min(next_read - time.monotonic(), remaining)) or []

@@ -163,7 +163,8 @@ def test_the_stream_pushes_a_new_message_to_its_visitor_only(app, harness) -> No
     visitor(harness, "anon-boris", name="Boris")
     received: dict[str, queue.Queue] = {"anon-anna": queue.Queue(), "anon-boris": queue.Queue()}
 
-    with live_server(app, AUTOMAP_WIDGET_STREAM_LIFETIME=3.0, AUTOMAP_WIDGET_HEARTBEAT=0.2) as server:
+    # No heartbeat (which reads the ledger) comes before the stream ends: the message can only be pushed.
+    with live_server(app, AUTOMAP_WIDGET_STREAM_LIFETIME=3.0, AUTOMAP_WIDGET_HEARTBEAT=60.0) as server:
         url = server.url
         def listen(anonymous_id: str, ready: threading.Event) -> None:
             with httpx.Client(base_url=url, timeout=10) as http:

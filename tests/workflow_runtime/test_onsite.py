@@ -6,24 +6,42 @@ from datetime import timedelta
 import pytest
 
 from tests.builder_api.widget_support import greeted, greeting_flow, visitor
-from workflow_runtime import onsite
+from workflow_runtime import onsite, presence
 from workflow_runtime.models import AnonymousId, Channel, Message, MessageStatus
 from workflow_runtime.onsite_push import ContactNotices
 
 
-def test_the_runtime_announces_on_site_messages_to_their_contact_only_after_commit(harness) -> None:
+def test_the_runtime_pushes_on_site_messages_to_their_contact_only_after_commit(harness) -> None:
     harness.publish(greeting_flow())
     anna = visitor(harness, "anon-anna", name="Anna")
     boris = visitor(harness, "anon-boris", name="Boris")
     connection = harness.runtime.dispatcher.connection
+    for contact_id in (anna, boris):  # both have the widget open
+        presence.mark_on_site(connection, contact_id, 60, harness.clock.now())
     with ContactNotices(connection) as for_anna, ContactNotices(connection) as for_boris:
         for_anna.follow(anna)
         for_boris.follow(boris)
-        assert not for_anna.wait(0.05)
+        assert for_anna.wait(0.05) is None
         greeted(harness, anna)
-        assert for_anna.wait(2)
-        assert not for_anna.wait(0.05)  # the popup and the chat message of one batch: drained as one notice
-        assert not for_boris.wait(0.2)
+        pushed = for_anna.wait(2)
+        assert for_anna.wait(0.05) is None  # the popup and the chat message of one batch: one notice
+        assert for_boris.wait(0.2) is None
+    with harness.session() as session:
+        assert pushed == onsite.pending(session, anna)  # rendered for Anna, as the widget shows them
+    assert [message["channel"] for message in pushed] == ["popup", "chat"]
+
+
+def test_nothing_is_pushed_to_a_contact_with_no_widget_open(harness) -> None:
+    harness.publish(greeting_flow())
+    anna = visitor(harness, "anon-anna", name="Anna")
+    connection = harness.runtime.dispatcher.connection
+    presence.mark_on_site(connection, anna, 60, harness.clock.now() - timedelta(minutes=2))  # a tab closed since
+    with ContactNotices(connection) as for_anna:
+        for_anna.follow(anna)
+        greeted(harness, anna)
+        assert for_anna.wait(0.2) is None
+    with harness.session() as session:  # the widget reads them when it opens
+        assert [message["channel"] for message in onsite.pending(session, anna)] == ["popup", "chat"]
 
 
 def test_a_popup_stays_pending_until_seen_and_a_chat_message_until_delivered(harness) -> None:
