@@ -37,8 +37,6 @@ import json
 import os
 import platform
 import random
-import secrets
-import subprocess
 import sys
 import threading
 import time
@@ -52,7 +50,6 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
-import httpx  # noqa: E402
 from redis import Redis  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
@@ -60,17 +57,16 @@ from rq import Queue  # noqa: E402
 from sqlalchemy import Engine, create_engine, func, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.process_cpu import cpu_seconds, postgres_cpu  # noqa: E402
+from bench.process_cpu import postgres_cpu  # noqa: E402
 from bench.runtime import StatisticsKeeper, code_revision, ensure_database, reset_schema, vacuum_analyze  # noqa: E402
+from bench.servers import Servers, start_servers  # noqa: E402
 from builder_api.settings import normalise_database_url  # noqa: E402
 from flows.validation import validate_flow  # noqa: E402
-from tests.mail_server import free_port  # noqa: E402
 from workflow_runtime import flow_store, unapplied_events  # noqa: E402
 from workflow_runtime.database import session_factory  # noqa: E402
 from workflow_runtime.dispatch import QUEUE_NAME  # noqa: E402
 from workflow_runtime.models import Contact, Event, Flow, Message, Run  # noqa: E402
 
-BIN = Path(sys.executable).parent
 TARGET_EVENTS_PER_SECOND = 5_000
 PRICING = "https://shop.example/pricing"
 
@@ -138,61 +134,6 @@ def expected_runs(calls: Sequence[dict[str, Any]]) -> dict[str, int]:
     pricing = {person(c) for c in calls if c["type"] == "page" and c["properties"]["url"] == PRICING}
     orders = sum(1 for c in calls if c.get("event") == "order_paid")
     return {"Cart over 50": len(carts), "Pricing visitors": len(pricing), "Thank you": orders}
-
-
-# ---------------------------------------------------------------------------------------------
-# The servers
-# ---------------------------------------------------------------------------------------------
-
-@dataclass
-class Servers:
-    """The API server (gunicorn: an arbiter and its one worker process) and the `automap worker`."""
-
-    api: subprocess.Popen[bytes]
-    worker: subprocess.Popen[bytes]
-    url: str
-    write_key: str
-
-    def api_worker_pid(self) -> int:
-        children = Path(f"/proc/{self.api.pid}/task/{self.api.pid}/children").read_text().split()
-        return int(children[0])
-
-    def cpu(self) -> tuple[float, float]:
-        return cpu_seconds(self.api_worker_pid()), cpu_seconds(self.worker.pid)
-
-    def stop(self) -> None:
-        for process in (self.api, self.worker):
-            process.terminate()
-        for process in (self.api, self.worker):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def start_servers(database_url: str, redis_url: str, threads: int, job_batch_size: int) -> Servers:
-    write_key = secrets.token_urlsafe(16)
-    environ = {**os.environ, "AUTOMAP_DATABASE_URL": database_url, "AUTOMAP_REDIS_URL": redis_url,
-               "AUTOMAP_WRITE_KEY": write_key, "AUTOMAP_ADMIN_TOKEN": secrets.token_urlsafe(16),
-               "AUTOMAP_SECRET_KEY": secrets.token_urlsafe(16), "AUTOMAP_BATCH_SIZE": str(job_batch_size)}
-    port = free_port()
-    api = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                            "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
-                            "builder_api.wsgi:app"], env=environ, stdout=subprocess.DEVNULL)
-    worker = subprocess.Popen([str(BIN / "automap"), "worker", "--without-scheduler"], env=environ,
-                              stdout=subprocess.DEVNULL)
-    servers = Servers(api, worker, f"http://127.0.0.1:{port}", write_key)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{servers.url}/healthz", timeout=2).status_code == 200:
-                return servers
-        except httpx.TransportError:
-            pass
-        if api.poll() is not None or worker.poll() is not None or time.monotonic() > deadline:
-            servers.stop()
-            raise SystemExit("the API server or the worker did not start (see their output above)")
-        time.sleep(0.2)
 
 
 # ---------------------------------------------------------------------------------------------

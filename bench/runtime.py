@@ -299,11 +299,16 @@ def ensure_database(server_url: Any, name: str) -> str:
 
 
 def reset_schema(engine: Engine) -> None:
-    """Drop everything in the bench database and build the schema afresh with the migrations, as
-    `automap db upgrade` does (they also set what the models cannot say, such as statistics targets)."""
+    """Drop everything in the bench's PostgreSQL database and build the schema afresh (`migrate`)."""
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
+    migrate(engine)
+
+
+def migrate(engine: Engine) -> None:
+    """Build the schema with the migrations, as `automap db upgrade` does (they also set what the models
+    cannot say, such as statistics targets)."""
     with tempfile.TemporaryDirectory(prefix="automap-bench-") as instance:
         app = create_app({"instance_path": Path(instance), "database_url": engine.url.render_as_string(hide_password=False),
                           "admin_token": "bench", "write_key": "bench", "secret_key": "bench"})

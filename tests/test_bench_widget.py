@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FINAL_LINE = re.compile(
-    r"^widget: p95 [\d.]+ ms push \| [\d.]+x baseline \(p95 [\d.]+ ms\) \| \d+ popups/s \| events=20 visitors=3$"
+    r"^widget: p95 [\d.]+ ms push \| [\d.]+x baseline \(p95 [\d.]+ ms\) \| \d+ events/s \| events=20 visitors=3$"
 )
 
 

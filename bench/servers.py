@@ -1,0 +1,103 @@
+"""The product's server processes, started for a benchmark the way a deployment runs them.
+
+- `start_servers`: real PostgreSQL and Redis. One API server process (gunicorn, one gthread
+  worker process) and one `automap worker`, as docker-compose.yml runs them.
+- `start_embedded`: the embedded default. One `automap serve` process holds the API, the
+  worker and the scheduler, over a SQLite file and an in-process Redis stand-in.
+
+The bench process stays the client. It shares the machine's cores with these processes,
+but not their interpreter lock.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.process_cpu import cpu_seconds
+from tests.mail_server import free_port
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Servers:
+    """The processes serving the API (`api`) and working the jobs (`worker`; None where `api` does both)."""
+
+    api: subprocess.Popen[bytes]
+    worker: subprocess.Popen[bytes] | None
+    url: str
+    write_key: str
+
+    def api_worker_pid(self) -> int:
+        """The gunicorn worker process (the API's `api` is its arbiter)."""
+        children = Path(f"/proc/{self.api.pid}/task/{self.api.pid}/children").read_text().split()
+        return int(children[0])
+
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds of the gunicorn worker and of the `automap worker`."""
+        assert self.worker is not None, "the embedded server does both in one process"
+        return cpu_seconds(self.api_worker_pid()), cpu_seconds(self.worker.pid)
+
+    def processes(self) -> list[subprocess.Popen[bytes]]:
+        return [process for process in (self.api, self.worker) if process is not None]
+
+    def stop(self) -> None:
+        for process in self.processes():
+            process.terminate()
+        for process in self.processes():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _environment(database_url: str, **settings: str) -> tuple[dict[str, str], str]:
+    write_key = secrets.token_urlsafe(16)
+    environ = {**os.environ, "AUTOMAP_DATABASE_URL": database_url, "AUTOMAP_WRITE_KEY": write_key,
+               "AUTOMAP_ADMIN_TOKEN": secrets.token_urlsafe(16), "AUTOMAP_SECRET_KEY": secrets.token_urlsafe(16),
+               **settings}
+    return environ, write_key
+
+
+def start_servers(database_url: str, redis_url: str, threads: int, job_batch_size: int = 500) -> Servers:
+    """gunicorn (one process of `threads` threads) and one `automap worker`, on PostgreSQL and Redis."""
+    environ, write_key = _environment(database_url, AUTOMAP_REDIS_URL=redis_url,
+                                      AUTOMAP_BATCH_SIZE=str(job_batch_size))
+    port = free_port()
+    api = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                            "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
+                            "builder_api.wsgi:app"], env=environ, stdout=subprocess.DEVNULL)
+    worker = subprocess.Popen([str(BIN / "automap"), "worker", "--without-scheduler"], env=environ,
+                              stdout=subprocess.DEVNULL)
+    return _ready(Servers(api, worker, f"http://127.0.0.1:{port}", write_key))
+
+
+def start_embedded(database_url: str, instance_path: Path) -> Servers:
+    """`automap serve` in embedded mode: API, worker and scheduler in one process."""
+    environ, write_key = _environment(database_url, AUTOMAP_INSTANCE_PATH=str(instance_path))
+    environ.pop("AUTOMAP_REDIS_URL", None)
+    port = free_port()
+    api = subprocess.Popen([str(BIN / "automap"), "serve", "--port", str(port)], env=environ,
+                           stdout=subprocess.DEVNULL)
+    return _ready(Servers(api, None, f"http://127.0.0.1:{port}", write_key))
+
+
+def _ready(servers: Servers) -> Servers:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{servers.url}/healthz", timeout=2).status_code == 200:
+                return servers
+        except httpx.TransportError:
+            pass
+        if any(process.poll() is not None for process in servers.processes()) or time.monotonic() > deadline:
+            servers.stop()
+            raise SystemExit("the servers did not start (see their output above)")
+        time.sleep(0.2)
