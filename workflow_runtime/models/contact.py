@@ -66,10 +66,8 @@ class Event(Base):
 
     __tablename__ = "events"
     __table_args__ = (
-        # "did X within P14D" and the contact card's timeline.
+        # Every look-up of events names the contact: "did X within P14D", segments, the contact card's timeline.
         Index("ix_events_contact_id_name_timestamp", "contact_id", "name", "timestamp"),
-        # Segments and reports by event name over time.
-        Index("ix_events_name_timestamp", "name", "timestamp"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
