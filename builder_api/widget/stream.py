@@ -66,7 +66,7 @@ def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[st
     sent: set[int] = set()
     presence_ttl = PRESENCE_HEARTBEATS * config["AUTOMAP_WIDGET_HEARTBEAT"]
     deadline = time.monotonic() + config["AUTOMAP_WIDGET_STREAM_LIFETIME"]
-    next_read = time.monotonic()
+    next_read = opened = time.monotonic()
     contact_id: int | None = None
     pushed: list[dict[str, Any]] = []
     with ContactNotices(connection) as notices:
@@ -74,7 +74,7 @@ def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[st
             news: list[dict[str, Any]] = []
             answers: list[dict[str, Any]] = []
             if time.monotonic() >= next_read:
-                if contact_id is not None:
+                if next_read > opened:  # a heartbeat: the comment line keeps proxies from closing a quiet stream
                     yield ": keep-alive\n\n"
                 with Session(engine) as session:
                     contact_id = onsite.visitor_contact(session, anonymous_id)
