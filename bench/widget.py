@@ -78,18 +78,20 @@ Widget = Callable[[Arrivals, threading.Event, threading.Event], None]
 
 
 def streaming_widget(servers: Servers, anonymous_id: str) -> Widget:
-    """A widget: a visitor token, then the SSE stream until told to stop."""
+    """A widget: a visitor token, then the SSE stream until told to stop, connecting again whenever the
+    server ends it (every `AUTOMAP_WIDGET_STREAM_LIFETIME`), as the browser's EventSource does."""
     def run(arrivals: Arrivals, ready: threading.Event, stop: threading.Event) -> None:
         with httpx.Client(base_url=servers.url, timeout=None) as http:
             token = http.post("/widget/session", json={"anonymousId": anonymous_id},
                               auth=(servers.write_key, "")).json()["token"]
-            with http.stream("GET", "/widget/stream", params={"token": token}) as response:
-                ready.set()
-                for line in response.iter_lines():
-                    if line.startswith("data: "):
-                        arrivals.note([json.loads(line[6:])])
-                    if stop.is_set():
-                        return
+            while not stop.is_set():
+                with http.stream("GET", "/widget/stream", params={"token": token}) as response:
+                    ready.set()
+                    for line in response.iter_lines():
+                        if line.startswith("data: "):
+                            arrivals.note([json.loads(line[6:])])
+                        if stop.is_set():
+                            return
     return run
 
 
