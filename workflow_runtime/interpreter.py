@@ -23,7 +23,7 @@ from workflow_runtime.contact_rows import AnyContact, ContactRows
 from workflow_runtime.counters import CounterBatch, converted_by, left
 from workflow_runtime.definition import FlowDefinition, NodeSpec
 from workflow_runtime.models import Channel, Message, MessageStatus, RunStatus
-from workflow_runtime.onsite_push import ONSITE_CHANNELS
+from workflow_runtime.onsite import ONSITE_CHANNELS
 from workflow_runtime.personalisation import contact_variables, render_value
 from workflow_runtime.property_paths import set_path, unset_path
 from workflow_runtime.run_rows import AnyRun, RunRow, RunRows
@@ -45,9 +45,9 @@ class RuntimeFault(RuntimeError):
 @dataclass
 class BatchEffects:
     """What a batch did: the runs and contacts it loaded or started, messages for the ledger, counter
-    increments, wake-ups to mirror in Redis, the channels to deliver and the on-site messages to
-    push to their contacts' widgets once it commits. `flush` writes runs, messages, contacts and counters in the
-    batch's transaction."""
+    increments, wake-ups to mirror in Redis, the channels to deliver and the on-site messages to push
+    to their contacts' widgets once it commits. `flush` writes runs, messages, contacts and counters
+    in the batch's transaction."""
 
     runs: RunRows = field(default_factory=RunRows)
     contacts: ContactRows = field(default_factory=ContactRows)

@@ -34,7 +34,8 @@ _PENDING = or_(
     and_(Message.channel == Channel.POPUP, Message.status.in_([MessageStatus.SENT, MessageStatus.DELIVERED])),
     and_(Message.channel == Channel.CHAT, Message.status == MessageStatus.SENT),
 )
-_ONSITE = (Channel.CHAT, Channel.POPUP)
+# The channels the widget shows; email goes through SMTP instead (a tuple: `in` compares values and members alike).
+ONSITE_CHANNELS = (Channel.CHAT, Channel.POPUP)
 # What each channel shows; the rest of a node's config (email fallback, …) stays on the server.
 _SHOWN_FIELDS = {Channel.POPUP: ("size", "title", "body", "button"), Channel.CHAT: ("body", "sender_name")}
 
@@ -131,7 +132,7 @@ def reply_view(answer: Reply) -> dict[str, Any]:
 
 def _own_message(session: Session, contact_id: int, message_id: int) -> Message:
     message = session.get(Message, message_id, with_for_update=True)
-    if message is None or message.channel not in _ONSITE:
+    if message is None or message.channel not in ONSITE_CHANNELS:
         raise UnknownMessage(f"there is no on-site message {message_id}")
     if message.contact_id != contact_id:
         raise NotYourMessage(f"message {message_id} is not addressed to this visitor")

@@ -22,8 +22,6 @@ from redis import Redis
 from workflow_runtime import onsite, presence
 from workflow_runtime.runtime import Runtime
 
-# The channels the on-site widget shows; email goes through SMTP instead.
-ONSITE_CHANNELS = frozenset({"chat", "popup"})
 _PREFIX = "automap:widget:contact:"
 
 
