@@ -31,14 +31,11 @@ re-created on every run) and its Redis database (flushed).
 from __future__ import annotations
 
 import argparse
-import base64
-import http.client
 import json
 import os
 import platform
 import random
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -46,7 +43,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
@@ -59,7 +55,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.process_cpu import postgres_cpu  # noqa: E402
 from bench.runtime import StatisticsKeeper, code_revision, ensure_database, reset_schema, vacuum_analyze  # noqa: E402
-from bench.servers import Servers, start_servers  # noqa: E402
+from bench.servers import Servers, TrackingClient, start_servers  # noqa: E402
 from builder_api.settings import normalise_database_url  # noqa: E402
 from flows.validation import validate_flow  # noqa: E402
 from workflow_runtime import flow_store, unapplied_events  # noqa: E402
@@ -180,24 +176,14 @@ def run_phase(name: str, servers: Servers, engine: Engine, calls: list[dict[str,
               clients: int, console: Console) -> Phase:
     """Post the calls from `clients` connections; time until all are answered, then until all are applied."""
     requests = list(_requests(calls, batch_size))
-    local = threading.local()
+    client = TrackingClient(servers)
     failures: list[str] = []
 
-    address = urlsplit(servers.url)
-    headers = {"Content-Type": "application/json",
-               "Authorization": "Basic " + base64.b64encode(f"{servers.write_key}:".encode()).decode()}
-
     def send(request: tuple[str, bytes]) -> None:
-        # http.client on one keep-alive connection per thread: the client shares the cores with the
-        # servers it measures, and this takes a fraction of the CPU a full-featured client does.
-        if not hasattr(local, "connection"):
-            local.connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
         path, body = request
-        local.connection.request("POST", path, body=body, headers=headers)
-        answer = local.connection.getresponse()
-        text = answer.read()
-        if answer.status != 200:
-            failures.append(f"{path}: {answer.status} {text[:300]!r}")
+        status, text = client.post(path, body)
+        if status != 200:
+            failures.append(f"{path}: {status} {text[:300]!r}")
 
     api_cpu, worker_cpu = servers.cpu()
     postgres_before = postgres_cpu(engine)

@@ -21,8 +21,6 @@ that visitor's widget holds the rendered popup: ingestion, the queue, the worker
 from __future__ import annotations
 
 import argparse
-import base64
-import http.client
 import json
 import statistics
 import sys
@@ -32,17 +30,16 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
 import httpx  # noqa: E402
 from redis import Redis  # noqa: E402
-from sqlalchemy import create_engine  # noqa: E402
+from sqlalchemy import create_engine, make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.runtime import migrate, reset_schema  # noqa: E402
-from bench.servers import Servers, start_embedded, start_servers  # noqa: E402
+from bench.runtime import ensure_database, migrate, reset_schema  # noqa: E402
+from bench.servers import Servers, TrackingClient, start_embedded, start_servers  # noqa: E402
 from builder_api.settings import normalise_database_url  # noqa: E402
 from workflow_runtime import flow_store, onsite  # noqa: E402
 from workflow_runtime.database import session_factory  # noqa: E402
@@ -115,11 +112,8 @@ class Site:
     connections, as visitors' browsers send them independently of each other."""
 
     def __init__(self, servers: Servers, visitors: int, rate: float, connections: int = 4) -> None:
-        self.address = urlsplit(servers.url)
-        self.headers = {"Content-Type": "application/json",
-                        "Authorization": "Basic " + base64.b64encode(f"{servers.write_key}:".encode()).decode()}
+        self.client = TrackingClient(servers)
         self.visitors, self.rate, self.connections = visitors, rate, connections
-        self._local = threading.local()
 
     def track(self, first: int, count: int) -> dict[int, float]:
         """Calls `first` … `first + count - 1`, each for the next visitor; when each was sent."""
@@ -135,15 +129,11 @@ class Site:
         return sent
 
     def _post(self, n: int, sent: dict[int, float]) -> None:
-        if not hasattr(self._local, "connection"):
-            self._local.connection = http.client.HTTPConnection(self.address.hostname, self.address.port, timeout=30)
         body = json.dumps({"anonymousId": f"anon-{n % self.visitors}", "event": "ping", "properties": {"n": n}})
         sent[n] = time.perf_counter()
-        self._local.connection.request("POST", "/v1/track", body=body, headers=self.headers)
-        answer = self._local.connection.getresponse()
-        text = answer.read()
-        if answer.status != 200:
-            raise SystemExit(f"/v1/track answered {answer.status}: {text[:300]!r}")
+        status, text = self.client.post("/v1/track", body)
+        if status != 200:
+            raise SystemExit(f"/v1/track answered {status}: {text[:300]!r}")
 
 
 def run_phase(name: str, widgets: list[Widget], site: Site, first: int, count: int) -> dict[str, float]:
@@ -197,7 +187,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=100.0, help="tracking calls a second (default 100)")
     parser.add_argument("--visitors", type=int, default=20, help="connected widgets (default 20)")
     parser.add_argument("--poll-interval", type=float, default=1.0, help="the baseline's polling interval, s (default 1)")
-    parser.add_argument("--database-url", help="a scratch PostgreSQL database whose schema the bench drops and re-creates "
+    parser.add_argument("--database-url", help="a scratch PostgreSQL database (created if missing) whose schema the bench drops and re-creates "
                                                "(default: a temporary SQLite file)")
     parser.add_argument("--redis-url", help="a Redis database to flush and use (default: the in-process stand-in)")
     args = parser.parse_args(argv)
@@ -210,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     instance = Path(tempfile.mkdtemp(prefix="automap-bench-widget-"))
     database_url = normalise_database_url(args.database_url or f"sqlite:///{instance / 'bench.db'}")
+    if args.database_url:
+        database_url = ensure_database(make_url(database_url), make_url(database_url).database)
     contacts = prepare(database_url, args.visitors)
     if args.redis_url:
         Redis.from_url(args.redis_url).flushdb()
