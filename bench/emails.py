@@ -37,13 +37,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
+from nodes.personalisation import contact_variables  # noqa: E402
 from tests.mail_server import free_port  # noqa: E402
 from workflow_runtime.channels.email import EmailSettings, build_email  # noqa: E402
 from workflow_runtime.channels.email_render import EmailSource, RenderedEmail, render_email  # noqa: E402
 from workflow_runtime.channels.email_template import CompiledCache, template_key  # noqa: E402
 from workflow_runtime.channels.smtp import SmtpServer  # noqa: E402
 from workflow_runtime.channels.tracking import Tracking  # noqa: E402
-from workflow_runtime.personalisation import contact_variables  # noqa: E402
 
 TARGET_RATIO = 50.0
 TRACKING = Tracking("bench-secret-key", "https://automap.example")

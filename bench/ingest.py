@@ -58,10 +58,11 @@ from bench.runtime import StatisticsKeeper, code_revision, ensure_database, rese
 from bench.servers import Servers, TrackingClient, start_servers  # noqa: E402
 from builder_api.settings import normalise_database_url  # noqa: E402
 from flows.validation import validate_flow  # noqa: E402
-from workflow_runtime import flow_store, unapplied_events  # noqa: E402
-from workflow_runtime.database import session_factory  # noqa: E402
-from workflow_runtime.dispatch import QUEUE_NAME  # noqa: E402
-from workflow_runtime.models import Contact, Event, Flow, Message, Run  # noqa: E402
+from workflow_runtime.authoring import flow_store  # noqa: E402
+from workflow_runtime.dispatch.job_queue import QUEUE_NAME  # noqa: E402
+from workflow_runtime.storage import unapplied_events  # noqa: E402
+from workflow_runtime.storage.database import session_factory  # noqa: E402
+from workflow_runtime.storage.models import Contact, Event, Flow, Message, Run  # noqa: E402
 
 TARGET_EVENTS_PER_SECOND = 5_000
 PRICING = "https://shop.example/pricing"

@@ -36,7 +36,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -49,7 +48,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
 import psycopg  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 from psycopg import sql  # noqa: E402
 from redis import Redis  # noqa: E402
 from rich.console import Console  # noqa: E402
@@ -61,14 +59,18 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.process_cpu import postgres_cpu  # noqa: E402
-from builder_api.app import MIGRATIONS_DIR, create_app  # noqa: E402
-from builder_api.extensions import db  # noqa: E402
-from workflow_runtime import flow_store, interpreter, jobs, runtime  # noqa: E402
+from workflow_runtime.authoring import flow_store  # noqa: E402
+from workflow_runtime.channels import presence  # noqa: E402
 from workflow_runtime.clock import VirtualClock  # noqa: E402
-from workflow_runtime.definition import forget_definitions, load_definition  # noqa: E402
-from workflow_runtime.dispatch import WAKEUPS_KEY  # noqa: E402
-from workflow_runtime.events import EventBatch  # noqa: E402
-from workflow_runtime.models import (  # noqa: E402
+from workflow_runtime.dispatch import jobs, runtime  # noqa: E402
+from workflow_runtime.dispatch.scheduler import queue_due_runs  # noqa: E402
+from workflow_runtime.dispatch.wakeups import WAKEUPS_KEY  # noqa: E402
+from workflow_runtime.dispatch.worker import freeze_startup_objects, make_worker  # noqa: E402
+from workflow_runtime.engine import interpreter  # noqa: E402
+from workflow_runtime.engine.definition import forget_definitions, load_definition  # noqa: E402
+from workflow_runtime.engine.events import EventBatch  # noqa: E402
+from workflow_runtime.storage import schema  # noqa: E402
+from workflow_runtime.storage.models import (  # noqa: E402
     UNFINISHED,
     Contact,
     Event,
@@ -79,8 +81,7 @@ from workflow_runtime.models import (  # noqa: E402
     RunStatus,
     UnappliedEvent,
 )
-from workflow_runtime.run_rows import RunRow, select_runs  # noqa: E402
-from workflow_runtime.worker import freeze_startup_objects, make_worker  # noqa: E402
+from workflow_runtime.storage.run_rows import RunRow, select_runs  # noqa: E402
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)  # a Monday
 WAIT = timedelta(days=1)
@@ -88,7 +89,7 @@ TARGET_STEPS_PER_SECOND = 25_000
 TARGET_RATIO = 100
 TARGET_BYTES_PER_WAITING_RUN = 200
 INSERT_CHUNK = 10_000
-RETRY = dict(max=3, interval=[1, 5, 30])  # what the dispatcher gives its batch jobs (and keeps no result)
+RETRY = dict(max=3, interval=[1, 5, 30])  # what the job queue gives its batch jobs (and keeps no result)
 
 FLOW: dict[str, Any] = {
     "schema_version": 2,
@@ -161,7 +162,7 @@ def count_statements(engine: Engine) -> None:
 
 
 def tally_runtime_jobs() -> None:
-    """Wrap workflow_runtime.jobs' entry points in this process so their returned steps are counted."""
+    """Wrap workflow_runtime.dispatch.jobs' entry points in this process so their returned steps are counted."""
     for name, function in vars(jobs).items():
         # Only the public entry points RQ runs: a private helper they share (e.g. jobs._run_batch)
         # would count the same steps a second time.
@@ -174,7 +175,8 @@ def tally_runtime_jobs() -> None:
 # The baseline: the same per-step work as the batch jobs, one RQ job per step.
 # ---------------------------------------------------------------------------------------------
 
-def _one_step(session: Session, run: RunRow, now: datetime, effects: interpreter.BatchEffects) -> bool:
+def _one_step(session: Session, run: RunRow, now: datetime, effects: interpreter.BatchEffects,
+              on_site: interpreter.OnSite) -> bool:
     """What engine.advance_runs does for one run, limited to ONE node; True if the run moved on.
 
     The same checks (due, flow live), the same loads (contact, cached definition), the same
@@ -191,7 +193,7 @@ def _one_step(session: Session, run: RunRow, now: datetime, effects: interpreter
     contact = session.get(Contact, run.contact_id)
     definition = load_definition(session, run.flow_version_id)
     spec = definition.nodes[run.node_id]
-    context = interpreter.RunContext(session, run, contact, definition, now, effects)
+    context = interpreter.RunContext(session, run, contact, definition, now, effects, on_site)
     outcome = spec.node_type.execute(context, spec.config)
     effects.advanced += 1
     effects.steps += 1
@@ -199,8 +201,8 @@ def _one_step(session: Session, run: RunRow, now: datetime, effects: interpreter
 
 
 def _enqueue(current: runtime.Runtime, function: Callable[[int], int], argument: int) -> None:
-    """Queue a baseline job the way the dispatcher queues batch jobs."""
-    current.dispatcher.queue.enqueue(function, argument, retry=Retry(**RETRY), result_ttl=0)
+    """Queue a baseline job the way the job queue queues batch jobs."""
+    current.jobs.queue.enqueue(function, argument, retry=Retry(**RETRY), result_ttl=0)
 
 
 def _queue_next_steps(current: runtime.Runtime, run_ids: Sequence[int]) -> None:
@@ -220,10 +222,10 @@ def baseline_event(event_id: int) -> int:
         if event is None:
             return 0
         for run in _apply_one_event(session, event, now, effects):
-            if _one_step(session, run, now, effects):
+            if _one_step(session, run, now, effects, functools.partial(presence.is_on_site, current.redis)):
                 moved.append(run.id)
         effects.flush(session)  # runs, messages and counters
-    current.dispatcher.mirror(effects.wakeups)
+    current.wakeups.mirror(effects.wakeups)
     _queue_next_steps(current, moved)
     return effects.steps
 
@@ -247,9 +249,9 @@ def baseline_step(run_id: int) -> int:
     with current.sessions.begin() as session:
         query = select_runs().where(Run.id == run_id).with_for_update(skip_locked=True)
         run = next(iter(effects.runs.load(session, query)), None)
-        moved = run is not None and _one_step(session, run, now, effects)
+        moved = run is not None and _one_step(session, run, now, effects, functools.partial(presence.is_on_site, current.redis))
         effects.flush(session)  # runs, messages and counters
-    current.dispatcher.mirror(effects.wakeups)
+    current.wakeups.mirror(effects.wakeups)
     if moved:
         _queue_next_steps(current, [run_id])
     return effects.steps
@@ -258,7 +260,7 @@ def baseline_step(run_id: int) -> int:
 def baseline_tick(current: runtime.Runtime) -> int:
     """The naive scheduler: claim the due wake-ups and queue one job per run."""
     now = current.clock.now().timestamp()
-    connection = current.dispatcher.connection
+    connection = current.redis
     with connection.pipeline(transaction=True) as pipe:
         pipe.zrangebyscore(WAKEUPS_KEY, "-inf", now)
         pipe.zremrangebyscore(WAKEUPS_KEY, "-inf", now)
@@ -309,12 +311,7 @@ def reset_schema(engine: Engine) -> None:
 def migrate(engine: Engine) -> None:
     """Build the schema with the migrations, as `automap db upgrade` does (they also set what the models
     cannot say, such as statistics targets)."""
-    with tempfile.TemporaryDirectory(prefix="automap-bench-") as instance:
-        app = create_app({"instance_path": Path(instance), "database_url": engine.url.render_as_string(hide_password=False),
-                          "admin_token": "bench", "write_key": "bench", "secret_key": "bench"})
-        with app.app_context():
-            upgrade(directory=str(MIGRATIONS_DIR))
-            db.engine.dispose()
+    schema.upgrade(engine.url.render_as_string(hide_password=False))
 
 
 def vacuum_analyze(engine: Engine) -> None:
@@ -428,7 +425,7 @@ class Bench:
         self.clock = clock
         self.console = console
         self.profiler = profiler
-        self.queue: Queue = current.dispatcher.queue
+        self.queue: Queue = current.jobs.queue
         self.worker = make_worker(current, drain=True)  # many bursts: no per-burst pub/sub teardown
         tally_runtime_jobs()
         count_statements(current.engine)
@@ -579,7 +576,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     contact_ids, event_ids = insert_population(current.engine, args.contacts, 0)
     base_contact_ids, base_event_ids = insert_population(current.engine, baseline_contacts, args.contacts)
     vacuum_analyze(current.engine)
-    jobs_queued = current.dispatcher.enqueue_events(event_ids)  # as ingestion does
+    jobs_queued = current.jobs.apply_events(event_ids)  # as ingestion does
     setup_seconds = time.perf_counter() - setup_started
     console.log(f"set-up {setup_seconds:,.1f} s; {jobs_queued:,} event batch jobs queued")
 
@@ -587,10 +584,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     profiler = cProfile.Profile() if args.profile else None
     bench = Bench(current, clock, console, profiler)
     freeze_startup_objects()  # as `automap worker` does before its first job: the set-up's objects stay put
-    dispatcher_tick = lambda: current.dispatcher.tick(clock.now())  # noqa: E731
+    tick = lambda: queue_due_runs(current, clock.now())  # noqa: E731
 
     # Phase 1: enrol and step to the wait.
-    enrol = bench.drain("batched: enrol → wait", dispatcher_tick, profile=True)
+    enrol = bench.drain("batched: enrol → wait", tick, profile=True)
     check_runs(current, contact_ids[0], contact_ids[-1], enrol.steps, "after phase 1", RunStatus.WAITING)
     memory = redis_per_waiting_run(connection)
     if memory["waiting"] != args.contacts:
@@ -599,7 +596,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # Phase 2: a day later, wake, send, exit.
     clock.advance(WAIT + timedelta(minutes=1))
-    wake = bench.drain("batched: wake → exit", dispatcher_tick, profile=True)
+    wake = bench.drain("batched: wake → exit", tick, profile=True)
     if wake.claimed != args.contacts:
         raise SystemExit(f"the scheduler claimed {wake.claimed:,} wake-ups for {args.contacts:,} waiting runs")
     batched = enrol + wake

@@ -43,16 +43,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
-from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, insert, make_url, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from builder_api.app import MIGRATIONS_DIR, create_app  # noqa: E402
+from builder_api.app import create_app  # noqa: E402
 from builder_api.extensions import db  # noqa: E402
 from builder_api.settings import normalise_database_url  # noqa: E402
-from workflow_runtime import flow_store  # noqa: E402
-from workflow_runtime.counters import CounterBatch, converted_by, left  # noqa: E402
-from workflow_runtime.models import Contact, NodeCounter, Run  # noqa: E402
+from workflow_runtime.authoring import flow_store  # noqa: E402
+from workflow_runtime.engine.counters import CounterBatch, converted_by, left  # noqa: E402
+from workflow_runtime.storage import schema  # noqa: E402
+from workflow_runtime.storage.models import Contact, NodeCounter, Run  # noqa: E402
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 TOKEN = "bench-admin-token"
@@ -290,8 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with bench_database(args) as database_url, tempfile.TemporaryDirectory() as instance:
         app = create_app({"instance_path": Path(instance), "database_url": database_url, "redis_url": None,
                           "admin_token": TOKEN, "write_key": "bench", "secret_key": "bench"})
+        schema.upgrade(database_url)  # the schema as `automap db upgrade` builds it
         with app.app_context():
-            upgrade(directory=str(MIGRATIONS_DIR))  # the schema as `automap db upgrade` builds it
             started = time.perf_counter()
             flow_id, big_id, small_id = populate(db.session, args, rng)
             db.session.commit()

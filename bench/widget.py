@@ -41,9 +41,10 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bench.runtime import ensure_database, migrate, reset_schema  # noqa: E402
 from bench.servers import Servers, TrackingClient, start_embedded, start_servers  # noqa: E402
 from builder_api.settings import normalise_database_url  # noqa: E402
-from workflow_runtime import flow_store, onsite  # noqa: E402
-from workflow_runtime.database import session_factory  # noqa: E402
-from workflow_runtime.models import AnonymousId, Contact  # noqa: E402
+from workflow_runtime.authoring import flow_store  # noqa: E402
+from workflow_runtime.channels import onsite  # noqa: E402
+from workflow_runtime.storage.database import session_factory  # noqa: E402
+from workflow_runtime.storage.models import AnonymousId, Contact  # noqa: E402
 
 FLOW = {
     "schema_version": 2,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from workflow_runtime.models import ApiToken, User
+from workflow_runtime.storage.models import ApiToken, User
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "am_"

@@ -2,23 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from redis import Redis
 
 from builder_api.errors import register_error_handlers
-from builder_api.extensions import api, cors, db, migrate
+from builder_api.extensions import api, cors, db
 from builder_api.ids import bound_url_ids
 from builder_api.mail import email_settings
 from builder_api.openapi import API_CONFIG
 from builder_api.request_values import refuse_unstorable_values
 from builder_api.settings import Settings, SettingsError, load_settings
-from workflow_runtime import runtime
-from workflow_runtime.database import configure_engine, engine_options
-
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "workflow_runtime" / "migrations"
+from workflow_runtime.dispatch import runtime
+from workflow_runtime.storage.database import configure_engine, engine_options
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings | None = None) -> Flask:
@@ -42,7 +39,6 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
         **API_CONFIG,
     )
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     with app.app_context():
         configure_engine(db.engine)
 
@@ -89,7 +85,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
 
 
 def configure_runtime(settings: Settings, connection: Redis) -> runtime.Runtime:
-    """Make this process's runtime (database, clock, dispatcher on `connection`) the one its jobs and views use."""
+    """Make this process's runtime (database, clock, job queue and wake-ups on `connection`) the one its jobs and views use."""
     return runtime.configure(
         runtime.build(settings.database_url, connection, clock=settings.clock, batch_size=settings.batch_size,
                       email=email_settings(settings))

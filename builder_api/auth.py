@@ -16,7 +16,7 @@ from flask import current_app, request, session
 from builder_api import accounts
 from builder_api.errors import ApiError
 from builder_api.extensions import db
-from workflow_runtime.models import User
+from workflow_runtime.storage.models import User
 
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -1,6 +1,7 @@
-"""The `automap` command: serve, worker, scheduler, inbound-smtp, flows, templates, demo and (from Flask-Migrate) db."""
+"""The `automap` command: serve, worker, scheduler, inbound-smtp, flows, templates, demo, node-types, db, tokens and users."""
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import threading
@@ -11,7 +12,6 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from flask_migrate.cli import db as migration_commands
 from redis import Redis
 from rich.console import Console
 from rich.table import Table
@@ -19,18 +19,20 @@ from rich.table import Table
 from builder_api import accounts
 from builder_api.account_commands import tokens, users
 from builder_api.app import configure_runtime, create_app
+from builder_api.db_commands import db as database_commands
 from builder_api.extensions import db
 from builder_api.mail import reply_addresses
+from builder_api.node_types.routes import NodeTypeCatalogue, node_catalogue
 from builder_api.settings import Settings, instance_secret
 from flows.document import dumps, load_file
 from flows.validation import FlowError, FlowInvalid, validate_flow
-from workflow_runtime import flow_store
+from workflow_runtime.authoring import flow_store
 from workflow_runtime.channels.inbound_smtp import inbound_smtp_server
 from workflow_runtime.demo import VISITORS, demo_runtime, seed_demo
-from workflow_runtime.embedded import embedded_redis, serve_embedded
-from workflow_runtime.models import Flow, User
-from workflow_runtime.scheduler import Scheduler
-from workflow_runtime.worker import run_worker
+from workflow_runtime.dispatch.embedded import embedded_redis, serve_embedded
+from workflow_runtime.dispatch.scheduler import Scheduler
+from workflow_runtime.dispatch.worker import run_worker
+from workflow_runtime.storage.models import Flow, User
 
 # soft_wrap: paths and messages stay on one line, so they can be grepped and copied.
 console = Console(soft_wrap=True)
@@ -46,7 +48,7 @@ def main() -> None:
     """automap: draw marketing-automation maps and walk every visitor through them."""
 
 
-main.add_command(migration_commands, "db")
+main.add_command(database_commands)
 main.add_command(tokens)
 main.add_command(users)
 
@@ -283,6 +285,12 @@ def seed_demo_flow(visitors: int) -> None:
         console.print(f"seeded demo flow {seeded.flow_id} with {seeded.visitors} simulated shoppers (paused)")
     else:
         console.print(f"demo flow {seeded.flow_id} is there already: nothing added")
+
+
+@main.command("node-types", with_appcontext=False)
+def print_node_types() -> None:
+    """Print the node catalogue GET /api/node-types serves, as JSON: the canvas's Vitest fixture (`make node-catalogue`)."""
+    click.echo(json.dumps(NodeTypeCatalogue().dump(node_catalogue()), indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

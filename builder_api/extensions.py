@@ -1,16 +1,14 @@
 """Flask extensions, created unbound here and bound to an app in create_app()."""
 from flask_cors import CORS
-from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
 from builder_api.errors import ErrorSchema
-from workflow_runtime.models import Base
+from workflow_runtime.storage.models import Base
 
 # The models live in the runtime (which imports no Flask); sharing their metadata
-# gives Flask-SQLAlchemy's session and Flask-Migrate the same tables.
+# gives Flask-SQLAlchemy's session the tables the migrations build.
 db = SQLAlchemy(metadata=Base.metadata)
-migrate = Migrate()
 
 
 class AutomapApi(Api):

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from flask import current_app
 from redis import Redis
 
-from workflow_runtime import runtime
-from workflow_runtime.dispatch import Dispatcher
+from workflow_runtime.dispatch import runtime
+from workflow_runtime.dispatch.job_queue import JobQueue
 
 
 def now() -> datetime:
@@ -16,10 +16,10 @@ def now() -> datetime:
     return current.clock.now() if current is not None else datetime.now(UTC)
 
 
-def dispatcher() -> Dispatcher | None:
-    """The runtime's dispatcher, else one on the configured Redis; None for an embedded process without a worker."""
+def job_queue() -> JobQueue | None:
+    """The runtime's job queue, else one on the configured Redis; None for an embedded process without a worker."""
     current = runtime.configured()
     if current is not None:
-        return current.dispatcher
+        return current.jobs
     redis_url = current_app.config["AUTOMAP"].redis_url
-    return Dispatcher(Redis.from_url(redis_url)) if redis_url else None
+    return JobQueue(Redis.from_url(redis_url)) if redis_url else None

@@ -13,8 +13,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from flows.errors import ErrorCode, FlowError, FlowInvalid
 from flows.upgrade import upgrade
-from flows.validation import ErrorCode, FlowError, FlowInvalid
 
 DOCUMENT_KEYS = ("schema_version", "name", "description", "settings", "nodes", "edges")
 NODE_KEYS = ("id", "type", "label", "position", "config")

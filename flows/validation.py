@@ -13,6 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from flows.document import canonical
 from flows.errors import ErrorCode, FlowError, FlowInvalid, Path, pointer
 from flows.graph import graph_errors
 from flows.schema_messages import (
@@ -59,9 +60,6 @@ def validate_flow(doc: Any) -> list[FlowError]:
 
 def ensure_valid(doc: Any) -> dict[str, Any]:
     """The canonical form of `doc`; raises FlowInvalid with every problem if it is not valid."""
-    # document.py imports this module for FlowError, so this import waits until needed
-    from flows.document import canonical
-
     errors = validate_flow(doc)
     if errors:
         raise FlowInvalid(errors)

@@ -1,6 +1,6 @@
 """What a node's `execute` returns, and what it may ask of the run it executes for.
 
-The interpreter (workflow_runtime.interpreter) implements StepContext; nodes only see
+The interpreter (workflow_runtime.engine.interpreter) implements StepContext; nodes only see
 this protocol, so a node's behaviour is a function of (config, context) → outcome.
 """
 from __future__ import annotations
@@ -79,7 +79,7 @@ class StepContext(Protocol):
         """The status of the message this visit recorded on `channel`, if any."""
 
     def contact_on_site(self) -> bool:
-        """Whether the contact has the site open now (a connected widget; see workflow_runtime.presence)."""
+        """Whether the contact has the site open now (a connected widget; see workflow_runtime.channels.presence)."""
 
     def update_contact(
         self,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from nodes.execution import Go, Hold, Outcome, StepContext
-from workflow_runtime.timing import add_duration
+from nodes.timing import add_duration
 
 # An on-site message counts as seen once the contact read it, clicked it, answered it or closed it.
 SEEN_STATUSES = frozenset({"read", "clicked", "replied", "dismissed"})

@@ -5,7 +5,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from nodes.base import ConfigProblem
-from workflow_runtime.personalisation import syntax_error
+from nodes.personalisation import syntax_error
 
 
 def template_problems(config: Mapping[str, Any], fields: Sequence[str]) -> list[ConfigProblem]:

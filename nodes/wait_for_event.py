@@ -8,7 +8,7 @@ from flows.schemas import ref
 from nodes.base import Category, NodeType
 from nodes.execution import Go, Hold, Outcome, StepContext
 from nodes.registry import register
-from workflow_runtime.timing import add_duration
+from nodes.timing import add_duration
 
 
 @register

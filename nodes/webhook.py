@@ -11,10 +11,10 @@ import httpx
 from flows.schemas import ref
 from nodes.base import Category, ConfigProblem, NodeType
 from nodes.execution import Go, Hold, Outcome, StepContext
+from nodes.personalisation import PersonalisationError
 from nodes.registry import register
 from nodes.templating import template_problems
-from workflow_runtime.personalisation import PersonalisationError
-from workflow_runtime.timing import parse_duration
+from nodes.timing import parse_duration
 
 DEFAULT_TIMEOUT = "PT10S"
 DEFAULT_RETRIES = 3

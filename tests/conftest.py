@@ -16,17 +16,17 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from builder_api.app import MIGRATIONS_DIR, create_app
+from builder_api.app import create_app
 from builder_api.cli import main
 from builder_api.extensions import db
 from builder_api.settings import normalise_database_url
 from tests.mail_server import MailServer
-from workflow_runtime.models import Base
+from workflow_runtime.storage import schema
+from workflow_runtime.storage.models import Base
 
 ADMIN_TOKEN = "test-admin-token"
 WRITE_KEY = "test-write-key"
@@ -90,8 +90,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator
         }
     )
     app.config["TESTING"] = True
-    with app.app_context():
-        upgrade(directory=str(MIGRATIONS_DIR))
+    schema.upgrade(database_url)
     yield app
     with app.app_context():
         db.engine.dispose()

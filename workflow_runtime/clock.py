@@ -8,22 +8,12 @@ several worker processes read the same time.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-UTC = timezone.utc
+from nodes.timing import as_utc
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """The same instant in UTC; naive datetimes are refused because their instant is unknown.
-
-    Raises:
-        ValueError: if `moment` has no time zone.
-    """
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{moment.isoformat()} has no time zone; pass a timezone-aware datetime (e.g. in UTC).")
-    return moment.astimezone(UTC)
 
 
 @runtime_checkable

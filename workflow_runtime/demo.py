@@ -18,13 +18,16 @@ from typing import Any
 from sqlalchemy import select
 
 from flows.templates import all_templates
-from workflow_runtime import flow_store, lifecycle, unapplied_events
+from workflow_runtime.authoring import flow_store
+from workflow_runtime.channels.messages import record_status
 from workflow_runtime.clock import VirtualClock
-from workflow_runtime.embedded import embedded_redis
-from workflow_runtime.messages import record_status
-from workflow_runtime.models import Channel, Contact, Event, Flow, Message, MessageStatus
-from workflow_runtime.runtime import Runtime, build, configure
-from workflow_runtime.worker import make_worker
+from workflow_runtime.dispatch.embedded import embedded_redis
+from workflow_runtime.dispatch.runtime import Runtime, build, configure
+from workflow_runtime.dispatch.scheduler import queue_due_runs
+from workflow_runtime.dispatch.worker import make_worker
+from workflow_runtime.engine import lifecycle
+from workflow_runtime.storage import unapplied_events
+from workflow_runtime.storage.models import Channel, Contact, Event, Flow, Message, MessageStatus
 
 DEMO_SLUG = "demo:abandoned_cart"  # marks the demo flow, so seeding twice finds it and adds nothing
 TEMPLATE_SLUG = "abandoned_cart"
@@ -169,10 +172,9 @@ class _Simulation:
 
     def drain(self) -> None:
         """Queue what is due now and work until the queue is empty."""
-        dispatcher = self.runtime.dispatcher
         while True:
-            dispatcher.tick(self.runtime.clock.now())
-            if dispatcher.queue.count == 0:
+            queue_due_runs(self.runtime, self.runtime.clock.now())
+            if self.runtime.jobs.queue.count == 0:
                 return
             self.worker.work(burst=True, logging_level="WARNING")
 
@@ -191,5 +193,5 @@ class _Simulation:
                     message = session.scalar(select(Message).where(
                         Message.contact_id == self.contact_ids[action.visitor], Message.channel == action.channel))
                     record_status(session, message, action.status, now)
-        self.runtime.dispatcher.enqueue_events(event_ids)
+        self.runtime.jobs.apply_events(event_ids)
         self.drain()

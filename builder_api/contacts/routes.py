@@ -12,11 +12,11 @@ from builder_api.extensions import db
 from builder_api.paging import Page
 from builder_api.runtime_access import now
 from builder_api.widget.schemas import Conversation
-from workflow_runtime import onsite
-from workflow_runtime.contact_card import ContactNotFound, contact_card, contact_fields
-from workflow_runtime.contact_search import find_contacts
-from workflow_runtime.models import Contact
-from workflow_runtime.segment_store import condition_errors
+from workflow_runtime.audience.contact_card import ContactNotFound, contact_card, contact_fields
+from workflow_runtime.audience.contact_search import find_contacts
+from workflow_runtime.audience.segment_store import condition_errors
+from workflow_runtime.channels import onsite
+from workflow_runtime.storage.models import Contact
 
 blueprint = Blueprint("contacts", __name__, description="Contacts: search, filter, and each one's card.")
 blueprint.before_request(require_admin)

@@ -14,7 +14,7 @@ from builder_api.flows import schemas, service
 from flows.diff import diff_documents
 from flows.document import dumps
 from flows.validation import FlowInvalid
-from workflow_runtime import flow_store
+from workflow_runtime.authoring import flow_store
 
 blueprint = Blueprint("flows", __name__, description="Automation maps: drafts, published versions, life cycle.")
 blueprint.before_request(require_admin)

@@ -6,8 +6,8 @@ from typing import Any
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from builder_api.ids import MAX_ID
-from workflow_runtime.flow_store import NAME_LENGTH
-from workflow_runtime.models import FlowStatus
+from workflow_runtime.authoring.flow_store import NAME_LENGTH
+from workflow_runtime.storage.models import FlowStatus
 
 STATUSES = [status.value for status in FlowStatus]
 DOCUMENT = {"description": "A flow document (flows/schema/flow.schema.json); older schema_versions are upgraded."}

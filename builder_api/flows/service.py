@@ -13,19 +13,20 @@ from sqlalchemy.orm import Session
 
 from builder_api.errors import ApiError
 from builder_api.ids import MAX_ID
-from builder_api.runtime_access import dispatcher, now
+from builder_api.runtime_access import job_queue, now
 from flows.errors import FlowError, FlowInvalid
-from workflow_runtime import flow_store, lifecycle
-from workflow_runtime.flow_summary import FlowTotals, flow_totals
-from workflow_runtime.models import Contact, Flow, FlowStatus, FlowVersion, Segment
-from workflow_runtime.segments import segment_members
+from workflow_runtime.authoring import flow_store
+from workflow_runtime.engine import lifecycle
+from workflow_runtime.engine.segments import segment_members
+from workflow_runtime.reports.flow_summary import FlowTotals, flow_totals
+from workflow_runtime.storage.models import Contact, Flow, FlowStatus, FlowVersion, Segment
 
 
 def queue_runs(run_ids: Sequence[int]) -> None:
-    """Hand runs that are due now to the workers; without a dispatcher the scheduler's reconciler finds them."""
-    queue = dispatcher()
+    """Hand runs that are due now to the workers; without a queue the scheduler's reconciler finds them."""
+    queue = job_queue()
     if queue is not None and run_ids:
-        queue.enqueue_advance(run_ids)
+        queue.advance(run_ids)
 
 
 def find_flow(session: Session, flow_id: int) -> Flow:

@@ -3,7 +3,7 @@
 The provider authenticates with HTTP Basic, the password being `AUTOMAP_INBOUND_SECRET` (put it in
 the webhook URL, `https://inbound:SECRET@automap.example.com/inbound/email`, as Mailgun, Postmark
 and SendGrid allow); without that setting the webhook is off and answers 401. The view only reads
-the raw email out of the request; `workflow_runtime.inbound_email` does the rest, and every
+the raw email out of the request; `workflow_runtime.channels.inbound_email` does the rest, and every
 refusal is a 4xx naming the problem, so a provider does not retry what will never be taken.
 """
 from __future__ import annotations
@@ -18,8 +18,9 @@ from flask_smorest import Blueprint
 from builder_api.errors import ApiError
 from builder_api.inbound.schemas import REQUEST_BODY, InboundReply
 from builder_api.mail import reply_addresses
-from workflow_runtime import inbound_email, runtime
-from workflow_runtime.inbound_email import InboundProblem, InboundRefused
+from workflow_runtime.channels import inbound_email
+from workflow_runtime.channels.inbound_email import InboundProblem, InboundRefused
+from workflow_runtime.dispatch import runtime
 
 blueprint = Blueprint("inbound", __name__, description="Email answers to forwarded chat messages (inbound-mail webhook).")
 

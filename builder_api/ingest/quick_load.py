@@ -30,7 +30,7 @@ from builder_api.ingest.schemas import (
     check_time_zone,
     share_batch_fields,
 )
-from workflow_runtime.tracking_calls import Call
+from workflow_runtime.ingest.tracking_calls import Call
 
 
 class _Unsure(Exception):

@@ -3,7 +3,7 @@
 Any Segment library (or the widget) can send here: the write key is the HTTP Basic
 user name (or `writeKey` in a `text/plain` sendBeacon body), bodies may be gzipped, and
 every origin may call it from a browser (CORS, no cookies: the write key is the
-credential). The views only parse; `workflow_runtime.ingestion` stores the calls and
+credential). The views only parse; `workflow_runtime.ingest.ingestion` stores the calls and
 hands their events to the runtime.
 """
 from __future__ import annotations
@@ -22,8 +22,9 @@ from builder_api.errors import ApiError
 from builder_api.ingest.body import load_tracking_request
 from builder_api.ingest.quick_load import quick_load
 from builder_api.ingest.schemas import CALL_SCHEMAS, Acknowledged, BatchSchema
-from workflow_runtime import ingestion, runtime
-from workflow_runtime.tracking_calls import Call
+from workflow_runtime.dispatch import runtime
+from workflow_runtime.ingest import ingestion
+from workflow_runtime.ingest.tracking_calls import Call
 
 
 class TrackingBodyParser(FlaskParser):

@@ -24,7 +24,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from workflow_runtime.tracking_calls import Call
+from workflow_runtime.ingest.tracking_calls import Call
 
 ID_MAX_LENGTH = 200  # contacts.user_id, contact_anonymous_ids.anonymous_id, events.message_id / name
 

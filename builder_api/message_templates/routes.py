@@ -14,18 +14,18 @@ from builder_api.extensions import db
 from builder_api.mail import email_settings
 from builder_api.message_templates.schemas import (
     MessageTemplateListSchema,
+    MessageTemplatePreviewSchema,
     MessageTemplateQuerySchema,
     MessageTemplateSchema,
     MessageTemplateUpdateSchema,
     PreviewRequestSchema,
-    PreviewSchema,
     TestSendRequestSchema,
     TestSendSchema,
 )
 from builder_api.settings import SettingsError
-from workflow_runtime import message_templates
-from workflow_runtime.message_templates import SendTestFailed, TemplateInUse, TemplateInvalid
-from workflow_runtime.models import MessageTemplate
+from workflow_runtime.authoring import message_templates
+from workflow_runtime.authoring.message_templates import SendTestFailed, TemplateInUse, TemplateInvalid
+from workflow_runtime.storage.models import MessageTemplate
 
 blueprint = Blueprint("message_templates", __name__,
                       description="Reusable email (MJML), chat and popup content for send nodes.")
@@ -98,7 +98,7 @@ class MessageTemplateById(MethodView):
 
 @blueprint.route("/<int:template_id>/preview", methods=["POST"])
 @blueprint.arguments(PreviewRequestSchema)
-@blueprint.response(200, PreviewSchema)
+@blueprint.response(200, MessageTemplatePreviewSchema)
 def preview(request: dict[str, Any], template_id: int) -> message_templates.Preview:
     """The template rendered for sample data: subject, HTML and the plain-text part."""
     try:

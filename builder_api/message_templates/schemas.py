@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from workflow_runtime.models import Channel
+from workflow_runtime.storage.models import Channel
 
 SAMPLE = "Sample data for the placeholders; a built-in sample when left out."
 
@@ -45,7 +45,7 @@ class PreviewRequestSchema(Schema):
     sample = fields.Nested(SampleSchema, metadata={"description": SAMPLE})
 
 
-class PreviewSchema(Schema):
+class MessageTemplatePreviewSchema(Schema):
     subject = fields.String(required=True)
     html = fields.String(required=True)
     text = fields.String(required=True)

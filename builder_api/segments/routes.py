@@ -10,12 +10,11 @@ from builder_api.auth import require_admin
 from builder_api.errors import ApiError
 from builder_api.extensions import db
 from builder_api.paging import Page
-from builder_api.runtime_access import dispatcher, now
-from builder_api.segments.schemas import Preview, SegmentBody, SegmentChanges, SegmentList, SegmentOut
-from workflow_runtime.contact_card import contact_fields
-from workflow_runtime.contact_search import find_contacts
-from workflow_runtime.models import Segment
-from workflow_runtime.segment_store import (
+from builder_api.runtime_access import job_queue, now
+from builder_api.segments.schemas import SegmentBody, SegmentChanges, SegmentList, SegmentOut, SegmentPreview
+from workflow_runtime.audience.contact_card import contact_fields
+from workflow_runtime.audience.contact_search import find_contacts
+from workflow_runtime.audience.segment_store import (
     SegmentInUse,
     SegmentInvalid,
     SegmentNotFound,
@@ -24,7 +23,8 @@ from workflow_runtime.segment_store import (
     get_segment,
     update_segment,
 )
-from workflow_runtime.segments import live_segment_triggers
+from workflow_runtime.engine.segments import live_segment_triggers
+from workflow_runtime.storage.models import Segment
 
 blueprint = Blueprint("segments", __name__, description="Segments: saved filter-language conditions over contacts.")
 blueprint.before_request(require_admin)
@@ -96,9 +96,9 @@ def update(changes: dict[str, Any], segment_id: int) -> dict[str, Any]:
         db.session.rollback()
         raise _invalid(invalid) from invalid
     db.session.commit()
-    queue = dispatcher() if refresh else None
+    queue = job_queue() if refresh else None
     if queue is not None:
-        queue.enqueue_segment_sweep(db.session)  # after the commit: the jobs read the new condition
+        queue.refresh_all_segments(db.session)  # after the commit: the jobs read the new condition
     return _described(segment)
 
 
@@ -117,7 +117,7 @@ def delete(segment_id: int) -> None:
 
 @blueprint.get("/<int:segment_id>/preview")
 @blueprint.arguments(Page, location="query", error_status_code=400)
-@blueprint.response(200, Preview)
+@blueprint.response(200, SegmentPreview)
 def preview(query: dict[str, Any], segment_id: int) -> dict[str, Any]:
     """A page of the contacts the condition selects now, most recently seen first, and how many in all."""
     segment = _segment(segment_id)

@@ -33,6 +33,6 @@ class SegmentList(Schema):
     segments = fields.List(fields.Nested(SegmentOut), required=True)
 
 
-class Preview(Schema):
+class SegmentPreview(Schema):
     contacts = fields.List(fields.Nested(ContactSummary), required=True)
     total = fields.Integer(required=True)

@@ -11,10 +11,10 @@ from builder_api.auth import require_admin
 from builder_api.errors import ApiError
 from builder_api.extensions import db
 from builder_api.stats.schemas import FlowStats, NodeContacts, NodeContactsQuery, StatsQuery
-from workflow_runtime.drilldown import UnknownNode, node_contacts
-from workflow_runtime.flow_store import FlowNotFound
-from workflow_runtime.models import FlowVersion
-from workflow_runtime.stats import DayRange, flow_stats, stats_version
+from workflow_runtime.authoring.flow_store import FlowNotFound
+from workflow_runtime.reports.drilldown import UnknownNode, node_contacts
+from workflow_runtime.reports.stats import DayRange, flow_stats, stats_version
+from workflow_runtime.storage.models import FlowVersion
 
 blueprint = Blueprint("stats", __name__, description="Per-node statistics of a flow version, and the contacts behind them.")
 blueprint.before_request(require_admin)
@@ -33,7 +33,7 @@ def _version(flow_id: int, number: int | None) -> FlowVersion | None:
 def get_flow_stats(query: dict[str, Any], flow_id: int) -> Response:
     """Per node: entered, waiting, left by port, converted, revenue; message counters; split variants; a daily series.
 
-    workflow_runtime.stats already shapes plain JSON values as FlowStats documents them, so the
+    workflow_runtime.reports.stats already shapes plain JSON values as FlowStats documents them, so the
     response is sent as it is: re-serialising ~20 nodes and 90 days field by field through
     marshmallow cost more than reading the counters (bench/stats.py).
     """

@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from builder_api.ids import MAX_ID
 from builder_api.paging import Page
-from workflow_runtime.stats import MESSAGE_METRICS
+from workflow_runtime.reports.stats import MESSAGE_METRICS
 
 
 class StatsQuery(Schema):
@@ -53,7 +53,7 @@ class NodeStats(Schema):
     significance = fields.Float(allow_none=True, metadata={"description": "Split nodes only: the p-value of the best variant against the runner-up (two-proportion z-test, Bonferroni-adjusted)."})
 
 
-class Edge(Schema):
+class EdgeCount(Schema):
     source = fields.String(attribute="from", data_key="from", required=True)
     port = fields.String(required=True)
     to = fields.String(required=True)
@@ -74,7 +74,7 @@ class FlowStats(Schema):
     last = fields.Date(attribute="to", data_key="to", required=True, allow_none=True)
     totals = fields.Nested(Totals, required=True)
     nodes = fields.Dict(keys=fields.String(), values=fields.Nested(NodeStats), required=True)
-    edges = fields.List(fields.Nested(Edge), required=True)
+    edges = fields.List(fields.Nested(EdgeCount), required=True)
     series = fields.List(fields.Nested(Day), required=True)
 
 

@@ -17,7 +17,7 @@ from builder_api.flows import service
 from builder_api.flows.schemas import FlowSchema
 from builder_api.templates.schemas import TemplateListSchema
 from flows.templates import all_templates, find_template
-from workflow_runtime import flow_store
+from workflow_runtime.authoring import flow_store
 
 blueprint = Blueprint("templates", __name__, description="Template scenarios to start a flow from.")
 blueprint.before_request(require_admin)

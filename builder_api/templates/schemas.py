@@ -10,7 +10,7 @@ class PreviewNodeSchema(Schema):
     position = fields.Dict(allow_none=True, metadata={"description": "{x, y} on the canvas, when the template has it."})
 
 
-class PreviewSchema(Schema):
+class TemplatePreviewSchema(Schema):
     nodes = fields.List(fields.Nested(PreviewNodeSchema), required=True)
     edges = fields.List(fields.Dict(), required=True)
 
@@ -20,7 +20,7 @@ class TemplateSchema(Schema):
     name = fields.String(required=True)
     description = fields.String(required=True)
     node_count = fields.Integer(required=True)
-    preview = fields.Nested(PreviewSchema, required=True)
+    preview = fields.Nested(TemplatePreviewSchema, required=True)
 
 
 class TemplateListSchema(Schema):

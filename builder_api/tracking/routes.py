@@ -11,9 +11,9 @@ from markupsafe import escape
 from builder_api.errors import ApiError
 from builder_api.extensions import db
 from builder_api.runtime_access import now
+from workflow_runtime.channels.messages import record_status, unsubscribe
 from workflow_runtime.channels.tracking import CLICK, OPEN, UNSUBSCRIBE, BadToken, Tracking
-from workflow_runtime.messages import record_status, unsubscribe
-from workflow_runtime.models import Message, MessageStatus
+from workflow_runtime.storage.models import Message, MessageStatus
 
 blueprint = Blueprint("tracking", __name__)
 

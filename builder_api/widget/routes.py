@@ -29,8 +29,8 @@ from builder_api.widget.schemas import (
     VisitorSessionRequest,
 )
 from builder_api.widget.tokens import TOKEN_MAX_AGE, issue_token, request_visitor, write_key_required
-from workflow_runtime import onsite
-from workflow_runtime.models import MessageStatus
+from workflow_runtime.channels import onsite
+from workflow_runtime.storage.models import MessageStatus
 
 STATIC = Path(__file__).resolve().parent / "static"
 SCRIPT_MAX_AGE = 3600  # a new widget.js reaches every site within the hour

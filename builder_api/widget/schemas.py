@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from workflow_runtime.onsite import MAX_REPLY_CHARACTERS, VISITOR_STATUSES
+from workflow_runtime.channels.onsite import MAX_REPLY_CHARACTERS, VISITOR_STATUSES
 
 
 class VisitorSessionRequest(Schema):

@@ -20,8 +20,9 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from workflow_runtime import onsite, presence, runtime
-from workflow_runtime.onsite_push import ContactNotices
+from workflow_runtime.channels import onsite, presence
+from workflow_runtime.channels.onsite_push import ContactNotices
+from workflow_runtime.dispatch import runtime
 
 DEFAULTS = {
     "AUTOMAP_WIDGET_HEARTBEAT": 15.0,  # seconds between keep-alives, each also a re-read of the ledger
@@ -44,7 +45,7 @@ def notices_connection() -> Redis:
     """The Redis the runtime announces on: the configured server, or the embedded stand-in of this process."""
     settings = current_app.config["AUTOMAP"]
     if settings.redis_url is None:
-        return runtime.current().dispatcher.connection
+        return runtime.current().redis
     if "automap_widget_redis" not in current_app.extensions:
         current_app.extensions["automap_widget_redis"] = Redis.from_url(settings.redis_url)
     return current_app.extensions["automap_widget_redis"]
@@ -57,9 +58,9 @@ def events(engine: Engine, connection: Redis, anonymous_id: str, config: dict[st
 
     The ledger is read when the stream opens and on every heartbeat (which also looks the contact up
     again: identify may have merged it into another, and catches up on anything a lost notice missed);
-    in between, new messages and replies come in the runtime's notices (workflow_runtime.onsite_push),
+    in between, new messages and replies come in the runtime's notices (workflow_runtime.channels.onsite_push),
     read from no database. On each heartbeat the stream also marks its contact as on the site
-    (workflow_runtime.presence, on the runtime's clock, `now`), so an email fallback waits while the
+    (workflow_runtime.channels.presence, on the runtime's clock, `now`), so an email fallback waits while the
     visitor is here.
     """
     yield f"retry: {RECONNECT_MS}\n\n"

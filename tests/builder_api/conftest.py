@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from builder_api import accounts
 from tests.live_server import live_server
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401 - fixtures shared by import
-from workflow_runtime.definition import forget_definitions
+from workflow_runtime.engine.definition import forget_definitions
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "flows" / "templates"
 PASSWORD = "correct horse battery"

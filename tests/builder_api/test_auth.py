@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.builder_api.conftest import PASSWORD
-from workflow_runtime.models import ApiToken, Flow, User
+from workflow_runtime.storage.models import ApiToken, Flow, User
 
 
 def flow_count(session: Session) -> int:

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.workflow_runtime.runtime_support import document
-from workflow_runtime.models import AnonymousId, Contact, Event, Segment
+from workflow_runtime.storage.models import AnonymousId, Contact, Event, Segment
 
 
 @pytest.fixture

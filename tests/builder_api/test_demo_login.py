@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from builder_api import accounts
 from builder_api.cli import DEMO_EMAIL, demo_login
-from workflow_runtime.models import User
+from workflow_runtime.storage.models import User
 
 
 def test_the_demo_user_is_made_once_and_its_password_kept_with_the_secrets(app: Flask, session: Session) -> None:

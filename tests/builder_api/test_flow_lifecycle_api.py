@@ -14,9 +14,9 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from tests.workflow_runtime.conftest import START, Harness
-from workflow_runtime import runtime
 from workflow_runtime.clock import VirtualClock
-from workflow_runtime.models import RunStatus, Segment
+from workflow_runtime.dispatch import runtime
+from workflow_runtime.storage.models import RunStatus, Segment
 
 MakeFlow = Callable[..., dict[str, Any]]
 
@@ -51,7 +51,7 @@ def test_enrolled_contacts_are_queued_at_once_and_advanced_by_the_workers(
                            headers=admin_headers)
     assert response.status_code == 202
     assert response.json == {"enrolled": 3, "audience": 3}
-    assert harness.runtime.dispatcher.queue.count == 1  # one batch job, not left to the reconciler
+    assert harness.runtime.jobs.queue.count == 1  # one batch job, not left to the reconciler
     harness.drain()
     assert where(harness, flow["id"]) == [(contact, RunStatus.WAITING, "later") for contact in chosen]
 
@@ -134,7 +134,7 @@ def test_pause_holds_runs_and_resume_hands_the_due_ones_back_to_the_workers(
 
     resumed = client.post(f"/api/flows/{flow['id']}/resume", headers=admin_headers)
     assert resumed.status_code == 200 and resumed.json["status"] == "live"
-    assert harness.runtime.dispatcher.queue.count == 1
+    assert harness.runtime.jobs.queue.count == 1
     harness.drain()
     assert where(harness, flow["id"]) == [(ann, RunStatus.COMPLETED, "done"), (bob, RunStatus.COMPLETED, "done")]
 

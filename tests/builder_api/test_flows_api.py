@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from flows.document import canonical
-from workflow_runtime.models import Channel, Contact, Flow, FlowVersion, Message, NodeCounter, Run, RunStatus
+from workflow_runtime.storage.models import Channel, Contact, Flow, FlowVersion, Message, NodeCounter, Run, RunStatus
 
 MakeFlow = Callable[..., dict[str, Any]]
 

@@ -41,6 +41,8 @@ def test_node_types_serve_the_whole_catalogue(client: FlaskClient, admin_headers
     assert by_type["split"]["dynamic_ports"] is True
     assert by_type["trigger"]["is_entry"] is True
     assert by_type["exit"]["ports"] == []
+    # The response schema (NodeTypeInfo) serves every key a node type declares, none dropped.
+    assert all(set(by_type[t.type]) == set(t.describe()) for t in registry.all_types())
     json.dumps(served)
 
 

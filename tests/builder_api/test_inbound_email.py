@@ -20,10 +20,10 @@ from tests.conftest import INBOUND_SECRET
 from tests.live_server import live_server
 from tests.mail_server import MailServer, free_port
 from tests.workflow_runtime.chat_forward_support import answer, forwarded
-from workflow_runtime import presence
+from workflow_runtime.channels import presence
+from workflow_runtime.channels.inbound_email import MAX_EMAIL_BYTES
 from workflow_runtime.channels.inbound_smtp import inbound_smtp_server
-from workflow_runtime.inbound_email import MAX_EMAIL_BYTES
-from workflow_runtime.models import Reply
+from workflow_runtime.storage.models import Reply
 
 
 def inbound_auth(secret: str = INBOUND_SECRET) -> dict[str, str]:
@@ -155,7 +155,7 @@ def test_the_inbound_smtp_server_takes_only_signed_reply_addresses(
 def test_an_email_answer_reaches_the_visitors_open_widget_at_once(
         app: Flask, harness, mail_server: MailServer) -> None:  # noqa: F811
     _flow_id, boris, _nudge, email = forwarded(harness, app, mail_server)
-    assert not presence.is_on_site(harness.runtime.dispatcher.connection, boris, harness.clock.now())
+    assert not presence.is_on_site(harness.runtime.redis, boris, harness.clock.now())
     received: queue.Queue = queue.Queue()
     ready = threading.Event()
 
@@ -179,7 +179,7 @@ def test_an_email_answer_reaches_the_visitors_open_widget_at_once(
         thread.start()
         assert ready.wait(10)
         nudge = received.get(timeout=5)  # the chat message still to show comes first
-        assert presence.is_on_site(harness.runtime.dispatcher.connection, boris, harness.clock.now())  # the open stream marks it
+        assert presence.is_on_site(harness.runtime.redis, boris, harness.clock.now())  # the open stream marks it
         with httpx.Client(base_url=url) as http:
             posted = http.post("/inbound/email", content=answer(email, "On my way!").as_bytes(),
                                headers={**inbound_auth(), "Content-Type": "message/rfc822"})

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import WRITE_KEY
 from tests.workflow_runtime.runtime_support import assert_counters_balance, document
-from workflow_runtime.models import AnonymousId, Contact, Event, RunStatus
+from workflow_runtime.storage.models import AnonymousId, Contact, Event, RunStatus
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(f"{WRITE_KEY}:".encode()).decode()}
 

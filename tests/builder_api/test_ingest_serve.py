@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, select
 
-from workflow_runtime.models import Run
+from workflow_runtime.storage.models import Run
 
 AUTOMAP = str(Path(sys.executable).with_name("automap"))
 CART = Path(__file__).resolve().parents[2] / "flows" / "templates" / "abandoned_cart.json"

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.mail_server import MailServer, free_port
-from workflow_runtime import flow_store
+from workflow_runtime.authoring import flow_store
 from workflow_runtime.channels.email_template import COMPILED
 
 MJML = ("<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ name }}, use {{ promo_code }} "

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflow_runtime.models import Flow
+from workflow_runtime.storage.models import Flow
 
 
 @pytest.mark.parametrize(

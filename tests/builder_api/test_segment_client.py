@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.conftest import WRITE_KEY
 from tests.workflow_runtime.runtime_support import document
-from workflow_runtime.models import AnonymousId, Contact, Event, RunStatus
+from workflow_runtime.storage.models import AnonymousId, Contact, Event, RunStatus
 
 
 def segment_client(url: str, write_key: str, errors: list[Any], **options: Any) -> Client:

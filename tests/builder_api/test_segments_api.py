@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.workflow_runtime.test_segment_entry import segment_flow
-from workflow_runtime.models import Run, Segment, SegmentMembership
+from workflow_runtime.storage.models import Run, Segment, SegmentMembership
 
 BERLIN = {"property": "city", "op": "eq", "value": "Berlin"}
 KAZAN = {"property": "city", "op": "eq", "value": "Kazan"}
@@ -90,7 +90,7 @@ def test_a_new_condition_refreshes_the_memberships_of_a_tracked_segment(client: 
     segment = create(client, admin_headers, name="Berliners", filter=BERLIN)
     flow_id = harness.publish(segment_flow(segment["id"]))
     with harness.session() as session:
-        harness.runtime.dispatcher.enqueue_segment_sweep(session)
+        harness.runtime.jobs.refresh_all_segments(session)
     harness.drain()
 
     def members() -> set[int]:

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, insert, select
 
 from flows.templates import all_templates
 from tests.mail_server import free_port
-from workflow_runtime.models import Contact, Event, Run, UnappliedEvent
+from workflow_runtime.storage.models import Contact, Event, Run, UnappliedEvent
 
 AUTOMAP = str(Path(sys.executable).with_name("automap"))
 

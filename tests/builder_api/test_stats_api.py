@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from builder_api.stats.schemas import FlowStats
 from tests.workflow_runtime.runtime_support import document, track_all
-from workflow_runtime import flow_store
-from workflow_runtime.messages import record_status
-from workflow_runtime.models import Message, MessageStatus
+from workflow_runtime.authoring import flow_store
+from workflow_runtime.channels.messages import record_status
+from workflow_runtime.storage.models import Message, MessageStatus
 
 AB = document(
     "Welcome A/B",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from flows.document import canonical
 from flows.templates import all_templates, find_template
-from workflow_runtime.models import Flow
+from workflow_runtime.storage.models import Flow
 
 
 def test_the_gallery_lists_every_template_with_a_preview(client: FlaskClient, admin_headers: dict[str, str]) -> None:

@@ -17,8 +17,9 @@ from sqlalchemy import create_engine, select
 from builder_api.app import create_wsgi_app
 from builder_api.settings import SettingsError
 from tests.conftest import WRITE_KEY
-from workflow_runtime.dispatch import PENDING_EVENTS_KEY, QUEUE_NAME
-from workflow_runtime.models import Event
+from workflow_runtime.dispatch.job_queue import QUEUE_NAME
+from workflow_runtime.dispatch.pending_events import PENDING_EVENTS_KEY
+from workflow_runtime.storage.models import Event
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 REDIS_URL = os.environ.get("AUTOMAP_REDIS_URL", "")
@@ -59,7 +60,7 @@ def test_gunicorn_serves_tracking_and_queues_the_events(database_url: str, sessi
             [event_id] = connection.execute(select(Event.id).where(Event.name == "order_paid")).scalars()
         database.dispose()
         jobs = Queue(QUEUE_NAME, connection=redis_connection).get_jobs()
-        assert [(job.func_name, job.args) for job in jobs] == [("workflow_runtime.jobs.process_pending_events", ())]
+        assert [(job.func_name, job.args) for job in jobs] == [("workflow_runtime.dispatch.jobs.process_pending_events", ())]
         assert redis_connection.lrange(PENDING_EVENTS_KEY, 0, -1) == [str(event_id).encode()]
     finally:
         server.terminate()

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.live_server import live_server  # noqa: F401 - the widget tests' server
 from tests.workflow_runtime.runtime_support import document
-from workflow_runtime.models import AnonymousId, Message
+from workflow_runtime.storage.models import AnonymousId, Message
 
 WRITE_KEY = "test-write-key"
 

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.conftest import ADMIN_TOKEN
 
-# Answers the app expects while signed out: it asks for a session first (401 once the session API exists, 404 before).
+# Answers the app expects while signed out: it asks for a session first, and is told 401.
 EXPECTED_FAILURES = {"/api/session"}
 
 

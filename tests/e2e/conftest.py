@@ -1,6 +1,7 @@
 """Browser tests: the real app (built canvas + API) on a free port, driven by Debian's Chromium through Playwright."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -14,7 +15,6 @@ from sqlalchemy.orm import Session
 from tests.live_server import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +55,11 @@ def page(browser: object, server: str, session: Session) -> Iterator[tuple[objec
 
 
 @pytest.fixture
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshots(tmp_path: Path) -> Path:
+    """Where the README's screenshots go: AUTOMAP_SCREENSHOTS_DIR (`make screenshots`), else a temporary folder,
+    so a test run changes no tracked file."""
+    folder = os.environ.get("AUTOMAP_SCREENSHOTS_DIR")
+    if not folder:
+        return tmp_path
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder)

@@ -33,7 +33,7 @@ from tests.live_server import LiveServer, live_server
 from tests.mail_server import MailServer
 from tests.workflow_runtime.conftest import START, harness, redis_connection  # noqa: F401  (fixtures)
 from tests.workflow_runtime.email_support import parts, tracked_links
-from workflow_runtime.models import Channel, Contact, Event, MessageStatus, RunStatus
+from workflow_runtime.storage.models import Channel, Contact, Event, MessageStatus, RunStatus
 
 SHOP = "https://shop.example.com"  # where the template's links point: the shop's public address
 PAGE = "<!doctype html><title>{title}</title><h1>{title}</h1>{embed}"

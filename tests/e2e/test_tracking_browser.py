@@ -12,7 +12,7 @@ from tests.builder_api.conftest import server_url  # noqa: F401  (fixture)
 from tests.conftest import WRITE_KEY
 from tests.e2e.browser_support import html_site
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
-from workflow_runtime.models import Event
+from workflow_runtime.storage.models import Event
 
 SHOP_PAGE = "<!doctype html><title>Shop</title><h1>Your cart</h1>"
 

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 
 from flows.templates import all_templates
-from workflow_runtime.messages import record_status
-from workflow_runtime.models import Channel, Contact, Message, MessageStatus
+from workflow_runtime.channels.messages import record_status
+from workflow_runtime.storage.models import Channel, Contact, Message, MessageStatus
 
 TEMPLATES = {template.slug: template.document for template in all_templates()}
 

@@ -15,7 +15,7 @@ from tests.scenarios.scenario_support import (
     split_variant,
 )
 from tests.workflow_runtime.runtime_support import assert_counters_balance, track_all
-from workflow_runtime.models import MessageStatus
+from workflow_runtime.storage.models import MessageStatus
 
 
 def test_welcome_email_link_against_button(harness) -> None:  # noqa: ANN001

@@ -12,7 +12,7 @@ from tests.scenarios.scenario_support import (
     sent_subjects,
 )
 from tests.workflow_runtime.runtime_support import assert_counters_balance, revenue, track_all
-from workflow_runtime.models import Contact, MessageStatus
+from workflow_runtime.storage.models import Contact, MessageStatus
 
 
 def test_a_hundred_carts(harness) -> None:  # noqa: ANN001

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tests.scenarios.scenario_support import at, live_until, population, publish_template, report_status, sent_subjects
 from tests.workflow_runtime.runtime_support import assert_counters_balance, track_all
-from workflow_runtime.models import MessageStatus
+from workflow_runtime.storage.models import MessageStatus
 
 
 def test_forty_cancellations(harness) -> None:  # noqa: ANN001

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from flows.templates import all_templates
-from workflow_runtime import flow_store
-from workflow_runtime.personalisation import contact_variables, render
+from nodes.personalisation import contact_variables, render
+from workflow_runtime.authoring import flow_store
 
 TEMPLATES = all_templates()
 SAMPLE = contact_variables({"name": "Anna", "email": "anna@example.com"}, {"promo_code": "CART10"}, {})

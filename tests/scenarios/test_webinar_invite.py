@@ -5,10 +5,10 @@ from sqlalchemy import select
 
 from tests.scenarios.scenario_support import at, live_until, population, publish_template, sent_subjects
 from tests.workflow_runtime.runtime_support import assert_counters_balance, track_all
-from workflow_runtime import lifecycle
-from workflow_runtime.filters import evaluate
-from workflow_runtime.models import Contact, Flow, Segment
-from workflow_runtime.subject import ContactSubject
+from workflow_runtime.engine import lifecycle
+from workflow_runtime.engine.filters import evaluate
+from workflow_runtime.engine.subject import ContactSubject
+from workflow_runtime.storage.models import Contact, Flow, Segment
 
 # The segment a marketer would pick for the broadcast: everyone who is not on the team.
 AUDIENCE = {"not": {"property": "tags", "op": "contains", "value": "staff"}}
@@ -48,7 +48,7 @@ def test_broadcast_to_sixty_contacts_in_four_audiences(harness) -> None:  # noqa
     assert sorted(members) == sorted(active + leads + churned + trials)  # the 5 staff are left out
     with harness.runtime.sessions.begin() as session:
         run_ids = lifecycle.enrol_contacts(session, session.get(Flow, flow_id), members, start)
-    harness.runtime.dispatcher.enqueue_advance(run_ids)
+    harness.runtime.jobs.advance(run_ids)
     harness.drain()
     # Registrations: on day 1, 8 active, 3 leads, 2 churned and 3 trials (16); after the reminder on day 2,
     # 2 more active and 4 more trials (6), all within the 3-day goal window.

@@ -12,8 +12,8 @@ from tests.builder_api.widget_support import visitor
 from tests.mail_server import MailServer
 from tests.workflow_runtime.email_support import settings_for
 from tests.workflow_runtime.runtime_support import document
-from workflow_runtime import onsite
-from workflow_runtime.models import Channel, Message
+from workflow_runtime.channels import onsite
+from workflow_runtime.storage.models import Channel, Message
 
 FORWARD_AFTER = timedelta(minutes=30)
 

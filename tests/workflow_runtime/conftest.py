@@ -15,11 +15,14 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_runtime import flow_store, runtime, unapplied_events
+from workflow_runtime.authoring import flow_store
 from workflow_runtime.clock import VirtualClock
-from workflow_runtime.definition import forget_definitions
-from workflow_runtime.models import Contact, Event, Flow, Message, NodeCounter, Run
-from workflow_runtime.worker import make_worker
+from workflow_runtime.dispatch import runtime
+from workflow_runtime.dispatch.scheduler import queue_due_runs
+from workflow_runtime.dispatch.worker import make_worker
+from workflow_runtime.engine.definition import forget_definitions
+from workflow_runtime.storage import unapplied_events
+from workflow_runtime.storage.models import Contact, Event, Flow, Message, NodeCounter, Run
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)  # a Monday
 
@@ -72,7 +75,7 @@ class Harness:
 
     def track(self, contact_id: int, name: str, properties: dict[str, Any] | None = None) -> None:
         """Record an event now and let the workers apply it."""
-        self.runtime.dispatcher.enqueue_events([self.record_event(contact_id, name, properties)])
+        self.runtime.jobs.apply_events([self.record_event(contact_id, name, properties)])
         self.drain()
 
     def advance(self, delta: timedelta) -> None:
@@ -83,8 +86,8 @@ class Harness:
     def drain(self) -> None:
         """Tick and work until nothing is due and the queue is empty."""
         while True:
-            self.runtime.dispatcher.tick(self.clock.now())
-            if self.runtime.dispatcher.queue.count == 0:
+            queue_due_runs(self.runtime, self.clock.now())
+            if self.runtime.jobs.queue.count == 0:
                 return
             self.worker.work(burst=True, logging_level="WARNING")
 

@@ -14,8 +14,8 @@ from tests.mail_server import MailServer
 from tests.workflow_runtime.runtime_support import document
 from workflow_runtime.channels.delivery import RetryPolicy
 from workflow_runtime.channels.email import EmailSettings
-from workflow_runtime.models import Message
-from workflow_runtime.scheduler import Scheduler
+from workflow_runtime.dispatch.scheduler import Scheduler
+from workflow_runtime.storage.models import Message
 
 WELCOME_MJML = """<mjml><mj-body><mj-section><mj-column>
 <mj-text>Hi {{ contact.name }}, welcome to the {{ event.plan }} plan.</mj-text>

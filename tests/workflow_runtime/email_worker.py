@@ -10,7 +10,7 @@ from datetime import datetime
 from workflow_runtime.channels.email import EmailDeliverer, EmailSettings
 from workflow_runtime.channels.smtp import SmtpServer
 from workflow_runtime.channels.tracking import Tracking
-from workflow_runtime.database import make_engine, session_factory
+from workflow_runtime.storage.database import make_engine, session_factory
 
 
 def main(database_url: str, smtp_url: str, now: str) -> None:

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 
 from flows.validation import validate_flow
-from workflow_runtime import unapplied_events
-from workflow_runtime.models import Event, Flow, FlowVersion, NodeCounter, Run, RunStatus
+from workflow_runtime.storage import unapplied_events
+from workflow_runtime.storage.models import Event, Flow, FlowVersion, NodeCounter, Run, RunStatus
 
 Edge = tuple[str, str, str]  # (from, port, to)
 
@@ -75,7 +75,7 @@ def revenue(harness: Any, version_id: int, node_id: str) -> Decimal:
 
 def assert_no_failed_jobs(harness: Any) -> None:
     """No job raised: RQ would park a failed job for a retry the burst worker never sees, and the test read stale rows."""
-    queue = harness.runtime.dispatcher.queue
+    queue = harness.runtime.jobs.queue
     parked = queue.failed_job_registry.get_job_ids() + queue.scheduled_job_registry.get_job_ids()
     assert parked == [], [str(queue.fetch_job(job_id).latest_result()) for job_id in parked]
 
@@ -125,7 +125,7 @@ def track_all(harness: Any, contact_ids: list[int], name: str,
         event_ids = unapplied_events.record(session, [
             Event(contact_id=contact_id, name=name, properties=dict(props), timestamp=harness.clock.now())
             for contact_id, props in zip(contact_ids, each)])
-    harness.runtime.dispatcher.enqueue_events(event_ids)
+    harness.runtime.jobs.apply_events(event_ids)
     harness.drain()
 
 

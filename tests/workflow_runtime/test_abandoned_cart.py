@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from flows.templates import all_templates
-from workflow_runtime.messages import record_status
-from workflow_runtime.models import Message, MessageStatus, RunStatus
+from workflow_runtime.channels.messages import record_status
+from workflow_runtime.storage.models import Message, MessageStatus, RunStatus
 
 CART = next(t.document for t in all_templates() if t.slug == "abandoned_cart")
 

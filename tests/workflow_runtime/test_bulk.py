@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_runtime.bulk import any_of
-from workflow_runtime.models import Contact
+from workflow_runtime.storage.bulk import any_of
+from workflow_runtime.storage.models import Contact
 
 AWKWARD = ['with "quotes"', "back\\slash", "comma, {braces}", " spaced ", "NULL", "", "ünïcödé", "it's", "\\\"", "{}"]
 

@@ -49,12 +49,15 @@ from rq.worker import WorkerStatus
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from workflow_runtime import engine, flow_store, runtime, unapplied_events
+from workflow_runtime.authoring import flow_store
 from workflow_runtime.clock import RedisClock
-from workflow_runtime.definition import forget_definitions
-from workflow_runtime.models import Contact, Event, Message, NodeCounter, Run, RunStatus, UnappliedEvent
-from workflow_runtime.scheduler import Scheduler
-from workflow_runtime.worker import run_worker
+from workflow_runtime.dispatch import runtime
+from workflow_runtime.dispatch.scheduler import Scheduler
+from workflow_runtime.dispatch.worker import run_worker
+from workflow_runtime.engine import batches
+from workflow_runtime.engine.definition import forget_definitions
+from workflow_runtime.storage import unapplied_events
+from workflow_runtime.storage.models import Contact, Event, Message, NodeCounter, Run, RunStatus, UnappliedEvent
 
 needs_servers = pytest.mark.skipif(
     not (os.environ.get("AUTOMAP_DATABASE_URL", "").startswith("postgres") and os.environ.get("AUTOMAP_REDIS_URL")),
@@ -289,7 +292,7 @@ class Chaos:
         with self.rt.sessions.begin() as session:
             ids = list(session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True), rows))
             unapplied_events.mark(session, ids)
-        jobs = self.rt.dispatcher.enqueue_events(ids)
+        jobs = self.rt.jobs.apply_events(ids)
         self.note(f"recorded {len(ids)} {name} events in {jobs} jobs")
 
     def advance(self, delta: timedelta) -> None:
@@ -297,9 +300,9 @@ class Chaos:
 
     def flush_redis(self) -> None:
         """Redis loses everything; then what an operator (or a restarted scheduler) does about it."""
-        connection = self.rt.dispatcher.connection
-        queued = self.rt.dispatcher.queue.count
-        wakeups = self.rt.dispatcher.waiting_count()
+        connection = self.rt.redis
+        queued = self.rt.jobs.queue.count
+        wakeups = self.rt.wakeups.count()
         connection.flushdb()
         self.note(f"FLUSHDB (lost {queued} queued jobs, {wakeups} wake-ups)")
         self.clock.set(self.now)  # the test owns the virtual clock: put the time back
@@ -321,7 +324,7 @@ class Chaos:
         for check in range(2):
             if check:
                 time.sleep(0.3)
-            if self.rt.dispatcher.queue.count or self.workers.busy(self.rt.dispatcher.connection):
+            if self.rt.jobs.queue.count or self.workers.busy(self.rt.redis):
                 return False
             with self.rt.engine.connect() as connection:
                 if connection.scalar(_OPEN_TRANSACTIONS):
@@ -336,7 +339,7 @@ class Chaos:
         hundred ms after a worker is first seen busy with this work (`kill_window`, in seconds)."""
         started = time.monotonic()
         kill_at = sorted(self.rng.uniform(*kill_window) * (n + 1) for n in range(kills))
-        connection = self.rt.dispatcher.connection
+        connection = self.rt.redis
         working_since: float | None = None
         last, last_change = None, started
         while True:
@@ -472,7 +475,7 @@ def test_workers_killed_and_redis_emptied_lose_and_duplicate_nothing(
     try:
         for _ in range(WORKERS):
             workers.start()
-        workers.wait_registered(chaos_runtime.dispatcher.connection)
+        workers.wait_registered(chaos_runtime.redis)
         chaos.began = time.monotonic()
         chaos.note(f"started {WORKERS} workers")
 
@@ -612,8 +615,8 @@ ONE_STEP = {
 def test_the_runtime_repair_requeues_events_whose_job_was_lost(harness: Any) -> None:
     flow_id = harness.publish(copy.deepcopy(ONE_STEP))
     contact_id = harness.contact(email="lost@example.com")
-    harness.runtime.dispatcher.enqueue_events([harness.record_event(contact_id, "signed_up")])
-    harness.runtime.dispatcher.connection.flushdb()  # the job is gone, as with a SIGKILLed worker's job
+    harness.runtime.jobs.apply_events([harness.record_event(contact_id, "signed_up")])
+    harness.runtime.redis.flushdb()  # the job is gone, as with a SIGKILLed worker's job
 
     scheduler = Scheduler(harness.runtime)
     scheduler.reconcile_all()  # what a starting `automap worker` does
@@ -627,7 +630,7 @@ def test_the_runtime_repair_requeues_events_whose_job_was_lost(harness: Any) -> 
 def test_a_job_that_fails_once_is_retried(harness: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     flow_id = harness.publish(copy.deepcopy(ONE_STEP))
     contact_id = harness.contact(email="retry@example.com")
-    real = engine.process_events
+    real = batches.process_events
     calls: list[int] = []
 
     def fails_once(*args: Any) -> Any:
@@ -636,8 +639,8 @@ def test_a_job_that_fails_once_is_retried(harness: Any, monkeypatch: pytest.Monk
             raise RuntimeError("a transient failure (deadlock, dropped connection)")
         return real(*args)
 
-    monkeypatch.setattr(engine, "process_events", fails_once)
-    harness.runtime.dispatcher.enqueue_events([harness.record_event(contact_id, "signed_up")])
+    monkeypatch.setattr(batches, "process_events", fails_once)
+    harness.runtime.jobs.apply_events([harness.record_event(contact_id, "signed_up")])
     run_worker(harness.runtime, with_scheduler=False, burst=True)  # `automap worker`'s loop
 
     assert calls == [1, 1], "failed once, retried at once by the same worker"

@@ -15,9 +15,9 @@ from tests.workflow_runtime.chat_forward_support import (
 )
 from tests.workflow_runtime.email_support import parts, settings_for
 from tests.workflow_runtime.runtime_support import assert_counters_balance
-from workflow_runtime import onsite, presence
+from workflow_runtime.channels import onsite, presence
 from workflow_runtime.channels.reply_address import ReplyAddresses
-from workflow_runtime.models import Channel, Contact, MessageStatus
+from workflow_runtime.storage.models import Channel, Contact, MessageStatus
 
 INBOUND_DOMAIN = "in.shop.example"  # tests/conftest.py's app
 
@@ -69,7 +69,7 @@ def test_the_email_waits_while_the_visitor_is_on_the_site_and_goes_once_they_lea
     harness.runtime.email = settings_for(app, mail_server)
     flow_id = harness.publish(forwarding_flow())
     boris = visit_and_answer_the_greeting(harness)
-    connection = harness.runtime.dispatcher.connection
+    connection = harness.runtime.redis
     # What the heartbeats of a stream open for the next hour add up to.
     presence.mark_on_site(connection, boris, ttl_seconds=3600, now=harness.clock.now())
 

@@ -11,7 +11,8 @@ import fakeredis
 import pytest
 import redis
 
-from workflow_runtime.clock import Clock, RedisClock, SystemClock, VirtualClock, as_utc
+from nodes.timing import as_utc
+from workflow_runtime.clock import Clock, RedisClock, SystemClock, VirtualClock
 
 UTC = timezone.utc
 START = datetime(2026, 3, 27, 18, 0, tzinfo=UTC)

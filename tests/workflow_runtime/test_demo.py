@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.workflow_runtime.runtime_support import assert_counters_balance, revenue
-from workflow_runtime.definition import forget_definitions
 from workflow_runtime.demo import DAYS, DEMO_SLUG, seed_demo, shopper_plan
-from workflow_runtime.models import Contact, Flow, FlowStatus, Message, NodeCounter
+from workflow_runtime.engine.definition import forget_definitions
+from workflow_runtime.storage.models import Contact, Flow, FlowStatus, Message, NodeCounter
 
 
 def totals(harness) -> tuple[int, int, int]:  # noqa: ANN001

@@ -13,10 +13,10 @@ from flask import Flask
 from tests.mail_server import MailServer
 from tests.workflow_runtime.email_support import only_message, settings_for, sweep_and_drain, welcome_flow
 from tests.workflow_runtime.runtime_support import counters, live_version
-from workflow_runtime import jobs
 from workflow_runtime.channels import delivery
 from workflow_runtime.channels.delivery import INTERRUPTED, LEASE
-from workflow_runtime.models import Channel, DeliveryState
+from workflow_runtime.dispatch import jobs
+from workflow_runtime.storage.models import Channel, DeliveryState
 
 ROOT = Path(__file__).resolve().parents[2]
 

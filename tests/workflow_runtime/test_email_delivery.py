@@ -18,9 +18,9 @@ from tests.workflow_runtime.email_support import (
     welcome_flow,
 )
 from tests.workflow_runtime.runtime_support import assert_counters_balance, counters, document, live_version, track_all
-from workflow_runtime import message_templates
+from workflow_runtime.authoring import message_templates
 from workflow_runtime.channels.delivery import RetryPolicy
-from workflow_runtime.models import Contact, DeliveryState, MessageStatus, MessageTemplate
+from workflow_runtime.storage.models import Contact, DeliveryState, MessageStatus, MessageTemplate
 
 
 def test_an_email_flow_delivers_a_personalised_multipart_email_with_tracking_and_unsubscribe(

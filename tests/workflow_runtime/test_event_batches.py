@@ -12,11 +12,11 @@ from tests.workflow_runtime.runtime_support import (
     live_version,
     run_of,
 )
-from workflow_runtime.models import RunStatus
+from workflow_runtime.storage.models import RunStatus
 
 
 def apply_in_one_job(harness, event_ids: list[int]) -> None:  # noqa: ANN001
-    harness.runtime.dispatcher.enqueue_events(event_ids)
+    harness.runtime.jobs.apply_events(event_ids)
     harness.drain()
 
 

@@ -1,6 +1,8 @@
 """The filter language: the schema that checks rules and the evaluator that applies them."""
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -9,18 +11,43 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from flows.schemas import load, ref, validator
-from workflow_runtime.filters import (
+from workflow_runtime.engine.filters import (
     CountOp,
     EventOp,
     MessageOp,
     MessageStatus,
     PropertyOp,
     SegmentOp,
-    SnapshotSubject,
     compile_condition,
     evaluate,
     matches_properties,
 )
+
+
+@dataclass(frozen=True)
+class SnapshotSubject:
+    """An in-memory FilterSubject: a contact's properties, events, segments and message statuses.
+
+    `event_log` holds every event as {"name", "properties", "timestamp"}; `messages`
+    maps a send node id to the statuses its message reached.
+    """
+
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    event_log: Sequence[Mapping[str, Any]] = ()
+    segments: Collection[int] = frozenset()
+    messages: Mapping[str, Collection[str]] = field(default_factory=dict)
+
+    def events(self, name: str, since: datetime | None) -> list[Mapping[str, Any]]:
+        """The logged events called `name`; the evaluator applies the window."""
+        return [event for event in self.event_log if event.get("name") == name]
+
+    def in_segment(self, segment_id: int) -> bool:
+        """Whether `segment_id` is among the snapshot's segments."""
+        return segment_id in self.segments
+
+    def message_statuses(self, node_id: str) -> Collection[str]:
+        """The statuses recorded for the message of send node `node_id`."""
+        return self.messages.get(node_id, ())
 
 NOW = datetime(2024, 6, 15, 12, 0, tzinfo=timezone.utc)
 CONDITION = validator(ref("filter.schema.json", "condition"))

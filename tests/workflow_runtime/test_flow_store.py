@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from flows.document import canonical
 from flows.templates import all_templates
 from flows.validation import FlowInvalid
-from workflow_runtime import flow_store
-from workflow_runtime.models import Flow, FlowStatus, FlowVersion
+from workflow_runtime.authoring import flow_store
+from workflow_runtime.storage.models import Flow, FlowStatus, FlowVersion
 
 
 @pytest.fixture

@@ -8,10 +8,20 @@ from typing import Any
 from sqlalchemy import event, func, select
 
 from tests.workflow_runtime.runtime_support import assert_counters_balance, document
-from workflow_runtime import engine, unapplied_events
-from workflow_runtime.ingestion import ingest
-from workflow_runtime.models import AnonymousId, Contact, Event, Message, Run, RunStatus, Segment, SegmentMembership
-from workflow_runtime.tracking_calls import Call
+from workflow_runtime.engine import batches
+from workflow_runtime.ingest.ingestion import ingest
+from workflow_runtime.ingest.tracking_calls import Call
+from workflow_runtime.storage import unapplied_events
+from workflow_runtime.storage.models import (
+    AnonymousId,
+    Contact,
+    Event,
+    Message,
+    Run,
+    RunStatus,
+    Segment,
+    SegmentMembership,
+)
 
 
 def track(name: str, properties: dict[str, Any] | None = None, **ids: Any) -> Call:
@@ -307,8 +317,8 @@ def test_the_events_of_many_batches_wait_in_one_list_for_one_job(harness) -> Non
     flow_id = harness.publish(waiting_flow())
     for n in range(3):
         ingest(harness.runtime, [track("cart_updated", {"total": 60}, user_id=f"u-{n}-{k}") for k in range(10)])
-    assert [job.func_name for job in harness.runtime.dispatcher.queue.get_jobs()] == [
-        "workflow_runtime.jobs.process_pending_events"]
+    assert [job.func_name for job in harness.runtime.jobs.queue.get_jobs()] == [
+        "workflow_runtime.dispatch.jobs.process_pending_events"]
     harness.drain()
     assert len(harness.runs(flow_id)) == 30
     with harness.session() as session:
@@ -317,7 +327,7 @@ def test_the_events_of_many_batches_wait_in_one_list_for_one_job(harness) -> Non
 
 def test_a_pending_batch_that_fails_becomes_a_process_events_job_and_is_applied(harness, monkeypatch) -> None:
     flow_id = harness.publish(waiting_flow())
-    real = engine.process_events
+    real = batches.process_events
     calls: list[int] = []
 
     def fails_once(*args: Any) -> Any:
@@ -326,7 +336,7 @@ def test_a_pending_batch_that_fails_becomes_a_process_events_job_and_is_applied(
             raise RuntimeError("a transient failure (deadlock, dropped connection)")
         return real(*args)
 
-    monkeypatch.setattr(engine, "process_events", fails_once)
+    monkeypatch.setattr(batches, "process_events", fails_once)
     ingest(harness.runtime, [track("cart_updated", {"total": 60}, user_id=f"u-{n}") for n in range(4)])
     harness.drain()
     assert calls == [4, 4], "the failed batch was applied by the process_events job it became"

@@ -16,10 +16,11 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from tests.workflow_runtime.runtime_support import assert_counters_balance, document
-from workflow_runtime import jobs, unapplied_events
-from workflow_runtime.ingestion import ingest
-from workflow_runtime.models import AnonymousId, Contact, Event, Run
-from workflow_runtime.tracking_calls import Call
+from workflow_runtime.dispatch import jobs
+from workflow_runtime.ingest.ingestion import ingest
+from workflow_runtime.ingest.tracking_calls import Call
+from workflow_runtime.storage import unapplied_events
+from workflow_runtime.storage.models import AnonymousId, Contact, Event, Run
 
 PEOPLE = 10
 THREADS = 4

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from workflow_runtime.json_columns import load_json
+from workflow_runtime.storage.json_columns import load_json
 
 
 @pytest.mark.parametrize("text", [

@@ -6,16 +6,16 @@ from datetime import timedelta
 import pytest
 
 from tests.builder_api.widget_support import greeted, greeting_flow, visitor
-from workflow_runtime import onsite, presence
-from workflow_runtime.models import AnonymousId, Channel, Message, MessageStatus
-from workflow_runtime.onsite_push import ContactNotices
+from workflow_runtime.channels import onsite, presence
+from workflow_runtime.channels.onsite_push import ContactNotices
+from workflow_runtime.storage.models import AnonymousId, Channel, Message, MessageStatus
 
 
 def test_the_runtime_pushes_on_site_messages_to_their_contact_only_after_commit(harness) -> None:
     harness.publish(greeting_flow())
     anna = visitor(harness, "anon-anna", name="Anna")
     boris = visitor(harness, "anon-boris", name="Boris")
-    connection = harness.runtime.dispatcher.connection
+    connection = harness.runtime.redis
     for contact_id in (anna, boris):  # both have the widget open
         presence.mark_on_site(connection, contact_id, 60, harness.clock.now())
     with ContactNotices(connection) as for_anna, ContactNotices(connection) as for_boris:
@@ -34,7 +34,7 @@ def test_the_runtime_pushes_on_site_messages_to_their_contact_only_after_commit(
 def test_nothing_is_pushed_to_a_contact_with_no_widget_open(harness) -> None:
     harness.publish(greeting_flow())
     anna = visitor(harness, "anon-anna", name="Anna")
-    connection = harness.runtime.dispatcher.connection
+    connection = harness.runtime.redis
     presence.mark_on_site(connection, anna, 60, harness.clock.now() - timedelta(minutes=2))  # a tab closed since
     with ContactNotices(connection) as for_anna:
         for_anna.follow(anna)

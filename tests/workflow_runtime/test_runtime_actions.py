@@ -14,7 +14,7 @@ from tests.workflow_runtime.runtime_support import (
     run_of,
     track_all,
 )
-from workflow_runtime.models import Contact, MessageStatus, RunStatus
+from workflow_runtime.storage.models import Contact, MessageStatus, RunStatus
 
 
 def chain(name: str, steps: dict[str, tuple[str, dict[str, Any]]], **settings: Any) -> dict[str, Any]:

@@ -16,9 +16,9 @@ from tests.workflow_runtime.runtime_support import (
     run_of,
     track_all,
 )
-from workflow_runtime import lifecycle
-from workflow_runtime.messages import record_status
-from workflow_runtime.models import Contact, Flow, Message, MessageStatus, RunStatus
+from workflow_runtime.channels.messages import record_status
+from workflow_runtime.engine import lifecycle
+from workflow_runtime.storage.models import Contact, Flow, Message, MessageStatus, RunStatus
 
 
 def condition_flow(rule: dict[str, Any]) -> dict[str, Any]:
@@ -137,7 +137,7 @@ def enrol_many(harness, flow_id: int, how_many: int) -> None:  # noqa: ANN001
         ids = list(session.scalars(select(Contact.id)))
         run_ids = lifecycle.enrol_contacts(session, session.get(Flow, flow_id), ids, now)
     assert len(run_ids) == how_many
-    harness.runtime.dispatcher.enqueue_advance(run_ids)
+    harness.runtime.jobs.advance(run_ids)
     harness.drain()
 
 

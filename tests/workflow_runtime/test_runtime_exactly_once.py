@@ -14,9 +14,9 @@ from tests.workflow_runtime.runtime_support import (
     live_version,
     run_of,
 )
-from workflow_runtime import jobs
-from workflow_runtime.engine import process_events
-from workflow_runtime.models import RunStatus
+from workflow_runtime.dispatch import jobs
+from workflow_runtime.engine.batches import process_events
+from workflow_runtime.storage.models import RunStatus
 
 
 def drip_flow(reentry: str = "after_exit") -> dict[str, Any]:
@@ -52,13 +52,13 @@ def test_an_advance_job_queued_twice_sends_once(harness) -> None:  # noqa: ANN00
     run_id = run_of(harness, flow_id, ann).id
 
     harness.clock.advance(timedelta(hours=1))
-    harness.runtime.dispatcher.enqueue_advance([run_id])  # e.g. a re-delivered job, queued before the tick's own
-    harness.runtime.dispatcher.enqueue_advance([run_id])
+    harness.runtime.jobs.advance([run_id])  # e.g. a re-delivered job, queued before the tick's own
+    harness.runtime.jobs.advance([run_id])
     harness.drain()  # the tick queues a third
     assert [m.node_id for m in harness.messages(ann)] == ["hello", "mail"]
     before = snapshot(harness, flow_id, ann)
 
-    harness.runtime.dispatcher.enqueue_advance([run_id])  # after it all ran
+    harness.runtime.jobs.advance([run_id])  # after it all ran
     harness.drain()
     assert snapshot(harness, flow_id, ann) == before
     assert counters(harness, live_version(harness, flow_id))["mail"] == {"entered": 1, "sent": 1, "left:next": 1}
@@ -70,7 +70,7 @@ def test_an_advance_job_for_a_waiting_run_that_is_not_due_does_nothing(harness) 
     bob = harness.contact()
     harness.track(bob, "signed_up")
     before = snapshot(harness, flow_id, bob)
-    harness.runtime.dispatcher.enqueue_advance([run_of(harness, flow_id, bob).id] * 2)
+    harness.runtime.jobs.advance([run_of(harness, flow_id, bob).id] * 2)
     harness.drain()
     assert snapshot(harness, flow_id, bob) == before
     assert run_of(harness, flow_id, bob).node_id == "hold"
@@ -81,22 +81,22 @@ def test_an_event_job_queued_twice_enrols_and_converts_once(harness) -> None:  #
     flow_id = harness.publish(drip_flow(reentry="always"))  # "always" would gladly start a second run
     cid = harness.contact()
     signed_up = harness.record_event(cid, "signed_up")
-    harness.runtime.dispatcher.enqueue_events([signed_up])
-    harness.runtime.dispatcher.enqueue_events([signed_up])
+    harness.runtime.jobs.apply_events([signed_up])
+    harness.runtime.jobs.apply_events([signed_up])
     harness.drain()
     assert len(harness.runs(flow_id)) == 1
     assert [m.node_id for m in harness.messages(cid)] == ["hello"]
 
     paid = harness.record_event(cid, "order_paid", {"amount": 30})
-    harness.runtime.dispatcher.enqueue_events([paid, paid])
-    harness.runtime.dispatcher.enqueue_events([paid])
+    harness.runtime.jobs.apply_events([paid, paid])
+    harness.runtime.jobs.apply_events([paid])
     harness.drain()
     before = snapshot(harness, flow_id, cid)
     stats = counters(harness, live_version(harness, flow_id))
     assert stats["start"] == {"entered": 1, "left:next": 1, "converted": 1}
     assert run_of(harness, flow_id, cid).revenue == 30
 
-    harness.runtime.dispatcher.enqueue_events([signed_up, paid])  # replayed later, e.g. by a re-run import
+    harness.runtime.jobs.apply_events([signed_up, paid])  # replayed later, e.g. by a re-run import
     harness.drain()
     assert snapshot(harness, flow_id, cid) == before
     harness.advance(timedelta(hours=1))
@@ -130,7 +130,7 @@ def test_an_event_delivered_to_two_workers_at_once_is_applied_once(harness) -> N
         thread.start()
         assert b_read_it.wait(timeout=5)
         with harness.runtime.sessions.begin() as session:  # worker A
-            process_events(session, [event_id], harness.clock.now())
+            process_events(session, [event_id], harness.clock.now(), lambda _contact_id, _now: False)
         a_committed.set()
         thread.join(timeout=10)
     finally:

@@ -16,8 +16,9 @@ from tests.workflow_runtime.runtime_support import (
     track_all,
     version_ids,
 )
-from workflow_runtime import flow_store, lifecycle
-from workflow_runtime.models import Flow, FlowStatus, RunStatus
+from workflow_runtime.authoring import flow_store
+from workflow_runtime.engine import lifecycle
+from workflow_runtime.storage.models import Flow, FlowStatus, RunStatus
 
 
 def nurture_flow(trigger: dict[str, Any] | None = None, subject: str = "Day one", mail_id: str = "mail") -> dict[str, Any]:
@@ -47,7 +48,7 @@ def change_status(harness, flow_id: int, change: str) -> list[int]:  # noqa: ANN
         if change == "archive":
             return [lifecycle.archive_flow(session, flow, harness.clock.now())]
         due = lifecycle.resume_flow(session, flow, harness.clock.now())
-    harness.runtime.dispatcher.enqueue_advance(due)
+    harness.runtime.jobs.advance(due)
     harness.drain()
     return due
 
@@ -65,7 +66,7 @@ def test_a_paused_flow_holds_its_runs_and_resume_continues_them(harness) -> None
     assert {(run.status, run.node_id) for run in runs} == {(RunStatus.WAITING, "day")}
     assert all(run.wake_at <= harness.clock.now() for run in runs)
     assert counters(harness, version)["day"] == {"entered": 2, "waiting": 2}
-    assert harness.runtime.dispatcher.waiting_count() == 0  # nothing left in Redis: resume must hand them back
+    assert harness.runtime.wakeups.count() == 0  # nothing left in Redis: resume must hand them back
 
     due = change_status(harness, flow_id, "resume")
     assert sorted(due) == sorted(run.id for run in runs)
@@ -176,7 +177,7 @@ def test_contacts_are_enrolled_by_hand_on_a_manual_trigger(harness) -> None:  # 
     with harness.runtime.sessions.begin() as session:
         run_ids = lifecycle.enrol_contacts(session, session.get(Flow, flow_id), [*chosen, chosen[0]], harness.clock.now())
     assert len(run_ids) == 3
-    harness.runtime.dispatcher.enqueue_advance(run_ids)
+    harness.runtime.jobs.advance(run_ids)
     harness.drain()
     assert [(run.contact_id, run.status, run.node_id) for run in harness.runs(flow_id)] == [
         (contact, RunStatus.WAITING, "day") for contact in chosen

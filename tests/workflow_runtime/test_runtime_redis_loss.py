@@ -11,8 +11,8 @@ from tests.workflow_runtime.runtime_support import (
     live_version,
     track_all,
 )
-from workflow_runtime.models import RunStatus
-from workflow_runtime.scheduler import Scheduler
+from workflow_runtime.dispatch.scheduler import Scheduler, queue_due_runs
+from workflow_runtime.storage.models import RunStatus
 
 
 def reminder_flow() -> dict[str, Any]:
@@ -37,7 +37,7 @@ def enrol(harness, how_many: int) -> tuple[int, list[int]]:  # noqa: ANN001 - th
     flow_id = harness.publish(reminder_flow())
     contacts = [harness.contact() for _ in range(how_many)]
     track_all(harness, contacts, "signed_up")
-    assert harness.runtime.dispatcher.waiting_count() == how_many
+    assert harness.runtime.wakeups.count() == how_many
     return flow_id, contacts
 
 
@@ -48,7 +48,7 @@ def test_after_redis_is_flushed_reconcile_all_brings_every_wake_up_back(harness,
     assert {len(harness.messages(c)) for c in contacts[1:]} == {1}
 
     redis_connection.flushdb()
-    assert harness.runtime.dispatcher.waiting_count() == 0
+    assert harness.runtime.wakeups.count() == 0
     harness.advance(timedelta(days=1))  # nothing wakes: Redis forgot them
     assert {len(harness.messages(c)) for c in contacts[1:]} == {1}
     assert {run.node_id for run in harness.runs(flow_id)} == {"done", "later"}
@@ -76,12 +76,11 @@ def test_a_flush_before_the_wake_ups_are_due_loses_nothing_either(harness, redis
 
 def test_a_lost_job_is_recovered_by_reconcile_overdue_after_the_grace_period(harness) -> None:  # noqa: ANN001
     flow_id, contacts = enrol(harness, 4)
-    dispatcher = harness.runtime.dispatcher
     harness.clock.advance(timedelta(hours=2))
-    assert dispatcher.tick(harness.clock.now()) == 4  # claimed: gone from the sorted set, into a job ...
-    assert dispatcher.queue.count == 1
-    dispatcher.queue.empty()  # ... which a dying worker takes with it
-    assert dispatcher.waiting_count() == 0
+    assert queue_due_runs(harness.runtime, harness.clock.now()) == 4  # claimed: gone from the sorted set, into a job ...
+    assert harness.runtime.jobs.queue.count == 1
+    harness.runtime.jobs.queue.empty()  # ... which a dying worker takes with it
+    assert harness.runtime.wakeups.count() == 0
     harness.drain()
     assert all(harness.messages(c) == [] for c in contacts)
 

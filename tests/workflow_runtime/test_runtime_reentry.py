@@ -10,7 +10,7 @@ from tests.workflow_runtime.runtime_support import (
     document,
     live_version,
 )
-from workflow_runtime.models import RunStatus
+from workflow_runtime.storage.models import RunStatus
 
 
 def reentry_flow(reentry: dict[str, Any], hold: str = "PT1H") -> dict[str, Any]:

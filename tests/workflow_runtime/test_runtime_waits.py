@@ -16,7 +16,7 @@ from tests.workflow_runtime.runtime_support import (
     run_of,
     track_all,
 )
-from workflow_runtime.models import RunStatus
+from workflow_runtime.storage.models import RunStatus
 
 UTC = timezone.utc
 

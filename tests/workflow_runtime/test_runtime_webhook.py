@@ -18,7 +18,7 @@ from tests.workflow_runtime.runtime_support import (
     live_version,
     run_of,
 )
-from workflow_runtime.models import RunStatus
+from workflow_runtime.storage.models import RunStatus
 
 SERVER_LIFETIME = 10.0  # seconds: a server a failing test forgets still stops itself
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 
 from flows.validation import FlowInvalid
-from workflow_runtime import flow_store
-from workflow_runtime.models import Flow, RunStatus, Segment, SegmentMembership
-from workflow_runtime.scheduler import Scheduler
+from workflow_runtime.authoring import flow_store
+from workflow_runtime.dispatch.scheduler import Scheduler
+from workflow_runtime.storage.models import Flow, RunStatus, Segment, SegmentMembership
 
 
 def segment_flow(segment_id: int) -> dict:
@@ -76,7 +76,7 @@ def test_contacts_of_segments_without_live_flows_cost_nothing(harness) -> None:
     harness.track(carla, "page", {})
     with harness.session() as session:
         assert session.query(SegmentMembership).count() == 0
-        assert harness.runtime.dispatcher.enqueue_segment_sweep(session) == 0
+        assert harness.runtime.jobs.refresh_all_segments(session) == 0
 
 
 @pytest.mark.parametrize(

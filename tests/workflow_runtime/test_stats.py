@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.workflow_runtime.runtime_support import assert_counters_balance, document, track_all
-from workflow_runtime import flow_store
-from workflow_runtime.messages import record_status
-from workflow_runtime.models import Flow, FlowVersion, Message, MessageStatus, Run
-from workflow_runtime.significance import Arm, compare, two_proportion_p_value
-from workflow_runtime.stats import DayRange, flow_stats, stats_version
+from workflow_runtime.authoring import flow_store
+from workflow_runtime.channels.messages import record_status
+from workflow_runtime.reports.significance import Arm, compare, two_proportion_p_value
+from workflow_runtime.reports.stats import DayRange, flow_stats, stats_version
+from workflow_runtime.storage.models import Flow, FlowVersion, Message, MessageStatus, Run
 
 DAY0 = date(2026, 3, 2)  # the harness's START
 

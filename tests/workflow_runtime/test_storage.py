@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from workflow_runtime.models import (
+from workflow_runtime.storage.models import (
     AnonymousId,
     Base,
     Channel,

@@ -1,4 +1,4 @@
-"""Writes sent without waiting (workflow_runtime.write_behind): seen by the next statement, committed
+"""Writes sent without waiting (workflow_runtime.storage.write_behind): seen by the next statement, committed
 with the transaction, and their errors raised before anything else runs or commits."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from workflow_runtime import write_behind
-from workflow_runtime.models import Contact
+from workflow_runtime.storage import write_behind
+from workflow_runtime.storage.models import Contact
 
 INSERT = ("INSERT INTO contacts (user_id, properties, tags, first_seen_at, last_seen_at) "
           "VALUES (%(user_id)s, '{}', '[]', now(), now())")

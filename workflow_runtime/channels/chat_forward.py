@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_runtime import onsite
+from workflow_runtime.channels import onsite
 from workflow_runtime.channels.email_render import EmailContentError, EmailSource, RenderedEmail, render_email
 from workflow_runtime.channels.email_template import inline_key
 from workflow_runtime.channels.reply_address import ReplyAddresses
 from workflow_runtime.channels.tracking import MessageLinks
-from workflow_runtime.models import Channel, Message
+from workflow_runtime.storage.models import Channel, Message
 
 HISTORY = 6  # conversation items shown above the forwarded message
 DEFAULT_SENDER = "The team"  # for a chat message whose node names no sender

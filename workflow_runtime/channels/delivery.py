@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from workflow_runtime.delivery_state import DeliveryState
-from workflow_runtime.messages import record_status
-from workflow_runtime.models import Channel, Message, MessageStatus
+from workflow_runtime.channels.messages import record_status
+from workflow_runtime.storage.models import Channel, Message, MessageStatus
+from workflow_runtime.storage.models.message import DeliveryState
 
 LEASE = timedelta(minutes=5)
 INTERRUPTED = ("the worker stopped while handing the message over, so it may have been delivered; "

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from nodes.personalisation import contact_variables
 from workflow_runtime.channels import delivery
 from workflow_runtime.channels.chat_forward import render_forward
 from workflow_runtime.channels.delivery import Claim, RetryPolicy
@@ -19,8 +20,7 @@ from workflow_runtime.channels.email_render import EmailContentError, RenderedEm
 from workflow_runtime.channels.reply_address import ReplyAddresses
 from workflow_runtime.channels.smtp import SmtpConnection, SmtpRejected, SmtpRetry, SmtpServer, SmtpUnknown
 from workflow_runtime.channels.tracking import Tracking
-from workflow_runtime.models import Channel, Contact, DeliveryState, Message, Run
-from workflow_runtime.personalisation import contact_variables
+from workflow_runtime.storage.models import Channel, Contact, DeliveryState, Message, Run
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 50  # emails per claim: one SMTP session sends them all
@@ -37,14 +37,6 @@ class EmailSettings:
     tracking: Tracking
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     replies: ReplyAddresses | None = None
-
-
-@dataclass(frozen=True)
-class OutgoingEmail:
-    """A rendered email with its envelope."""
-
-    recipient: str
-    message: EmailMessage
 
 
 def build_email(settings: EmailSettings, rendered: RenderedEmail, recipient: str, *, recipient_name: str | None = None,

@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import TemplateError
 from sqlalchemy.orm import Session
 
+from nodes.personalisation import PersonalisationError, render
 from workflow_runtime.channels.email_sandbox import LINKS_VARIABLE
 from workflow_runtime.channels.email_template import (
     COMPILED,
@@ -19,8 +20,7 @@ from workflow_runtime.channels.email_template import (
     template_key,
 )
 from workflow_runtime.channels.tracking import MessageLinks
-from workflow_runtime.models import MessageTemplate
-from workflow_runtime.personalisation import PersonalisationError, render
+from workflow_runtime.storage.models import MessageTemplate
 
 _WHITESPACE = re.compile(r"\s+")
 

@@ -1,6 +1,6 @@
 """The Jinja sandboxes an email is personalised in: HTML-escaping for the HTML part, plain for the text part.
 
-Like workflow_runtime.personalisation's sandbox, they refuse attribute tricks that reach
+Like nodes.personalisation's sandbox, they refuse attribute tricks that reach
 Python internals; unlike it, the HTML one escapes every value it fills in, so a contact
 named `<script>` arrives as text. Both carry the `track_link` filter that compiling wraps
 around each link, so the link is personalised first and then signed for its message.

@@ -5,7 +5,7 @@ Point the inbound domain's MX record at it (behind port 25). It accepts mail onl
 RCPT with 550, so it is never an open relay and a forged address costs the sender one line —
 and one reply address per message (a second one gets 452, and the sending server delivers it
 in a transaction of its own, as RFC 5321 has it). The content goes through the same
-`workflow_runtime.inbound_email.receive_reply` as the webhook; a refused answer is a 5xx
+`workflow_runtime.channels.inbound_email.receive_reply` as the webhook; a refused answer is a 5xx
 naming the problem, a failure of ours (the database away) a 451, so the sender tries again.
 """
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from workflow_runtime.channels.inbound_email import MAX_EMAIL_BYTES, InboundProblem, InboundRefused, receive_reply
+from workflow_runtime.channels.process import Process
 from workflow_runtime.channels.reply_address import BadReplyAddress, ReplyAddresses
-from workflow_runtime.inbound_email import MAX_EMAIL_BYTES, InboundProblem, InboundRefused, receive_reply
-from workflow_runtime.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ REFUSED = {
 class ReplyHandler:
     """aiosmtpd's handler: vet each recipient, then store the answer (in a thread: the database calls block)."""
 
-    def __init__(self, current: Runtime, replies: ReplyAddresses) -> None:
+    def __init__(self, current: Process, replies: ReplyAddresses) -> None:
         self.current = current
         self.replies = replies
 
@@ -75,7 +75,7 @@ def _one_line(text: str) -> str:
 
 
 @contextmanager
-def inbound_smtp_server(current: Runtime, replies: ReplyAddresses, host: str, port: int) -> Iterator[Controller]:
+def inbound_smtp_server(current: Process, replies: ReplyAddresses, host: str, port: int) -> Iterator[Controller]:
     """The SMTP server running in a thread while the context is open."""
     controller = Controller(ReplyHandler(current, replies), hostname=host, port=port,
                             server_hostname=replies.domain, data_size_limit=MAX_EMAIL_BYTES)

@@ -1,0 +1,153 @@
+"""Saved message templates: checked and compiled when saved, previewed with sample data, test-sent.
+
+An email template's MJML is compiled when it is saved — that both validates it and
+stores the HTML every worker personalises, so no worker compiles it again; each edit
+bumps `version`, which keys the render caches.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+from markupsafe import escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nodes.personalisation import PersonalisationError, contact_variables, render, syntax_error
+from workflow_runtime.channels.email import EmailSettings, build_email
+from workflow_runtime.channels.email_render import EmailContentError, RenderedEmail, render_email, template_source
+from workflow_runtime.channels.email_template import MjmlError, compile_mjml
+from workflow_runtime.channels.smtp import SmtpFailure
+from workflow_runtime.storage.models import Channel, Flow, FlowVersion, MessageTemplate
+
+DEFAULT_SAMPLE: dict[str, Any] = {
+    "contact": {"name": "Alex Example", "email": "alex@example.com", "promo_code": "SAMPLE10"},
+    "event": {},
+}
+
+
+class TemplateInvalid(ValueError):
+    """A template field cannot be saved or rendered; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class TemplateInUse(ValueError):
+    """The template is referenced by a flow, so deleting it would break that flow's sends."""
+
+
+class SendTestFailed(RuntimeError):
+    """The test email could not be handed to the SMTP server (or none is configured)."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A template rendered for sample data."""
+
+    subject: str
+    html: str
+    text: str
+
+
+def save(session: Session, template: MessageTemplate, changes: Mapping[str, Any]) -> MessageTemplate:
+    """Apply `changes` (name, channel, subject, body) after checking them; an edit bumps the version."""
+    merged = {key: changes.get(key, getattr(template, key, None)) for key in ("name", "channel", "subject", "body")}
+    channel = Channel(merged["channel"])
+    for field in ("subject", "body"):
+        if merged[field] and (error := syntax_error(merged[field])):
+            raise TemplateInvalid(field, f"the personalisation is broken ({error}): fix the {{{{ … }}}}")
+    compiled_html = None
+    if channel is Channel.EMAIL:
+        if not (merged["subject"] or "").strip():
+            raise TemplateInvalid("subject", "an email template needs a subject")
+        try:
+            compiled_html = compile_mjml(merged["body"])
+        except MjmlError as error:
+            raise TemplateInvalid("body", f"the MJML does not compile: {error}") from error
+    for key, value in merged.items():
+        setattr(template, key, value if key != "channel" else channel)
+    template.subject = merged["subject"] or ""
+    template.compiled_html = compiled_html
+    session.add(template)
+    session.flush()
+    return template
+
+
+def sample_variables(sample: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What a template sees for sample data `{"contact": {...}, "event": {...}}` (the default sample if none)."""
+    sample = sample or DEFAULT_SAMPLE
+    return contact_variables(dict(sample.get("contact") or {}), {}, {"properties": dict(sample.get("event") or {})})
+
+
+def preview(template: MessageTemplate, sample: Mapping[str, Any] | None = None) -> Preview:
+    """The template rendered for sample data; links are left untracked."""
+    variables = sample_variables(sample)
+    try:
+        if template.channel is Channel.EMAIL:
+            rendered = render_email(template_source(template), variables, links=None)
+            return Preview(rendered.subject, rendered.html, rendered.text)
+        text = render(template.body, variables)
+        html = "<p>" + str(escape(text)).replace("\n", "<br>") + "</p>"
+        return Preview(render(template.subject, variables), html, text)
+    except (EmailContentError, PersonalisationError) as error:
+        raise TemplateInvalid("sample", f"the template cannot be rendered with this sample: {error}") from error
+
+
+def make_test_email(settings: EmailSettings, template: MessageTemplate, to: str,
+               sample: Mapping[str, Any] | None = None) -> EmailMessage:
+    """The email a test send delivers: the sample's rendering, subject marked as a test, links untracked."""
+    if template.channel is not Channel.EMAIL:
+        raise TemplateInvalid("channel", f"only email templates can be sent to an address, not {template.channel.value}")
+    shown = preview(template, sample)
+    rendered = RenderedEmail(f"[Test] {shown.subject}", "", shown.html, shown.text)
+    return build_email(settings, rendered, to)
+
+
+def send_test_email(settings: EmailSettings, template: MessageTemplate, to: str,
+              sample: Mapping[str, Any] | None = None) -> None:
+    """Send the template to `to` now through the configured SMTP server."""
+    email = make_test_email(settings, template, to, sample)
+    if settings.smtp is None:
+        raise SendTestFailed("no SMTP server is configured: set AUTOMAP_SMTP_URL")
+    try:
+        with settings.smtp.connect() as connection:
+            connection.send(email, settings.mail_from, to, before_data=lambda: True)
+    except SmtpFailure as error:
+        raise SendTestFailed(f"the test email was not sent: {error}") from error
+
+
+def users(session: Session, template_id: int) -> list[str]:
+    """The flows (drafts or published versions) whose send nodes use the template, by name."""
+    names = {
+        flow.name
+        for flow in session.scalars(select(Flow))
+        if _uses(flow.draft, template_id)
+    }
+    query = select(Flow.name, FlowVersion.document).join(Flow, Flow.id == FlowVersion.flow_id)
+    names.update(name for name, document in session.execute(query) if _uses(document, template_id))
+    return sorted(names)
+
+
+def delete(session: Session, template: MessageTemplate) -> None:
+    """Delete the template unless a flow uses it (its sends would fail)."""
+    using = users(session, template.id)
+    if using:
+        raise TemplateInUse(f"template {template.id} is used by the flow(s) {', '.join(map(repr, using))}: "
+                            "remove it from their send nodes first")
+    session.delete(template)
+    session.flush()
+
+
+def _uses(document: Mapping[str, Any] | None, template_id: int) -> bool:
+    return any(config.get("template_id") == template_id for config in _node_configs(document))
+
+
+def _node_configs(document: Mapping[str, Any] | None) -> Iterator[Mapping[str, Any]]:
+    for node in (document or {}).get("nodes", []):
+        if isinstance(node, Mapping) and isinstance(node.get("config"), Mapping):
+            yield node["config"]

@@ -1,0 +1,46 @@
+"""Message status changes reported by the channels (delivered, read, clicked, …), counted per node."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from workflow_runtime.engine.counters import CounterBatch
+from workflow_runtime.storage.models import Contact, Message, MessageStatus
+
+# Reaching a later status implies the earlier ones: a clicked email was also read.
+IMPLIED = {
+    MessageStatus.READ: (MessageStatus.DELIVERED,),
+    MessageStatus.CLICKED: (MessageStatus.DELIVERED, MessageStatus.READ),
+    MessageStatus.REPLIED: (MessageStatus.DELIVERED, MessageStatus.READ),
+    # Closing a popup means the visitor saw it: no email fallback for it.
+    MessageStatus.DISMISSED: (MessageStatus.DELIVERED, MessageStatus.READ),
+}
+
+
+def record_status(session: Session, message: Message, status: MessageStatus, now: datetime) -> list[str]:
+    """Add `status` (and what it implies) to the message, counting each new one once at its node.
+
+    Returns the statuses that were new; a repeated report (a second click) counts nothing.
+    """
+    reached = set(message.statuses or [])
+    new = [s.value for s in (*IMPLIED.get(status, ()), status) if s.value not in reached]
+    if not new:
+        return []
+    message.statuses = [*(message.statuses or []), *new]
+    message.status = status
+    message.updated_at = now
+    if message.flow_version_id is not None and message.node_id is not None:
+        counters = CounterBatch()
+        for metric in new:
+            counters.add(message.flow_version_id, message.node_id, metric, now)
+        counters.flush(session)
+    return new
+
+
+def unsubscribe(session: Session, message: Message, now: datetime) -> bool:
+    """Stop marketing email to the message's contact, counting `unsubscribed` at its node once; True if new."""
+    contact = session.get(Contact, message.contact_id)
+    if contact is not None and contact.unsubscribed_at is None:
+        contact.unsubscribed_at = now
+    return bool(record_status(session, message, MessageStatus.UNSUBSCRIBED, now))

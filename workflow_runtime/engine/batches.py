@@ -1,0 +1,112 @@
+"""Batches: advance many runs, or apply many events, in one transaction.
+
+One RQ job handles a batch (RQ costs milliseconds per job; a step costs far less), and
+everything a batch changes — runs, messages, counters — commits together.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow_runtime.engine import segments
+from workflow_runtime.engine.definition import load_definition
+from workflow_runtime.engine.events import EVENT_COLUMNS, EventBatch
+from workflow_runtime.engine.interpreter import BatchEffects, OnSite, advance
+from workflow_runtime.storage.bulk import any_of
+from workflow_runtime.storage.contact_rows import AnyContact
+from workflow_runtime.storage.models import (
+    UNFINISHED,
+    Event,
+    Flow,
+    FlowStatus,
+    Run,
+    RunStatus,
+    UnappliedEvent,
+)
+from workflow_runtime.storage.run_rows import RunRow, select_runs
+
+# Runs are advanced in chunks of this many, and each chunk's writes are sent without waiting
+# (write_behind): PostgreSQL stores one chunk while the worker advances the next.
+WRITE_AHEAD_CHUNK = 100
+
+
+def advance_runs(session: Session, run_ids: Sequence[int], now: datetime, on_site: OnSite) -> BatchEffects:
+    """Advance those of `run_ids` that are due; rows another worker holds are skipped, not waited for."""
+    effects = BatchEffects()
+    query = (
+        select_runs()
+        .where(any_of(session, Run.id, run_ids), Run.status.in_(UNFINISHED))
+        .order_by(Run.id)
+        .with_for_update(skip_locked=True)
+    )
+    due = [run for run in effects.runs.load(session, query) if _is_due(run, now)]
+    advance_all(session, due, now, effects, on_site)
+    effects.flush(session)
+    return effects
+
+
+def _is_due(run: RunRow, now: datetime) -> bool:
+    return run.status is RunStatus.ACTIVE or run.resume is not None or (run.wake_at is not None and run.wake_at <= now)
+
+
+def process_events(session: Session, event_ids: Sequence[int], now: datetime, on_site: OnSite) -> BatchEffects:
+    """Apply the events not applied yet, in time order, and advance the runs they wake or start.
+
+    Set-based: the contacts are locked together, their runs read together, and each round
+    of events (at most one per contact) is applied and advanced together; the runs are
+    written once, at the end, as they ended up.
+    """
+    effects = BatchEffects()
+    query = (
+        select(*EVENT_COLUMNS)
+        .join(UnappliedEvent, UnappliedEvent.event_id == Event.id)
+        .where(any_of(session, UnappliedEvent.event_id, event_ids))
+        .order_by(Event.timestamp, Event.id)
+    )
+    batch = EventBatch.open(session, session.connection().execute(query).all(), now, effects)
+    if batch is not None:
+        for round_ in batch.rounds():
+            runs = [run for event in round_ for run in batch.apply(event)]
+            effects.runs.give_ids(session)  # the runs it started are INSERTed later, as they end up
+            advance_all(session, runs, now, effects, on_site, batch.contacts, batch.live_flows)
+    effects.flush(session)
+    return effects
+
+
+def refresh_segments(session: Session, contact_ids: Sequence[int], now: datetime, on_site: OnSite) -> BatchEffects:
+    """Re-check the tracked segments of these contacts and advance the runs that entering them started."""
+    effects = BatchEffects()
+    advance_all(session, segments.refresh_contacts(session, list(contact_ids), now, effects), now, effects, on_site)
+    effects.flush(session)
+    return effects
+
+
+def advance_all(session: Session, runs: Iterable[RunRow], now: datetime, effects: BatchEffects, on_site: OnSite,
+                contacts: dict[int, AnyContact] | None = None, live_flows: dict[int, bool] | None = None) -> None:
+    """Advance runs of live flows; runs of paused flows stay where they are until resumed.
+
+    `contacts` and `live_flows` (flow id → live), when given, are used and filled in, so a
+    batch that advances in rounds reads each contact and flow once.
+    """
+    runs = list(runs)
+    if not runs:
+        return
+    live_flows = {} if live_flows is None else live_flows
+    unknown = {run.flow_id for run in runs} - live_flows.keys()
+    if unknown:
+        live = set(session.scalars(select(Flow.id).where(Flow.id.in_(unknown), Flow.status == FlowStatus.LIVE)))
+        live_flows.update((flow_id, flow_id in live) for flow_id in unknown)
+    contacts = {} if contacts is None else contacts
+    missing = {run.contact_id for run in runs} - contacts.keys()
+    if missing:
+        contacts.update(effects.contacts.load(session, missing))
+    for start in range(0, len(runs), WRITE_AHEAD_CHUNK):
+        chunk = runs[start:start + WRITE_AHEAD_CHUNK]
+        for run in chunk:
+            if live_flows[run.flow_id] and run.status in UNFINISHED:
+                advance(session, run, contacts[run.contact_id], load_definition(session, run.flow_version_id), now,
+                        effects, on_site)
+        effects.write_ahead(session, chunk)

@@ -1,0 +1,76 @@
+"""Per-node counter increments, gathered for a batch and written with its transaction.
+
+Writing them in the same transaction as the run changes they describe keeps the
+counters exactly equal to a recount from the runs, whatever crashes in between.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from workflow_runtime.storage import bulk
+from workflow_runtime.storage.models import NodeCounter
+
+CounterKey = tuple[int, str, str, date]  # (flow_version_id, node_id, metric, day)
+
+
+def left(port: str) -> str:
+    """The metric name for leaving a node by `port`."""
+    return f"left:{port}"
+
+
+def converted_by(port: str) -> str:
+    """The metric name for conversions of runs that left a node by `port` (kept for split nodes)."""
+    return f"converted:{port}"
+
+
+class CounterBatch:
+    """Increments waiting to be written: many steps, one upsert per distinct counter."""
+
+    def __init__(self) -> None:
+        self._counts: defaultdict[CounterKey, int] = defaultdict(int)
+        self._amounts: defaultdict[CounterKey, Decimal] = defaultdict(Decimal)
+        self._day: tuple[datetime | None, date | None] = (None, None)  # a batch counts at one `now`
+
+    def add(self, version_id: int, node_id: str, metric: str, at: datetime, count: int = 1,
+            amount: Decimal | None = None) -> None:
+        """Count `metric` at a node on the UTC day of `at`."""
+        if self._day[0] is not at:
+            self._day = (at, at.date())
+        key = (version_id, node_id, metric, self._day[1])
+        self._counts[key] += count
+        if amount:
+            self._amounts[key] += amount
+
+    def add_to_nodes(self, version_id: int, node_ids: Iterable[str], metric: str, at: datetime,
+                     amount: Decimal | None = None) -> None:
+        """Count `metric` once at each of `node_ids` (e.g. a conversion along a run's path)."""
+        for node_id in node_ids:
+            self.add(version_id, node_id, metric, at, amount=amount)
+
+    def __bool__(self) -> bool:
+        return bool(self._counts)
+
+    def flush(self, session: Session) -> None:
+        """Add every pending increment to node_counters (sent without waiting, see `write_behind`), then start empty."""
+        rows = [
+            {
+                "flow_version_id": version_id,
+                "node_id": node_id,
+                "metric": metric,
+                "day": day,
+                "count": count,
+                "amount": self._amounts.get((version_id, node_id, metric, day), Decimal(0)),
+            }
+            for (version_id, node_id, metric, day), count in sorted(self._counts.items())
+            if count or self._amounts.get((version_id, node_id, metric, day))
+        ]
+        bulk.add_rows(session, NodeCounter.__table__, rows, key=("flow_version_id", "node_id", "metric", "day"),
+                      wait=False)
+        self._counts.clear()
+        self._amounts.clear()
+

@@ -1,0 +1,246 @@
+"""What events do to contacts' runs: credit goals, apply exit rules, wake waits, enrol (by the
+events' triggers and by any segment a contact has now entered).
+
+A batch of events is applied set-based: the batch's contacts are locked in one ordered
+statement (so a contact's events are handled by one worker at a time, and two workers
+never deadlock on them), their relevant runs are read and locked in one query, and the
+look-ups that do not depend on the contact (triggers, segment triggers, segments) are
+made once. Each event's goals, exit rules, wake-ups and enrolment are then worked out in
+Python, in the order the per-event queries used to give. Wait-for-event stays push: the
+waiting runs are found among the contact's loaded runs, no polling.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from nodes.timing import add_duration
+from workflow_runtime.engine.definition import FlowDefinition, load_definition
+from workflow_runtime.engine.enrolment import enrol_for_event, event_triggers
+from workflow_runtime.engine.filters import matches_properties
+from workflow_runtime.engine.interpreter import BatchEffects, credit_conversion, finish
+from workflow_runtime.engine.segments import SegmentTracker, live_segment_triggers
+from workflow_runtime.storage import unapplied_events
+from workflow_runtime.storage.bulk import any_of
+from workflow_runtime.storage.contact_rows import ContactRow
+from workflow_runtime.storage.models import UNFINISHED, Event, Run, RunStatus
+from workflow_runtime.storage.run_rows import RunRow, select_runs
+
+# Runs and counters keep revenue in Numeric(18, 2): 16 digits before the point.
+MAX_REVENUE = Decimal(10) ** 16
+
+# What applying an event reads of it (rows, not ORM objects: nothing to track or flush).
+EVENT_COLUMNS = (Event.id, Event.contact_id, Event.name, Event.properties, Event.timestamp)
+
+
+class EventLike(Protocol):
+    """An event row or an Event: what applying it reads."""
+
+    id: int
+    contact_id: int
+    name: str
+    properties: dict[str, Any] | None
+    timestamp: datetime
+
+
+class EventBatch:
+    """Events of locked contacts, with everything applying them reads loaded once.
+
+    `runs` holds, per contact, every unfinished run and every run whose goal one of the
+    batch's events may credit, locked and in id order; runs the batch starts join it,
+    so it stays what the per-event queries would have read.
+    """
+
+    def __init__(self, session: Session, events: Sequence[EventLike], contacts: dict[int, ContactRow],
+                 now: datetime, effects: BatchEffects) -> None:
+        self.session = session
+        self.events = list(events)
+        self.contacts = contacts
+        self.now = now
+        self.effects = effects
+        self.live_flows: dict[int, bool] = {}
+        names = {event.name for event in self.events}
+        self.runs: defaultdict[int, list[RunRow]] = defaultdict(list)
+        query = (
+            select_runs()
+            .where(
+                any_of(session, Run.contact_id, contacts),
+                or_(Run.status.in_(UNFINISHED), and_(Run.goal_event.in_(names), Run.converted_at.is_(None))),
+            )
+            .order_by(Run.id)
+            .with_for_update()
+        )
+        for run in effects.runs.load(session, query):
+            self.runs[run.contact_id].append(run)
+        self.history = RunHistory(session, contacts, self.runs)
+        self.triggers = event_triggers(session, names)
+        segment_triggers = live_segment_triggers(session)
+        self.segments = SegmentTracker(session, contacts, segment_triggers) if segment_triggers else None
+
+    @classmethod
+    def open(cls, session: Session, events: Sequence[EventLike], now: datetime,
+             effects: BatchEffects) -> EventBatch | None:
+        """Lock the events' contacts and claim the events no other worker applied meanwhile (None if none is left).
+
+        A worker that applied some of them held their contacts' locks until it committed,
+        so now that this one holds the locks, their unapplied marks are gone. An event
+        whose contact was merged away meanwhile is left unclaimed: the merge queued it
+        again under its new contact.
+        """
+        if not events:
+            return None
+        contacts = effects.contacts.load(session, {event.contact_id for event in events}, lock=True)
+        claimed = unapplied_events.claim(session, [event.id for event in events if event.contact_id in contacts])
+        events = [event for event in events if event.id in claimed]
+        return cls(session, events, contacts, now, effects) if events else None
+
+    def rounds(self) -> list[list[EventLike]]:
+        """The events in time order, cut into rounds that hold at most one event per contact.
+
+        A contact's next event must see what its previous one started (and the advancing
+        that followed), so each round is applied and advanced before the next; contacts
+        do not affect each other, so one round handles all of theirs together.
+        """
+        rounds: list[list[EventLike]] = []
+        seen: defaultdict[int, int] = defaultdict(int)
+        for event in self.events:
+            index = seen[event.contact_id]
+            seen[event.contact_id] += 1
+            if index == len(rounds):
+                rounds.append([])
+            rounds[index].append(event)
+        return rounds
+
+    def apply(self, event: EventLike) -> list[RunRow]:
+        """Apply one event; returns the runs it woke or started, for the caller to advance (after a flush)."""
+        contact = self.contacts[event.contact_id]
+        runs = self.runs[contact.id]
+        properties = event.properties or {}
+        credit_goals(self.session, runs, event, properties, self.now, self.effects)
+        apply_exit_rules(self.session, runs, event, properties, self.now, self.effects)
+        woken = wake_waiting_runs(runs, event, properties)
+        started = enrol_for_event(self.session, event, contact, self.now, self.effects,
+                                  self.triggers.get(event.name, []), self.history)
+        if self.segments is not None:
+            started += self.segments.refresh(contact, self.now, self.effects, self.history)
+        return woken + started
+
+
+class RunHistory:
+    """The re-entry rule, decided from the batch's loaded runs (every unfinished run of its contacts
+    is among them) and, for `once` and cooldowns, one query over their finished runs."""
+
+    def __init__(self, session: Session, contacts: Iterable[int], runs: defaultdict[int, list[RunRow]]) -> None:
+        self.session = session
+        self.contact_ids = list(contacts)
+        self.runs = runs
+        self._stored_runs: dict[tuple[int, int], tuple[datetime | None, datetime | None]] | None = None
+
+    def may_enter(self, definition: FlowDefinition, contact_id: int, now: datetime) -> bool:
+        """enrolment.may_enter, without a query per decision."""
+        reentry = definition.settings.get("reentry", {})
+        mode = reentry.get("mode", "after_exit")
+        mine = [run for run in self.runs[contact_id] if run.flow_id == definition.flow_id]
+        if mode == "once":
+            return not mine and (definition.flow_id, contact_id) not in self._stored()
+        if mode == "after_exit" and any(run.status in UNFINISHED for run in mine):
+            return False
+        cooldown = reentry.get("cooldown")
+        if cooldown is None:
+            return True
+        column = 0 if mode == "after_exit" else 1  # ended_at, or entered_at
+        stored = self._stored().get((definition.flow_id, contact_id), (None, None))[column]
+        times = [run.ended_at if column == 0 else run.entered_at for run in mine]
+        last = max((at for at in [stored, *times] if at is not None), default=None)
+        return last is None or add_duration(last, cooldown) <= now
+
+    def started(self, run: RunRow) -> None:
+        self.runs[run.contact_id].append(run)
+
+    def _stored(self) -> dict[tuple[int, int], tuple[datetime | None, datetime | None]]:
+        """(flow, contact) → (last ended_at, last entered_at) over the contacts' stored runs, read once."""
+        if self._stored_runs is None:
+            query = (
+                select(Run.flow_id, Run.contact_id, func.max(Run.ended_at), func.max(Run.entered_at))
+                .where(any_of(self.session, Run.contact_id, self.contact_ids))
+                .group_by(Run.flow_id, Run.contact_id)
+            )
+            self._stored_runs = {(flow_id, contact_id): (ended, entered)
+                              for flow_id, contact_id, ended, entered in self.session.execute(query)}
+        return self._stored_runs
+
+
+def credit_goals(session: Session, runs: Sequence[RunRow], event: EventLike, properties: dict[str, Any],
+                 now: datetime, effects: BatchEffects) -> None:
+    """Count the flow goal for the contact's runs whose goal is this event and whose window is open."""
+    for run in runs:
+        if run.goal_event != event.name or run.converted_at is not None or run.entered_at > event.timestamp:
+            continue
+        if run.goal_deadline is not None and event.timestamp > run.goal_deadline:
+            continue
+        definition = load_definition(session, run.flow_version_id)
+        goal = definition.goal
+        if not definition.where_holds(goal.get("where", []), properties):
+            continue
+        credit_conversion(run, definition, now, _revenue(properties, goal.get("revenue_property")), effects.counters)
+        if goal.get("exit_on_goal", True) and run.status in UNFINISHED:
+            finish(run, RunStatus.EXITED, "reached the goal", now, effects.counters, "exited")
+
+
+def _revenue(properties: dict[str, Any], revenue_property: str | None) -> Decimal | None:
+    """The event's revenue, read from the goal's revenue property when it holds a number."""
+    if not revenue_property:
+        return None
+    value: Any = properties
+    for part in revenue_property.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    # NaN would poison every revenue sum it joins, and an amount the Numeric(18, 2) columns cannot
+    # hold would fail the whole event job (its exit rules and wake-ups too): count neither as revenue.
+    if not amount.is_finite() or abs(amount) >= MAX_REVENUE:
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def apply_exit_rules(session: Session, runs: Sequence[RunRow], event: EventLike, properties: dict[str, Any],
+                     now: datetime, effects: BatchEffects) -> None:
+    """End the contact's unfinished runs whose flow says to exit on this event."""
+    for run in runs:
+        if run.status not in UNFINISHED:
+            continue
+        definition = load_definition(session, run.flow_version_id)
+        for rule in definition.settings.get("exit_when", []):
+            if rule["event"] == event.name and definition.where_holds(rule.get("where", []), properties):
+                finish(run, RunStatus.EXITED, f"exit rule: {event.name}", now, effects.counters, "exited")
+                break
+
+
+def wake_waiting_runs(runs: Sequence[RunRow], event: EventLike, properties: dict[str, Any]) -> list[RunRow]:
+    """Runs of the contact waiting for this event (with matching properties), marked to resume by it.
+
+    An event done at or after a run's time-out comes too late for it, even when no
+    worker has handled the time-out yet (a busy scheduler, a paused flow, a lost job):
+    that run leaves by its time-out when its wake-up is handled.
+    """
+    woken = []
+    for run in runs:
+        if run.waiting_for != event.name or run.status is not RunStatus.WAITING:
+            continue
+        if run.wake_at is not None and event.timestamp >= run.wake_at:
+            continue
+        if matches_properties(run.waiting_where or [], properties):
+            run.resume = "event"
+            woken.append(run)
+    return woken
+

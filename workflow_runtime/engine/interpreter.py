@@ -1,0 +1,300 @@
+"""Steps one run through its flow until it holds in a node or ends.
+
+Interpreting a node is a function of (definition, run state, context) → outcome; the
+interpreter applies the outcome to the run and counts it. Everything a batch changes
+is written in one transaction by the caller, so a crash loses or repeats nothing.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nodes.execution import End, Go, Hold, Outcome
+from nodes.personalisation import contact_variables, render_value
+from nodes.timing import next_send_time, parse_duration
+from workflow_runtime.engine.counters import CounterBatch, converted_by, left
+from workflow_runtime.engine.definition import FlowDefinition, NodeSpec
+from workflow_runtime.engine.property_paths import set_path, unset_path
+from workflow_runtime.engine.subject import ContactSubject
+from workflow_runtime.storage import bulk
+from workflow_runtime.storage.contact_rows import AnyContact, ContactRows
+from workflow_runtime.storage.models import ONSITE_CHANNELS, Channel, Message, MessageStatus, RunStatus
+from workflow_runtime.storage.run_rows import AnyRun, RunRow, RunRows
+
+# Validation refuses loops without a wait, so a run passes each node at most once per
+# advance; this bound only stops a bug from spinning a worker forever.
+MAX_STEPS = 500
+
+# The counter of emails not sent because the contact unsubscribed.
+SUPPRESSED = "suppressed"
+
+# Whether a contact has the site open at a time: the process's presence (Redis), given to each batch.
+OnSite = Callable[[int, datetime], bool]
+
+
+class RuntimeFault(RuntimeError):
+    """The runtime met a state validation should have made impossible."""
+
+
+@dataclass
+class BatchEffects:
+    """What a batch did: the runs and contacts it loaded or started, messages for the ledger, counter
+    increments, wake-ups to mirror in Redis, the channels to deliver and the on-site messages to push
+    to their contacts' widgets once it commits. `flush` writes runs, messages, contacts and counters
+    in the batch's transaction."""
+
+    runs: RunRows = field(default_factory=RunRows)
+    contacts: ContactRows = field(default_factory=ContactRows)
+    counters: CounterBatch = field(default_factory=CounterBatch)
+    wakeups: dict[int, datetime] = field(default_factory=dict)
+    onsite_messages: dict[int, list[str]] = field(default_factory=dict)  # contact → keys of its chats and popups
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    sent_channels: set[str] = field(default_factory=set)  # to queue their delivery after the commit
+    advanced: int = 0
+    steps: int = 0
+
+    def write_messages(self, session: Session) -> None:
+        """Insert the messages recorded so far in one statement, after the runs they refer to.
+
+        Called before anything reads the ledger, so a batch reads its own sends. A key
+        already in the ledger is skipped (ON CONFLICT DO NOTHING), never sent twice.
+        """
+        if self.messages:
+            self.runs.write(session)
+            self._insert_messages(session)
+
+    def write_ahead(self, session: Session, runs: Sequence[RunRow]) -> None:
+        """Send the writes of these runs, just advanced, and of the messages recorded so far; the
+        batch goes on while PostgreSQL stores them (`write_behind`)."""
+        self.runs.write(session, runs)
+        self._insert_messages(session)
+
+    def flush(self, session: Session) -> None:
+        """Write everything pending: runs, messages, contacts, then counters."""
+        self.runs.write(session)
+        self._insert_messages(session)
+        self.contacts.write(session)
+        self.counters.flush(session)
+
+    def _insert_messages(self, session: Session) -> None:
+        if self.messages:
+            bulk.insert_rows(session, Message.__table__, self.messages, skip_conflicts_on="idempotency_key",
+                             wait=False)
+            self.messages = []
+
+
+class RunContext:
+    """nodes.execution.StepContext for one run at one node."""
+
+    def __init__(self, session: Session, run: AnyRun, contact: AnyContact, definition: FlowDefinition,
+                 now: datetime, effects: BatchEffects, on_site: OnSite) -> None:
+        self._session = session
+        self._on_site = on_site
+        self._run = run
+        self._contact = contact
+        self._definition = definition
+        self._now = now
+        self._effects = effects
+        self.state: dict[str, Any] = dict(run.node_state or {})
+
+    @property
+    def now(self) -> datetime:
+        return self._now
+
+    @property
+    def resumed(self) -> str | None:
+        if self._run.resume:
+            return self._run.resume
+        return "timeout" if self._run.status is RunStatus.WAITING else None
+
+    @property
+    def time_zone(self) -> str | None:
+        return self._contact.time_zone
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"run:{self._run.id}:node:{self._run.node_id}:visit:{self._run.visits}"
+
+    def render(self, value: Any) -> Any:
+        variables = contact_variables(
+            self._contact.builtin_fields(), self._contact.properties or {}, self._run.context.get("trigger", {})
+        )
+        return render_value(value, variables)
+
+    def matches(self, condition: Mapping[str, Any]) -> bool:
+        subject = ContactSubject(self._session, self._contact, self._now, self._definition.flow_id, run_id=self._run.id,
+                                 before_messages=self._write_messages)
+        return self._definition.compiled(condition)(subject, self._now)
+
+    def _write_messages(self) -> None:
+        self._effects.write_messages(self._session)
+
+    def split_point(self) -> float:
+        seed = f"{self._contact.id}:{self._definition.flow_id}:{self._run.node_id}".encode()
+        return int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") / 2**64
+
+    def send(self, channel: str, content: Mapping[str, Any]) -> datetime | None:
+        # No look-up first: the run's row is locked and the step commits with its message, so
+        # a replayed job finds the run past this send; the unique key only guards against bugs.
+        if channel == "email" and (self._contact.unsubscribed_at is not None or not self._contact.email):
+            # Suppressed, not deferred (unsubscribed, or an anonymous visitor with no address): nothing
+            # enters the ledger, the node counts it and the run goes on.
+            self._effects.counters.add(self._definition.version_id, self._run.node_id, SUPPRESSED, self._now)
+            return None
+        when = next_send_time(
+            self._now,
+            quiet_hours=self._definition.settings.get("quiet_hours"),
+            frequency_cap=self._definition.settings.get("frequency_cap"),
+            time_zone=self._contact.time_zone,
+            sent_at=self._recent_sends(),
+        )
+        if when > self._now:
+            return when
+        key = f"{self.idempotency_key}:{channel}"
+        self._effects.messages.append({
+            "idempotency_key": key,
+            "contact_id": self._contact.id,
+            "run_id": self._run.id,
+            "flow_version_id": self._definition.version_id,
+            "node_id": self._run.node_id,
+            "channel": Channel(channel),
+            "status": MessageStatus.SENT,
+            "statuses": [MessageStatus.SENT.value],
+            "content": dict(content),
+            "created_at": self._now,
+            "updated_at": self._now,
+        })
+        self._effects.counters.add(self._definition.version_id, self._run.node_id, MessageStatus.SENT.value, self._now)
+        self._effects.sent_channels.add(channel)
+        if channel in ONSITE_CHANNELS:
+            self._effects.onsite_messages.setdefault(self._contact.id, []).append(key)
+        return None
+
+    def _recent_sends(self) -> list[datetime]:
+        cap = self._definition.settings.get("frequency_cap")
+        if not cap:
+            return []
+        since = self._now - parse_duration(cap["per"])
+        self._effects.write_messages(self._session)
+        query = select(Message.created_at).where(Message.contact_id == self._contact.id, Message.created_at > since)
+        return list(self._session.scalars(query))
+
+    def message_status(self, channel: str) -> str | None:
+        self._effects.write_messages(self._session)
+        query = select(Message.status).where(Message.idempotency_key == f"{self.idempotency_key}:{channel}")
+        status = self._session.scalar(query)
+        return status.value if status else None
+
+    def contact_on_site(self) -> bool:
+        return self._on_site(self._contact.id, self._now)
+
+    def update_contact(self, set_properties: Mapping[str, Any], unset: Sequence[str],
+                       add_tags: Sequence[str], remove_tags: Sequence[str]) -> None:
+        properties = copy.deepcopy(self._contact.properties or {})
+        for path, value in set_properties.items():
+            set_path(properties, path, value)
+        for path in unset:
+            unset_path(properties, path)
+        self._contact.properties = properties
+        tags = [tag for tag in (self._contact.tags or []) if tag not in set(remove_tags)]
+        self._contact.tags = tags + [tag for tag in add_tags if tag not in tags]
+
+    def convert(self, revenue: Decimal | None) -> None:
+        credit_conversion(self._run, self._definition, self._now, revenue, self._effects.counters)
+
+
+def credit_conversion(run: AnyRun, definition: FlowDefinition, now: datetime, revenue: Decimal | None,
+                      counters: CounterBatch) -> bool:
+    """Mark the run converted and count it, with revenue, on every node it has passed; once per run.
+
+    At nodes that compare their ports (a split) it is also counted by the port the run left by.
+    """
+    if run.converted_at is not None:
+        return False
+    run.converted_at = now
+    run.revenue = revenue
+    passed = dict.fromkeys(node_id for node_id, _port in run.path)
+    counters.add_to_nodes(definition.version_id, passed, "converted", now, amount=revenue)
+    by_port = dict.fromkeys((node_id, port) for node_id, port in run.path
+                            if port is not None and definition.nodes[node_id].node_type.compares_ports)
+    for node_id, port in by_port:
+        counters.add(definition.version_id, node_id, converted_by(port), now, amount=revenue)
+    return True
+
+
+def finish(run: AnyRun, status: RunStatus, reason: str, now: datetime, counters: CounterBatch, metric: str) -> None:
+    """End a run where it is and count why (`completed` or `exited`) at its node."""
+    _leave_wait(run, now, counters)
+    run.status = status
+    run.end_reason = reason
+    run.ended_at = now
+    counters.add(run.flow_version_id, run.node_id, metric, now)
+
+
+def _leave_wait(run: AnyRun, now: datetime, counters: CounterBatch) -> None:
+    """Take the run out of any hold: the node's waiting gauge goes down and the wait is forgotten."""
+    if run.status is RunStatus.WAITING:
+        counters.add(run.flow_version_id, run.node_id, "waiting", now, count=-1)
+    run.wake_at = run.waiting_for = run.waiting_where = run.resume = None
+
+
+def advance(session: Session, run: AnyRun, contact: AnyContact, definition: FlowDefinition, now: datetime,
+            effects: BatchEffects, on_site: OnSite) -> None:
+    """Execute the run's nodes until one holds it or the run ends."""
+    effects.advanced += 1
+    for _ in range(MAX_STEPS):
+        spec = definition.nodes[run.node_id]
+        context = RunContext(session, run, contact, definition, now, effects, on_site)
+        outcome = spec.node_type.execute(context, spec.config)
+        effects.steps += 1
+        if not _apply(run, spec, outcome, context.state, definition, now, effects):
+            return
+    raise RuntimeFault(f"run {run.id} took {MAX_STEPS} steps without holding: a loop without a wait?")
+
+
+def _apply(run: AnyRun, spec: NodeSpec, outcome: Outcome, state: dict[str, Any], definition: FlowDefinition,
+           now: datetime, effects: BatchEffects) -> bool:
+    """Apply one outcome to the run; True if it moved on to another node."""
+    counters = effects.counters
+    if isinstance(outcome, Hold):
+        if run.status is not RunStatus.WAITING:
+            counters.add(run.flow_version_id, spec.id, "waiting", now)
+        run.status = RunStatus.WAITING
+        run.node_state = state
+        run.wake_at = outcome.until
+        run.waiting_for = outcome.event
+        run.waiting_where = list(outcome.where) or None
+        run.resume = None
+        if outcome.until is not None:
+            effects.wakeups[run.id] = outcome.until
+        return False
+    if isinstance(outcome, End):
+        finish(run, RunStatus.COMPLETED, outcome.reason, now, counters, "completed")
+        return False
+    if not isinstance(outcome, Go):
+        raise RuntimeFault(f"node type {spec.node_type.type!r} returned {outcome!r}, not Go, Hold or End")
+
+    _leave_wait(run, now, counters)
+    run.status = RunStatus.ACTIVE
+    counters.add(run.flow_version_id, spec.id, left(outcome.port), now)
+    passed = [*run.path[:-1], [spec.id, outcome.port]]
+    target = definition.next_node(spec.id, outcome.port)
+    if target is None:
+        run.path = passed
+        finish(run, RunStatus.COMPLETED, f"left {spec.id} by {outcome.port}, which leads nowhere", now,
+               counters, "completed")
+        return False
+    passed.append([target, None])  # a new list: the path last written stays as it was (RunRow compares them)
+    run.path = passed
+    run.node_id = target
+    run.node_state = {}
+    counters.add(run.flow_version_id, target, "entered", now)
+    return True

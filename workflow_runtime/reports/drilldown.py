@@ -1,0 +1,137 @@
+"""The contacts behind one number of the statistics: who entered, waits in, converted after or read a node.
+
+Counters say how many; this says who, from the runs (their `path` and status) and the
+send ledger (each message's `statuses`). It reads the runs of one version through
+ix_runs_flow_version_id and the messages of one send node through
+ix_messages_flow_version_id_node_id. There is one entry per run or message, so the
+total matches the all-time counter (a contact who entered twice is listed twice).
+`at` is when the run entered the flow (entered, waiting, left:<port>), converted
+(converted) or ended (completed, exited), or when the message was sent.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, literal, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB, JSONPATH
+from sqlalchemy.orm import Session
+
+from nodes import registry
+from nodes.base import Category
+from workflow_runtime.storage.models import Contact, FlowVersion, Message, Run, RunStatus
+from workflow_runtime.storage.models.message import MessageStatus
+
+RUN_METRICS = ("entered", "waiting", "converted", "completed", "exited")
+MESSAGE_METRICS = tuple(status.value for status in MessageStatus)
+LEFT_PREFIX = "left:"
+
+
+class UnknownNode(LookupError):
+    """The version has no node with this id."""
+
+
+@dataclass(frozen=True)
+class ContactPage:
+    """One page of the contacts behind a number, and how many there are in all."""
+
+    contacts: list[dict[str, Any]]
+    total: int
+
+
+def metric_choices(node: Mapping[str, Any]) -> list[str]:
+    """The metrics a node's contacts can be listed by: run metrics, left:<port>, and message statuses for send nodes."""
+    node_type = registry.get(node["type"])
+    choices = [*RUN_METRICS, *(LEFT_PREFIX + port for port in node_type.output_ports(node.get("config", {})))]
+    if node_type.category is Category.MESSAGE:
+        choices += MESSAGE_METRICS
+    return choices
+
+
+def node_contacts(session: Session, version: FlowVersion, node_id: str, metric: str,
+                  limit: int, offset: int) -> ContactPage:
+    """The contacts counted by `metric` at `node_id`, latest first.
+
+    Raises UnknownNode for a node the version lacks, ValueError for a metric it has not.
+    """
+    node = next((node for node in version.document["nodes"] if node["id"] == node_id), None)
+    if node is None:
+        raise UnknownNode(f"Version {version.number} of flow {version.flow_id} has no node '{node_id}'.")
+    choices = metric_choices(node)
+    if metric not in choices:
+        raise ValueError(f"'{metric}' is not a metric of node '{node_id}': use one of {', '.join(choices)}.")
+    if metric in MESSAGE_METRICS:
+        at, source, where = _message_query(session, version.id, node_id, metric)
+        key = Message.id
+    else:
+        at, source, where = _run_query(session, version.id, node_id, metric)
+        key = Run.id
+    total = session.scalar(select(func.count()).select_from(source).where(*where)) or 0
+    query = (
+        select(Contact.id, Contact.name, Contact.email, at)
+        .select_from(source)
+        .join(Contact, Contact.id == source.c.contact_id)
+        .where(*where)
+        .order_by(at.desc(), key.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    contacts = [{"id": cid, "name": name, "email": email, "at": moment} for cid, name, email, moment in session.execute(query)]
+    return ContactPage(contacts, total)
+
+
+def _run_query(session: Session, version_id: int, node_id: str,
+               metric: str) -> tuple[ColumnElement[datetime], Any, list[ColumnElement[bool]]]:
+    """(the `at` column, the table, the conditions) of the runs counted by a run metric."""
+    where: list[ColumnElement[bool]] = [Run.flow_version_id == version_id]
+    at: ColumnElement[datetime] = Run.entered_at
+    if metric in ("waiting", "completed", "exited"):
+        where += [Run.node_id == node_id, Run.status == RunStatus(metric)]
+        at = Run.entered_at if metric == "waiting" else Run.ended_at
+    elif metric == "converted":
+        where += [Run.converted_at.is_not(None), _path_has(session, node_id)]
+        at = Run.converted_at
+    elif metric.startswith(LEFT_PREFIX):
+        where.append(_path_has(session, node_id, metric.removeprefix(LEFT_PREFIX)))
+    else:  # entered
+        where.append(_path_has(session, node_id))
+    return at, Run.__table__, where
+
+
+def _message_query(session: Session, version_id: int, node_id: str,
+                   status: str) -> tuple[ColumnElement[datetime], Any, list[ColumnElement[bool]]]:
+    """(the `at` column, the table, the conditions) of the messages of a send node that reached `status`."""
+    where: list[ColumnElement[bool]] = [Message.flow_version_id == version_id, Message.node_id == node_id]
+    if status != MessageStatus.SENT.value:  # every ledger row was sent
+        where.append(_json_list_has(session, Message.statuses, status))
+    return Message.created_at, Message.__table__, where
+
+
+def _path_has(session: Session, node_id: str, port: str | None = None) -> ColumnElement[bool]:
+    """Whether a run's path has a step at `node_id` (left by `port`, when given), matched by position in the step."""
+    if _is_postgresql(session):
+        # Not `path @> '[["node"]]'`: array containment ignores positions, so a port named like the node would
+        # match. Strict mode: lax mode would unwrap each [node, port] step and compare its items one by one.
+        step = "@[0] == $node" if port is None else "@[0] == $node && @[1] == $port"
+        test = f"strict $[*] ? ({step})"
+        variables = func.jsonb_build_object("node", node_id, "port", port or "")
+        return func.jsonb_path_exists(type_coerce(Run.path, JSONB), literal(test, JSONPATH), variables)
+    entries = func.json_each(Run.path).table_valued("value").alias("step")
+    matches = [func.json_extract(entries.c.value, "$[0]") == node_id]
+    if port is not None:
+        matches.append(func.json_extract(entries.c.value, "$[1]") == port)
+    return exists(select(literal(1)).select_from(entries).where(*matches))
+
+
+def _json_list_has(session: Session, column: Any, item: str) -> ColumnElement[bool]:
+    """Whether a JSON list column holds the string `item`."""
+    if _is_postgresql(session):
+        return type_coerce(column, JSONB).contains([item])
+    entries = func.json_each(column).table_valued("value").alias("entry")
+    return exists(select(literal(1)).select_from(entries).where(entries.c.value == item))
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"

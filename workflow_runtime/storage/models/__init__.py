@@ -1,0 +1,47 @@
+"""The tables: the database is the source of truth for flows, contacts and runs."""
+from workflow_runtime.storage.models.account import ApiToken, User
+from workflow_runtime.storage.models.base import Base
+from workflow_runtime.storage.models.contact import AnonymousId, Contact, Event, UnappliedEvent
+from workflow_runtime.storage.models.counter import NodeCounter
+from workflow_runtime.storage.models.flow import (
+    Flow,
+    FlowStatus,
+    FlowVersion,
+    ImmutableVersionError,
+)
+from workflow_runtime.storage.models.message import DeliveryState, Message, MessageStatus
+from workflow_runtime.storage.models.message_template import ONSITE_CHANNELS, Channel, MessageTemplate
+from workflow_runtime.storage.models.reply import Reply, ReplySource
+from workflow_runtime.storage.models.run import UNFINISHED, Run, RunStatus
+from workflow_runtime.storage.models.segment import Segment, SegmentMembership
+from workflow_runtime.storage.models.trigger import FlowSegmentTrigger, FlowTrigger
+
+__all__ = [
+    "AnonymousId",
+    "ApiToken",
+    "Base",
+    "Channel",
+    "ONSITE_CHANNELS",
+    "Contact",
+    "Event",
+    "Flow",
+    "FlowStatus",
+    "FlowSegmentTrigger",
+    "FlowTrigger",
+    "FlowVersion",
+    "ImmutableVersionError",
+    "DeliveryState",
+    "Message",
+    "MessageStatus",
+    "MessageTemplate",
+    "NodeCounter",
+    "Reply",
+    "ReplySource",
+    "Run",
+    "RunStatus",
+    "Segment",
+    "SegmentMembership",
+    "UNFINISHED",
+    "UnappliedEvent",
+    "User",
+]

@@ -1,0 +1,83 @@
+"""Runs: one contact's walk through one published flow version."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workflow_runtime.storage.models.base import Base, BigId, str_enum
+
+
+class RunStatus(str, enum.Enum):
+    """Where a run is.
+
+    active: due to advance now; waiting: held in a node until `wake_at` or an event;
+    completed: reached an Exit node or a port with nothing after it; exited: taken out
+    by an exit rule, by reaching the goal (exit_on_goal) or by archiving the flow.
+    """
+
+    ACTIVE = "active"
+    WAITING = "waiting"
+    COMPLETED = "completed"
+    EXITED = "exited"
+
+
+UNFINISHED = (RunStatus.ACTIVE, RunStatus.WAITING)
+
+
+class Run(Base):
+    """A contact's state in a flow version; the database row is the truth, Redis only mirrors `wake_at`.
+
+    `path` lists every node the run entered, in order, as [node_id, port it left by
+    (None while it is still there)]: conversions are credited to it and counters can be
+    recounted from it.
+    """
+
+    __tablename__ = "runs"
+    # Each status change rewrites the row's entry in every index whose columns or predicate it
+    # touches (such an UPDATE cannot be HOT), and a batch changes thousands of runs: runs keep
+    # only the indexes their look-ups need. ix_runs_flow_version_id (below) serves the drill-down
+    # and the flow lifecycle, through the flow's versions.
+    __table_args__ = (
+        # The scheduler's reconciler: waiting runs due by a time (only a held run has a wake_at).
+        Index("ix_runs_wake_at", "wake_at", postgresql_where=text("wake_at IS NOT NULL"),
+              sqlite_where=text("wake_at IS NOT NULL")),
+        # A contact's runs: event batches (wake-ups, goals, exit rules), re-entry rules, the contact card.
+        Index("ix_runs_contact_id_flow_id", "contact_id", "flow_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # The version's flow, copied for look-ups; the version's foreign key cascades a deleted flow's runs.
+    flow_id: Mapped[int]
+    flow_version_id: Mapped[int] = mapped_column(ForeignKey("flow_versions.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    status: Mapped[RunStatus] = mapped_column(str_enum(RunStatus))
+    node_id: Mapped[str] = mapped_column(String(64))
+    path: Mapped[list[Any]]
+    node_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    wake_at: Mapped[datetime | None]
+    waiting_for: Mapped[str | None] = mapped_column(String(200))
+    waiting_where: Mapped[list[Any] | None]
+    resume: Mapped[str | None] = mapped_column(String(32))
+    entered_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(200))
+    goal_event: Mapped[str | None] = mapped_column(String(200))
+    goal_deadline: Mapped[datetime | None]
+    converted_at: Mapped[datetime | None]
+    revenue: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+
+    @property
+    def visits(self) -> int:
+        """How many times the run has entered its current node (an idempotency-key part)."""
+        return count_visits(self.path, self.node_id)
+
+
+def count_visits(path: list[Any], node_id: str) -> int:
+    """How many times `path` entered `node_id`."""
+    return sum(1 for entered, _port in path if entered == node_id)
