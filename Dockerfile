@@ -1,4 +1,4 @@
-# The browser canvas, built once with Node; only its dist/ goes into the image.
+# The browser canvas, built once with Node from the lockfile; only its dist/ goes into the image.
 FROM node:20-slim AS frontend
 WORKDIR /frontend
 COPY frontend/package.json frontend/package-lock.json ./
@@ -17,5 +17,9 @@ COPY nodes nodes
 COPY flows flows
 COPY --from=frontend /frontend/dist frontend/dist
 RUN pip install --no-cache-dir .
+# The app runs unprivileged; instance/ (where the embedded mode keeps its files) is the one folder it writes.
+RUN useradd --system --no-create-home automap && mkdir instance && chown automap instance
+USER automap
 EXPOSE 5000
-CMD ["gunicorn", "--bind", "0.0.0.0:5000", "--workers", "4", "builder_api.wsgi:app"]
+# gthread: each widget's event stream holds a thread for up to a minute; sync workers would each hold one visitor.
+CMD ["gunicorn", "--bind", "0.0.0.0:5000", "--workers", "4", "--worker-class", "gthread", "--threads", "64", "builder_api.wsgi:app"]

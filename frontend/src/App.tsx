@@ -55,7 +55,8 @@ export function App() {
 
   useEffect(() => {
     setUnauthorisedHandler(() => setAuth("out"));
-    if (auth === "checking") currentSession().then(() => setAuth("in"), () => setAuth("out"));
+    // A pasted token signs in at once; otherwise the session cookie, if any, says who is signed in.
+    if (!storedToken()) currentSession().then(() => setAuth("in"), () => setAuth("out"));
   }, []);
 
   if (auth === "checking") return <div className="splash">Loading…</div>;

@@ -1,25 +1,18 @@
-/** The one place the canvas talks to the automap REST API; every call is typed after the shared contract. */
+/** The one place the canvas talks to the automap REST API; its answers are typed by api-schema.d.ts, which
+ * `make api-types` generates from the API's OpenAPI document (a test fails when it is stale). */
+import type { components } from "./api-schema";
+
+type Schemas = components["schemas"];
 
 export type JsonSchema = Record<string, unknown>;
 export type Config = Record<string, unknown>;
 
-export interface NodeTypeInfo {
-  type: string;
-  label: string;
-  category: "trigger" | "timing" | "logic" | "message" | "action" | "outcome";
-  description: string;
-  ports: string[];
-  dynamic_ports: boolean;
-  waits: boolean;
-  is_entry: boolean;
-  config_schema: JsonSchema;
-}
+export type NodeTypeInfo = Schemas["NodeTypeInfo"];
+export type NodeCategory = NodeTypeInfo["category"];
+export type NodeCatalogue = Schemas["NodeTypeCatalogue"];
 
-export interface NodeCatalogue {
-  node_types: NodeTypeInfo[];
-  schemas: Record<string, JsonSchema>;
-}
-
+// The flow document is described by flows/schema/flow.schema.json, not by the OpenAPI document (where it is a
+// free-form object), so its shape is written out here.
 export interface DocNode {
   id: string;
   type: string;
@@ -43,119 +36,21 @@ export interface FlowDocument {
   edges: DocEdge[];
 }
 
-export interface FlowError {
-  code: string;
-  node_id: string | null;
-  pointer: string;
-  message: string;
-}
-
-export type FlowStatus = "draft" | "live" | "paused" | "archived";
-
-export interface FlowSummary {
-  id: number;
-  name: string;
-  description: string | null;
-  status: FlowStatus;
-  live_version: number | null;
-  node_count: number;
-  entered: number;
-  converted: number;
-  revenue: number;
-  updated_at: string;
-}
-
-export interface FlowDetail {
-  id: number;
-  name: string;
-  description: string | null;
-  status: FlowStatus;
-  live_version: number | null;
-  document: FlowDocument;
-  validation: FlowError[];
-  versions: { number: number; published_at: string }[];
-  created_at: string;
-  updated_at: string;
-}
-
-export interface TemplateSummary {
-  slug: string;
-  name: string;
-  description: string;
-  node_count: number;
-  preview: { nodes: { id: string; type: string; position?: { x: number; y: number } }[]; edges: DocEdge[] };
-}
-
-export interface MessageFunnel {
-  sent: number;
-  delivered: number;
-  read: number;
-  clicked: number;
-  replied: number;
-  unsubscribed: number;
-  failed: number;
-}
-
-export interface VariantStats {
-  port: string;
-  label: string;
-  entered: number;
-  converted: number;
-  conversion_rate: number;
-}
-
-export interface NodeStats {
-  type: string;
-  entered: number;
-  waiting: number;
-  left: Record<string, number>;
-  converted: number;
-  conversion_rate: number;
-  revenue: number;
-  messages?: MessageFunnel;
-  variants?: VariantStats[];
-  winner?: string | null;
-  significance?: number | null;
-}
-
-export interface FlowStats {
-  flow_id: number;
-  version: number | null;
-  from: string | null;
-  to: string | null;
-  totals: { entered: number; converted: number; conversion_rate: number; revenue: number };
-  nodes: Record<string, NodeStats>;
-  edges: { from: string; port: string; to: string; count: number }[];
-  series: { day: string; entered: number; converted: number; revenue: number }[];
-}
-
-export interface ContactRow {
-  id: number;
-  name: string | null;
-  email: string | null;
-  at?: string | null;
-  [key: string]: unknown;
-}
-
-export interface ContactCard {
-  contact: Record<string, unknown>;
-  events: Record<string, unknown>[];
-  messages: Record<string, unknown>[];
-  runs: Record<string, unknown>[];
-}
-
-export interface MessageTemplate {
-  id: number;
-  name: string;
-  subject?: string;
-  [key: string]: unknown;
-}
-
-export interface User {
-  id?: number;
-  email?: string;
-  name?: string;
-}
+export type FlowError = Schemas["FlowError"];
+export type FlowStatus = Schemas["FlowSummary"]["status"];
+export type FlowSummary = Schemas["FlowSummary"];
+/** A flow as GET /api/flows/<id> answers it, its draft typed as a flow document. */
+export type FlowDetail = Omit<Schemas["Flow"], "document"> & { document: FlowDocument };
+/** A template of the gallery, its preview typed as the part of a flow document it is. */
+export type TemplateSummary = Omit<Schemas["Template"], "preview"> & {
+  preview: { nodes: Pick<DocNode, "id" | "type" | "position">[]; edges: DocEdge[] };
+};
+export type FlowStats = Schemas["FlowStats"];
+export type NodeContact = Schemas["NodeContact"];
+export type ContactSummary = Schemas["ContactSummary"];
+export type ContactCard = Schemas["ContactCard"];
+export type MessageTemplate = Schemas["MessageTemplate"];
+export type User = Schemas["User"];
 
 /** An API answer other than 2xx, carrying the server's message and field errors. */
 export class ApiError extends Error {
@@ -221,13 +116,13 @@ function query(params: Record<string, string | number | null | undefined>): stri
 // --- session -------------------------------------------------------------------------------------
 
 export async function currentSession(): Promise<User> {
-  const answer = await request<{ user: User; csrf_token: string }>("GET", "/api/session", undefined, { quiet401: true });
+  const answer = await request<Schemas["Session"]>("GET", "/api/session", undefined, { quiet401: true });
   csrfToken = answer.csrf_token;
   return answer.user;
 }
 
 export async function logIn(email: string, password: string): Promise<User> {
-  const answer = await request<{ user: User; csrf_token: string }>("POST", "/api/session", { email, password }, { quiet401: true });
+  const answer = await request<Schemas["Session"]>("POST", "/api/session", { email, password }, { quiet401: true });
   csrfToken = answer.csrf_token;
   return answer.user;
 }
@@ -254,7 +149,7 @@ export async function logInWithToken(token: string): Promise<void> {
 export const getNodeTypes = () => request<NodeCatalogue>("GET", "/api/node-types");
 
 export const listFlows = (q = "", status = "") =>
-  request<{ flows: FlowSummary[] }>("GET", `/api/flows${query({ q, status })}`).then((answer) => answer.flows);
+  request<Schemas["FlowList"]>("GET", `/api/flows${query({ q, status })}`).then((answer) => answer.flows);
 
 export const createFlow = (name: string, document?: FlowDocument) =>
   request<FlowDetail>("POST", "/api/flows", document ? { name, document } : { name });
@@ -267,9 +162,9 @@ export const saveFlow = (id: number, document: FlowDocument) =>
 export const deleteFlow = (id: number) => request<void>("DELETE", `/api/flows/${id}`);
 
 export const validateFlow = (id: number) =>
-  request<{ valid: boolean; errors: FlowError[] }>("POST", `/api/flows/${id}/validate`);
+  request<Schemas["ValidationResult"]>("POST", `/api/flows/${id}/validate`);
 
-export const publishFlow = (id: number) => request<{ version: number }>("POST", `/api/flows/${id}/publish`);
+export const publishFlow = (id: number) => request<Schemas["PublishResult"]>("POST", `/api/flows/${id}/publish`);
 
 export const setFlowState = (id: number, action: "pause" | "resume" | "archive") =>
   request<FlowDetail>("POST", `/api/flows/${id}/${action}`);
@@ -310,7 +205,7 @@ export const getFlowStats = (id: number, params: StatsQuery) =>
   request<FlowStats>("GET", `/api/flows/${id}/stats${query({ ...params })}`);
 
 export const getNodeContacts = (id: number, nodeId: string, metric: string, params: StatsQuery & { limit?: number; offset?: number }) =>
-  request<{ contacts: ContactRow[]; total: number }>(
+  request<Schemas["NodeContacts"]>(
     "GET",
     `/api/flows/${id}/nodes/${encodeURIComponent(nodeId)}/contacts${query({ metric, ...params })}`,
   );
@@ -318,7 +213,7 @@ export const getNodeContacts = (id: number, nodeId: string, metric: string, para
 // --- contacts and message templates ----------------------------------------------------------------
 
 export const listContacts = (params: { q?: string; filter?: unknown; limit?: number; offset?: number }) =>
-  request<{ contacts: ContactRow[]; total: number }>(
+  request<Schemas["ContactList"]>(
     "GET",
     `/api/contacts${query({
       q: params.q,
@@ -331,9 +226,7 @@ export const listContacts = (params: { q?: string; filter?: unknown; limit?: num
 export const getContact = (id: number) => request<ContactCard>("GET", `/api/contacts/${id}`);
 
 export const listMessageTemplates = () =>
-  request<{ templates?: MessageTemplate[]; message_templates?: MessageTemplate[] }>("GET", "/api/message-templates").then(
-    (answer) => answer.message_templates ?? answer.templates ?? [],
-  );
+  request<Schemas["MessageTemplateList"]>("GET", "/api/message-templates").then((answer) => answer.message_templates);
 
 export const previewMessageTemplate = (id: number, sample?: Config) =>
-  request<{ subject: string; html: string; text: string }>("POST", `/api/message-templates/${id}/preview`, sample ? { sample } : {});
+  request<Schemas["MessageTemplatePreview"]>("POST", `/api/message-templates/${id}/preview`, sample ? { sample } : {});

@@ -13,6 +13,7 @@ import {
 import { type DragEvent, useCallback, useEffect, useMemo } from "react";
 
 import { nodeTypes } from "../nodes";
+import { categoryColour } from "../nodes/categoryColour";
 import { count } from "../stats/format";
 import { connectionProblem, edgeId, type FlowEdge } from "./graph";
 import { DRAG_TYPE } from "./Palette";
@@ -20,15 +21,6 @@ import { editorStore, useEditor } from "./store";
 
 // How the canvas frames a flow: on opening it, and when the editor page reframes it.
 export const FIT_VIEW = { padding: 0.2, maxZoom: 1 };
-
-const MINIMAP_COLOURS: Record<string, string> = {
-  trigger: "#f59e0b",
-  timing: "#0ea5e9",
-  logic: "#8b5cf6",
-  message: "#4f46e5",
-  action: "#14b8a6",
-  outcome: "#10b981",
-};
 
 /** Edge ids that validation errors point at (/edges/<index>). */
 function erroredEdges(errors: { pointer: string; message: string }[], edges: FlowEdge[]): Map<string, string> {
@@ -129,7 +121,7 @@ export function Canvas() {
             <p>Drag a Trigger from the palette to say who enters, then add the steps that follow.</p>
           </div>
         )}
-        <MiniMap pannable zoomable className="minimap" nodeColor={(node) => MINIMAP_COLOURS[editorStore.getState().catalogue[node.type ?? ""]?.category] ?? "#94a3b8"} />
+        <MiniMap pannable zoomable className="minimap" nodeColor={(node) => categoryColour(editorStore.getState().catalogue[node.type ?? ""]?.category)} />
       </ReactFlow>
     </div>
   );

@@ -1,11 +1,12 @@
 /** The node palette, built from GET /api/node-types: drag a node onto the canvas, or click to add it. */
-import type { NodeTypeInfo } from "../api";
+import type { NodeCategory, NodeTypeInfo } from "../api";
 import { NodeIcon } from "../nodes/icons";
 import { useEditor } from "./store";
 
 export const DRAG_TYPE = "application/x-automap-node";
 
-const CATEGORY_TITLES: Record<string, string> = {
+// Typed by the served categories: a category the API adds fails the build until it has a title here.
+const CATEGORY_TITLES: Record<NodeCategory, string> = {
   trigger: "Start",
   timing: "Timing",
   logic: "Logic",
@@ -16,13 +17,13 @@ const CATEGORY_TITLES: Record<string, string> = {
 
 export function Palette({ onAdd }: { onAdd(type: string): void }) {
   const catalogue = useEditor((state) => state.catalogue);
-  const groups = new Map<string, NodeTypeInfo[]>();
+  const groups = new Map<NodeCategory, NodeTypeInfo[]>();
   for (const info of Object.values(catalogue)) groups.set(info.category, [...(groups.get(info.category) ?? []), info]);
   return (
     <aside className="palette" aria-label="Node palette" data-testid="palette">
       {[...groups.entries()].map(([category, types]) => (
         <section key={category}>
-          <h4>{CATEGORY_TITLES[category] ?? category}</h4>
+          <h4>{CATEGORY_TITLES[category]}</h4>
           {types.map((info) => (
             <div
               key={info.type}

@@ -1,14 +1,13 @@
 /** The right-hand panel: the selected node's form, or the flow's settings when nothing is selected. */
-import type { Config, FlowError } from "../api";
+import type { Config, FlowError, JsonSchema, NodeTypeInfo } from "../api";
 import { ConfigForm } from "../forms/ConfigForm";
 import { EmailPreview } from "../forms/EmailPreview";
 import { tidyConfig, uiOverrides } from "../forms/nodeForms";
 import { PopupPreview } from "../forms/PopupPreview";
 import { errorTree } from "../forms/schemaPrep";
-import type { FlowNode } from "./graph";
+import { startingValue } from "../forms/schemaRules";
+import { FLOW_SCHEMA_ID, type FlowNode, schemaDefaults } from "./graph";
 import { editorStore, useEditor } from "./store";
-
-const FLOW_SCHEMA_ID = "https://automap.dev/schema/flow.schema.json";
 
 function ErrorList({ errors }: { errors: FlowError[] }) {
   if (!errors.length) return null;
@@ -21,15 +20,17 @@ function ErrorList({ errors }: { errors: FlowError[] }) {
   );
 }
 
-function WaitModeSwitch({ node }: { node: FlowNode }) {
+/** A wait takes either a duration or an until moment; switching starts the other from its schema's defaults. */
+function WaitModeSwitch({ node, info }: { node: FlowNode; info: NodeTypeInfo }) {
   const until = "until" in node.data;
+  const properties = (info.config_schema.properties ?? {}) as Record<string, JsonSchema>;
   const set = (config: Config) => editorStore.getState().updateConfig(node.id, config);
   return (
     <div className="segmented">
-      <button type="button" className={until ? "" : "active"} onClick={() => set({ duration: String(node.data.duration ?? "P1D") })}>
+      <button type="button" className={until ? "" : "active"} onClick={() => until && set({ duration: startingValue(properties.duration) })}>
         For a time
       </button>
-      <button type="button" className={until ? "active" : ""} onClick={() => set({ until: { time: "10:00" } })}>
+      <button type="button" className={until ? "active" : ""} onClick={() => !until && set({ until: schemaDefaults(properties.until) })}>
         Until a day and time
       </button>
     </div>
@@ -60,7 +61,7 @@ function NodePanel({ node }: { node: FlowNode }) {
         {info.description} <code>id: {node.id}</code>
       </p>
       <ErrorList errors={errors} />
-      {type === "wait" && <WaitModeSwitch node={node} />}
+      {type === "wait" && <WaitModeSwitch node={node} info={info} />}
       {type === "send_popup" && <PopupPreview config={node.data} />}
       <ConfigForm
         key={node.id}
@@ -68,9 +69,9 @@ function NodePanel({ node }: { node: FlowNode }) {
         schema={info.config_schema}
         shared={shared}
         value={node.data}
-        extraUi={uiOverrides(type, node.data)}
+        extraUi={uiOverrides(info, node.data)}
         errors={errorTree(errors, /^\/nodes\/\d+\/config/)}
-        onChange={(config) => updateConfig(node.id, tidyConfig(type, config))}
+        onChange={(config) => updateConfig(node.id, tidyConfig(info, config))}
       />
       {type === "send_email" && !node.data.template_id && (
         <EmailPreview subject={node.data.subject as string} body={node.data.body as string} preheader={node.data.preheader as string} />

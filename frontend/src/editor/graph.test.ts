@@ -12,6 +12,7 @@ const nodes: FlowNode[] = [
   node("ab", "split", { variants: [{ id: "plain", weight: 50 }, { id: "button", weight: 50 }] }),
   node("mail", "send_email"),
   node("start2", "trigger"),
+  node("pause", "wait"),
 ];
 const edges: FlowEdge[] = [{ id: "e1", source: "start", sourceHandle: "next", target: "wait" }];
 
@@ -31,8 +32,9 @@ describe("connectionProblem", () => {
     expect(connectionProblem({ source: "mail", sourceHandle: "next", target: "start2" }, nodes, edges, CATALOGUE)).toMatch(/trigger/);
   });
 
-  it("refuses a self-loop", () => {
+  it("refuses a self-loop, unless the node waits", () => {
     expect(connectionProblem({ source: "mail", sourceHandle: "next", target: "mail" }, nodes, edges, CATALOGUE)).toMatch(/itself/);
+    expect(connectionProblem({ source: "pause", sourceHandle: "next", target: "pause" }, nodes, edges, CATALOGUE)).toBeNull();
   });
 
   it("refuses a port the node does not have", () => {
@@ -60,6 +62,6 @@ describe("defaultConfig", () => {
     expect(defaultConfig(CATALOGUE.wait_for_event)).toEqual({ timeout: "PT1H" });
     expect(defaultConfig(CATALOGUE.trigger)).toEqual({ on: "event" });
     expect(defaultConfig(CATALOGUE.wait)).toEqual({ duration: "P1D" });
-    expect(defaultConfig(CATALOGUE.split)).toEqual({ variants: [{ id: "a", weight: 50 }, { id: "b", weight: 50 }] });
+    expect(defaultConfig(CATALOGUE.split)).toEqual({ variants: [{ id: "a", label: "A", weight: 50 }, { id: "b", label: "B", weight: 50 }] });
   });
 });

@@ -1,7 +1,10 @@
 /** The flow document ↔ React Flow nodes and edges, and the rules a new connection must follow. */
 import type { Edge, Node } from "@xyflow/react";
 
-import type { Config, DocEdge, DocNode, FlowDocument, NodeTypeInfo } from "../api";
+import type { Config, DocEdge, DocNode, FlowDocument, JsonSchema, NodeCatalogue, NodeTypeInfo } from "../api";
+
+/** The `$id` of the flow document's schema among the catalogue's shared schemas. */
+export const FLOW_SCHEMA_ID = "https://automap.dev/schema/flow.schema.json";
 
 /** A canvas node: `data` is exactly the document node's config, nothing else. */
 export type FlowNode = Node<Config>;
@@ -23,6 +26,18 @@ export type Catalogue = Record<string, NodeTypeInfo>;
 
 export function edgeId(edge: DocEdge): string {
   return `${edge.from}:${edge.port}->${edge.to}`;
+}
+
+/** What a new flow starts with: the document format's current version and one entry node (a trigger) with its defaults. */
+export function newFlowDocument(catalogue: Catalogue, sharedSchemas: NodeCatalogue["schemas"]): FlowDocument {
+  const flowSchema = sharedSchemas[FLOW_SCHEMA_ID] as { properties: { schema_version: { const: number } } };
+  const entry = Object.values(catalogue).find((info) => info.is_entry)!;
+  return {
+    schema_version: flowSchema.properties.schema_version.const,
+    name: "Untitled flow",
+    nodes: [{ id: entry.type, type: entry.type, label: entry.label, position: { x: 0, y: 0 }, config: defaultConfig(entry) }],
+    edges: [],
+  };
 }
 
 /** The document as the canvas holds it. */
@@ -86,10 +101,11 @@ export function connectionProblem(
 ): string | null {
   const { source, target } = attempt;
   if (!source || !target) return "Connect an output port to a node.";
-  if (source === target) return "A node cannot lead to itself.";
   const from = nodes.find((node) => node.id === source);
   const to = nodes.find((node) => node.id === target);
   if (!from || !to) return "Both nodes must be on the canvas.";
+  // As the validator has it: a loop is fine through a node that waits, else a contact would go round without pausing.
+  if (source === target && !catalogue[from.type ?? ""]?.waits) return "A node cannot lead to itself.";
   const ports = outputPorts(catalogue[from.type ?? ""], from.data);
   const port = attempt.sourceHandle ?? ports[0];
   if (!port || !ports.includes(port)) return `This node has no '${port ?? "output"}' port.`;
@@ -109,9 +125,13 @@ export function freshNodeId(type: string, nodes: FlowNode[]): string {
   return `${type}_${counter}`;
 }
 
-/** A new node's config: defaults of its required properties and of its choices (an enum), or of its first defaulted property when the schema needs at least one. */
+/** A new node's config, from its config schema's defaults (see schemaDefaults). */
 export function defaultConfig(info: NodeTypeInfo): Config {
-  const schema = info.config_schema;
+  return schemaDefaults(info.config_schema);
+}
+
+/** An object's starting value: defaults of its required properties and of its choices (an enum), or of its first defaulted property when the schema needs at least one. */
+export function schemaDefaults(schema: JsonSchema): Config {
   const properties = (schema.properties ?? {}) as Record<string, { default?: unknown; enum?: unknown[] }>;
   const required = new Set((schema.required ?? []) as string[]);
   const config: Config = {};

@@ -53,7 +53,7 @@ describe("editing", () => {
     expect(store.getState().connect({ source: "ab", sourceHandle: "a", target: id!, targetHandle: null })).toBe(true);
     const document = store.getState().document();
     expect(document.edges).toContainEqual({ from: "ab", port: "a", to: "send_email" });
-    expect(document.nodes.at(-1)).toEqual({ id: "send_email", type: "send_email", label: "send_email", position: { x: 1, y: 2 }, config: {} });
+    expect(document.nodes.at(-1)).toEqual({ id: "send_email", type: "send_email", label: "Send email", position: { x: 1, y: 2 }, config: {} });
   });
 
   it("refuses a connection the graph cannot take and says why", () => {

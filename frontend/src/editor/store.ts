@@ -3,7 +3,7 @@ import { addEdge, applyEdgeChanges, applyNodeChanges, type Connection, type Edge
 import { useStore } from "zustand";
 import { createStore } from "zustand/vanilla";
 
-import type { Config, FlowDetail, FlowDocument, FlowError, FlowStats, FlowStatus, NodeCatalogue } from "../api";
+import { type Config, type FlowDetail, type FlowDocument, type FlowError, type FlowStats, type FlowStatus, getNodeTypes, type NodeCatalogue } from "../api";
 import {
   type CanvasGraph,
   type Catalogue,
@@ -287,6 +287,17 @@ export function createEditorStore() {
 export type EditorStore = ReturnType<typeof createEditorStore>;
 
 export const editorStore = createEditorStore();
+
+let catalogueRequest: Promise<void> | null = null;
+
+/** Puts the node catalogue into the editor store, fetched once for every page that needs node knowledge (tried again after a failure). */
+export function loadCatalogue(): Promise<void> {
+  catalogueRequest ??= getNodeTypes().then(editorStore.getState().setCatalogue, (error: Error) => {
+    catalogueRequest = null;
+    throw error;
+  });
+  return catalogueRequest;
+}
 
 /** Reads a slice of the editor state in a component, re-rendering when it changes. */
 export function useEditor<T>(selector: (state: EditorState) => T): T {

@@ -6,10 +6,7 @@ export function EmailPreview({ subject, body, preheader }: { subject?: string; b
   const [problem, setProblem] = useState<string | null>(null);
 
   useEffect(() => {
-    if (!body) {
-      setHtml("");
-      return;
-    }
+    if (!body) return; // nothing is shown without a body, so the last rendering can stay
     let current = true;
     const timer = setTimeout(async () => {
       const { default: mjml2html } = await import("mjml-browser");

@@ -4,26 +4,33 @@ import { useEffect, useState } from "react";
 import { listMessageTemplates, type MessageTemplate, previewMessageTemplate } from "../api";
 
 export function EmailTemplatePicker({ value, onChange }: { value: number | undefined; onChange(value: number | undefined): void }) {
+  // The list is fetched once the marketer asks for it, or at once when a template is already chosen.
+  const [listWanted, setListWanted] = useState(Boolean(value));
   const [templates, setTemplates] = useState<MessageTemplate[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const [preview, setPreview] = useState<{ subject: string; html: string } | null>(null);
+  const [rendered, setRendered] = useState<{ templateId: number; subject: string; html: string } | null>(null);
+  const preview = rendered?.templateId === value ? rendered : null;
 
-  const load = () => {
+  useEffect(() => {
+    if (!listWanted) return;
     listMessageTemplates().then(setTemplates, (error: Error) => setProblem(error.message));
-  };
-  useEffect(() => {
-    if (value) load();
-  }, []);
+  }, [listWanted]);
 
   useEffect(() => {
-    setPreview(null);
     if (!value) return;
-    previewMessageTemplate(value).then(setPreview, (error: Error) => setProblem(error.message));
+    let current = true; // the rendering of a template chosen before must not replace this one's
+    previewMessageTemplate(value).then(
+      (answer) => current && setRendered({ templateId: value, ...answer }),
+      (error: Error) => current && setProblem(error.message),
+    );
+    return () => {
+      current = false;
+    };
   }, [value]);
 
   if (!templates && !problem) {
     return (
-      <button type="button" className="button secondary small" onClick={load}>
+      <button type="button" className="button secondary small" onClick={() => setListWanted(true)}>
         {value ? `Template #${value}` : "Choose a saved template…"}
       </button>
     );

@@ -1,29 +1,40 @@
-/** A visual builder for the filter language: groups of property, event, segment and message rules. */
+/** A visual builder for the filter language: groups of property, event, segment and message rules, offering the
+ * kinds, operators and statuses filter.schema.json defines. */
+import { type ReactNode, useMemo } from "react";
+
+import { useEditor } from "../editor/store";
 import { DurationInput } from "./DurationInput";
+import { FILTER_SCHEMA_ID, FilterLanguage, type Rule, wording } from "./filterLanguage";
 
-export type Rule = Record<string, unknown>;
+export type { Rule };
 
-const PROPERTY_OPERATORS: [string, string][] = [
-  ["eq", "is"],
-  ["neq", "is not"],
-  ["gt", "greater than"],
-  ["gte", "at least"],
-  ["lt", "less than"],
-  ["lte", "at most"],
-  ["contains", "contains"],
-  ["not_contains", "does not contain"],
-  ["exists", "is set"],
-  ["not_exists", "is not set"],
-  ["in", "is one of"],
-  ["not_in", "is none of"],
-];
-const MESSAGE_STATUSES = ["sent", "delivered", "read", "clicked", "replied", "unsubscribed", "failed"];
-const KINDS: [string, string][] = [
-  ["property", "Property"],
-  ["event", "Event"],
-  ["segment", "Segment"],
-  ["message", "Message"],
-];
+/** The filter language of the served catalogue, or null until the catalogue is loaded. */
+export function useFilterLanguage(): FilterLanguage | null {
+  const schema = useEditor((state) => state.sharedSchemas[FILTER_SCHEMA_ID]);
+  return useMemo(() => (schema ? new FilterLanguage(schema) : null), [schema]);
+}
+
+/** What each row of rule inputs is given. */
+interface RuleRowProps {
+  language: FilterLanguage;
+  rule: Rule;
+  onChange(rule: Rule): void;
+  sendNodes: string[];
+}
+
+/** A select of a rule's choices for `choiceKey`, worded for a marketer. */
+function ChoiceSelect({ language, rule, choiceKey, onChange, label }: { language: FilterLanguage; rule: Rule; choiceKey: string; onChange(rule: Rule): void; label?: string }) {
+  const kind = language.kindOf(rule)?.key ?? "";
+  return (
+    <select value={String(rule[choiceKey] ?? "")} onChange={(event) => onChange({ ...rule, [choiceKey]: event.target.value })} aria-label={label}>
+      {language.choices(rule, choiceKey).map((choice) => (
+        <option key={choice} value={choice}>
+          {wording(kind, choice)}
+        </option>
+      ))}
+    </select>
+  );
+}
 
 /** A typed value from what was typed: numbers and true/false become JSON numbers and booleans. */
 export function typedValue(text: string): string | number | boolean {
@@ -36,52 +47,24 @@ function valueText(value: unknown): string {
   return Array.isArray(value) ? value.join(", ") : value === undefined || value === null ? "" : String(value);
 }
 
-function kindOf(rule: Rule): string {
-  return KINDS.find(([kind]) => kind in rule)?.[0] ?? "property";
-}
-
-function blank(kind: string): Rule {
-  switch (kind) {
-    case "event":
-      return { event: "", op: "did" };
-    case "segment":
-      return { segment: 1, op: "in" };
-    case "message":
-      return { message: "", status: "read", op: "is" };
-    default:
-      return { property: "", op: "eq", value: "" };
-  }
-}
-
-/** One property rule: property, operator, value. */
-export function PropertyRuleRow({ rule, onChange }: { rule: Rule; onChange(rule: Rule): void }) {
-  const op = String(rule.op ?? "eq");
-  const needsValue = op !== "exists" && op !== "not_exists";
-  const setOp = (next: string) => {
-    const { value, ...rest } = rule;
-    if (next === "exists" || next === "not_exists") onChange({ ...rest, op: next });
-    else if (next === "in" || next === "not_in") onChange({ ...rest, op: next, value: Array.isArray(value) ? value : value === undefined || value === "" ? [] : [value] });
-    else onChange({ ...rest, op: next, value: Array.isArray(value) ? (value[0] ?? "") : (value ?? "") });
+/** One property rule: property, operator, value (none for `exists`, a list for `in`, as the schema says). */
+function PropertyRuleRow({ language, rule, onChange }: Omit<RuleRowProps, "sendNodes">) {
+  const takesList = language.takesList(rule, "value");
+  // A new operator keeps what it can of the value: dropped for `exists`, wrapped in a list for `in`, unwrapped after.
+  const changeOperator = (changed: Rule) => {
+    const { value, ...rest } = changed;
+    if (!language.takes(changed, "value")) onChange(rest);
+    else if (language.takesList(changed, "value")) onChange({ ...rest, value: Array.isArray(value) ? value : value === undefined || value === "" ? [] : [value] });
+    else onChange({ ...rest, value: Array.isArray(value) ? (value[0] ?? "") : (value ?? "") });
   };
   const setValue = (text: string) =>
-    onChange({ ...rule, value: op === "in" || op === "not_in" ? text.split(",").map((part) => typedValue(part.trim())).filter((part) => part !== "") : typedValue(text) });
+    onChange({ ...rule, value: takesList ? text.split(",").map((part) => typedValue(part.trim())).filter((part) => part !== "") : typedValue(text) });
   return (
     <>
       <input className="rule-property" placeholder="property, e.g. total" value={String(rule.property ?? "")} onChange={(event) => onChange({ ...rule, property: event.target.value })} />
-      <select value={op} onChange={(event) => setOp(event.target.value)}>
-        {PROPERTY_OPERATORS.map(([value, label]) => (
-          <option key={value} value={value}>
-            {label}
-          </option>
-        ))}
-      </select>
-      {needsValue && (
-        <input
-          className="rule-value"
-          placeholder={op === "in" || op === "not_in" ? "a, b, c" : "value"}
-          value={valueText(rule.value)}
-          onChange={(event) => setValue(event.target.value)}
-        />
+      <ChoiceSelect language={language} rule={rule} choiceKey="op" onChange={changeOperator} />
+      {language.takes(rule, "value") && (
+        <input className="rule-value" placeholder={takesList ? "a, b, c" : "value"} value={valueText(rule.value)} onChange={(event) => setValue(event.target.value)} />
       )}
     </>
   );
@@ -89,77 +72,73 @@ export function PropertyRuleRow({ rule, onChange }: { rule: Rule; onChange(rule:
 
 /** Property rules that must all hold (an event's or a goal's "only when"). */
 export function PropertyRulesEditor({ rules, onChange }: { rules: Rule[]; onChange(rules: Rule[] | undefined): void }) {
+  const language = useFilterLanguage();
+  if (!language) return null;
   const update = (index: number, rule: Rule) => onChange(rules.map((other, position) => (position === index ? rule : other)));
   return (
     <div className="rules">
       {rules.map((rule, index) => (
         <div className="rule" key={index}>
-          <PropertyRuleRow rule={rule} onChange={(next) => update(index, next)} />
+          <PropertyRuleRow language={language} rule={rule} onChange={(next) => update(index, next)} />
           <button type="button" className="icon-button" aria-label="Remove rule" onClick={() => onChange(rules.length > 1 ? rules.filter((_, position) => position !== index) : undefined)}>
             ×
           </button>
         </div>
       ))}
-      <button type="button" className="link" onClick={() => onChange([...rules, blank("property")])}>
+      <button type="button" className="link" onClick={() => onChange([...rules, language.blank("property")])}>
         + Add a property rule
       </button>
     </div>
   );
 }
 
-function RuleRow({ rule, onChange, sendNodes }: { rule: Rule; onChange(rule: Rule): void; sendNodes: string[] }) {
-  const kind = kindOf(rule);
-  return (
+/** The inputs of each kind of rule the builder can draw, after the kind select. */
+const RULE_INPUTS: Record<string, (props: RuleRowProps) => ReactNode> = {
+  property: ({ language, rule, onChange }) => <PropertyRuleRow language={language} rule={rule} onChange={onChange} />,
+  event: ({ language, rule, onChange }) => (
     <>
-      <select className="rule-kind" value={kind} onChange={(event) => onChange(blank(event.target.value))} aria-label="Rule kind">
-        {KINDS.map(([value, label]) => (
-          <option key={value} value={value}>
-            {label}
+      <ChoiceSelect language={language} rule={rule} choiceKey="op" onChange={onChange} />
+      <input placeholder="event, e.g. order_paid" value={String(rule.event ?? "")} onChange={(event) => onChange({ ...rule, event: event.target.value })} />
+      <span className="rule-word">in the last</span>
+      <DurationInput value={rule.within as string | undefined} onChange={(within) => onChange(within ? { ...rule, within } : withoutKey(rule, "within"))} />
+    </>
+  ),
+  segment: ({ language, rule, onChange }) => (
+    <>
+      <ChoiceSelect language={language} rule={rule} choiceKey="op" onChange={onChange} />
+      <input type="number" min={1} placeholder="segment id" value={String(rule.segment ?? "")} onChange={(event) => onChange({ ...rule, segment: Number(event.target.value) })} />
+    </>
+  ),
+  message: ({ language, rule, onChange, sendNodes }) => (
+    <>
+      <select value={String(rule.message ?? "")} onChange={(event) => onChange({ ...rule, message: event.target.value })} aria-label="Send node">
+        <option value="">choose a message…</option>
+        {sendNodes.map((id) => (
+          <option key={id} value={id}>
+            {id}
           </option>
         ))}
       </select>
-      {kind === "property" && <PropertyRuleRow rule={rule} onChange={onChange} />}
-      {kind === "event" && (
-        <>
-          <select value={String(rule.op ?? "did")} onChange={(event) => onChange({ ...rule, op: event.target.value })}>
-            <option value="did">did</option>
-            <option value="did_not">did not do</option>
-          </select>
-          <input placeholder="event, e.g. order_paid" value={String(rule.event ?? "")} onChange={(event) => onChange({ ...rule, event: event.target.value })} />
-          <span className="rule-word">in the last</span>
-          <DurationInput value={rule.within as string | undefined} onChange={(within) => onChange(within ? { ...rule, within } : withoutKey(rule, "within"))} />
-        </>
-      )}
-      {kind === "segment" && (
-        <>
-          <select value={String(rule.op ?? "in")} onChange={(event) => onChange({ ...rule, op: event.target.value })}>
-            <option value="in">is in</option>
-            <option value="not_in">is not in</option>
-          </select>
-          <input type="number" min={1} placeholder="segment id" value={String(rule.segment ?? "")} onChange={(event) => onChange({ ...rule, segment: Number(event.target.value) })} />
-        </>
-      )}
-      {kind === "message" && (
-        <>
-          <select value={String(rule.message ?? "")} onChange={(event) => onChange({ ...rule, message: event.target.value })} aria-label="Send node">
-            <option value="">choose a message…</option>
-            {sendNodes.map((id) => (
-              <option key={id} value={id}>
-                {id}
-              </option>
-            ))}
-          </select>
-          <select value={String(rule.op ?? "is")} onChange={(event) => onChange({ ...rule, op: event.target.value })}>
-            <option value="is">was</option>
-            <option value="is_not">was not</option>
-          </select>
-          <select value={String(rule.status ?? "read")} onChange={(event) => onChange({ ...rule, status: event.target.value })}>
-            {MESSAGE_STATUSES.map((status) => (
-              <option key={status}>{status}</option>
-            ))}
-          </select>
-        </>
-      )}
+      <ChoiceSelect language={language} rule={rule} choiceKey="op" onChange={onChange} />
+      <ChoiceSelect language={language} rule={rule} choiceKey="status" onChange={onChange} label="Status" />
+    </>
+  ),
+};
+
+function RuleRow({ language, rule, onChange, sendNodes }: RuleRowProps) {
+  const kinds = language.kinds.filter((kind) => kind.key in RULE_INPUTS);
+  const kind = language.kindOf(rule)?.key ?? kinds[0].key;
+  const Inputs = RULE_INPUTS[kind];
+  return (
+    <>
+      <select className="rule-kind" value={kind} onChange={(event) => onChange(language.blank(event.target.value))} aria-label="Rule kind">
+        {kinds.map(({ key, title }) => (
+          <option key={key} value={key}>
+            {title}
+          </option>
+        ))}
+      </select>
+      <Inputs language={language} rule={rule} onChange={onChange} sendNodes={sendNodes} />
     </>
   );
 }
@@ -180,7 +159,9 @@ export interface FilterBuilderProps {
 
 /** A condition: a group of rules (all / any) or a single rule, nested groups allowed. */
 export function FilterBuilder({ value, onChange, sendNodes = [], depth = 0 }: FilterBuilderProps) {
-  const condition: Rule = value && Object.keys(value).length ? value : { all: [blank("property")] };
+  const language = useFilterLanguage();
+  if (!language) return <p className="muted">Loading the filter language…</p>;
+  const condition: Rule = value && Object.keys(value).length ? value : { all: [language.blank("property")] };
   const groupKey = "all" in condition ? "all" : "any" in condition ? "any" : null;
   if (!groupKey) {
     // A single rule at the top: show it inside an "all" group so more rules can be added.
@@ -205,7 +186,7 @@ export function FilterBuilder({ value, onChange, sendNodes = [], depth = 0 }: Fi
             {nested ? (
               <FilterBuilder value={child} onChange={update} sendNodes={sendNodes} depth={depth + 1} />
             ) : (
-              <RuleRow rule={child} onChange={update} sendNodes={sendNodes} />
+              <RuleRow language={language} rule={child} onChange={update} sendNodes={sendNodes} />
             )}
             <button type="button" className="icon-button" aria-label="Remove rule" onClick={remove} disabled={children.length === 1}>
               ×
@@ -214,11 +195,11 @@ export function FilterBuilder({ value, onChange, sendNodes = [], depth = 0 }: Fi
         );
       })}
       <div className="filter-actions">
-        <button type="button" className="link" onClick={() => setChildren([...children, blank("property")])}>
+        <button type="button" className="link" onClick={() => setChildren([...children, language.blank("property")])}>
           + Add rule
         </button>
         {depth < 2 && (
-          <button type="button" className="link" onClick={() => setChildren([...children, { any: [blank("property")] }])}>
+          <button type="button" className="link" onClick={() => setChildren([...children, { any: [language.blank("property")] }])}>
             + Add group
           </button>
         )}

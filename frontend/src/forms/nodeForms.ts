@@ -1,28 +1,24 @@
-/** What the generic schema form cannot know about particular node types: field order, fields shown by mode, keys to drop. */
-import type { Config } from "../api";
+/** A node's form beyond what the generic schema form does: fields the config's current mode does not take are hidden
+ * and dropped (as the config schema's if/then rules say), and some node types get their fields ordered or widgets chosen. */
+import type { Config, NodeTypeInfo } from "../api";
 import type { UiSchema } from "./schemaPrep";
+import { allowedKeys } from "./schemaRules";
 
-const HIDDEN = { "ui:widget": "hidden" };
+const HIDDEN = { "ui:field": "hidden" };
 
-/** Extra uiSchema for a node type given its current config. */
-export function uiOverrides(type: string, config: Config): UiSchema {
+/** Field order and widgets a node type's form reads better with; the schema says what a field is, not where it goes. */
+function layout(type: string, config: Config): UiSchema {
   switch (type) {
-    case "trigger": {
-      const on = config.on ?? "event";
-      return {
-        "ui:order": ["on", "event", "where", "segment"],
-        ...(on !== "event" ? { event: HIDDEN, where: { "ui:field": "hidden" } } : {}),
-        ...(on !== "segment_entered" ? { segment: HIDDEN } : {}),
-      };
-    }
+    case "trigger":
+      return { "ui:order": ["on", "event", "where", "segment"] };
     case "send_email":
       return {
         "ui:order": ["template_id", "subject", "preheader", "body", "from_name", "reply_to", "goal"],
         template_id: { "ui:field": "emailTemplate" },
-        ...(config.template_id ? { subject: HIDDEN, body: { "ui:widget": "hidden" } } : {}),
       };
     case "wait":
-      return "until" in config ? { duration: HIDDEN } : { until: { "ui:field": "hidden" } };
+      // A wait takes a duration or an until moment (at most one key); the panel's switch picks which is shown.
+      return "until" in config ? { duration: HIDDEN } : { until: HIDDEN };
     case "send_popup":
       return { "ui:order": ["size", "title", "body", "button", "email_fallback_after", "email_fallback", "goal"], size: { "ui:widget": "radio" } };
     default:
@@ -30,22 +26,19 @@ export function uiOverrides(type: string, config: Config): UiSchema {
   }
 }
 
-const TRIGGER_KEYS: Record<string, string[]> = {
-  event: ["on", "event", "where"],
-  segment_entered: ["on", "segment"],
-  manual: ["on"],
-};
+/** Extra uiSchema for a node given its current config: its layout, and the fields the config does not take hidden. */
+export function uiOverrides(info: NodeTypeInfo, config: Config): UiSchema {
+  const ui = layout(info.type, config);
+  const allowed = allowedKeys(info.config_schema, config);
+  for (const key of Object.keys((info.config_schema.properties ?? {}) as Config)) {
+    if (!allowed.includes(key)) ui[key] = HIDDEN;
+  }
+  return ui;
+}
 
-/** The config without keys the node's current mode does not take (a trigger switched to manual drops its event). */
-export function tidyConfig(type: string, config: Config): Config {
-  const tidy = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
-  if (type === "trigger") {
-    const allowed = TRIGGER_KEYS[String(tidy.on ?? "event")] ?? Object.keys(tidy);
-    return Object.fromEntries(Object.entries(tidy).filter(([key]) => allowed.includes(key)));
-  }
-  if (type === "send_email" && tidy.template_id) {
-    delete tidy.subject;
-    delete tidy.body;
-  }
-  return tidy;
+/** The config without empty keys and keys its current mode does not take (a trigger switched to manual drops its event). */
+export function tidyConfig(info: NodeTypeInfo, config: Config): Config {
+  const filled = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
+  const allowed = allowedKeys(info.config_schema, filled);
+  return Object.fromEntries(Object.entries(filled).filter(([key]) => allowed.includes(key)));
 }

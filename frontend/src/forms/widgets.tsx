@@ -5,7 +5,7 @@ import { useState } from "react";
 import { useEditor } from "../editor/store";
 import { DurationInput } from "./DurationInput";
 import { EmailTemplatePicker } from "./EmailTemplatePicker";
-import { FilterBuilder, PropertyRulesEditor, type Rule } from "./FilterBuilder";
+import { FilterBuilder, PropertyRulesEditor, type Rule, useFilterLanguage } from "./FilterBuilder";
 
 function DurationWidget({ id, value, onChange, disabled, readonly }: WidgetProps) {
   return <DurationInput id={id} value={value} onChange={onChange} disabled={disabled || readonly} />;
@@ -15,10 +15,11 @@ function TimeOfDayWidget({ id, value, onChange, disabled, readonly }: WidgetProp
   return <input id={id} type="time" value={value ?? ""} disabled={disabled || readonly} onChange={(event) => onChange(event.target.value || undefined)} />;
 }
 
-/** The flow's send nodes, for "message was read" rules. */
+/** The flow's message nodes (the node types the catalogue files under "message"), for "message was read" rules. */
 function useSendNodes(): string[] {
   const nodes = useEditor((state) => state.nodes);
-  return nodes.filter((node) => node.type?.startsWith("send_")).map((node) => node.id);
+  const catalogue = useEditor((state) => state.catalogue);
+  return nodes.filter((node) => catalogue[node.type ?? ""]?.category === "message").map((node) => node.id);
 }
 
 function FieldFrame({ props, children }: { props: FieldProps; children: React.ReactNode }) {
@@ -54,11 +55,12 @@ function FilterField(props: FieldProps) {
 }
 
 function PropertyRulesField(props: FieldProps) {
+  const language = useFilterLanguage();
   const rules = (props.formData as Rule[] | undefined) ?? [];
   return (
     <FieldFrame props={props}>
       {rules.length === 0 ? (
-        <button type="button" className="link" onClick={() => props.onChange([{ property: "", op: "eq", value: "" }])}>
+        <button type="button" className="link" disabled={!language} onClick={() => props.onChange([language!.blank("property")])}>
           + Only when…
         </button>
       ) : (

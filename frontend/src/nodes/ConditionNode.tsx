@@ -2,11 +2,13 @@
 import type { NodeProps } from "@xyflow/react";
 
 import type { FlowNode } from "../editor/graph";
+import { useFilterLanguage } from "../forms/FilterBuilder";
 import { describeRule } from "../forms/filterText";
 import { NodeCard, Missing } from "./NodeCard";
 
 export function ConditionNode({ id, data, selected }: NodeProps<FlowNode>) {
-  const rule = describeRule(data.filter);
+  const language = useFilterLanguage();
+  const rule = language ? describeRule(data.filter, language) : "";
   const summary = rule ? <>If {rule}</> : <Missing>Add a rule</Missing>;
   return <NodeCard id={id} type="condition" data={data} selected={selected} summary={summary} />;
 }

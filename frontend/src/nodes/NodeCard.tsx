@@ -8,12 +8,13 @@ import { useEditor } from "../editor/store";
 import { NodeStatsView } from "../stats/NodeStatsView";
 import { NodeIcon } from "./icons";
 
-/** Port labels a marketer reads; a split port shows its variant's name. */
+/** The label a port shows: a split port its variant's name, any other port its name as words ("timeout" → "Timeout"). */
 function portLabel(port: string, config: Config): string {
   const variants = Array.isArray(config.variants) ? (config.variants as Config[]) : [];
   const variant = variants.find((candidate) => candidate.id === port);
   if (variant) return String(variant.label || variant.id);
-  return { next: "", yes: "Yes", no: "No", event: "Event", timeout: "Timed out", failed: "Failed" }[port] ?? port;
+  const words = port.replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 export interface NodeCardProps {

@@ -4,21 +4,17 @@ import { Link, useParams } from "react-router-dom";
 
 import { type ContactCard, getContact } from "../api";
 
-type Row = Record<string, unknown>;
-
 function text(value: unknown): string {
   if (value === null || value === undefined) return "";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
-function when(row: Row): string {
-  const at = row.at ?? row.timestamp ?? row.created_at ?? row.sent_at ?? row.started_at;
-  return at ? new Date(String(at)).toLocaleString() : "";
+function when(at: string): string {
+  return new Date(at).toLocaleString();
 }
 
-function Properties({ contact }: { contact: Row }) {
-  const traits = (contact.traits ?? contact.properties ?? {}) as Row;
-  const rows = [...Object.entries(contact).filter(([, value]) => typeof value !== "object" || value === null), ...Object.entries(traits)];
+function Properties({ contact }: { contact: ContactCard["contact"] }) {
+  const rows = [...Object.entries(contact).filter(([, value]) => typeof value !== "object" || value === null), ...Object.entries(contact.properties)];
   return (
     <dl className="properties">
       {rows.map(([key, value]) => (
@@ -63,10 +59,10 @@ export function ContactPage() {
           <h3>Timeline</h3>
           {card.events.length === 0 && <p className="muted">No events yet.</p>}
           <ol className="timeline">
-            {card.events.map((event, index) => (
-              <li key={index}>
-                <b>{text(event.name ?? event.event ?? event.type)}</b> <span className="muted small">{when(event)}</span>
-                {event.properties && Object.keys(event.properties as Row).length > 0 ? <div className="muted small">{text(event.properties)}</div> : null}
+            {card.events.map((event) => (
+              <li key={event.id}>
+                <b>{event.name}</b> <span className="muted small">{when(event.timestamp)}</span>
+                {Object.keys(event.properties).length > 0 && <div className="muted small">{text(event.properties)}</div>}
               </li>
             ))}
           </ol>
@@ -76,14 +72,14 @@ export function ContactPage() {
           {card.messages.length === 0 && <p className="muted">No messages sent.</p>}
           <table className="table compact">
             <tbody>
-              {card.messages.map((message, index) => (
-                <tr key={index}>
-                  <td>{text(message.channel)}</td>
-                  <td>{text(message.subject ?? message.title ?? message.node_id)}</td>
+              {card.messages.map((message) => (
+                <tr key={message.id}>
+                  <td>{message.channel}</td>
+                  <td>{text(message.content.subject ?? message.content.title ?? message.node_id)}</td>
                   <td>
-                    <span className="badge">{text(message.status)}</span>
+                    <span className="badge">{message.status}</span>
                   </td>
-                  <td className="muted small">{when(message)}</td>
+                  <td className="muted small">{when(message.created_at)}</td>
                 </tr>
               ))}
             </tbody>
@@ -94,14 +90,16 @@ export function ContactPage() {
           {card.runs.length === 0 && <p className="muted">Not in any flow.</p>}
           <table className="table compact">
             <tbody>
-              {card.runs.map((run, index) => (
-                <tr key={index}>
-                  <td>{run.flow_id ? <Link to={`/flows/${text(run.flow_id)}`}>{text(run.flow_name ?? `Flow #${text(run.flow_id)}`)}</Link> : text(run.flow_name)}</td>
-                  <td>{run.version !== undefined ? `v${text(run.version)}` : ""}</td>
+              {card.runs.map((run) => (
+                <tr key={run.id}>
                   <td>
-                    <span className="badge">{text(run.status)}</span>
+                    <Link to={`/flows/${run.flow_id}`}>{run.flow_name}</Link>
                   </td>
-                  <td className="muted small">{text(run.node_id ?? run.current_node)}</td>
+                  <td>v{run.version}</td>
+                  <td>
+                    <span className="badge">{run.status}</span>
+                  </td>
+                  <td className="muted small">{run.node_id}</td>
                 </tr>
               ))}
             </tbody>

@@ -2,8 +2,9 @@
 import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 
-import { type ContactRow, listContacts } from "../api";
-import { FilterBuilder, type Rule } from "../forms/FilterBuilder";
+import { type ContactSummary, listContacts } from "../api";
+import { loadCatalogue } from "../editor/store";
+import { FilterBuilder, type Rule, useFilterLanguage } from "../forms/FilterBuilder";
 import { count } from "../stats/format";
 
 const PAGE = 50;
@@ -20,9 +21,15 @@ export function ContactsPage() {
   const [q, setQ] = useState("");
   const [filter, setFilter] = useState<Rule | null>(null);
   const [page, setPage] = useState(0);
-  const [result, setResult] = useState<{ contacts: ContactRow[]; total: number } | null>(null);
+  const [result, setResult] = useState<{ contacts: ContactSummary[]; total: number } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const applied = JSON.stringify(usableFilter(filter) ?? null);
+  const language = useFilterLanguage();
+
+  useEffect(() => {
+    // The filter builder offers the rules the served filter schema defines.
+    loadCatalogue().catch((error: Error) => setProblem(error.message));
+  }, []);
 
   useEffect(() => {
     const timer = setTimeout(() => {
@@ -46,7 +53,7 @@ export function ContactsPage() {
       <div className="filters">
         <input type="search" placeholder="Search by name or email" value={q} onChange={(event) => setQ(event.target.value)} aria-label="Search contacts" />
         {filter === null ? (
-          <button type="button" className="button secondary" onClick={() => setFilter({ all: [{ property: "", op: "eq", value: "" }] })}>
+          <button type="button" className="button secondary" disabled={!language} onClick={() => setFilter({ all: [language!.blank("property")] })}>
             + Filter
           </button>
         ) : (

@@ -8,10 +8,8 @@ import {
   ApiError,
   createFlow,
   exportFlow,
-  type FlowDocument,
   getFlow,
   getFlowStats,
-  getNodeTypes,
   publishFlow,
   saveFlow,
   setFlowState,
@@ -22,20 +20,11 @@ import { Canvas, FIT_VIEW } from "../editor/Canvas";
 import { Palette } from "../editor/Palette";
 import { ProblemsBar } from "../editor/ProblemsBar";
 import { SidePanel } from "../editor/SidePanel";
-import { editorStore, useEditor } from "../editor/store";
+import { newFlowDocument } from "../editor/graph";
+import { editorStore, loadCatalogue, useEditor } from "../editor/store";
 import { DrilldownDrawer } from "../stats/DrilldownDrawer";
 import { StatsBar, type StatsRange } from "../stats/StatsBar";
 import { downloadBlob } from "../components/download";
-
-/** What a new flow starts with: one trigger to build from. */
-export function newFlowDocument(): FlowDocument {
-  return {
-    schema_version: 2,
-    name: "Untitled flow",
-    nodes: [{ id: "trigger", type: "trigger", label: "Trigger", position: { x: 0, y: 0 }, config: { on: "event" } }],
-    edges: [],
-  };
-}
 
 function isTyping(target: EventTarget | null): boolean {
   const element = target as HTMLElement | null;
@@ -60,21 +49,25 @@ function Editor({ flowId }: { flowId: number | null }) {
 
   useEffect(() => {
     let current = true;
-    setLoadProblem(null);
-    const catalogue = Object.keys(editorStore.getState().catalogue).length ? Promise.resolve() : getNodeTypes().then(store.setCatalogue);
-    const flowLoad = flowId === null ? Promise.resolve(store.loadDocument(newFlowDocument())) : getFlow(flowId).then((detail) => current && store.loadFlow(detail));
-    Promise.all([catalogue, flowLoad]).then(
+    const { loadDocument, loadFlow } = editorStore.getState();
+    const catalogueLoad = loadCatalogue();
+    const startNewFlow = () => {
+      const { catalogue, sharedSchemas } = editorStore.getState();
+      if (current) loadDocument(newFlowDocument(catalogue, sharedSchemas));
+    };
+    const flowLoad = flowId === null ? catalogueLoad.then(startNewFlow) : getFlow(flowId).then((detail) => current && loadFlow(detail));
+    Promise.all([catalogueLoad, flowLoad]).then(
       () => current && setTimeout(() => fitView(FIT_VIEW), 0),
       (error: Error) => current && setLoadProblem(error.message),
     );
     return () => {
       current = false;
     };
-  }, [flowId]);
+  }, [flowId, fitView]);
 
   useEffect(() => {
     if (!notice) return;
-    const timer = setTimeout(() => store.setNotice(null), 5000);
+    const timer = setTimeout(() => editorStore.getState().setNotice(null), 5000);
     return () => clearTimeout(timer);
   }, [notice]);
 
@@ -83,8 +76,8 @@ function Editor({ flowId }: { flowId: number | null }) {
     if (mode !== "stats" || flowId === null) return;
     let current = true; // an answer for dates or a visit since left must not overwrite the newer one
     getFlowStats(flowId, statsQuery).then(
-      (stats) => current && store.setStats(stats),
-      (error: Error) => current && store.setNotice(`Statistics: ${error.message}`),
+      (stats) => current && editorStore.getState().setStats(stats),
+      (error: Error) => current && editorStore.getState().setNotice(`Statistics: ${error.message}`),
     );
     return () => {
       current = false;
@@ -96,8 +89,9 @@ function Editor({ flowId }: { flowId: number | null }) {
     try {
       await action();
     } catch (error) {
-      if (error instanceof ApiError && error.errors.length) store.setErrors(error.errors);
-      store.setNotice(error instanceof Error ? error.message : String(error));
+      const { setErrors, setNotice } = editorStore.getState();
+      if (error instanceof ApiError && error.errors.length) setErrors(error.errors);
+      setNotice(error instanceof Error ? error.message : String(error));
     } finally {
       setBusy(null);
     }
@@ -280,7 +274,8 @@ export function EditorPage() {
   const flowId = id && id !== "new" ? Number(id) : null;
   return (
     <ReactFlowProvider>
-      <Editor flowId={flowId} />
+      {/* A key per flow: opening another flow (or the new one once saved) starts its editor afresh, load problem included. */}
+      <Editor key={flowId ?? "new"} flowId={flowId} />
     </ReactFlowProvider>
   );
 }

@@ -3,19 +3,12 @@ import { useEffect, useState } from "react";
 import { useNavigate } from "react-router-dom";
 
 import { listTemplates, type TemplateSummary, importTemplate } from "../api";
+import { loadCatalogue, useEditor } from "../editor/store";
+import { categoryColour } from "../nodes/categoryColour";
 
-const NODE_COLOURS: Record<string, string> = {
-  trigger: "#f59e0b",
-  wait: "#0ea5e9",
-  wait_for_event: "#0ea5e9",
-  condition: "#8b5cf6",
-  split: "#8b5cf6",
-  goal: "#10b981",
-  exit: "#64748b",
-};
-
-/** A small drawing of the template's map from its node positions. */
+/** A small drawing of the template's map from its node positions, each node in its category's colour. */
 function Sketch({ preview }: { preview: TemplateSummary["preview"] }) {
+  const catalogue = useEditor((state) => state.catalogue);
   const positions = new Map(preview.nodes.map((node, index) => [node.id, node.position ?? { x: index * 250, y: 0 }]));
   const xs = [...positions.values()].map((point) => point.x);
   const ys = [...positions.values()].map((point) => point.y);
@@ -32,7 +25,7 @@ function Sketch({ preview }: { preview: TemplateSummary["preview"] }) {
       })}
       {preview.nodes.map((node) => {
         const point = positions.get(node.id)!;
-        return <rect key={node.id} x={point.x} y={point.y} width={160} height={60} rx={12} fill={NODE_COLOURS[node.type] ?? "#6366f1"} opacity={0.9} />;
+        return <rect key={node.id} x={point.x} y={point.y} width={160} height={60} rx={12} style={{ fill: categoryColour(catalogue[node.type]?.category) }} opacity={0.9} />;
       })}
     </svg>
   );
@@ -46,6 +39,7 @@ export function TemplatesPage() {
 
   useEffect(() => {
     listTemplates().then(setTemplates, (error: Error) => setProblem(error.message));
+    loadCatalogue().catch((error: Error) => setProblem(error.message)); // the sketches colour nodes by their category
   }, []);
 
   const pick = (slug: string) => {

@@ -2,8 +2,8 @@
 import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 
-import { type ContactRow, getNodeContacts, type StatsQuery } from "../api";
-import { editorStore, useEditor } from "../editor/store";
+import { getNodeContacts, type NodeContact, type StatsQuery } from "../api";
+import { type Drilldown, editorStore, useEditor } from "../editor/store";
 import { count } from "./format";
 
 const PAGE = 50;
@@ -16,28 +16,44 @@ function timeColumn(metric: string): string {
   return "When";
 }
 
-export function DrilldownDrawer({ flowId, query }: { flowId: number; query: StatsQuery }) {
-  const drilldown = useEditor((state) => state.drilldown);
-  const [page, setPage] = useState(0);
-  const [result, setResult] = useState<{ contacts: ContactRow[]; total: number } | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+interface DrawerProps {
+  flowId: number;
+  query: StatsQuery;
+}
 
-  useEffect(() => setPage(0), [drilldown]);
+export function DrilldownDrawer({ flowId, query }: DrawerProps) {
+  const drilldown = useEditor((state) => state.drilldown);
+  if (!drilldown) return null;
+  // A key per number: another number opens on its first page.
+  return <DrilldownContacts key={`${drilldown.nodeId}:${drilldown.metric}`} drilldown={drilldown} flowId={flowId} query={query} />;
+}
+
+/** What one page of contacts answered, with the request it answers: until the current request's answer arrives, the drawer says it is loading. */
+interface Answer {
+  request: string;
+  result?: { contacts: NodeContact[]; total: number };
+  problem?: string;
+}
+
+function DrilldownContacts({ drilldown, flowId, query }: DrawerProps & { drilldown: Drilldown }) {
+  const [page, setPage] = useState(0);
+  const [answer, setAnswer] = useState<Answer | null>(null);
+  const request = JSON.stringify([flowId, drilldown.nodeId, drilldown.metric, query, page]);
+  const shown = answer?.request === request ? answer : null;
+  const result = shown?.result ?? null;
+  const problem = shown?.problem ?? null;
+
   useEffect(() => {
-    if (!drilldown) return;
-    setResult(null);
-    setProblem(null);
-    let current = true; // the answer for a number clicked before must not replace this one's
+    let current = true; // the answer for the page or dates asked before must not replace this one's
     getNodeContacts(flowId, drilldown.nodeId, drilldown.metric, { ...query, limit: PAGE, offset: page * PAGE }).then(
-      (found) => current && setResult(found),
-      (error: Error) => current && setProblem(error.message),
+      (found) => current && setAnswer({ request, result: found }),
+      (error: Error) => current && setAnswer({ request, problem: error.message }),
     );
     return () => {
       current = false;
     };
-  }, [drilldown, flowId, query, page]);
+  }, [drilldown, flowId, query, page, request]);
 
-  if (!drilldown) return null;
   return (
     <aside className="drawer" data-testid="drilldown">
       <div className="drawer-head">
