@@ -52,7 +52,10 @@ class NodeType:
         label: the palette name a marketer reads.
         category: the palette group.
         description: one sentence on what the node does.
-        ports: the output ports, in display order; `output_ports` may derive them from config.
+        ports: the output ports, in display order.
+        port_labels: the words on a port whose name alone does not say it (default: the name as words).
+        port_source: for a node whose ports come from its config (a split's variants), where:
+            `list` names the config's array, `id` and `label` the fields of each item.
         config_schema: JSON Schema (2020-12) of the node's `config`.
         waits: True if the node can hold a run over time, which makes a cycle through it safe.
         is_entry: True for nodes that start runs (they take no incoming edge).
@@ -65,6 +68,8 @@ class NodeType:
     category: ClassVar[Category]
     description: ClassVar[str]
     ports: ClassVar[tuple[str, ...]] = ("next",)
+    port_labels: ClassVar[Mapping[str, str]] = {}
+    port_source: ClassVar[Mapping[str, str] | None] = None
     config_schema: ClassVar[dict[str, Any]]
     waits: ClassVar[bool] = False
     is_entry: ClassVar[bool] = False
@@ -72,8 +77,17 @@ class NodeType:
 
     @classmethod
     def output_ports(cls, config: Mapping[str, Any]) -> list[str]:
-        """The ports this node has with `config` (a split has one per variant)."""
-        return list(cls.ports)
+        """The ports this node has with `config`: its `ports`, or the ids in `port_source`'s list;
+        [] when that list is malformed (the validator reports why)."""
+        if cls.port_source is None:
+            return list(cls.ports)
+        items = config.get(cls.port_source["list"]) if isinstance(config, Mapping) else None
+        if not isinstance(items, list):
+            return []
+        ids = [item.get(cls.port_source["id"]) if isinstance(item, Mapping) else None for item in items]
+        if not all(isinstance(port, str) and port for port in ids):
+            return []
+        return ids
 
     @classmethod
     def check_config(cls, config: Mapping[str, Any]) -> list[ConfigProblem]:
@@ -94,7 +108,8 @@ class NodeType:
             "category": cls.category.value,
             "description": cls.description,
             "ports": list(cls.ports),
-            "dynamic_ports": cls.output_ports.__func__ is not NodeType.output_ports.__func__,
+            "port_labels": {port: cls.port_labels.get(port) or port.replace("_", " ").capitalize() for port in cls.ports},
+            "port_source": dict(cls.port_source) if cls.port_source is not None else None,
             "waits": cls.waits,
             "is_entry": cls.is_entry,
             "config_schema": cls.config_schema,

@@ -20,6 +20,7 @@ class Split(NodeType):
     category = Category.LOGIC
     description = "Splits contacts at random between variants by weight, to test which path works better."
     ports = ()
+    port_source = {"list": "variants", "id": "id", "label": "label"}
     compares_ports = True
     config_schema = {
         "type": "object",
@@ -46,17 +47,6 @@ class Split(NodeType):
             },
         },
     }
-
-    @classmethod
-    def output_ports(cls, config: Mapping[str, Any]) -> list[str]:
-        """The variant ids in order; [] when the config is malformed (the validator reports why)."""
-        variants = config.get("variants") if isinstance(config, Mapping) else None
-        if not isinstance(variants, list):
-            return []
-        ids = [variant.get("id") if isinstance(variant, Mapping) else None for variant in variants]
-        if not all(isinstance(port, str) and port for port in ids):
-            return []
-        return ids
 
     @classmethod
     def check_config(cls, config: Mapping[str, Any]) -> list[ConfigProblem]:

@@ -20,6 +20,7 @@ class WaitForEvent(NodeType):
     category = Category.TIMING
     description = "Waits until the contact does something, or gives up after a time-out."
     ports = ("event", "timeout")
+    port_labels = {"event": "Event came", "timeout": "Timed out"}
     waits = True
     config_schema = {
         "type": "object",

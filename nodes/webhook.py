@@ -39,6 +39,7 @@ class Webhook(NodeType):
     category = Category.ACTION
     description = "Calls another service over HTTP, e.g. to add the contact to your CRM."
     ports = ("next", "failed")
+    port_labels = {"next": "Succeeded"}
     config_schema = {
         "type": "object",
         "required": ["url"],

@@ -19,6 +19,14 @@ blueprint = Blueprint("node_types", __name__, description="The node catalogue: p
 blueprint.before_request(require_admin)
 
 
+class PortSource(Schema):
+    """Where the ports of a node come from when its config decides them."""
+
+    list = fields.String(required=True, metadata={"description": "The config's array with one item per port."})
+    id = fields.String(required=True, metadata={"description": "The item's field that is the port's id."})
+    label = fields.String(required=True, metadata={"description": "The item's field with the port's words."})
+
+
 class NodeTypeInfo(Schema):
     """One node type's declaration, as `NodeType.describe()` gives it (see nodes.base.NodeType)."""
 
@@ -28,7 +36,11 @@ class NodeTypeInfo(Schema):
                              metadata={"description": "The palette group."})
     description = fields.String(required=True, metadata={"description": "One sentence on what the node does."})
     ports = fields.List(fields.String(), required=True, metadata={"description": "The output ports, in display order."})
-    dynamic_ports = fields.Boolean(required=True, metadata={"description": "True if the config decides the ports (a split's variant ids)."})
+    port_labels = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                              metadata={"description": "The words on each of `ports`."})
+    port_source = fields.Nested(PortSource, required=True, allow_none=True,
+                                metadata={"description": "Where a node whose config decides its ports finds them "
+                                                         "(a split's variants); null for fixed `ports`."})
     waits = fields.Boolean(required=True, metadata={"description": "True if the node can hold a run over time, which makes a loop through it safe."})
     is_entry = fields.Boolean(required=True, metadata={"description": "True for nodes that start runs; they take no incoming edge."})
     config_schema = fields.Dict(required=True, metadata={"description": "JSON Schema (2020-12) of the node's `config`."})

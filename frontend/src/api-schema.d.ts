@@ -2275,6 +2275,14 @@ export interface components {
             /** @description Next page number. */
             next_page?: number;
         };
+        PortSource: {
+            /** @description The config's array with one item per port. */
+            list: string;
+            /** @description The item's field that is the port's id. */
+            id: string;
+            /** @description The item's field with the port's words. */
+            label: string;
+        };
         NodeTypeInfo: {
             /** @description The `type` string in the flow document. */
             type: string;
@@ -2289,8 +2297,12 @@ export interface components {
             description: string;
             /** @description The output ports, in display order. */
             ports: string[];
-            /** @description True if the config decides the ports (a split's variant ids). */
-            dynamic_ports: boolean;
+            /** @description The words on each of `ports`. */
+            port_labels: {
+                [key: string]: string;
+            };
+            /** @description Where a node whose config decides its ports finds them (a split's variants); null for fixed `ports`. */
+            port_source: components["schemas"]["PortSource"] | (Record<string, never> | null);
             /** @description True if the node can hold a run over time, which makes a loop through it safe. */
             waits: boolean;
             /** @description True for nodes that start runs; they take no incoming edge. */

@@ -38,7 +38,8 @@ def test_node_types_serve_the_whole_catalogue(client: FlaskClient, admin_headers
     by_type = {t["type"]: t for t in served}
     assert by_type["wait_for_event"]["ports"] == ["event", "timeout"]
     assert by_type["condition"]["ports"] == ["yes", "no"]
-    assert by_type["split"]["dynamic_ports"] is True
+    assert by_type["split"]["port_source"] == {"list": "variants", "id": "id", "label": "label"}
+    assert by_type["wait_for_event"]["port_labels"] == {"event": "Event came", "timeout": "Timed out"}
     assert by_type["trigger"]["is_entry"] is True
     assert by_type["exit"]["ports"] == []
     # The response schema (NodeTypeInfo) serves every key a node type declares, none dropped.

@@ -173,7 +173,8 @@ def test_declaration_is_complete(node_type: type[NodeType]) -> None:
     described = json.loads(json.dumps(node_type.describe()))
     assert described["type"] == node_type.type
     assert described["category"] == category.value
-    assert described["dynamic_ports"] is (node_type is Split)
+    assert (described["port_source"] is not None) is (node_type is Split)
+    assert set(described["port_labels"]) == set(node_type.ports)
 
 
 def test_entry_and_waiting_flags() -> None:

@@ -78,11 +78,12 @@ function roundPosition(position: { x: number; y: number }): { x: number; y: numb
 /** The output ports of a node: its type's, or for a split one per variant of its config. */
 export function outputPorts(info: NodeTypeInfo | undefined, config: Config): string[] {
   if (!info) return [];
-  if (!info.dynamic_ports) return info.ports;
-  const variants = config.variants;
-  if (!Array.isArray(variants)) return [];
-  return variants
-    .map((variant) => (variant && typeof variant === "object" ? (variant as Config).id : undefined))
+  const source = info.port_source;
+  if (!source) return info.ports;
+  const items = config[source.list];
+  if (!Array.isArray(items)) return [];
+  return items
+    .map((item) => (item && typeof item === "object" ? (item as Config)[source.id] : undefined))
     .filter((id): id is string => typeof id === "string" && id.length > 0);
 }
 

@@ -2,19 +2,21 @@
 import { Handle, Position, useUpdateNodeInternals } from "@xyflow/react";
 import { type ReactNode, useEffect } from "react";
 
-import type { Config } from "../api";
+import type { Config, NodeTypeInfo } from "../api";
 import { outputPorts } from "../editor/graph";
 import { useEditor } from "../editor/store";
 import { NodeStatsView } from "../stats/NodeStatsView";
 import { NodeIcon } from "./icons";
 
-/** The label a port shows: a split port its variant's name, any other port its name as words ("timeout" → "Timeout"). */
-function portLabel(port: string, config: Config): string {
-  const variants = Array.isArray(config.variants) ? (config.variants as Config[]) : [];
-  const variant = variants.find((candidate) => candidate.id === port);
-  if (variant) return String(variant.label || variant.id);
-  const words = port.replace(/_/g, " ");
-  return words.charAt(0).toUpperCase() + words.slice(1);
+/** The words a port shows, as the catalogue serves them: a config-made port its item's label, any other its `port_labels`. */
+function portLabel(info: NodeTypeInfo | undefined, port: string, config: Config): string {
+  const source = info?.port_source;
+  if (source) {
+    const items = Array.isArray(config[source.list]) ? (config[source.list] as Config[]) : [];
+    const item = items.find((candidate) => candidate[source.id] === port);
+    return String(item?.[source.label] || port);
+  }
+  return info?.port_labels[port] ?? port;
 }
 
 export interface NodeCardProps {
@@ -65,7 +67,7 @@ export function NodeCard({ id, type, data, selected, summary }: NodeCardProps) {
         <div className="flow-node-ports">
           {ports.map((port) => (
             <div key={port} className={`flow-node-port port-${port}`}>
-              <span>{portLabel(port, data)}</span>
+              <span>{portLabel(info, port, data)}</span>
               <Handle type="source" id={port} position={Position.Right} className={`handle-out handle-${port}`} />
             </div>
           ))}
