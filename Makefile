@@ -48,7 +48,7 @@ screenshots: install frontend
 ## Run the product on http://127.0.0.1:5000 with the embedded defaults (SQLite, in-process queue).
 run: install frontend
 	$(BIN)/automap db upgrade
-	$(BIN)/automap templates load
+	$(BIN)/automap scenarios load
 	$(BIN)/automap demo seed
 	$(BIN)/automap serve
 

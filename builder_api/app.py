@@ -50,10 +50,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     from builder_api.ingest.routes import blueprint as ingest
     from builder_api.message_templates.routes import blueprint as message_templates
     from builder_api.node_types.routes import blueprint as node_types
+    from builder_api.scenarios.routes import blueprint as scenarios
     from builder_api.segments.routes import blueprint as segments
     from builder_api.session.routes import blueprint as login_session
     from builder_api.stats.routes import blueprint as stats
-    from builder_api.templates.routes import blueprint as templates
     from builder_api.tracking.routes import blueprint as tracking
     from builder_api.widget import stream as widget_stream
     from builder_api.widget.routes import blueprint as widget
@@ -67,7 +67,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     api.register_blueprint(message_templates, url_prefix="/api/message-templates")
     api.register_blueprint(login_session, url_prefix="/api/session")
     api.register_blueprint(flows, url_prefix="/api/flows")
-    api.register_blueprint(templates, url_prefix="/api/templates")
+    api.register_blueprint(scenarios, url_prefix="/api/scenarios")
     # Beside the flows blueprint on the same prefix: a blueprint of its own name, routes of its own.
     api.register_blueprint(stats, url_prefix="/api/flows")
     api.register_blueprint(contacts, url_prefix="/api/contacts")

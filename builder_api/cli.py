@@ -1,4 +1,4 @@
-"""The `automap` command: serve, worker, scheduler, inbound-smtp, flows, templates, demo, node-types, db, tokens and users."""
+"""The `automap` command: serve, worker, scheduler, inbound-smtp, flows, scenarios, demo, node-types, db, tokens and users."""
 from __future__ import annotations
 
 import json
@@ -244,25 +244,25 @@ def export_file(flow_id: int, version: int | None, output: Path | None) -> None:
 @with_appcontext
 def list_flows() -> None:
     """Show every flow with its status and live version."""
-    table = Table("id", "name", "status", "live version", "template")
+    table = Table("id", "name", "status", "live version", "scenario")
     for flow in db.session.scalars(db.select(Flow).order_by(Flow.id)):
         live = f"v{flow.live_version.number}" if flow.live_version else "—"
-        table.add_row(str(flow.id), flow.name, flow.status.value, live, flow.template_slug or "")
+        table.add_row(str(flow.id), flow.name, flow.status.value, live, flow.scenario_slug or "")
     console.print(table)
 
 
 @main.group()
-def templates() -> None:
-    """The template scenarios shipped in flows/templates/."""
+def scenarios() -> None:
+    """The scenarios shipped in flows/scenarios/ (abandoned cart, welcome series, …), to start a flow from."""
 
 
-@templates.command("load")
+@scenarios.command("load")
 @with_appcontext
-def load_templates() -> None:
-    """Import every template not yet in the database, as a draft flow."""
-    created = flow_store.load_templates(db.session)
+def load_scenarios() -> None:
+    """Import every scenario not yet in the database, as a draft flow."""
+    created = flow_store.load_scenarios(db.session)
     db.session.commit()
-    console.print(f"loaded {len(created)} template(s): {', '.join(f.name for f in created) or 'all present'}")
+    console.print(f"loaded {len(created)} scenario(s): {', '.join(f.name for f in created) or 'all present'}")
 
 
 @main.group()

@@ -1,6 +1,6 @@
 """A demo flow fed by simulated traffic, so statistics mode is not empty on a first visit.
 
-`seed_demo` publishes the abandoned-cart template as its own flow and drives a few hundred
+`seed_demo` publishes the abandoned-cart scenario as its own flow and drives a few hundred
 synthetic shoppers through it on a virtual clock, through the real runtime (events, RQ batch
 jobs, the send ledger, message statuses), so its node counters, messages and conversions are
 exactly what real traffic would have left. The simulated days end now; the flow is then
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from flows.templates import all_templates
+from flows.scenarios import all_scenarios
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.channels.messages import record_status
 from workflow_runtime.clock import VirtualClock
@@ -30,10 +30,10 @@ from workflow_runtime.storage import unapplied_events
 from workflow_runtime.storage.models import Channel, Contact, Event, Flow, Message, MessageStatus
 
 DEMO_SLUG = "demo:abandoned_cart"  # marks the demo flow, so seeding twice finds it and adds nothing
-TEMPLATE_SLUG = "abandoned_cart"
+SCENARIO_SLUG = "abandoned_cart"
 VISITORS = 300
 DAYS = 9  # 300 arrivals over the first ~6 days, then every reminder and late purchase plays out
-STEP = timedelta(minutes=10)  # every simulated action and every wait of the template falls on a step
+STEP = timedelta(minutes=10)  # every simulated action and every wait of the scenario falls on a step
 # Shoppers arrive in groups (each group's digits, and so behaviours, are mixed): every step's work is then
 # one batch job for the group rather than one commit per shopper, which keeps seeding to seconds.
 GROUP = 12
@@ -111,10 +111,10 @@ def seed_demo(current: Runtime, visitors: int = VISITORS) -> DemoSeed:
     configure(current)
     start = clock.now()
     with current.sessions.begin() as session:
-        existing = session.scalar(select(Flow.id).where(Flow.template_slug == DEMO_SLUG))
+        existing = session.scalar(select(Flow.id).where(Flow.scenario_slug == DEMO_SLUG))
         if existing is not None:
             return DemoSeed(existing, created=False)
-        flow = flow_store.import_flow(session, _demo_document(visitors), template_slug=DEMO_SLUG)
+        flow = flow_store.import_flow(session, _demo_document(visitors), scenario_slug=DEMO_SLUG)
         flow_store.publish_flow(session, flow)
         contacts = [_shopper(number, start) for number in range(visitors)]
         session.add_all(contacts)
@@ -139,12 +139,12 @@ def seed_demo(current: Runtime, visitors: int = VISITORS) -> DemoSeed:
 
 
 def _demo_document(visitors: int) -> dict[str, Any]:
-    """The abandoned-cart template, renamed and described as the demo it is."""
-    document = copy.deepcopy(next(t.document for t in all_templates() if t.slug == TEMPLATE_SLUG))
+    """The abandoned-cart scenario, renamed and described as the demo it is."""
+    document = copy.deepcopy(next(t.document for t in all_scenarios() if t.slug == SCENARIO_SLUG))
     document["name"] = f"{document['name']} (demo traffic)"
     document["description"] = (
         f"Demo: {visitors} simulated shoppers over the {DAYS} days before it was seeded, so statistics mode has "
-        "something to show. It is paused so it never messages your real visitors; the template itself is in the "
+        "something to show. It is paused so it never messages your real visitors; the scenario itself is in the "
         "gallery. " + document["description"]
     )
     return document

@@ -8,7 +8,7 @@ import { ContactsPage } from "./pages/ContactsPage";
 import { EditorPage } from "./pages/EditorPage";
 import { FlowsListPage } from "./pages/FlowsListPage";
 import { LoginPage } from "./pages/LoginPage";
-import { TemplatesPage } from "./pages/TemplatesPage";
+import { ScenariosPage } from "./pages/ScenariosPage";
 
 type Auth = "checking" | "in" | "out";
 
@@ -20,7 +20,7 @@ function Shell({ onLogOut }: { onLogOut(): void }) {
           <span className="brand-mark" /> automap
         </NavLink>
         <NavLink to="/flows">Flows</NavLink>
-        <NavLink to="/templates">Templates</NavLink>
+        <NavLink to="/scenarios">Scenarios</NavLink>
         <NavLink to="/contacts">Contacts</NavLink>
         <span className="toolbar-spacer" />
         <button type="button" className="link" onClick={onLogOut}>
@@ -32,7 +32,7 @@ function Shell({ onLogOut }: { onLogOut(): void }) {
           <Route path="/" element={<Navigate to="/flows" replace />} />
           <Route path="/flows" element={<FlowsListPage />} />
           <Route path="/flows/:id" element={<EditorPage />} />
-          <Route path="/templates" element={<TemplatesPage />} />
+          <Route path="/scenarios" element={<ScenariosPage />} />
           <Route path="/contacts" element={<ContactsPage />} />
           <Route path="/contacts/:id" element={<ContactPage />} />
           <Route

@@ -1129,14 +1129,14 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/templates": {
+    "/api/scenarios": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Every template: slug, name, description, node count and a preview of its graph. */
+        /** Every scenario: slug, name, description, node count and a preview of its graph. */
         get: {
             parameters: {
                 query?: never;
@@ -1152,7 +1152,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["TemplateList"];
+                        "application/json": components["schemas"]["ScenarioList"];
                     };
                 };
                 default: components["responses"]["DEFAULT_ERROR"];
@@ -1166,7 +1166,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/templates/{slug}/import": {
+    "/api/scenarios/{slug}/import": {
         parameters: {
             query?: never;
             header?: never;
@@ -1177,7 +1177,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new draft flow holding a copy of the template. */
+        /** A new draft flow holding a copy of the scenario. */
         post: {
             parameters: {
                 query?: never;
@@ -1198,7 +1198,7 @@ export interface paths {
                         "application/json": components["schemas"]["Flow"];
                     };
                 };
-                /** @description No template has this slug. */
+                /** @description No scenario has this slug. */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2551,26 +2551,26 @@ export interface components {
         PreviewNode: {
             id: string;
             type: string;
-            /** @description {x, y} on the canvas, when the template has it. */
+            /** @description {x, y} on the canvas, when the scenario has it. */
             position?: {
                 [key: string]: unknown;
             } | null;
         };
-        TemplatePreview: {
+        ScenarioPreview: {
             nodes: components["schemas"]["PreviewNode"][];
             edges: {
                 [key: string]: unknown;
             }[];
         };
-        Template: {
+        Scenario: {
             slug: string;
             name: string;
             description: string;
             node_count: number;
-            preview: components["schemas"]["TemplatePreview"];
+            preview: components["schemas"]["ScenarioPreview"];
         };
-        TemplateList: {
-            templates: components["schemas"]["Template"][];
+        ScenarioList: {
+            scenarios: components["schemas"]["Scenario"][];
         };
         Totals: {
             entered: number;

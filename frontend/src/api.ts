@@ -41,8 +41,8 @@ export type FlowStatus = Schemas["FlowSummary"]["status"];
 export type FlowSummary = Schemas["FlowSummary"];
 /** A flow as GET /api/flows/<id> answers it, its draft typed as a flow document. */
 export type FlowDetail = Omit<Schemas["Flow"], "document"> & { document: FlowDocument };
-/** A template of the gallery, its preview typed as the part of a flow document it is. */
-export type TemplateSummary = Omit<Schemas["Template"], "preview"> & {
+/** A scenario of the gallery, its preview typed as the part of a flow document it is. */
+export type ScenarioSummary = Omit<Schemas["Scenario"], "preview"> & {
   preview: { nodes: Pick<DocNode, "id" | "type" | "position">[]; edges: DocEdge[] };
 };
 export type FlowStats = Schemas["FlowStats"];
@@ -144,7 +144,7 @@ export async function logInWithToken(token: string): Promise<void> {
   }
 }
 
-// --- catalogue, flows, templates --------------------------------------------------------------------
+// --- catalogue, flows, scenarios --------------------------------------------------------------------
 
 export const getNodeTypes = () => request<NodeCatalogue>("GET", "/api/node-types");
 
@@ -188,10 +188,10 @@ export async function exportFlow(id: number, version?: number): Promise<{ blob: 
   return { blob: await response.blob(), filename };
 }
 
-export const listTemplates = () =>
-  request<{ templates: TemplateSummary[] }>("GET", "/api/templates").then((answer) => answer.templates);
+export const listScenarios = () =>
+  request<{ scenarios: ScenarioSummary[] }>("GET", "/api/scenarios").then((answer) => answer.scenarios);
 
-export const importTemplate = (slug: string) => request<FlowDetail>("POST", `/api/templates/${slug}/import`);
+export const importScenario = (slug: string) => request<FlowDetail>("POST", `/api/scenarios/${slug}/import`);
 
 // --- statistics -----------------------------------------------------------------------------------
 

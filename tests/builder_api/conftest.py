@@ -19,7 +19,7 @@ from tests.live_server import live_server
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401 - fixtures shared by import
 from workflow_runtime.engine.definition import forget_definitions
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "flows" / "templates"
+SCENARIOS = Path(__file__).resolve().parents[2] / "flows" / "scenarios"
 PASSWORD = "correct horse battery"
 
 
@@ -33,7 +33,7 @@ def _fresh_definitions() -> Iterator[None]:
 @pytest.fixture
 def cart_document() -> dict[str, Any]:
     """The abandoned-cart template: a valid document with an event trigger and a goal."""
-    return json.loads((TEMPLATES / "abandoned_cart.json").read_text(encoding="utf-8"))
+    return json.loads((SCENARIOS / "abandoned_cart.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def flow_count(session: Session) -> int:
 
 def test_every_api_route_needs_credentials(client: FlaskClient) -> None:
     for method, path in [("get", "/api/flows"), ("post", "/api/flows"), ("get", "/api/flows/1"),
-                         ("get", "/api/templates"), ("post", "/api/templates/abandoned_cart/import")]:
+                         ("get", "/api/scenarios"), ("post", "/api/scenarios/abandoned_cart/import")]:
         response = getattr(client, method)(path, json={})
         assert response.status_code == 401, (method, path)
         assert "Authorization: Bearer" in response.json["message"]

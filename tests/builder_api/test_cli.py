@@ -16,21 +16,21 @@ from rq import Queue
 from builder_api.app import create_app
 from builder_api.cli import main
 from flows.document import canonical
-from flows.templates import TEMPLATES_DIR, all_templates
+from flows.scenarios import SCENARIOS_DIR, all_scenarios
 
-CART = TEMPLATES_DIR / "abandoned_cart.json"
+CART = SCENARIOS_DIR / "abandoned_cart.json"
 
 
 def test_help_lists_every_command(cli: Callable[..., Result]) -> None:
     output = cli("--help").output
-    for command in ("serve", "worker", "scheduler", "flows", "templates", "db"):
+    for command in ("serve", "worker", "scheduler", "flows", "scenarios", "db"):
         assert command in output
 
 
 def test_validate_passes_every_template(cli: Callable[..., Result]) -> None:
-    result = cli("flows", "validate", *map(str, sorted(TEMPLATES_DIR.glob("*.json"))))
+    result = cli("flows", "validate", *map(str, sorted(SCENARIOS_DIR.glob("*.json"))))
     assert result.exit_code == 0, result.output
-    assert result.output.count("✓") == len(all_templates())
+    assert result.output.count("✓") == len(all_scenarios())
 
 
 def test_validate_lists_errors_per_node_and_exits_1(cli: Callable[..., Result], tmp_path: Path) -> None:
@@ -89,10 +89,10 @@ def test_export_of_a_missing_flow_says_so(cli: Callable[..., Result]) -> None:
     assert "no flow with id 99" in result.output
 
 
-def test_templates_load_is_idempotent(cli: Callable[..., Result]) -> None:
-    first = cli("templates", "load").output
-    assert f"loaded {len(all_templates())} template(s)" in first
-    assert "all present" in cli("templates", "load").output
+def test_scenarios_load_is_idempotent(cli: Callable[..., Result]) -> None:
+    first = cli("scenarios", "load").output
+    assert f"loaded {len(all_scenarios())} scenario(s)" in first
+    assert "all present" in cli("scenarios", "load").output
 
 
 @pytest.mark.parametrize("command", [["worker", "--burst"], ["scheduler"]])

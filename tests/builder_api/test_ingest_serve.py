@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, select
 from workflow_runtime.storage.models import Run
 
 AUTOMAP = str(Path(sys.executable).with_name("automap"))
-CART = Path(__file__).resolve().parents[2] / "flows" / "templates" / "abandoned_cart.json"
+CART = Path(__file__).resolve().parents[2] / "flows" / "scenarios" / "abandoned_cart.json"
 
 
 def test_a_tracked_event_reaches_the_embedded_worker(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, insert, select
 
-from flows.templates import all_templates
+from flows.scenarios import all_scenarios
 from tests.mail_server import free_port
 from workflow_runtime.storage.models import Contact, Event, Run, UnappliedEvent
 
@@ -26,7 +26,7 @@ def test_embedded_serve_prints_how_to_use_it_and_answers(tmp_path: Path) -> None
         if not key.startswith("AUTOMAP_")
     } | {"AUTOMAP_INSTANCE_PATH": str(tmp_path), "COLUMNS": "200"}
     subprocess.run([AUTOMAP, "db", "upgrade"], env=environ, check=True, capture_output=True, timeout=120)
-    loaded = subprocess.run([AUTOMAP, "templates", "load"], env=environ, check=True, capture_output=True, text=True)
+    loaded = subprocess.run([AUTOMAP, "scenarios", "load"], env=environ, check=True, capture_output=True, text=True)
     assert "loaded" in loaded.stdout
 
     port = free_port()
@@ -56,8 +56,8 @@ def test_embedded_serve_prints_how_to_use_it_and_answers(tmp_path: Path) -> None
             login = browser.post("/api/session", json={"email": email, "password": password})
             assert login.status_code == 200
             flows = browser.get("/api/flows").json()["flows"]
-            # loaded by `templates load`
-            assert sorted(flow["name"] for flow in flows) == sorted(template.name for template in all_templates())
+            # loaded by `scenarios load`
+            assert sorted(flow["name"] for flow in flows) == sorted(template.name for template in all_scenarios())
         assert (tmp_path / "automap.db").exists()
     finally:
         server.terminate()
@@ -80,7 +80,7 @@ def test_the_embedded_worker_and_scheduler_run_the_flows(tmp_path: Path) -> None
         "AUTOMAP_INSTANCE_PATH": str(tmp_path)
     }
     subprocess.run([AUTOMAP, "db", "upgrade"], env=environ, check=True, capture_output=True, timeout=120)
-    cart = Path(__file__).resolve().parents[2] / "flows" / "templates" / "abandoned_cart.json"
+    cart = Path(__file__).resolve().parents[2] / "flows" / "scenarios" / "abandoned_cart.json"
     subprocess.run([AUTOMAP, "flows", "import", "--publish", str(cart)], env=environ, check=True, capture_output=True)
     database = create_engine(f"sqlite:///{tmp_path / 'automap.db'}")
     now = datetime.now(UTC)

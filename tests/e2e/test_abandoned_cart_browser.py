@@ -1,12 +1,12 @@
-"""The abandoned-cart story end to end: a shopper in headless Chromium, the gallery's template flow
+"""The abandoned-cart story end to end: a shopper in headless Chromium, the gallery's scenario flow
 on virtual time, the fallback email through a real SMTP server (aiosmtpd), the click back, the order.
 
 What runs for real: the app on an HTTP server, widget.js on a shop of another origin, /v1
 ingestion, RQ jobs (drained explicitly by the harness), MJML email over SMTP, the /t/ click
 redirect, the widget's stream and status reports, the goal counters read through the API.
-Only time is virtual: the hour and the day the template waits pass with `harness.advance`.
+Only time is virtual: the hour and the day the scenario waits pass with `harness.advance`.
 
-The template (flows/templates/abandoned_cart.json) decides the story's order: after an unpaid
+The scenario (flows/scenarios/abandoned_cart.json) decides the story's order: after an unpaid
 hour the promo code goes on the contact's card and a popup is recorded; the shopper is away,
 so the popup stays unread and after a day the same offer goes by email — the popup is not
 withdrawn, it still waits for the next visit. So the shopper who follows the email's link
@@ -35,7 +35,7 @@ from tests.workflow_runtime.conftest import START, harness, redis_connection  # 
 from tests.workflow_runtime.email_support import parts, tracked_links
 from workflow_runtime.storage.models import Channel, Contact, Event, MessageStatus, RunStatus
 
-SHOP = "https://shop.example.com"  # where the template's links point: the shop's public address
+SHOP = "https://shop.example.com"  # where the scenario's links point: the shop's public address
 PAGE = "<!doctype html><title>{title}</title><h1>{title}</h1>{embed}"
 TITLES = {"/": "Northwind Goods", "/shoes": "Shoes", "/cart": "Your cart"}
 
@@ -61,7 +61,7 @@ class Shop:
 def shop(app: Flask, harness, browser, mail_server: MailServer) -> Iterator[Shop]:  # noqa: F811
     """The app live, the shop on another origin, email to aiosmtpd.
 
-    The template's links point at https://shop.example.com, a name Chromium cannot resolve here,
+    The scenario's links point at https://shop.example.com, a name Chromium cannot resolve here,
     and Playwright does not intercept a redirect's target. So the click's request goes to the
     app as it is, and the Location of the app's answer (recorded in `click_redirects`) is mapped
     to the local shop, as DNS would send the browser to the shop's server; nothing else changes.
@@ -133,7 +133,7 @@ def _the_abandoned_cart_email(email: EmailMessage, api_url: str) -> str:
 def test_an_abandoned_cart_is_reminded_by_popup_then_email_and_the_order_counts(
         shop, harness, client: FlaskClient, admin_headers: dict[str, str], mail_server: MailServer) -> None:  # noqa: F811
     context, site_url, api_url = shop.context, shop.site_url, shop.server.url
-    imported = client.post("/api/templates/abandoned_cart/import", headers=admin_headers)
+    imported = client.post("/api/scenarios/abandoned_cart/import", headers=admin_headers)
     assert imported.status_code == 201, imported.json
     flow_id = imported.json["id"]
     published = client.post(f"/api/flows/{flow_id}/publish", headers=admin_headers)

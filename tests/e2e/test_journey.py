@@ -60,17 +60,17 @@ def test_gallery_to_published_flow_to_statistics_to_export_and_back(
     session, harness, app, server: str, mail_server: MailServer,  # noqa: F811
 ) -> None:
     page, log = page
-    cli("templates", "load")
+    cli("scenarios", "load")
     create_user(session, "marketer@shop.example", "correct horse battery")
     session.commit()
     harness.runtime.email = settings_for(app, mail_server)
-    page.goto("/templates")
+    page.goto("/scenarios")
     page.get_by_label("Email").fill("marketer@shop.example")
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_test_id("sign-in").click()
 
     # The abandoned-cart scenario from the gallery opens as a new draft.
-    page.get_by_test_id("template-abandoned_cart").get_by_role("button", name="Use this template").click()
+    page.get_by_test_id("scenario-abandoned_cart").get_by_role("button", name="Use this scenario").click()
     flow_id = open_flow_id(page)
     page.get_by_test_id("node-promo_popup").wait_for()
 

@@ -9,7 +9,7 @@ import pytest
 from flows.document import load_file
 from flows.schemas import SCHEMA_DIR
 
-TEMPLATE = SCHEMA_DIR.parent / "templates" / "abandoned_cart.json"
+CART_SCENARIO = SCHEMA_DIR.parent / "scenarios" / "abandoned_cart.json"
 
 
 def every_node_type_flow() -> dict[str, Any]:
@@ -97,4 +97,4 @@ def flow(flow_factory: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 @pytest.fixture
 def abandoned_cart() -> Any:
     """The shipped abandoned-cart template, parsed."""
-    return load_file(TEMPLATE)
+    return load_file(CART_SCENARIO)

@@ -16,7 +16,7 @@ from flows.validation import ErrorCode, FlowError, FlowInvalid, ensure_valid, va
 
 Doc = dict[str, Any]
 ToV1 = Callable[[Doc], Doc]
-TEMPLATES = sorted((SCHEMA_DIR.parent / "templates").glob("*.json"))
+SCENARIOS = sorted((SCHEMA_DIR.parent / "scenarios").glob("*.json"))
 
 
 def test_upgrade_names_the_only_port_and_leaves_ambiguous_ones(flow: Doc, as_version_1: ToV1) -> None:
@@ -85,7 +85,7 @@ def test_canonical_is_idempotent_and_shares_nothing(flow: Doc) -> None:
     assert flow["nodes"][0]["config"]["event"] == "signed_up"
 
 
-@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
+@pytest.mark.parametrize("template", SCENARIOS, ids=lambda path: path.name)
 def test_export_of_import_is_canonical(template: Path, tmp_path: Path) -> None:
     doc = load_file(template)
     exported = tmp_path / "export.json"

@@ -1,4 +1,4 @@
-"""What the template scenario tests share: publishing a template, a synthetic population,
+"""What the scenario tests share: publishing a scenario, a synthetic population,
 the runtime's split rule, and message statuses as the channels would report them."""
 from __future__ import annotations
 
@@ -10,21 +10,21 @@ from typing import Any
 
 from sqlalchemy import select
 
-from flows.templates import all_templates
+from flows.scenarios import all_scenarios
 from workflow_runtime.channels.messages import record_status
 from workflow_runtime.storage.models import Channel, Contact, Message, MessageStatus
 
-TEMPLATES = {template.slug: template.document for template in all_templates()}
+SCENARIOS = {scenario.slug: scenario.document for scenario in all_scenarios()}
 
 
-def publish_template(harness: Any, slug: str) -> int:
-    """Import the shipped template as a draft and publish it, as the gallery does; returns the flow id."""
-    return harness.publish(copy.deepcopy(TEMPLATES[slug]))
+def publish_scenario(harness: Any, slug: str) -> int:
+    """Import the shipped scenario as a draft and publish it, as the gallery does; returns the flow id."""
+    return harness.publish(copy.deepcopy(SCENARIOS[slug]))
 
 
 def node_config(slug: str, node_id: str) -> Mapping[str, Any]:
-    """A node's config in the shipped template."""
-    return next(node["config"] for node in TEMPLATES[slug]["nodes"] if node["id"] == node_id)
+    """A node's config in the shipped scenario."""
+    return next(node["config"] for node in SCENARIOS[slug]["nodes"] if node["id"] == node_id)
 
 
 def population(harness: Any, count: int, prefix: str, **fields: Any) -> list[int]:

@@ -10,7 +10,7 @@ from tests.scenarios.scenario_support import (
     live_until,
     node_config,
     population,
-    publish_template,
+    publish_scenario,
     report_status,
     split_variant,
 )
@@ -19,7 +19,7 @@ from workflow_runtime.storage.models import MessageStatus
 
 
 def test_welcome_email_link_against_button(harness) -> None:  # noqa: ANN001
-    flow_id = publish_template(harness, "ab_welcome_email")
+    flow_id = publish_scenario(harness, "ab_welcome_email")
     start = harness.clock.now()
     users = population(harness, 200, "user")
     variants = node_config("ab_welcome_email", "link_or_button")["variants"]
@@ -58,7 +58,7 @@ def test_welcome_email_link_against_button(harness) -> None:  # noqa: ANN001
 
 
 def test_subscription_popup_big_against_small(harness) -> None:  # noqa: ANN001
-    flow_id = publish_template(harness, "ab_subscription_popup")
+    flow_id = publish_scenario(harness, "ab_subscription_popup")
     start = harness.clock.now()
     readers = population(harness, 130, "reader")
     subscribers = population(harness, 20, "subscriber")

@@ -1,4 +1,4 @@
-"""Abandoned cart template with 100 shoppers: who pays, who sees the popup, who gets the email, what converts."""
+"""Abandoned cart scenario with 100 shoppers: who pays, who sees the popup, who gets the email, what converts."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -7,7 +7,7 @@ from tests.scenarios.scenario_support import (
     at,
     live_until,
     population,
-    publish_template,
+    publish_scenario,
     report_status,
     sent_subjects,
 )
@@ -16,7 +16,7 @@ from workflow_runtime.storage.models import Contact, MessageStatus
 
 
 def test_a_hundred_carts(harness) -> None:  # noqa: ANN001
-    flow_id = publish_template(harness, "abandoned_cart")
+    flow_id = publish_scenario(harness, "abandoned_cart")
     start = harness.clock.now()
     shoppers = population(harness, 100, "shopper")
     # Ten behaviours by the last digit of the shopper's number: 0-2 pay within the hour; 3-5 read the popup,
@@ -82,7 +82,7 @@ def test_a_hundred_carts(harness) -> None:  # noqa: ANN001
 
 def test_an_anonymous_shopper_gets_no_fallback_email(harness) -> None:  # noqa: ANN001
     """A visitor with no address gets the popup; its email fallback is suppressed and counted, never sent."""
-    flow_id = publish_template(harness, "abandoned_cart")
+    flow_id = publish_scenario(harness, "abandoned_cart")
     start = harness.clock.now()
     [visitor] = population(harness, 1, "anonymous", email=None)
     track_all(harness, [visitor], "cart_updated", {"total": 30})

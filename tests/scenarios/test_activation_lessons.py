@@ -1,10 +1,10 @@
-"""Activation lessons template: 50 trial users in five behaviours; a lesson goes only to whoever has not done its step."""
+"""Activation lessons scenario: 50 trial users in five behaviours; a lesson goes only to whoever has not done its step."""
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 
-from tests.scenarios.scenario_support import at, live_until, population, publish_template, sent_subjects
+from tests.scenarios.scenario_support import at, live_until, population, publish_scenario, sent_subjects
 from tests.workflow_runtime.runtime_support import assert_counters_balance, revenue, track_all
 
 STEPS = ["code_installed", "chat_configured", "popup_created", "trigger_message_created", "automation_published"]
@@ -12,7 +12,7 @@ LESSON = [f"Lesson {n}: " for n in range(1, 6)]
 
 
 def test_fifty_trials_through_five_lessons(harness) -> None:  # noqa: ANN001
-    flow_id = publish_template(harness, "activation_lessons")
+    flow_id = publish_scenario(harness, "activation_lessons")
     start = harness.clock.now()
     users = population(harness, 50, "trial")
     # Ten users each: power users do every step in the first half hour; sleepers never do anything;

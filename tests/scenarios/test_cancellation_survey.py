@@ -1,13 +1,13 @@
-"""Cancellation template: 40 cancellations; the popup asks why, the email asks whoever did not read it in 30 minutes."""
+"""Cancellation scenario: 40 cancellations; the popup asks why, the email asks whoever did not read it in 30 minutes."""
 from __future__ import annotations
 
-from tests.scenarios.scenario_support import at, live_until, population, publish_template, report_status, sent_subjects
+from tests.scenarios.scenario_support import at, live_until, population, publish_scenario, report_status, sent_subjects
 from tests.workflow_runtime.runtime_support import assert_counters_balance, track_all
 from workflow_runtime.storage.models import MessageStatus
 
 
 def test_forty_cancellations(harness) -> None:  # noqa: ANN001
-    flow_id = publish_template(harness, "cancellation_survey")
+    flow_id = publish_scenario(harness, "cancellation_survey")
     start = harness.clock.now()
     customers = population(harness, 40, "customer")
     # 0-3 read the popup and answer it, then resume on day 3; 4-11 read it and do not answer;

@@ -1,7 +1,7 @@
-"""Lesson-to-chat template: arriving from a lesson email opens a chat hint about the first step not done yet."""
+"""Lesson-to-chat scenario: arriving from a lesson email opens a chat hint about the first step not done yet."""
 from __future__ import annotations
 
-from tests.scenarios.scenario_support import at, live_until, population, publish_template, sent_subjects
+from tests.scenarios.scenario_support import at, live_until, population, publish_scenario, sent_subjects
 from tests.workflow_runtime.runtime_support import assert_counters_balance, track_all
 
 STEPS = ["code_installed", "chat_configured", "popup_created", "trigger_message_created", "automation_published"]
@@ -14,7 +14,7 @@ def from_lesson(number: int) -> dict[str, str]:
 
 
 def test_thirty_five_arrivals_from_lessons(harness) -> None:  # noqa: ANN001
-    flow_id = publish_template(harness, "lesson_chat_hint")
+    flow_id = publish_scenario(harness, "lesson_chat_hint")
     start = harness.clock.now()
     # By progress: nothing done, code installed, three steps done, all five done.
     fresh, installed, halfway, finished = (population(harness, size, name) for size, name in

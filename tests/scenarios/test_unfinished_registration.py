@@ -1,12 +1,12 @@
-"""Unfinished registration template: 100 started sign-ups, the source case's 54% won back among the emailed."""
+"""Unfinished registration scenario: 100 started sign-ups, the source case's 54% won back among the emailed."""
 from __future__ import annotations
 
-from tests.scenarios.scenario_support import at, live_until, population, publish_template, sent_subjects
+from tests.scenarios.scenario_support import at, live_until, population, publish_scenario, sent_subjects
 from tests.workflow_runtime.runtime_support import assert_counters_balance, track_all
 
 
 def test_a_hundred_started_sign_ups(harness) -> None:  # noqa: ANN001
-    flow_id = publish_template(harness, "unfinished_registration")
+    flow_id = publish_scenario(harness, "unfinished_registration")
     start = harness.clock.now()
     people = population(harness, 100, "visitor")
     # 0-49 finish within the hour; of the 50 emailed, 50-69 finish the day after the first email, 70-76 the day

@@ -1,9 +1,9 @@
-"""Webinar invite template: a broadcast to a segment's members, each audience with its own invitation."""
+"""Webinar invite scenario: a broadcast to a segment's members, each audience with its own invitation."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.scenarios.scenario_support import at, live_until, population, publish_template, sent_subjects
+from tests.scenarios.scenario_support import at, live_until, population, publish_scenario, sent_subjects
 from tests.workflow_runtime.runtime_support import assert_counters_balance, track_all
 from workflow_runtime.engine import lifecycle
 from workflow_runtime.engine.filters import evaluate
@@ -27,7 +27,7 @@ def segment_members(harness, segment_id: int) -> list[int]:  # noqa: ANN001
 
 
 def test_broadcast_to_sixty_contacts_in_four_audiences(harness) -> None:  # noqa: ANN001
-    flow_id = publish_template(harness, "webinar_invite")
+    flow_id = publish_scenario(harness, "webinar_invite")
     active = population(harness, 20, "active", properties={"plan_status": "active"})
     leads = population(harness, 15, "lead")  # left an email, never signed up
     churned = population(harness, 10, "churned", properties={"plan_status": "cancelled"})

@@ -1,4 +1,4 @@
-"""Welcome series template with 80 trial users of five business types over 14 days."""
+"""Welcome series scenario with 80 trial users of five business types over 14 days."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -8,7 +8,7 @@ from tests.scenarios.scenario_support import (
     live_until,
     node_config,
     population,
-    publish_template,
+    publish_scenario,
     sent_subjects,
 )
 from tests.workflow_runtime.runtime_support import assert_counters_balance, revenue, track_all
@@ -18,7 +18,7 @@ GROUPS = {"landing": 20, "online_store": 20, "saas": 20, "agency": 10, None: 10}
 
 
 def test_eighty_trials_by_business_type(harness) -> None:  # noqa: ANN001
-    flow_id = publish_template(harness, "welcome_series")
+    flow_id = publish_scenario(harness, "welcome_series")
     start = harness.clock.now()
     groups = {}
     for kind, size in GROUPS.items():

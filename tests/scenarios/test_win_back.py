@@ -1,14 +1,14 @@
-"""Win-back template: 70 customers over 30 days; every visit restarts the 14-day timer."""
+"""Win-back scenario: 70 customers over 30 days; every visit restarts the 14-day timer."""
 from __future__ import annotations
 
-from tests.scenarios.scenario_support import at, live_until, population, publish_template, sent_subjects
+from tests.scenarios.scenario_support import at, live_until, population, publish_scenario, sent_subjects
 from tests.workflow_runtime.runtime_support import assert_counters_balance, track_all
 
 PAGE = {"url": "https://shop.example.com/"}
 
 
 def test_seventy_customers_over_a_month(harness) -> None:  # noqa: ANN001
-    flow_id = publish_template(harness, "win_back")
+    flow_id = publish_scenario(harness, "win_back")
     start = harness.clock.now()
     regulars = population(harness, 20, "regular")  # visit every 5 days
     lapsed = population(harness, 40, "lapsed")  # never come back by themselves

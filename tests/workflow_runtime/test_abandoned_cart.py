@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from flows.templates import all_templates
+from flows.scenarios import all_scenarios
 from workflow_runtime.channels.messages import record_status
 from workflow_runtime.storage.models import Message, MessageStatus, RunStatus
 
-CART = next(t.document for t in all_templates() if t.slug == "abandoned_cart")
+CART = next(t.document for t in all_scenarios() if t.slug == "abandoned_cart")
 
 
 @pytest.fixture

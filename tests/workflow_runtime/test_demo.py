@@ -50,7 +50,7 @@ def test_a_hundred_simulated_shoppers_fill_every_statistic(harness) -> None:  # 
     assert revenue(harness, version, "cart_updated") == sum(Decimal(str(amount)) for amount in paid)
     with harness.session() as session:
         flow = session.get(Flow, seeded.flow_id)
-        assert (flow.status, flow.template_slug) == (FlowStatus.PAUSED, DEMO_SLUG)  # never messages real visitors
+        assert (flow.status, flow.scenario_slug) == (FlowStatus.PAUSED, DEMO_SLUG)  # never messages real visitors
         days = set(session.scalars(select(NodeCounter.day).where(NodeCounter.flow_version_id == version)))
     assert len(days) >= 4  # 100 arrivals over two days, reminders and late purchases over two more: a daily series
     assert_counters_balance(harness, seeded.flow_id)
@@ -74,5 +74,5 @@ def test_demo_seed_command_is_idempotent(cli, session) -> None:  # noqa: ANN001
     assert "seeded demo flow" in first and "20 simulated shoppers" in first
     assert "is there already: nothing added" in cli("demo", "seed").output
     [flow] = session.scalars(select(Flow)).all()
-    assert (flow.name, flow.status, flow.template_slug) == ("Abandoned cart (demo traffic)", FlowStatus.PAUSED, DEMO_SLUG)
-    assert "loaded 10 template(s)" in cli("templates", "load").output  # the demo does not stand in for the template
+    assert (flow.name, flow.status, flow.scenario_slug) == ("Abandoned cart (demo traffic)", FlowStatus.PAUSED, DEMO_SLUG)
+    assert "loaded 10 scenario(s)" in cli("scenarios", "load").output  # the demo does not stand in for the scenario

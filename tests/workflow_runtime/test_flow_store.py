@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from flows.document import canonical
-from flows.templates import all_templates
+from flows.scenarios import all_scenarios
 from flows.validation import FlowInvalid
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.storage.models import Flow, FlowStatus, FlowVersion
@@ -16,7 +16,7 @@ from workflow_runtime.storage.models import Flow, FlowStatus, FlowVersion
 
 @pytest.fixture
 def cart_document() -> dict:
-    return copy.deepcopy(next(t.document for t in all_templates() if t.slug == "abandoned_cart"))
+    return copy.deepcopy(next(t.document for t in all_scenarios() if t.slug == "abandoned_cart"))
 
 
 def test_export_of_an_import_is_the_canonical_document(session: Session, cart_document: dict) -> None:
@@ -86,8 +86,8 @@ def test_unknown_flows_and_versions_are_named(session: Session, cart_document: d
 
 
 def test_templates_load_once(session: Session) -> None:
-    created = flow_store.load_templates(session)
+    created = flow_store.load_scenarios(session)
     session.commit()
-    assert {flow.template_slug for flow in created} == {t.slug for t in all_templates()}
+    assert {flow.scenario_slug for flow in created} == {t.slug for t in all_scenarios()}
     assert all(flow.status is FlowStatus.DRAFT for flow in created)
-    assert flow_store.load_templates(session) == []
+    assert flow_store.load_scenarios(session) == []

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from flows.document import canonical, shape_errors
-from flows.templates import all_templates
+from flows.scenarios import all_scenarios
 from flows.upgrade import CURRENT_VERSION, upgrade
 from flows.validation import ErrorCode, FlowError, FlowInvalid, ensure_valid, pointer, validate_flow
 from workflow_runtime.storage.models import (
@@ -41,14 +41,14 @@ def get_flow(session: Session, flow_id: int) -> Flow:
     return flow
 
 
-def import_flow(session: Session, document: Any, *, template_slug: str | None = None) -> Flow:
+def import_flow(session: Session, document: Any, *, scenario_slug: str | None = None) -> Flow:
     """Store a valid document as a new draft flow (raises FlowInvalid with every error)."""
     document = ensure_valid(document)
     flow = Flow(
         name=document["name"],
         description=document.get("description", ""),
         draft=document,
-        template_slug=template_slug,
+        scenario_slug=scenario_slug,
     )
     session.add(flow)
     session.flush()
@@ -180,11 +180,11 @@ def missing_references(session: Session, document: dict[str, Any]) -> list[FlowE
     return errors
 
 
-def load_templates(session: Session) -> list[Flow]:
-    """Import each template scenario not yet in the database, as a draft; returns the new flows."""
-    present = set(session.scalars(select(Flow.template_slug).where(Flow.template_slug.is_not(None))))
+def load_scenarios(session: Session) -> list[Flow]:
+    """Import each scenario not yet in the database, as a draft; returns the new flows."""
+    present = set(session.scalars(select(Flow.scenario_slug).where(Flow.scenario_slug.is_not(None))))
     return [
-        import_flow(session, template.document, template_slug=template.slug)
-        for template in all_templates()
-        if template.slug not in present
+        import_flow(session, scenario.document, scenario_slug=scenario.slug)
+        for scenario in all_scenarios()
+        if scenario.slug not in present
     ]

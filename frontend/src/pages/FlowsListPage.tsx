@@ -42,8 +42,8 @@ export function FlowsListPage() {
         <h1>Flows</h1>
         <div className="page-actions">
           <FileDrop onFile={onImport} />
-          <Link className="button secondary" to="/templates">
-            Start from a template
+          <Link className="button secondary" to="/scenarios">
+            Start from a scenario
           </Link>
           <Link className="button" to="/flows/new" data-testid="new-flow">
             New flow
@@ -75,8 +75,8 @@ export function FlowsListPage() {
                 <h2>No flows yet</h2>
                 <p>Start from a proven scenario such as an abandoned cart, draw your own, or drop an exported JSON file here.</p>
                 <div className="page-actions center">
-                  <Link className="button" to="/templates">
-                    Browse templates
+                  <Link className="button" to="/scenarios">
+                    Browse scenarios
                   </Link>
                   <Link className="button secondary" to="/flows/new">
                     Blank flow

@@ -34,7 +34,7 @@ class Flow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[FlowStatus] = mapped_column(str_enum(FlowStatus), default=FlowStatus.DRAFT, index=True)
     draft: Mapped[dict[str, Any]]
-    template_slug: Mapped[str | None] = mapped_column(String(100), unique=True)
+    scenario_slug: Mapped[str | None] = mapped_column(String(100), unique=True)
     live_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("flow_versions.id", use_alter=True, ondelete="SET NULL")
     )

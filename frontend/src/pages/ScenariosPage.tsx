@@ -1,13 +1,13 @@
-/** The templates gallery: proven scenarios with a sketch of their map; picking one opens it as a new draft. */
+/** The scenarios gallery: proven maps, each with a sketch; picking one opens it as a new draft. */
 import { useEffect, useState } from "react";
 import { useNavigate } from "react-router-dom";
 
-import { listTemplates, type TemplateSummary, importTemplate } from "../api";
+import { listScenarios, type ScenarioSummary, importScenario } from "../api";
 import { loadCatalogue, useEditor } from "../editor/store";
 import { categoryColour } from "../nodes/categoryColour";
 
-/** A small drawing of the template's map from its node positions, each node in its category's colour. */
-function Sketch({ preview }: { preview: TemplateSummary["preview"] }) {
+/** A small drawing of the scenario's map from its node positions, each node in its category's colour. */
+function Sketch({ preview }: { preview: ScenarioSummary["preview"] }) {
   const catalogue = useEditor((state) => state.catalogue);
   const positions = new Map(preview.nodes.map((node, index) => [node.id, node.position ?? { x: index * 250, y: 0 }]));
   const xs = [...positions.values()].map((point) => point.x);
@@ -31,20 +31,20 @@ function Sketch({ preview }: { preview: TemplateSummary["preview"] }) {
   );
 }
 
-export function TemplatesPage() {
+export function ScenariosPage() {
   const navigate = useNavigate();
-  const [templates, setTemplates] = useState<TemplateSummary[] | null>(null);
+  const [scenarios, setScenarios] = useState<ScenarioSummary[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
 
   useEffect(() => {
-    listTemplates().then(setTemplates, (error: Error) => setProblem(error.message));
+    listScenarios().then(setScenarios, (error: Error) => setProblem(error.message));
     loadCatalogue().catch((error: Error) => setProblem(error.message)); // the sketches colour nodes by their category
   }, []);
 
   const pick = (slug: string) => {
     setBusy(slug);
-    importTemplate(slug).then(
+    importScenario(slug).then(
       (flow) => navigate(`/flows/${flow.id}`),
       (error: Error) => {
         setBusy(null);
@@ -56,29 +56,29 @@ export function TemplatesPage() {
   return (
     <div className="page">
       <div className="page-head">
-        <h1>Templates</h1>
+        <h1>Scenarios</h1>
         <p className="muted">Proven scenarios to start from. Picking one makes a new draft you can change before publishing.</p>
       </div>
       {problem && <p className="text-danger">{problem}</p>}
-      {templates === null && !problem && <p className="muted">Loading…</p>}
-      {templates?.length === 0 && (
+      {scenarios === null && !problem && <p className="muted">Loading…</p>}
+      {scenarios?.length === 0 && (
         <div className="empty-state">
-          <h2>No templates installed</h2>
+          <h2>No scenarios installed</h2>
           <p>
-            Run <code>automap templates load</code> on the server to install the scenarios that ship with automap.
+            Run <code>automap scenarios load</code> on the server to install the scenarios that ship with automap.
           </p>
         </div>
       )}
       <div className="cards">
-        {templates?.map((template) => (
-          <article key={template.slug} className="card template-card" data-testid={`template-${template.slug}`}>
-            <Sketch preview={template.preview} />
-            <h3>{template.name}</h3>
-            <p className="muted">{template.description}</p>
+        {scenarios?.map((scenario) => (
+          <article key={scenario.slug} className="card scenario-card" data-testid={`scenario-${scenario.slug}`}>
+            <Sketch preview={scenario.preview} />
+            <h3>{scenario.name}</h3>
+            <p className="muted">{scenario.description}</p>
             <div className="card-foot">
-              <span className="muted small">{template.node_count} steps</span>
-              <button type="button" className="button" disabled={busy !== null} onClick={() => pick(template.slug)}>
-                {busy === template.slug ? "Creating…" : "Use this template"}
+              <span className="muted small">{scenario.node_count} steps</span>
+              <button type="button" className="button" disabled={busy !== null} onClick={() => pick(scenario.slug)}>
+                {busy === scenario.slug ? "Creating…" : "Use this scenario"}
               </button>
             </div>
           </article>

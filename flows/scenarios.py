@@ -1,4 +1,4 @@
-"""The template scenarios shipped in flows/templates/, one JSON document per file."""
+"""The scenarios shipped in flows/scenarios/, one JSON document per file."""
 from __future__ import annotations
 
 import json
@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
+SCENARIOS_DIR = Path(__file__).parent / "scenarios"
 
 
 @dataclass(frozen=True)
-class Template:
-    """A template scenario: its slug is its file name without `.json`."""
+class Scenario:
+    """A scenario to start a flow from: its slug is its file name without `.json`."""
 
     slug: str
     document: dict[str, Any]
@@ -37,14 +37,14 @@ class Template:
         }
 
 
-def find_template(slug: str) -> Template | None:
-    """The template called `slug`, or None."""
-    return next((template for template in all_templates() if template.slug == slug), None)
+def find_scenario(slug: str) -> Scenario | None:
+    """The scenario called `slug`, or None."""
+    return next((scenario for scenario in all_scenarios() if scenario.slug == slug), None)
 
 
-def all_templates() -> list[Template]:
-    """Every template, sorted by slug."""
+def all_scenarios() -> list[Scenario]:
+    """Every scenario, sorted by slug."""
     return [
-        Template(path.stem, json.loads(path.read_text(encoding="utf-8")))
-        for path in sorted(TEMPLATES_DIR.glob("*.json"))
+        Scenario(path.stem, json.loads(path.read_text(encoding="utf-8")))
+        for path in sorted(SCENARIOS_DIR.glob("*.json"))
     ]
