@@ -46,7 +46,8 @@ from workflow_runtime.channels.smtp import SmtpServer  # noqa: E402
 from workflow_runtime.channels.tracking import Tracking  # noqa: E402
 
 TARGET_RATIO = 50.0
-TRACKING = Tracking("bench-secret-key", "https://automap.example")
+# shop.example allow-listed, so the cart button, personalised with the promo code, is tracked as well.
+TRACKING = Tracking("bench-secret-key", "https://automap.example", ("shop.example",))
 SOURCE = EmailSource(
     key=template_key(1, 1, datetime(2026, 1, 1, tzinfo=timezone.utc)),
     subject="{{ name }}, your {{ event.product }} is waiting",
@@ -83,7 +84,7 @@ def variables(index: int) -> dict[str, Any]:
 def render(index: int, cache: CompiledCache) -> RenderedEmail:
     rendered = render_email(SOURCE, variables(index), TRACKING.links_for(index), cache)
     assert f"Customer {index}" in rendered.html and f"SAVE{index:05d}" in rendered.text, index
-    assert "https://automap.example/t/c/" in rendered.html, index
+    assert "https://automap.example/t/c/" in rendered.html and "shop.example/cart" not in rendered.html, index
     return rendered
 
 

@@ -79,11 +79,40 @@ def create_user(email: str, password: str) -> None:
     console.print(f"created user {user.id} ({user.email})")
 
 
+@users.command("set-password")
+@click.option("--email", required=True)
+@click.password_option(help="Asked for (twice) when not given.")
+@with_appcontext
+def set_password(email: str, password: str) -> None:
+    """Give a user a new password; every browser logged in as them is logged out."""
+    try:
+        user = accounts.set_password(db.session, email, password)
+    except accounts.AccountError as error:
+        raise click.UsageError(str(error)) from None
+    db.session.commit()
+    console.print(f"changed the password of user {user.id} ({user.email}) and ended their sessions")
+
+
+@users.command("disable")
+@click.option("--email", required=True)
+@with_appcontext
+def disable_user(email: str) -> None:
+    """Stop a user from logging in; every browser logged in as them is logged out."""
+    try:
+        user = accounts.disable_user(db.session, email)
+    except accounts.AccountError as error:
+        raise click.UsageError(str(error)) from None
+    db.session.commit()
+    console.print(f"disabled user {user.id} ({user.email}) and ended their sessions")
+
+
 @users.command("list")
 @with_appcontext
 def list_users() -> None:
-    """Show every user and when they last logged in."""
-    table = Table("id", "email", "created", "last login")
+    """Show every user, when they last logged in and whether they were disabled."""
+    table = Table("id", "email", "created", "last login", "disabled")
     for user in accounts.list_users(db.session):
-        table.add_row(str(user.id), user.email, _when(user.created_at), _when(user.last_login_at))
+        table.add_row(
+            str(user.id), user.email, _when(user.created_at), _when(user.last_login_at), _when(user.disabled_at)
+        )
     console.print(table)

@@ -1,4 +1,4 @@
-"""Users and API tokens: create them, check a password or a token, revoke a token.
+"""Users and API tokens: create them, check a password or a token, change a password, disable a user, revoke a token.
 
 Passwords are hashed with werkzeug's scrypt; tokens are random and kept as SHA-256
 (a token has 256 bits of entropy, so a fast hash is enough and lets a look-up use the index).
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from builder_api import login_sessions
 from workflow_runtime.storage.models import ApiToken, User
 
 MIN_PASSWORD_LENGTH = 8
@@ -39,13 +40,44 @@ def create_user(session: Session, email: str, password: str) -> User:
         Email()(email)
     except ValidationError:
         raise AccountError(f"{email!r} is not an email address.") from None
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    _check_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise AccountError(f"There is already a user with the email {email}.")
     user = User(email=email, password_hash=generate_password_hash(password))
     session.add(user)
     session.flush()
+    return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def find_user(session: Session, email: str) -> User:
+    """The user with this email (AccountError if there is none)."""
+    email = normalise_email(email)
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise AccountError(f"There is no user with the email {email}.")
+    return user
+
+
+def set_password(session: Session, email: str, password: str) -> User:
+    """Give the user a new password and end all their sessions, so whoever knew the old one is logged out."""
+    user = find_user(session, email)
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+    login_sessions.end_all(session, user)
+    return user
+
+
+def disable_user(session: Session, email: str) -> User:
+    """Stop the user from logging in and end all their sessions; the row stays so the list shows when."""
+    user = find_user(session, email)
+    if user.disabled_at is None:
+        user.disabled_at = datetime.now(timezone.utc)
+    login_sessions.end_all(session, user)
     return user
 
 
@@ -55,12 +87,13 @@ def list_users(session: Session) -> list[User]:
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The user with this email and password, or None (taking as long either way)."""
+    """The enabled user with this email and password, or None (taking as long either way)."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    matches = check_password_hash(user.password_hash, password)
+    return user if matches and user.disabled_at is None else None
 
 
 def password_matches(user: User, password: str) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 from redis import Redis
 
+from builder_api import login_throttle
 from builder_api.errors import register_error_handlers
 from builder_api.extensions import api, cors, db
 from builder_api.ids import bound_url_ids
@@ -41,6 +42,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    login_throttle.install(app, settings)
 
     from builder_api.contacts.routes import blueprint as contacts
     from builder_api.flows.routes import blueprint as flows

@@ -2,26 +2,27 @@
 
 Bearer tokens are the settings' admin token (compared in constant time) or an API
 token made by `automap tokens create`. The browser logs in with POST /api/session and
-is then known by Flask's signed session cookie (HttpOnly, SameSite=Lax); every write
-it makes must repeat the session's CSRF token in the X-CSRF-Token header, which a
-page on another site cannot read.
+is then known by Flask's signed session cookie (HttpOnly, SameSite=Lax), which holds
+only the id of a server-side login session (builder_api.login_sessions): deleting that
+row logs the browser out, copies of the cookie included. Every write it makes must
+repeat the session's CSRF token in the X-CSRF-Token header, which a page on another
+site cannot read.
 """
 from __future__ import annotations
 
 import hmac
-import secrets
+from datetime import timedelta
 
 from flask import current_app, request, session
 
-from builder_api import accounts
+from builder_api import accounts, login_sessions
 from builder_api.errors import ApiError
 from builder_api.extensions import db
-from workflow_runtime.storage.models import User
+from workflow_runtime.storage.models import LoginSession, User
 
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_USER_KEY = "user_id"
-_CSRF_KEY = "csrf_token"
+_SESSION_ID_KEY = "session_id"
 
 
 def bearer_token() -> str | None:
@@ -37,13 +38,13 @@ def require_admin() -> None:
     if "Authorization" in request.headers:
         _check_bearer()
         return
-    user = session_user()
-    if user is None:
+    login = current_login()
+    if login is None:
         raise ApiError(
             401, "Authentication required: send 'Authorization: Bearer <token>', or log in with POST /api/session."
         )
     if request.method not in SAFE_METHODS:
-        require_csrf()
+        require_csrf(login)
 
 
 def _check_bearer() -> None:
@@ -57,37 +58,42 @@ def _check_bearer() -> None:
         raise ApiError(403, "This token is not valid for the admin API: it is unknown or was revoked.")
 
 
-def session_user() -> User | None:
-    """The user this request's session cookie belongs to, if it is still a user."""
-    user_id = session.get(_USER_KEY)
-    if not isinstance(user_id, int):
+def _lifetime() -> timedelta:
+    # As long as Flask accepts the signed cookie (31 days by default); logging out ends a session sooner.
+    return current_app.permanent_session_lifetime
+
+
+def current_login() -> LoginSession | None:
+    """The live login session this request's cookie names, if any."""
+    session_id = session.get(_SESSION_ID_KEY)
+    if not isinstance(session_id, str):
         return None
-    return db.session.get(User, user_id)
+    return login_sessions.find(db.session, session_id, _lifetime())
 
 
-def require_csrf() -> None:
+def require_csrf(login: LoginSession) -> None:
     """Refuse a cookie-authenticated write whose X-CSRF-Token header is not the session's token."""
     sent = request.headers.get(CSRF_HEADER, "")
-    expected = session.get(_CSRF_KEY, "")
-    if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+    if not sent or not hmac.compare_digest(sent.encode(), login.csrf_token.encode()):
         raise ApiError(
             403, f"This write needs the {CSRF_HEADER} header with the csrf_token from POST or GET /api/session."
         )
 
 
-def log_in(user: User) -> str:
-    """Start a fresh session for `user` (dropping any earlier one) and return its CSRF token."""
+def log_in(user: User) -> LoginSession:
+    """Start a server-side session for `user`, ending the one this browser had, and point the cookie at it."""
+    # A fresh id at every login: an id planted in the browser beforehand never becomes a logged-in one.
+    previous = current_login()
+    if previous is not None:
+        login_sessions.end(db.session, previous)
+    login, session_id = login_sessions.start(db.session, user, _lifetime())
     session.clear()
-    session[_USER_KEY] = user.id
-    session[_CSRF_KEY] = secrets.token_urlsafe(32)
-    return session[_CSRF_KEY]
+    session[_SESSION_ID_KEY] = session_id
+    return login
 
 
-def csrf_token() -> str:
-    """The CSRF token of the current session."""
-    return str(session.get(_CSRF_KEY, ""))
-
-
-def log_out() -> None:
-    """Forget the session: the cookie is cleared in the response."""
+def log_out(login: LoginSession | None) -> None:
+    """End the session (if the cookie named a live one) and clear the cookie in the response."""
+    if login is not None:
+        login_sessions.end(db.session, login)
     session.clear()

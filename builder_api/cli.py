@@ -68,7 +68,7 @@ def demo_login(settings: Settings) -> tuple[str, str] | None:
     if user is None and db.session.scalar(db.select(User.id).limit(1)) is None:
         user = accounts.create_user(db.session, DEMO_EMAIL, instance_secret(settings.instance_path, "demo_password"))
         db.session.commit()
-    if user is None:
+    if user is None or user.disabled_at is not None:  # a disabled demo user's login would be refused
         return None
     password = instance_secret(settings.instance_path, "demo_password")
     return (DEMO_EMAIL, password) if accounts.password_matches(user, password) else None
@@ -80,7 +80,9 @@ def _banner(settings: Settings, url: str, login: tuple[str, str] | None) -> None
     if login is not None:
         console.print(f"Login        [bold]{login[0]}[/]  password [bold]{login[1]}[/]")
     console.print(f"Admin token  [bold]{settings.admin_token}[/]  (Authorization: Bearer …)")
-    console.print(f"Write key    [bold]{settings.write_key}[/]  (site widget and /v1 ingestion)")
+    console.print(f"Write key    [bold]{settings.write_key}[/]  (the public site key: the widget snippet, browsers)")
+    if settings.server_key is not None:
+        console.print(f"Server key   [bold]{settings.server_key}[/]  (AUTOMAP_SERVER_KEY: your backend's /v1 calls, secret)")
     console.print(f"Database     {settings.database_backend}   Queue  {'embedded' if settings.embedded else 'redis'}")
     if settings.generated:
         console.print(f"[dim]Generated {', '.join(settings.generated)}; kept in {settings.instance_path}.[/]")

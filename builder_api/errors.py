@@ -10,13 +10,20 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 
 class ApiError(Exception):
-    """An error to answer with `status` and a JSON body naming what went wrong."""
+    """An error to answer with `status`, a JSON body naming what went wrong, and any `headers` (e.g. Retry-After)."""
 
-    def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        errors: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors or []
+        self.headers = dict(headers or {})
 
 
 class ErrorDetailSchema(Schema):
@@ -83,7 +90,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> tuple[Response, int]:
-        return _respond(error.status, error.message, error.errors)
+        response, status = _respond(error.status, error.message, error.errors)
+        response.headers.update(error.headers)
+        return response, status
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[Response, int]:

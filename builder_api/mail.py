@@ -16,7 +16,7 @@ def email_settings(settings: Settings) -> EmailSettings:
     except ValueError as error:
         raise SettingsError(str(error)) from error
     return EmailSettings(smtp=smtp, mail_from=settings.mail_from,
-                         tracking=Tracking(settings.secret_key, settings.public_url),
+                         tracking=Tracking(settings.secret_key, settings.public_url, settings.link_domains),
                          replies=reply_addresses(settings))
 
 

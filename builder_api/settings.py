@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -18,7 +19,11 @@ from urllib.parse import urlsplit
 
 # Secrets generated for the embedded mode are kept here so a restart keeps them.
 GENERATED_SECRETS_FILE = "secrets.json"
+# Required in a real deployment; generated in the embedded mode.
 GENERATED = ("secret_key", "admin_token", "write_key")
+# Generated in the embedded mode; in a real deployment, unset turns their feature off (no trusted server
+# calls; no browser may claim a known identity).
+GENERATED_IF_EMBEDDED = ("server_key", "identity_secret")
 
 
 class SettingsError(ValueError):
@@ -35,7 +40,14 @@ class Settings:
         redis_url: AUTOMAP_REDIS_URL; unset means embedded mode (in-process queue).
         secret_key: AUTOMAP_SECRET_KEY, signs sessions and visitor tokens.
         admin_token: AUTOMAP_ADMIN_TOKEN, the bearer token for `/api`.
-        write_key: AUTOMAP_WRITE_KEY, the ingestion key of the default workspace.
+        write_key: AUTOMAP_WRITE_KEY, the public site key: it is in every page (the widget snippet), so a call
+            made with it touches only its own anonymous contact unless `context.user_hash` vouches for its userId.
+        server_key: AUTOMAP_SERVER_KEY, the secret key of the site's backend and server-side Segment libraries:
+            calls made with it are trusted as they are; None: no call is.
+        identity_secret: AUTOMAP_IDENTITY_SECRET, the HMAC-SHA256 key of `context.user_hash` (identity
+            verification); None: no browser call may claim a known identity.
+        require_user_hash: AUTOMAP_REQUIRE_USER_HASH, true: a site-key call may name any userId only with a valid
+            user_hash (otherwise only a userId no contact has yet).
         smtp_url: AUTOMAP_SMTP_URL, e.g. smtp://user:pass@host:587, or None.
         public_url: AUTOMAP_PUBLIC_URL, how browsers and emails reach this server.
         mail_from: AUTOMAP_MAIL_FROM, the sender address of emails (noreply@ the public host).
@@ -44,6 +56,8 @@ class Settings:
             inbound webhook calls `POST /inbound/email`); the sender address's domain when unset.
         inbound_secret: AUTOMAP_INBOUND_SECRET, the HTTP Basic password of `POST /inbound/email`;
             None turns the webhook off.
+        link_domains: AUTOMAP_LINK_DOMAINS, comma-separated domains (with their subdomains) on which an email
+            link that personalisation fills in is still click-tracked; a link the template writes always is.
         instance_path: AUTOMAP_INSTANCE_PATH, where the embedded mode keeps its files.
         batch_size: AUTOMAP_BATCH_SIZE, runs advanced per RQ job.
         clock: AUTOMAP_CLOCK, "system", or "redis" for a virtual time shared through
@@ -64,6 +78,10 @@ class Settings:
     mail_from: str = "noreply@localhost"
     inbound_domain: str = "localhost"
     inbound_secret: str | None = None
+    link_domains: tuple[str, ...] = ()
+    server_key: str | None = None
+    identity_secret: str | None = None
+    require_user_hash: bool = False
     generated: tuple[str, ...] = ()
 
     @property
@@ -89,6 +107,22 @@ def _env_int(environ: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise SettingsError(f"{name} must be a whole number of at least 1, not {raw!r}")
     return int(raw)
+
+
+def _env_bool(environ: Mapping[str, str], name: str) -> bool:
+    raw = (_env(environ, name) or "false").lower()
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"{name} must be true or false, not {raw!r}")
+    return raw in ("true", "1", "yes")
+
+
+def _env_domains(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated domain names, lowercased; SettingsError for anything else (a URL, a wildcard)."""
+    domains = tuple(domain.strip().lower() for domain in (_env(environ, name) or "").split(",") if domain.strip())
+    for domain in domains:
+        if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*", domain):
+            raise SettingsError(f"{name} lists domains such as shop.example, comma-separated, not {domain!r}")
+    return domains
 
 
 def _env_choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
@@ -148,10 +182,14 @@ def load_settings(
         "secret_key": _env(environ, "AUTOMAP_SECRET_KEY"),
         "admin_token": _env(environ, "AUTOMAP_ADMIN_TOKEN"),
         "write_key": _env(environ, "AUTOMAP_WRITE_KEY"),
+        "server_key": _env(environ, "AUTOMAP_SERVER_KEY"),
+        "identity_secret": _env(environ, "AUTOMAP_IDENTITY_SECRET"),
+        "require_user_hash": _env_bool(environ, "AUTOMAP_REQUIRE_USER_HASH"),
         "smtp_url": _env(environ, "AUTOMAP_SMTP_URL"),
         "public_url": (_env(environ, "AUTOMAP_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "batch_size": _env_int(environ, "AUTOMAP_BATCH_SIZE", 500),
         "clock": _env_choice(environ, "AUTOMAP_CLOCK", ("system", "redis")),
+        "link_domains": _env_domains(environ, "AUTOMAP_LINK_DOMAINS"),
     }
     values["mail_from"] = _env(environ, "AUTOMAP_MAIL_FROM") or f"noreply@{urlsplit(values['public_url']).hostname}"
     values.update(overrides)
@@ -164,6 +202,8 @@ def load_settings(
     if missing and values["redis_url"] is not None:
         names = ", ".join(f"AUTOMAP_{name.upper()}" for name in missing)
         raise SettingsError(f"{names} must be set when AUTOMAP_REDIS_URL is set (a real deployment)")
+    if values["redis_url"] is None:
+        missing += [name for name in GENERATED_IF_EMBEDDED if not values[name]]
     values.update(_generated_secrets(instance_path, missing) if missing else {})
     return Settings(instance_path=instance_path, generated=tuple(missing), **values)
 

@@ -29,7 +29,9 @@ from workflow_runtime.storage import schema
 from workflow_runtime.storage.models import Base
 
 ADMIN_TOKEN = "test-admin-token"
-WRITE_KEY = "test-write-key"
+WRITE_KEY = "test-write-key"  # the public site key
+SERVER_KEY = "test-server-key"
+IDENTITY_SECRET = "test-identity-secret"
 INBOUND_SECRET = "test-inbound-secret"
 INBOUND_DOMAIN = "in.shop.example"
 
@@ -84,6 +86,8 @@ def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator
             "redis_url": _redis_url(),
             "admin_token": ADMIN_TOKEN,
             "write_key": WRITE_KEY,
+            "server_key": SERVER_KEY,
+            "identity_secret": IDENTITY_SECRET,
             "secret_key": "test-secret-key",
             "inbound_secret": INBOUND_SECRET,
             "inbound_domain": INBOUND_DOMAIN,

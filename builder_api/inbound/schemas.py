@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from builder_api.widget.schemas import ConversationItem
+from workflow_runtime.channels.inbound_email import MAX_EMAIL_BYTES
 
 RAW_EMAIL = {"type": "string", "format": "binary",
              "description": "The whole email as received (RFC 822 / MIME), headers and body."}
@@ -16,7 +17,7 @@ REQUEST_BODY = {
         "routes forwarding to a URL ending in `mime`) or `email` (SendGrid Inbound Parse with \"POST the raw, "
         "full MIME message\"), the envelope recipient in `recipient` (Mailgun) or `envelope` (SendGrid's JSON "
         "with `to`). Without an envelope recipient the To, Cc and Delivered-To headers are searched for the "
-        "`reply+…@` address. At most 10 MB."
+        f"`reply+…@` address. At most {MAX_EMAIL_BYTES // (1024 * 1024)} MB."
     ),
     "content": {
         "message/rfc822": {"schema": RAW_EMAIL},

@@ -1,4 +1,4 @@
-"""Reading a tracking request: the size limits, gzip, JSON whatever the content type, and the write key.
+"""Reading a tracking request: the size limits, gzip, JSON whatever the content type, and the key it carries.
 
 Segment's limits: 32 KB a call, 500 KB a batch request (each of its messages at most
 32 KB). Browsers that send with `navigator.sendBeacon` cannot set headers: their body
@@ -66,15 +66,20 @@ def read_body(limit: int) -> tuple[dict[str, Any], int]:
     return body, len(data)
 
 
-def authenticate(body: dict[str, Any]) -> None:
-    """Refuse the request unless it carries the write key: the HTTP Basic user name, or `writeKey` in the body."""
+def authenticate(body: dict[str, Any]) -> bool:
+    """Refuse the request unless it carries a key (the HTTP Basic user name, or `writeKey` in the body);
+    True if it is the secret server key, whose calls are trusted, False for the public site key."""
     credentials = request.authorization
     key = credentials.username if credentials is not None and credentials.type == "basic" else body.get("writeKey")
     if not isinstance(key, str) or not key:
         raise ApiError(401, "Send the write key as the HTTP Basic user name (or as writeKey in the JSON body).")
-    expected = current_app.config["AUTOMAP"].write_key
-    if not hmac.compare_digest(key.encode(), expected.encode()):
-        raise ApiError(401, "This write key is not valid: use the site's write key shown by `automap serve`.")
+    settings = current_app.config["AUTOMAP"]
+    if settings.server_key is not None and hmac.compare_digest(key.encode(), settings.server_key.encode()):
+        return True
+    if not hmac.compare_digest(key.encode(), settings.write_key.encode()):
+        raise ApiError(401, "This write key is not valid: use the site's write key (or, from a backend, the "
+                            "server key) that `automap serve` shows.")
+    return False
 
 
 def check_message_sizes(body: dict[str, Any], body_size: int) -> None:
@@ -98,6 +103,6 @@ def load_tracking_request() -> None:
     """Read, size-check and authenticate the body once, before the view's schema validates it."""
     limit = MAX_BATCH_BYTES if request.path.endswith("/batch") else MAX_MESSAGE_BYTES
     body, size = read_body(limit)
-    authenticate(body)
+    g.trusted_key = authenticate(body)
     check_message_sizes(body, size)
     g.tracking_body = body

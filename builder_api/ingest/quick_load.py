@@ -11,11 +11,10 @@ test_ingest_quick_load.py holds both paths to the same result.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
-from marshmallow.utils import is_aware
 
 from builder_api.ingest.schemas import (
     CALL_SCHEMAS,
@@ -28,6 +27,7 @@ from builder_api.ingest.schemas import (
     Traits,
     check_ip_address,
     check_time_zone,
+    in_utc,
     share_batch_fields,
 )
 from workflow_runtime.ingest.tracking_calls import Call
@@ -62,10 +62,9 @@ def _timestamp(value: Any) -> datetime | None:
     if not isinstance(value, str):
         raise _Unsure
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        return in_utc(datetime.fromisoformat(value))  # as schemas.Timestamp
+    except (ValueError, OverflowError):
         raise _Unsure from None
-    return moment if is_aware(moment) else moment.replace(tzinfo=timezone.utc)  # as schemas.Timestamp
 
 
 def _checked(value: Any, check: Any) -> str | None:

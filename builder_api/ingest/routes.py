@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask_cors import CORS
 from flask_smorest import Blueprint
 from marshmallow import Schema
@@ -22,8 +22,10 @@ from builder_api.errors import ApiError
 from builder_api.ingest.body import load_tracking_request
 from builder_api.ingest.quick_load import quick_load
 from builder_api.ingest.schemas import CALL_SCHEMAS, Acknowledged, BatchSchema
+from builder_api.ingest.verification import forbidden, verify_calls
 from workflow_runtime.dispatch import runtime
 from workflow_runtime.ingest import ingestion
+from workflow_runtime.ingest.identity_claims import UnverifiedClaim
 from workflow_runtime.ingest.tracking_calls import Call
 
 
@@ -66,15 +68,21 @@ def _ask_for_basic_auth(response: Response) -> Response:
     return response
 
 
-def _store(calls: Sequence[Call]) -> dict[str, bool]:
-    """Hand the calls to the runtime; Segment takes the client's IP when context.ip is missing."""
+def _store(calls: Sequence[Call], pointers: Sequence[str]) -> dict[str, bool]:
+    """Check who vouched for each call, then hand them to the runtime; Segment takes the client's IP when
+    context.ip is missing."""
     for call in calls:
         if not call.context.get("ip") and request.remote_addr:
             call.context["ip"] = request.remote_addr
+    settings = current_app.config["AUTOMAP"]
+    checked = verify_calls(calls, pointers, trusted=g.trusted_key, identity_secret=settings.identity_secret,
+                           require_user_hash=settings.require_user_hash)
     try:
-        ingestion.ingest(runtime.current(), calls)
+        ingestion.ingest(runtime.current(), checked)
     except ingestion.IngestionBusy as busy:
         raise ApiError(503, f"{busy}; send the batch again.") from None
+    except UnverifiedClaim as claim:
+        raise forbidden(pointers[checked.index(claim.call)] + claim.field, str(claim)) from None
     return {"success": True}
 
 
@@ -86,7 +94,7 @@ def _single_call_view(call_type: str, schema: Schema) -> None:
     @blueprint.response(200, Acknowledged)
     @blueprint.doc(summary=f"Record one {call_type} call", description=type(schema).__doc__)
     def view(call: Call) -> dict[str, bool]:
-        return _store([call])
+        return _store([call], [""])
 
 
 for _call_type, _schema in CALL_SCHEMAS.items():
@@ -98,4 +106,4 @@ for _call_type, _schema in CALL_SCHEMAS.items():
 @blueprint.response(200, Acknowledged)
 def batch(body: dict[str, Any]) -> dict[str, bool]:
     """Record many calls in one request (at most 500 KB, each message at most 32 KB)."""
-    return _store(body["batch"])
+    return _store(body["batch"], [f"/batch/{index}" for index in range(len(body["batch"]))])

@@ -8,7 +8,7 @@ top-level fields (`integrations`, `version`, `channel` …) are ignored.
 from __future__ import annotations
 
 import ipaddress
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +23,7 @@ from marshmallow import (
     validate,
     validates_schema,
 )
+from marshmallow.utils import is_aware
 
 from workflow_runtime.ingest.tracking_calls import Call
 
@@ -46,13 +47,33 @@ class Identifier(fields.Field):
         return text
 
 
-class Timestamp(fields.AwareDateTime):
-    """An ISO-8601 date-time; one without an offset is taken as UTC."""
+def in_utc(moment: datetime) -> datetime:
+    """The moment in UTC (one without an offset is taken as UTC), as the database keeps it: a moment it cannot
+    hold is refused here, naming its field, rather than when the call is written.
 
-    default_error_messages = {"invalid": "Not an ISO-8601 date-time such as 2026-03-02T10:00:00.000Z."}
+    Raises:
+        OverflowError: if in UTC it falls outside the years 1 to 9999 (0001-01-01T00:00:00+05:00 does).
+    """
+    return moment.astimezone(timezone.utc) if is_aware(moment) else moment.replace(tzinfo=timezone.utc)
+
+
+class Timestamp(fields.AwareDateTime):
+    """An ISO-8601 date-time, loaded in UTC; one without an offset is taken as UTC."""
+
+    default_error_messages = {
+        "invalid": "Not an ISO-8601 date-time such as 2026-03-02T10:00:00.000Z.",
+        "range": "This date-time falls outside the years 1 to 9999 once converted to UTC: send one such as "
+                 "2026-03-02T10:00:00.000Z.",
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="iso", default_timezone=timezone.utc, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        try:
+            return in_utc(super()._deserialize(value, attr, data, **kwargs))
+        except OverflowError:
+            raise self.make_error("range") from None
 
 
 def check_time_zone(name: str) -> None:

@@ -1,7 +1,8 @@
 """`/t/...`: the links inside emails — open pixel, click redirect, one-click unsubscribe.
 
 Every URL carries a token signed for one message (and, for a click, one target URL),
-so it cannot be forged or re-pointed; each records a status the node counts once.
+so it cannot be forged or re-pointed; each records a status the node counts once. A click
+redirects only to the http(s) URL its token names, so this domain vouches for no other.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from builder_api.errors import ApiError
 from builder_api.extensions import db
 from builder_api.runtime_access import now
 from workflow_runtime.channels.messages import record_status, unsubscribe
-from workflow_runtime.channels.tracking import CLICK, OPEN, UNSUBSCRIBE, BadToken, Tracking
+from workflow_runtime.channels.tracking import OPEN, UNSUBSCRIBE, BadToken, Tracking
 from workflow_runtime.storage.models import Message, MessageStatus
 
 blueprint = Blueprint("tracking", __name__)
@@ -27,14 +28,19 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name=
 
 def _tracking() -> Tracking:
     settings = current_app.config["AUTOMAP"]
-    return Tracking(settings.secret_key, settings.public_url)
+    return Tracking(settings.secret_key, settings.public_url, settings.link_domains)
+
+
+def _refused(error: BadToken) -> ApiError:
+    """The answer to a token this server did not make for this purpose: 403, nothing recorded."""
+    return ApiError(403, f"{error}: it was not made by this server for this email.")
 
 
 def _read(purpose: str, token: str) -> tuple[int, str | None]:
     try:
         return _tracking().read(purpose, token)
     except BadToken as error:
-        raise ApiError(403, f"{error}: it was not made by this server for this email.") from error
+        raise _refused(error) from error
 
 
 def _message(message_id: int) -> Message | None:
@@ -59,10 +65,13 @@ def open_pixel(token: str) -> Response:
 
 @blueprint.get("/t/c/<token>")
 def click(token: str) -> Response:
-    """A link was followed: count `clicked` (and `read`), then send the browser on to the link's target."""
-    message_id, target = _read(CLICK, token)
+    """A link was followed: count `clicked` (and `read`), then send the browser on to the target its token names."""
+    try:
+        message_id, target = _tracking().click_target(token)
+    except BadToken as error:  # forged, or naming no http(s) URL: counted nowhere, redirected nowhere
+        raise _refused(error) from error
     _record(message_id, MessageStatus.CLICKED)
-    return redirect(target or "/", code=302)
+    return redirect(target, code=302)
 
 
 @blueprint.get("/t/u/<token>")

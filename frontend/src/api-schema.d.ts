@@ -362,10 +362,21 @@ export interface paths {
                     };
                 };
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description Too many failed logins for this email or from this address: try again after Retry-After seconds. */
+                429: {
+                    headers: {
+                        /** @description Whole seconds to wait before the next login attempt. */
+                        "Retry-After"?: number;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
-        /** Log out: the session cookie is cleared (a logged-in session must send its CSRF token). */
+        /** Log out: the session ends on the server, so a copy of the cookie no longer works (send the CSRF token). */
         delete: {
             parameters: {
                 query?: never;
@@ -2189,7 +2200,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            /** @description The raw email, in one of two shapes. `message/rfc822`: the body is the email itself (SES through S3/SNS, a relay's own script); the envelope recipient may be given as `?recipient=`. A form (`multipart/form-data` or `application/x-www-form-urlencoded`): the email in `body-mime` (Mailgun's routes forwarding to a URL ending in `mime`) or `email` (SendGrid Inbound Parse with "POST the raw, full MIME message"), the envelope recipient in `recipient` (Mailgun) or `envelope` (SendGrid's JSON with `to`). Without an envelope recipient the To, Cc and Delivered-To headers are searched for the `reply+…@` address. At most 10 MB. */
+            /** @description The raw email, in one of two shapes. `message/rfc822`: the body is the email itself (SES through S3/SNS, a relay's own script); the envelope recipient may be given as `?recipient=`. A form (`multipart/form-data` or `application/x-www-form-urlencoded`): the email in `body-mime` (Mailgun's routes forwarding to a URL ending in `mime`) or `email` (SendGrid Inbound Parse with "POST the raw, full MIME message"), the envelope recipient in `recipient` (Mailgun) or `envelope` (SendGrid's JSON with `to`). Without an envelope recipient the To, Cc and Delivered-To headers are searched for the `reply+…@` address. At most 1 MB. */
             requestBody: {
                 content: {
                     "message/rfc822": string;

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from builder_api import accounts
+from builder_api import accounts, login_throttle
+from builder_api.login_throttle import LoginThrottle
 from tests.live_server import live_server
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401 - fixtures shared by import
 from workflow_runtime.engine.definition import forget_definitions
@@ -67,8 +69,39 @@ def make_flow(client: FlaskClient, admin_headers: dict[str, str]) -> Callable[..
     return make
 
 
+@dataclass
+class StoppedClock:
+    """A clock that moves only when the test moves it: the login throttle's waits pass without sleeping."""
+
+    now: float = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-def logged_in(client: FlaskClient, session: Session) -> str:
+def throttle(app: Flask) -> Iterator[LoginThrottle]:
+    """The app's login throttle with no failure counted and a StoppedClock (`throttle.clock.now += 1`).
+
+    The app lives for the whole session, and so would its counts: without this, failed logins
+    of one test (or schemathesis') could make another's login wait.
+    """
+    with app.app_context():
+        current = login_throttle.current()
+
+    def forget() -> None:
+        for key in current.redis.scan_iter(match=login_throttle.KEY_PREFIX + "*"):
+            current.redis.delete(key)
+
+    forget()
+    real_clock, current.clock = current.clock, StoppedClock()
+    yield current
+    current.clock = real_clock
+    forget()
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, session: Session, throttle: LoginThrottle) -> str:
     """A user logged in through POST /api/session on `client`; returns the session's CSRF token."""
     accounts.create_user(session, "marketer@example.com", PASSWORD)
     session.commit()

@@ -10,6 +10,7 @@ import threading
 from email.message import EmailMessage
 
 import httpx
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from tests.conftest import INBOUND_SECRET
 from tests.live_server import live_server
 from tests.mail_server import MailServer, free_port
 from tests.workflow_runtime.chat_forward_support import answer, forwarded
-from workflow_runtime.channels import presence
+from workflow_runtime.channels import presence, reply_text
 from workflow_runtime.channels.inbound_email import MAX_EMAIL_BYTES
 from workflow_runtime.channels.inbound_smtp import inbound_smtp_server
 from workflow_runtime.storage.models import Reply
@@ -123,6 +124,28 @@ def test_bad_answers_are_refused_with_a_reason_and_nothing_is_stored(
     no_email = client.post("/inbound/email", data={"recipient": good}, headers=inbound_auth())
     assert no_email.status_code == 400 and no_email.json["errors"][0]["field"] == "body-mime"
     assert len(replies(harness)) == before
+
+
+def test_a_crafted_answer_reaches_the_reply_parser_only_up_to_its_bounds(
+        app: Flask, client: FlaskClient, harness, mail_server: MailServer,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of blank lines and long lines with many "skrev" took the parser seconds to minutes: it now reads a
+    bounded start in short lines, and the answer is kept (or refused for its length)."""
+    _flow_id, _boris, _nudge, email = forwarded(harness, app, mail_server)
+    parsed: list[str] = []
+    read = reply_text._PARSER.read
+    monkeypatch.setattr(reply_text._PARSER, "read", lambda text: parsed.append(text) or read(text))
+
+    blank_lines = post_raw(client, answer(email, "Friday," + "\n" * 15_000 + "please."))
+    assert blank_lines.status_code == 201, blank_lines.json
+    assert blank_lines.json["reply"]["body"] == "Friday,\n\nplease."
+    header_like = post_raw(client, answer(email, "Den " + "a skrev " * 4_000, message_id="<crafted-2@mail.example>"))
+    assert header_like.status_code == 413 and "at most 5000" in header_like.json["message"]
+
+    assert len(parsed) == 2
+    for text in parsed:
+        assert len(text.replace("\u2060\n\u2060", "")) <= reply_text.MAX_PARSED_CHARACTERS
+        assert max(len(line) for line in text.split("\n")) <= reply_text.PARSED_LINE_CHARACTERS + 2
 
 
 def test_the_inbound_smtp_server_takes_only_signed_reply_addresses(

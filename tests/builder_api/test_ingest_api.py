@@ -11,11 +11,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.conftest import WRITE_KEY
+from tests.conftest import SERVER_KEY, WRITE_KEY
 from tests.workflow_runtime.runtime_support import assert_counters_balance, document
 from workflow_runtime.storage.models import AnonymousId, Contact, Event, RunStatus
 
-AUTH = {"Authorization": "Basic " + base64.b64encode(f"{WRITE_KEY}:".encode()).decode()}
+# Most calls here are a backend's, with the server key; the site key's limits are tested in test_identity_verification.
+AUTH = {"Authorization": "Basic " + base64.b64encode(f"{SERVER_KEY}:".encode()).decode()}
 
 
 def post(client: FlaskClient, path: str, body: Any, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:

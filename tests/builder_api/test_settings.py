@@ -14,7 +14,7 @@ def test_embedded_defaults_use_sqlite_under_the_instance_folder(tmp_path: Path) 
     assert settings.database_url == f"sqlite:///{tmp_path / 'automap.db'}"
     assert settings.database_backend == "sqlite"
     assert settings.public_url == "http://127.0.0.1:5000"
-    assert set(settings.generated) == {"secret_key", "admin_token", "write_key"}
+    assert set(settings.generated) == {"secret_key", "admin_token", "write_key", "server_key", "identity_secret"}
 
 
 def test_generated_secrets_survive_a_restart(tmp_path: Path) -> None:
@@ -35,12 +35,15 @@ def test_configured_values_win_and_are_not_reported_as_generated(tmp_path: Path)
             "AUTOMAP_INSTANCE_PATH": str(tmp_path),
             "AUTOMAP_ADMIN_TOKEN": "admin",
             "AUTOMAP_WRITE_KEY": "write",
+            "AUTOMAP_SERVER_KEY": "server",
+            "AUTOMAP_IDENTITY_SECRET": "identity",
             "AUTOMAP_SMTP_URL": "smtp://localhost:1025",
             "AUTOMAP_PUBLIC_URL": "https://automap.example.com/",
         }
     )
     assert settings.admin_token == "admin"
     assert settings.write_key == "write"
+    assert (settings.server_key, settings.identity_secret, settings.require_user_hash) == ("server", "identity", False)
     assert settings.smtp_url == "smtp://localhost:1025"
     assert settings.public_url == "https://automap.example.com"
     assert settings.generated == ("secret_key",)
@@ -58,6 +61,14 @@ def test_a_deployment_with_redis_must_configure_its_secrets(tmp_path: Path) -> N
     with pytest.raises(SettingsError, match="AUTOMAP_SECRET_KEY, AUTOMAP_ADMIN_TOKEN, AUTOMAP_WRITE_KEY"):
         load_settings(environ)
     assert not (tmp_path / "secrets.json").exists()
+
+
+def test_a_deployment_without_server_key_or_identity_secret_trusts_no_call(tmp_path: Path) -> None:
+    settings = load_settings({"AUTOMAP_INSTANCE_PATH": str(tmp_path), "AUTOMAP_REDIS_URL": "redis://localhost:6379/0",
+                              "AUTOMAP_SECRET_KEY": "s", "AUTOMAP_ADMIN_TOKEN": "a", "AUTOMAP_WRITE_KEY": "w",
+                              "AUTOMAP_REQUIRE_USER_HASH": "true"})
+    assert (settings.server_key, settings.identity_secret, settings.require_user_hash) == (None, None, True)
+    assert settings.generated == ()
 
 
 def test_overrides_must_name_real_settings(tmp_path: Path) -> None:

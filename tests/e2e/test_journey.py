@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from builder_api.accounts import create_user
-from tests.conftest import WRITE_KEY
+from tests.conftest import SERVER_KEY
 from tests.e2e.browser_support import EXPECTED_FAILURES, drag_between, handle
 from tests.mail_server import MailServer
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
@@ -23,8 +23,8 @@ expect = pytest.importorskip("playwright.sync_api", reason="the playwright packa
 
 
 def track(server: str, path: str, body: dict) -> None:
-    """One Segment call over HTTP to /v1, the write key as Basic user, as the shop's tracking library sends it."""
-    answer = httpx.post(f"{server}/v1/{path}", json=body, auth=(WRITE_KEY, ""))
+    """One Segment call over HTTP to /v1, as the shop's backend sends it: the server key as Basic user."""
+    answer = httpx.post(f"{server}/v1/{path}", json=body, auth=(SERVER_KEY, ""))
     assert (answer.status_code, answer.json()) == (200, {"success": True}), answer.text
 
 

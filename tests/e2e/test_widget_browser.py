@@ -72,13 +72,20 @@ def test_the_page_view_follows_the_segment_spec(browser_page) -> None:
     assert call["context"]["campaign"] == {"source": "newsletter", "medium": "email", "name": "spring"}
     assert call["messageId"] and call["timestamp"] and call["sentAt"]
     # track and identify, from the page's own script, in the same format.
+    # Without the backend's user_hash the userId goes with the identify call only (it links the anonymous id).
     with page.expect_request(lambda r: r.url.endswith("/v1/identify")) as identify:
         page.evaluate("automap('identify', 'user-7', {email: 'anna@example.com'})")
     assert json.loads(identify.value.post_data)["userId"] == "user-7"
     with page.expect_request(lambda r: r.url.endswith("/v1/track")) as track:
         page.evaluate("automap('track', 'cart_updated', {total: 120})")
     call = json.loads(track.value.post_data)
-    assert (call["event"], call["properties"], call["userId"]) == ("cart_updated", {"total": 120}, "user-7")
+    assert (call["event"], call["properties"], call.get("userId")) == ("cart_updated", {"total": 120}, None)
+    # With it, every later call names the user and carries the hash.
+    page.evaluate("automap('identify', 'user-7', {}, {user_hash: 'cafe'})")
+    with page.expect_request(lambda r: r.url.endswith("/v1/track")) as track:
+        page.evaluate("automap('track', 'cart_updated', {total: 130})")
+    call = json.loads(track.value.post_data)
+    assert (call["userId"], call["context"]["user_hash"]) == ("user-7", "cafe")
 
 
 def test_the_snippet_queues_calls_made_before_the_widget_loaded(browser_page) -> None:

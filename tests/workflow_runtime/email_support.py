@@ -25,10 +25,12 @@ WELCOME_MJML = """<mjml><mj-body><mj-section><mj-column>
 </mj-column></mj-section></mj-body></mjml>"""
 
 
-def settings_for(app: Flask, server: MailServer, retry: RetryPolicy | None = None) -> EmailSettings:
-    """The app's email settings (so its /t/ routes read the tokens) pointed at the test SMTP server."""
+def settings_for(app: Flask, server: MailServer, retry: RetryPolicy | None = None,
+                 link_domains: tuple[str, ...] = ()) -> EmailSettings:
+    """The app's email settings (so its /t/ routes read the tokens) pointed at the test SMTP server; personalised
+    links are tracked on `link_domains` (AUTOMAP_LINK_DOMAINS)."""
     configured = email_settings(dataclasses.replace(app.config["AUTOMAP"], smtp_url=server.url,
-                                                    mail_from="shop@automap.test"))
+                                                    mail_from="shop@automap.test", link_domains=link_domains))
     return dataclasses.replace(configured, retry=retry or RetryPolicy(max_attempts=4))
 
 

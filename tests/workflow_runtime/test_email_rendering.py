@@ -1,5 +1,8 @@
-"""The email channel's parts: SMTP URLs, signed tracking tokens, and compile-once rendering with escaping."""
+"""The email channel's parts: SMTP URLs, signed tracking tokens, and compile-once rendering with escaping and
+click tracking of the links the template wrote (personalised ones only on an allow-listed domain)."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -9,6 +12,10 @@ from workflow_runtime.channels.smtp import SmtpServer
 from workflow_runtime.channels.tracking import CLICK, OPEN, UNSUBSCRIBE, BadToken, Tracking
 
 TRACKING = Tracking("secret", "https://automap.example")
+SHOP_ALLOWED = Tracking("secret", "https://automap.example", ("shop.example",))
+PHISH = "https://evil.example/phish"
+LINKS_MJML = ('<mjml><mj-body><mj-text><a href="{{ website }}">My site</a> <a href="https://shop.example/sale">Sale</a>'
+              ' <a href="https://shop.example/?c={{ promo_code }}">Shop</a></mj-text></mj-body></mjml>')
 
 
 def test_smtp_urls_name_host_port_security_and_credentials() -> None:
@@ -36,17 +43,68 @@ def test_tracking_tokens_name_their_message_and_target_and_nothing_else() -> Non
         Tracking("other", "https://automap.example").read(UNSUBSCRIBE, unsubscribe)
 
 
+def test_a_click_token_names_an_http_url_or_is_refused() -> None:
+    assert TRACKING.click_target(TRACKING.url(CLICK, 7, "https://shop.example/").rsplit("/", 1)[1]) == (
+        7, "https://shop.example/")
+    for target in ("javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "//evil.example/", "https:evil",
+                   ""):
+        with pytest.raises(BadToken):  # signed with this server's key, but no link it would make
+            TRACKING.click_target(TRACKING.url(CLICK, 7, target).rsplit("/", 1)[1])
+
+
+@pytest.mark.parametrize(("url", "allowed"), [
+    ("https://shop.example/x?y=1", True),
+    ("http://www.shop.example:8080/", True),
+    ("HTTPS://SHOP.EXAMPLE/", True),
+    ("https://evilshop.example/", False),
+    ("https://shop.example.evil.example/", False),
+    ("https://shop.example@evil.example/", False),
+    ("https://evil.example\\@shop.example/", False),  # a browser reads evil.example
+    ("https://evil.example\\.shop.example/", False),
+    ("https://evil.example%2Eshop.example/", False),
+    ("https://shop.example:x@evil.example/", False),
+    ("javascript://shop.example/%0aalert(1)", False),
+    ("https:shop.example", False),
+    ("https://[::1/", False),  # malformed: refused, not raised
+    ("https://evil.example/phish", False),
+])
+def test_a_personalised_url_is_allowed_only_on_a_plainly_written_allowed_host(url: str, allowed: bool) -> None:
+    assert SHOP_ALLOWED.allows(url) is allowed
+    assert TRACKING.allows(url) is False  # no AUTOMAP_LINK_DOMAINS: none is
+
+
+def test_a_personalised_link_stays_as_it_is_while_literal_links_are_tracked() -> None:
+    source = EmailSource(inline_key(LINKS_MJML), "s", LINKS_MJML)
+    rendered = render_email(source, {"website": PHISH, "promo_code": "SAVE10"}, TRACKING.links_for(5), CompiledCache())
+    assert f'href="{PHISH}"' in rendered.html and f"({PHISH})" in rendered.text  # shown, untracked
+    assert 'href="https://shop.example/?c=SAVE10"' in rendered.html
+    tokens = re.findall(r"https://automap\.example/t/c/([\w.-]+)", rendered.html + rendered.text)
+    assert {TRACKING.read(CLICK, token) for token in tokens} == {(5, "https://shop.example/sale")}
+
+
+def test_a_personalised_link_on_an_allowed_domain_is_tracked() -> None:
+    source = EmailSource(inline_key(LINKS_MJML), "s", LINKS_MJML)
+    for website in (PHISH, "https://evil.example\\@shop.example/"):
+        rendered = render_email(source, {"website": website, "promo_code": "SAVE10"}, SHOP_ALLOWED.links_for(5),
+                                CompiledCache())
+        tokens = re.findall(r"https://automap\.example/t/c/([\w.-]+)", rendered.html + rendered.text)
+        assert {SHOP_ALLOWED.read(CLICK, token) for token in tokens} == {
+            (5, "https://shop.example/sale"), (5, "https://shop.example/?c=SAVE10")}
+        assert 'href="https://shop.example/' not in rendered.html
+        assert f'href="{website}"' in rendered.html  # not on shop.example, whatever it reads like: as it is
+
+
 def test_links_are_personalised_then_tracked_and_values_escaped_in_html_only() -> None:
     body = ('<mjml><mj-body><mj-text><a href="https://shop.example/?u={{ contact.id }}&amp;x={{ q }}">Go</a>'
             ' {{ name }} <a href="#top">top</a></mj-text></mj-body></mjml>')
     source = EmailSource(inline_key(body), "Hi {{ name }}\r\nBcc: x@evil.example", body)
     rendered = render_email(source, {"name": "<i>Zoë</i>", "q": "a b\"", "contact": {"id": 3}},
-                            TRACKING.links_for(11), CompiledCache())
+                            SHOP_ALLOWED.links_for(11), CompiledCache())
     assert rendered.subject == "Hi <i>Zoë</i> Bcc: x@evil.example"  # one line: no header injection
     assert "&lt;i&gt;Zoë&lt;/i&gt;" in rendered.html and "<i>Zoë</i>" in rendered.text
     assert 'href="#top"' in rendered.html
     [token] = [part.split('"')[0] for part in rendered.html.split('href="https://automap.example/t/c/')[1:]]
-    assert TRACKING.read(CLICK, token) == (11, 'https://shop.example/?u=3&x=a b"')
+    assert SHOP_ALLOWED.read(CLICK, token) == (11, 'https://shop.example/?u=3&x=a b"')
 
 
 def test_mjml_is_compiled_once_per_key() -> None:

@@ -3,8 +3,13 @@
 MJML costs milliseconds a compile; personalising compiled HTML costs microseconds. So
 MJML is compiled with the `{{ … }}` placeholders still in it, and Jinja (in the sandbox)
 fills them in per contact afterwards. Compiling also prepares what every send needs:
-links wrapped in the `track_link` filter, a slot for the preheader and the open pixel,
+links wrapped in a tracking filter, a slot for the preheader and the open pixel,
 and the plain-text part derived from the HTML — all once, not per send.
+
+Which filter is decided here, once: an href with no `{{ }}`, `{% %}` or `{# #}` in it is what
+the marketer wrote (`track_link`: a tracked redirect); any other href is filled in by
+personalisation, perhaps from a property a visitor set (`track_personal_link`: tracked only on
+an allow-listed domain, otherwise left as it is, so our domain never vouches for it).
 
 Caches: an in-process LRU keyed by (template id, version, created) or by a hash of an inline
 body. Across workers, a saved template carries its compiled HTML (compiled when the API
@@ -33,6 +38,8 @@ from workflow_runtime.channels.email_sandbox import HTML_SANDBOX, TEXT_SANDBOX
 _LINK = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")', re.IGNORECASE)
 _BODY_OPEN = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _BODY_CLOSE = re.compile(r"</body\s*>", re.IGNORECASE)
+# Jinja's delimiters: an href with one in it is personalised, so any of it may come from a contact.
+_PERSONALISED = re.compile(r"\{[{%#]")
 _UNTRACKED = re.compile(r"^\s*(mailto:|tel:|sms:|#|\{\{\s*unsubscribe_url\s*\}\}\s*$)", re.IGNORECASE)
 _TEXT_CONFIG = ParserConfig(display_links=True)
 
@@ -93,10 +100,12 @@ def _tidy(text: str) -> str:
 
 
 def _wrap_link(match: re.Match[str]) -> str:
+    """An href in the tracking filter its kind needs: a literal target, or one personalisation fills in."""
     start, href, end = match.groups()
     if _UNTRACKED.match(href) or not href.strip():
         return match.group(0)
-    return f"{start}{{% filter track_link %}}{href}{{% endfilter %}}{end}"
+    track = "track_personal_link" if _PERSONALISED.search(href) else "track_link"
+    return f"{start}{{% filter {track} %}}{href}{{% endfilter %}}{end}"
 
 
 def inline_key(body: str) -> tuple[str, str]:

@@ -29,7 +29,9 @@ from workflow_runtime.channels.reply_address import BadReplyAddress, ReplyAddres
 from workflow_runtime.channels.reply_text import UnreadableEmail, reply_text
 from workflow_runtime.storage.models import Channel, Message, Reply, ReplySource
 
-MAX_EMAIL_BYTES = 10 * 1024 * 1024  # a reply with a photo attached still fits; its attachments are not kept
+# A chat answer is text: 1 MB holds it with its quoted history, HTML and a small attachment
+# (attachments are not kept). Larger emails are refused before they are parsed.
+MAX_EMAIL_BYTES = 1024 * 1024
 _ADDRESS_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
 
 
@@ -105,8 +107,9 @@ def receive_reply(current: Process, replies: ReplyAddresses, raw: bytes,
     if not text:
         raise InboundRefused(InboundProblem.EMPTY, "the email holds no new text above the quoted message")
     if len(text) > onsite.MAX_REPLY_CHARACTERS:
-        raise InboundRefused(InboundProblem.TOO_LARGE, f"the answer is {len(text)} characters long; "
-                             f"the chat takes at most {onsite.MAX_REPLY_CHARACTERS}")
+        # Only the start of a long text is read (reply_text's bounds): its length is not known in full.
+        raise InboundRefused(InboundProblem.TOO_LARGE, "the answer is too long for the chat, which takes "
+                             f"at most {onsite.MAX_REPLY_CHARACTERS} characters")
     external_id = (str(email.get("Message-ID", "")).strip() or None)
     external_id = external_id[:255] if external_id else None
     try:

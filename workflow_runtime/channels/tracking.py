@@ -5,15 +5,24 @@ click the target URL — salted by purpose, so a token cannot be re-pointed at a
 message or URL, nor a pixel token used to unsubscribe. Tokens do not expire: an email
 can be opened years later. A token is `<message id>[.<base64 URL>].<signature>`: the
 bare `Signer` costs a fifth of a JSON `Serializer`, and an email signs a token per link.
+
+A click redirect makes this server vouch for its target, so only targets the template wrote
+are signed, and a target personalisation filled in (a contact property anyone can set through
+the public tracking API) only on an allow-listed domain (`link_domains`): otherwise the
+server's own domain would send people on to any site a visitor chose (an open redirect).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from itsdangerous import BadSignature, Signer
 from itsdangerous.encoding import base64_decode, base64_encode
+
+WEB_SCHEMES = ("http", "https")
+# A host written plainly, which a browser reads as urlsplit does: no backslash, `@`, `%` or IDN.
+_PLAIN_HOST = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 
 OPEN = "open"
 CLICK = "click"
@@ -25,16 +34,36 @@ class BadToken(ValueError):
     """A tracking token that was not signed by this server for this purpose."""
 
 
+def _web_parts(url: str) -> SplitResult | None:
+    """The parts of an http(s) URL naming a host, or None (for a malformed URL too: a contact's value may be one)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return parts if parts.scheme.lower() in WEB_SCHEMES and parts.netloc else None
+
+
+def is_web(url: str) -> bool:
+    """True for an http(s) URL naming a host: the only targets a click may redirect to."""
+    return _web_parts(url) is not None
+
+
 @dataclass(frozen=True)
 class Tracking:
-    """Makes and reads the `/t/...` URLs of `public_url`, signed with `secret_key`."""
+    """Makes and reads the `/t/...` URLs of `public_url`, signed with `secret_key`; personalised links are
+    tracked only on `link_domains` (and their subdomains)."""
 
     secret_key: str
     public_url: str
+    link_domains: tuple[str, ...] = ()
 
     @cached_property
     def _signers(self) -> dict[str, Signer]:
         return {purpose: Signer(self.secret_key, salt=f"automap.email.{purpose}") for purpose in _PATHS}
+
+    @cached_property
+    def _subdomain_suffixes(self) -> tuple[str, ...]:
+        return tuple(f".{domain}" for domain in self.link_domains)
 
     def url(self, purpose: str, message_id: int, target: str | None = None) -> str:
         """The public URL of a `purpose` token for this message (and click target)."""
@@ -52,6 +81,28 @@ class Tracking:
         except (BadSignature, ValueError) as error:
             raise BadToken(f"this {purpose} link is not valid") from error
 
+    def click_target(self, token: str) -> tuple[int, str]:
+        """The (message id, target) of a click token; BadToken if forged, or if it names no http(s) URL
+        (this server signs none, and a redirect to one would lend it this domain)."""
+        message_id, target = self.read(CLICK, token)
+        if target is None or not is_web(target):
+            raise BadToken(f"this {CLICK} link is not valid")
+        return message_id, target
+
+    def allows(self, url: str) -> bool:
+        """True for an http(s) URL whose host is an allow-listed domain or a subdomain of one.
+
+        The host must be written plainly, so that the browser following the redirect reads the
+        same host: `https://evil.example\\@shop.example/` is evil.example to a browser.
+        """
+        parts = _web_parts(url)
+        if parts is None:
+            return False
+        host, _, port = parts.netloc.lower().partition(":")
+        if not host or not _PLAIN_HOST.issuperset(host) or (port and not port.isdigit()):
+            return False
+        return host in self.link_domains or host.endswith(self._subdomain_suffixes)
+
     def is_own(self, url: str) -> bool:
         """True for this server's tracking URLs, which are never wrapped again."""
         return url.startswith(f"{self.public_url}/t/")
@@ -63,7 +114,7 @@ class Tracking:
 
 @dataclass(frozen=True)
 class MessageLinks:
-    """One message's tracked URLs; called on a link's target, returns the redirect through `/t/c/`.
+    """One message's tracked URLs: the URL put in the email for a link's target, and the pixel and unsubscribe URLs.
 
     Each target is signed once per message, though the HTML and the text part both link it.
     """
@@ -72,12 +123,17 @@ class MessageLinks:
     message_id: int
     _signed: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
-    def __call__(self, target: str) -> str:
-        if urlsplit(target).scheme.lower() not in ("http", "https") or self.tracking.is_own(target):
+    def literal(self, target: str) -> str:
+        """A target the template wrote: its redirect through `/t/c/` (other schemes and our own URLs as they are)."""
+        if not is_web(target) or self.tracking.is_own(target):
             return target
         if target not in self._signed:
             self._signed[target] = self.tracking.url(CLICK, self.message_id, target)
         return self._signed[target]
+
+    def personalised(self, target: str) -> str:
+        """A target personalisation filled in: tracked only on an allow-listed domain, otherwise as it is."""
+        return self.literal(target) if self.tracking.allows(target) else target
 
     @cached_property
     def open_pixel_url(self) -> str:

@@ -145,6 +145,12 @@ class Identities:
             (identities.by_user if own else identities.by_link)[key] = ref
         return identities
 
+    def known_user(self, identifier: str) -> bool:
+        """Whether `identifier` (a user id, an alias or an anonymous id) names a contact that had a user id
+        when the batch read it: a known person, as opposed to an anonymous visitor or someone new."""
+        ref = self.by_user.get(identifier) or self.by_link.get(identifier)
+        return ref is not None and ref.loaded_user_id is not None
+
     def _stored(self, contact_id: int, row: dict[str, Any]) -> ContactRef:
         ref = self.stored.get(contact_id)
         if ref is None:

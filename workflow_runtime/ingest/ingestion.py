@@ -40,6 +40,7 @@ from workflow_runtime.dispatch.runtime import Runtime
 from workflow_runtime.engine.segments import live_segment_triggers
 from workflow_runtime.ingest.contact_merge import merge_contact_rows
 from workflow_runtime.ingest.identity import CONTACT_FIELDS, ClaimsNeeded, ContactRef, Identities, IdentityChanged
+from workflow_runtime.ingest.identity_claims import refuse_unverified_claims
 from workflow_runtime.ingest.tracking_calls import Call, apply_group, apply_traits, event_row
 from workflow_runtime.storage import unapplied_events
 from workflow_runtime.storage.bulk import any_of, insert_rows, update_rows
@@ -136,9 +137,11 @@ def store_calls(session: Session, calls: Sequence[Call], received_at: datetime, 
 
     Raises:
         ClaimsNeeded: if the batch changes identities and `claim_all` is false (the caller retries with it).
+        UnverifiedClaim: if a call nobody vouched for acts as a known contact (nothing is stored).
     """
     begin_writing(session)
     identities = Identities.load(session, _identifiers(calls), claim_all=claim_all)
+    refuse_unverified_claims(identities, calls)
     targets = [(identities.alias(call.previous_id, call.user_id) if call.type == "alias"
                 else identities.resolve(call.user_id, call.anonymous_id)) for call in calls]
     if not claim_all and identities.changes_identities() and session.get_bind().dialect.name == "postgresql":

@@ -18,12 +18,13 @@ the whole `context` (ip, userAgent, timezone, locale, library …).
 Time: Segment's clock-skew correction. A call sent at `sentAt` (the client's clock)
 and received at `receivedAt` (ours) happened at `receivedAt - (sentAt - timestamp)`;
 without `sentAt` its `timestamp` is taken as is, and without either it happened when
-it was received.
+it was received. The result is then clamped to the `MAX_AGE` (ten years) up to its
+receipt: never later than the receipt, never earlier than ten years before it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -33,6 +34,13 @@ PAGE_FIELDS = ("url", "title", "referrer", "path", "search")
 UTM_FIELDS = ("source", "medium", "campaign", "term", "content")
 UTM_MAX_LENGTH = 200  # events.utm_* columns
 NAME_MAX_LENGTH = 200  # contacts.name
+
+# How long before its receipt a call may have happened. A later time (a fast client clock, with
+# no sentAt to correct it) becomes the receipt: nothing happens after it reached us, and a future
+# event would miss the waits and goals it is for. History may be imported ten years back; an
+# older time is a broken clock (epoch 0, the year 1). The clamp also keeps the correction, even
+# of absurd values, inside the years a datetime can hold.
+MAX_AGE = timedelta(days=3653)
 
 # Traits stored in the contact's own columns; every other trait goes into its properties.
 BUILTIN_TRAITS = {"email": "email", "name": "name", "phone": "phone", "timezone": "time_zone"}
@@ -56,18 +64,22 @@ class Call:
     traits: dict[str, Any] = field(default_factory=dict)
     group_id: str | None = None
     previous_id: str | None = None
+    # False for a call made with the public site key whose userId no user_hash vouched for: it may
+    # touch only its own anonymous contact (see ingest.identity_claims).
+    verified: bool = True
 
     @property
     def records_event(self) -> bool:
         return self.type in ("track", "page", "screen")
 
     def happened_at(self, received_at: datetime) -> datetime:
-        """When the call happened on our clock, corrected for the client's clock skew."""
+        """When the call happened on our clock: corrected for the client's clock skew, clamped to the
+        MAX_AGE up to its receipt."""
         if self.timestamp is None:
             return received_at
-        if self.sent_at is None:
-            return self.timestamp
-        return received_at - (self.sent_at - self.timestamp)
+        # How long before its receipt it happened, as a difference: that of two datetimes cannot overflow.
+        age = received_at - self.timestamp if self.sent_at is None else self.sent_at - self.timestamp
+        return received_at - min(max(age, timedelta(0)), MAX_AGE)
 
 
 def event_name(call: Call) -> str:

@@ -34,6 +34,7 @@
   var writeKey = null;
   var anonymousId = null;
   var userId = null;
+  var userHash = null;
   var token = null;
   var held = [];
   var shown = {};
@@ -76,7 +77,10 @@
     anonymousId = readCookie("automap_aid") || stored("automap_aid") || uuid();
     writeCookie("automap_aid", anonymousId);
     store("automap_aid", anonymousId);
-    userId = stored("automap_uid");
+    // A userId is sent only with the user_hash the site's backend gave for it; without one the anonymous id,
+    // already linked to the user, still brings the visitor's events to the right contact.
+    userHash = stored("automap_uhash");
+    userId = userHash ? stored("automap_uid") : null;
   }
 
   // ---- tracking: Segment's page, track and identify calls ----
@@ -110,7 +114,10 @@
   function send(type, fields) {
     var message = { type: type, anonymousId: anonymousId, messageId: uuid(), timestamp: new Date().toISOString(), context: pageContext() };
     Object.keys(fields).forEach(function (key) { message[key] = fields[key]; });
-    if (userId) message.userId = userId;
+    if (userId && !message.userId) {
+      message.userId = userId;
+      message.context.user_hash = userHash;
+    }
     message.sentAt = new Date().toISOString();
     return post("/v1/" + type, message, writeKeyAuth()).catch(function () { /* offline: the visit goes unrecorded */ });
   }
@@ -133,13 +140,22 @@
     track: function (event, properties) {
       send("track", { event: String(event), properties: properties || {} });
     },
-    identify: function (id, traits) {
-      if (id !== null && typeof id === "object") { traits = id; id = null; }
-      if (id) {
+    // identify(userId, traits, {user_hash}): the hash comes from the site's backend (identity verification).
+    identify: function (id, traits, options) {
+      if (id !== null && typeof id === "object") { options = traits; traits = id; id = null; }
+      var hash = options && options.user_hash;
+      var fields = { traits: traits || {} };
+      if (id && hash) {
         userId = String(id);
+        userHash = String(hash);
         store("automap_uid", userId);
+        store("automap_uhash", userHash);
+      } else if (id) {
+        // Unverified: accepted only for a userId nobody has yet. It links this browser's anonymous id to
+        // the user, so later calls need not (and, once the user is known, may not) repeat it.
+        fields.userId = String(id);
       }
-      send("identify", { traits: traits || {} });
+      send("identify", fields);
     }
   };
 

@@ -1,5 +1,5 @@
 """The tables: the database is the source of truth for flows, contacts and runs."""
-from workflow_runtime.storage.models.account import ApiToken, User
+from workflow_runtime.storage.models.account import ApiToken, LoginSession, User
 from workflow_runtime.storage.models.base import Base
 from workflow_runtime.storage.models.contact import AnonymousId, Contact, Event, UnappliedEvent
 from workflow_runtime.storage.models.counter import NodeCounter
@@ -30,6 +30,7 @@ __all__ = [
     "FlowTrigger",
     "FlowVersion",
     "ImmutableVersionError",
+    "LoginSession",
     "DeliveryState",
     "Message",
     "MessageStatus",

@@ -1,13 +1,13 @@
-"""Who may use the builder: people who log in, and API tokens for scripts.
+"""Who may use the builder: people who log in, their login sessions, and API tokens for scripts.
 
-Only hashes are stored: a leaked database reveals no password and no usable token.
+Only hashes are stored: a leaked database reveals no password, no usable session and no usable token.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow_runtime.storage.models.base import Base, utcnow
 
@@ -22,6 +22,26 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Set by `automap users disable`: the user can no longer log in, and their sessions were ended.
+    disabled_at: Mapped[datetime | None]
+
+
+class LoginSession(Base):
+    """A browser logged in as a user: its cookie holds a random id whose SHA-256 is `token_hash`.
+
+    Deleting the row logs that browser out, whatever copies of the cookie exist.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Kept as is: the browser is given it to repeat in X-CSRF-Token, and it is useless without the cookie.
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(Base):
