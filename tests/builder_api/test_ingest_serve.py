@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, select
 
+from tests.builder_api.test_serve import read_banner
 from workflow_runtime.storage.models import Run
 
 AUTOMAP = str(Path(sys.executable).with_name("automap"))
@@ -30,10 +31,7 @@ def test_a_tracked_event_reaches_the_embedded_worker(tmp_path: Path) -> None:
                               stderr=subprocess.STDOUT, text=True)
     database = create_engine(f"sqlite:///{tmp_path / 'automap.db'}")
     try:
-        banner = ""
-        while "Write key" not in banner:
-            banner += server.stdout.readline()
-        write_key = re.search(r"Write key\s+(\S+)", banner).group(1)
+        write_key = re.search(r"Write key\s+(\S+)", read_banner(server)).group(1)
         deadline = time.monotonic() + 30
         while True:
             try:

@@ -45,7 +45,7 @@ def test_embedded_serve_prints_how_to_use_it_and_answers(tmp_path: Path) -> None
                 assert server.poll() is None, server.stdout.read()
                 time.sleep(0.2)
         assert health.json() == {"status": "ok", "database": "sqlite", "queue": "embedded"}
-        banner = _read_banner(server)
+        banner = read_banner(server)
         token = re.search(r"Admin token\s+(\S+)", banner).group(1)
         answer = httpx.get(f"http://127.0.0.1:{port}/api/node-types", headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 200
@@ -64,10 +64,14 @@ def test_embedded_serve_prints_how_to_use_it_and_answers(tmp_path: Path) -> None
         server.wait(timeout=30)
 
 
-def _read_banner(server: subprocess.Popen[str]) -> str:
-    lines = []
+def read_banner(server: subprocess.Popen[str]) -> str:
+    """`automap serve`'s banner, up to its write key line; fails, instead of waiting for ever, if the
+    process ends or its output ends first."""
+    lines: list[str] = []
     while not any(line.startswith("Write key") for line in lines):
-        lines.append(server.stdout.readline())
+        line = server.stdout.readline()
+        assert line, f"automap serve ended its output before printing its write key:\n{''.join(lines)}"
+        lines.append(line)
     banner = "".join(lines)
     assert "http://127.0.0.1:" in banner
     return banner
