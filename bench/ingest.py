@@ -177,7 +177,7 @@ def run_phase(name: str, servers: Servers, engine: Engine, calls: list[dict[str,
               clients: int, console: Console) -> Phase:
     """Post the calls from `clients` connections; time until all are answered, then until all are applied."""
     requests = list(_requests(calls, batch_size))
-    client = TrackingClient(servers)
+    client = TrackingClient(servers, servers.server_key)  # a backend sending its batches
     failures: list[str] = []
 
     def send(request: tuple[str, bytes]) -> None:

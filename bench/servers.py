@@ -37,7 +37,8 @@ class Servers:
     api: subprocess.Popen[bytes]
     worker: subprocess.Popen[bytes] | None
     url: str
-    write_key: str
+    write_key: str  # the public site key: what browsers send
+    server_key: str  # the backend's key: its calls are trusted (identity verification)
 
     def api_worker_pid(self) -> int:
         """The gunicorn worker process (the API's `api` is its arbiter)."""
@@ -63,14 +64,14 @@ class Servers:
 
 
 class TrackingClient:
-    """POSTs tracking calls with the write key, on one keep-alive `http.client` connection per thread: the
+    """POSTs tracking calls with `key` (the site key for visitors, the server key for a backend), on one keep-alive `http.client` connection per thread: the
     client shares the cores with the servers it measures, and this takes a fraction of the CPU a
     full-featured client does."""
 
-    def __init__(self, servers: Servers) -> None:
+    def __init__(self, servers: Servers, key: str) -> None:
         self._address = urlsplit(servers.url)
         self._headers = {"Content-Type": "application/json",
-                         "Authorization": "Basic " + base64.b64encode(f"{servers.write_key}:".encode()).decode()}
+                         "Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
         self._local = threading.local()
 
     def post(self, path: str, body: bytes | str) -> tuple[int, bytes]:
@@ -83,17 +84,17 @@ class TrackingClient:
         return answer.status, answer.read()
 
 
-def _environment(database_url: str, **settings: str) -> tuple[dict[str, str], str]:
-    write_key = secrets.token_urlsafe(16)
+def _environment(database_url: str, **settings: str) -> tuple[dict[str, str], str, str]:
+    write_key, server_key = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     environ = {**os.environ, "AUTOMAP_DATABASE_URL": database_url, "AUTOMAP_WRITE_KEY": write_key,
-               "AUTOMAP_ADMIN_TOKEN": secrets.token_urlsafe(16), "AUTOMAP_SECRET_KEY": secrets.token_urlsafe(16),
-               **settings}
-    return environ, write_key
+               "AUTOMAP_SERVER_KEY": server_key, "AUTOMAP_ADMIN_TOKEN": secrets.token_urlsafe(16),
+               "AUTOMAP_SECRET_KEY": secrets.token_urlsafe(16), **settings}
+    return environ, write_key, server_key
 
 
 def start_servers(database_url: str, redis_url: str, threads: int, job_batch_size: int = 500) -> Servers:
     """gunicorn (one process of `threads` threads) and one `automap worker`, on PostgreSQL and Redis."""
-    environ, write_key = _environment(database_url, AUTOMAP_REDIS_URL=redis_url,
+    environ, write_key, server_key = _environment(database_url, AUTOMAP_REDIS_URL=redis_url,
                                       AUTOMAP_BATCH_SIZE=str(job_batch_size))
     port = free_port()
     api = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
@@ -101,17 +102,17 @@ def start_servers(database_url: str, redis_url: str, threads: int, job_batch_siz
                             "builder_api.wsgi:app"], env=environ, stdout=subprocess.DEVNULL)
     worker = subprocess.Popen([str(BIN / "automap"), "worker", "--without-scheduler"], env=environ,
                               stdout=subprocess.DEVNULL)
-    return _ready(Servers(api, worker, f"http://127.0.0.1:{port}", write_key))
+    return _ready(Servers(api, worker, f"http://127.0.0.1:{port}", write_key, server_key))
 
 
 def start_embedded(database_url: str, instance_path: Path) -> Servers:
     """`automap serve` in embedded mode: API, worker and scheduler in one process."""
-    environ, write_key = _environment(database_url, AUTOMAP_INSTANCE_PATH=str(instance_path))
+    environ, write_key, server_key = _environment(database_url, AUTOMAP_INSTANCE_PATH=str(instance_path))
     environ.pop("AUTOMAP_REDIS_URL", None)
     port = free_port()
     api = subprocess.Popen([str(BIN / "automap"), "serve", "--port", str(port)], env=environ,
                            stdout=subprocess.DEVNULL)
-    return _ready(Servers(api, None, f"http://127.0.0.1:{port}", write_key))
+    return _ready(Servers(api, None, f"http://127.0.0.1:{port}", write_key, server_key))
 
 
 def _ready(servers: Servers) -> Servers:

@@ -113,7 +113,7 @@ class Site:
     connections, as visitors' browsers send them independently of each other."""
 
     def __init__(self, servers: Servers, visitors: int, rate: float, connections: int = 4) -> None:
-        self.client = TrackingClient(servers)
+        self.client = TrackingClient(servers, servers.write_key)  # visitors, from their browsers
         self.visitors, self.rate, self.connections = visitors, rate, connections
 
     def track(self, first: int, count: int) -> dict[int, float]:
