@@ -1,7 +1,7 @@
 """The product's server processes, started for a benchmark the way a deployment runs them.
 
 - `start_servers`: real PostgreSQL and Redis. One API server process (gunicorn, one gthread
-  worker process) and one `automap worker`, as docker-compose.yml runs them.
+  worker process), one `automap widget-stream` and one `automap worker`, as docker-compose.yml runs them.
 - `start_embedded`: the embedded default. One `automap serve` process holds the API, the
   worker and the scheduler, over a SQLite file and an in-process Redis stand-in.
 
@@ -32,13 +32,17 @@ BIN = Path(sys.executable).parent
 
 @dataclass
 class Servers:
-    """The processes serving the API (`api`) and working the jobs (`worker`; None where `api` does both)."""
+    """The processes serving the API (`api`), the widgets' streams (`stream`) and working the jobs (`worker`);
+    `stream` and `worker` are None where `api` does it all."""
 
     api: subprocess.Popen[bytes]
     worker: subprocess.Popen[bytes] | None
     url: str
     write_key: str  # the public site key: what browsers send
     server_key: str  # the backend's key: its calls are trusted (identity verification)
+    admin_token: str
+    stream: subprocess.Popen[bytes] | None = None
+    stream_url: str | None = None  # where widgets open their stream when `stream` serves them
 
     def api_worker_pid(self) -> int:
         """The gunicorn worker process (the API's `api` is its arbiter)."""
@@ -51,7 +55,7 @@ class Servers:
         return cpu_seconds(self.api_worker_pid()), cpu_seconds(self.worker.pid)
 
     def processes(self) -> list[subprocess.Popen[bytes]]:
-        return [process for process in (self.api, self.worker) if process is not None]
+        return [process for process in (self.api, self.stream, self.worker) if process is not None]
 
     def stop(self) -> None:
         for process in self.processes():
@@ -84,42 +88,52 @@ class TrackingClient:
         return answer.status, answer.read()
 
 
-def _environment(database_url: str, **settings: str) -> tuple[dict[str, str], str, str]:
-    write_key, server_key = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-    environ = {**os.environ, "AUTOMAP_DATABASE_URL": database_url, "AUTOMAP_WRITE_KEY": write_key,
-               "AUTOMAP_SERVER_KEY": server_key, "AUTOMAP_ADMIN_TOKEN": secrets.token_urlsafe(16),
+def _environment(database_url: str, **settings: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The servers' environment, and the keys in it (write_key, server_key, admin_token)."""
+    keys = {"write_key": secrets.token_urlsafe(16), "server_key": secrets.token_urlsafe(16),
+            "admin_token": secrets.token_urlsafe(16)}
+    environ = {**os.environ, "AUTOMAP_DATABASE_URL": database_url, "AUTOMAP_WRITE_KEY": keys["write_key"],
+               "AUTOMAP_SERVER_KEY": keys["server_key"], "AUTOMAP_ADMIN_TOKEN": keys["admin_token"],
                "AUTOMAP_SECRET_KEY": secrets.token_urlsafe(16), **settings}
-    return environ, write_key, server_key
+    return environ, keys
 
 
-def start_servers(database_url: str, redis_url: str, threads: int, job_batch_size: int = 500) -> Servers:
-    """gunicorn (one process of `threads` threads) and one `automap worker`, on PostgreSQL and Redis."""
-    environ, write_key, server_key = _environment(database_url, AUTOMAP_REDIS_URL=redis_url,
-                                      AUTOMAP_BATCH_SIZE=str(job_batch_size))
-    port = free_port()
+def start_servers(database_url: str, redis_url: str, threads: int, job_batch_size: int = 500,
+                  **settings: str) -> Servers:
+    """gunicorn (one process of `threads` threads), one `automap widget-stream` and one `automap worker`, on
+    PostgreSQL and Redis; `settings` are more environment variables."""
+    stream_port, port = free_port(), free_port()
+    environ, keys = _environment(database_url, AUTOMAP_REDIS_URL=redis_url, AUTOMAP_BATCH_SIZE=str(job_batch_size),
+                                 AUTOMAP_WIDGET_STREAM_URL=f"http://127.0.0.1:{stream_port}/widget/stream",
+                                 **settings)
     api = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
                             "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
                             "builder_api.wsgi:app"], env=environ, stdout=subprocess.DEVNULL)
+    stream = subprocess.Popen([str(BIN / "automap"), "widget-stream", "--port", str(stream_port)], env=environ,
+                              stdout=subprocess.DEVNULL)
     worker = subprocess.Popen([str(BIN / "automap"), "worker", "--without-scheduler"], env=environ,
                               stdout=subprocess.DEVNULL)
-    return _ready(Servers(api, worker, f"http://127.0.0.1:{port}", write_key, server_key))
+    return _ready(Servers(api, worker, f"http://127.0.0.1:{port}", stream=stream,
+                          stream_url=environ["AUTOMAP_WIDGET_STREAM_URL"], **keys))
 
 
-def start_embedded(database_url: str, instance_path: Path) -> Servers:
-    """`automap serve` in embedded mode: API, worker and scheduler in one process."""
-    environ, write_key, server_key = _environment(database_url, AUTOMAP_INSTANCE_PATH=str(instance_path))
+def start_embedded(database_url: str, instance_path: Path, **settings: str) -> Servers:
+    """`automap serve` in embedded mode: API, widget streams, worker and scheduler in one process."""
+    environ, keys = _environment(database_url, AUTOMAP_INSTANCE_PATH=str(instance_path), **settings)
     environ.pop("AUTOMAP_REDIS_URL", None)
     port = free_port()
     api = subprocess.Popen([str(BIN / "automap"), "serve", "--port", str(port)], env=environ,
                            stdout=subprocess.DEVNULL)
-    return _ready(Servers(api, None, f"http://127.0.0.1:{port}", write_key, server_key))
+    return _ready(Servers(api, None, f"http://127.0.0.1:{port}", **keys))
 
 
 def _ready(servers: Servers) -> Servers:
+    """The servers, once the API answers /healthz and the stream server (if apart) refuses a stream without token."""
     deadline = time.monotonic() + 60
     while True:
         try:
-            if httpx.get(f"{servers.url}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{servers.url}/healthz", timeout=2).status_code == 200 and (
+                    servers.stream_url is None or httpx.get(servers.stream_url, timeout=2).status_code == 403):
                 return servers
         except httpx.TransportError:
             pass

@@ -9,12 +9,13 @@ from redis import Redis
 
 from builder_api import login_throttle
 from builder_api.errors import register_error_handlers
-from builder_api.extensions import api, cors, db
+from builder_api.extensions import api, cors, db, limiter
 from builder_api.ids import bound_url_ids
 from builder_api.mail import email_settings
 from builder_api.openapi import API_CONFIG
 from builder_api.request_values import refuse_unstorable_values
 from builder_api.settings import Settings, SettingsError, load_settings
+from nodes import outbound
 from workflow_runtime.dispatch import runtime
 from workflow_runtime.storage.database import configure_engine, engine_options
 
@@ -22,6 +23,7 @@ from workflow_runtime.storage.database import configure_engine, engine_options
 def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings | None = None) -> Flask:
     """Build the app from the environment; tests pass `overrides` (Settings field → value)."""
     settings = settings or load_settings(overrides=overrides)
+    outbound.configure(settings.outbound_policy)  # what webhooks may call, in every process
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(settings.instance_path))
     app.config.update(
@@ -45,6 +47,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     login_throttle.install(app, settings)
 
     from builder_api.contacts.routes import blueprint as contacts
+    from builder_api.docs.routes import blueprint as docs
     from builder_api.flows.routes import blueprint as flows
     from builder_api.frontend.routes import blueprint as frontend
     from builder_api.health.routes import blueprint as health
@@ -57,13 +60,13 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     from builder_api.session.routes import blueprint as login_session
     from builder_api.stats.routes import blueprint as stats
     from builder_api.tracking.routes import blueprint as tracking
-    from builder_api.widget import stream as widget_stream
     from builder_api.widget.routes import blueprint as widget
     from builder_api.widget.routes import script as widget_script
 
     bound_url_ids(app)
     api.init_app(app)
     app.register_blueprint(health)
+    app.register_blueprint(docs)
     app.register_blueprint(tracking)
     api.register_blueprint(node_types, url_prefix="/api/node-types")
     api.register_blueprint(message_templates, url_prefix="/api/message-templates")
@@ -76,8 +79,10 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     api.register_blueprint(segments, url_prefix="/api/segments")
     app.register_blueprint(widget_script)
     api.register_blueprint(widget, url_prefix="/widget")
-    widget_stream.init_app(app)
     cors.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", settings.redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
     api.register_blueprint(ingest, url_prefix="/v1")
     api.register_blueprint(inbound, url_prefix="/inbound")
     app.register_blueprint(frontend)  # last: its catch-all route serves the canvas's client-side routes

@@ -1,4 +1,4 @@
-"""The `automap` command: serve, worker, scheduler, inbound-smtp, flows, scenarios, demo, node-types, db, tokens and users."""
+"""The `automap` command: serve, widget-stream, worker, scheduler, inbound-smtp, flows, scenarios, demo, node-types, db, tokens and users."""
 from __future__ import annotations
 
 import json
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import uvicorn
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from redis import Redis
@@ -19,17 +20,18 @@ from rich.table import Table
 from builder_api import accounts
 from builder_api.account_commands import tokens, users
 from builder_api.app import configure_runtime, create_app
+from builder_api.asgi import site_app, stream_app
 from builder_api.db_commands import db as database_commands
 from builder_api.extensions import db
 from builder_api.mail import reply_addresses
 from builder_api.node_types.routes import NodeTypeCatalogue, node_catalogue
-from builder_api.settings import Settings, instance_secret
+from builder_api.settings import GENERATED_SECRETS_FILE, Settings, instance_secret, unshown_secrets
 from flows.document import dumps, load_file
 from flows.validation import FlowError, FlowInvalid, validate_flow
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.channels.inbound_smtp import inbound_smtp_server
 from workflow_runtime.demo import VISITORS, demo_runtime, seed_demo
-from workflow_runtime.dispatch.embedded import embedded_redis, serve_embedded
+from workflow_runtime.dispatch.embedded import GRACEFUL_SHUTDOWN_SECONDS, embedded_redis, serve_embedded
 from workflow_runtime.dispatch.scheduler import Scheduler
 from workflow_runtime.dispatch.worker import run_worker
 from workflow_runtime.storage.models import Flow, User
@@ -75,17 +77,33 @@ def demo_login(settings: Settings) -> tuple[str, str] | None:
 
 
 def _banner(settings: Settings, url: str, login: tuple[str, str] | None) -> None:
+    """Print where the server runs, the public write key, and the secrets (admin token, demo login's password,
+    server key) only on an embedded instance's first run after they were generated: on a later run, and on a
+    deployment, say where they are instead, since a server's output ends up in logs."""
+    kept = settings.instance_path / GENERATED_SECRETS_FILE
+    generated = {*settings.generated, *(["demo_password"] if login else [])} if settings.embedded else set()
+    shown = unshown_secrets(settings.instance_path,
+                            [name for name in ("demo_password", "admin_token", "server_key") if name in generated])
+
+    def secret(name: str, value: str) -> str:
+        if name in shown:
+            return f"[bold]{value}[/]"
+        if name in generated:
+            return f'"{name}" in {kept}'
+        return f"set by AUTOMAP_{name.upper()}"
+
     console.rule("[bold]automap")
     console.print(f"URL          [bold cyan]{url}[/]")
     if login is not None:
-        console.print(f"Login        [bold]{login[0]}[/]  password [bold]{login[1]}[/]")
-    console.print(f"Admin token  [bold]{settings.admin_token}[/]  (Authorization: Bearer …)")
+        console.print(f"Login        [bold]{login[0]}[/]  password {secret('demo_password', login[1])}")
+    console.print(f"Admin token  {secret('admin_token', settings.admin_token)}  (Authorization: Bearer …)")
     console.print(f"Write key    [bold]{settings.write_key}[/]  (the public site key: the widget snippet, browsers)")
     if settings.server_key is not None:
-        console.print(f"Server key   [bold]{settings.server_key}[/]  (AUTOMAP_SERVER_KEY: your backend's /v1 calls, secret)")
+        console.print(f"Server key   {secret('server_key', settings.server_key)}  (your backend's /v1 calls, secret)")
     console.print(f"Database     {settings.database_backend}   Queue  {'embedded' if settings.embedded else 'redis'}")
-    if settings.generated:
-        console.print(f"[dim]Generated {', '.join(settings.generated)}; kept in {settings.instance_path}.[/]")
+    if shown:
+        console.print(f"[dim]Generated for this instance and kept in {kept} (readable by you only); "
+                      "later runs do not print them.[/]")
     console.rule()
 
 
@@ -97,11 +115,28 @@ def serve(host: str, port: int) -> None:
     """Run the web app; in embedded mode the worker and scheduler run in this process too."""
     settings = _settings()
     _banner(settings, f"http://{host}:{port}", demo_login(settings))
+    flask_app = current_app._get_current_object()
     if settings.embedded:
-        serve_embedded(current_app._get_current_object(), configure_runtime(settings, embedded_redis()), host, port)
+        current = configure_runtime(settings, embedded_redis())
+        serve_embedded(site_app(flask_app), current, host, port)
     else:
         configure_runtime(settings, Redis.from_url(settings.redis_url))
-        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+        uvicorn.run(site_app(flask_app), host=host, port=port, log_level="warning", access_log=False,
+                    timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+
+
+@main.command("widget-stream")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=int)
+@with_appcontext
+def widget_stream(host: str, port: int) -> None:
+    """Serve the widgets' event streams (GET /widget/stream) on asyncio: run it beside the API in production and
+    point AUTOMAP_WIDGET_STREAM_URL at it."""
+    settings = _settings()
+    configure_runtime(settings, _shared_redis(settings, "widget stream server"))
+    console.print(f"Widget streams on [bold cyan]http://{host}:{port}/widget/stream[/]")
+    uvicorn.run(stream_app(current_app._get_current_object()), host=host, port=port, log_level="warning",
+                access_log=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
 
 
 def _shared_redis(settings: Settings, command: str) -> Redis:

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound here and bound to an app in create_app()."""
 from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
@@ -26,3 +28,6 @@ cors = CORS(
     allow_headers=["Authorization", "Content-Type"],
     max_age=86400,
 )
+# Requests per client address, where a route sets a limit (Flask-Limiter): counted in Redis, so shared by every
+# API process, or in memory in embedded mode (builder_api.app sets the storage).
+limiter = Limiter(get_remote_address)

@@ -6,8 +6,7 @@ from typing import Any
 from flask import Flask
 
 from builder_api.errors import ApiError
-
-MAX_ID = 2**31 - 1
+from flows.schemas import MAX_ID
 
 
 def refuse_ids_beyond_the_tables(endpoint: str | None, values: dict[str, Any] | None) -> None:

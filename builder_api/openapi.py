@@ -1,4 +1,4 @@
-"""The OpenAPI 3 document at /api/openapi.json and its rendered reference at /api/docs."""
+"""The OpenAPI 3 document at /api/openapi.json (builder_api.docs renders it at /api/docs)."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,8 +9,7 @@ API_CONFIG: dict[str, Any] = {
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
-    "OPENAPI_REDOC_PATH": "/docs",
-    "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+    # /api/docs is builder_api.docs: Swagger UI from an installed package, never a CDN.
     "API_SPEC_OPTIONS": {
         "info": {
             "description": "Build, publish and measure automation maps. Send `Authorization: Bearer <token>`, "

@@ -2,7 +2,9 @@
 
 PostgreSQL rejects them in text and JSONB (SQLite would keep some), so without this
 check such a request would fail half-way through a write instead of answering 422.
-Reading the body here also turns JSON nested too deeply for Python into a 400.
+Reading the body here also refuses, with a 400 naming the place, JSON nested deeper than
+MAX_DEPTH levels: Python's parser reads about 900, but copying, validating or storing such
+a value recurses once per level and would fail half-way with a RecursionError.
 """
 from __future__ import annotations
 
@@ -32,6 +34,9 @@ _UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 _SURROGATE_BYTES = re.compile(rb"\xed[\xa0-\xbf]")
 _NUMBER_SHAPES = bytes.maketrans(b"123456789E", b"000000000e")
 _LONG_DIGIT_RUN = b"0" * 200
+
+# No request needs more: a flow document's deepest filter is some twenty levels below its top.
+MAX_DEPTH = 64
 
 
 def _storable(text: str) -> bool:
@@ -74,6 +79,39 @@ def unstorable(value: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
             yield from unstorable(item, (*path, index))
 
 
+def _too_deep(value: Any, limit: int) -> Path | None:
+    """The path of a container more than `limit` levels deep in a JSON value, or None (a walk with a stack, not
+    recursion, remembering each container's parent so the path is built only for the one found)."""
+    keys: list[tuple[int, Any]] = [(-1, None)]  # (parent's index, key) of every container met
+    stack = [(value, 1, 0)]
+    while stack:
+        item, depth, index = stack.pop()
+        if depth > limit:
+            path = []
+            while index > 0:
+                index, key = keys[index]
+                path.append(key)
+            return tuple(reversed(path))
+        for key, child in item.items() if isinstance(item, dict) else enumerate(item):
+            if isinstance(child, (dict, list)):
+                keys.append((index, key))
+                stack.append((child, depth + 1, len(keys) - 1))
+    return None
+
+
+def refuse_deep_json(value: Any, text: bytes) -> None:
+    """400 naming the place where a JSON value (parsed from `text`) nests more than MAX_DEPTH levels."""
+    if text.count(b"[") + text.count(b"{") <= MAX_DEPTH or not isinstance(value, (dict, list)):
+        return  # too few brackets to be that deep: most bodies end here
+    path = _too_deep(value, MAX_DEPTH)
+    if path is not None:
+        where = _printable(pointer(path))
+        raise ApiError(400, f"The JSON body is nested more than {MAX_DEPTH} levels deep at {where}: no request "
+                            "needs that many, so send a flatter value.",
+                       [{"field": _printable(".".join(map(str, path))), "pointer": where, "location": "json",
+                         "message": f"This value is nested more than {MAX_DEPTH} levels deep."}])
+
+
 def _printable(text: str) -> str:
     return text.encode("utf-8", "replace").decode()
 
@@ -85,16 +123,19 @@ def refuse_unstorable_values() -> None:
     if request.is_json:
         try:
             body = request.get_json(silent=True)
-            if may_hold_unstorable(request.get_data(cache=True)):
-                found += [("json", path, problem) for path, problem in unstorable(body)]
         except RecursionError:
             raise ApiError(400, "The JSON body is nested too deeply to read.") from None
+        text = request.get_data(cache=True)
+        refuse_deep_json(body, text)
+        if may_hold_unstorable(text):
+            found += [("json", path, problem) for path, problem in unstorable(body)]
     _refuse(found)
 
 
 def refuse_unstorable_body(body: Any, text: bytes) -> None:
-    """422 naming each field of a body its view parsed itself from `text` (gzip, text/plain JSON)
-    that cannot be stored."""
+    """400 for a body its view parsed itself from `text` (gzip, text/plain JSON) that nests too deeply, 422 naming
+    each field of it that cannot be stored."""
+    refuse_deep_json(body, text)
     if may_hold_unstorable(text):
         _refuse([("json", path, problem) for path, problem in unstorable(body)])
 

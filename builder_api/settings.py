@@ -10,15 +10,19 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from nodes.outbound import OutboundPolicy
+
 # Secrets generated for the embedded mode are kept here so a restart keeps them.
 GENERATED_SECRETS_FILE = "secrets.json"
+# The key of that file listing the secrets a banner has printed (each is printed once).
+SHOWN_IN_BANNER = "shown_in_banner"
 # Required in a real deployment; generated in the embedded mode.
 GENERATED = ("secret_key", "admin_token", "write_key")
 # Generated in the embedded mode; in a real deployment, unset turns their feature off (no trusted server
@@ -50,6 +54,8 @@ class Settings:
             user_hash (otherwise only a userId no contact has yet).
         smtp_url: AUTOMAP_SMTP_URL, e.g. smtp://user:pass@host:587, or None.
         public_url: AUTOMAP_PUBLIC_URL, how browsers and emails reach this server.
+        widget_stream_url: AUTOMAP_WIDGET_STREAM_URL, where widgets open their event stream when it is served
+            apart (`automap widget-stream`, e.g. https://stream.example.com/widget/stream); None: by this server.
         mail_from: AUTOMAP_MAIL_FROM, the sender address of emails (noreply@ the public host).
         inbound_domain: AUTOMAP_INBOUND_DOMAIN, the domain of the `reply+…@` addresses forwarded chat
             messages are answered to (its MX points at `automap inbound-smtp` or at a provider whose
@@ -58,6 +64,9 @@ class Settings:
             None turns the webhook off.
         link_domains: AUTOMAP_LINK_DOMAINS, comma-separated domains (with their subdomains) on which an email
             link that personalisation fills in is still click-tracked; a link the template writes always is.
+        outbound_allow: AUTOMAP_OUTBOUND_ALLOW, comma-separated CIDRs and host names a webhook may call although
+            they are internal (on-premise integrations); every loopback, private, link-local … address is
+            refused otherwise (nodes.outbound). `outbound_policy` is the policy they make.
         instance_path: AUTOMAP_INSTANCE_PATH, where the embedded mode keeps its files.
         batch_size: AUTOMAP_BATCH_SIZE, runs advanced per RQ job.
         clock: AUTOMAP_CLOCK, "system", or "redis" for a virtual time shared through
@@ -79,15 +88,22 @@ class Settings:
     inbound_domain: str = "localhost"
     inbound_secret: str | None = None
     link_domains: tuple[str, ...] = ()
+    outbound_allow: tuple[str, ...] = ()
     server_key: str | None = None
     identity_secret: str | None = None
     require_user_hash: bool = False
+    widget_stream_url: str | None = None
     generated: tuple[str, ...] = ()
 
     @property
     def embedded(self) -> bool:
         """True when no Redis is configured: queue, worker and scheduler run in-process."""
         return self.redis_url is None
+
+    @property
+    def outbound_policy(self) -> OutboundPolicy:
+        """The outbound address policy AUTOMAP_OUTBOUND_ALLOW makes, for nodes.outbound.configure."""
+        return OutboundPolicy.parse(self.outbound_allow)
 
     @property
     def database_backend(self) -> str:
@@ -125,6 +141,16 @@ def _env_domains(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
     return domains
 
 
+def _env_outbound_allow(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated CIDRs and host names; SettingsError for anything else."""
+    entries = tuple(entry.strip().lower() for entry in (_env(environ, name) or "").split(",") if entry.strip())
+    try:
+        OutboundPolicy.parse(entries)
+    except ValueError as error:
+        raise SettingsError(str(error)) from error
+    return entries
+
+
 def _env_choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     raw = _env(environ, name) or choices[0]
     if raw not in choices:
@@ -140,17 +166,55 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Replace `path` with `text`, readable by this user only from its first byte on.
+
+    The text goes to a new file created with mode 0600 (O_EXCL: never an existing file or a
+    planted link) in the same folder, is flushed to disk, and then takes the place of `path` in
+    one rename, so no reader ever sees the file half-written or with the umask's wider mode.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            os.fchmod(file.fileno(), 0o600)  # O_CREAT's mode is already 0600 or narrower (the umask only removes)
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def _generated_secrets(instance_path: Path, missing: list[str]) -> dict[str, str]:
-    """Read, or create and remember, the embedded mode's secrets."""
+    """Read, or create and remember, the embedded mode's secrets (in a file only this user can read)."""
     path = instance_path / GENERATED_SECRETS_FILE
-    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    stored: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     if any(name not in stored for name in missing):
         for name in missing:
             stored.setdefault(name, secrets.token_urlsafe(32))
         instance_path.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(stored, indent=2))
-        path.chmod(0o600)
+        _write_private(path, json.dumps(stored, indent=2))
     return {name: stored[name] for name in missing}
+
+
+def unshown_secrets(instance_path: Path, names: Iterable[str]) -> set[str]:
+    """Of the generated secrets `names`, those no `automap serve` banner has printed yet, now marked as printed.
+
+    The banner prints a generated secret once, on the first run after it was made, and on later runs only
+    says where it is kept: a server's output ends up in logs. The names printed are kept in the secrets file.
+    """
+    path = instance_path / GENERATED_SECRETS_FILE
+    if not path.exists():
+        return set()
+    stored = json.loads(path.read_text())
+    shown = stored.get(SHOWN_IN_BANNER, [])
+    new = {name for name in names if name in stored and name not in shown}
+    if new:
+        stored[SHOWN_IN_BANNER] = sorted({*shown, *new})
+        _write_private(path, json.dumps(stored, indent=2))
+    return new
 
 
 def instance_secret(instance_path: Path, name: str) -> str:
@@ -187,9 +251,11 @@ def load_settings(
         "require_user_hash": _env_bool(environ, "AUTOMAP_REQUIRE_USER_HASH"),
         "smtp_url": _env(environ, "AUTOMAP_SMTP_URL"),
         "public_url": (_env(environ, "AUTOMAP_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "widget_stream_url": _env(environ, "AUTOMAP_WIDGET_STREAM_URL"),
         "batch_size": _env_int(environ, "AUTOMAP_BATCH_SIZE", 500),
         "clock": _env_choice(environ, "AUTOMAP_CLOCK", ("system", "redis")),
         "link_domains": _env_domains(environ, "AUTOMAP_LINK_DOMAINS"),
+        "outbound_allow": _env_outbound_allow(environ, "AUTOMAP_OUTBOUND_ALLOW"),
     }
     values["mail_from"] = _env(environ, "AUTOMAP_MAIL_FROM") or f"noreply@{urlsplit(values['public_url']).hostname}"
     values.update(overrides)

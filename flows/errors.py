@@ -17,7 +17,8 @@ class ErrorCode(str, enum.Enum):
     """What kind of problem a FlowError is; stable values the API and canvas can key on.
 
     json: the file is not JSON; version: unknown schema_version; schema: the document
-    breaks the flow schema; duration: a value is not an ISO 8601 duration longer than zero;
+    breaks the flow schema; duration: a value is not an ISO 8601 duration longer than zero
+    (or is longer than its field allows, e.g. a webhook's time-out);
     time_zone: an unknown IANA time zone; unknown_node_type: no such node type;
     config: a node's config breaks its type's schema; duplicate_id: two nodes share an id;
     missing_node: an edge names a node that does not exist; missing_port: an edge leaves
@@ -27,7 +28,8 @@ class ErrorCode(str, enum.Enum):
     trigger; unreachable: no trigger leads to a node; loop_without_wait: a cycle
     with no waiting node in it; split_weights: split weights do not add up to 100;
     duplicate_variant: two split variants share an id (these two come from
-    `Split.check_config`).
+    `Split.check_config`); refused_address: a URL names an address automap does not call,
+    such as a loopback or private one (nodes.outbound; from `Webhook.check_config`).
     """
 
     JSON = "json"
@@ -48,6 +50,7 @@ class ErrorCode(str, enum.Enum):
     LOOP_WITHOUT_WAIT = "loop_without_wait"
     SPLIT_WEIGHTS = "split_weights"
     DUPLICATE_VARIANT = "duplicate_variant"
+    REFUSED_ADDRESS = "refused_address"
 
 
 @dataclass(frozen=True)

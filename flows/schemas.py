@@ -17,6 +17,9 @@ from referencing import Registry, Resource
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
 BASE_URI = "https://automap.dev/schema/"
+# The largest id a stored row has (the tables' ids are 32-bit integers): a schema's `maximum` for an id, which
+# the JSON files spell out as 2147483647, so a larger one is refused as invalid rather than looked up.
+MAX_ID = 2**31 - 1
 
 format_checker = FormatChecker()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flows.schemas import MAX_ID
 from nodes.base import Category, ConfigProblem, NodeType
 from nodes.execution import Outcome, StepContext
 from nodes.message_goal import GOAL_SCHEMA
@@ -12,7 +13,7 @@ from nodes.sending import send_then_continue
 from nodes.templating import template_problems
 
 _PROPERTIES: dict[str, Any] = {
-    "template_id": {"title": "Template", "description": "A saved email template.", "type": "integer", "minimum": 1},
+    "template_id": {"title": "Template", "description": "A saved email template.", "type": "integer", "minimum": 1, "maximum": MAX_ID},
     "subject": {"title": "Subject", "type": "string", "minLength": 1, "maxLength": 300, "examples": ["{{ name }}, your cart is waiting"]},
     "body": {"title": "Body (MJML)", "description": "MJML markup; {{ name }} and other properties are filled in per contact.", "type": "string", "minLength": 1},
     "preheader": {"title": "Preheader", "description": "The preview line shown after the subject in the inbox.", "type": "string", "maxLength": 300},

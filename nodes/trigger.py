@@ -5,7 +5,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from flows.schemas import ref
+from flows.schemas import MAX_ID, ref
 from nodes.base import Category, NodeType
 from nodes.execution import Go, Outcome, StepContext
 from nodes.registry import register
@@ -58,7 +58,7 @@ class Trigger(NodeType):
             },
             "event": {**ref("common.schema.json", "event_name"), "title": "Event", "examples": ["cart_updated", "signed_up"]},
             "where": {**ref("filter.schema.json", "property_rules"), "description": "Rules on the event's properties that must all hold."},
-            "segment": {"title": "Segment", "description": "The id of the segment whose new members start the automation.", "type": "integer", "minimum": 1},
+            "segment": {"title": "Segment", "description": "The id of the segment whose new members start the automation.", "type": "integer", "minimum": 1, "maximum": MAX_ID},
         },
         "allOf": [
             {"if": _when(TriggerSource.EVENT), "then": _only(["event"], ["on", "event", "where"])},

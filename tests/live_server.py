@@ -1,49 +1,42 @@
 """The app on a real HTTP server in a thread, for clients that need a socket (browsers, SSE, Segment's library).
 
-Leaving waits until every request it accepted has finished, so a browser's last beacon is not
-still writing while the next test empties the tables.
+The server is the one `automap serve` runs: uvicorn with builder_api.asgi's site app (the widget's
+streams on the event loop, Flask on a thread pool). Leaving waits until every request it accepted
+has finished, so a browser's last beacon is not still writing while the next test empties the tables.
 """
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from werkzeug.serving import make_server
-from werkzeug.wsgi import ClosingIterator
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-# A test's browser is closed before the server: streams notice at their next heartbeat.
+from builder_api.asgi import site_app
+from workflow_runtime.dispatch.embedded import HttpServer
+
+# A test's browser is closed before the server: its streams end as the server sees the socket close.
 DRAIN_SECONDS = 15
 
 
 class _InFlight:
-    """WSGI middleware counting requests until their response is closed (streams included)."""
+    """ASGI middleware counting HTTP requests until their response has been sent (streams included)."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.count = 0
-        self.idle = threading.Condition()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        with self.idle:
-            self.count += 1
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        self.count += 1
         try:
-            return ClosingIterator(self.app(environ, start_response), self._finished)
-        except BaseException:
-            self._finished()
-            raise
-
-    def _finished(self) -> None:
-        with self.idle:
+            await self.app(scope, receive, send)
+        finally:
             self.count -= 1
-            self.idle.notify_all()
-
-    def wait_idle(self) -> None:
-        with self.idle:
-            self.idle.wait_for(lambda: self.count == 0, timeout=DRAIN_SECONDS)
 
 
 @dataclass
@@ -55,23 +48,25 @@ class LiveServer:
 
     def wait_idle(self) -> None:
         """Wait until every request it accepted has finished: after a tab closes, its widget stream
-        ends at its next heartbeat (a test that then moves time sees the visitor gone)."""
-        self._requests.wait_idle()
+        ends (a test that then moves time sees the visitor gone)."""
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while self._requests.count and time.monotonic() < deadline:
+            time.sleep(0.02)
 
 
 @contextmanager
 def live_server(app: Flask, **config: Any) -> Iterator[LiveServer]:
     """Serve `app` (with `config` set for the while) on a free port."""
-    saved = {key: app.config.get(key) for key in config}
+    saved = {key: app.config[key] for key in config if key in app.config}
     app.config.update(config)
-    counted = _InFlight(app)
-    server = make_server("127.0.0.1", 0, counted, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="test-http", daemon=True)
-    thread.start()
+    counted = _InFlight(site_app(app))
+    server = HttpServer(counted, "127.0.0.1", 0)
+    live = LiveServer(f"http://127.0.0.1:{server.port}", counted)
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", counted)
+        yield live
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        counted.wait_idle()  # bounded: a stream the closed browser left open ends at its next heartbeat
+        live.wait_idle()  # bounded: a stream the closed browser left open ends when its socket closes
+        server.stop()
+        for key in config:
+            app.config.pop(key, None)
         app.config.update(saved)

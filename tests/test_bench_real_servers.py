@@ -31,6 +31,10 @@ RUNTIME_LINE = re.compile(
     r"^runtime: [\d,]+ steps/s per worker process \| [\d,.]+x baseline \([\d,]+ steps/s\) "
     r"\| [\d,]+ bytes per waiting run \| contacts=200$"
 )
+WIDGET_CAPACITY_LINE = re.compile(
+    r"^capacity: 30 streams open \| API p95 [\d.]+ ms worst, [\d.]+x no streams \(target <= 100 ms: (met|NOT met)\) "
+    r"\| push p95 [\d.]+ ms \(target <= 50 ms: (met|NOT met)\)$"
+)
 INGEST_LINE = re.compile(
     r"^ingest: [\d,]+ events/s applied \([\d,]+/s stored\) through /v1/batch \| [\d,.]+x baseline applied, "
     r"[\d,.]+x stored \(one call per request: [\d,]+/s\) \| events=400$"
@@ -77,3 +81,12 @@ def test_the_ingestion_benchmark_runs_and_prints_its_figures(run_bench: Callable
     assert "runs started by trigger matching" in output
     for phase in ("batched: /v1/batch", "baseline: one call per request"):
         assert phase in output
+
+
+def test_the_widget_benchmark_runs_its_capacity_phase_on_the_production_processes(run_bench: Callable[..., str]) -> None:
+    """gunicorn for the API, `automap widget-stream` for the streams, as docker-compose runs them."""
+    output = run_bench("widget.py", "--events", "20", "--visitors", "3", "--rate", "50", "--poll-interval", "0.2",
+                       "--open-streams", "30", "--probes", "10")
+    lines = output.strip().splitlines()
+    assert WIDGET_CAPACITY_LINE.match(lines[-2]), lines[-2]
+    assert "gunicorn, an `automap widget-stream` and an `automap worker`" in output

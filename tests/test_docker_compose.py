@@ -24,8 +24,10 @@ CONTRACT_VARIABLES = {
     "AUTOMAP_PUBLIC_URL",
     "AUTOMAP_INBOUND_DOMAIN",
     "AUTOMAP_INBOUND_SECRET",
+    "AUTOMAP_WIDGET_STREAM_URL",
+    "AUTOMAP_OUTBOUND_ALLOW",
 }
-AUTOMAP_SERVICES = ("migrate", "api", "worker", "scheduler", "inbound-smtp")
+AUTOMAP_SERVICES = ("migrate", "api", "widget-stream", "worker", "scheduler", "inbound-smtp")
 
 
 def test_the_production_shape_is_all_there() -> None:
@@ -33,9 +35,15 @@ def test_the_production_shape_is_all_there() -> None:
     assert SERVICES["worker"]["deploy"]["replicas"] >= 2
     assert SERVICES["api"]["command"][0] == "gunicorn"
     assert "builder_api.wsgi:app" in SERVICES["api"]["command"]
-    # Widget event streams are long responses: threads serve them, sync workers would block on one each.
-    command = SERVICES["api"]["command"]
-    assert command[command.index("--worker-class") + 1] == "gthread"
+
+
+def test_widget_streams_have_a_server_of_their_own_that_widgets_are_pointed_at() -> None:
+    """Open pages hold streams for minutes: served apart, on asyncio, they never take the API's threads."""
+    stream = SERVICES["widget-stream"]
+    port = stream["command"][stream["command"].index("--port") + 1]
+    assert stream["command"][:2] == ["automap", "widget-stream"] and f"{port}:{port}" in stream["ports"]
+    stream_url = SERVICES["api"]["environment"]["AUTOMAP_WIDGET_STREAM_URL"]
+    assert stream_url.endswith(f":{port}/widget/stream}}")
 
 
 @pytest.mark.parametrize("service", AUTOMAP_SERVICES)

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, send_from_directory
 from werkzeug.routing import PathConverter
 
+from builder_api.content_policy import CANVAS_POLICY, protect_page
 from builder_api.errors import ApiError
 
 DEFAULT_DIST = Path(__file__).resolve().parents[2] / "frontend" / "dist"
@@ -25,6 +26,7 @@ class ClientPath(PathConverter):
 
 blueprint = Blueprint("frontend", __name__)
 blueprint.record_once(lambda state: state.app.url_map.converters.update(client_path=ClientPath))
+blueprint.after_request(lambda response: protect_page(response, CANVAS_POLICY))
 
 
 def dist_dir() -> Path:

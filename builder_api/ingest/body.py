@@ -57,7 +57,9 @@ def read_body(limit: int) -> tuple[dict[str, Any], int]:
     if body is None:  # a gzip or text/plain body was not JSON to the app-wide check: parse and check it here
         try:
             body = json.loads(data)
-        except (ValueError, RecursionError) as error:  # bad bytes or syntax, a 5,000-digit number, absurd nesting
+        except RecursionError:  # nested past what Python's parser reads
+            raise ApiError(400, "The JSON body is nested too deeply to read.") from None
+        except ValueError as error:  # bad bytes or syntax, a 5,000-digit number
             raise ApiError(400, f"The body is not valid JSON: {error}.") from None
         refuse_unstorable_body(body, data)
     # else: parsed and checked by the app-wide refuse_unstorable_values already (Flask caches the JSON)

@@ -1,10 +1,12 @@
-"""`/widget.js` and the visitor API: a session token, the message stream, statuses and replies.
+"""`/widget.js` and the visitor API: a session token, statuses and replies (the message stream is served on
+asyncio, builder_api.widget.stream).
 
 Every request speaks for the visitor its token names, and touches only that visitor's
 messages: another visitor's message answers 403, a forged token 403.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,16 +17,14 @@ from flask import Response, current_app, send_from_directory
 from flask_smorest import Blueprint
 
 from builder_api.errors import ApiError
-from builder_api.extensions import db
+from builder_api.extensions import db, limiter
 from builder_api.runtime_access import now
-from builder_api.widget import stream
 from builder_api.widget.schemas import (
     Conversation,
     ConversationItem,
     ReplyRequest,
     StatusReport,
     StatusResult,
-    StreamQuery,
     VisitorSession,
     VisitorSessionRequest,
 )
@@ -34,6 +34,8 @@ from workflow_runtime.storage.models import MessageStatus
 
 STATIC = Path(__file__).resolve().parent / "static"
 SCRIPT_MAX_AGE = 3600  # a new widget.js reaches every site within the hour
+# Visitor tokens an address may ask for: a page load asks for one, so a busy office stays far below it.
+SESSION_RATE = "60 per minute"
 
 script = FlaskBlueprint("widget_script", __name__)
 blueprint = Blueprint("widget", __name__, description="The on-site widget's visitor API (visitor tokens, not admin tokens).")
@@ -63,26 +65,25 @@ def _own_messages_only() -> Iterator[None]:
         raise ApiError(404, str(error)) from error
 
 
+def _session_rate() -> str:
+    """The app's config (tests set it), else the environment variable AUTOMAP_WIDGET_SESSION_RATE, else 60 a minute."""
+    key = "AUTOMAP_WIDGET_SESSION_RATE"
+    return current_app.config.get(key) or os.environ.get(key) or SESSION_RATE
+
+
 @blueprint.post("/session")
+@limiter.limit(_session_rate, error_message="Too many visitor sessions asked for from this address: "
+                                            "wait the seconds Retry-After says.")
 @write_key_required
 @blueprint.arguments(VisitorSessionRequest)
 @blueprint.response(200, VisitorSession)
+@blueprint.alt_response(429, description="Too many sessions asked for from this address: wait `Retry-After` seconds.")
 @blueprint.doc(security=[{"writeKey": []}])
 def create_session(body: dict[str, str]) -> dict[str, Any]:
-    """A visitor token for this browser's anonymous id; the site's write key is the HTTP Basic user name."""
-    return {"token": issue_token(body["anonymousId"]), "expires_in": TOKEN_MAX_AGE}
-
-
-@blueprint.get("/stream")
-@blueprint.arguments(StreamQuery, location="query", error_status_code=400)
-@blueprint.doc(security=[{"visitorToken": []}])
-def message_stream(query: dict[str, Any]) -> Response:
-    """Server-sent events: the visitor's chat messages and popups to show, as they are recorded (`message`
-    events), and its replies with an id above `?after_reply=` (`reply` events: answers by email)."""
-    visitor = request_visitor()
-    body = stream.events(db.engine, stream.notices_connection(), visitor, current_app.config, now, query["after_reply"])
-    return Response(body, mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    """A visitor token for this browser's anonymous id (the site's write key is the HTTP Basic user name), and
+    where to open the visitor's event stream when another server serves it."""
+    stream_url = current_app.config["AUTOMAP"].widget_stream_url
+    return {"token": issue_token(body["anonymousId"]), "expires_in": TOKEN_MAX_AGE, "stream_url": stream_url}
 
 
 @blueprint.get("/conversation")

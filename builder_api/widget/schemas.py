@@ -14,6 +14,10 @@ class VisitorSessionRequest(Schema):
 class VisitorSession(Schema):
     token = fields.String(required=True, metadata={"description": "Send as `Authorization: Bearer …` (or `?token=`)."})
     expires_in = fields.Integer(required=True, metadata={"description": "Seconds the token stays valid."})
+    stream_url = fields.String(required=True, allow_none=True, metadata={
+        "description": "Where to open the event stream (`GET …?token=`) when another server serves it; null: "
+                       "`/widget/stream` on this server. Server-sent events: `message` (a chat message or popup "
+                       "to show) and `reply` (the visitor's own answer from elsewhere, e.g. by email)."})
 
 
 class StatusReport(Schema):

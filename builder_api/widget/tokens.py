@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app, request
@@ -23,8 +23,8 @@ TOKEN_MAX_AGE = 24 * 3600
 _SALT = "automap.widget.visitor"
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["AUTOMAP"].secret_key, salt=_SALT)
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=_SALT)
 
 
 def require_write_key() -> None:
@@ -50,15 +50,15 @@ def write_key_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def issue_token(anonymous_id: str) -> str:
     """A token that lets the browser holding `anonymous_id` read its own messages."""
-    return _serializer().dumps({"a": anonymous_id})
+    return _serializer(current_app.config["AUTOMAP"].secret_key).dumps({"a": anonymous_id})
 
 
-def visitor_from_token(token: str | None) -> str:
+def visitor_from_token(token: str | None, secret_key: str) -> str:
     """The anonymous id a token was issued for; 403 if it is missing, forged or expired."""
     if not token:
         raise ApiError(403, "A visitor token is required: ask POST /widget/session for one.")
     try:
-        payload = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
+        payload = _serializer(secret_key).loads(token, max_age=TOKEN_MAX_AGE)
     except SignatureExpired as error:
         raise ApiError(403, "This visitor token has expired: ask POST /widget/session for a new one.") from error
     except BadSignature as error:
@@ -68,9 +68,14 @@ def visitor_from_token(token: str | None) -> str:
     return payload["a"]
 
 
+def token_from_headers(headers: Mapping[str, str]) -> str | None:
+    """The token of `Authorization: Bearer <token>`, if sent so."""
+    scheme, _, value = headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
 def request_visitor() -> str:
     """The visitor of this request: `Authorization: Bearer <token>`, or `?token=` where headers cannot
     be set (EventSource)."""
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    token = value.strip() if scheme.lower() == "bearer" else request.args.get("token")
-    return visitor_from_token(token)
+    token = token_from_headers(request.headers) or request.args.get("token")
+    return visitor_from_token(token, current_app.config["AUTOMAP"].secret_key)

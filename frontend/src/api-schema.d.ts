@@ -1672,7 +1672,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A visitor token for this browser's anonymous id; the site's write key is the HTTP Basic user name. */
+        /**
+         * A visitor token for this browser's anonymous id (the site's write key is the HTTP Basic user name), and
+         *     where to open the visitor's event stream when another server serves it.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1696,46 +1699,16 @@ export interface paths {
                     };
                 };
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
-                default: components["responses"]["DEFAULT_ERROR"];
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/widget/stream": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Server-sent events: the visitor's chat messages and popups to show, as they are recorded (`message`
-         *     events), and its replies with an id above `?after_reply=` (`reply` events: answers by email).
-         */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description The visitor token, for EventSource, which cannot send headers. */
-                    token?: string;
-                    /** @description Send the visitor's replies with a higher id as `reply` events (the widget passes the last one it shows). */
-                    after_reply?: number;
+                /** @description Too many sessions asked for from this address: wait `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                400: components["responses"]["BAD_REQUEST"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2824,6 +2797,8 @@ export interface components {
             token: string;
             /** @description Seconds the token stays valid. */
             expires_in: number;
+            /** @description Where to open the event stream (`GET …?token=`) when another server serves it; null: `/widget/stream` on this server. Server-sent events: `message` (a chat message or popup to show) and `reply` (the visitor's own answer from elsewhere, e.g. by email). */
+            stream_url: string | null;
         };
         StatusReport: {
             /** @enum {string} */

@@ -63,18 +63,34 @@ export class ApiError extends Error {
   }
 }
 
-const TOKEN_KEY = "automap.token";
+// A pasted API token is kept in this variable only, never in localStorage or sessionStorage, where any script
+// running on the page could read it back (and, from localStorage, long after): reloading the page asks for it
+// again. People who sign in with a password are known by the session cookie, which no page script can read.
+let apiToken: string | null = null;
 let csrfToken: string | null = null;
 let onUnauthorised: () => void = () => {};
 
-/** The pasted API token, if the user signed in with one (kept for this browser). */
+/** Where earlier versions of the canvas kept the token, in every tab for good: it is removed on load. */
+export const LEGACY_TOKEN_KEY = "automap.token";
+
+/** Removes a token an earlier version of the canvas left in localStorage. */
+export function forgetLegacyToken(storage: Pick<Storage, "removeItem"> | undefined = globalThis.localStorage): void {
+  try {
+    storage?.removeItem(LEGACY_TOKEN_KEY);
+  } catch {
+    // storage may be disabled (private windows, policies): then nothing was kept there either
+  }
+}
+
+forgetLegacyToken();
+
+/** The pasted API token, if the user signed in with one (kept in memory until the page is reloaded). */
 export function storedToken(): string | null {
-  return localStorage.getItem(TOKEN_KEY);
+  return apiToken;
 }
 
 export function storeToken(token: string | null): void {
-  if (token) localStorage.setItem(TOKEN_KEY, token);
-  else localStorage.removeItem(TOKEN_KEY);
+  apiToken = token || null;
 }
 
 /** Called whenever the server answers 401, so the app can show the login screen. */

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -115,3 +116,10 @@ def server_url(app: Flask, harness) -> Iterator[str]:  # noqa: F811 - the harnes
     """The app on a free port of a real threaded HTTP server, for as long as the test runs."""
     with live_server(app) as server:
         yield server.url
+
+
+@pytest.fixture
+def site_client(app: Flask, session: Session, harness) -> Iterator[httpx.Client]:  # noqa: F811 - the runtime's Redis
+    """A client of the site as `automap serve` serves it (builder_api.asgi: the widget's streams and the Flask app)."""
+    with live_server(app) as server, httpx.Client(base_url=server.url, timeout=10) as client:
+        yield client

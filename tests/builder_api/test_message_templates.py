@@ -159,3 +159,44 @@ def test_a_template_a_flow_uses_cannot_be_deleted(create: Any, client: FlaskClie
     refused = client.delete(f"/api/message-templates/{template['id']}", headers=admin_headers)
     assert refused.status_code == 409 and "'Reminder'" in refused.json["message"]
     assert client.get(f"/api/message-templates/{template['id']}", headers=admin_headers).status_code == 200
+
+
+@pytest.mark.parametrize("broken", ["{{ 1/0 }}", "{{ range(100001)|length }}", "{{ 9 ** (9 ** 9) }}",
+                                    "{{ 'x' * 10 ** 9 }}", "{{ name.upper(1, 2) }}"])
+@pytest.mark.parametrize("channel", ["chat", "popup"])
+def test_a_preview_whose_personalisation_fails_is_a_422_naming_the_field(
+    create: Any, client: FlaskClient, admin_headers: dict[str, str], broken: str, channel: str
+) -> None:
+    """These previews answered 500 (ZeroDivisionError, OverflowError) or ran for hours (9 ** 9 ** 9)."""
+    template = create(channel=channel, subject="", body=f"Hi {{{{ name }}}}, {broken}").json
+    shown = client.post(f"/api/message-templates/{template['id']}/preview", json={}, headers=admin_headers)
+    assert shown.status_code == 422, shown.json
+    [error] = shown.json["errors"]
+    assert (error["field"], error["pointer"]) == ("body", "/body")
+    assert "fix the {{ … }}" in error["message"]
+    assert client.get(f"/api/message-templates/{template['id']}", headers=admin_headers).json == template
+
+
+def test_an_email_preview_and_test_send_name_the_part_that_fails(
+    create: Any, client: FlaskClient, app: Flask, admin_headers: dict[str, str], mail_server: MailServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(app.config, "AUTOMAP", dataclasses.replace(app.config["AUTOMAP"], smtp_url=mail_server.url))
+    in_subject = create(subject="{{ 100 // 0 }} off").json
+    in_body = create(body=MJML.replace("{{ name }}", "{{ range(100001) | list }}")).json
+    for template, field in ((in_subject, "subject"), (in_body, "body")):
+        url = f"/api/message-templates/{template['id']}"
+        for action, body in (("preview", {}), ("test-send", {"email": "qa@example.com"})):
+            refused = client.post(f"{url}/{action}", json=body, headers=admin_headers)
+            assert refused.status_code == 422, refused.json
+            assert [error["field"] for error in refused.json["errors"]] == [field]
+    assert mail_server.messages == []  # nothing was sent
+
+
+def test_a_call_of_an_undefined_filter_is_refused_when_saved(create: Any, client: FlaskClient,
+                                                            admin_headers: dict[str, str]) -> None:
+    refused = create(channel="chat", subject="", body="Hi {{ name | shout }}")
+    assert refused.status_code == 422
+    assert [error["field"] for error in refused.json["errors"]] == ["body"]
+    assert "No filter named 'shout'" in refused.json["errors"][0]["message"]
+    assert client.get("/api/message-templates", headers=admin_headers).json["message_templates"] == []

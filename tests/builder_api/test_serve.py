@@ -1,4 +1,4 @@
-"""`automap serve` as `make run` starts it: embedded defaults, one process, URL, a login and secrets printed."""
+"""`automap serve` as `make run` starts it: embedded defaults, one process, URL, a login and secrets printed once."""
 from __future__ import annotations
 
 import json
@@ -59,6 +59,17 @@ def test_embedded_serve_prints_how_to_use_it_and_answers(tmp_path: Path) -> None
             # loaded by `scenarios load`
             assert sorted(flow["name"] for flow in flows) == sorted(template.name for template in all_scenarios())
         assert (tmp_path / "automap.db").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    # A restart prints none of those secrets, only where they are kept: a server's output ends up in logs.
+    server = subprocess.Popen([AUTOMAP, "serve", "--port", str(free_port())], env=environ, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        again = read_banner(server)
+        assert token not in again and password not in again
+        assert f'"admin_token" in {tmp_path / "secrets.json"}' in again
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1,11 +1,14 @@
 """Settings come from AUTOMAP_* variables; embedded mode generates and keeps its secrets."""
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from builder_api.settings import SettingsError, load_settings
+from builder_api.settings import SettingsError, instance_secret, load_settings
 
 
 def test_embedded_defaults_use_sqlite_under_the_instance_folder(tmp_path: Path) -> None:
@@ -79,3 +82,62 @@ def test_overrides_must_name_real_settings(tmp_path: Path) -> None:
 def test_blank_variables_count_as_unset(tmp_path: Path) -> None:
     settings = load_settings({"AUTOMAP_INSTANCE_PATH": str(tmp_path), "AUTOMAP_REDIS_URL": "  "})
     assert settings.embedded
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """umask 0: a file created without an explicit mode would be readable and writable by everyone."""
+    previous = os.umask(0)
+    yield
+    os.umask(previous)
+
+
+def test_the_secrets_file_is_never_readable_by_others_not_even_while_it_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, open_umask: None
+) -> None:
+    """The file was written first and chmod-ed after: for a moment, under a permissive umask, anyone could read it."""
+    seen: list[tuple[int, dict[str, str]]] = []
+    real_replace = os.replace
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        # The moment before the secrets take the file's name: the new file is already private and complete.
+        seen.append((os.stat(source).st_mode & 0o777, json.loads(Path(source).read_text())))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    settings = load_settings({"AUTOMAP_INSTANCE_PATH": str(tmp_path)})
+    secrets_file = tmp_path / "secrets.json"
+
+    assert [mode for mode, _ in seen] == [0o600]
+    assert seen[0][1]["admin_token"] == settings.admin_token
+    assert secrets_file.stat().st_mode & 0o777 == 0o600
+    assert [path.name for path in tmp_path.iterdir()] == ["secrets.json"]  # no temporary file left behind
+
+
+def test_a_secrets_file_left_readable_by_an_older_version_is_replaced_by_a_private_one(
+    tmp_path: Path, open_umask: None
+) -> None:
+    secrets_file = tmp_path / "secrets.json"
+    secrets_file.write_text(json.dumps({"secret_key": "s", "admin_token": "a", "write_key": "w"}))
+    secrets_file.chmod(0o644)
+    settings = load_settings({"AUTOMAP_INSTANCE_PATH": str(tmp_path)})  # generates the server key, identity secret
+    assert (settings.admin_token, settings.write_key) == ("a", "w")
+    assert secrets_file.stat().st_mode & 0o777 == 0o600
+    assert set(json.loads(secrets_file.read_text())) >= {"admin_token", "server_key", "identity_secret"}
+
+
+def test_a_failed_write_leaves_the_secrets_file_as_it_was_and_no_stray_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = load_settings({"AUTOMAP_INSTANCE_PATH": str(tmp_path)})
+    before = (tmp_path / "secrets.json").read_bytes()
+
+    def full_disk(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        instance_secret(tmp_path, "demo_password")
+    assert (tmp_path / "secrets.json").read_bytes() == before
+    assert [path.name for path in tmp_path.iterdir()] == ["secrets.json"]
+    assert load_settings({"AUTOMAP_INSTANCE_PATH": str(tmp_path)}).admin_token == first.admin_token

@@ -57,7 +57,8 @@ def test_cross_origin_browsers_may_call_the_widget_api(client: FlaskClient) -> N
     assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
 
 
-def test_forged_tokens_and_other_visitors_messages_are_refused(app, client: FlaskClient, harness) -> None:  # noqa: F811
+def test_forged_tokens_and_other_visitors_messages_are_refused(app, client: FlaskClient, site_client: httpx.Client,
+                                                               harness) -> None:  # noqa: F811
     flow_id = harness.publish(greeting_flow())
     anna = visitor(harness, "anon-anna", name="Anna")
     visitor(harness, "anon-boris", name="Boris")
@@ -68,7 +69,7 @@ def test_forged_tokens_and_other_visitors_messages_are_refused(app, client: Flas
     tampered = boris_token[:-2] + ("A" if boris_token[-1] != "A" else "B") + boris_token[-1]
     for token in (forged, tampered, "garbage"):
         assert client.get("/widget/conversation", headers=bearer(token)).status_code == 403
-        assert client.get(f"/widget/stream?token={token}").status_code == 403
+        assert site_client.get(f"/widget/stream?token={token}").status_code == 403
         report = client.post(f"/widget/messages/{annas['popup'].id}/status", json={"status": "read"}, headers=bearer(token))
         assert report.status_code == 403
     assert client.get("/widget/conversation").status_code == 403
@@ -85,11 +86,12 @@ def test_forged_tokens_and_other_visitors_messages_are_refused(app, client: Flas
 
 
 @pytest.mark.parametrize("after_reply", ["²", "-1", "1.5", str(2**63), "x"])
-def test_a_stream_asked_for_replies_after_no_reply_id_is_a_400_naming_it(client: FlaskClient, after_reply: str) -> None:
+def test_a_stream_asked_for_replies_after_no_reply_id_is_a_400_naming_it(client: FlaskClient, site_client: httpx.Client,
+                                                                        after_reply: str) -> None:
     token = _token(client, "anon-anna")
-    answer = client.get("/widget/stream", query_string={"token": token, "after_reply": after_reply})
-    assert answer.status_code == 400, answer.data[:200]
-    assert [error["field"] for error in answer.json["errors"]] == ["after_reply"]
+    answer = site_client.get("/widget/stream", params={"token": token, "after_reply": after_reply})
+    assert answer.status_code == 400, answer.text[:200]
+    assert [error["field"] for error in answer.json()["errors"]] == ["after_reply"]
 
 
 def test_statuses_count_once_at_the_send_node(client: FlaskClient, harness) -> None:  # noqa: F811

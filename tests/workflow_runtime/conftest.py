@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import fakeredis
 import pytest
 from flask import Flask
 from redis import Redis
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.clock import VirtualClock
 from workflow_runtime.dispatch import runtime
+from workflow_runtime.dispatch.embedded import embedded_redis
 from workflow_runtime.dispatch.scheduler import queue_due_runs
 from workflow_runtime.dispatch.worker import make_worker
 from workflow_runtime.engine.definition import forget_definitions
@@ -31,7 +31,7 @@ START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)  # a Monday
 def redis_connection() -> Iterator[Redis]:
     """The real Redis of AUTOMAP_REDIS_URL, emptied around the test; else the embedded stand-in."""
     url = os.environ.get("AUTOMAP_REDIS_URL")
-    connection = Redis.from_url(url) if url else fakeredis.FakeRedis()
+    connection = Redis.from_url(url) if url else embedded_redis()
     connection.flushdb()
     yield connection
     connection.flushdb()

@@ -1,14 +1,50 @@
 """The on-site inbox behind the widget: what is pending, rendering, ownership, and the notice after commit."""
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 from tests.builder_api.widget_support import greeted, greeting_flow, visitor
 from workflow_runtime.channels import onsite, presence
-from workflow_runtime.channels.onsite_push import ContactNotices
+from workflow_runtime.channels.onsite_push import ContactNotices, NoticeHub
+from workflow_runtime.dispatch.embedded import asyncio_twin
 from workflow_runtime.storage.models import AnonymousId, Channel, Message, MessageStatus
+
+
+class _Listener:
+    """Widget-stream subscriptions on an event loop of their own thread (the runtime's worker needs the main one)."""
+
+    def __init__(self, connection: Redis) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        url = os.environ.get("AUTOMAP_REDIS_URL")
+        self.client = AsyncRedis.from_url(url) if url else asyncio_twin(connection)
+        self.hub = NoticeHub(self.client)
+
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=10)
+
+    def follow(self, contact_id: int) -> ContactNotices:
+        notices = ContactNotices(self.hub)
+        self.run(notices.follow(contact_id))
+        return notices
+
+    def close(self, *notices: ContactNotices) -> None:
+        for each in notices:
+            self.run(each.__aexit__(None, None, None))
+        self.run(self.hub.close())
+        self.run(self.client.aclose())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
 
 
 def test_the_runtime_pushes_on_site_messages_to_their_contact_only_after_commit(harness) -> None:
@@ -18,14 +54,14 @@ def test_the_runtime_pushes_on_site_messages_to_their_contact_only_after_commit(
     connection = harness.runtime.redis
     for contact_id in (anna, boris):  # both have the widget open
         presence.mark_on_site(connection, contact_id, 60, harness.clock.now())
-    with ContactNotices(connection) as for_anna, ContactNotices(connection) as for_boris:
-        for_anna.follow(anna)
-        for_boris.follow(boris)
-        assert for_anna.wait(0.05) is None
-        greeted(harness, anna)
-        pushed = for_anna.wait(2)
-        assert for_anna.wait(0.05) is None  # the popup and the chat message of one batch: one notice
-        assert for_boris.wait(0.2) is None
+    listener = _Listener(connection)
+    for_anna, for_boris = listener.follow(anna), listener.follow(boris)
+    assert listener.run(for_anna.wait(0.05)) is None
+    greeted(harness, anna)
+    pushed = listener.run(for_anna.wait(2))
+    assert listener.run(for_anna.wait(0.05)) is None  # the popup and the chat message of one batch: one notice
+    assert listener.run(for_boris.wait(0.2)) is None
+    listener.close(for_anna, for_boris)
     with harness.session() as session:
         assert pushed == onsite.pending(session, anna)  # rendered for Anna, as the widget shows them
     assert [message["channel"] for message in pushed] == ["popup", "chat"]
@@ -36,10 +72,11 @@ def test_nothing_is_pushed_to_a_contact_with_no_widget_open(harness) -> None:
     anna = visitor(harness, "anon-anna", name="Anna")
     connection = harness.runtime.redis
     presence.mark_on_site(connection, anna, 60, harness.clock.now() - timedelta(minutes=2))  # a tab closed since
-    with ContactNotices(connection) as for_anna:
-        for_anna.follow(anna)
-        greeted(harness, anna)
-        assert for_anna.wait(0.2) is None
+    listener = _Listener(connection)
+    for_anna = listener.follow(anna)
+    greeted(harness, anna)
+    assert listener.run(for_anna.wait(0.2)) is None
+    listener.close(for_anna)
     with harness.session() as session:  # the widget reads them when it opens
         assert [message["channel"] for message in onsite.pending(session, anna)] == ["popup", "chat"]
 

@@ -1,7 +1,9 @@
-"""The webhook node against a real HTTP server on 127.0.0.1: success, retries with backoff, failure."""
+"""The webhook node against a real HTTP server on 127.0.0.1: success, retries with backoff, failure; the server is
+allow-listed (AUTOMAP_OUTBOUND_ALLOW=127.0.0.1/32), and without that the outbound policy lets nothing reach it."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -11,6 +13,10 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+
+from nodes import outbound
+from nodes.outbound import STRICT, OutboundPolicy
 from tests.workflow_runtime.runtime_support import (
     assert_counters_balance,
     counters,
@@ -21,6 +27,14 @@ from tests.workflow_runtime.runtime_support import (
 from workflow_runtime.storage.models import RunStatus
 
 SERVER_LIFETIME = 10.0  # seconds: a server a failing test forgets still stops itself
+
+
+@pytest.fixture(autouse=True)
+def _local_integrations_allowed() -> Iterator[None]:
+    """The servers here listen on 127.0.0.1, which the outbound policy refuses unless an operator allows it."""
+    outbound.configure(OutboundPolicy.parse(["127.0.0.1/32"]))
+    yield
+    outbound.configure(STRICT)
 
 
 @dataclass
@@ -195,3 +209,29 @@ def test_the_webhook_body_is_filled_in_for_the_contact(harness) -> None:  # noqa
         eva = harness.contact(email="eva@example.com")
         harness.track(eva, "signed_up")
     assert [request.body for request in crm.requests] == [{"email": "eva@example.com"}]
+
+
+def test_an_internal_address_is_refused_at_once_and_the_server_gets_nothing(
+        harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:  # noqa: ANN001
+    """Published while the allow-list let it, or under a name only a look-up shows to be internal: the run
+    leaves by `failed` with no retry, and the server never sees a request."""
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *args, **kwargs:
+                        real("127.0.0.1" if host == "crm.example.com" else host, *args, **kwargs))
+    caplog.set_level(logging.WARNING, logger="nodes.webhook")
+    with integration(200) as crm:
+        allowed_then = harness.publish(webhook_flow(crm.url, retries=3))
+        by_name = harness.publish(webhook_flow(crm.url.replace("127.0.0.1", "crm.example.com"), retries=3))
+        outbound.configure(STRICT)  # the operator took 127.0.0.1 off the allow-list
+        ann = harness.contact()
+        harness.track(ann, "signed_up")  # enters both flows
+        harness.advance(timedelta(hours=2))  # no retry falls due
+
+    assert crm.requests == []
+    for flow_id in (allowed_then, by_name):
+        run = run_of(harness, flow_id, ann)
+        assert (run.status, run.node_id, run.path[1]) == (RunStatus.COMPLETED, "broken", ["crm", "failed"])
+        assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "left:failed": 1}
+        assert_counters_balance(harness, flow_id)
+    assert "127.0.0.1 is a loopback address, this server itself" in caplog.text
+    assert "crm.example.com resolves to 127.0.0.1, a loopback address" in caplog.text

@@ -87,15 +87,26 @@ def sample_variables(sample: Mapping[str, Any] | None) -> dict[str, Any]:
 def preview(template: MessageTemplate, sample: Mapping[str, Any] | None = None) -> Preview:
     """The template rendered for sample data; links are left untracked."""
     variables = sample_variables(sample)
-    try:
-        if template.channel is Channel.EMAIL:
+    if template.channel is Channel.EMAIL:
+        try:
             rendered = render_email(template_source(template), variables, links=None)
-            return Preview(rendered.subject, rendered.html, rendered.text)
+        except EmailContentError as error:
+            raise _unrenderable(error.field or "body", error) from error
+        return Preview(rendered.subject, rendered.html, rendered.text)
+    field = "body"
+    try:
         text = render(template.body, variables)
-        html = "<p>" + str(escape(text)).replace("\n", "<br>") + "</p>"
-        return Preview(render(template.subject, variables), html, text)
-    except (EmailContentError, PersonalisationError) as error:
-        raise TemplateInvalid("sample", f"the template cannot be rendered with this sample: {error}") from error
+        field = "subject"
+        subject = render(template.subject, variables)
+    except PersonalisationError as error:
+        raise _unrenderable(field, error) from error
+    html = "<p>" + str(escape(text)).replace("\n", "<br>") + "</p>"
+    return Preview(subject, html, text)
+
+
+def _unrenderable(field: str, error: Exception) -> TemplateInvalid:
+    return TemplateInvalid(field, f"its personalisation fails with this sample ({error}): fix the {{{{ … }}}} "
+                                  "or the sample")
 
 
 def make_test_email(settings: EmailSettings, template: MessageTemplate, to: str,

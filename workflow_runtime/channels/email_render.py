@@ -6,10 +6,9 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import TemplateError
 from sqlalchemy.orm import Session
 
-from nodes.personalisation import PersonalisationError, render
+from nodes.personalisation import PersonalisationError, render, render_template
 from workflow_runtime.channels.email_sandbox import LINKS_VARIABLE
 from workflow_runtime.channels.email_template import (
     COMPILED,
@@ -26,7 +25,15 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 class EmailContentError(ValueError):
-    """The email cannot be rendered (its template was deleted, or the personalisation fails)."""
+    """The email cannot be rendered (its template was deleted, or the personalisation fails).
+
+    Attributes:
+        field: the part whose personalisation failed (subject, preheader or body), if one did.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -75,8 +82,10 @@ def render_email(source: EmailSource, variables: Mapping[str, Any], links: Messa
         compiled = cache.get(source.key, lambda: prepare(source.compiled_html or ""))
     else:
         compiled = cache.get(source.key, lambda: compile_email(source.body))
+    field = "subject"
     try:
         subject = _one_line(render(source.subject, variables))
+        field = "preheader"
         preheader = _one_line(render(source.preheader, variables))
         extra = {
             "preheader": preheader,
@@ -85,9 +94,11 @@ def render_email(source: EmailSource, variables: Mapping[str, Any], links: Messa
             LINKS_VARIABLE: links,
         }
         personal = {**variables, **extra}
-        return RenderedEmail(subject, preheader, compiled.html.render(personal), compiled.text.render(personal))
-    except (TemplateError, PersonalisationError) as error:
-        raise EmailContentError(f"cannot personalise the email: {error}") from error
+        field = "body"
+        html, text = render_template(compiled.html, personal), render_template(compiled.text, personal)
+    except PersonalisationError as error:
+        raise EmailContentError(f"cannot personalise the email's {field}: {error}", field) from error
+    return RenderedEmail(subject, preheader, html, text)
 
 
 def _one_line(text: str) -> str:

@@ -1,8 +1,8 @@
 """The Jinja sandboxes an email is personalised in: HTML-escaping for the HTML part, plain for the text part.
 
-Like nodes.personalisation's sandbox, they refuse attribute tricks that reach
-Python internals; unlike it, the HTML one escapes every value it fills in, so a contact
-named `<script>` arrives as text. Both carry the filters that compiling wraps around each
+Like nodes.personalisation's sandbox (they are PersonalisationSandboxes), they refuse attribute
+tricks that reach Python internals and arithmetic too large to compute; unlike it, the HTML one
+escapes every value it fills in, so a contact named `<script>` arrives as text. Both carry the filters that compiling wraps around each
 link, so the link is personalised first and then signed for its message: `track_link` for
 a target the template wrote, `track_personal_link` for one personalisation filled in, which
 is tracked only on an allow-listed domain (see `tracking`).
@@ -16,9 +16,9 @@ from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from nodes.personalisation import PersonalisationSandbox
 from workflow_runtime.channels.tracking import MessageLinks
 
 # The variable naming a send's link tracker (MessageLinks; None: a preview, untracked).
@@ -56,8 +56,8 @@ def _text_filter(track: Track) -> Callable[[Context, Any], str]:
     return track_link
 
 
-def _sandbox(autoescape: bool, filter_of: Callable[[Track], Callable[..., Any]]) -> SandboxedEnvironment:
-    environment = SandboxedEnvironment(autoescape=autoescape, keep_trailing_newline=True)
+def _sandbox(autoescape: bool, filter_of: Callable[[Track], Callable[..., Any]]) -> PersonalisationSandbox:
+    environment = PersonalisationSandbox(autoescape=autoescape, keep_trailing_newline=True)
     environment.filters["track_link"] = filter_of(MessageLinks.literal)
     environment.filters["track_personal_link"] = filter_of(MessageLinks.personalised)
     return environment

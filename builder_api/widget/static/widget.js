@@ -36,6 +36,7 @@
   var userId = null;
   var userHash = null;
   var token = null;
+  var streamUrl = null;
   var held = [];
   var shown = {};
   var shownReplies = {};
@@ -181,13 +182,15 @@
       .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
       .then(function (session) {
         token = session.token;
+        // Served apart in production (automap widget-stream), on this server otherwise.
+        streamUrl = session.stream_url || base + "/widget/stream";
         return loadConversation().then(openStream);
       })
       .catch(function () { window.setTimeout(startSession, 30000); });
   }
 
   function openStream() {
-    var source = new window.EventSource(base + "/widget/stream?token=" + encodeURIComponent(token) + "&after_reply=" + lastReply);
+    var source = new window.EventSource(streamUrl + "?token=" + encodeURIComponent(token) + "&after_reply=" + lastReply);
     source.onmessage = function (event) { show(JSON.parse(event.data)); };
     // The visitor's own words arriving from elsewhere: an answer to a forwarded chat sent by email.
     source.addEventListener("reply", function (event) { showReply(JSON.parse(event.data)); });

@@ -68,6 +68,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn(): void }) {
               required
               data-testid="token-input"
             />
+            <small className="muted">Kept in this tab only until it is reloaded: nothing stores it.</small>
           </label>
         )}
         {problem && (
