@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -36,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
@@ -173,62 +175,68 @@ def _p95(ordered: Sequence[float]) -> float:
 
 
 class OpenStreams:
-    """Idle widgets holding their stream open (reconnecting when the server ends it), on an event loop in a
-    thread of this process: a socket each, as many browsers would hold."""
+    """Idle widgets holding their stream open (reconnecting when the server ends it): a socket each, as many
+    browsers would hold. They run in a process of their own, so that their parsing shares no interpreter
+    lock with the measured widgets and calls of this one (the browsers are other machines)."""
 
     def __init__(self, servers: Servers, anonymous_ids: Sequence[str]) -> None:
-        self.servers, self.anonymous_ids = servers, anonymous_ids
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._ours, theirs = multiprocessing.Pipe()
+        self._process = multiprocessing.get_context("fork").Process(
+            target=_hold_streams, args=(servers.url, servers.write_key, list(anonymous_ids), theirs), daemon=True)
         self.connected = 0
-        self.refused: list[str] = []
-        self.tasks: list[asyncio.Task] = []
 
     def open(self) -> None:
         """Open every stream; return once each has its first line."""
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self._open(), self.loop).result(timeout=300)
-        if self.refused:
-            raise SystemExit(f"{len(self.refused)} streams refused, e.g. {self.refused[0]}")
+        self._process.start()
+        if not self._ours.poll(300):
+            raise SystemExit("the idle streams did not open within 5 minutes")
+        self.connected, refused = self._ours.recv()
+        if refused:
+            raise SystemExit(f"{len(refused)} streams refused, e.g. {refused[0]}")
 
-    async def _open(self) -> None:
-        limits = httpx.Limits(max_connections=len(self.anonymous_ids) + 10, max_keepalive_connections=0)
-        self.http = httpx.AsyncClient(base_url=self.servers.url, timeout=None, limits=limits)
-        first_lines = [asyncio.Event() for _ in self.anonymous_ids]
-        for start in range(0, len(self.anonymous_ids), 50):  # sessions in bursts, as page loads come
-            chunk = range(start, min(start + 50, len(self.anonymous_ids)))
-            sessions = await asyncio.gather(*(self._session(self.anonymous_ids[n]) for n in chunk))
-            self.tasks += [asyncio.create_task(self._hold(session, first_lines[n])) for n, session in zip(chunk, sessions)]
-        await asyncio.wait_for(asyncio.gather(*(event.wait() for event in first_lines)), timeout=120)
+    def close(self) -> None:
+        self._ours.send("stop")
+        self._process.join(timeout=60)
 
-    async def _session(self, anonymous_id: str) -> dict:
-        answer = await self.http.post("/widget/session", json={"anonymousId": anonymous_id},
-                                      auth=(self.servers.write_key, ""))
+
+def _hold_streams(url: str, write_key: str, anonymous_ids: list[str], pipe: Connection) -> None:
+    """In the child: open a stream per anonymous id, report (connected, refused), hold them until told to stop."""
+
+    async def session(http: httpx.AsyncClient, anonymous_id: str) -> dict:
+        answer = await http.post("/widget/session", json={"anonymousId": anonymous_id}, auth=(write_key, ""))
         answer.raise_for_status()
         return answer.json()
 
-    async def _hold(self, session: dict, first_line: asyncio.Event) -> None:
-        url = session["stream_url"] or f"{self.servers.url}/widget/stream"
+    async def hold(http: httpx.AsyncClient, visitor: dict, first_line: asyncio.Event, refused: list[str]) -> None:
+        stream_url = visitor["stream_url"] or f"{url}/widget/stream"
         while True:
-            async with self.http.stream("GET", url, params={"token": session["token"]}) as response:
+            async with http.stream("GET", stream_url, params={"token": visitor["token"]}) as response:
                 if response.status_code != 200:
-                    self.refused.append(f"{response.status_code} {(await response.aread())[:200]!r}")
+                    refused.append(f"{response.status_code} {(await response.aread())[:200]!r}")
                     first_line.set()
                     return
                 async for _line in response.aiter_lines():
-                    if not first_line.is_set():
-                        self.connected += 1
-                        first_line.set()
+                    first_line.set()
 
-    def close(self) -> None:
-        async def cancel() -> None:
-            for task in self.tasks:
+    async def main() -> None:
+        limits = httpx.Limits(max_connections=len(anonymous_ids) + 10, max_keepalive_connections=0)
+        refused: list[str] = []
+        async with httpx.AsyncClient(base_url=url, timeout=None, limits=limits) as http:
+            first_lines = [asyncio.Event() for _ in anonymous_ids]
+            tasks = []
+            for start in range(0, len(anonymous_ids), 50):  # sessions in bursts, as page loads come
+                chunk = range(start, min(start + 50, len(anonymous_ids)))
+                visitors = await asyncio.gather(*(session(http, anonymous_ids[n]) for n in chunk))
+                tasks += [asyncio.create_task(hold(http, visitor, first_lines[n], refused))
+                          for n, visitor in zip(chunk, visitors)]
+            await asyncio.wait_for(asyncio.gather(*(event.wait() for event in first_lines)), timeout=120)
+            pipe.send((len(anonymous_ids) - len(refused), refused))
+            await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # "stop"
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*self.tasks, return_exceptions=True)
-            await self.http.aclose()
-        asyncio.run_coroutine_threadsafe(cancel(), self.loop).result(timeout=60)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(main())
 
 
 def probe_api(servers: Servers, rounds: int) -> dict[str, float]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -54,6 +55,9 @@ RECONNECT_MS = 1000
 # A visitor counts as on the site until this many heartbeats pass without a stream refreshing it
 # (covers the reconnect between two streams, and a heartbeat late under load).
 PRESENCE_HEARTBEATS = 3
+# A heartbeat comes after the heartbeat time give or take this fraction of it; a stream ends up to this
+# fraction before its lifetime.
+HEARTBEAT_JITTER = 0.2
 # Threads reading the ledger for all of a process's streams at once (each read is a few milliseconds).
 DATABASE_THREADS = 8
 _SLOTS_PREFIX = "automap:widget:streams:"
@@ -210,7 +214,9 @@ async def events(sources: StreamSources, anonymous_id: str, replies_after: int =
     """
     yield f"retry: {RECONNECT_MS}\n\n"
     sent: set[int] = set()
-    deadline = time.monotonic() + sources.setting("AUTOMAP_WIDGET_STREAM_LIFETIME")
+    # Jittered like the heartbeats: streams opened together do not all reconnect together a lifetime later.
+    deadline = time.monotonic() + sources.setting("AUTOMAP_WIDGET_STREAM_LIFETIME") * random.uniform(
+        1 - HEARTBEAT_JITTER, 1)
     next_read = opened = time.monotonic()
     pushed: list[dict[str, Any]] = []
     async with ContactNotices(sources.notices) as notices:
@@ -227,7 +233,8 @@ async def events(sources: StreamSources, anonymous_id: str, replies_after: int =
                     ledger = await _read(sources, anonymous_id, notices.contact_id, sent, replies_after)
                 pause = sources.setting("AUTOMAP_WIDGET_HEARTBEAT" if ledger.contact_id is not None
                                         else "AUTOMAP_WIDGET_UNKNOWN_POLL")
-                next_read = time.monotonic() + pause
+                # Jittered: streams opened together (a deploy, a burst of visits) spread their reads apart.
+                next_read = time.monotonic() + pause * random.uniform(1 - HEARTBEAT_JITTER, 1 + HEARTBEAT_JITTER)
             for message in [*(item for item in pushed if item["kind"] == "message"), *ledger.news]:
                 if message["id"] not in sent:
                     sent.add(message["id"])
