@@ -48,6 +48,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
 
     from builder_api.contacts.routes import blueprint as contacts
     from builder_api.docs.routes import blueprint as docs
+    from builder_api.failures.routes import blueprint as failures
     from builder_api.flows.routes import blueprint as flows
     from builder_api.frontend.routes import blueprint as frontend
     from builder_api.health.routes import blueprint as health
@@ -77,6 +78,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     api.register_blueprint(stats, url_prefix="/api/flows")
     api.register_blueprint(contacts, url_prefix="/api/contacts")
     api.register_blueprint(segments, url_prefix="/api/segments")
+    api.register_blueprint(failures, url_prefix="/api/failures")
     app.register_blueprint(widget_script)
     api.register_blueprint(widget, url_prefix="/widget")
     cors.init_app(app)

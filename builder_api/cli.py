@@ -1,4 +1,5 @@
-"""The `automap` command: serve, widget-stream, worker, scheduler, inbound-smtp, flows, scenarios, demo, node-types, db, tokens and users."""
+"""The `automap` command: serve, widget-stream, worker, scheduler, inbound-smtp, flows, scenarios, demo, node-types, db,
+failures, tokens and users."""
 from __future__ import annotations
 
 import json
@@ -23,6 +24,7 @@ from builder_api.app import configure_runtime, create_app
 from builder_api.asgi import site_app, stream_app
 from builder_api.db_commands import db as database_commands
 from builder_api.extensions import db
+from builder_api.failure_commands import failures
 from builder_api.mail import reply_addresses
 from builder_api.node_types.routes import NodeTypeCatalogue, node_catalogue
 from builder_api.settings import GENERATED_SECRETS_FILE, Settings, instance_secret, unshown_secrets
@@ -33,7 +35,7 @@ from workflow_runtime.channels.inbound_smtp import inbound_smtp_server
 from workflow_runtime.demo import VISITORS, demo_runtime, seed_demo
 from workflow_runtime.dispatch.embedded import GRACEFUL_SHUTDOWN_SECONDS, embedded_redis, serve_embedded
 from workflow_runtime.dispatch.scheduler import Scheduler
-from workflow_runtime.dispatch.worker import run_worker
+from workflow_runtime.dispatch.worker import log_to_stderr, run_worker
 from workflow_runtime.storage.models import Flow, User
 
 # soft_wrap: paths and messages stay on one line, so they can be grepped and copied.
@@ -51,6 +53,7 @@ def main() -> None:
 
 
 main.add_command(database_commands)
+main.add_command(failures)
 main.add_command(tokens)
 main.add_command(users)
 
@@ -161,7 +164,9 @@ def _stop_on_signal() -> threading.Event:
               help="Also tick the scheduler in this process.")
 @with_appcontext
 def worker(burst: bool, with_scheduler: bool) -> None:
-    """Run an RQ worker on the shared Redis; start as many as the load needs, on any machine."""
+    """Run an RQ worker on the shared Redis; start as many as the load needs, on any machine.
+    It waits out Redis and database outages, logging them on stderr."""
+    log_to_stderr()
     settings = _settings()
     current = configure_runtime(settings, _shared_redis(settings, "worker"))
     run_worker(current, with_scheduler=with_scheduler, burst=burst)
@@ -171,7 +176,9 @@ def worker(burst: bool, with_scheduler: bool) -> None:
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between ticks.")
 @with_appcontext
 def scheduler(interval: float) -> None:
-    """Turn due wake-ups into batch jobs and repair Redis from the database, until stopped."""
+    """Turn due wake-ups into batch jobs and repair Redis from the database, until stopped.
+    It waits out Redis and database outages, logging them on stderr."""
+    log_to_stderr()
     settings = _settings()
     current = configure_runtime(settings, _shared_redis(settings, "scheduler"))
     stop = _stop_on_signal()

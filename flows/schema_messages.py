@@ -9,12 +9,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import isodate
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import STRONG_MATCHES, WEAK_MATCHES, best_match
 
 from flows.errors import ErrorCode, FlowError, Path, pointer
-from flows.schemas import load
+from flows.schemas import duration_problem, load
 
 _TYPE_NAMES = {
     "string": "text",
@@ -112,13 +111,10 @@ def sentence(where: str, problem: str) -> str:
     return f"In {where[0].lower()}{where[1:]}, {problem}."
 
 
-def _duration_problem(value: str) -> str:
-    """Why `value` fails the duration format: it does not parse, or it is not longer than zero."""
-    try:
-        isodate.parse_duration(value)
-    except Exception:  # isodate raises several types (ISO8601Error, ValueError, OverflowError)
-        return f"{show(value)} is not a duration: use ISO 8601 like PT1H or P7D"
-    return f"{show(value)} is not longer than zero: use a duration like PT1H or P7D"
+def _duration_problem(value: Any) -> str:
+    """Why `value` fails the duration format: it does not parse, is not longer than zero or is too long."""
+    problem = duration_problem(value) if isinstance(value, str) else None
+    return f"{show(value)} {problem or 'is not a duration: use ISO 8601 like PT1H or P7D'}"
 
 
 def _rank(error: ValidationError) -> tuple[bool, bool]:

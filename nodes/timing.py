@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import isodate
 
+from flows.schemas import MAX_DURATION, duration_seconds
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 _TIME_OF_DAY = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
@@ -42,13 +44,21 @@ def as_utc(moment: datetime) -> datetime:
 def parse_duration(text: str) -> isodate.Duration | timedelta:
     """Parses an ISO 8601 duration: a timedelta when exact (PT1H, P1D = 24 h), an isodate Duration with months/years.
 
+    A duration longer than MAX_DURATION (P10Y) is read as MAX_DURATION. The validator refuses
+    such durations, but a flow published before it did may still hold one (a wait of
+    P99999999D), and adding that to a datetime would raise OverflowError inside a batch of
+    runs: ten years is, to any contact, the same wait.
+
     Raises:
         ValueError: if `text` is not an ISO 8601 duration.
     """
     try:
-        return isodate.parse_duration(text)
+        duration = isodate.parse_duration(text)
+    except OverflowError:  # too long for isodate itself (P9999999999D): the longest allowed
+        return MAX_DURATION
     except (ValueError, ArithmeticError, TypeError) as error:  # isodate.ISO8601Error is a ValueError
         raise ValueError(f"{text!r} is not an ISO 8601 duration; write one such as PT1H, P1D or P1M.") from error
+    return MAX_DURATION if duration_seconds(duration) > MAX_DURATION.total_seconds() else duration
 
 
 def add_duration(moment: datetime, duration: str | timedelta | isodate.Duration) -> datetime:

@@ -1,14 +1,26 @@
-"""Webhook: an HTTP call to an integration, with retries and a `failed` path."""
+"""Webhook: an HTTP call to an integration, with retries and a `failed` path, made through an outbox.
+
+The node never calls out itself: a batch's transaction holds up to hundreds of runs and their contacts
+locked, and a slow integration would hold them all (and a batch rolled back past RQ's time-out would
+call again what it had called). So `execute`, on entering, renders the request for the contact
+(a body or header whose personalisation fails, or a URL whose host is refused without a DNS look-up,
+leaves by `failed` at once, with nothing recorded) and records it in the message ledger on the
+`webhook` channel with `ctx.send`, in the batch's transaction; then the run holds. After the commit
+the webhook deliverer (workflow_runtime.channels.webhook) claims it under a lease and calls it outside
+any transaction, with the time-out capped at MAX_TIMEOUT and the same Idempotency-Key on every attempt,
+retrying with backoff (`retry_delay`, `retries` times); it records `delivered` or `failed` and sets the
+run's wake-up to now. Woken, the node goes on by `next` or `failed`; a run still without an outcome at
+its deadline (`deadline_after`: the most the retries can take, and a margin) leaves by `failed`, and
+the deliverer then no longer calls it, since the run no longer waits for it.
+"""
 from __future__ import annotations
 
 import enum
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from flows.schemas import ref
 from nodes import outbound
@@ -19,10 +31,16 @@ from nodes.registry import register
 from nodes.templating import template_problems
 from nodes.timing import parse_duration
 
+# The ledger channel the node records its call on (workflow_runtime's Channel.WEBHOOK).
+CHANNEL = "webhook"
 DEFAULT_TIMEOUT = "PT10S"
 # A worker waits this long at most for one call: a slow integration must not hold a batch of runs.
 MAX_TIMEOUT = timedelta(seconds=30)
 DEFAULT_RETRIES = 3
+FIRST_RETRY_DELAY = timedelta(seconds=30)
+MAX_RETRY_DELAY = timedelta(hours=1)
+# Beyond the retries' own schedule: the delivery queue's delay, a worker that died holding the call (its lease).
+DEADLINE_MARGIN = timedelta(hours=1)
 
 logger = logging.getLogger(__name__)
 
@@ -75,27 +93,64 @@ class Webhook(NodeType):
 
     @classmethod
     def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
-        """Call the URL; retry with exponential backoff on failure, then leave by `failed`.
+        """On entering, record the call for the webhook deliverer and hold; woken, go on by its outcome.
 
-        An address the outbound policy refuses leaves by `failed` at once: it will not change by waiting.
+        A body or header whose personalisation fails for this contact (`{{ 100 / event.n }}` with n = 0),
+        or a URL whose host the outbound policy refuses, leaves by `failed` at once: neither will change by
+        waiting, and nothing is recorded.
         """
-        attempt = ctx.state.get("attempts", 0) + 1
-        try:
-            if _call(ctx, config):
-                return Go("next")
-        except outbound.OutboundRefused as refused:
-            # No run field holds a node's error, and the node state ends with the step: the worker's log says why.
-            logger.warning("webhook %s not called: %s", ctx.idempotency_key, refused)
+        deadline = ctx.state.get("deadline")
+        if deadline is None:
+            return _record(ctx, config)
+        status = ctx.message_status(CHANNEL)
+        if status == "delivered":
+            return Go("next")
+        if status == "failed":
             return Go("failed")
-        if attempt > config.get("retries", DEFAULT_RETRIES):
+        if ctx.now >= datetime.fromisoformat(deadline):
+            logger.warning("webhook %s has no outcome by its deadline %s: left by failed", ctx.idempotency_key,
+                           deadline)
             return Go("failed")
-        ctx.state["attempts"] = attempt
-        return Hold(ctx.now + retry_delay(attempt))
+        return Hold(datetime.fromisoformat(deadline))
+
+
+def _record(ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
+    """Render the request and record it in the ledger, then hold until its outcome (or `failed` at once)."""
+    try:
+        _refuse_host(config["url"])
+        body, headers = ctx.render(config.get("body")), _header_values(ctx.render(config.get("headers", {})))
+    except (outbound.OutboundRefused, PersonalisationError) as refused:
+        # No run field holds a node's error, and the node state ends with the step: the worker's log says why.
+        logger.warning("webhook %s not called: %s", ctx.idempotency_key, refused)
+        return Go("failed")
+    timeout = timeout_seconds(config.get("timeout", DEFAULT_TIMEOUT))
+    retries = int(config.get("retries", DEFAULT_RETRIES))
+    deferred = ctx.send(CHANNEL, {
+        "method": config.get("method", HttpMethod.POST.value),
+        "url": config["url"],
+        "headers": headers,
+        "body": body,
+        "timeout": timeout,
+        "retries": retries,
+    })
+    if deferred is not None:  # the runtime deferred it (it has no reason to for a webhook): record it then
+        return Hold(deferred)
+    deadline = ctx.now + deadline_after(retries, timeout)
+    ctx.state["deadline"] = deadline.isoformat()
+    return Hold(deadline)
 
 
 def retry_delay(attempt: int) -> timedelta:
     """30 s, 1 min, 2 min, … capped at 1 h: a flaky integration gets time to recover."""
-    return min(timedelta(seconds=30 * 2 ** (attempt - 1)), timedelta(hours=1))
+    return min(FIRST_RETRY_DELAY * 2 ** (attempt - 1), MAX_RETRY_DELAY)
+
+
+def deadline_after(retries: int, timeout: float) -> timedelta:
+    """How long a run waits for its call's outcome at most: every attempt timing out (connecting, then
+    answering), the backoff between them, and DEADLINE_MARGIN."""
+    attempts = retries + 1
+    calls = timedelta(seconds=2 * timeout) * attempts
+    return calls + sum((retry_delay(attempt) for attempt in range(1, attempts)), timedelta()) + DEADLINE_MARGIN
 
 
 def timeout_seconds(text: str) -> float:
@@ -104,28 +159,30 @@ def timeout_seconds(text: str) -> float:
     return min(timeout, MAX_TIMEOUT).total_seconds() if isinstance(timeout, timedelta) else MAX_TIMEOUT.total_seconds()
 
 
-def _call(ctx: StepContext, config: Mapping[str, Any]) -> bool:
-    """One attempt through the outbound policy's client; True on a 2xx answer. The Idempotency-Key lets
-    the receiver drop repeats.
+def _refuse_host(url: str) -> None:
+    """Raise OutboundRefused if the URL's host is one the policy refuses without a DNS look-up (the deliverer
+    checks the addresses a name resolves to, at each call)."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return  # httpx reports it, when called
+    reason = outbound.current().host_refusal(host) if host else None
+    if reason is not None:
+        raise outbound.OutboundRefused(f"automap does not call internal addresses: {host} is {reason}; an operator "
+                                       f"can allow an on-premise integration with {outbound.ALLOW_VARIABLE}")
+
+
+def _header_values(headers: Mapping[str, str]) -> dict[str, str]:
+    """The rendered headers, each value one an HTTP header can carry (ASCII, on one line).
 
     Raises:
-        OutboundRefused: the URL, or a redirect, leads to an address the policy refuses.
+        PersonalisationError: a value is not (a contact's name with an accent in `{{ name }}`, say).
     """
-    try:
-        body = ctx.render(config.get("body"))
-        with outbound.client(timeout_seconds(config.get("timeout", DEFAULT_TIMEOUT))) as client:
-            response = client.request(
-                config.get("method", HttpMethod.POST.value),
-                config["url"],
-                headers={**ctx.render(config.get("headers", {})), "Idempotency-Key": ctx.idempotency_key},
-                json=body if isinstance(body, dict) else None,
-                content=body if isinstance(body, str) else None,
-            )
-    except outbound.OutboundRefused:
-        raise
-    except (httpx.HTTPError, httpx.InvalidURL, PersonalisationError):
-        return False
-    return response.is_success
+    for name, value in headers.items():
+        if not (name + value).isascii() or any(character in name + value for character in "\r\n\x00"):
+            raise PersonalisationError(f"the header {name} renders to {value[:80]!r}, which an HTTP header cannot "
+                                       "carry: keep headers to ASCII on one line, and personal values in the body")
+    return dict(headers)
 
 
 def _url_problems(url: str) -> list[ConfigProblem]:

@@ -3,6 +3,10 @@
 Segment's limits: 32 KB a call, 500 KB a batch request (each of its messages at most
 32 KB). Browsers that send with `navigator.sendBeacon` cannot set headers: their body
 is `text/plain` JSON and carries the write key as `writeKey`, as Segment accepts.
+A call's traits and properties may nest at most MAX_PROPERTY_DEPTH levels of objects and
+lists, counting the traits (or properties) object itself: contacts and events keep them as
+sent, and the flows that read, copy and change them should not meet a value deeper than any
+real one. (Every JSON body, context included, nests at most request_values.MAX_DEPTH levels.)
 """
 from __future__ import annotations
 
@@ -15,10 +19,14 @@ from flask import current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from builder_api.errors import ApiError
-from builder_api.request_values import refuse_unstorable_body
+from builder_api.request_values import _too_deep, refuse_unstorable_body
+from flows.errors import pointer
 
 MAX_MESSAGE_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
+MAX_PROPERTY_DEPTH = 32
+PROPERTY_FIELDS = ("traits", "properties")  # a call's values that become contact and event properties
+_CONTAINERS = (dict, list)
 
 
 def _too_large(size: str, limit: int) -> ApiError:
@@ -38,8 +46,8 @@ def _gunzip(data: bytes, limit: int) -> bytes:
     return plain
 
 
-def read_body(limit: int) -> tuple[dict[str, Any], int]:
-    """The request's JSON object and its size, at most `limit` bytes (after gzip), whatever its Content-Type."""
+def read_body(limit: int) -> tuple[dict[str, Any], bytes]:
+    """The request's JSON object and its text, at most `limit` bytes (after gzip), whatever its Content-Type."""
     request.max_content_length = limit
     try:
         data = request.get_data(cache=True)
@@ -65,7 +73,7 @@ def read_body(limit: int) -> tuple[dict[str, Any], int]:
     # else: parsed and checked by the app-wide refuse_unstorable_values already (Flask caches the JSON)
     if not isinstance(body, dict):
         raise ApiError(400, "The body must be a JSON object.")
-    return body, len(data)
+    return body, data
 
 
 def authenticate(body: dict[str, Any]) -> bool:
@@ -101,10 +109,58 @@ def check_message_sizes(body: dict[str, Any], body_size: int) -> None:
         raise ApiError(400, f"Messages over 32 KB in the batch: {names}.", errors)
 
 
+def check_nesting(body: dict[str, Any], text: bytes) -> None:
+    """400 naming each call's traits or properties that nest more than MAX_PROPERTY_DEPTH levels, at the
+    pointer of the first container too deep."""
+    if text.count(b"{") + text.count(b"[") <= MAX_PROPERTY_DEPTH:
+        return  # too few brackets to be that deep: most single calls end here
+    messages = body.get("batch")
+    calls = [(("batch", index), message) for index, message in enumerate(messages) if type(message) is dict] \
+        if isinstance(messages, list) else [((), body)]
+    fields = [(base, name, call.get(name)) for base, call in calls for name in PROPERTY_FIELDS]
+    if not _any_deeper([value for _, _, value in fields], MAX_PROPERTY_DEPTH):
+        return  # every batch ends here but a refused one: no path to work out
+    errors = []
+    for base, name, value in fields:
+        path = _too_deep(value, MAX_PROPERTY_DEPTH) if type(value) in _CONTAINERS else None
+        if path is not None:
+            full = (*base, name, *path)
+            errors.append({"field": _printable(".".join(map(str, full))), "pointer": _printable(pointer(full)),
+                           "location": "json",
+                           "message": f"This value nests more than {MAX_PROPERTY_DEPTH} levels of objects and "
+                                      f"lists inside {name}."})
+    names = ", ".join(error["pointer"] for error in errors[:3]) + (", …" if len(errors) > 3 else "")
+    raise ApiError(400, f"Traits and properties may nest at most {MAX_PROPERTY_DEPTH} levels of objects and "
+                        f"lists: flatten the value at {names}.", errors)
+
+
+def _any_deeper(values: list[Any], limit: int) -> bool:
+    """Whether any of `values` nests more than `limit` levels of objects and lists (itself the first): one
+    level at a time, without the paths `_too_deep` keeps, as every batch request is checked."""
+    level = [value for value in values if type(value) in _CONTAINERS]
+    depth = 1
+    while level:
+        if depth > limit:
+            return True
+        inner = []
+        for item in level:
+            for child in item.values() if type(item) is dict else item:
+                if type(child) in _CONTAINERS:
+                    inner.append(child)
+        level = inner
+        depth += 1
+    return False
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode()  # a key may hold a lone surrogate
+
+
 def load_tracking_request() -> None:
     """Read, size-check and authenticate the body once, before the view's schema validates it."""
     limit = MAX_BATCH_BYTES if request.path.endswith("/batch") else MAX_MESSAGE_BYTES
-    body, size = read_body(limit)
+    body, text = read_body(limit)
     g.trusted_key = authenticate(body)
-    check_message_sizes(body, size)
+    check_message_sizes(body, len(text))
+    check_nesting(body, text)
     g.tracking_body = body

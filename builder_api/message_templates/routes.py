@@ -25,7 +25,7 @@ from builder_api.message_templates.schemas import (
 from builder_api.settings import SettingsError
 from workflow_runtime.authoring import message_templates
 from workflow_runtime.authoring.message_templates import SendTestFailed, TemplateInUse, TemplateInvalid
-from workflow_runtime.storage.models import MessageTemplate
+from workflow_runtime.storage.models import Channel, MessageTemplate
 
 blueprint = Blueprint("message_templates", __name__,
                       description="Reusable email (MJML), chat and popup content for send nodes.")
@@ -62,7 +62,7 @@ class MessageTemplates(MethodView):
         """Every template (or one channel's), oldest first."""
         statement = select(MessageTemplate).order_by(MessageTemplate.id)
         if "channel" in query:
-            statement = statement.where(MessageTemplate.channel == query["channel"])
+            statement = statement.where(MessageTemplate.channel == Channel(query["channel"]))
         return {"message_templates": list(db.session.scalars(statement))}
 
     @blueprint.arguments(MessageTemplateSchema)

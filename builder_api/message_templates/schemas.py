@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from workflow_runtime.storage.models import Channel
+from workflow_runtime.storage.models.message_template import TemplateChannel
 
 SAMPLE = "Sample data for the placeholders; a built-in sample when left out."
 
@@ -11,7 +11,7 @@ SAMPLE = "Sample data for the placeholders; a built-in sample when left out."
 class MessageTemplateSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    channel = fields.Enum(Channel, by_value=True, required=True,
+    channel = fields.Enum(TemplateChannel, by_value=True, required=True,
                           metadata={"description": "email (MJML body), chat or popup (text body)."})
     subject = fields.String(load_default="", validate=validate.Length(max=500),
                             metadata={"description": "The email subject; `{{ name }}` and other placeholders allowed."})
@@ -33,7 +33,7 @@ class MessageTemplateListSchema(Schema):
 
 
 class MessageTemplateQuerySchema(Schema):
-    channel = fields.Enum(Channel, by_value=True, metadata={"description": "Only this channel's."})
+    channel = fields.Enum(TemplateChannel, by_value=True, metadata={"description": "Only this channel's."})
 
 
 class SampleSchema(Schema):

@@ -43,6 +43,8 @@ class NodeStats(Schema):
     left = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={"description": "Runs that left by each port."})
     completed = fields.Integer(required=True)
     exited = fields.Integer(required=True)
+    errored = fields.Integer(required=True, metadata={
+        "description": "Runs parked here because a step failed (GET /api/failures lists them, with why)."})
     converted = fields.Integer(required=True, metadata={"description": "Runs that reached the flow's goal after passing the node."})
     conversion_rate = fields.Float(required=True)
     revenue = fields.Float(required=True)

@@ -6,6 +6,7 @@ import { currentSession, logOut, setUnauthorisedHandler, storedToken } from "./a
 import { ContactPage } from "./pages/ContactPage";
 import { ContactsPage } from "./pages/ContactsPage";
 import { EditorPage } from "./pages/EditorPage";
+import { FailuresPage } from "./pages/FailuresPage";
 import { FlowsListPage } from "./pages/FlowsListPage";
 import { LoginPage } from "./pages/LoginPage";
 import { ScenariosPage } from "./pages/ScenariosPage";
@@ -22,6 +23,7 @@ function Shell({ onLogOut }: { onLogOut(): void }) {
         <NavLink to="/flows">Flows</NavLink>
         <NavLink to="/scenarios">Scenarios</NavLink>
         <NavLink to="/contacts">Contacts</NavLink>
+        <NavLink to="/failures">Failures</NavLink>
         <span className="toolbar-spacer" />
         <button type="button" className="link" onClick={onLogOut}>
           Sign out
@@ -35,6 +37,7 @@ function Shell({ onLogOut }: { onLogOut(): void }) {
           <Route path="/scenarios" element={<ScenariosPage />} />
           <Route path="/contacts" element={<ContactsPage />} />
           <Route path="/contacts/:id" element={<ContactPage />} />
+          <Route path="/failures" element={<FailuresPage />} />
           <Route
             path="*"
             element={

@@ -1663,6 +1663,185 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/failures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The failures, the latest first: quarantined ones unless `state` says otherwise. */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description quarantined (the default), retried, discarded, or all. */
+                    state?: "quarantined" | "retried" | "discarded" | "all";
+                    /** @description run, event or segment_check. */
+                    kind?: "run" | "event" | "segment_check";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FailureList"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/{failure_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                failure_id: number;
+            };
+            cookie?: never;
+        };
+        /** One failure, with its traceback. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    failure_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FailureDetail"];
+                    };
+                };
+                /** @description No failure has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put these quarantined items back and queue their jobs; one that fails again is quarantined again. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FailureIds"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Retried"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/failures/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give up on these quarantined items: a parked run stays `errored`, an event unapplied. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FailureIds"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Discarded"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget/session": {
         parameters: {
             query?: never;
@@ -2580,6 +2759,8 @@ export interface components {
             };
             completed: number;
             exited: number;
+            /** @description Runs parked here because a step failed (GET /api/failures lists them, with why). */
+            errored: number;
             /** @description Runs that reached the flow's goal after passing the node. */
             converted: number;
             conversion_rate: number;
@@ -2787,6 +2968,73 @@ export interface components {
         SegmentPreview: {
             contacts: components["schemas"]["ContactSummary"][];
             total: number;
+        };
+        Failure: {
+            id: number;
+            /**
+             * @description run, event or segment_check.
+             * @enum {unknown}
+             */
+            kind: "run" | "event" | "segment_check";
+            /** @description The run, event or contact. */
+            item_id: number;
+            contact_id?: number | null;
+            flow_version_id?: number | null;
+            /** @description Where a run's step failed. */
+            node_id?: string | null;
+            /** @description The exception's type and message. */
+            error: string;
+            /** @description How often it failed alone (each retry adds one). */
+            attempts: number;
+            /** @enum {unknown} */
+            state: "quarantined" | "retried" | "discarded";
+            /** Format: date-time */
+            first_failed_at: string;
+            /** Format: date-time */
+            failed_at: string;
+            /** Format: date-time */
+            resolved_at?: string | null;
+        };
+        FailureList: {
+            items: components["schemas"]["Failure"][];
+            total: number;
+        };
+        FailureDetail: {
+            id: number;
+            /**
+             * @description run, event or segment_check.
+             * @enum {unknown}
+             */
+            kind: "run" | "event" | "segment_check";
+            /** @description The run, event or contact. */
+            item_id: number;
+            contact_id?: number | null;
+            flow_version_id?: number | null;
+            /** @description Where a run's step failed. */
+            node_id?: string | null;
+            /** @description The exception's type and message. */
+            error: string;
+            /** @description How often it failed alone (each retry adds one). */
+            attempts: number;
+            /** @enum {unknown} */
+            state: "quarantined" | "retried" | "discarded";
+            /** Format: date-time */
+            first_failed_at: string;
+            /** Format: date-time */
+            failed_at: string;
+            /** Format: date-time */
+            resolved_at?: string | null;
+            traceback: string;
+        };
+        FailureIds: {
+            ids: number[];
+        };
+        Retried: {
+            /** @description The failures put back; the others were not quarantined. */
+            retried: number[];
+        };
+        Discarded: {
+            discarded: number[];
         };
         VisitorSessionRequest: {
             /** @description The browser's anonymous id (the widget's cookie). */

@@ -246,3 +246,18 @@ export const listMessageTemplates = () =>
 
 export const previewMessageTemplate = (id: number, sample?: Config) =>
   request<Schemas["MessageTemplatePreview"]>("POST", `/api/message-templates/${id}/preview`, sample ? { sample } : {});
+
+// --- failures (dead letters) -----------------------------------------------------------------------
+
+export type Failure = Schemas["Failure"];
+
+export const listFailures = (state = "quarantined") =>
+  request<Schemas["FailureList"]>("GET", `/api/failures${query({ state, limit: 200 })}`);
+
+export const getFailure = (id: number) => request<Schemas["FailureDetail"]>("GET", `/api/failures/${id}`);
+
+export const retryFailures = (ids: number[]) =>
+  request<Schemas["Retried"]>("POST", "/api/failures/retry", { ids }).then((answer) => answer.retried);
+
+export const discardFailures = (ids: number[]) =>
+  request<Schemas["Discarded"]>("POST", "/api/failures/discard", { ids }).then((answer) => answer.discarded);

@@ -65,6 +65,9 @@ CASES: dict[str, Case] = {
     "goal within not a duration": (set_setting("goal", within="P1X"), [("duration", None, "/settings/goal/within")]),
     "cooldown of zero": (set_setting("reentry", cooldown="PT0S"), [("duration", None, "/settings/reentry/cooldown")]),
     "negative frequency period": (set_setting("frequency_cap", per="-P1D"), [("duration", None, "/settings/frequency_cap/per")]),
+    "frequency period past ten years": (set_setting("frequency_cap", per="P99999999D"), [("duration", None, "/settings/frequency_cap/per")]),
+    "goal within past isodate's range": (set_setting("goal", within="P9999999999D"), [("duration", None, "/settings/goal/within")]),
+    "cooldown of eleven years": (set_setting("reentry", cooldown="P11Y"), [("duration", None, "/settings/reentry/cooldown")]),
     "frequency cap of zero": (set_setting("frequency_cap", max_messages=0), [("schema", None, "/settings/frequency_cap/max_messages")]),
     "goal without event": (lambda d: d["settings"]["goal"].pop("event"), [("schema", None, "/settings/goal/event")]),
     "goal rule bad operator": (lambda d: d["settings"]["goal"]["where"][0].update(op="bigger"), [("schema", None, "/settings/goal/where/0/op")]),
@@ -99,6 +102,9 @@ CASES: dict[str, Case] = {
     "wait until bad time": (lambda d: config(d, "pause")["until"].update(time="7am"), [("config", "pause", "/nodes/5/config/until/time")]),
     "wait duration and until": (set_config("pause", duration="PT1H"), [("config", "pause", "/nodes/5/config")]),
     "wait duration not a duration": (lambda d: node(d, "pause").update(config={"duration": "P1X"}), [("duration", "pause", "/nodes/5/config/duration")]),
+    "wait past ten years": (lambda d: node(d, "pause").update(config={"duration": "P99999999D"}), [("duration", "pause", "/nodes/5/config/duration")]),
+    "condition window past ten years": (lambda d: config(d, "check")["filter"]["any"][1].update(within="P121M"), [("duration", "check", "/nodes/2/config/filter/any/1/within")]),
+    "chat forward past ten years": (set_config("chat", forward_by_email_after="P1Y99999999D"), [("duration", "chat", "/nodes/8/config/forward_by_email_after")]),
     "popup size medium": (set_config("popup", size="medium"), [("config", "popup", "/nodes/6/config/size")]),
     "popup fallback without email": (set_config("popup", email_fallback_after="P1D"), [("config", "popup", "/nodes/6/config/email_fallback")]),
     "webhook ftp url": (set_config("hook", url="ftp://crm.example.com"), [("config", "hook", "/nodes/7/config/url")]),
@@ -110,7 +116,10 @@ CASES: dict[str, Case] = {
     "chat empty body": (set_config("chat", body=""), [("config", "chat", "/nodes/8/config/body")]),
     "wait_for_event without event": (lambda d: config(d, "await").pop("event"), [("config", "await", "/nodes/9/config/event")]),
     "wait_for_event timeout text": (set_config("await", timeout="soon"), [("duration", "await", "/nodes/9/config/timeout")]),
+    "wait_for_event timeout past ten years": (set_config("await", timeout="P99999999Y"), [("duration", "await", "/nodes/9/config/timeout")]),
+    "webhook timeout past ten years": (set_config("hook", timeout="P99999999D"), [("duration", "hook", "/nodes/7/config/timeout")]),
     "goal without name": (lambda d: config(d, "reached").pop("name"), [("config", "reached", "/nodes/10/config/name")]),
+    "goal revenue past 10^16": (set_config("reached", revenue=1e16), [("config", "reached", "/nodes/10/config/revenue")]),
     "exit stray config": (set_config("done", why="x"), [("config", "done", "/nodes/12/config/why")]),
     # edges and the graph
     "edge not an object": (lambda d: d["edges"].append("start->tag"), [("schema", None, "/edges/15")]),
@@ -156,6 +165,19 @@ def test_messages_name_the_node_and_say_what_to_do(flow: Doc) -> None:
     messages = [error.message for error in validate_flow(flow)]
     assert messages[0].startswith("Node 'chat' has type 'send_sms'") and "send_chat" in messages[0]
     assert messages[1] == "In node 'await', field timeout, 'P1X' is not a duration: use ISO 8601 like PT1H or P7D."
+
+
+def test_durations_are_bounded_at_ten_years(flow: Doc) -> None:
+    set_setting("frequency_cap", per="P99999999D")(flow)
+    [error] = validate_flow(flow)
+    assert error.pointer == "/settings/frequency_cap/per"
+    assert error.message == (
+        "In flow setting frequency_cap › per, 'P99999999D' is longer than P10Y (ten years), "
+        "the longest a flow may wait: shorten it."
+    )
+    for longest in ("P10Y", "P120M", "P3652DT12H", "P9Y12M"):
+        set_setting("frequency_cap", per=longest)(flow)
+        assert validate_flow(flow) == [], longest
 
 
 def test_graph_messages_list_the_ports(flow: Doc) -> None:

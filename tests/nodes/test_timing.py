@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flows.schemas import MAX_DURATION
 from nodes.timing import (
     WEEKDAYS,
     add_duration,
@@ -53,6 +54,19 @@ def test_parse_duration_exact_and_calendar() -> None:
 def test_parse_duration_refuses_non_durations(text: str) -> None:
     with pytest.raises(ValueError, match="ISO 8601 duration"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["P99999999D", "P9999999999D", "PT99999999999999H", "P99999999Y", "P1Y99999999D", "P11Y"])
+def test_durations_longer_than_ten_years_read_as_ten_years(text: str) -> None:
+    # the validator refuses them, but a flow published before it did may hold one: no OverflowError in a batch
+    assert parse_duration(text) == MAX_DURATION == timedelta(days=3652, hours=12)
+    assert add_duration(utc(2026, 1, 1, 0, 0), text) == utc(2036, 1, 1, 12, 0)
+    assert after_frequency_cap(utc(2026, 1, 1, 0, 0), [utc(2026, 1, 1, 0, 0)], 1, text) == utc(2036, 1, 1, 12, 0)
+
+
+def test_ten_years_is_not_clamped() -> None:
+    assert parse_duration("P10Y") == isodate.Duration(years=10)
+    assert parse_duration("P3652D") == timedelta(days=3652)
 
 
 def test_a_day_is_24_hours_even_across_dst() -> None:

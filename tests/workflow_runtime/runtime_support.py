@@ -103,13 +103,16 @@ def assert_counters_balance(harness: Any, flow_id: int) -> None:
             ports = {metric.removeprefix("left:"): count for metric, count in metrics.items() if metric.startswith("left:")}
             waiting = metrics.get("waiting", 0)
             assert waiting >= 0, f"{node}: the waiting gauge is {waiting}"
-            balance = sum(ports.values()) + metrics.get("completed", 0) + metrics.get("exited", 0) + waiting
-            assert metrics.get("entered", 0) == balance, f"v{version_id} {node}: entered != left + completed + exited + waiting in {metrics}"
+            ended = metrics.get("completed", 0) + metrics.get("exited", 0) + metrics.get("errored", 0)
+            balance = sum(ports.values()) + ended + waiting
+            assert metrics.get("entered", 0) == balance, \
+                f"v{version_id} {node}: entered != left + completed + exited + errored + waiting in {metrics}"
             recount = {
                 "entered": entered[node],
                 "waiting": where[node, RunStatus.WAITING],
                 "completed": where[node, RunStatus.COMPLETED],
                 "exited": where[node, RunStatus.EXITED],
+                "errored": where[node, RunStatus.ERRORED],
             }
             recount.update({f"left:{port}": count for (at, port), count in left.items() if at == node})
             stored = {metric: metrics.get(metric, 0) for metric in recount}

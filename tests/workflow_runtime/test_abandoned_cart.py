@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
 from flows.scenarios import all_scenarios
+from tests.workflow_runtime.runtime_support import assert_counters_balance
 from workflow_runtime.channels.messages import record_status
 from workflow_runtime.storage.models import Message, MessageStatus, RunStatus
 
@@ -18,7 +20,9 @@ def flow_id(harness) -> int:
     return harness.publish(copy.deepcopy(CART))
 
 
-def test_paid_within_the_hour_sends_nothing_and_converts(harness, flow_id: int) -> None:
+def test_paid_within_the_hour_takes_the_paid_branch_sends_nothing_and_converts_on_it(harness, flow_id: int) -> None:
+    """The order first wakes the run waiting for it, which leaves by the event port into 'paid'; only then
+    does the goal (the same order_paid) convert it, with the order's amount, on every node it passed."""
     anna = harness.contact(email="anna@example.com")
     harness.track(anna, "cart_updated", {"total": 120})
     harness.advance(timedelta(minutes=20))
@@ -27,12 +31,34 @@ def test_paid_within_the_hour_sends_nothing_and_converts(harness, flow_id: int) 
 
     assert harness.messages(anna) == []
     [run] = harness.runs(flow_id)
-    assert (run.status, run.end_reason, run.node_id) == (RunStatus.EXITED, "reached the goal", "wait_for_payment")
+    # The Exit node 'paid' completed the run; exit_on_goal, credited after, found nothing left to end.
+    assert (run.status, run.end_reason, run.node_id) == (RunStatus.COMPLETED, "Paid without a reminder", "paid")
+    assert run.path == [["cart_updated", "next"], ["wait_for_payment", "event"], ["paid", None]]
+    assert (run.converted_at, run.revenue) == (harness.clock.now() - timedelta(hours=2), Decimal("120.00"))
     counters = harness.counters(flow_id)
     assert counters["cart_updated"] == {"entered": 1, "left:next": 1, "converted": 1}
-    assert counters["wait_for_payment"] == {"entered": 1, "exited": 1, "converted": 1}
+    assert counters["wait_for_payment"] == {"entered": 1, "left:event": 1, "converted": 1}
+    assert counters["paid"] == {"entered": 1, "completed": 1, "converted": 1}
     assert "promo_popup" not in counters
-    assert harness.revenue(flow_id, "cart_updated") == 120.0
+    for node in ("cart_updated", "wait_for_payment", "paid"):
+        assert harness.revenue(flow_id, node) == 120.0, node
+    assert_counters_balance(harness, flow_id)
+
+
+def test_the_paid_order_is_applied_once(harness, flow_id: int) -> None:
+    """The order's job run again (a retry, a duplicate) finds the event applied: no second wake, no second credit."""
+    anna = harness.contact(email="anna@example.com")
+    harness.track(anna, "cart_updated", {"total": 120})
+    harness.advance(timedelta(minutes=20))
+    paid = harness.record_event(anna, "order_paid", {"amount": 120})
+    harness.runtime.jobs.apply_events([paid])
+    harness.drain()
+    before = harness.counters(flow_id)
+    harness.runtime.jobs.apply_events([paid])
+    harness.drain()
+    assert harness.counters(flow_id) == before
+    assert before["paid"] == {"entered": 1, "completed": 1, "converted": 1}
+    assert_counters_balance(harness, flow_id)
 
 
 def test_not_paid_gets_the_popup_then_the_email_and_the_goal_counts_on_the_path(harness, flow_id: int) -> None:

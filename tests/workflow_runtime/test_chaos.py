@@ -47,6 +47,7 @@ from redis import Redis
 from rq import Worker
 from rq.worker import WorkerStatus
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from workflow_runtime.authoring import flow_store
@@ -636,7 +637,8 @@ def test_a_job_that_fails_once_is_retried(harness: Any, monkeypatch: pytest.Monk
     def fails_once(*args: Any) -> Any:
         calls.append(1)
         if len(calls) == 1:
-            raise RuntimeError("a transient failure (deadlock, dropped connection)")
+            # A server's failure, not the batch's (which would be isolated item by item: test_fault_isolation).
+            raise OperationalError("COMMIT", {}, ConnectionError("a transient failure (dropped connection)"))
         return real(*args)
 
     monkeypatch.setattr(batches, "process_events", fails_once)

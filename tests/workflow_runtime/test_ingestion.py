@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 
 from tests.workflow_runtime.runtime_support import assert_counters_balance, document
 from workflow_runtime.engine import batches
@@ -333,7 +334,8 @@ def test_a_pending_batch_that_fails_becomes_a_process_events_job_and_is_applied(
     def fails_once(*args: Any) -> Any:
         calls.append(len(args[1]))
         if len(calls) == 1:
-            raise RuntimeError("a transient failure (deadlock, dropped connection)")
+            # A server's failure, not the batch's (which would be isolated item by item: test_fault_isolation).
+            raise OperationalError("COMMIT", {}, ConnectionError("a transient failure (dropped connection)"))
         return real(*args)
 
     monkeypatch.setattr(batches, "process_events", fails_once)

@@ -1,5 +1,8 @@
 """The webhook node against a real HTTP server on 127.0.0.1: success, retries with backoff, failure; the server is
-allow-listed (AUTOMAP_OUTBOUND_ALLOW=127.0.0.1/32), and without that the outbound policy lets nothing reach it."""
+allow-listed (AUTOMAP_OUTBOUND_ALLOW=127.0.0.1/32), and without that the outbound policy lets nothing reach it.
+
+The node records the call in the ledger and the webhook deliverer makes it after the batch (channels.webhook);
+`settle` does what the scheduler does meanwhile: queue due deliveries and re-add the runs a delivery woke."""
 from __future__ import annotations
 
 import json
@@ -24,6 +27,7 @@ from tests.workflow_runtime.runtime_support import (
     live_version,
     run_of,
 )
+from workflow_runtime.dispatch.scheduler import Scheduler
 from workflow_runtime.storage.models import RunStatus
 
 SERVER_LIFETIME = 10.0  # seconds: a server a failing test forgets still stops itself
@@ -94,6 +98,19 @@ def integration(status: int) -> Iterator[Integration]:
         thread.join(timeout=5)
 
 
+def settle(harness: Any, delta: timedelta = timedelta()) -> None:  # noqa: ANN401 - the Harness fixture
+    """Move virtual time by `delta`, then do what the scheduler does: queue the deliveries due (a retry's time
+    came), and re-add the runs a delivery woke (its reconcile of overdue wake-ups, until deliver_messages
+    mirrors them itself), and let the workers run."""
+    harness.advance(delta)
+    scheduler = Scheduler(harness.runtime)
+    for _ in range(2):
+        scheduler.sweep_deliveries()
+        harness.drain()
+        scheduler.reconcile_all()
+        harness.drain()
+
+
 @contextmanager
 def closed_port() -> Iterator[str]:
     """A URL on a 127.0.0.1 port that is bound but not listening, so connecting is refused at once."""
@@ -105,14 +122,14 @@ def closed_port() -> Iterator[str]:
         sock.close()
 
 
-def webhook_flow(url: str, retries: int, body: dict[str, Any] | None = None) -> dict[str, Any]:
+def webhook_flow(url: str, retries: int, body: dict[str, Any] | None = None, timeout: str = "PT2S") -> dict[str, Any]:
     """signed_up → webhook → next: chat then exit / failed: exit."""
     return document(
         "CRM sync",
         {
             "start": ("trigger", {"event": "signed_up"}),
             "crm": ("webhook", {"url": url, "method": "POST", "headers": {"X-Source": "automap"},
-                                "body": body or {"plan": "trial"}, "timeout": "PT2S",
+                                "body": body or {"plan": "trial"}, "timeout": timeout,
                                 "retries": retries}),
             "welcome": ("send_chat", {"body": "You are in our CRM now"}),
             "synced": ("exit", {"reason": "synced"}),
@@ -127,6 +144,7 @@ def test_a_2xx_answer_goes_on_by_next_with_an_idempotency_key(harness) -> None: 
         flow_id = harness.publish(webhook_flow(crm.url, retries=3))
         ann = harness.contact(email="ann@example.com")
         harness.track(ann, "signed_up")
+        settle(harness)
 
     [request] = crm.requests
     run = run_of(harness, flow_id, ann)
@@ -135,9 +153,10 @@ def test_a_2xx_answer_goes_on_by_next_with_an_idempotency_key(harness) -> None: 
     assert request.headers["X-Source"] == "automap"
     assert request.body == {"plan": "trial"}
     assert (run.status, run.node_id, run.end_reason) == (RunStatus.COMPLETED, "synced", "synced")
-    assert [m.node_id for m in harness.messages(ann)] == ["welcome"]
+    assert [(m.node_id, m.channel.value, m.status.value) for m in harness.messages(ann)] == [
+        ("crm", "webhook", "delivered"), ("welcome", "chat", "sent")]
     stats = counters(harness, live_version(harness, flow_id))
-    assert stats["crm"] == {"entered": 1, "left:next": 1}
+    assert stats["crm"] == {"entered": 1, "sent": 1, "delivered": 1, "left:next": 1}
     assert "broken" not in stats
     assert_counters_balance(harness, flow_id)
 
@@ -146,32 +165,33 @@ def test_a_failing_server_is_retried_with_backoff_then_failed(harness) -> None: 
     with integration(500) as crm:
         flow_id = harness.publish(webhook_flow(crm.url, retries=2))
         bob = harness.contact()
-        start = harness.clock.now()
         harness.track(bob, "signed_up")
+        settle(harness)
         assert len(crm.requests) == 1
         run = run_of(harness, flow_id, bob)
-        assert (run.status, run.node_id, run.wake_at) == (RunStatus.WAITING, "crm", start + timedelta(seconds=30))
-        assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "waiting": 1}
+        assert (run.status, run.node_id) == (RunStatus.WAITING, "crm")
+        assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "sent": 1, "waiting": 1}
 
-        harness.advance(timedelta(seconds=29))
+        settle(harness, timedelta(seconds=29))
         assert len(crm.requests) == 1
-        harness.advance(timedelta(seconds=1))  # retry 1 after 30 s
+        settle(harness, timedelta(seconds=1))  # retry 1 after 30 s
         assert len(crm.requests) == 2
-        assert run_of(harness, flow_id, bob).wake_at == start + timedelta(seconds=90)
-        harness.advance(timedelta(seconds=59))
+        settle(harness, timedelta(seconds=59))
         assert len(crm.requests) == 2
-        harness.advance(timedelta(seconds=1))  # retry 2 after another 60 s: the last one
+        settle(harness, timedelta(seconds=1))  # retry 2 after another 60 s: the last one
         assert len(crm.requests) == 3
-        harness.advance(timedelta(hours=1))
+        settle(harness, timedelta(hours=1))
         assert len(crm.requests) == 3
 
     assert len({r.headers["Idempotency-Key"] for r in crm.requests}) == 1  # one logical call, retried
     run = run_of(harness, flow_id, bob)
     assert (run.status, run.node_id, run.end_reason) == (RunStatus.COMPLETED, "broken", "CRM unreachable")
     assert run.path[1] == ["crm", "failed"]
-    assert harness.messages(bob) == []
+    [call] = harness.messages(bob)
+    assert (call.status.value, call.attempts, call.last_error) == ("failed", 3, "gave up after 3 attempts: answered "
+                                                                  "500 Internal Server Error")
     stats = counters(harness, live_version(harness, flow_id))
-    assert stats["crm"] == {"entered": 1, "left:failed": 1}
+    assert stats["crm"] == {"entered": 1, "sent": 1, "failed": 1, "left:failed": 1}
     assert_counters_balance(harness, flow_id)
 
 
@@ -181,11 +201,12 @@ def test_a_server_that_recovers_during_the_retries_goes_on_by_next(harness) -> N
         cid = harness.contact()
         harness.track(cid, "signed_up")
         crm.status = 200
-        harness.advance(timedelta(seconds=30))
+        settle(harness, timedelta(seconds=30))
     assert len(crm.requests) == 2
     run = run_of(harness, flow_id, cid)
     assert (run.node_id, run.path[1]) == ("synced", ["crm", "next"])
-    assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "left:next": 1}
+    assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "sent": 1, "delivered": 1,
+                                                                        "left:next": 1}
     assert_counters_balance(harness, flow_id)
 
 
@@ -194,12 +215,14 @@ def test_a_closed_port_fails_too(harness) -> None:  # noqa: ANN001
         flow_id = harness.publish(webhook_flow(url, retries=1))
         dan = harness.contact()
         harness.track(dan, "signed_up")
+        settle(harness)
         assert run_of(harness, flow_id, dan).status is RunStatus.WAITING
-        harness.advance(timedelta(seconds=30))
+        settle(harness, timedelta(seconds=30))
 
     run = run_of(harness, flow_id, dan)
     assert (run.status, run.node_id, run.path[1]) == (RunStatus.COMPLETED, "broken", ["crm", "failed"])
-    assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "left:failed": 1}
+    assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "sent": 1, "failed": 1,
+                                                                        "left:failed": 1}
     assert_counters_balance(harness, flow_id)
 
 
@@ -208,6 +231,7 @@ def test_the_webhook_body_is_filled_in_for_the_contact(harness) -> None:  # noqa
         harness.publish(webhook_flow(crm.url, retries=0, body={"email": "{{ email }}"}))
         eva = harness.contact(email="eva@example.com")
         harness.track(eva, "signed_up")
+        settle(harness)
     assert [request.body for request in crm.requests] == [{"email": "eva@example.com"}]
 
 
@@ -225,13 +249,16 @@ def test_an_internal_address_is_refused_at_once_and_the_server_gets_nothing(
         outbound.configure(STRICT)  # the operator took 127.0.0.1 off the allow-list
         ann = harness.contact()
         harness.track(ann, "signed_up")  # enters both flows
-        harness.advance(timedelta(hours=2))  # no retry falls due
+        settle(harness)
+        settle(harness, timedelta(hours=2))  # no retry falls due
 
     assert crm.requests == []
-    for flow_id in (allowed_then, by_name):
+    # 127.0.0.1 is refused by the node, nothing recorded; the name only by the deliverer, once it resolved it.
+    for flow_id, recorded in ((allowed_then, {}), (by_name, {"sent": 1, "failed": 1})):
         run = run_of(harness, flow_id, ann)
         assert (run.status, run.node_id, run.path[1]) == (RunStatus.COMPLETED, "broken", ["crm", "failed"])
-        assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "left:failed": 1}
+        assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, **recorded, "left:failed": 1}
         assert_counters_balance(harness, flow_id)
+    [refused] = harness.messages(ann)
+    assert refused.attempts == 1 and "crm.example.com resolves to 127.0.0.1, a loopback address" in refused.last_error
     assert "127.0.0.1 is a loopback address, this server itself" in caplog.text
-    assert "crm.example.com resolves to 127.0.0.1, a loopback address" in caplog.text

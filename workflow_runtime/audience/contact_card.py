@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflow_runtime.storage.models import Contact, Event, Flow, FlowVersion, Message, Run
+from workflow_runtime.storage.models import Channel, Contact, Event, Flow, FlowVersion, Message, Run
 
 # Messages and runs are listed whole up to this many (latest first); the timeline pages.
 RECENT = 100
@@ -72,10 +72,18 @@ def _messages(session: Session, contact_id: int) -> list[dict[str, Any]]:
     return [
         {"id": message.id, "channel": message.channel.value, "status": message.status.value,
          "statuses": list(message.statuses or []), "flow_id": flow_id, "version": number,
-         "node_id": message.node_id, "content": message.content, "created_at": message.created_at,
+         "node_id": message.node_id, "content": _shown(message), "created_at": message.created_at,
          "updated_at": message.updated_at}
         for message, flow_id, number in session.execute(query)
     ]
+
+
+def _shown(message: Message) -> dict[str, Any]:
+    """What the card shows of a message: all of it, but a webhook call's headers, which may carry an
+    integration's credentials (they stay in the flow and the ledger, for the deliverer)."""
+    if message.channel is Channel.WEBHOOK:
+        return {key: value for key, value in (message.content or {}).items() if key != "headers"}
+    return message.content
 
 
 def _runs(session: Session, contact_id: int) -> list[dict[str, Any]]:

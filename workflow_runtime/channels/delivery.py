@@ -7,6 +7,8 @@ taken over by another finds its claim gone and sends nothing. When a lease runs 
 `sending` goes back to pending (nothing was handed over); `submitting` fails without a
 retry — the server may have the message, and this system errs on the side of never
 sending an email twice (a crash in that window costs one email, counted `failed`).
+A channel whose receiver drops repeats (webhooks, by their Idempotency-Key) claims a lapsed
+`submitting` message again instead (`claim(..., resubmit_lapsed=True)`), as a new attempt.
 """
 from __future__ import annotations
 
@@ -46,10 +48,11 @@ class Claim:
     attempt: int
 
 
-def _due(channel: Channel, now: datetime):  # noqa: ANN202 - a SQL expression
+def _due(channel: Channel, now: datetime, resubmit_lapsed: bool = False):  # noqa: ANN202 - a SQL expression
     pending = and_(Message.delivery_state == DeliveryState.PENDING,
                    or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now))
-    lapsed = and_(Message.delivery_state == DeliveryState.SENDING, Message.next_attempt_at <= now)
+    held = [DeliveryState.SENDING, DeliveryState.SUBMITTING] if resubmit_lapsed else [DeliveryState.SENDING]
+    lapsed = and_(Message.delivery_state.in_(held), Message.next_attempt_at <= now)
     return and_(Message.channel == channel, or_(pending, lapsed))
 
 
@@ -60,9 +63,11 @@ def has_due(session: Session, channel: Channel, now: datetime) -> bool:
     return bool(session.scalar(select(exists().where(or_(_due(channel, now), lapsed)))))
 
 
-def claim(session: Session, channel: Channel, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Claim]:
-    """Take up to `limit` due messages under a lease; rows another worker is claiming are skipped."""
-    query = (select(Message.id, Message.delivery_state, Message.attempts).where(_due(channel, now))
+def claim(session: Session, channel: Channel, now: datetime, limit: int, lease: timedelta = LEASE,
+          resubmit_lapsed: bool = False) -> list[Claim]:
+    """Take up to `limit` due messages under a lease; rows another worker is claiming are skipped. With
+    `resubmit_lapsed`, a message whose hand-over lease ran out is taken again too (for a receiver that drops repeats)."""
+    query = (select(Message.id, Message.delivery_state, Message.attempts).where(_due(channel, now, resubmit_lapsed))
              .order_by(Message.id).limit(limit).with_for_update(skip_locked=True))
     claims = []
     for message_id, state, attempts in session.execute(query).all():

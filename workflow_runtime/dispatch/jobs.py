@@ -1,6 +1,7 @@
 """RQ entry points: thin, id-only, idempotent. A retried or duplicated job changes nothing twice."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
@@ -9,33 +10,37 @@ from sqlalchemy.orm import Session
 
 from workflow_runtime.channels import delivered_channels, deliverer_for, onsite_push, presence
 from workflow_runtime.dispatch import runtime
-from workflow_runtime.engine import batches
+from workflow_runtime.engine import batches, failures
 from workflow_runtime.engine.interpreter import BatchEffects, OnSite
-from workflow_runtime.storage.models import Channel
+from workflow_runtime.storage.models import Channel, FailureKind
+
+Batch = Callable[[Session, Sequence[int], datetime, OnSite], BatchEffects]
+log = logging.getLogger(__name__)
 
 
 def advance_runs(run_ids: Sequence[int]) -> int:
     """Advance the due runs among `run_ids`; returns the steps taken."""
-    return _run_batch(batches.advance_runs, run_ids)
+    return _isolating(batches.advance_runs, run_ids, FailureKind.RUN)
 
 
 def process_events(event_ids: Sequence[int]) -> int:
     """Apply the events (goals, exit rules, wake-ups, enrolment) and advance what they touched; returns steps."""
-    return _run_batch(batches.process_events, event_ids)
+    return _isolating(batches.process_events, event_ids, FailureKind.EVENT)
 
 
 def process_pending_events() -> int:
     """Apply the next `batch_size` events ingestion queued (`JobQueue.apply_ingested_events`); returns steps.
 
-    A batch that fails becomes an ordinary `process_events` job, retried as any other
-    (and then left to the reconciler), so one bad batch cannot hold up the list.
+    What fails alone is quarantined by process_events; a batch that fails whole (a server is down)
+    becomes an ordinary `process_events` job, retried as any other (and then left to the reconciler),
+    so it cannot hold up the list.
     """
     jobs = runtime.current().jobs
     event_ids = jobs.pending_events.take()
     steps = 0
     try:
-        steps = _run_batch(batches.process_events, event_ids) if event_ids else 0
-    except Exception:  # noqa: BLE001 - the failure is the process_events job's to retry and to report
+        steps = process_events(event_ids) if event_ids else 0
+    except Exception:  # noqa: BLE001 - a server is down (process_events isolates the rest): its job retries them
         jobs.apply_events(event_ids)
     jobs.more_pending_events()
     return steps
@@ -43,18 +48,62 @@ def process_pending_events() -> int:
 
 def refresh_segments(contact_ids: Sequence[int]) -> int:
     """Re-check tracked segment memberships for these contacts (the periodic sweep); returns steps."""
-    return _run_batch(batches.refresh_segments, contact_ids)
+    return _isolating(batches.refresh_segments, contact_ids, FailureKind.SEGMENT_CHECK)
 
 
 def deliver_messages(channel: str) -> int:
     """Deliver the channel's due messages; each is claimed under a lease, so parallel jobs share the work."""
     current = runtime.current()
     current.jobs.delivery_flags.release(channel)
-    deliverer = deliverer_for(Channel(channel), current.email, current.sessions, current.clock)
+    deliverer = deliverer_for(Channel(channel), current.email, current.sessions, current.clock,
+                              wake=current.wakeups.mirror)
     return deliverer.deliver_due() if deliverer is not None else 0
 
 
-def _run_batch(work: Callable[[Session, Sequence[int], datetime, OnSite], BatchEffects], ids: Sequence[int]) -> int:
+def _isolating(work: Batch, ids: Sequence[int], kind: FailureKind) -> int:
+    """Run the batch; if it fails for a reason of its own, find what fails alone and park it, so the rest goes on.
+
+    A server that is down (engine.failures.find_outage) fails the job, for RQ and then the reconciler to retry
+    it whole. Any other error is the batch's: it is rolled back and split in halves, each run
+    the same way, until one item fails alone. That item is parked with its traceback and never
+    queued again by itself (engine.failures); every other item commits. The split costs nothing
+    until a batch fails, and about two batches' work per bad item when one does.
+
+    Alone, a run is advanced again with its steps isolated, so it is parked `errored` at the node
+    whose step failed; an event is applied again without advancing the runs it wakes or starts
+    (if that commits, the fault was in a run, which its own advance_runs job isolates). What
+    still fails is parked as the database has it: the run where it was, the event quarantined.
+    """
+    try:
+        return _run_batch(work, ids)
+    except Exception as error:
+        if failures.find_outage(error):
+            raise  # for RQ, then the reconciler, to retry whole
+        if len(ids) > 1:
+            middle = len(ids) // 2
+            return _isolating(work, ids[:middle], kind) + _isolating(work, ids[middle:], kind)
+        culprit = error
+    alone = {FailureKind.RUN: partial(batches.advance_runs, isolate=True),
+             FailureKind.EVENT: partial(batches.process_events, advance_runs=False)}.get(kind)
+    if alone is not None:
+        try:
+            return _run_batch(alone, ids)
+        except Exception as error:
+            if failures.find_outage(error):
+                raise
+            culprit = error  # its own fault, outside any one step
+    _park(kind, ids[0], culprit)
+    return 0
+
+
+def _park(kind: FailureKind, item_id: int, error: Exception) -> None:
+    current = runtime.current()
+    log.warning("%s %s failed alone and is quarantined: %s", kind.value, item_id, failures.describe(error))
+    with current.sessions.begin() as session:
+        failures.park(session, kind, item_id, error, current.clock.now())
+
+
+def _run_batch(work: Batch, ids: Sequence[int]) -> int:
     """One transaction for the batch; only once it committed are wake-ups mirrored into Redis, the
     messages it recorded queued for delivery, and its chat messages and popups pushed to their contacts'
     open widgets."""

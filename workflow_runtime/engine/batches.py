@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_runtime.engine import segments
+from workflow_runtime.engine import failures, segments
 from workflow_runtime.engine.definition import load_definition
 from workflow_runtime.engine.events import EVENT_COLUMNS, EventBatch
 from workflow_runtime.engine.interpreter import BatchEffects, OnSite, advance
@@ -20,6 +20,7 @@ from workflow_runtime.storage.contact_rows import AnyContact
 from workflow_runtime.storage.models import (
     UNFINISHED,
     Event,
+    FailureKind,
     Flow,
     FlowStatus,
     Run,
@@ -33,8 +34,12 @@ from workflow_runtime.storage.run_rows import RunRow, select_runs
 WRITE_AHEAD_CHUNK = 100
 
 
-def advance_runs(session: Session, run_ids: Sequence[int], now: datetime, on_site: OnSite) -> BatchEffects:
-    """Advance those of `run_ids` that are due; rows another worker holds are skipped, not waited for."""
+def advance_runs(session: Session, run_ids: Sequence[int], now: datetime, on_site: OnSite,
+                 isolate: bool = False) -> BatchEffects:
+    """Advance those of `run_ids` that are due; rows another worker holds are skipped, not waited for.
+
+    With `isolate`, a run whose step fails is parked `errored` where it failed, with its failure's
+    record, and the rest commits (interpreter.advance; dispatch.jobs runs a failing batch so)."""
     effects = BatchEffects()
     query = (
         select_runs()
@@ -43,8 +48,10 @@ def advance_runs(session: Session, run_ids: Sequence[int], now: datetime, on_sit
         .with_for_update(skip_locked=True)
     )
     due = [run for run in effects.runs.load(session, query) if _is_due(run, now)]
-    advance_all(session, due, now, effects, on_site)
+    advance_all(session, due, now, effects, on_site, isolate=isolate)
     effects.flush(session)
+    for run, error, where in effects.parked:
+        failures.record(session, FailureKind.RUN, run.id, error, now, where)
     return effects
 
 
@@ -52,12 +59,15 @@ def _is_due(run: RunRow, now: datetime) -> bool:
     return run.status is RunStatus.ACTIVE or run.resume is not None or (run.wake_at is not None and run.wake_at <= now)
 
 
-def process_events(session: Session, event_ids: Sequence[int], now: datetime, on_site: OnSite) -> BatchEffects:
+def process_events(session: Session, event_ids: Sequence[int], now: datetime, on_site: OnSite,
+                   advance_runs: bool = True) -> BatchEffects:
     """Apply the events not applied yet, in time order, and advance the runs they wake or start.
 
     Set-based: the contacts are locked together, their runs read together, and each round
     of events (at most one per contact) is applied and advanced together; the runs are
-    written once, at the end, as they ended up.
+    written once, at the end, as they ended up. Without `advance_runs`, the runs the events
+    woke or started are left due (and their wake-ups due now) for advance_runs jobs: how an
+    event whose batch failed is told apart from a run it woke that fails (dispatch.jobs).
     """
     effects = BatchEffects()
     query = (
@@ -71,7 +81,11 @@ def process_events(session: Session, event_ids: Sequence[int], now: datetime, on
         for round_ in batch.rounds():
             runs = [run for event in round_ for run in batch.apply(event)]
             effects.runs.give_ids(session)  # the runs it started are INSERTed later, as they end up
-            advance_all(session, runs, now, effects, on_site, batch.contacts, batch.live_flows)
+            if advance_runs:
+                advance_all(session, runs, now, effects, on_site, batch.contacts, batch.live_flows)
+            else:
+                effects.wakeups.update((run.id, now) for run in runs)
+            batch.settle()  # goals of the runs the round woke, on the branch the event took them to
     effects.flush(session)
     return effects
 
@@ -85,11 +99,12 @@ def refresh_segments(session: Session, contact_ids: Sequence[int], now: datetime
 
 
 def advance_all(session: Session, runs: Iterable[RunRow], now: datetime, effects: BatchEffects, on_site: OnSite,
-                contacts: dict[int, AnyContact] | None = None, live_flows: dict[int, bool] | None = None) -> None:
+                contacts: dict[int, AnyContact] | None = None, live_flows: dict[int, bool] | None = None,
+                isolate: bool = False) -> None:
     """Advance runs of live flows; runs of paused flows stay where they are until resumed.
 
     `contacts` and `live_flows` (flow id → live), when given, are used and filled in, so a
-    batch that advances in rounds reads each contact and flow once.
+    batch that advances in rounds reads each contact and flow once. `isolate`: see advance_runs.
     """
     runs = list(runs)
     if not runs:
@@ -108,5 +123,5 @@ def advance_all(session: Session, runs: Iterable[RunRow], now: datetime, effects
         for run in chunk:
             if live_flows[run.flow_id] and run.status in UNFINISHED:
                 advance(session, run, contacts[run.contact_id], load_definition(session, run.flow_version_id), now,
-                        effects, on_site)
+                        effects, on_site, isolate)
         effects.write_ahead(session, chunk)

@@ -55,6 +55,13 @@ class CounterBatch:
     def __bool__(self) -> bool:
         return bool(self._counts)
 
+    def copy(self) -> CounterBatch:
+        """An independent copy of the increments so far (to go back to, should a step fail)."""
+        copied = CounterBatch()
+        copied._counts.update(self._counts)
+        copied._amounts.update(self._amounts)
+        return copied
+
     def flush(self, session: Session) -> None:
         """Add every pending increment to node_counters (sent without waiting, see `write_behind`), then start empty."""
         rows = [

@@ -1,13 +1,21 @@
-"""What events do to contacts' runs: credit goals, apply exit rules, wake waits, enrol (by the
+"""What events do to contacts' runs: wake waits, credit goals, apply exit rules, enrol (by the
 events' triggers and by any segment a contact has now entered).
 
 A batch of events is applied set-based: the batch's contacts are locked in one ordered
 statement (so a contact's events are handled by one worker at a time, and two workers
 never deadlock on them), their relevant runs are read and locked in one query, and the
 look-ups that do not depend on the contact (triggers, segment triggers, segments) are
-made once. Each event's goals, exit rules, wake-ups and enrolment are then worked out in
-Python, in the order the per-event queries used to give. Wait-for-event stays push: the
-waiting runs are found among the contact's loaded runs, no polling.
+made once. Each event's wake-ups, goals, exit rules and enrolment are then worked out in
+Python. Wait-for-event stays push: the waiting runs are found among the contact's loaded
+runs, no polling.
+
+The order, for one event: a run waiting for it is woken first and takes the event's
+branch (a wait for `order_paid` leaves by its `event` port), and only once it has been
+advanced does the flow goal credit it, on every node it passed, that branch included; so
+exit_on_goal ends it where the branch took it, not in the wait, and the branch the
+author drew for the event is reachable. Every other run is credited and checked against
+the exit rules at once, as before. An exit rule beats the wake: a run whose flow exits on
+the event ends where it waits, as `exit_when` says ("wherever it is").
 """
 from __future__ import annotations
 
@@ -32,7 +40,8 @@ from workflow_runtime.storage.contact_rows import ContactRow
 from workflow_runtime.storage.models import UNFINISHED, Event, Run, RunStatus
 from workflow_runtime.storage.run_rows import RunRow, select_runs
 
-# Runs and counters keep revenue in Numeric(18, 2): 16 digits before the point.
+# One conversion's revenue is below this (a larger amount is no revenue); the sums over runs and counters
+# have no limit (migration 0016).
 MAX_REVENUE = Decimal(10) ** 16
 
 # What applying an event reads of it (rows, not ORM objects: nothing to track or flush).
@@ -65,6 +74,8 @@ class EventBatch:
         self.now = now
         self.effects = effects
         self.live_flows: dict[int, bool] = {}
+        # (event, its properties, the runs it woke): their goals wait for `settle`, after the advance.
+        self._woken: list[tuple[EventLike, dict[str, Any], list[RunRow]]] = []
         names = {event.name for event in self.events}
         self.runs: defaultdict[int, list[RunRow]] = defaultdict(list)
         query = (
@@ -118,18 +129,43 @@ class EventBatch:
         return rounds
 
     def apply(self, event: EventLike) -> list[RunRow]:
-        """Apply one event; returns the runs it woke or started, for the caller to advance (after a flush)."""
+        """Apply one event; returns the runs it woke or started, for the caller to advance (after a
+        flush) and then `settle`.
+
+        The runs it wakes are credited by `settle`, once they have taken the event's branch;
+        the contact's other runs are credited and exit-checked here, before enrolment, so a
+        run the event ends makes room for a run it starts (re-entry `after_exit`).
+        """
         contact = self.contacts[event.contact_id]
         runs = self.runs[contact.id]
         properties = event.properties or {}
+        woken = wake_waiting_runs(self.session, runs, event, properties)
+        if woken:
+            self._woken.append((event, properties, woken))
+            waking = {id(run) for run in woken}
+            runs = [run for run in runs if id(run) not in waking]
         credit_goals(self.session, runs, event, properties, self.now, self.effects)
         apply_exit_rules(self.session, runs, event, properties, self.now, self.effects)
-        woken = wake_waiting_runs(runs, event, properties)
         started = enrol_for_event(self.session, event, contact, self.now, self.effects,
                                   self.triggers.get(event.name, []), self.history)
         if self.segments is not None:
             started += self.segments.refresh(contact, self.now, self.effects, self.history)
         return woken + started
+
+    def settle(self) -> None:
+        """Credit the goals of the runs the round's events woke, now that the caller has advanced them.
+
+        A woken run has left its wait by the event's port, so the conversion counts on the
+        branch it took, and exit_on_goal ends it where it got to (a run that reached an Exit
+        node has ended already). A run that passed a goal node on the way converted there,
+        once, and its goal node's revenue stands. A woken run that was not advanced (its
+        flow is paused) is credited in its wait and, with exit_on_goal, ends there. Call it
+        once per round, after advancing and before the next round's `apply`: a contact's
+        next event must see its goal credited.
+        """
+        for event, properties, woken in self._woken:
+            credit_goals(self.session, woken, event, properties, self.now, self.effects)
+        self._woken = []
 
 
 class RunHistory:
@@ -206,8 +242,8 @@ def _revenue(properties: dict[str, Any], revenue_property: str | None) -> Decima
         amount = Decimal(str(value))
     except InvalidOperation:
         return None
-    # NaN would poison every revenue sum it joins, and an amount the Numeric(18, 2) columns cannot
-    # hold would fail the whole event job (its exit rules and wake-ups too): count neither as revenue.
+    # NaN would poison every revenue sum it joins, and an absurd amount (a typo, a test) would swamp every
+    # figure it is added to: count neither as revenue.
     if not amount.is_finite() or abs(amount) >= MAX_REVENUE:
         return None
     return amount.quantize(Decimal("0.01"))
@@ -217,21 +253,24 @@ def apply_exit_rules(session: Session, runs: Sequence[RunRow], event: EventLike,
                      now: datetime, effects: BatchEffects) -> None:
     """End the contact's unfinished runs whose flow says to exit on this event."""
     for run in runs:
-        if run.status not in UNFINISHED:
-            continue
-        definition = load_definition(session, run.flow_version_id)
-        for rule in definition.settings.get("exit_when", []):
-            if rule["event"] == event.name and definition.where_holds(rule.get("where", []), properties):
-                finish(run, RunStatus.EXITED, f"exit rule: {event.name}", now, effects.counters, "exited")
-                break
+        if run.status in UNFINISHED and exits_on(load_definition(session, run.flow_version_id), event, properties):
+            finish(run, RunStatus.EXITED, f"exit rule: {event.name}", now, effects.counters, "exited")
 
 
-def wake_waiting_runs(runs: Sequence[RunRow], event: EventLike, properties: dict[str, Any]) -> list[RunRow]:
+def exits_on(definition: FlowDefinition, event: EventLike, properties: dict[str, Any]) -> bool:
+    """Whether one of the flow's exit rules ends its runs on this event."""
+    return any(rule["event"] == event.name and definition.where_holds(rule.get("where", []), properties)
+               for rule in definition.settings.get("exit_when", []))
+
+
+def wake_waiting_runs(session: Session, runs: Sequence[RunRow], event: EventLike,
+                      properties: dict[str, Any]) -> list[RunRow]:
     """Runs of the contact waiting for this event (with matching properties), marked to resume by it.
 
     An event done at or after a run's time-out comes too late for it, even when no
     worker has handled the time-out yet (a busy scheduler, a paused flow, a lost job):
-    that run leaves by its time-out when its wake-up is handled.
+    that run leaves by its time-out when its wake-up is handled. A run whose flow exits
+    on this event is not woken: the exit rule ends it in its wait (apply_exit_rules).
     """
     woken = []
     for run in runs:
@@ -239,8 +278,11 @@ def wake_waiting_runs(runs: Sequence[RunRow], event: EventLike, properties: dict
             continue
         if run.wake_at is not None and event.timestamp >= run.wake_at:
             continue
-        if matches_properties(run.waiting_where or [], properties):
-            run.resume = "event"
-            woken.append(run)
+        if not matches_properties(run.waiting_where or [], properties):
+            continue
+        if exits_on(load_definition(session, run.flow_version_id), event, properties):
+            continue
+        run.resume = "event"
+        woken.append(run)
     return woken
 

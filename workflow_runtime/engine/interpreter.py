@@ -6,7 +6,6 @@ is written in one transaction by the caller, so a crash loses or repeats nothing
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,9 +19,10 @@ from sqlalchemy.orm import Session
 from nodes.execution import End, Go, Hold, Outcome
 from nodes.personalisation import contact_variables, render_value
 from nodes.timing import next_send_time, parse_duration
+from workflow_runtime.engine import failures
 from workflow_runtime.engine.counters import CounterBatch, converted_by, left
 from workflow_runtime.engine.definition import FlowDefinition, NodeSpec
-from workflow_runtime.engine.property_paths import set_path, unset_path
+from workflow_runtime.engine.property_paths import with_changes
 from workflow_runtime.engine.subject import ContactSubject
 from workflow_runtime.storage import bulk
 from workflow_runtime.storage.contact_rows import AnyContact, ContactRows
@@ -58,6 +58,7 @@ class BatchEffects:
     onsite_messages: dict[int, list[str]] = field(default_factory=dict)  # contact → keys of its chats and popups
     messages: list[dict[str, Any]] = field(default_factory=list)
     sent_channels: set[str] = field(default_factory=set)  # to queue their delivery after the commit
+    parked: list[tuple[AnyRun, BaseException, dict[str, Any]]] = field(default_factory=list)  # run, error, where
     advanced: int = 0
     steps: int = 0
 
@@ -149,15 +150,16 @@ class RunContext:
             # enters the ledger, the node counts it and the run goes on.
             self._effects.counters.add(self._definition.version_id, self._run.node_id, SUPPRESSED, self._now)
             return None
-        when = next_send_time(
-            self._now,
-            quiet_hours=self._definition.settings.get("quiet_hours"),
-            frequency_cap=self._definition.settings.get("frequency_cap"),
-            time_zone=self._contact.time_zone,
-            sent_at=self._recent_sends(),
-        )
-        if when > self._now:
-            return when
+        if channel != Channel.WEBHOOK.value:  # an integration's call, not a message the contact gets: no caps
+            when = next_send_time(
+                self._now,
+                quiet_hours=self._definition.settings.get("quiet_hours"),
+                frequency_cap=self._definition.settings.get("frequency_cap"),
+                time_zone=self._contact.time_zone,
+                sent_at=self._recent_sends(),
+            )
+            if when > self._now:
+                return when
         key = f"{self.idempotency_key}:{channel}"
         self._effects.messages.append({
             "idempotency_key": key,
@@ -184,7 +186,8 @@ class RunContext:
             return []
         since = self._now - parse_duration(cap["per"])
         self._effects.write_messages(self._session)
-        query = select(Message.created_at).where(Message.contact_id == self._contact.id, Message.created_at > since)
+        query = select(Message.created_at).where(Message.contact_id == self._contact.id, Message.created_at > since,
+                                                 Message.channel != Channel.WEBHOOK)
         return list(self._session.scalars(query))
 
     def message_status(self, channel: str) -> str | None:
@@ -198,12 +201,8 @@ class RunContext:
 
     def update_contact(self, set_properties: Mapping[str, Any], unset: Sequence[str],
                        add_tags: Sequence[str], remove_tags: Sequence[str]) -> None:
-        properties = copy.deepcopy(self._contact.properties or {})
-        for path, value in set_properties.items():
-            set_path(properties, path, value)
-        for path in unset:
-            unset_path(properties, path)
-        self._contact.properties = properties
+        # Copy on write, without recursion: a contact's properties may nest as deep as ingestion lets them.
+        self._contact.properties = with_changes(self._contact.properties, set_properties, unset)
         tags = [tag for tag in (self._contact.tags or []) if tag not in set(remove_tags)]
         self._contact.tags = tags + [tag for tag in add_tags if tag not in tags]
 
@@ -247,17 +246,71 @@ def _leave_wait(run: AnyRun, now: datetime, counters: CounterBatch) -> None:
 
 
 def advance(session: Session, run: AnyRun, contact: AnyContact, definition: FlowDefinition, now: datetime,
-            effects: BatchEffects, on_site: OnSite) -> None:
-    """Execute the run's nodes until one holds it or the run ends."""
+            effects: BatchEffects, on_site: OnSite, isolate: bool = False) -> None:
+    """Execute the run's nodes until one holds it or the run ends.
+
+    With `isolate` (a batch run again to find what fails in it, dispatch.jobs), a step that raises
+    is undone and the run parked `errored` at that node (`effects.parked`), its earlier steps kept.
+    """
     effects.advanced += 1
     for _ in range(MAX_STEPS):
         spec = definition.nodes[run.node_id]
         context = RunContext(session, run, contact, definition, now, effects, on_site)
-        outcome = spec.node_type.execute(context, spec.config)
+        if isolate:
+            outcome = _isolated_step(session, run, contact, spec, context, now, effects)
+            if outcome is None:
+                return
+        else:
+            outcome = spec.node_type.execute(context, spec.config)
         effects.steps += 1
         if not _apply(run, spec, outcome, context.state, definition, now, effects):
             return
-    raise RuntimeFault(f"run {run.id} took {MAX_STEPS} steps without holding: a loop without a wait?")
+    error = RuntimeFault(f"run {run.id} took {MAX_STEPS} steps without holding: a loop without a wait?")
+    if not isolate:
+        raise error
+    effects.parked.append((run, error, failures.park_run(run, error, now, effects.counters)))
+
+
+def _isolated_step(session: Session, run: AnyRun, contact: AnyContact, spec: NodeSpec, context: RunContext,
+                   now: datetime, effects: BatchEffects) -> Outcome | None:
+    """One step whose failure is undone (in the database by a savepoint, in the batch's pending effects by a
+    copy taken before it) and parks the run; None when it failed."""
+    effects.write_messages(session)  # what earlier steps recorded stays out of the step's savepoint
+    before = _Undo(run, contact, effects)
+    savepoint = session.begin_nested()
+    try:
+        outcome = spec.node_type.execute(context, spec.config)
+    except Exception as error:
+        if failures.find_outage(error):
+            raise  # a server's, not the run's: the job is retried whole
+        savepoint.rollback()
+        before.restore(run, contact, effects)
+        effects.parked.append((run, error, failures.park_run(run, error, now, effects.counters)))
+        return None
+    savepoint.commit()
+    return outcome
+
+
+class _Undo:
+    """What a step may change of its run, its contact and the batch's pending effects, to put back if it fails."""
+
+    def __init__(self, run: AnyRun, contact: AnyContact, effects: BatchEffects) -> None:
+        self.conversion = (run.converted_at, run.revenue)
+        self.contact = (contact.properties, contact.tags)
+        self.messages = len(effects.messages)
+        self.counters = effects.counters.copy()
+        self.sent_channels = set(effects.sent_channels)
+        self.onsite = {contact_id: list(keys) for contact_id, keys in effects.onsite_messages.items()}
+        self.wakeups = dict(effects.wakeups)
+
+    def restore(self, run: AnyRun, contact: AnyContact, effects: BatchEffects) -> None:
+        run.converted_at, run.revenue = self.conversion
+        contact.properties, contact.tags = self.contact
+        del effects.messages[self.messages:]
+        effects.counters = self.counters
+        effects.sent_channels = self.sent_channels
+        effects.onsite_messages = self.onsite
+        effects.wakeups = self.wakeups
 
 
 def _apply(run: AnyRun, spec: NodeSpec, outcome: Outcome, state: dict[str, Any], definition: FlowDefinition,

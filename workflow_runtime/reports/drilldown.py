@@ -24,7 +24,7 @@ from nodes.base import Category
 from workflow_runtime.storage.models import Contact, FlowVersion, Message, Run, RunStatus
 from workflow_runtime.storage.models.message import MessageStatus
 
-RUN_METRICS = ("entered", "waiting", "converted", "completed", "exited")
+RUN_METRICS = ("entered", "waiting", "converted", "completed", "exited", "errored")
 MESSAGE_METRICS = tuple(status.value for status in MessageStatus)
 LEFT_PREFIX = "left:"
 
@@ -87,9 +87,9 @@ def _run_query(session: Session, version_id: int, node_id: str,
     """(the `at` column, the table, the conditions) of the runs counted by a run metric."""
     where: list[ColumnElement[bool]] = [Run.flow_version_id == version_id]
     at: ColumnElement[datetime] = Run.entered_at
-    if metric in ("waiting", "completed", "exited"):
+    if metric in ("waiting", "completed", "exited", "errored"):
         where += [Run.node_id == node_id, Run.status == RunStatus(metric)]
-        at = Run.entered_at if metric == "waiting" else Run.ended_at
+        at = Run.ended_at if metric in ("completed", "exited") else Run.entered_at
     elif metric == "converted":
         where += [Run.converted_at.is_not(None), _path_has(session, node_id)]
         at = Run.converted_at

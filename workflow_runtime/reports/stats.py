@@ -28,6 +28,7 @@ from nodes import registry
 from nodes.base import Category
 from workflow_runtime.authoring.flow_store import FlowNotFound
 from workflow_runtime.engine.counters import converted_by, left
+from workflow_runtime.engine.failures import ERRORED
 from workflow_runtime.engine.interpreter import SUPPRESSED
 from workflow_runtime.reports.significance import Arm, compare
 from workflow_runtime.storage.models import Flow, FlowVersion, NodeCounter
@@ -185,6 +186,7 @@ def _node(node: Mapping[str, Any], figures: _Figures) -> dict[str, Any]:
         "left": {port: counts[left(port)] for port in node_type.output_ports(config)},
         "completed": counts["completed"],
         "exited": counts["exited"],
+        "errored": counts[ERRORED],
         "converted": counts[CONVERTED],
         "conversion_rate": _rate(counts[CONVERTED], counts[ENTERED]),
         "revenue": _money(figures.revenue),

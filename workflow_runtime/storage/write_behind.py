@@ -66,7 +66,10 @@ def _settle_before_statement(connection: Connection, *_args: Any) -> None:
 
 
 def _abandon(connection: Connection) -> None:
-    """Leave pipeline mode before a rollback; an error of a write sent is the rollback's reason, not news."""
+    """Leave pipeline mode before a rollback; an error of a write sent is the rollback's reason, not news.
+    A connection the server dropped has nothing to leave (and reading it would hide why it was dropped)."""
+    if connection.invalidated:
+        return
     try:
         settle(connection)
     except DBAPIError as error:

@@ -3,6 +3,7 @@ from workflow_runtime.storage.models.account import ApiToken, LoginSession, User
 from workflow_runtime.storage.models.base import Base
 from workflow_runtime.storage.models.contact import AnonymousId, Contact, Event, UnappliedEvent
 from workflow_runtime.storage.models.counter import NodeCounter
+from workflow_runtime.storage.models.failure import Failure, FailureKind, FailureState
 from workflow_runtime.storage.models.flow import (
     Flow,
     FlowStatus,
@@ -24,6 +25,9 @@ __all__ = [
     "ONSITE_CHANNELS",
     "Contact",
     "Event",
+    "Failure",
+    "FailureKind",
+    "FailureState",
     "Flow",
     "FlowStatus",
     "FlowSegmentTrigger",

@@ -16,6 +16,10 @@ class NodeCounter(Base):
     Metrics: entered; left:<port>; waiting (a gauge: +1 on hold, -1 on leaving);
     completed; exited; converted (with revenue in `amount`); and per channel message
     events such as sent, delivered, read, clicked, replied, unsubscribed, failed.
+
+    `amount` is a numeric without a limit (PostgreSQL `numeric`): a day's revenue is a sum of
+    any number of conversions, so no bound on one amount bounds it, and a sum a fixed
+    precision could not hold would fail the whole batch that adds to it.
     """
 
     __tablename__ = "node_counters"
@@ -27,4 +31,4 @@ class NodeCounter(Base):
     metric: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
-    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal(0))
+    amount: Mapped[Decimal] = mapped_column(Numeric(), default=Decimal(0))

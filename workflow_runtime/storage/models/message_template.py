@@ -11,16 +11,23 @@ from workflow_runtime.storage.models.base import Base, str_enum, utcnow
 
 
 class Channel(str, enum.Enum):
-    """How a message reaches a contact: email, chat (on-site widget) or popup (on-site)."""
+    """How a message reaches a contact: email, chat (on-site widget) or popup (on-site); webhook: a webhook
+    node's HTTP call to an integration, kept in the same ledger and delivered the same way (channels.webhook),
+    though it is not a message to the contact and no template is made for it."""
 
     EMAIL = "email"
     CHAT = "chat"
     POPUP = "popup"
+    WEBHOOK = "webhook"
 
 
 # The channels the visitor's widget shows. A tuple, not a set: a `str` enum member's hash is
 # not its value's, so a set of members would miss the string "chat".
 ONSITE_CHANNELS = (Channel.CHAT, Channel.POPUP)
+# The channels a message template is made for (a webhook's request is written in its node), as an enum of
+# their own for the API to offer and check.
+TEMPLATE_CHANNELS = (Channel.EMAIL, Channel.CHAT, Channel.POPUP)
+TemplateChannel = enum.Enum("TemplateChannel", {channel.name: channel.value for channel in TEMPLATE_CHANNELS}, type=str)
 
 
 class MessageTemplate(Base):

@@ -17,13 +17,16 @@ class RunStatus(str, enum.Enum):
 
     active: due to advance now; waiting: held in a node until `wake_at` or an event;
     completed: reached an Exit node or a port with nothing after it; exited: taken out
-    by an exit rule, by reaching the goal (exit_on_goal) or by archiving the flow.
+    by an exit rule, by reaching the goal (exit_on_goal) or by archiving the flow;
+    errored: parked where a step failed, its reason in `end_reason` and its traceback in
+    `failures`, until it is retried or discarded.
     """
 
     ACTIVE = "active"
     WAITING = "waiting"
     COMPLETED = "completed"
     EXITED = "exited"
+    ERRORED = "errored"
 
 
 UNFINISHED = (RunStatus.ACTIVE, RunStatus.WAITING)
@@ -70,7 +73,7 @@ class Run(Base):
     goal_event: Mapped[str | None] = mapped_column(String(200))
     goal_deadline: Mapped[datetime | None]
     converted_at: Mapped[datetime | None]
-    revenue: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    revenue: Mapped[Decimal | None] = mapped_column(Numeric())  # no limit, as node_counters.amount
 
     @property
     def visits(self) -> int:

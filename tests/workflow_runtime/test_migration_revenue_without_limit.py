@@ -1,0 +1,69 @@
+"""Migration 0016 lets node_counters.amount and runs.revenue grow past numeric(18, 2), and fits them back on downgrade."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from builder_api.settings import normalise_database_url
+from workflow_runtime.storage.schema import downgrade, upgrade
+
+SUM = Decimal("19999999999999996.00")  # two orders of 9999999999999998: past numeric(18, 2)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def scratch_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own: a SQLite file, or one on AUTOMAP_DATABASE_URL's PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrating.db'}"
+        return
+    configured = os.environ.get("AUTOMAP_DATABASE_URL", "")
+    if not configured.startswith("postgres"):
+        pytest.skip("set AUTOMAP_DATABASE_URL to a PostgreSQL server to migrate one")
+    server = make_url(normalise_database_url(configured))
+    name = f"{server.database}_migrating_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_revenue_sums_past_numeric_18_2_after_the_upgrade_and_are_cut_to_fit_on_downgrade(scratch_url: str) -> None:
+    engine = create_engine(scratch_url)
+    upgrade(scratch_url, "0015")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO flows (id, name, description, status, draft, created_at, updated_at) "
+            "VALUES (1, 'Cart', '', 'live', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        connection.execute(text(
+            "INSERT INTO flow_versions (id, flow_id, number, document, published_at) "
+            "VALUES (1, 1, 1, '{}', CURRENT_TIMESTAMP)"))
+        connection.execute(text(
+            "INSERT INTO node_counters (flow_version_id, node_id, metric, day, count, amount) "
+            "VALUES (1, 'start', 'converted', '2026-03-02', 1, 9999999999999998), "
+            "(1, 'hold', 'converted', '2026-03-02', 1, -9999999999999998), "
+            "(1, 'end', 'converted', '2026-03-02', 1, 12.50)"))
+
+    upgrade(scratch_url, "0016")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE node_counters SET amount = amount + 9999999999999998 WHERE node_id = 'start'"))
+        connection.execute(text("UPDATE node_counters SET amount = amount - 9999999999999998 WHERE node_id = 'hold'"))
+        amounts = dict(connection.execute(text("SELECT node_id, amount FROM node_counters")).all())
+    assert float(amounts["start"]) == float(SUM) and float(amounts["hold"]) == -float(SUM)
+
+    downgrade(scratch_url, "0015")
+    with engine.connect() as connection:
+        amounts = dict(connection.execute(text("SELECT node_id, amount FROM node_counters")).all())
+    largest = Decimal("9999999999999999.99")
+    assert [float(amounts[node]) for node in ("start", "hold", "end")] == [float(largest), -float(largest), 12.5]
+    engine.dispose()
