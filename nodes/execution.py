@@ -71,9 +71,10 @@ class StepContext(Protocol):
     def split_point(self) -> float:
         """A number in [0, 1) fixed for this contact and node: the same contact always gets the same variant."""
 
-    def send(self, channel: str, content: Mapping[str, Any]) -> datetime | None:
+    def send(self, channel: str, content: Mapping[str, Any], failure: str | None = None) -> datetime | None:
         """Record a message on `channel` in the ledger, once per (run, node, visit, channel);
-        returns a later time instead if quiet hours or the frequency cap defer it."""
+        returns a later time instead if quiet hours or the frequency cap defer it. With `failure`, the
+        message is recorded `failed` with that reason (counted at the node) and never delivered."""
 
     def message_status(self, channel: str) -> str | None:
         """The status of the message this visit recorded on `channel`, if any."""

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from nodes.execution import Go, Hold, Outcome, StepContext
+from nodes.personalisation import PersonalisationError
 from nodes.timing import add_duration
 
 # An on-site message counts as seen once the contact read it, clicked it, answered it or closed it.
@@ -17,8 +18,19 @@ ON_SITE_RECHECK = timedelta(minutes=5)
 
 
 def send_then_continue(ctx: StepContext, channel: str, config: Mapping[str, Any]) -> Outcome:
-    """Send the node's message and go on; quiet hours or the frequency cap hold it instead, never drop it."""
-    deferred = ctx.send(channel, message_content(config))
+    """Send the node's message and go on; quiet hours or the frequency cap hold it instead, never drop it.
+
+    An on-site message is personalised now, for this contact: one its template cannot be filled in
+    for (`{{ 100 / event.n }}` with n = 0) is recorded `failed` with the reason, and the run goes on.
+    (An email is personalised by its deliverer, which fails it the same way.)"""
+    content = message_content(config)
+    failure = None
+    if channel != "email":
+        try:
+            ctx.render(content)
+        except PersonalisationError as error:
+            failure = f"cannot personalise the {channel} message: {error}"
+    deferred = ctx.send(channel, content, failure)
     return Hold(deferred) if deferred else Go("next")
 
 

@@ -9,6 +9,14 @@ promise: every run ends in the terminal state and path its contact's data dictat
 send ledger holds exactly one message per (run, node, channel), and the per-node counters
 equal a recount from the runs and the ledger.
 
+Past the hour every run calls a webhook (an outbox: the node records the call and holds, the
+webhook deliverer calls it under a lease), pointed at a real HTTP receiver the test serves on
+127.0.0.1 (tests.workflow_runtime.webhook_receiver) and allow-listed for the workers with
+AUTOMAP_OUTBOUND_ALLOW. The receiver counts the calls by Idempotency-Key: each call is made once,
+or again only after its lease was lost (a worker SIGKILLed mid-call) and with the same key, and
+every run leaves the node by `next`. A call held by a killed worker is taken over once its lease
+runs out by the shared clock: when the calls stall, the test moves the clock on by the lease.
+
 Redis is emptied with FLUSHDB on the test's own Redis database rather than FLUSHALL: it
 is the same loss for automap (everything it keeps is in that database), without wiping the
 other databases of a Redis server that CI and other test sessions share.
@@ -50,7 +58,11 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from nodes import outbound
+from nodes.outbound import OutboundPolicy
+from tests.workflow_runtime.webhook_receiver import Receiver, webhook_receiver
 from workflow_runtime.authoring import flow_store
+from workflow_runtime.channels.delivery import LEASE
 from workflow_runtime.clock import RedisClock
 from workflow_runtime.dispatch import runtime
 from workflow_runtime.dispatch.scheduler import Scheduler
@@ -58,7 +70,17 @@ from workflow_runtime.dispatch.worker import run_worker
 from workflow_runtime.engine import batches
 from workflow_runtime.engine.definition import forget_definitions
 from workflow_runtime.storage import unapplied_events
-from workflow_runtime.storage.models import Contact, Event, Message, NodeCounter, Run, RunStatus, UnappliedEvent
+from workflow_runtime.storage.models import (
+    Channel,
+    Contact,
+    DeliveryState,
+    Event,
+    Message,
+    NodeCounter,
+    Run,
+    RunStatus,
+    UnappliedEvent,
+)
 
 needs_servers = pytest.mark.skipif(
     not (os.environ.get("AUTOMAP_DATABASE_URL", "").startswith("postgres") and os.environ.get("AUTOMAP_REDIS_URL")),
@@ -75,6 +97,8 @@ TEST_BUDGET = 170.0  # seconds of real time for the whole scenario
 PHASE_BUDGET = 90.0  # seconds of real time for any one phase to settle (10-40 s on a busy 2-core machine)
 STALL = 3.0  # seconds idle without progress before the test runs the runtime's overdue repair early
 AUTOMAP = str(Path(sys.executable).with_name("automap"))
+# The receiver's answer time: long enough that a worker SIGKILLed while delivering is often mid-call.
+RECEIVER_DELAY = 0.002
 
 FLOW = {
     "schema_version": 2,
@@ -86,6 +110,11 @@ FLOW = {
         {"id": "welcome", "type": "send_email", "position": {"x": 200, "y": 0},
          "config": {"subject": "Welcome, {{ name }}", "body": "<mjml><mj-body><mj-text>Hi!</mj-text></mj-body></mjml>"}},
         {"id": "hour", "type": "wait", "position": {"x": 400, "y": 0}, "config": {"duration": "PT1H"}},
+        {"id": "crm", "type": "webhook", "position": {"x": 500, "y": 0},
+         "config": {"url": "http://127.0.0.1/replaced-by-the-receiver", "method": "POST",
+                    "headers": {"X-Source": "chaos"}, "body": {"email": "{{ email }}", "name": "{{ name }}"},
+                    "timeout": "PT5S", "retries": 3}},
+        {"id": "crm_failed", "type": "exit", "position": {"x": 700, "y": 100}, "config": {"reason": "CRM unreachable"}},
         {"id": "is_pro", "type": "condition", "position": {"x": 600, "y": 0},
          "config": {"filter": {"property": "plan", "op": "eq", "value": "pro"}}},
         {"id": "pro_chat", "type": "send_chat", "position": {"x": 800, "y": -100},
@@ -105,7 +134,9 @@ FLOW = {
     "edges": [
         {"from": "signup", "port": "next", "to": "welcome"},
         {"from": "welcome", "port": "next", "to": "hour"},
-        {"from": "hour", "port": "next", "to": "is_pro"},
+        {"from": "hour", "port": "next", "to": "crm"},
+        {"from": "crm", "port": "next", "to": "is_pro"},
+        {"from": "crm", "port": "failed", "to": "crm_failed"},
         {"from": "is_pro", "port": "yes", "to": "pro_chat"},
         {"from": "pro_chat", "port": "next", "to": "done_pro"},
         {"from": "is_pro", "port": "no", "to": "ab"},
@@ -117,7 +148,8 @@ FLOW = {
         {"from": "paid", "port": "timeout", "to": "done_timeout"},
     ],
 }
-SENDS = {"welcome": "email", "pro_chat": "chat", "tips": "email"}
+SENDS = {"welcome": "email", "crm": "webhook", "pro_chat": "chat", "tips": "email"}
+WEBHOOK = "crm"  # the webhook node: every run that waits out the hour calls it
 EXIT_REASONS = {"done_pro": "pro welcomed", "done_a": "tips sent", "done_goal": "paid", "done_timeout": "no order"}
 
 
@@ -155,19 +187,28 @@ def expected_outcome(person: Person, flow_id: int) -> Outcome:
     path: list[list[Any]] = [["signup", "next"], ["welcome", "next"]]
     if person.unsubscribes:
         return Outcome(RunStatus.EXITED, "exit rule: unsubscribed", [*path, ["hour", None]], frozenset({"welcome"}), False)
-    path.append(["hour", "next"])
+    path += [["hour", "next"], [WEBHOOK, "next"]]
     if person.plan == "pro":
         path += [["is_pro", "yes"], ["pro_chat", "next"], ["done_pro", None]]
-        return Outcome(RunStatus.COMPLETED, EXIT_REASONS["done_pro"], path, frozenset({"welcome", "pro_chat"}), False)
+        return Outcome(RunStatus.COMPLETED, EXIT_REASONS["done_pro"], path,
+                       frozenset({"welcome", WEBHOOK, "pro_chat"}), False)
     path.append(["is_pro", "no"])
     if split_variant(person.contact_id, flow_id) == "a":
         path += [["ab", "a"], ["tips", "next"], ["done_a", None]]
-        return Outcome(RunStatus.COMPLETED, EXIT_REASONS["done_a"], path, frozenset({"welcome", "tips"}), False)
+        return Outcome(RunStatus.COMPLETED, EXIT_REASONS["done_a"], path, frozenset({"welcome", WEBHOOK, "tips"}), False)
     if person.pays:
         path += [["ab", "b"], ["paid", "event"], ["goal", "next"], ["done_goal", None]]
-        return Outcome(RunStatus.COMPLETED, EXIT_REASONS["done_goal"], path, frozenset({"welcome"}), True)
+        return Outcome(RunStatus.COMPLETED, EXIT_REASONS["done_goal"], path, frozenset({"welcome", WEBHOOK}), True)
     path += [["ab", "b"], ["paid", "timeout"], ["done_timeout", None]]
-    return Outcome(RunStatus.COMPLETED, EXIT_REASONS["done_timeout"], path, frozenset({"welcome"}), False)
+    return Outcome(RunStatus.COMPLETED, EXIT_REASONS["done_timeout"], path, frozenset({"welcome", WEBHOOK}), False)
+
+
+def chaos_flow(webhook_url: str) -> dict[str, Any]:
+    """FLOW with its webhook node pointed at the test's receiver."""
+    flow = copy.deepcopy(FLOW)
+    [webhook] = [node for node in flow["nodes"] if node["id"] == WEBHOOK]
+    webhook["config"]["url"] = webhook_url
+    return flow
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,6 +351,21 @@ class Chaos:
         rebuilt = Scheduler(self.rt).reconcile_all()
         self.note(f"clock restored; reconcile_all re-queued {rebuilt} wake-ups and unapplied events")
 
+    def lapse_held_calls(self) -> None:
+        """Webhook calls are stuck, held under a lease by a worker that was killed (or waiting out a
+        retry's backoff): move the shared clock on by the lease so the deliverer takes them over."""
+        with self.rt.sessions() as session:
+            held = session.scalar(
+                select(func.count()).select_from(Message).where(
+                    Message.channel == Channel.WEBHOOK,
+                    Message.delivery_state.in_([DeliveryState.PENDING, DeliveryState.SENDING,
+                                                DeliveryState.SUBMITTING]),
+                )
+            )
+        if held:
+            self.advance(LEASE + timedelta(seconds=1))
+            self.note(f"stalled: {held} webhook calls held or waiting; clock +{LEASE} so their leases lapse")
+
     def repair(self) -> None:
         """Work is left but nothing moved for STALL seconds and nothing is queued or running: run the
         scheduler's own overdue reconcile now (the workers run it every 60 s of real time, too
@@ -335,9 +391,11 @@ class Chaos:
     # settling
 
     def settle(self, what: str, remaining: Callable[[Session], int], *, kills: int = 0,
-               kill_window: tuple[float, float] = (0.2, 0.8), on_progress: Callable[[int], None] | None = None) -> None:
+               kill_window: tuple[float, float] = (0.2, 0.8), on_progress: Callable[[int], None] | None = None,
+               on_stall: Callable[[], None] | None = None) -> None:
         """Wait until `remaining` counts 0, SIGKILLing a worker `kills` times, the first a random few
-        hundred ms after a worker is first seen busy with this work (`kill_window`, in seconds)."""
+        hundred ms after a worker is first seen busy with this work (`kill_window`, in seconds).
+        `on_stall` runs after the overdue repair whenever the work stalls."""
         started = time.monotonic()
         kill_at = sorted(self.rng.uniform(*kill_window) * (n + 1) for n in range(kills))
         connection = self.rt.redis
@@ -363,6 +421,8 @@ class Chaos:
                 last, last_change = left, now
             elif now - last_change >= STALL and self.idle():
                 self.repair()
+                if on_stall is not None:
+                    on_stall()
                 last_change = now
             self.workers.keep_alive()
             if now - started > PHASE_BUDGET or now - self.began > TEST_BUDGET:
@@ -437,8 +497,21 @@ def chaos_env(app: Flask, tmp_path: Path) -> dict[str, str]:
         "AUTOMAP_WRITE_KEY": "chaos-write-key",
         "AUTOMAP_INSTANCE_PATH": str(tmp_path / "instance"),
         "PYTHONUNBUFFERED": "1",
+        "AUTOMAP_OUTBOUND_ALLOW": "127.0.0.1/32",  # the workers may call the test's receiver
     })
     return env
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """The integration the flow's webhook calls; this process allows 127.0.0.1 too, to publish the flow."""
+    before = outbound.current()
+    outbound.configure(OutboundPolicy.parse(["127.0.0.1/32"]))
+    try:
+        with webhook_receiver(delay=RECEIVER_DELAY) as serving:
+            yield serving
+    finally:
+        outbound.configure(before)
 
 
 @pytest.fixture
@@ -455,10 +528,10 @@ def chaos_runtime(app: Flask, redis_connection: Redis) -> Iterator[runtime.Runti
 @pytest.mark.slow
 @needs_servers
 def test_workers_killed_and_redis_emptied_lose_and_duplicate_nothing(
-    session: Session, chaos_runtime: runtime.Runtime, chaos_env: dict[str, str], tmp_path: Path,
+    session: Session, chaos_runtime: runtime.Runtime, chaos_env: dict[str, str], receiver: Receiver, tmp_path: Path,
 ) -> None:
     rng = random.Random(SEED)
-    flow = flow_store.import_flow(session, FLOW)
+    flow = flow_store.import_flow(session, chaos_flow(receiver.url))
     flow_store.publish_flow(session, flow)
     flow_id, version_id = flow.id, flow.live_version_id
     session.commit()  # and not touched again: an open transaction would look like a busy worker to idle()
@@ -489,7 +562,7 @@ def test_workers_killed_and_redis_emptied_lose_and_duplicate_nothing(
         chaos.record_events("unsubscribed", leavers, lambda _id: {})
         chaos.settle("unsubscribes", _unprocessed("unsubscribed"), kills=1, kill_window=(0.05, 0.3))
 
-        # 3. The hour passes: everyone left in the wait goes on; Redis is emptied mid-way.
+        # 3. The hour passes: everyone left in the wait goes on to the webhook; Redis is emptied mid-way.
         chaos.advance(STEP)
         chaos.note("clock +30 min: nothing due yet")
         chaos.advance(STEP)
@@ -505,6 +578,9 @@ def test_workers_killed_and_redis_emptied_lose_and_duplicate_nothing(
 
         chaos.settle("the hour", _at_node("hour"), kills=2, on_progress=flush_mid_way)
         assert flushed, "the hour passed before Redis could be emptied mid-way"
+        # ... and each calls the receiver (a call held by a killed worker is made again once its lease lapses).
+        chaos.settle("webhook calls", _at_node(WEBHOOK), kills=1, kill_window=(0.05, 0.3),
+                     on_stall=chaos.lapse_held_calls)
 
         # 4. Orders: variant-b contacts now wait for order_paid; payers leave by the goal.
         chaos.advance(STEP)
@@ -527,7 +603,8 @@ def test_workers_killed_and_redis_emptied_lose_and_duplicate_nothing(
         print("\n".join(chaos.timeline))
 
     _check(chaos_runtime, people, flow_id, version_id)
-    assert workers.killed >= 6
+    _check_webhook_calls(chaos_runtime, receiver, flow_id)
+    assert workers.killed >= 7
 
 
 def _check(rt: runtime.Runtime, people: dict[int, Person], flow_id: int, version_id: int) -> None:
@@ -587,10 +664,47 @@ def _check(rt: runtime.Runtime, people: dict[int, Person], flow_id: int, version
             recount["ab", "converted:b"] += 1  # the split counts conversions by variant too
     for _run_id, node_id, _channel in sent:
         recount[node_id, "sent"] += 1
+    for message in messages:  # what the deliverers recorded since: a webhook call's `delivered` (or `failed`)
+        for status in message.statuses:
+            if status != "sent":
+                recount[message.node_id, status] += 1
     assert {k: v for k, v in counted.items() if k[1] == "waiting" and v} == {}, "the waiting gauge is not back to 0"
     assert {k: v for k, v in counted.items() if v} == {k: v for k, v in recount.items() if v}
     ends = Counter(f"{run.status.value} at {run.path[-1][0]}" for run in runs)
     print(f"{len(runs)} runs: {dict(sorted(ends.items()))}; {len(messages)} messages; {len(counter_rows)} counter rows")
+
+
+def _check_webhook_calls(rt: runtime.Runtime, receiver: Receiver, flow_id: int) -> None:
+    """Each run that passed the webhook node has one call in the ledger, delivered, and left by `next`; the
+    receiver got each call, under the visit's one key, more than once only if a lease was lost."""
+    with rt.sessions() as session:
+        runs = list(session.scalars(select(Run).where(Run.flow_id == flow_id).order_by(Run.id)))
+        calls = list(session.scalars(select(Message).where(Message.channel == Channel.WEBHOOK).order_by(Message.id)))
+    received = receiver.counts()
+
+    passed = {run.id: run for run in runs if any(node_id == WEBHOOK for node_id, _port in run.path)}
+    assert passed, "no run reached the webhook node"
+    left = {run_id: [port for node_id, port in run.path if node_id == WEBHOOK] for run_id, run in passed.items()}
+    assert {run_id: ports for run_id, ports in left.items() if ports != ["next"]} == {}
+    calls_by_run: dict[int | None, list[Message]] = defaultdict(list)
+    for message in calls:
+        calls_by_run[message.run_id].append(message)
+    assert set(calls_by_run) == set(passed), "a webhook call without its run, or a run without its call"
+    assert {run_id: len(made) for run_id, made in calls_by_run.items() if len(made) != 1} == {}
+    undelivered = [(m.run_id, m.delivery_state.value, m.attempts, m.last_error) for m in calls
+                   if m.delivery_state is not DeliveryState.DELIVERED]
+    assert undelivered == [], f"{len(undelivered)} calls not delivered, e.g. {undelivered[:5]}"
+
+    keys = {message.idempotency_key.removesuffix(f":{Channel.WEBHOOK.value}"): message for message in calls}
+    for key, message in keys.items():
+        assert key == f"run:{message.run_id}:node:{WEBHOOK}:visit:1"
+    assert sorted(set(keys) - set(received)) == [], "a recorded call the receiver never got"
+    assert sorted(set(received) - set(keys)) == [], "a call under a key no recorded call has (two keys for one visit?)"
+    repeated = {key: n for key, n in received.items() if n > 1}
+    assert {key: n for key, n in repeated.items() if keys[key].attempts < 2} == {}, \
+        "a call repeated although its lease was never lost"
+    print(f"webhook: {sum(received.values())} calls for {len(calls)} recorded, {len(repeated)} made again after a "
+          f"lost lease, {sum(m.attempts > 1 for m in calls)} taken over")
 
 
 # ---------------------------------------------------------------------------------------------

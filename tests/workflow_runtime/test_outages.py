@@ -39,13 +39,13 @@ from sqlalchemy.orm import Session
 from tests.workflow_runtime import test_chaos
 from tests.workflow_runtime.conftest import Harness
 from tests.workflow_runtime.runtime_support import assert_counters_balance, document
-from tests.workflow_runtime.test_chaos import (  # noqa: F401 - chaos_env is a fixture
+from tests.workflow_runtime.test_chaos import (  # noqa: F401 - chaos_env and receiver are fixtures
     BATCH_SIZE,
-    FLOW,
     ONE_STEP,
     SEED,
     START,
     STEP,
+    WEBHOOK,
     Chaos,
     Person,
     Workers,
@@ -56,7 +56,10 @@ from tests.workflow_runtime.test_chaos import (  # noqa: F401 - chaos_env is a f
     _unfinished,
     _unprocessed,
     chaos_env,
+    chaos_flow,
+    receiver,
 )
+from tests.workflow_runtime.webhook_receiver import Receiver
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.clock import RedisClock, VirtualClock
 from workflow_runtime.dispatch import runtime
@@ -390,7 +393,7 @@ class Unrepaired(Chaos):
 @needs_redis_server
 def test_workers_outlive_a_redis_outage_and_cut_database_connections(
     session: Session, app: Flask, own_redis: OwnRedis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    chaos_env: dict[str, str],  # noqa: F811 - the chaos test's fixture
+    chaos_env: dict[str, str], receiver: Receiver,  # noqa: F811 - the chaos test's fixtures
 ) -> None:
     """Two `automap worker` processes (each with its scheduler thread) and 500 contacts through the chaos flow:
     Redis is killed mid-way through the sign-ups and comes back empty 10 s later, and the workers' database
@@ -407,7 +410,7 @@ def test_workers_outlive_a_redis_outage_and_cut_database_connections(
     admin = create_engine(make_url(database_url), isolation_level="AUTOCOMMIT")
 
     rng = random.Random(SEED)
-    flow = flow_store.import_flow(session, FLOW)
+    flow = flow_store.import_flow(session, chaos_flow(receiver.url))
     flow_store.publish_flow(session, flow)
     flow_id, version_id = flow.id, flow.live_version_id
     session.commit()
@@ -488,6 +491,8 @@ def test_workers_outlive_a_redis_outage_and_cut_database_connections(
         chaos.advance(STEP)
         chaos.note("clock +1 h: the waits fall due")
         chaos.settle("the hour", _at_node("hour"), on_progress=cut_database)
+        # ... and each calls the receiver (a call whose worker lost its connection is made again once its lease lapses).
+        chaos.settle("webhook calls", _at_node(WEBHOOK), on_progress=cut_database, on_stall=chaos.lapse_held_calls)
 
         # 4. Orders, and 5. a day of time-outs, with more cuts.
         chaos.advance(STEP)

@@ -81,23 +81,23 @@ def test_an_email_that_cannot_be_personalised_fails_alone_with_the_reason(
     (("send_popup", {"size": "small", "title": f"{SHARE}% off", "body": f"On {TOTAL}"}),
      {"title": "25.0% off", "body": "On 12.50"}),
 ], ids=["chat", "popup"])
-def test_an_on_site_message_that_cannot_be_personalised_is_never_shown_and_the_batch_goes_on(
-        harness, caplog: pytest.LogCaptureFixture, node: tuple[str, dict[str, Any]],  # noqa: ANN001
-        shown: dict[str, str]) -> None:
+def test_an_on_site_message_that_cannot_be_personalised_fails_alone_with_the_reason(
+        harness, node: tuple[str, dict[str, Any]], shown: dict[str, str]) -> None:  # noqa: ANN001
     flow_id = harness.publish(one_step(node))
     bad, good = five_contacts(harness)
 
-    caplog.set_level(logging.WARNING, logger="workflow_runtime.channels.onsite")
     with harness.session() as session:
-        assert onsite.pending(session, bad) == []
+        assert onsite.pending(session, bad) == []  # never shown
         for contact in good:
             [view] = onsite.pending(session, contact)
             assert {key: view[key] for key in shown} == shown
     [bad_message] = harness.messages(bad)
-    assert f"on-site message {bad_message.id} not shown: cannot render" in caplog.text
+    assert (bad_message.status, bad_message.statuses) == (MessageStatus.FAILED, ["sent", "failed"])
+    assert bad_message.last_error.startswith(f"cannot personalise the {bad_message.channel.value} message:")
     for contact in (bad, *good):
         assert run_of(harness, flow_id, contact).status is RunStatus.COMPLETED
-    assert counters(harness, live_version(harness, flow_id))["send"] == {"entered": 5, "sent": 5, "left:next": 5}
+    assert counters(harness, live_version(harness, flow_id))["send"] == {
+        "entered": 5, "sent": 5, "failed": 1, "left:next": 5}
     assert_counters_balance(harness, flow_id)
 
 

@@ -26,7 +26,7 @@ from workflow_runtime.engine.property_paths import with_changes
 from workflow_runtime.engine.subject import ContactSubject
 from workflow_runtime.storage import bulk
 from workflow_runtime.storage.contact_rows import AnyContact, ContactRows
-from workflow_runtime.storage.models import ONSITE_CHANNELS, Channel, Message, MessageStatus, RunStatus
+from workflow_runtime.storage.models import ONSITE_CHANNELS, Channel, DeliveryState, Message, MessageStatus, RunStatus
 from workflow_runtime.storage.run_rows import AnyRun, RunRow, RunRows
 
 # Validation refuses loops without a wait, so a run passes each node at most once per
@@ -142,7 +142,7 @@ class RunContext:
         seed = f"{self._contact.id}:{self._definition.flow_id}:{self._run.node_id}".encode()
         return int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") / 2**64
 
-    def send(self, channel: str, content: Mapping[str, Any]) -> datetime | None:
+    def send(self, channel: str, content: Mapping[str, Any], failure: str | None = None) -> datetime | None:
         # No look-up first: the run's row is locked and the step commits with its message, so
         # a replayed job finds the run past this send; the unique key only guards against bugs.
         if channel == "email" and (self._contact.unsubscribed_at is not None or not self._contact.email):
@@ -161,6 +161,7 @@ class RunContext:
             if when > self._now:
                 return when
         key = f"{self.idempotency_key}:{channel}"
+        reached = [MessageStatus.SENT] if failure is None else [MessageStatus.SENT, MessageStatus.FAILED]
         self._effects.messages.append({
             "idempotency_key": key,
             "contact_id": self._contact.id,
@@ -168,13 +169,18 @@ class RunContext:
             "flow_version_id": self._definition.version_id,
             "node_id": self._run.node_id,
             "channel": Channel(channel),
-            "status": MessageStatus.SENT,
-            "statuses": [MessageStatus.SENT.value],
+            "status": reached[-1],
+            "statuses": [status.value for status in reached],
             "content": dict(content),
+            "delivery_state": DeliveryState.PENDING if failure is None else DeliveryState.FAILED,
+            "last_error": failure,
             "created_at": self._now,
             "updated_at": self._now,
         })
-        self._effects.counters.add(self._definition.version_id, self._run.node_id, MessageStatus.SENT.value, self._now)
+        for status in reached:
+            self._effects.counters.add(self._definition.version_id, self._run.node_id, status.value, self._now)
+        if failure is not None:
+            return None
         self._effects.sent_channels.add(channel)
         if channel in ONSITE_CHANNELS:
             self._effects.onsite_messages.setdefault(self._contact.id, []).append(key)
