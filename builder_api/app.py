@@ -8,13 +8,30 @@ from flask import Flask
 from redis import Redis
 
 from builder_api import login_throttle
+from builder_api.contacts.routes import blueprint as contacts
+from builder_api.docs.routes import blueprint as docs
 from builder_api.errors import register_error_handlers
 from builder_api.extensions import api, cors, db, limiter
+from builder_api.failures.routes import blueprint as failures
+from builder_api.flows.routes import blueprint as flows
+from builder_api.frontend.routes import blueprint as frontend
+from builder_api.health.routes import blueprint as health
 from builder_api.ids import bound_url_ids
+from builder_api.inbound.routes import blueprint as inbound
+from builder_api.ingest.routes import blueprint as ingest
 from builder_api.mail import email_settings
+from builder_api.message_templates.routes import blueprint as message_templates
+from builder_api.node_types.routes import blueprint as node_types
 from builder_api.openapi import API_CONFIG
 from builder_api.request_values import refuse_unstorable_values
+from builder_api.scenarios.routes import blueprint as scenarios
+from builder_api.segments.routes import blueprint as segments
+from builder_api.session.routes import blueprint as login_session
 from builder_api.settings import Settings, SettingsError, load_settings
+from builder_api.stats.routes import blueprint as stats
+from builder_api.tracking.routes import blueprint as tracking
+from builder_api.widget.routes import blueprint as widget
+from builder_api.widget.routes import script as widget_script
 from nodes import outbound
 from workflow_runtime.dispatch import runtime
 from workflow_runtime.storage.database import configure_engine, engine_options
@@ -45,24 +62,6 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     with app.app_context():
         configure_engine(db.engine)
     login_throttle.install(app, settings)
-
-    from builder_api.contacts.routes import blueprint as contacts
-    from builder_api.docs.routes import blueprint as docs
-    from builder_api.failures.routes import blueprint as failures
-    from builder_api.flows.routes import blueprint as flows
-    from builder_api.frontend.routes import blueprint as frontend
-    from builder_api.health.routes import blueprint as health
-    from builder_api.inbound.routes import blueprint as inbound
-    from builder_api.ingest.routes import blueprint as ingest
-    from builder_api.message_templates.routes import blueprint as message_templates
-    from builder_api.node_types.routes import blueprint as node_types
-    from builder_api.scenarios.routes import blueprint as scenarios
-    from builder_api.segments.routes import blueprint as segments
-    from builder_api.session.routes import blueprint as login_session
-    from builder_api.stats.routes import blueprint as stats
-    from builder_api.tracking.routes import blueprint as tracking
-    from builder_api.widget.routes import blueprint as widget
-    from builder_api.widget.routes import script as widget_script
 
     bound_url_ids(app)
     api.init_app(app)

@@ -46,8 +46,15 @@ def _own_database(instance: Path) -> Iterator[str]:
     if not configured:
         yield f"sqlite:///{instance / 'test.db'}"
         return
+    with scratch_postgres_database(configured, str(os.getpid())) as url:
+        yield url
+
+
+@contextmanager
+def scratch_postgres_database(configured: str, suffix: str) -> Iterator[str]:
+    """An empty database `<configured name>_<suffix>` on the PostgreSQL server of `configured`, dropped afterwards."""
     server_url = make_url(normalise_database_url(configured))
-    name = f"{server_url.database}_{os.getpid()}"
+    name = f"{server_url.database}_{suffix}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

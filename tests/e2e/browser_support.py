@@ -1,12 +1,12 @@
 """What the browser tests share: signing in, finding a node's handles, dragging between them, a customer's site."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from tests.conftest import ADMIN_TOKEN
+from tests.http_servers import serving
 
 # Answers the app expects while signed out: it asks for a session first, and is told 401.
 EXPECTED_FAILURES = {"/api/session"}
@@ -66,9 +66,5 @@ def html_site(page_for: Callable[[str], str]) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(Site) as server:
         yield f"http://localhost:{server.server_port}"
-    finally:
-        server.shutdown()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +22,7 @@ from nodes.base import ConfigProblem
 from nodes.execution import Go
 from nodes.outbound import STRICT, OutboundPolicy, OutboundRefused
 from nodes.webhook import MAX_TIMEOUT, Webhook, timeout_seconds
+from tests.http_servers import serving
 
 TIMEOUT = 2.0
 
@@ -46,7 +47,6 @@ def listening(host: str, port: int = 0) -> Iterator[Listener]:
 
     class Server(ThreadingHTTPServer):
         address_family = family
-        daemon_threads = True
 
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
@@ -64,19 +64,14 @@ def listening(host: str, port: int = 0) -> Iterator[Listener]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    try:
-        server = Server((host, port), Handler)
-    except OSError as error:
-        pytest.skip(f"cannot listen on {host}: {error}")
-    listener = Listener(host, server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    listener = Listener(host, port)
+    with ExitStack() as stack:
+        try:
+            server = stack.enter_context(serving(Handler, host, port, server_class=Server))
+        except OSError as error:
+            pytest.skip(f"cannot listen on {host}: {error}")
+        listener.port = server.server_address[1]
         yield listener
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
-from builder_api.settings import normalise_database_url
+from tests.conftest import scratch_postgres_database
 from workflow_runtime.storage.schema import downgrade, upgrade
 
 SUM = Decimal("19999999999999996.00")  # two orders of 9999999999999998: past numeric(18, 2)
@@ -24,18 +24,8 @@ def scratch_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
     configured = os.environ.get("AUTOMAP_DATABASE_URL", "")
     if not configured.startswith("postgres"):
         pytest.skip("set AUTOMAP_DATABASE_URL to a PostgreSQL server to migrate one")
-    server = make_url(normalise_database_url(configured))
-    name = f"{server.database}_migrating_{os.getpid()}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database(configured, f"migrating_{os.getpid()}") as url:
+        yield url
 
 
 def test_revenue_sums_past_numeric_18_2_after_the_upgrade_and_are_cut_to_fit_on_downgrade(scratch_url: str) -> None:

@@ -8,18 +8,18 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from nodes import outbound
 from nodes.outbound import STRICT, OutboundPolicy
+from tests.http_servers import serving
 from tests.workflow_runtime.runtime_support import (
     assert_counters_balance,
     counters,
@@ -81,21 +81,9 @@ def integration(status: int) -> Iterator[Integration]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/lead"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    watchdog = threading.Timer(SERVER_LIFETIME, server.shutdown)
-    watchdog.daemon = True
-    thread.start()
-    watchdog.start()
-    try:
+    with serving(Handler, lifetime=SERVER_LIFETIME) as server:
+        endpoint.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/lead"
         yield endpoint
-    finally:
-        watchdog.cancel()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def settle(harness: Any, delta: timedelta = timedelta()) -> None:  # noqa: ANN401 - the Harness fixture

@@ -3,12 +3,8 @@ outside any transaction, retries with the same Idempotency-Key, and the run goes
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -23,6 +19,7 @@ from tests.workflow_runtime.runtime_support import (
     run_of,
 )
 from tests.workflow_runtime.test_runtime_webhook import settle, webhook_flow
+from tests.workflow_runtime.webhook_receiver import webhook_receiver
 from workflow_runtime.audience import contact_card
 from workflow_runtime.channels import delivery
 from workflow_runtime.channels.delivery import LEASE
@@ -38,63 +35,18 @@ def _local_integrations_allowed() -> Iterator[None]:
     outbound.configure(STRICT)
 
 
-@dataclass
-class Listener:
-    """A local endpoint answering `answers` in turn (the last one again and again) after `delay` seconds."""
-
-    answers: list[int]
-    delay: float = 0.0
-    keys: list[str] = field(default_factory=list)
-    called: threading.Event = field(default_factory=threading.Event)
-    url: str = ""
-
-
-@contextmanager
-def listener(*answers: int, delay: float = 0.0) -> Iterator[Listener]:
-    endpoint = Listener(list(answers), delay)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            endpoint.keys.append(self.headers["Idempotency-Key"])
-            endpoint.called.set()
-            time.sleep(endpoint.delay)
-            status = endpoint.answers.pop(0) if len(endpoint.answers) > 1 else endpoint.answers[0]
-            try:
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-            except OSError:  # the caller gave up waiting
-                pass
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/lead"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield endpoint
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 def the_call(harness: Any, contact_id: int) -> Message:  # noqa: ANN401 - the Harness fixture
     [message] = [m for m in harness.messages(contact_id) if m.channel is Channel.WEBHOOK]
     return message
 
 
 def test_the_batch_commits_without_calling_and_the_delivery_job_calls_once(harness) -> None:  # noqa: ANN001
-    with listener(200) as crm:
+    with webhook_receiver(200) as crm:
         flow_id = harness.publish(webhook_flow(crm.url, retries=3))
         ann = harness.contact()
         jobs.process_events([harness.record_event(ann, "signed_up")])  # the batch job, in this process
 
-        assert crm.keys == []  # committed, and nothing called
+        assert crm.keys() == []  # committed, and nothing called
         run = run_of(harness, flow_id, ann)
         assert (run.status, run.node_id) == (RunStatus.WAITING, "crm")
         call_row = the_call(harness, ann)
@@ -102,10 +54,10 @@ def test_the_batch_commits_without_calling_and_the_delivery_job_calls_once(harne
             DeliveryState.PENDING, 2.0, 3)
 
         harness.drain()  # the deliver_messages("webhook") job the batch queued
-        assert crm.keys == [f"run:{run.id}:node:crm:visit:1"]
+        assert crm.keys() == [f"run:{run.id}:node:crm:visit:1"]
         settle(harness)
 
-    assert crm.keys == [f"run:{run.id}:node:crm:visit:1"]
+    assert crm.keys() == [f"run:{run.id}:node:crm:visit:1"]
     run = run_of(harness, flow_id, ann)
     assert (run.status, run.path[1], run.node_id) == (RunStatus.COMPLETED, ["crm", "next"], "synced")
     assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "sent": 1, "delivered": 1,
@@ -114,7 +66,7 @@ def test_the_batch_commits_without_calling_and_the_delivery_job_calls_once(harne
 
 
 def test_two_failures_then_success_are_three_calls_with_one_key(harness) -> None:  # noqa: ANN001
-    with listener(500, 500, 200) as crm:
+    with webhook_receiver(500, 500, 200) as crm:
         flow_id = harness.publish(webhook_flow(crm.url, retries=3))
         bob = harness.contact()
         harness.track(bob, "signed_up")
@@ -123,7 +75,7 @@ def test_two_failures_then_success_are_three_calls_with_one_key(harness) -> None
         assert run_of(harness, flow_id, bob).node_id == "crm"
         settle(harness, timedelta(seconds=60))
 
-    assert len(crm.keys) == 3 and len(set(crm.keys)) == 1
+    assert len(crm.keys()) == 3 and len(set(crm.keys())) == 1
     run = run_of(harness, flow_id, bob)
     assert (run.path[1], run.node_id) == (["crm", "next"], "synced")
     assert (the_call(harness, bob).attempts, the_call(harness, bob).status.value) == (3, "delivered")
@@ -131,7 +83,7 @@ def test_two_failures_then_success_are_three_calls_with_one_key(harness) -> None
 
 
 def test_a_server_that_always_fails_is_left_by_failed_after_the_retries(harness) -> None:  # noqa: ANN001
-    with listener(500) as crm:
+    with webhook_receiver(500) as crm:
         flow_id = harness.publish(webhook_flow(crm.url, retries=1))
         cid = harness.contact()
         harness.track(cid, "signed_up")
@@ -139,7 +91,7 @@ def test_a_server_that_always_fails_is_left_by_failed_after_the_retries(harness)
         settle(harness, timedelta(seconds=30))
         settle(harness, timedelta(hours=3))
 
-    assert len(crm.keys) == 2
+    assert len(crm.keys()) == 2
     run = run_of(harness, flow_id, cid)
     assert (run.status, run.path[1], run.node_id) == (RunStatus.COMPLETED, ["crm", "failed"], "broken")
     assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "sent": 1, "failed": 1,
@@ -154,7 +106,7 @@ def visits_flow() -> dict[str, Any]:
 
 
 def test_a_slow_server_holds_no_batch_and_is_retried_then_failed(harness) -> None:  # noqa: ANN001
-    with listener(200, delay=1.5) as crm:  # answers after the 1 s time-out
+    with webhook_receiver(200, delay=1.5) as crm:  # answers after the 1 s time-out
         flow_id = harness.publish(webhook_flow(crm.url, retries=1, timeout="PT1S"))
         visits = harness.publish(visits_flow())
         slow, other = harness.contact(), harness.contact()
@@ -170,7 +122,7 @@ def test_a_slow_server_holds_no_batch_and_is_retried_then_failed(harness) -> Non
         assert the_call(harness, slow).delivery_state is DeliveryState.PENDING  # timed out: retried later
         settle(harness, timedelta(seconds=30))
 
-    assert len(crm.keys) == 2 and len(set(crm.keys)) == 1
+    assert len(crm.keys()) == 2 and len(set(crm.keys())) == 1
     run = run_of(harness, flow_id, slow)
     assert (run.path[1], run.node_id) == (["crm", "failed"], "broken")
     assert "ReadTimeout" in the_call(harness, slow).last_error
@@ -178,7 +130,7 @@ def test_a_slow_server_holds_no_batch_and_is_retried_then_failed(harness) -> Non
 
 
 def test_a_call_whose_worker_died_mid_call_is_made_again_with_the_same_key(harness) -> None:  # noqa: ANN001
-    with listener(200) as crm:
+    with webhook_receiver(200) as crm:
         flow_id = harness.publish(webhook_flow(crm.url, retries=3))
         dan = harness.contact()
         jobs.process_events([harness.record_event(dan, "signed_up")])
@@ -190,10 +142,10 @@ def test_a_call_whose_worker_died_mid_call_is_made_again_with_the_same_key(harne
         assert call(request, key).ok  # … and dies before recording the answer
         assert the_call(harness, dan).delivery_state is DeliveryState.SUBMITTING
         settle(harness, LEASE - timedelta(seconds=1))
-        assert len(crm.keys) == 1  # the lease holds
+        assert len(crm.keys()) == 1  # the lease holds
         settle(harness, timedelta(seconds=1))
 
-    assert crm.keys == [key, key]
+    assert crm.keys() == [key, key]
     assert (the_call(harness, dan).attempts, the_call(harness, dan).status.value) == (2, "delivered")
     run = run_of(harness, flow_id, dan)
     assert (run.path[1], run.node_id) == (["crm", "next"], "synced")
@@ -201,7 +153,7 @@ def test_a_call_whose_worker_died_mid_call_is_made_again_with_the_same_key(harne
 
 
 def test_a_call_whose_run_left_by_its_deadline_is_not_made(harness) -> None:  # noqa: ANN001
-    with listener(200) as crm:
+    with webhook_receiver(200) as crm:
         flow_id = harness.publish(webhook_flow(crm.url, retries=0))
         eve = harness.contact()
         jobs.process_events([harness.record_event(eve, "signed_up")])
@@ -211,7 +163,7 @@ def test_a_call_whose_run_left_by_its_deadline_is_not_made(harness) -> None:  # 
         assert run_of(harness, flow_id, eve).node_id == "broken"
         settle(harness)
 
-    assert crm.keys == []
+    assert crm.keys() == []
     assert (the_call(harness, eve).delivery_state, the_call(harness, eve).last_error) == (
         DeliveryState.FAILED, "the run no longer waits at its webhook node")
     assert_counters_balance(harness, flow_id)
