@@ -8,6 +8,7 @@ from flask import Flask
 from redis import Redis
 
 from builder_api import login_throttle
+from builder_api.broadcasts.routes import blueprint as broadcasts
 from builder_api.contacts.routes import blueprint as contacts
 from builder_api.docs.routes import blueprint as docs
 from builder_api.errors import register_error_handlers
@@ -78,6 +79,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     api.register_blueprint(contacts, url_prefix="/api/contacts")
     api.register_blueprint(segments, url_prefix="/api/segments")
     api.register_blueprint(failures, url_prefix="/api/failures")
+    api.register_blueprint(broadcasts, url_prefix="/api/broadcasts")
     app.register_blueprint(widget_script)
     api.register_blueprint(widget, url_prefix="/widget")
     cors.init_app(app)

@@ -1,5 +1,5 @@
-"""The `automap` command: serve, widget-stream, worker, scheduler, inbound-smtp, flows, scenarios, demo, node-types, db,
-failures, tokens and users."""
+"""The `automap` command: serve, widget-stream, worker, scheduler, inbound-smtp, flows, broadcasts, scenarios, demo,
+node-types, db, failures, tokens and users."""
 from __future__ import annotations
 
 import json
@@ -22,6 +22,7 @@ from builder_api import accounts
 from builder_api.account_commands import tokens, users
 from builder_api.app import configure_runtime, create_app
 from builder_api.asgi import site_app, stream_app
+from builder_api.broadcast_commands import broadcasts
 from builder_api.db_commands import db as database_commands
 from builder_api.extensions import db
 from builder_api.failure_commands import failures
@@ -52,6 +53,7 @@ def main() -> None:
     """automap: draw marketing-automation maps and walk every visitor through them."""
 
 
+main.add_command(broadcasts)
 main.add_command(database_commands)
 main.add_command(failures)
 main.add_command(tokens)

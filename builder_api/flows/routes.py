@@ -8,13 +8,16 @@ from flask_smorest import Blueprint
 from werkzeug.utils import secure_filename
 
 from builder_api.auth import require_admin
+from builder_api.broadcasts.schemas import BroadcastSchema, location
 from builder_api.errors import ErrorSchema
 from builder_api.extensions import db
 from builder_api.flows import schemas, service
+from builder_api.runtime_access import job_queue
 from flows.diff import diff_documents
 from flows.document import dumps
 from flows.validation import FlowInvalid
 from workflow_runtime.authoring import flow_store
+from workflow_runtime.storage.models import Broadcast
 
 blueprint = Blueprint("flows", __name__, description="Automation maps: drafts, published versions, life cycle.")
 blueprint.before_request(require_admin)
@@ -118,11 +121,14 @@ def publish_flow(flow_id: int) -> dict[str, Any]:
 @blueprint.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
 @blueprint.alt_response(409, schema=ErrorSchema, description="The flow's status does not allow this change.")
 def change_status(flow_id: int, action: str) -> dict[str, Any]:
-    """Pause a live flow (runs hold, nothing is sent), resume it, or archive it (its runs exit)."""
+    """Pause a live flow (runs hold, nothing is sent, broadcasts wait), resume it, or archive it (its runs exit,
+    its unfinished broadcasts fail)."""
     flow = service.find_flow(db.session, flow_id)
     due = service.change_status(db.session, flow, action)
     db.session.commit()
     service.queue_runs(due)
+    if action == "resume":
+        service.queue_broadcasts(db.session, flow)
     return service.detail(db.session, flow)
 
 
@@ -181,14 +187,17 @@ def duplicate_flow(flow_id: int) -> dict[str, Any]:
 
 @blueprint.post("/<int:flow_id>/enrol")
 @blueprint.arguments(schemas.EnrolArgs)
-@blueprint.response(202, schemas.EnrolResultSchema)
+@blueprint.response(202, BroadcastSchema, headers={"Location": {"description": "The broadcast's progress resource.",
+                                                                 "schema": {"type": "string"}}})
 @blueprint.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
 @blueprint.alt_response(409, schema=ErrorSchema, description="The flow is not live or has no manual trigger.")
-def enrol(payload: dict[str, Any], flow_id: int) -> dict[str, Any]:
-    """Enter contacts (by id, or a segment's members: a broadcast) at the flow's manual trigger; workers take it on."""
+def enrol(payload: dict[str, Any], flow_id: int) -> tuple[Broadcast, int, dict[str, str]]:
+    """Enter contacts (by id, or a segment's members: a broadcast) at the flow's manual trigger: answers at once
+    with the broadcast, which jobs enrol a chunk at a time; `GET /api/broadcasts/<id>` shows how far it has got."""
     flow = service.find_flow(db.session, flow_id)
-    contact_ids = service.audience(db.session, payload.get("contact_ids"), payload.get("segment_id"))
-    run_ids = service.enrol(db.session, flow, contact_ids)
+    broadcast = service.broadcast(db.session, flow, payload.get("contact_ids"), payload.get("segment_id"))
     db.session.commit()
-    service.queue_runs(run_ids)
-    return {"enrolled": len(run_ids), "audience": len(contact_ids)}
+    queue = job_queue()
+    if queue is not None:  # else a worker's reconciler finds it
+        queue.enrol_broadcasts([broadcast.id])
+    return broadcast, 202, location(broadcast)

@@ -172,6 +172,3 @@ class EnrolArgs(Schema):
             raise ValidationError("Give either contact_ids or segment_id.", "_schema")
 
 
-class EnrolResultSchema(Schema):
-    enrolled = fields.Integer(required=True, metadata={"description": "Runs started (re-entry rules may keep some out)."})
-    audience = fields.Integer(required=True, metadata={"description": "Contacts asked to enter."})

@@ -6,6 +6,7 @@ Views stay thin by calling these; the rules themselves live in workflow_runtime
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -16,10 +17,9 @@ from builder_api.ids import MAX_ID
 from builder_api.runtime_access import job_queue, now
 from flows.errors import FlowError, FlowInvalid
 from workflow_runtime.authoring import flow_store
-from workflow_runtime.engine import lifecycle
-from workflow_runtime.engine.segments import segment_members
+from workflow_runtime.engine import broadcasts, lifecycle
 from workflow_runtime.reports.flow_summary import FlowTotals, flow_totals
-from workflow_runtime.storage.models import Contact, Flow, FlowStatus, FlowVersion, Segment
+from workflow_runtime.storage.models import Broadcast, Contact, Flow, FlowStatus, FlowVersion, Segment
 
 
 def queue_runs(run_ids: Sequence[int]) -> None:
@@ -27,6 +27,13 @@ def queue_runs(run_ids: Sequence[int]) -> None:
     queue = job_queue()
     if queue is not None and run_ids:
         queue.advance(run_ids)
+
+
+def queue_broadcasts(session: Session, flow: Flow) -> None:
+    """Hand the flow's unfinished broadcasts to the workers again (it was resumed); else the reconciler finds them."""
+    queue = job_queue()
+    if queue is not None:
+        queue.enrol_broadcasts(broadcasts.idle_broadcasts(session, flow_id=flow.id))
 
 
 def find_flow(session: Session, flow_id: int) -> Flow:
@@ -123,40 +130,35 @@ def change_status(session: Session, flow: Flow, action: str) -> list[int]:
         raise _conflict(error) from None
 
 
-def audience(session: Session, contact_ids: Sequence[int] | None, segment_id: int | None) -> list[int]:
-    """The contacts to enrol: the given ids (all must exist) or the segment's members now (422 otherwise)."""
+def broadcast(session: Session, flow: Flow, contact_ids: Sequence[int] | None, segment_id: int | None) -> Broadcast:
+    """Record a broadcast of the segment, or of the given contacts (all must exist), into the flow, for jobs to
+    enrol (422 naming the field for an unknown segment or contact, 409 if the flow cannot take contacts)."""
+    segment = None
     if segment_id is not None:
         segment = session.get(Segment, segment_id)
         if segment is None:
             raise ApiError(422, f"There is no segment with id {segment_id}.",
                            [{"field": "segment_id", "pointer": "/segment_id", "message": "No such segment."}])
-        try:
-            return segment_members(session, segment, now())
-        except ValueError as error:
-            raise ApiError(422, f"Segment {segment_id}'s filter cannot be evaluated: {error}",
-                           [{"field": "segment_id", "pointer": "/segment_id", "message": str(error)}]) from None
     wanted = sorted(set(contact_ids or ()))
-    found = set(session.scalars(select(Contact.id).where(Contact.id.in_(wanted))))
+    found = set(session.scalars(select(Contact.id).where(Contact.id.in_(wanted)))) if wanted else set()
     missing = [contact_id for contact_id in wanted if contact_id not in found]
     if missing:
         shown = ", ".join(map(str, missing[:10]))
         raise ApiError(422, f"There is no contact with id {shown}.",
                        [{"field": "contact_ids", "pointer": "/contact_ids", "message": f"Unknown contact ids: {shown}."}])
-    return wanted
+    try:
+        return broadcasts.start_broadcast(session, flow, now(), datetime.now(UTC), segment=segment, contact_ids=wanted)
+    except lifecycle.LifecycleError as error:
+        raise _conflict(error) from None
+    except ValueError as error:
+        raise ApiError(422, f"Segment {segment_id}'s filter cannot be evaluated: {error}",
+                       [{"field": "segment_id", "pointer": "/segment_id", "message": str(error)}]) from None
 
 
 def delete(session: Session, flow: Flow) -> None:
     """Delete a draft or archived flow (409 if it is live or paused)."""
     try:
         lifecycle.delete_flow(session, flow)
-    except lifecycle.LifecycleError as error:
-        raise _conflict(error) from None
-
-
-def enrol(session: Session, flow: Flow, contact_ids: Sequence[int]) -> list[int]:
-    """Start runs at the flow's manual trigger (409 if it is not live or has none); returns their ids."""
-    try:
-        return lifecycle.enrol_contacts(session, flow, contact_ids, now())
     except lifecycle.LifecycleError as error:
         raise _conflict(error) from None
 

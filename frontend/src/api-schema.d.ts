@@ -767,7 +767,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause a live flow (runs hold, nothing is sent), resume it, or archive it (its runs exit). */
+        /**
+         * Pause a live flow (runs hold, nothing is sent, broadcasts wait), resume it, or archive it (its runs exit,
+         *     its unfinished broadcasts fail).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1087,7 +1090,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Enter contacts (by id, or a segment's members: a broadcast) at the flow's manual trigger; workers take it on. */
+        /**
+         * Enter contacts (by id, or a segment's members: a broadcast) at the flow's manual trigger: answers at once
+         *     with the broadcast, which jobs enrol a chunk at a time; `GET /api/broadcasts/<id>` shows how far it has got.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1106,10 +1112,12 @@ export interface paths {
                 /** @description Accepted */
                 202: {
                     headers: {
+                        /** @description The broadcast's progress resource. */
+                        Location?: string;
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["EnrolResult"];
+                        "application/json": components["schemas"]["Broadcast"];
                     };
                 };
                 /** @description No flow (or version) with this id. */
@@ -1836,6 +1844,99 @@ export interface paths {
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/broadcasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The broadcasts, the latest first (of one flow with `flow_id`). */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Only this flow's broadcasts. */
+                    flow_id?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BroadcastList"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/broadcasts/{broadcast_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                broadcast_id: number;
+            };
+            cookie?: never;
+        };
+        /** One broadcast and its progress. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    broadcast_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Broadcast"];
+                    };
+                };
+                /** @description No broadcast has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2705,11 +2806,38 @@ export interface components {
             contact_ids?: number[];
             segment_id?: number;
         };
-        EnrolResult: {
-            /** @description Runs started (re-entry rules may keep some out). */
-            enrolled: number;
-            /** @description Contacts asked to enter. */
+        Broadcast: {
+            id: number;
+            flow_id: number;
+            /** @description The segment sent to (null once deleted). */
+            segment_id?: number | null;
+            segment_name?: string | null;
+            /** @description Contacts chosen by id (null for a segment). */
+            readonly chosen: unknown;
+            /**
+             * @description queued, running, done, or failed (see error).
+             * @enum {unknown}
+             */
+            status: "queued" | "running" | "done" | "failed";
+            /** @description Contacts to examine. */
+            to_scan: number;
+            /** @description Contacts examined so far. */
+            scanned: number;
+            /** @description Share of the contacts examined, 0 to 1 (1 once done). */
+            readonly progress: unknown;
+            /** @description Contacts examined that belong to the audience. */
             audience: number;
+            /** @description Runs started. */
+            enrolled: number;
+            /** @description Audience the flow's re-entry rule kept out. */
+            readonly kept_out: unknown;
+            error?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
         };
         PreviewNode: {
             id: string;
@@ -3035,6 +3163,10 @@ export interface components {
         };
         Discarded: {
             discarded: number[];
+        };
+        BroadcastList: {
+            items: components["schemas"]["Broadcast"][];
+            total: number;
         };
         VisitorSessionRequest: {
             /** @description The browser's anonymous id (the widget's cookie). */

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import fakeredis
 import pytest
+from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
@@ -40,7 +42,7 @@ def where(harness: Harness, flow_id: int) -> list[tuple[int, RunStatus, str]]:
     return [(run.contact_id, run.status, run.node_id) for run in harness.runs(flow_id)]
 
 
-def test_enrolled_contacts_are_queued_at_once_and_advanced_by_the_workers(
+def test_enrolling_answers_at_once_with_a_broadcast_its_jobs_enrol_and_advance(
     client: FlaskClient, admin_headers: dict[str, str], make_flow: MakeFlow, broadcast_document: dict[str, Any],
     harness: Harness,
 ) -> None:
@@ -50,32 +52,90 @@ def test_enrolled_contacts_are_queued_at_once_and_advanced_by_the_workers(
     response = client.post(f"/api/flows/{flow['id']}/enrol", json={"contact_ids": [*chosen, chosen[0]]},
                            headers=admin_headers)
     assert response.status_code == 202
-    assert response.json == {"enrolled": 3, "audience": 3}
-    assert harness.runtime.jobs.queue.count == 1  # one batch job, not left to the reconciler
+    assert response.headers["Location"] == f"/api/broadcasts/{response.json['id']}"
+    assert {key: response.json[key] for key in ("status", "chosen", "to_scan", "scanned", "enrolled", "progress")} == {
+        "status": "queued", "chosen": 3, "to_scan": 3, "scanned": 0, "enrolled": 0, "progress": 0.0}
+    assert harness.runs(flow["id"]) == []  # nothing enrolled inside the request
+    assert harness.runtime.jobs.queue.count == 1  # the broadcast's job, not left to the reconciler
     harness.drain()
     assert where(harness, flow["id"]) == [(contact, RunStatus.WAITING, "later") for contact in chosen]
+    done = client.get(response.headers["Location"], headers=admin_headers).json
+    assert {key: done[key] for key in ("status", "scanned", "audience", "enrolled", "kept_out", "progress")} == {
+        "status": "done", "scanned": 3, "audience": 3, "enrolled": 3, "kept_out": 0, "progress": 1.0}
 
     again = client.post(f"/api/flows/{flow['id']}/enrol", json={"contact_ids": chosen}, headers=admin_headers)
-    assert again.json == {"enrolled": 0, "audience": 3}  # re-entry after_exit: still running
+    harness.drain()
+    second = client.get(again.headers["Location"], headers=admin_headers).json
+    assert (second["audience"], second["enrolled"], second["kept_out"]) == (3, 0, 3)  # re-entry after_exit: running
+    listed = client.get(f"/api/broadcasts?flow_id={flow['id']}", headers=admin_headers).json
+    assert [item["id"] for item in listed["items"]] == [second["id"], done["id"]] and listed["total"] == 2
     harness.advance(timedelta(days=1))
     assert where(harness, flow["id"]) == [(contact, RunStatus.COMPLETED, "done") for contact in chosen]
 
 
-def test_a_broadcast_to_a_segment_enrols_its_members(
+def test_a_broadcast_to_a_segment_enrols_its_members_chunk_by_chunk(
     client: FlaskClient, admin_headers: dict[str, str], make_flow: MakeFlow, broadcast_document: dict[str, Any],
     harness: Harness, session: Session,
 ) -> None:
     flow = make_flow(broadcast_document, publish=True)
-    pro = [harness.contact(properties={"plan": "pro"}) for _ in range(2)]
-    harness.contact(properties={"plan": "free"})
+    contacts = [harness.contact(properties={"plan": "pro" if number % 3 else "free"}) for number in range(120)]
+    pro = [contact for number, contact in enumerate(contacts) if number % 3]
     segment = Segment(name="Pro", filter={"property": "plan", "op": "eq", "value": "pro"})
     session.add(segment)
     session.commit()
     response = client.post(f"/api/flows/{flow['id']}/enrol", json={"segment_id": segment.id}, headers=admin_headers)
-    assert response.status_code == 202
-    assert response.json == {"enrolled": 2, "audience": 2}
+    assert response.status_code == 202 and response.json["to_scan"] == 120
+    location = response.headers["Location"]
+
+    harness.worker.work(burst=True, max_jobs=1, logging_level="WARNING")  # the first chunk of 50 (batch size)
+    first = client.get(location, headers=admin_headers).json
+    assert (first["status"], first["scanned"], first["progress"]) == ("running", 50, 50 / 120)
+    assert first["audience"] == first["enrolled"] == len([c for c in pro if c <= contacts[49]])
     harness.drain()
+    done = client.get(location, headers=admin_headers).json
+    assert (done["status"], done["scanned"], done["audience"], done["enrolled"]) == ("done", 120, 80, 80)
     assert [contact for contact, _status, _node in where(harness, flow["id"])] == pro
+
+
+def test_a_lost_or_repeated_broadcast_job_enrols_no_one_twice(
+    client: FlaskClient, admin_headers: dict[str, str], make_flow: MakeFlow, broadcast_document: dict[str, Any],
+    harness: Harness,
+) -> None:
+    flow = make_flow(broadcast_document, publish=True)
+    chosen = [harness.contact() for _ in range(120)]
+    response = client.post(f"/api/flows/{flow['id']}/enrol", json={"contact_ids": chosen}, headers=admin_headers)
+    harness.runtime.jobs.queue.empty()  # the job was lost with Redis
+    broadcast_id = response.json["id"]
+    harness.runtime.jobs.enrol_broadcasts([broadcast_id, broadcast_id])  # the reconciler, twice
+    harness.drain()
+    done = client.get(response.headers["Location"], headers=admin_headers).json
+    assert (done["status"], done["audience"], done["enrolled"]) == ("done", 120, 120)
+    assert sorted(contact for contact, _status, _node in where(harness, flow["id"])) == chosen
+
+
+def test_a_broadcast_waits_while_its_flow_is_paused_and_fails_when_it_is_archived(
+    client: FlaskClient, admin_headers: dict[str, str], make_flow: MakeFlow, broadcast_document: dict[str, Any],
+    harness: Harness,
+) -> None:
+    flow = make_flow(broadcast_document, publish=True)
+    chosen = [harness.contact() for _ in range(120)]
+    response = client.post(f"/api/flows/{flow['id']}/enrol", json={"contact_ids": chosen}, headers=admin_headers)
+    location = response.headers["Location"]
+    harness.worker.work(burst=True, max_jobs=1, logging_level="WARNING")
+    client.post(f"/api/flows/{flow['id']}/pause", headers=admin_headers)
+    harness.drain()
+    paused = client.get(location, headers=admin_headers).json
+    assert (paused["status"], paused["enrolled"]) == ("running", 50)
+
+    client.post(f"/api/flows/{flow['id']}/resume", headers=admin_headers)  # queues the broadcast again
+    harness.drain()
+    assert client.get(location, headers=admin_headers).json["enrolled"] == 120
+
+    other = client.post(f"/api/flows/{flow['id']}/enrol", json={"contact_ids": chosen}, headers=admin_headers)
+    client.post(f"/api/flows/{flow['id']}/archive", headers=admin_headers)
+    harness.drain()
+    failed = client.get(other.headers["Location"], headers=admin_headers).json
+    assert failed["status"] == "failed" and "archived" in failed["error"] and failed["enrolled"] == 0
 
 
 @pytest.mark.parametrize(
@@ -159,3 +219,29 @@ def test_archiving_exits_the_runs_and_status_changes_out_of_order_are_409(
     draft = make_flow(broadcast_document)
     assert client.post(f"/api/flows/{draft['id']}/pause", headers=admin_headers).status_code == 409
     assert client.post(f"/api/flows/{draft['id']}/stop", headers=admin_headers).status_code == 404
+
+
+def test_the_cli_sends_a_broadcast_and_follows_it_to_the_end(
+    cli: Callable[..., Result], make_flow: MakeFlow, broadcast_document: dict[str, Any], harness: Harness,
+) -> None:
+    flow = make_flow(broadcast_document, publish=True)
+    chosen = [harness.contact() for _ in range(3)]
+    refused = cli("broadcasts", "send", str(flow["id"]), "--contact", "999999")
+    assert refused.exit_code == 1 and "There is no contact with id 999999" in refused.output
+
+    # The command polls until the workers are done; RQ's worker wants the main thread, so the command gets another.
+    results: list[Result] = []
+    command = threading.Thread(target=lambda: results.append(
+        cli("broadcasts", "send", str(flow["id"]), *(f"--contact={contact}" for contact in chosen))))
+    command.start()
+    harness.drain_until(lambda: not command.is_alive())
+    command.join()
+    followed = results[0]
+    assert followed.exit_code == 0, followed.output
+    assert "done, 3 of 3 examined, 3 in the audience, 3 enrolled, 0 kept out" in followed.output
+
+    queued = cli("broadcasts", "send", str(flow["id"]), "--no-wait", f"--contact={chosen[0]}")
+    assert "queued, 0 of 1 examined" in queued.output
+    harness.drain()
+    listed = cli("broadcasts", "list", "--flow", str(flow["id"])).output.splitlines()
+    assert len(listed) == 2 and "done, 1 of 1 examined, 1 in the audience, 0 enrolled, 1 kept out" in listed[0]

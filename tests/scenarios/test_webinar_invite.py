@@ -5,10 +5,9 @@ from sqlalchemy import select
 
 from tests.scenarios.scenario_support import at, live_until, population, publish_scenario, sent_subjects
 from tests.workflow_runtime.runtime_support import assert_counters_balance, track_all
-from workflow_runtime.engine import lifecycle
 from workflow_runtime.engine.filters import evaluate
 from workflow_runtime.engine.subject import ContactSubject
-from workflow_runtime.storage.models import Contact, Flow, Segment
+from workflow_runtime.storage.models import BroadcastStatus, Contact, Segment
 
 # The segment a marketer would pick for the broadcast: everyone who is not on the team.
 AUDIENCE = {"not": {"property": "tags", "op": "contains", "value": "staff"}}
@@ -46,10 +45,9 @@ def test_broadcast_to_sixty_contacts_in_four_audiences(harness) -> None:  # noqa
     start = harness.clock.now()
     members = segment_members(harness, segment_id)
     assert sorted(members) == sorted(active + leads + churned + trials)  # the 5 staff are left out
-    with harness.runtime.sessions.begin() as session:
-        run_ids = lifecycle.enrol_contacts(session, session.get(Flow, flow_id), members, start)
-    harness.runtime.jobs.advance(run_ids)
-    harness.drain()
+    sent = harness.broadcast(flow_id, segment_id=segment_id)
+    assert (sent.status, sent.audience, sent.enrolled, sent.scanned) == (BroadcastStatus.DONE, 60, 60, 65)
+    assert sorted(run.contact_id for run in harness.runs(flow_id)) == sorted(members)
     # Registrations: on day 1, 8 active, 3 leads, 2 churned and 3 trials (16); after the reminder on day 2,
     # 2 more active and 4 more trials (6), all within the 3-day goal window.
     live_until(harness, at(start, days=1))
@@ -79,6 +77,6 @@ def test_broadcast_to_sixty_contacts_in_four_audiences(harness) -> None:  # noqa
     assert sent_subjects(harness, churned[0]) == ["A lot has changed in Beacon — see it live"]
     assert sent_subjects(harness, staff[0]) == []
     # a second broadcast of the same flow invites nobody twice (re-entry: once)
-    with harness.runtime.sessions.begin() as session:
-        assert lifecycle.enrol_contacts(session, session.get(Flow, flow_id), members, harness.clock.now()) == []
+    again = harness.broadcast(flow_id, segment_id=segment_id)
+    assert (again.status, again.audience, again.enrolled) == (BroadcastStatus.DONE, 60, 0)
     assert_counters_balance(harness, flow_id)

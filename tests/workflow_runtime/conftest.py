@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -20,9 +21,10 @@ from workflow_runtime.dispatch import runtime
 from workflow_runtime.dispatch.embedded import embedded_redis
 from workflow_runtime.dispatch.scheduler import queue_due_runs
 from workflow_runtime.dispatch.worker import make_worker
+from workflow_runtime.engine import broadcasts
 from workflow_runtime.engine.definition import forget_definitions
 from workflow_runtime.storage import unapplied_events
-from workflow_runtime.storage.models import Contact, Event, Flow, Message, NodeCounter, Run
+from workflow_runtime.storage.models import Broadcast, Contact, Event, Flow, Message, NodeCounter, Run, Segment
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)  # a Monday
 
@@ -78,6 +80,22 @@ class Harness:
         self.runtime.jobs.apply_events([self.record_event(contact_id, name, properties)])
         self.drain()
 
+    def broadcast(self, flow_id: int, *, segment_id: int | None = None, contact_ids: list[int] | None = None,
+                  drain: bool = True) -> Broadcast:
+        """Enrol a segment's members (or contacts by id) at the flow's manual trigger as the API does: a broadcast
+        its jobs enrol a chunk at a time; returns it (as it stands after the jobs, with `drain`)."""
+        with self.runtime.sessions.begin() as session:
+            segment = session.get(Segment, segment_id) if segment_id is not None else None
+            broadcast = broadcasts.start_broadcast(session, session.get(Flow, flow_id), self.clock.now(),
+                                                   datetime.now(timezone.utc), segment=segment,
+                                                   contact_ids=contact_ids or ())
+            broadcast_id = broadcast.id
+        self.runtime.jobs.enrol_broadcasts([broadcast_id])
+        if drain:
+            self.drain()
+        with self.session() as session:
+            return session.get(Broadcast, broadcast_id)
+
     def advance(self, delta: timedelta) -> None:
         """Move virtual time and process everything that fell due."""
         self.clock.advance(delta)
@@ -90,6 +108,13 @@ class Harness:
             if self.runtime.jobs.queue.count == 0:
                 return
             self.worker.work(burst=True, logging_level="WARNING")
+
+    def drain_until(self, done: Callable[[], bool], timeout: float = 30.0) -> None:
+        """Work as `drain` does until `done()` or the time-out, for a command that waits on the workers from another thread."""
+        deadline = time.monotonic() + timeout
+        while not done() and time.monotonic() < deadline:
+            self.drain()
+            time.sleep(0.05)
 
     def counters(self, flow_id: int) -> dict[str, dict[str, int]]:
         """The live version's counters summed over days: {node: {metric: count}}."""

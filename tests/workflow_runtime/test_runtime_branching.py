@@ -17,8 +17,7 @@ from tests.workflow_runtime.runtime_support import (
     track_all,
 )
 from workflow_runtime.channels.messages import record_status
-from workflow_runtime.engine import lifecycle
-from workflow_runtime.storage.models import Contact, Flow, Message, MessageStatus, RunStatus
+from workflow_runtime.storage.models import Contact, Message, MessageStatus, RunStatus
 
 
 def condition_flow(rule: dict[str, Any]) -> dict[str, Any]:
@@ -135,10 +134,7 @@ def enrol_many(harness, flow_id: int, how_many: int) -> None:  # noqa: ANN001
     with harness.runtime.sessions.begin() as session:
         session.execute(insert(Contact), [{"first_seen_at": now, "last_seen_at": now} for _ in range(how_many)])
         ids = list(session.scalars(select(Contact.id)))
-        run_ids = lifecycle.enrol_contacts(session, session.get(Flow, flow_id), ids, now)
-    assert len(run_ids) == how_many
-    harness.runtime.jobs.advance(run_ids)
-    harness.drain()
+    assert harness.broadcast(flow_id, contact_ids=ids).enrolled == how_many
 
 
 @pytest.mark.parametrize(("weights", "low", "high"), [((50, 50), 150, 250), ((90, 10), 320, 390)])

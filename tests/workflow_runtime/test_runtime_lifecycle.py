@@ -18,7 +18,7 @@ from tests.workflow_runtime.runtime_support import (
 )
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.engine import lifecycle
-from workflow_runtime.storage.models import Flow, FlowStatus, RunStatus
+from workflow_runtime.storage.models import BroadcastStatus, Flow, FlowStatus, RunStatus
 
 
 def nurture_flow(trigger: dict[str, Any] | None = None, subject: str = "Day one", mail_id: str = "mail") -> dict[str, Any]:
@@ -174,18 +174,15 @@ def test_contacts_are_enrolled_by_hand_on_a_manual_trigger(harness) -> None:  # 
     harness.track(other, "signed_up")  # a manual flow enrols no one on events
     assert harness.runs(flow_id) == []
 
-    with harness.runtime.sessions.begin() as session:
-        run_ids = lifecycle.enrol_contacts(session, session.get(Flow, flow_id), [*chosen, chosen[0]], harness.clock.now())
-    assert len(run_ids) == 3
-    harness.runtime.jobs.advance(run_ids)
-    harness.drain()
+    sent = harness.broadcast(flow_id, contact_ids=[*chosen, chosen[0]])
+    assert (sent.status, sent.to_scan, sent.audience, sent.enrolled) == (BroadcastStatus.DONE, 3, 3, 3)
     assert [(run.contact_id, run.status, run.node_id) for run in harness.runs(flow_id)] == [
         (contact, RunStatus.WAITING, "day") for contact in chosen
     ]
-    assert all(run.context == {"trigger": {"manual": True}} for run in harness.runs(flow_id))
+    assert all(run.context == {"trigger": {"manual": True, "broadcast": sent.id}} for run in harness.runs(flow_id))
 
-    with harness.runtime.sessions.begin() as session:  # after_exit: running contacts are not enrolled twice
-        assert lifecycle.enrol_contacts(session, session.get(Flow, flow_id), chosen, harness.clock.now()) == []
+    again = harness.broadcast(flow_id, contact_ids=chosen)  # after_exit: running contacts are not enrolled twice
+    assert (again.status, again.audience, again.enrolled) == (BroadcastStatus.DONE, 3, 0)
     harness.advance(timedelta(days=1))
     assert [len(harness.messages(contact)) for contact in chosen] == [1, 1, 1]
     assert counters(harness, live_version(harness, flow_id))["start"] == {"entered": 3, "left:next": 3}
@@ -198,6 +195,6 @@ def test_enrolling_into_a_paused_flow_or_one_without_a_manual_trigger_is_refused
     change_status(harness, manual_flow, "pause")
     contact = harness.contact()
     for flow_id, says in ((event_flow, "no manual trigger"), (manual_flow, "is paused")):
-        with harness.runtime.sessions.begin() as session, pytest.raises(lifecycle.LifecycleError, match=says):
-            lifecycle.enrol_contacts(session, session.get(Flow, flow_id), [contact], harness.clock.now())
+        with pytest.raises(lifecycle.LifecycleError, match=says):
+            harness.broadcast(flow_id, contact_ids=[contact])
     assert harness.runs(event_flow) == harness.runs(manual_flow) == []

@@ -1,4 +1,4 @@
-"""The RQ queue of batch jobs: what to advance, apply, re-check or deliver, `batch_size` ids a job.
+"""The RQ queue of batch jobs: what to advance, apply, re-check, deliver or enrol, `batch_size` ids a job.
 
 Jobs are named by import path: RQ imports them in the worker, so a process that only queues
 work (the API) never loads the engine or the channels. `tests/workflow_runtime/test_job_queue.py`
@@ -24,7 +24,8 @@ PROCESS_EVENTS = "workflow_runtime.dispatch.jobs.process_events"
 PROCESS_PENDING_EVENTS = "workflow_runtime.dispatch.jobs.process_pending_events"
 REFRESH_SEGMENTS = "workflow_runtime.dispatch.jobs.refresh_segments"
 DELIVER_MESSAGES = "workflow_runtime.dispatch.jobs.deliver_messages"
-JOB_NAMES = (ADVANCE_RUNS, PROCESS_EVENTS, PROCESS_PENDING_EVENTS, REFRESH_SEGMENTS, DELIVER_MESSAGES)
+ENROL_BROADCAST = "workflow_runtime.dispatch.jobs.enrol_broadcast"
+JOB_NAMES = (ADVANCE_RUNS, PROCESS_EVENTS, PROCESS_PENDING_EVENTS, REFRESH_SEGMENTS, DELIVER_MESSAGES, ENROL_BROADCAST)
 
 
 class JobQueue:
@@ -85,6 +86,14 @@ class JobQueue:
             if self.delivery_flags.claim(channel):
                 self.queue.enqueue(DELIVER_MESSAGES, channel, result_ttl=0)
                 queued += 1
+        return queued
+
+    def enrol_broadcasts(self, broadcast_ids: Iterable[int]) -> int:
+        """Queue a job enrolling the next chunk of each broadcast (each chunk queues the next); returns how many."""
+        queued = 0
+        for broadcast_id in broadcast_ids:
+            self.queue.enqueue(ENROL_BROADCAST, broadcast_id, retry=Retry(max=3), result_ttl=0)
+            queued += 1
         return queued
 
     def _enqueue_batches(self, job: str, ids: Sequence[int]) -> int:

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 
 from sqlalchemy.orm import Session
 
 from workflow_runtime.channels import delivered_channels, deliverer_for, onsite_push, presence
 from workflow_runtime.dispatch import runtime
-from workflow_runtime.engine import batches, failures
+from workflow_runtime.engine import batches, broadcasts, failures
 from workflow_runtime.engine.interpreter import BatchEffects, OnSite
 from workflow_runtime.storage.models import Channel, FailureKind
 
@@ -58,6 +58,30 @@ def deliver_messages(channel: str) -> int:
     deliverer = deliverer_for(Channel(channel), current.email, current.sessions, current.clock,
                               wake=current.wakeups.mirror)
     return deliverer.deliver_due() if deliverer is not None else 0
+
+
+def enrol_broadcast(broadcast_id: int) -> int:
+    """Enrol the broadcast's next chunk, queue the runs it started and then the next chunk; returns runs started.
+
+    A chunk that fails for a reason of its own fails the broadcast with the reason (the runs already started
+    go on); a server that is down fails the job, for RQ and then the reconciler to retry.
+    """
+    current = runtime.current()
+    try:
+        with current.sessions.begin() as session:
+            chunk = broadcasts.enrol_next_chunk(session, broadcast_id, current.clock.now(), datetime.now(UTC),
+                                                current.jobs.batch_size)
+    except Exception as error:
+        if failures.find_outage(error):
+            raise
+        log.exception("broadcast %s failed", broadcast_id)
+        with current.sessions.begin() as session:
+            broadcasts.fail(session, broadcast_id, failures.describe(error), current.clock.now(), datetime.now(UTC))
+        return 0
+    current.jobs.advance(chunk.run_ids)
+    if chunk.more:
+        current.jobs.enrol_broadcasts([broadcast_id])
+    return len(chunk.run_ids)
 
 
 def _isolating(work: Batch, ids: Sequence[int], kind: FailureKind) -> int:

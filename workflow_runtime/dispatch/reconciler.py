@@ -1,4 +1,5 @@
-"""Rebuilding Redis from the database: the wake-up set from `runs.wake_at`, the queue from unapplied events.
+"""Rebuilding Redis from the database: the wake-up set from `runs.wake_at`, the queue from unapplied events
+and unfinished broadcasts.
 
 Redis holds nothing the database does not, so flushing it, restarting it or losing a job loses
 nothing: the scheduler reconciles everything at start and what is overdue every minute.
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from workflow_runtime.dispatch.job_queue import JobQueue
 from workflow_runtime.dispatch.wakeups import WakeupSet
+from workflow_runtime.engine.broadcasts import idle_broadcasts
 from workflow_runtime.storage import unapplied_events
 from workflow_runtime.storage.models import Run
 
@@ -47,3 +49,12 @@ def requeue_events(session: Session, jobs: JobQueue, received_before: datetime |
     event_ids = unapplied_events.event_ids(session, received_before=received_before)
     jobs.apply_events(event_ids)
     return len(event_ids)
+
+
+def requeue_broadcasts(session: Session, jobs: JobQueue, idle_since: datetime | None = None) -> int:
+    """Queue again the unfinished broadcasts untouched since `idle_since` (or all); returns how many.
+
+    Their job was lost, or their flow was paused and is live again. A broadcast queued twice
+    enrols each chunk once (engine.broadcasts moves its cursor only from the value it read).
+    """
+    return jobs.enrol_broadcasts(idle_broadcasts(session, idle_since))

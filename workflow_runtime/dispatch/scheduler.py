@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from workflow_runtime.channels import delivered_channels
 from workflow_runtime.channels.delivery import has_due
-from workflow_runtime.dispatch.reconciler import reconcile_wakeups, requeue_events
+from workflow_runtime.dispatch.reconciler import reconcile_wakeups, requeue_broadcasts, requeue_events
 from workflow_runtime.dispatch.runtime import Runtime
 from workflow_runtime.engine.failures import describe, find_outage
 from workflow_runtime.storage.models import Channel
@@ -120,9 +120,11 @@ class Scheduler:
     _since_sweep: float = field(default=0.0, init=False)
 
     def reconcile_all(self) -> int:
-        """Rebuild the wake-up set and re-queue every unapplied event (at start, or after Redis lost them)."""
+        """Rebuild the wake-up set and re-queue every unapplied event and unfinished broadcast (at start, or after
+        Redis lost them)."""
         with self.runtime.sessions() as session:
-            rebuilt = reconcile_wakeups(session, self.runtime.wakeups) + requeue_events(session, self.runtime.jobs)
+            rebuilt = (reconcile_wakeups(session, self.runtime.wakeups) + requeue_events(session, self.runtime.jobs)
+                       + requeue_broadcasts(session, self.runtime.jobs))
         self.runtime.redis.set(REBUILT_KEY, datetime.now(UTC).isoformat())
         return rebuilt
 
@@ -146,10 +148,10 @@ class Scheduler:
         return rebuilt
 
     def reconcile_overdue(self) -> int:
-        """Re-add runs and events overdue by the grace period (one scheduler at a time).
+        """Re-add runs, events and broadcasts overdue by the grace period (one scheduler at a time).
 
-        Runs are due by the runtime's clock; events are received in real time, so their
-        grace is measured on the wall clock.
+        Runs are due by the runtime's clock; events are received and broadcasts move on in real
+        time, so their grace is measured on the wall clock.
         """
         lock = self.runtime.redis.lock(RECONCILE_LOCK, timeout=300, blocking=False)
         if not lock.acquire():
@@ -158,7 +160,8 @@ class Scheduler:
             with self.runtime.sessions() as session:
                 runs = reconcile_wakeups(session, self.runtime.wakeups, due_by=self.runtime.clock.now() - self.grace)
                 events = requeue_events(session, self.runtime.jobs, received_before=datetime.now(UTC) - self.grace)
-                return runs + events
+                idle = requeue_broadcasts(session, self.runtime.jobs, idle_since=datetime.now(UTC) - self.grace)
+                return runs + events + idle
         finally:
             lock.release()
 

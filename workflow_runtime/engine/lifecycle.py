@@ -1,16 +1,13 @@
-"""Pausing, resuming, archiving and deleting a flow, and enrolling contacts by hand or broadcast."""
+"""Pausing, resuming, archiving and deleting a flow (contacts enter by hand in engine.broadcasts)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from workflow_runtime.engine.definition import load_definition
-from workflow_runtime.engine.enrolment import start_run
 from workflow_runtime.engine.interpreter import BatchEffects, finish
-from workflow_runtime.storage.models import UNFINISHED, Contact, Flow, FlowStatus, FlowVersion, Message, Run, RunStatus
+from workflow_runtime.storage.models import UNFINISHED, Flow, FlowStatus, FlowVersion, Message, Run, RunStatus
 
 
 class LifecycleError(ValueError):
@@ -70,25 +67,3 @@ def delete_flow(session: Session, flow: Flow) -> None:
                     .values(run_id=None, flow_version_id=None))  # the ledger keeps its history, unlinked
     session.delete(flow)
     session.flush()
-
-
-def enrol_contacts(session: Session, flow: Flow, contact_ids: Iterable[int], now: datetime) -> list[int]:
-    """Start runs at the flow's manual trigger for these contacts (API or broadcast); returns new run ids.
-
-    The runs are due at once; the caller queues them, so a broadcast to a large segment
-    is advanced by many workers in batches.
-    """
-    if flow.status is not FlowStatus.LIVE or flow.live_version_id is None:
-        raise LifecycleError(f"flow {flow.id} is {flow.status.value}: publish it before enrolling contacts")
-    definition = load_definition(session, flow.live_version_id)
-    manual = [node for node in definition.triggers() if node.config.get("on") == "manual"]
-    if not manual:
-        raise LifecycleError(f"flow {flow.id} has no manual trigger: add a Trigger with 'Start when: manual'")
-    effects = BatchEffects()
-    started = []
-    for contact in session.scalars(select(Contact).where(Contact.id.in_(set(contact_ids)))):
-        run = start_run(session, definition, manual[0], contact, now, effects, {"manual": True})
-        if run is not None:
-            started.append(run.id)
-    effects.counters.flush(session)
-    return started

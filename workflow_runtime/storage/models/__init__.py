@@ -1,6 +1,7 @@
 """The tables: the database is the source of truth for flows, contacts and runs."""
 from workflow_runtime.storage.models.account import ApiToken, LoginSession, User
 from workflow_runtime.storage.models.base import Base
+from workflow_runtime.storage.models.broadcast import UNFINISHED_BROADCASTS, Broadcast, BroadcastStatus
 from workflow_runtime.storage.models.contact import AnonymousId, Contact, Event, UnappliedEvent
 from workflow_runtime.storage.models.counter import NodeCounter
 from workflow_runtime.storage.models.failure import Failure, FailureKind, FailureState
@@ -21,6 +22,8 @@ __all__ = [
     "AnonymousId",
     "ApiToken",
     "Base",
+    "Broadcast",
+    "BroadcastStatus",
     "Channel",
     "ONSITE_CHANNELS",
     "Contact",
@@ -47,6 +50,7 @@ __all__ = [
     "Segment",
     "SegmentMembership",
     "UNFINISHED",
+    "UNFINISHED_BROADCASTS",
     "UnappliedEvent",
     "User",
 ]
