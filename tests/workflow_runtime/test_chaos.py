@@ -17,6 +17,14 @@ or again only after its lease was lost (a worker SIGKILLed mid-call) and with th
 every run leaves the node by `next`. A call held by a killed worker is taken over once its lease
 runs out by the shared clock: when the calls stall, the test moves the clock on by the lease.
 
+Poison among the innocent: a few contacts have 0 seats, and the webhook's body divides by them
+(`{{ 1000 // seats }}`): their personalisation fails, so their runs leave the webhook node by
+`failed` at once and nothing is called, while the others in their batches go on. A few payers'
+events carry values that once failed a whole batch: amounts past what a revenue column held or
+that are no number, a property nested 600 deep (recorded as if stored before ingestion capped
+nesting); those payers convert like the others, in the same batches. (This flow counts no revenue:
+test_runtime_limits pins the sums down.)
+
 Redis is emptied with FLUSHDB on the test's own Redis database rather than FLUSHALL: it
 is the same loss for automap (everything it keeps is in that database), without wiping the
 other databases of a Redis server that CI and other test sessions share.
@@ -112,7 +120,8 @@ FLOW = {
         {"id": "hour", "type": "wait", "position": {"x": 400, "y": 0}, "config": {"duration": "PT1H"}},
         {"id": "crm", "type": "webhook", "position": {"x": 500, "y": 0},
          "config": {"url": "http://127.0.0.1/replaced-by-the-receiver", "method": "POST",
-                    "headers": {"X-Source": "chaos"}, "body": {"email": "{{ email }}", "name": "{{ name }}"},
+                    "headers": {"X-Source": "chaos"},
+                    "body": {"email": "{{ email }}", "name": "{{ name }}", "per_seat": "{{ 1000 // seats }}"},
                     "timeout": "PT5S", "retries": 3}},
         {"id": "crm_failed", "type": "exit", "position": {"x": 700, "y": 100}, "config": {"reason": "CRM unreachable"}},
         {"id": "is_pro", "type": "condition", "position": {"x": 600, "y": 0},
@@ -148,6 +157,21 @@ FLOW = {
         {"from": "paid", "port": "timeout", "to": "done_timeout"},
     ],
 }
+def _nested(depth: int) -> dict[str, Any]:
+    nested: dict[str, Any] = {"leaf": 1}
+    for _ in range(depth):
+        nested = {"next": nested}
+    return nested
+
+
+# Payments whose properties once failed every event in their batch: each goes to one payer who converts.
+HOSTILE_PAYMENTS = [
+    {"amount": 9999999999999998},
+    {"amount": 9999999999999998},
+    {"amount": "abc"},
+    {"amount": 1e308},
+    {"amount": 5, "basket": _nested(600)},
+]
 SENDS = {"welcome": "email", "crm": "webhook", "pro_chat": "chat", "tips": "email"}
 WEBHOOK = "crm"  # the webhook node: every run that waits out the hour calls it
 EXIT_REASONS = {"done_pro": "pro welcomed", "done_a": "tips sent", "done_goal": "paid", "done_timeout": "no order"}
@@ -163,6 +187,7 @@ class Person:
 
     contact_id: int
     plan: str
+    seats: int  # 0 for a few: the webhook's body cannot be personalised for them
     unsubscribes: bool  # while in the one-hour wait: the exit rule takes it out there
     pays: bool  # order_paid once every variant-b run waits for it (noise for everyone else)
 
@@ -187,7 +212,11 @@ def expected_outcome(person: Person, flow_id: int) -> Outcome:
     path: list[list[Any]] = [["signup", "next"], ["welcome", "next"]]
     if person.unsubscribes:
         return Outcome(RunStatus.EXITED, "exit rule: unsubscribed", [*path, ["hour", None]], frozenset({"welcome"}), False)
-    path += [["hour", "next"], [WEBHOOK, "next"]]
+    path.append(["hour", "next"])
+    if person.seats == 0:
+        return Outcome(RunStatus.COMPLETED, "CRM unreachable", [*path, [WEBHOOK, "failed"], ["crm_failed", None]],
+                       frozenset({"welcome"}), False)
+    path.append([WEBHOOK, "next"])
     if person.plan == "pro":
         path += [["is_pro", "yes"], ["pro_chat", "next"], ["done_pro", None]]
         return Outcome(RunStatus.COMPLETED, EXIT_REASONS["done_pro"], path,
@@ -462,8 +491,8 @@ def _unfinished(session: Session) -> int:
     )
 
 
-def _make_contacts(session: Session, rng: random.Random) -> dict[int, str]:
-    """Insert the contacts in bulk; returns each one's plan by id."""
+def _make_contacts(session: Session, rng: random.Random) -> dict[int, dict[str, Any]]:
+    """Insert the contacts in bulk; returns each one's properties by id."""
     cities = ["Berlin", "Lisbon", "Tbilisi", "Almaty", "Riga", None]
     sources = ["google", "facebook", "newsletter", None]
     rows = []
@@ -473,14 +502,14 @@ def _make_contacts(session: Session, rng: random.Random) -> dict[int, str]:
             properties["city"] = city
         if (source := rng.choice(sources)) is not None:
             properties["utm_source"] = source
-        properties["seats"] = rng.randint(1, 50)
+        properties["seats"] = 0 if rng.random() < 0.03 else rng.randint(1, 50)
         rows.append({
             "user_id": f"chaos-{n}", "email": f"chaos-{n}@example.com", "name": f"Visitor {n}",
             "properties": properties, "tags": [], "first_seen_at": START, "last_seen_at": START,
         })
     ids = list(session.scalars(insert(Contact).returning(Contact.id, sort_by_parameter_order=True), rows))
     session.commit()
-    return {contact_id: row["properties"]["plan"] for contact_id, row in zip(ids, rows, strict=True)}
+    return {contact_id: row["properties"] for contact_id, row in zip(ids, rows, strict=True)}
 
 
 @pytest.fixture
@@ -535,11 +564,12 @@ def test_workers_killed_and_redis_emptied_lose_and_duplicate_nothing(
     flow_store.publish_flow(session, flow)
     flow_id, version_id = flow.id, flow.live_version_id
     session.commit()  # and not touched again: an open transaction would look like a busy worker to idle()
-    plans = _make_contacts(session, rng)
-    contact_ids = list(plans)
+    properties = _make_contacts(session, rng)
+    contact_ids = list(properties)
     people = {
-        contact_id: Person(contact_id, plan, unsubscribes=rng.random() < 0.10, pays=rng.random() < 0.40)
-        for contact_id, plan in plans.items()
+        contact_id: Person(contact_id, traits["plan"], traits["seats"], unsubscribes=rng.random() < 0.10,
+                           pays=rng.random() < 0.40)
+        for contact_id, traits in properties.items()
     }
 
     workers = Workers(chaos_env, tmp_path)
@@ -585,7 +615,9 @@ def test_workers_killed_and_redis_emptied_lose_and_duplicate_nothing(
         # 4. Orders: variant-b contacts now wait for order_paid; payers leave by the goal.
         chaos.advance(STEP)
         payers = [p.contact_id for p in people.values() if p.pays]
-        chaos.record_events("order_paid", payers, lambda id_: {"amount": 10 + id_ % 90})
+        converting = [id_ for id_ in payers if expected_outcome(people[id_], flow_id).converted]
+        hostile = dict(zip(rng.sample(converting, len(HOSTILE_PAYMENTS)), HOSTILE_PAYMENTS, strict=True))
+        chaos.record_events("order_paid", payers, lambda id_: hostile.get(id_, {"amount": 10 + id_ % 90}))
         chaos.settle("orders", _unprocessed("order_paid"), kills=1, kill_window=(0.05, 0.3))
 
         # 5. A day passes in 6-hour steps: the others time out of the wait.
@@ -603,7 +635,7 @@ def test_workers_killed_and_redis_emptied_lose_and_duplicate_nothing(
         print("\n".join(chaos.timeline))
 
     _check(chaos_runtime, people, flow_id, version_id)
-    _check_webhook_calls(chaos_runtime, receiver, flow_id)
+    _check_webhook_calls(chaos_runtime, receiver, people, flow_id)
     assert workers.killed >= 7
 
 
@@ -636,7 +668,7 @@ def _check(rt: runtime.Runtime, people: dict[int, Person], flow_id: int, version
         expected_sends |= {(run.id, node, SENDS[node]) for node in expected.sends}
     assert wrong == [], f"{len(wrong)} runs off their expected outcome, e.g. {wrong[:5]}"
     # The data is varied enough that every outcome is taken.
-    assert {r.path[-1][0] for r in runs} == {"hour", "done_pro", "done_a", "done_goal", "done_timeout"}
+    assert {r.path[-1][0] for r in runs} == {"hour", "crm_failed", "done_pro", "done_a", "done_goal", "done_timeout"}
 
     # The ledger: one message per expected (run, node, channel), under its idempotency key, and no other.
     sent = Counter((m.run_id, m.node_id, m.channel.value) for m in messages)
@@ -674,18 +706,23 @@ def _check(rt: runtime.Runtime, people: dict[int, Person], flow_id: int, version
     print(f"{len(runs)} runs: {dict(sorted(ends.items()))}; {len(messages)} messages; {len(counter_rows)} counter rows")
 
 
-def _check_webhook_calls(rt: runtime.Runtime, receiver: Receiver, flow_id: int) -> None:
-    """Each run that passed the webhook node has one call in the ledger, delivered, and left by `next`; the
-    receiver got each call, under the visit's one key, more than once only if a lease was lost."""
+def _check_webhook_calls(rt: runtime.Runtime, receiver: Receiver, people: dict[int, Person], flow_id: int) -> None:
+    """Each run that passed the webhook node has one call in the ledger, delivered, and left by `next`,
+    but for the contacts with 0 seats: no call, and left by `failed`. The receiver got each call, under
+    the visit's one key, more than once only if a lease was lost."""
     with rt.sessions() as session:
         runs = list(session.scalars(select(Run).where(Run.flow_id == flow_id).order_by(Run.id)))
         calls = list(session.scalars(select(Message).where(Message.channel == Channel.WEBHOOK).order_by(Message.id)))
     received = receiver.counts()
 
-    passed = {run.id: run for run in runs if any(node_id == WEBHOOK for node_id, _port in run.path)}
-    assert passed, "no run reached the webhook node"
-    left = {run_id: [port for node_id, port in run.path if node_id == WEBHOOK] for run_id, run in passed.items()}
-    assert {run_id: ports for run_id, ports in left.items() if ports != ["next"]} == {}
+    reached = {run.id: run for run in runs if any(node_id == WEBHOOK for node_id, _port in run.path)}
+    assert reached, "no run reached the webhook node"
+    left = {run_id: [port for node_id, port in run.path if node_id == WEBHOOK] for run_id, run in reached.items()}
+    unrenderable = {run_id for run_id, run in reached.items() if people[run.contact_id].seats == 0}
+    assert unrenderable, "no contact with 0 seats reached the webhook node"
+    assert {run_id: ports for run_id, ports in left.items()
+            if ports != (["failed"] if run_id in unrenderable else ["next"])} == {}
+    passed = {run_id: run for run_id, run in reached.items() if run_id not in unrenderable}
     calls_by_run: dict[int | None, list[Message]] = defaultdict(list)
     for message in calls:
         calls_by_run[message.run_id].append(message)
@@ -704,7 +741,7 @@ def _check_webhook_calls(rt: runtime.Runtime, receiver: Receiver, flow_id: int) 
     assert {key: n for key, n in repeated.items() if keys[key].attempts < 2} == {}, \
         "a call repeated although its lease was never lost"
     print(f"webhook: {sum(received.values())} calls for {len(calls)} recorded, {len(repeated)} made again after a "
-          f"lost lease, {sum(m.attempts > 1 for m in calls)} taken over")
+          f"lost lease, {sum(m.attempts > 1 for m in calls)} taken over; {len(unrenderable)} not personalised")
 
 
 # ---------------------------------------------------------------------------------------------
