@@ -512,6 +512,15 @@ def _make_contacts(session: Session, rng: random.Random) -> dict[int, dict[str, 
     return {contact_id: row["properties"] for contact_id, row in zip(ids, rows, strict=True)}
 
 
+def make_people(session: Session, rng: random.Random) -> dict[int, Person]:
+    """The contacts, inserted, and what each will do."""
+    return {
+        contact_id: Person(contact_id, traits["plan"], traits["seats"], unsubscribes=rng.random() < 0.10,
+                           pays=rng.random() < 0.40)
+        for contact_id, traits in _make_contacts(session, rng).items()
+    }
+
+
 @pytest.fixture
 def chaos_env(app: Flask, tmp_path: Path) -> dict[str, str]:
     settings = app.config["AUTOMAP"]
@@ -564,13 +573,8 @@ def test_workers_killed_and_redis_emptied_lose_and_duplicate_nothing(
     flow_store.publish_flow(session, flow)
     flow_id, version_id = flow.id, flow.live_version_id
     session.commit()  # and not touched again: an open transaction would look like a busy worker to idle()
-    properties = _make_contacts(session, rng)
-    contact_ids = list(properties)
-    people = {
-        contact_id: Person(contact_id, traits["plan"], traits["seats"], unsubscribes=rng.random() < 0.10,
-                           pays=rng.random() < 0.40)
-        for contact_id, traits in properties.items()
-    }
+    people = make_people(session, rng)
+    contact_ids = list(people)
 
     workers = Workers(chaos_env, tmp_path)
     clock = chaos_runtime.clock

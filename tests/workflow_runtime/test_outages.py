@@ -52,11 +52,11 @@ from tests.workflow_runtime.test_chaos import (  # noqa: F401 - chaos_env and re
     _at_node,
     _check,
     _die_with_parent,
-    _make_contacts,
     _unfinished,
     _unprocessed,
     chaos_env,
     chaos_flow,
+    make_people,
     receiver,
 )
 from tests.workflow_runtime.webhook_receiver import Receiver
@@ -414,11 +414,7 @@ def test_workers_outlive_a_redis_outage_and_cut_database_connections(
     flow_store.publish_flow(session, flow)
     flow_id, version_id = flow.id, flow.live_version_id
     session.commit()
-    plans = _make_contacts(session, rng)
-    people = {
-        contact_id: Person(contact_id, plan, unsubscribes=rng.random() < 0.10, pays=rng.random() < 0.40)
-        for contact_id, plan in plans.items()
-    }
+    people = make_people(session, rng)
     workers = Workers(env, tmp_path / "workers")
     workers.log_dir.mkdir()
     chaos = Unrepaired(current, clock, workers, rng, flow_id)
