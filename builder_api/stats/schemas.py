@@ -11,7 +11,7 @@ from workflow_runtime.reports.stats import MESSAGE_METRICS
 
 
 class StatsQuery(Schema):
-    version = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "Version number; default the live (else latest) one."})
+    version = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "Version number to report alone; default every version, added up."})
     first = fields.Date(data_key="from", metadata={"description": "First day (UTC, YYYY-MM-DD) counted; default the beginning."})
     last = fields.Date(data_key="to", metadata={"description": "Last day (UTC, YYYY-MM-DD) counted; default today."})
 
@@ -36,13 +36,22 @@ class Variant(Schema):
     conversion_rate = fields.Float(required=True)
 
 
+class ExitedBy(Schema):
+    goal = fields.Integer(required=True, metadata={"description": "Ended here because they reached the flow's goal."})
+    exit_rule = fields.Integer(required=True, metadata={"description": "Ended here by one of the flow's exit rules."})
+    archived = fields.Integer(required=True, metadata={"description": "Ended here when the flow was archived."})
+    unrecorded = fields.Integer(required=True, metadata={
+        "description": "Ended here before causes were counted: their cause is not known."})
+
+
 class NodeStats(Schema):
     type = fields.String(required=True)
     entered = fields.Integer(required=True)
     waiting = fields.Integer(required=True, metadata={"description": "Runs waiting in the node at the end of the range's last day (now, by default)."})
     left = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={"description": "Runs that left by each port."})
-    completed = fields.Integer(required=True)
-    exited = fields.Integer(required=True)
+    completed = fields.Integer(required=True, metadata={"description": "Runs whose path ended here."})
+    exited = fields.Integer(required=True, metadata={"description": "Runs ended here early: the sum of exited_by."})
+    exited_by = fields.Nested(ExitedBy, required=True)
     errored = fields.Integer(required=True, metadata={
         "description": "Runs parked here because a step failed (GET /api/failures lists them, with why)."})
     converted = fields.Integer(required=True, metadata={"description": "Runs that reached the flow's goal after passing the node."})
@@ -69,19 +78,39 @@ class Day(Schema):
     revenue = fields.Float(required=True)
 
 
+class RemovedNode(NodeStats):
+    id = fields.String(required=True)
+    label = fields.String(allow_none=True)
+    versions = fields.List(fields.Integer(), required=True, metadata={"description": "The versions that had the node."})
+
+
+class VersionTotals(Schema):
+    number = fields.Integer(required=True)
+    live = fields.Boolean(required=True)
+    published_at = fields.DateTime(required=True)
+    entered = fields.Integer(required=True)
+    converted = fields.Integer(required=True)
+    waiting = fields.Integer(required=True, metadata={"description": "Its runs waiting at the end of the range."})
+
+
 class FlowStats(Schema):
     flow_id = fields.Integer(required=True)
-    version = fields.Integer(required=True, allow_none=True, metadata={"description": "null until the flow is published."})
+    version = fields.Integer(required=True, allow_none=True, metadata={"description": "The version picked; null when every version is added up."})
+    shown_version = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "The version whose nodes and edges carry the figures (the picked, else live, else latest); null until published."})
+    versions = fields.List(fields.Nested(VersionTotals), required=True, metadata={"description": "Each version counted, oldest first."})
     first = fields.Date(attribute="from", data_key="from", required=True, allow_none=True)
     last = fields.Date(attribute="to", data_key="to", required=True, allow_none=True)
     totals = fields.Nested(Totals, required=True)
     nodes = fields.Dict(keys=fields.String(), values=fields.Nested(NodeStats), required=True)
+    removed_nodes = fields.List(fields.Nested(RemovedNode), required=True, metadata={
+        "description": "Nodes of earlier versions the shown one no longer has, with their figures."})
     edges = fields.List(fields.Nested(EdgeCount), required=True)
     series = fields.List(fields.Nested(Day), required=True)
 
 
 class NodeContactsQuery(Page):
-    metric = fields.String(required=True, metadata={"description": "entered, waiting, converted, completed, exited, left:<port>, or for send nodes a message status (sent, read, clicked, …)."})
+    metric = fields.String(required=True, metadata={"description": "entered, waiting, converted, completed, exited, exited:<goal|exit_rule|archived>, errored, left:<port>, or for send nodes a message status (sent, read, clicked, …)."})
     version = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 

@@ -1245,7 +1245,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Per node: entered, waiting, left by port, converted, revenue; message counters; split variants; a daily series.
+         * Per node: entered, waiting, left by port, ended there, converted, revenue; message counters; split variants;
+         *     each version's totals; a daily series. Every version adds up unless `version` picks one.
          * @description workflow_runtime.reports.stats already shapes plain JSON values as FlowStats documents them, so the
          *     response is sent as it is: re-serialising ~20 nodes and 90 days field by field through
          *     marshmallow cost more than reading the counters (bench/stats.py).
@@ -1253,7 +1254,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description Version number; default the live (else latest) one. */
+                    /** @description Version number to report alone; default every version, added up. */
                     version?: number;
                     /** @description First day (UTC, YYYY-MM-DD) counted; default the beginning. */
                     from?: string;
@@ -1305,7 +1306,7 @@ export interface paths {
                 query: {
                     limit?: number;
                     offset?: number;
-                    /** @description entered, waiting, converted, completed, exited, left:<port>, or for send nodes a message status (sent, read, clicked, …). */
+                    /** @description entered, waiting, converted, completed, exited, exited:<goal|exit_rule|archived>, errored, left:<port>, or for send nodes a message status (sent, read, clicked, …). */
                     metric: string;
                     version?: number;
                 };
@@ -2863,11 +2864,31 @@ export interface components {
         ScenarioList: {
             scenarios: components["schemas"]["Scenario"][];
         };
+        VersionTotals: {
+            number: number;
+            live: boolean;
+            /** Format: date-time */
+            published_at: string;
+            entered: number;
+            converted: number;
+            /** @description Its runs waiting at the end of the range. */
+            waiting: number;
+        };
         Totals: {
             entered: number;
             converted: number;
             conversion_rate: number;
             revenue: number;
+        };
+        ExitedBy: {
+            /** @description Ended here because they reached the flow's goal. */
+            goal: number;
+            /** @description Ended here by one of the flow's exit rules. */
+            exit_rule: number;
+            /** @description Ended here when the flow was archived. */
+            archived: number;
+            /** @description Ended here before causes were counted: their cause is not known. */
+            unrecorded: number;
         };
         Variant: {
             port: string;
@@ -2885,8 +2906,11 @@ export interface components {
             left: {
                 [key: string]: number;
             };
+            /** @description Runs whose path ended here. */
             completed: number;
+            /** @description Runs ended here early: the sum of exited_by. */
             exited: number;
+            exited_by: components["schemas"]["ExitedBy"];
             /** @description Runs parked here because a step failed (GET /api/failures lists them, with why). */
             errored: number;
             /** @description Runs that reached the flow's goal after passing the node. */
@@ -2904,6 +2928,41 @@ export interface components {
             /** @description Split nodes only: the p-value of the best variant against the runner-up (two-proportion z-test, Bonferroni-adjusted). */
             significance?: number | null;
         };
+        RemovedNode: {
+            type: string;
+            entered: number;
+            /** @description Runs waiting in the node at the end of the range's last day (now, by default). */
+            waiting: number;
+            /** @description Runs that left by each port. */
+            left: {
+                [key: string]: number;
+            };
+            /** @description Runs whose path ended here. */
+            completed: number;
+            /** @description Runs ended here early: the sum of exited_by. */
+            exited: number;
+            exited_by: components["schemas"]["ExitedBy"];
+            /** @description Runs parked here because a step failed (GET /api/failures lists them, with why). */
+            errored: number;
+            /** @description Runs that reached the flow's goal after passing the node. */
+            converted: number;
+            conversion_rate: number;
+            revenue: number;
+            /** @description Send nodes only: how many messages reached each status. */
+            messages?: {
+                [key: string]: number;
+            };
+            /** @description Split nodes only. */
+            variants?: components["schemas"]["Variant"][];
+            /** @description Split nodes only: the variant that converts best, once p < 0.05. */
+            winner?: string | null;
+            /** @description Split nodes only: the p-value of the best variant against the runner-up (two-proportion z-test, Bonferroni-adjusted). */
+            significance?: number | null;
+            id: string;
+            label?: string | null;
+            /** @description The versions that had the node. */
+            versions: number[];
+        };
         EdgeCount: {
             from: string;
             port: string;
@@ -2919,8 +2978,12 @@ export interface components {
         };
         FlowStats: {
             flow_id: number;
-            /** @description null until the flow is published. */
+            /** @description The version picked; null when every version is added up. */
             version: number | null;
+            /** @description The version whose nodes and edges carry the figures (the picked, else live, else latest); null until published. */
+            shown_version: number | null;
+            /** @description Each version counted, oldest first. */
+            versions: components["schemas"]["VersionTotals"][];
             /** Format: date */
             from: string | null;
             /** Format: date */
@@ -2929,6 +2992,8 @@ export interface components {
             nodes: {
                 [key: string]: components["schemas"]["NodeStats"];
             };
+            /** @description Nodes of earlier versions the shown one no longer has, with their figures. */
+            removed_nodes: components["schemas"]["RemovedNode"][];
             edges: components["schemas"]["EdgeCount"][];
             series: components["schemas"]["Day"][];
         };

@@ -42,17 +42,20 @@ def flow(harness):  # noqa: ANN001, ANN201 - the Harness fixture
     return flow_id, contacts
 
 
-def test_the_stats_of_the_live_version(client: FlaskClient, admin_headers: dict, flow) -> None:  # noqa: ANN001
+def test_the_stats_of_every_version(client: FlaskClient, admin_headers: dict, flow) -> None:  # noqa: ANN001
     flow_id, _contacts = flow
     response = client.get(f"/api/flows/{flow_id}/stats", headers=admin_headers)
     assert response.status_code == 200, response.json
     body = response.json
     FlowStats().load(body)  # the view sends the runtime's JSON as it is: it must be what the schema documents
-    assert (body["flow_id"], body["version"], body["from"], body["to"]) == (flow_id, 1, None, None)
+    assert (body["flow_id"], body["version"], body["shown_version"], body["from"], body["to"]) == (
+        flow_id, None, 1, None, None)
+    assert [(v["number"], v["live"], v["entered"], v["waiting"]) for v in body["versions"]] == [(1, True, 12, 9)]
     assert body["totals"] == {"entered": 12, "converted": 3, "conversion_rate": 0.25, "revenue": 60.0}
     assert set(body["nodes"]) == {"start", "ab", "email_a", "email_b", "day", "done"}
     assert body["nodes"]["day"]["waiting"] == 9
     assert body["nodes"]["day"]["exited"] == 3
+    assert body["nodes"]["day"]["exited_by"] == {"goal": 3, "exit_rule": 0, "archived": 0, "unrecorded": 0}
     assert sum(body["nodes"]["ab"]["left"].values()) == 12
     sent = body["nodes"]["email_a"]["messages"]["sent"] + body["nodes"]["email_b"]["messages"]["sent"]
     assert sent == 12
@@ -125,6 +128,8 @@ def test_the_contacts_behind_each_number(client: FlaskClient, admin_headers: dic
     assert all(c["at"].startswith("2026-03-02T10:00:00") for c in converted["contacts"])
     assert sorted(c["id"] for c in who("day", "waiting")["contacts"]) == sorted(contacts[3:])
     assert sorted(c["id"] for c in who("day", "exited")["contacts"]) == sorted(contacts[:3])
+    assert sorted(c["id"] for c in who("day", "exited:goal")["contacts"]) == sorted(contacts[:3])
+    assert who("day", "exited:exit_rule")["total"] == 0
 
     stats = client.get(f"/api/flows/{flow_id}/stats", headers=admin_headers).json
     for port, count in stats["nodes"]["ab"]["left"].items():

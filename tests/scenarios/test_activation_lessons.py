@@ -45,7 +45,7 @@ def test_fifty_trials_through_five_lessons(harness) -> None:  # noqa: ANN001
     assert c["step_2_done"] == {"entered": 50, "left:yes": 10, "left:no": 40, "converted": 10}
     assert c["lesson_2"] == {"entered": 40, "sent": 40, "left:next": 40, "converted": 10}
     # the payers are waiting after lesson 2 (sent at 2 days 1 h) when they pay on day 3: the goal ends their runs
-    assert c["did_step_2"] == {"entered": 40, "exited": 10, "left:timeout": 30, "converted": 10}
+    assert c["did_step_2"] == {"entered": 40, "exited": 10, "exited:goal": 10, "left:timeout": 30, "converted": 10}
     for number in (2, 3, 4):
         assert c[f"skip_{number}"] == {"entered": 10, "left:next": 10}  # the power users keep the pace
     # from here on no run converts any more: the payers are gone

@@ -57,10 +57,10 @@ def test_eighty_trials_by_business_type(harness) -> None:  # noqa: ANN001
     assert c["wait_day1"] == {"entered": 80, "left:next": 80, "converted": 24}
     assert c["day1_install"] == {"entered": 80, "sent": 80, "left:next": 80, "converted": 24}
     # the 8 who unsubscribe on day 2 are waiting for day 3 when the exit rule ends their run
-    assert c["wait_day3"] == {"entered": 80, "exited": 8, "left:next": 72, "converted": 24}
+    assert c["wait_day3"] == {"entered": 80, "exited": 8, "exited:exit_rule": 8, "left:next": 72, "converted": 24}
     assert c["day3_ideas"] == {"entered": 72, "sent": 72, "left:next": 72, "converted": 24}
     # the 16 who pay on day 5 wait for day 7 when the goal ends their run
-    assert c["wait_day7"] == {"entered": 72, "exited": 16, "left:next": 56, "converted": 24}
+    assert c["wait_day7"] == {"entered": 72, "exited": 16, "exited:goal": 16, "left:next": 56, "converted": 24}
     for node in ("day7_checkin", "day12_trial_ends"):
         assert c[node] == {"entered": 56, "sent": 56, "left:next": 56, "converted": 8}, node  # only the late payers
     assert c["wait_day12"] == {"entered": 56, "left:next": 56, "converted": 8}

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from flows.validation import validate_flow
+from workflow_runtime.engine.counters import EXIT_REASONS, ExitCause, exited_by
 from workflow_runtime.storage import unapplied_events
 from workflow_runtime.storage.models import Event, Flow, FlowVersion, NodeCounter, Run, RunStatus
 
@@ -90,6 +91,7 @@ def assert_counters_balance(harness: Any, flow_id: int) -> None:
         entered: Counter[str] = Counter()
         left: Counter[tuple[str, str]] = Counter()
         where: Counter[tuple[str, RunStatus]] = Counter()
+        causes: Counter[tuple[str, ExitCause]] = Counter()
         for run in runs:
             assert run.status is not RunStatus.ACTIVE, f"run {run.id} is still active at {run.node_id} after draining"
             for node_id, port in run.path:
@@ -97,6 +99,8 @@ def assert_counters_balance(harness: Any, flow_id: int) -> None:
                 if port is not None:
                     left[node_id, port] += 1
             where[run.node_id, run.status] += 1
+            if run.status is RunStatus.EXITED:
+                causes[run.node_id, exit_cause(run.end_reason)] += 1
         nodes = set(counted) | set(entered)
         for node in sorted(nodes):
             metrics = counted.get(node, {})
@@ -115,8 +119,15 @@ def assert_counters_balance(harness: Any, flow_id: int) -> None:
                 "errored": where[node, RunStatus.ERRORED],
             }
             recount.update({f"left:{port}": count for (at, port), count in left.items() if at == node})
+            recount.update({exited_by(cause): causes[node, cause] for cause in ExitCause})
             stored = {metric: metrics.get(metric, 0) for metric in recount}
             assert stored == recount, f"v{version_id} {node}: counters {stored} but the runs say {recount}"
+
+
+def exit_cause(end_reason: str) -> ExitCause:
+    """Why an exited run exited, read from its end reason."""
+    [cause] = [cause for cause, reason in EXIT_REASONS.items() if end_reason.startswith(reason)]
+    return cause
 
 
 def track_all(harness: Any, contact_ids: list[int], name: str,

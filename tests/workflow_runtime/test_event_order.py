@@ -54,7 +54,7 @@ def test_exit_on_goal_ends_a_woken_run_where_its_branch_holds_it(harness) -> Non
     assert run.path == [["start", "next"], ["wait", "event"], ["after", None]]
     stats = counters(harness, version)
     assert stats["wait"] == {"entered": 1, "left:event": 1, "converted": 1}
-    assert stats["after"] == {"entered": 1, "exited": 1, "converted": 1}
+    assert stats["after"] == {"entered": 1, "exited": 1, "exited:goal": 1, "converted": 1}
     assert revenue(harness, version, "after") == Decimal("30.00")
 
     harness.advance(timedelta(days=2))  # the wake-up it left behind fires and changes nothing
@@ -112,7 +112,7 @@ def test_an_exit_rule_on_the_awaited_event_ends_the_run_in_its_wait(harness) -> 
     assert (small_run.status, small_run.node_id) == (RunStatus.COMPLETED, "end")
     assert harness.messages(big) == [] and [m.node_id for m in harness.messages(small)] == ["after"]
     stats = counters(harness, version)
-    assert stats["wait"] == {"entered": 2, "exited": 1, "left:event": 1, "converted": 2}
+    assert stats["wait"] == {"entered": 2, "exited": 1, "exited:exit_rule": 1, "left:event": 1, "converted": 2}
     assert stats["after"] == {"entered": 1, "left:next": 1, "sent": 1, "converted": 1}
     assert_counters_balance(harness, flow_id)
 
@@ -157,6 +157,6 @@ def test_a_woken_run_of_a_paused_flow_is_credited_in_its_wait(harness) -> None: 
 
     run = run_of(harness, flow_id, buyer)
     assert (run.status, run.node_id, run.end_reason, run.resume) == (RunStatus.EXITED, "wait", "reached the goal", None)
-    assert counters(harness, version)["wait"] == {"entered": 1, "exited": 1, "converted": 1}
+    assert counters(harness, version)["wait"] == {"entered": 1, "exited": 1, "exited:goal": 1, "converted": 1}
     assert harness.messages(buyer) == []
     assert_counters_balance(harness, flow_id)

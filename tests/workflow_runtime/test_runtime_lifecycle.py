@@ -124,8 +124,8 @@ def test_archiving_exits_every_unfinished_run(harness) -> None:  # noqa: ANN001
         (RunStatus.EXITED, "reply", "flow archived"), (RunStatus.EXITED, "day", "flow archived"),
     ]
     stats = counters(harness, version)
-    assert stats["reply"] == {"entered": 1, "exited": 1}
-    assert stats["day"] == {"entered": 2, "left:next": 1, "exited": 1}
+    assert stats["reply"] == {"entered": 1, "exited": 1, "exited:archived": 1}
+    assert stats["day"] == {"entered": 2, "left:next": 1, "exited": 1, "exited:archived": 1}
     harness.track(contacts[2], "signed_up")
     harness.track(contacts[0], "replied")
     harness.advance(timedelta(days=5))

@@ -125,11 +125,11 @@ def test_an_exit_rule_ends_waiting_runs(harness) -> None:  # noqa: ANN001
     run = run_of(harness, flow_id, leaver)
     assert (run.status, run.node_id, run.end_reason) == (RunStatus.EXITED, "hold", "exit rule: unsubscribed")
     assert run.wake_at is None and run.ended_at == harness.clock.now()
-    assert counters(harness, version)["hold"] == {"entered": 3, "waiting": 2, "exited": 1}
+    assert counters(harness, version)["hold"] == {"entered": 3, "waiting": 2, "exited": 1, "exited:exit_rule": 1}
 
     harness.track(changer, "preferences_changed", {"email_opt_in": False})
     harness.track(stayer, "unsubscribed")
-    assert counters(harness, version)["hold"] == {"entered": 3, "exited": 3}  # the waiting gauge is back to 0
+    assert counters(harness, version)["hold"] == {"entered": 3, "exited": 3, "exited:exit_rule": 3}  # the waiting gauge is back to 0
     assert_counters_balance(harness, flow_id)
 
     harness.advance(timedelta(days=4))  # their stale wake-ups fire and change nothing
@@ -185,7 +185,7 @@ def test_the_goal_counts_only_within_its_window(harness) -> None:  # noqa: ANN00
     quick_run, slow_run = run_of(harness, flow_id, quick), run_of(harness, flow_id, slow)
     assert (quick_run.status, quick_run.end_reason, quick_run.revenue) == (RunStatus.EXITED, "reached the goal", Decimal("10.00"))
     assert (slow_run.status, slow_run.converted_at) == (RunStatus.WAITING, None)
-    assert counters(harness, version)["hold"] == {"entered": 2, "waiting": 1, "exited": 1, "converted": 1}
+    assert counters(harness, version)["hold"] == {"entered": 2, "waiting": 1, "exited": 1, "exited:goal": 1, "converted": 1}
     assert_counters_balance(harness, flow_id)
 
 

@@ -13,8 +13,8 @@ from tests.workflow_runtime.runtime_support import assert_counters_balance, docu
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.channels.messages import record_status
 from workflow_runtime.reports.significance import Arm, compare, two_proportion_p_value
-from workflow_runtime.reports.stats import DayRange, flow_stats, stats_version
-from workflow_runtime.storage.models import Flow, FlowVersion, Message, MessageStatus, Run
+from workflow_runtime.reports.stats import DayRange, flow_stats, stats_scope
+from workflow_runtime.storage.models import Flow, Message, MessageStatus, Run
 
 DAY0 = date(2026, 3, 2)  # the harness's START
 
@@ -40,8 +40,7 @@ def welcome_ab() -> dict:
 
 def stats_of(harness, flow_id: int, first: date | None = None, last: date | None = None) -> dict:  # noqa: ANN001
     with harness.session() as session:
-        version = stats_version(session, flow_id, None)
-        return flow_stats(session, version, DayRange(first, last))
+        return flow_stats(session, stats_scope(session, flow_id, None), DayRange(first, last))
 
 
 @pytest.fixture
@@ -142,20 +141,66 @@ def test_a_range_sums_its_days_and_shows_the_waiting_gauge_at_its_end(harness, p
     assert series[2]["revenue"] == 5.0 * series[2]["converted"]
 
 
-def test_the_version_to_report_defaults_to_the_live_one(harness) -> None:  # noqa: ANN001
+def welcome_plain() -> dict:
+    """welcome_ab's version 2: the split and variant a removed, everyone gets email_b."""
+    return document(
+        "Welcome",
+        {
+            "start": ("trigger", {"event": "signed_up"}),
+            "email_b": ("send_email", {"subject": "Welcome", "body": "<mjml>button</mjml>"}),
+            "day": ("wait", {"duration": "P1D"}),
+            "done": ("exit", {"reason": "welcomed"}),
+        },
+        [("start", "next", "email_b"), ("email_b", "next", "day"), ("day", "next", "done")],
+        goal={"event": "went_to_service", "within": "P7D", "revenue_property": "amount"},
+    )
+
+
+def test_statistics_add_up_every_version_and_list_the_removed_nodes_apart(harness) -> None:  # noqa: ANN001
     flow_id = harness.publish(welcome_ab())
+    first = [harness.contact() for _ in range(6)]
+    track_all(harness, first, "signed_up")  # six runs of version 1 wait a day
     with harness.runtime.sessions.begin() as session:
         flow = session.get(Flow, flow_id)
-        second = flow_store.publish_flow(session, flow)
-        second_number = second.number
+        flow_store.set_draft(flow, welcome_plain())
+        flow_store.publish_flow(session, flow)
+    second = [harness.contact() for _ in range(4)]
+    track_all(harness, second, "signed_up")
+    variant_b = sum(1 for run in harness.runs(flow_id) if run.flow_version_id and ["ab", "b"] in run.path)
+
     with harness.session() as session:
-        assert stats_version(session, flow_id, None).number == second_number == 2
-        assert stats_version(session, flow_id, 1).number == 1
+        everything = flow_stats(session, stats_scope(session, flow_id, None), DayRange())
+        first_only = flow_stats(session, stats_scope(session, flow_id, 1), DayRange())
+    assert (everything["version"], everything["shown_version"]) == (None, 2)
+    assert [(v["number"], v["live"], v["entered"], v["waiting"]) for v in everything["versions"]] == [
+        (1, False, 6, 6), (2, True, 4, 4)]
+    assert everything["totals"]["entered"] == 10
+    assert everything["nodes"]["day"]["waiting"] == 10, "the runs still waiting in version 1 are counted"
+    assert everything["nodes"]["email_b"]["entered"] == variant_b + 4
+    assert set(everything["nodes"]) == {"start", "email_b", "day", "done"}
+    removed = {node["id"]: node for node in everything["removed_nodes"]}
+    assert removed["ab"]["entered"] == 6 and removed["ab"]["versions"] == [1]
+    assert set(removed) == {"ab"} | ({"email_a"} if variant_b < 6 else set())
+
+    assert (first_only["version"], first_only["shown_version"], first_only["removed_nodes"]) == (1, 1, [])
+    assert first_only["totals"]["entered"] == 6 and first_only["nodes"]["ab"]["entered"] == 6
+    assert [v["number"] for v in first_only["versions"]] == [1]
+    assert_counters_balance(harness, flow_id)
+
+
+def test_the_scope_is_every_version_unless_one_is_picked(harness) -> None:  # noqa: ANN001
+    flow_id = harness.publish(welcome_ab())
+    with harness.runtime.sessions.begin() as session:
+        flow_store.publish_flow(session, session.get(Flow, flow_id))
+    with harness.session() as session:
+        every = stats_scope(session, flow_id, None)
+        assert ([v.number for v in every.versions], every.shown.number, every.picked) == ([1, 2], 2, None)
+        picked = stats_scope(session, flow_id, 1)
+        assert ([v.number for v in picked.versions], picked.shown.number, picked.picked) == ([1], 1, 1)
         with pytest.raises(LookupError, match="no version 3"):
-            stats_version(session, flow_id, 3)
+            stats_scope(session, flow_id, 3)
         with pytest.raises(LookupError, match="no flow"):
-            stats_version(session, flow_id + 1, None)
-        assert session.scalar(select(FlowVersion.id).where(FlowVersion.flow_id == flow_id, FlowVersion.number == 1))
+            stats_scope(session, flow_id + 1, None)
         assert session.scalar(select(Run.id)) is None
 
 

@@ -5,6 +5,7 @@ counters exactly equal to a recount from the runs, whatever crashes in between.
 """
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -26,6 +27,24 @@ def left(port: str) -> str:
 def converted_by(port: str) -> str:
     """The metric name for conversions of runs that left a node by `port` (kept for split nodes)."""
     return f"converted:{port}"
+
+
+class ExitCause(str, enum.Enum):
+    """Why a run left its flow before its path ended: counted beside `exited` at the node it was in."""
+
+    GOAL = "goal"  # the flow's goal was reached and the goal exits its runs
+    EXIT_RULE = "exit_rule"  # one of the flow's exit rules matched an event
+    ARCHIVED = "archived"  # the flow was archived
+
+
+# A run that exited says why in its end_reason, which starts with its cause's text (an exit rule adds the event).
+EXIT_REASONS = {ExitCause.GOAL: "reached the goal", ExitCause.EXIT_RULE: "exit rule: ",
+                ExitCause.ARCHIVED: "flow archived"}
+
+
+def exited_by(cause: ExitCause) -> str:
+    """The metric name for runs that exited at a node for `cause` (each also counts in `exited`)."""
+    return f"exited:{cause.value}"
 
 
 class CounterBatch:

@@ -29,10 +29,11 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from nodes.timing import add_duration
+from workflow_runtime.engine.counters import ExitCause
 from workflow_runtime.engine.definition import FlowDefinition, load_definition
 from workflow_runtime.engine.enrolment import enrol_for_event, event_triggers
 from workflow_runtime.engine.filters import matches_properties
-from workflow_runtime.engine.interpreter import BatchEffects, credit_conversion, finish
+from workflow_runtime.engine.interpreter import BatchEffects, credit_conversion, exit_run
 from workflow_runtime.engine.segments import SegmentTracker, live_segment_triggers
 from workflow_runtime.storage import unapplied_events
 from workflow_runtime.storage.bulk import any_of
@@ -226,7 +227,7 @@ def credit_goals(session: Session, runs: Sequence[RunRow], event: EventLike, pro
             continue
         credit_conversion(run, definition, now, _revenue(properties, goal.get("revenue_property")), effects.counters)
         if goal.get("exit_on_goal", True) and run.status in UNFINISHED:
-            finish(run, RunStatus.EXITED, "reached the goal", now, effects.counters, "exited")
+            exit_run(run, ExitCause.GOAL, now, effects.counters)
 
 
 def _revenue(properties: dict[str, Any], revenue_property: str | None) -> Decimal | None:
@@ -254,7 +255,7 @@ def apply_exit_rules(session: Session, runs: Sequence[RunRow], event: EventLike,
     """End the contact's unfinished runs whose flow says to exit on this event."""
     for run in runs:
         if run.status in UNFINISHED and exits_on(load_definition(session, run.flow_version_id), event, properties):
-            finish(run, RunStatus.EXITED, f"exit rule: {event.name}", now, effects.counters, "exited")
+            exit_run(run, ExitCause.EXIT_RULE, now, effects.counters, event.name)
 
 
 def exits_on(definition: FlowDefinition, event: EventLike, properties: dict[str, Any]) -> bool:

@@ -20,7 +20,7 @@ from nodes.execution import End, Go, Hold, Outcome
 from nodes.personalisation import contact_variables, render_value
 from nodes.timing import next_send_time, parse_duration
 from workflow_runtime.engine import failures
-from workflow_runtime.engine.counters import CounterBatch, converted_by, left
+from workflow_runtime.engine.counters import EXIT_REASONS, CounterBatch, ExitCause, converted_by, exited_by, left
 from workflow_runtime.engine.definition import FlowDefinition, NodeSpec
 from workflow_runtime.engine.property_paths import with_changes
 from workflow_runtime.engine.subject import ContactSubject
@@ -242,6 +242,13 @@ def finish(run: AnyRun, status: RunStatus, reason: str, now: datetime, counters:
     run.end_reason = reason
     run.ended_at = now
     counters.add(run.flow_version_id, run.node_id, metric, now)
+
+
+def exit_run(run: AnyRun, cause: ExitCause, now: datetime, counters: CounterBatch, detail: str = "") -> None:
+    """End the run early where it is, its end reason its cause's (and `detail`): counted `exited` at its node,
+    and under its cause."""
+    finish(run, RunStatus.EXITED, EXIT_REASONS[cause] + detail, now, counters, "exited")
+    counters.add(run.flow_version_id, run.node_id, exited_by(cause), now)
 
 
 def _leave_wait(run: AnyRun, now: datetime, counters: CounterBatch) -> None:

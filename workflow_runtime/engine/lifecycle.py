@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from workflow_runtime.engine.interpreter import BatchEffects, finish
+from workflow_runtime.engine.counters import ExitCause
+from workflow_runtime.engine.interpreter import BatchEffects, exit_run
 from workflow_runtime.storage.models import UNFINISHED, Flow, FlowStatus, FlowVersion, Message, Run, RunStatus
 
 
@@ -43,7 +44,7 @@ def archive_flow(session: Session, flow: Flow, now: datetime) -> int:
     runs = session.scalars(select(Run).where(_of_flow(flow), Run.status.in_(UNFINISHED)).with_for_update())
     exited = 0
     for run in runs:
-        finish(run, RunStatus.EXITED, "flow archived", now, effects.counters, "exited")
+        exit_run(run, ExitCause.ARCHIVED, now, effects.counters)
         exited += 1
     effects.counters.flush(session)
     return exited

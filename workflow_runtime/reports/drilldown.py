@@ -1,12 +1,12 @@
 """The contacts behind one number of the statistics: who entered, waits in, converted after or read a node.
 
 Counters say how many; this says who, from the runs (their `path` and status) and the
-send ledger (each message's `statuses`). It reads the runs of one version through
-ix_runs_flow_version_id and the messages of one send node through
-ix_messages_flow_version_id_node_id. There is one entry per run or message, so the
+send ledger (each message's `statuses`). It reads the runs of the versions counted (every
+version of the flow, or the one picked: reports.stats.StatsScope) through ix_runs_flow_version_id
+and the messages of one send node through ix_messages_flow_version_id_node_id. There is one entry per run or message, so the
 total matches the all-time counter (a contact who entered twice is listed twice).
 `at` is when the run entered the flow (entered, waiting, left:<port>), converted
-(converted) or ended (completed, exited), or when the message was sent.
+(converted) or ended (completed, exited, exited:<cause>), or when the message was sent.
 """
 from __future__ import annotations
 
@@ -21,16 +21,19 @@ from sqlalchemy.orm import Session
 
 from nodes import registry
 from nodes.base import Category
-from workflow_runtime.storage.models import Contact, FlowVersion, Message, Run, RunStatus
+from workflow_runtime.engine.counters import EXIT_REASONS, ExitCause, exited_by
+from workflow_runtime.reports.stats import StatsScope
+from workflow_runtime.storage.models import Contact, Message, Run, RunStatus
 from workflow_runtime.storage.models.message import MessageStatus
 
-RUN_METRICS = ("entered", "waiting", "converted", "completed", "exited", "errored")
+EXITS = {exited_by(cause): cause for cause in ExitCause}
+RUN_METRICS = ("entered", "waiting", "converted", "completed", "exited", *EXITS, "errored")
 MESSAGE_METRICS = tuple(status.value for status in MessageStatus)
 LEFT_PREFIX = "left:"
 
 
 class UnknownNode(LookupError):
-    """The version has no node with this id."""
+    """No version counted has a node with this id."""
 
 
 @dataclass(frozen=True)
@@ -50,23 +53,26 @@ def metric_choices(node: Mapping[str, Any]) -> list[str]:
     return choices
 
 
-def node_contacts(session: Session, version: FlowVersion, node_id: str, metric: str,
+def node_contacts(session: Session, scope: StatsScope, node_id: str, metric: str,
                   limit: int, offset: int) -> ContactPage:
-    """The contacts counted by `metric` at `node_id`, latest first.
+    """The contacts counted by `metric` at `node_id` in the scope's versions, latest first.
 
-    Raises UnknownNode for a node the version lacks, ValueError for a metric it has not.
+    Raises UnknownNode for a node none of them has, ValueError for a metric it has not.
     """
-    node = next((node for node in version.document["nodes"] if node["id"] == node_id), None)
+    node = next((node for version in reversed(scope.versions) for node in version.document["nodes"]
+                 if node["id"] == node_id), None)
     if node is None:
-        raise UnknownNode(f"Version {version.number} of flow {version.flow_id} has no node '{node_id}'.")
+        versions = f"version {scope.picked}" if scope.picked is not None else "any version"
+        raise UnknownNode(f"Flow {scope.flow_id} has no node '{node_id}' in {versions}.")
+    version_ids = [version.id for version in scope.versions]
     choices = metric_choices(node)
     if metric not in choices:
         raise ValueError(f"'{metric}' is not a metric of node '{node_id}': use one of {', '.join(choices)}.")
     if metric in MESSAGE_METRICS:
-        at, source, where = _message_query(session, version.id, node_id, metric)
+        at, source, where = _message_query(session, version_ids, node_id, metric)
         key = Message.id
     else:
-        at, source, where = _run_query(session, version.id, node_id, metric)
+        at, source, where = _run_query(session, version_ids, node_id, metric)
         key = Run.id
     total = session.scalar(select(func.count()).select_from(source).where(*where)) or 0
     query = (
@@ -82,12 +88,16 @@ def node_contacts(session: Session, version: FlowVersion, node_id: str, metric: 
     return ContactPage(contacts, total)
 
 
-def _run_query(session: Session, version_id: int, node_id: str,
+def _run_query(session: Session, version_ids: list[int], node_id: str,
                metric: str) -> tuple[ColumnElement[datetime], Any, list[ColumnElement[bool]]]:
     """(the `at` column, the table, the conditions) of the runs counted by a run metric."""
-    where: list[ColumnElement[bool]] = [Run.flow_version_id == version_id]
+    where: list[ColumnElement[bool]] = [Run.flow_version_id.in_(version_ids)]
     at: ColumnElement[datetime] = Run.entered_at
-    if metric in ("waiting", "completed", "exited", "errored"):
+    if metric in EXITS:
+        where += [Run.node_id == node_id, Run.status == RunStatus.EXITED,
+                  Run.end_reason.startswith(EXIT_REASONS[EXITS[metric]], autoescape=True)]
+        at = Run.ended_at
+    elif metric in ("waiting", "completed", "exited", "errored"):
         where += [Run.node_id == node_id, Run.status == RunStatus(metric)]
         at = Run.ended_at if metric in ("completed", "exited") else Run.entered_at
     elif metric == "converted":
@@ -100,10 +110,10 @@ def _run_query(session: Session, version_id: int, node_id: str,
     return at, Run.__table__, where
 
 
-def _message_query(session: Session, version_id: int, node_id: str,
+def _message_query(session: Session, version_ids: list[int], node_id: str,
                    status: str) -> tuple[ColumnElement[datetime], Any, list[ColumnElement[bool]]]:
     """(the `at` column, the table, the conditions) of the messages of a send node that reached `status`."""
-    where: list[ColumnElement[bool]] = [Message.flow_version_id == version_id, Message.node_id == node_id]
+    where: list[ColumnElement[bool]] = [Message.flow_version_id.in_(version_ids), Message.node_id == node_id]
     if status != MessageStatus.SENT.value:  # every ledger row was sent
         where.append(_json_list_has(session, Message.statuses, status))
     return Message.created_at, Message.__table__, where

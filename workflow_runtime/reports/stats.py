@@ -1,9 +1,14 @@
-"""Per-node statistics of one flow version over a range of days, read from the aggregated counters.
+"""Per-node statistics of a flow over a range of days, read from the aggregated counters.
+
+By default they add up every version of the flow: contacts still waiting in version 1 after
+version 2 was published are counted where they wait. Node ids shared by versions add up and are
+laid on the nodes of the version shown (the live one, else the latest); nodes that version no
+longer has are listed apart. A version picked alone is reported alone.
 
 One statement over `node_counters` (one row per version, node, metric and day) answers
-everything: a SELECT grouped by (node, metric) for the nodes and edges and one grouped
-by day for the series, sent together (UNION ALL, one round trip). Its cost grows with
-nodes × metrics × days, never with the number of runs.
+everything: a SELECT grouped by (version, node, metric) for the nodes, edges and versions and
+one grouped by day for the series, sent together (UNION ALL, one round trip). Its cost grows
+with versions × nodes × metrics × days, never with the number of runs.
 
 `waiting` is a gauge kept as daily deltas (+1 on hold, −1 on leaving): its value is
 the sum of every delta up to the range's last day, i.e. how many runs were waiting at
@@ -11,6 +16,9 @@ the end of that day — the current figure when the range runs to today or is op
 Every other metric is summed over the days of the range. The flow's totals are the
 trigger nodes' figures: every run starts at one trigger, and a conversion is counted
 on every node of the run's path, so its trigger counts each converted run once.
+
+Each node accounts for everyone who entered it: entered = waiting + left by each port + ended
+there (completed, exited — by the goal, an exit rule or the archive — or errored).
 """
 from __future__ import annotations
 
@@ -27,7 +35,7 @@ from sqlalchemy.orm import Session
 from nodes import registry
 from nodes.base import Category
 from workflow_runtime.authoring.flow_store import FlowNotFound
-from workflow_runtime.engine.counters import converted_by, left
+from workflow_runtime.engine.counters import ExitCause, converted_by, exited_by, left
 from workflow_runtime.engine.failures import ERRORED
 from workflow_runtime.engine.interpreter import SUPPRESSED
 from workflow_runtime.reports.significance import Arm, compare
@@ -60,70 +68,137 @@ class _Figures:
     revenue: Decimal = Decimal(0)
     waiting: int = 0
 
+    def add(self, other: _Figures) -> None:
+        for metric, count in other.counts.items():
+            self.counts[metric] += count
+        self.revenue += other.revenue
+        self.waiting += other.waiting
 
-def stats_version(session: Session, flow_id: int, number: int | None) -> FlowVersion | None:
-    """The version to report on: `number`, else the live one, else the latest; None if never published.
 
-    One query in the usual cases. Raises FlowNotFound for an unknown flow or version number.
+def _no_figures() -> _Figures:
+    return _Figures(defaultdict(int))
+
+
+@dataclass(frozen=True)
+class StatsScope:
+    """What a statistic covers: every version of a flow (`picked` None) or the one picked, and the version
+    whose nodes and edges carry the figures (the one picked, else the live one, else the latest)."""
+
+    flow_id: int
+    versions: list[FlowVersion]  # oldest first
+    shown: FlowVersion
+    picked: int | None
+    live_version_id: int | None
+
+
+def stats_scope(session: Session, flow_id: int, number: int | None) -> StatsScope | None:
+    """Every version of the flow, or version `number` alone; None if the flow was never published.
+
+    Raises FlowNotFound for an unknown flow or version number.
     """
-    wanted = FlowVersion.number == number if number is not None else FlowVersion.id == Flow.live_version_id
-    query = (select(Flow.id, FlowVersion).outerjoin(FlowVersion, and_(FlowVersion.flow_id == Flow.id, wanted))
-             .where(Flow.id == flow_id))
-    found = session.execute(query).first()
-    if found is None:
+    query = (select(Flow.live_version_id, FlowVersion).outerjoin(FlowVersion, FlowVersion.flow_id == Flow.id)
+             .where(Flow.id == flow_id).order_by(FlowVersion.number))
+    found = session.execute(query).all()
+    if not found:
         raise FlowNotFound(f"there is no flow with id {flow_id}")
-    version = found[1]
-    if version is None and number is not None:
-        raise FlowNotFound(f"flow {flow_id} has no version {number}")
-    if version is None:
-        latest = select(FlowVersion).filter_by(flow_id=flow_id).order_by(FlowVersion.number.desc()).limit(1)
-        version = session.scalar(latest)
-    return version
+    live_version_id = found[0][0]
+    versions = [version for _live, version in found if version is not None]
+    if number is not None:
+        versions = [version for version in versions if version.number == number]
+        if not versions:
+            raise FlowNotFound(f"flow {flow_id} has no version {number}")
+    if not versions:
+        return None
+    shown = next((version for version in versions if version.id == live_version_id), versions[-1])
+    return StatsScope(flow_id, versions, shown, number, live_version_id)
 
 
-def flow_stats(session: Session, version: FlowVersion, days: DayRange) -> dict[str, Any]:
-    """The statistics of one published version (see module docstring), as the API serves them: plain JSON values."""
-    document = version.document
-    nodes = {node["id"]: node for node in document["nodes"]}
-    triggers = [node_id for node_id, node in nodes.items() if registry.get(node["type"]).is_entry]
-    figures, series = _read_counters(session, version.id, triggers, days)
-    entered = sum(figures[node_id].counts[ENTERED] for node_id in triggers)
-    converted = sum(figures[node_id].counts[CONVERTED] for node_id in triggers)
+def flow_stats(session: Session, scope: StatsScope, days: DayRange) -> dict[str, Any]:
+    """The statistics of the scope's versions (see module docstring), as the API serves them: plain JSON values."""
+    triggers = {
+        version.id: [node["id"] for node in version.document["nodes"] if registry.get(node["type"]).is_entry]
+        for version in scope.versions
+    }
+    by_version, series = _read_counters(session, triggers, days)
+    figures: defaultdict[str, _Figures] = defaultdict(_no_figures)
+    for version_figures in by_version.values():
+        for node_id, node_figures in version_figures.items():
+            figures[node_id].add(node_figures)
+    shown = scope.shown.document
+    nodes = {node["id"]: node for node in shown["nodes"]}
+    versions = [_version_totals(version, by_version[version.id], triggers[version.id], scope.live_version_id)
+                for version in scope.versions]
     return {
-        "flow_id": version.flow_id,
-        "version": version.number,
+        "flow_id": scope.flow_id,
+        "version": scope.picked,
+        "shown_version": scope.shown.number,
+        "versions": versions,
         "from": _iso(days.first),
         "to": _iso(days.last),
-        "totals": {
-            "entered": entered,
-            "converted": converted,
-            "conversion_rate": _rate(converted, entered),
-            "revenue": _money(sum((figures[node_id].revenue for node_id in triggers), Decimal(0))),
-        },
+        "totals": _totals(
+            sum(version["entered"] for version in versions), sum(version["converted"] for version in versions),
+            sum((by_version[v.id][node_id].revenue for v in scope.versions for node_id in triggers[v.id]),
+                Decimal(0)),
+        ),
         "nodes": {node_id: _node(node, figures[node_id]) for node_id, node in nodes.items()},
+        "removed_nodes": _removed_nodes(scope, nodes, figures),
         "edges": [
             {"from": edge["from"], "port": edge["port"], "to": edge["to"],
              "count": figures[edge["from"]].counts[left(edge["port"])]}
-            for edge in document["edges"]
+            for edge in shown["edges"]
         ],
         "series": series,
     }
 
 
-def _read_counters(session: Session, version_id: int, triggers: list[str],
-                   days: DayRange) -> tuple[defaultdict[str, _Figures], list[dict[str, Any]]]:
-    """The nodes' figures and the daily series, from one statement (two grouped SELECTs, UNION ALL)."""
-    by_node, by_day = _by_node(version_id, days), _by_day(version_id, triggers, days)
-    figures: defaultdict[str, _Figures] = defaultdict(lambda: _Figures(defaultdict(int)))
+def _totals(entered: int, converted: int, revenue: Decimal) -> dict[str, Any]:
+    return {"entered": entered, "converted": converted, "conversion_rate": _rate(converted, entered),
+            "revenue": _money(revenue)}
+
+
+def _version_totals(version: FlowVersion, figures: Mapping[str, _Figures], triggers: list[str],
+                    live_version_id: int | None) -> dict[str, Any]:
+    """One version's entered and converted (at its triggers) and how many of its runs wait now."""
+    return {
+        "number": version.number,
+        "live": version.id == live_version_id,
+        "published_at": version.published_at.isoformat() if version.published_at else None,
+        "entered": sum(figures[node_id].counts[ENTERED] for node_id in triggers if node_id in figures),
+        "converted": sum(figures[node_id].counts[CONVERTED] for node_id in triggers if node_id in figures),
+        "waiting": sum(node.waiting for node in figures.values()),
+    }
+
+
+def _removed_nodes(scope: StatsScope, shown: Mapping[str, Any],
+                   figures: Mapping[str, _Figures]) -> list[dict[str, Any]]:
+    """The figures of nodes earlier versions had and the shown one has not, each with the versions that had it."""
+    removed: dict[str, tuple[Mapping[str, Any], list[int]]] = {}
+    for version in scope.versions:  # oldest first: the latest definition of a node wins
+        for node in version.document["nodes"]:
+            if node["id"] not in shown:
+                numbers = removed[node["id"]][1] if node["id"] in removed else []
+                removed[node["id"]] = (node, [*numbers, version.number])
+    return [
+        {"id": node_id, "label": node.get("label"), "versions": numbers, **_node(node, figures[node_id])}
+        for node_id, (node, numbers) in removed.items()
+        if node_id in figures and figures[node_id].counts[ENTERED]
+    ]
+
+
+def _read_counters(session: Session, triggers: Mapping[int, list[str]], days: DayRange,
+                   ) -> tuple[defaultdict[int, defaultdict[str, _Figures]], list[dict[str, Any]]]:
+    """Each version's nodes' figures and the daily series, from one statement (two grouped SELECTs, UNION ALL)."""
+    by_node, by_day = _by_node(list(triggers), days), _by_day(triggers, days)
+    figures: defaultdict[int, defaultdict[str, _Figures]] = defaultdict(lambda: defaultdict(_no_figures))
     series: dict[date, dict[str, Any]] = {}
-    for node_id, day, metric, count, revenue, all_days in session.execute(union_all(by_node, by_day)):
+    for version_id, node_id, day, metric, count, revenue, all_days in session.execute(union_all(by_node, by_day)):
         if day is not None:
             entry = series.get(day) or series.setdefault(day, _no_day(day))
-            entry[metric] = int(count or 0)
+            entry[metric] += int(count or 0)
             if metric == CONVERTED:
-                entry["revenue"] = _money(Decimal(revenue or 0))
+                entry["revenue"] = _money(Decimal(str(entry["revenue"])) + Decimal(revenue or 0))
             continue
-        node = figures[node_id]
+        node = figures[version_id][node_id]
         if metric == WAITING:
             node.waiting = int((count if all_days is None else all_days) or 0)
             continue
@@ -133,8 +208,8 @@ def _read_counters(session: Session, version_id: int, triggers: list[str],
     return figures, _every_day(series)
 
 
-def _by_node(version_id: int, days: DayRange) -> Select[Any]:
-    """Each node's and metric's sum over the range, and the waiting gauge at the range's end.
+def _by_node(version_ids: list[int], days: DayRange) -> Select[Any]:
+    """Each version's, node's and metric's sum over the range, and the waiting gauge at the range's end.
 
     Numeric sums are what the aggregation spends its time on, so revenue is summed over the
     `converted` rows only, and the gauge gets a sum of its own only when the range has a first day.
@@ -145,11 +220,10 @@ def _by_node(version_id: int, days: DayRange) -> Select[Any]:
     all_days = null() if in_range is None else func.sum(NodeCounter.count)
     query = (
         # the union's columns take their types from this SELECT: its null day must read back as a date
-        select(NodeCounter.node_id, type_coerce(null(), NodeCounter.day.type).label("day"), NodeCounter.metric,
-               func.sum(counted),
-               func.sum(NodeCounter.amount).filter(converted), all_days)
-        .where(NodeCounter.flow_version_id == version_id)
-        .group_by(NodeCounter.node_id, NodeCounter.metric)
+        select(NodeCounter.flow_version_id, NodeCounter.node_id, type_coerce(null(), NodeCounter.day.type).label("day"),
+               NodeCounter.metric, func.sum(counted), func.sum(NodeCounter.amount).filter(converted), all_days)
+        .where(NodeCounter.flow_version_id.in_(version_ids))
+        .group_by(NodeCounter.flow_version_id, NodeCounter.node_id, NodeCounter.metric)
     )
     if days.last:
         query = query.where(NodeCounter.day <= days.last)
@@ -158,14 +232,15 @@ def _by_node(version_id: int, days: DayRange) -> Select[Any]:
     return query
 
 
-def _by_day(version_id: int, triggers: list[str], days: DayRange) -> Select[Any]:
-    """Entered, converted and revenue per day: the trigger nodes' counters, which count each run once."""
+def _by_day(triggers: Mapping[int, list[str]], days: DayRange) -> Select[Any]:
+    """Entered, converted and revenue per day and version: the trigger nodes' counters, which count each run once."""
+    at_a_trigger = or_(*(and_(NodeCounter.flow_version_id == version_id, NodeCounter.node_id.in_(node_ids))
+                         for version_id, node_ids in triggers.items()))
     query = (
-        select(null().label("node_id"), NodeCounter.day, NodeCounter.metric, func.sum(NodeCounter.count),
-               func.sum(NodeCounter.amount), null())
-        .where(NodeCounter.flow_version_id == version_id, NodeCounter.node_id.in_(triggers),
-               NodeCounter.metric.in_((ENTERED, CONVERTED)))
-        .group_by(NodeCounter.day, NodeCounter.metric)
+        select(NodeCounter.flow_version_id, null().label("node_id"), NodeCounter.day, NodeCounter.metric,
+               func.sum(NodeCounter.count), func.sum(NodeCounter.amount), null())
+        .where(at_a_trigger, NodeCounter.metric.in_((ENTERED, CONVERTED)))
+        .group_by(NodeCounter.flow_version_id, NodeCounter.day, NodeCounter.metric)
     )
     if days.first:
         query = query.where(NodeCounter.day >= days.first)
@@ -186,6 +261,7 @@ def _node(node: Mapping[str, Any], figures: _Figures) -> dict[str, Any]:
         "left": {port: counts[left(port)] for port in node_type.output_ports(config)},
         "completed": counts["completed"],
         "exited": counts["exited"],
+        "exited_by": _exits(counts),
         "errored": counts[ERRORED],
         "converted": counts[CONVERTED],
         "conversion_rate": _rate(counts[CONVERTED], counts[ENTERED]),
@@ -196,6 +272,12 @@ def _node(node: Mapping[str, Any], figures: _Figures) -> dict[str, Any]:
     if node_type.compares_ports:
         result.update(_variants(config, counts))
     return result
+
+
+def _exits(counts: Mapping[str, int]) -> dict[str, int]:
+    """The node's exits by cause; `unrecorded` for runs that exited before causes were counted."""
+    causes = {cause.value: counts[exited_by(cause)] for cause in ExitCause}
+    return {**causes, "unrecorded": counts["exited"] - sum(causes.values())}
 
 
 def _variants(config: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, Any]:

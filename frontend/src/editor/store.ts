@@ -28,6 +28,7 @@ export type EditorMode = "edit" | "stats";
 /** The contacts behind one number of statistics mode. */
 export interface Drilldown {
   nodeId: string;
+  nodeLabel: string;
   metric: string;
   title: string;
 }

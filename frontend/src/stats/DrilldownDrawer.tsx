@@ -11,7 +11,7 @@ const PAGE = 50;
 /** What the time beside each contact is: runs are dated by when they entered the flow, unless they ended or converted. */
 function timeColumn(metric: string): string {
   if (metric === "converted") return "Converted";
-  if (metric === "completed" || metric === "exited") return "Left the flow";
+  if (metric === "completed" || metric.startsWith("exited")) return "Left the flow";
   if (metric === "entered" || metric === "waiting" || metric.startsWith("left:")) return "Entered the flow";
   return "When";
 }
@@ -58,7 +58,7 @@ function DrilldownContacts({ drilldown, flowId, query }: DrawerProps & { drilldo
     <aside className="drawer" data-testid="drilldown">
       <div className="drawer-head">
         <div>
-          <div className="muted small">{drilldown.nodeId}</div>
+          <div className="muted small">{drilldown.nodeLabel}</div>
           <h3>
             {drilldown.title} {result && <span className="muted">({count(result.total)})</span>}
           </h3>

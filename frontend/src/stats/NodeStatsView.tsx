@@ -1,8 +1,21 @@
 /** A node's numbers in statistics mode; every count opens the contacts behind it. */
+import type { FlowStats } from "../api";
 import { useEditor } from "../editor/store";
 import { count, money, percent, rate } from "./format";
 
+type NodeFigures = FlowStats["nodes"][string];
+
+/** Where runs ended at a node, each with the metric that lists them: with waiting and the ports, everyone who entered. */
+const ENDINGS: [metric: string, label: string, value: (stats: NodeFigures) => number][] = [
+  ["completed", "Completed", (stats) => stats.completed],
+  ["exited:goal", "Reached the goal", (stats) => stats.exited_by.goal],
+  ["exited:exit_rule", "Exit rule", (stats) => stats.exited_by.exit_rule],
+  ["exited:archived", "Archived", (stats) => stats.exited_by.archived],
+  ["errored", "Errored", (stats) => stats.errored],
+];
+
 function Metric({ nodeId, metric, label, value }: { nodeId: string; metric: string; label: string; value: string }) {
+  const nodeLabel = useNodeLabel(nodeId);
   const open = useEditor((state) => state.openDrilldown);
   return (
     <button
@@ -11,12 +24,40 @@ function Metric({ nodeId, metric, label, value }: { nodeId: string; metric: stri
       data-testid={`stat-${nodeId}-${metric}`}
       onClick={(event) => {
         event.stopPropagation();
-        open({ nodeId, metric, title: label });
+        open({ nodeId, nodeLabel, metric, title: label });
       }}
     >
       <span className="stat-value">{value}</span>
       <span className="stat-label">{label}</span>
     </button>
+  );
+}
+
+/** A node's name as the canvas shows it: its label, else its type's. */
+export function useNodeLabel(nodeId: string): string {
+  return useEditor((state) => {
+    const type = state.nodes.find((node) => node.id === nodeId)?.type;
+    return state.labels[nodeId] || (type ? state.catalogue[type]?.label : undefined) || nodeId;
+  });
+}
+
+function Endings({ nodeId, stats }: { nodeId: string; stats: NodeFigures }) {
+  const ended = ENDINGS.filter(([, , value]) => value(stats) > 0);
+  const unrecorded = stats.exited_by.unrecorded;
+  if (ended.length === 0 && unrecorded === 0) return null;
+  return (
+    <div className="node-endings" aria-label="Ended here" data-testid={`endings-${nodeId}`}>
+      <span className="endings-title">Ended here</span>
+      {ended.map(([metric, label, value]) => (
+        <Metric key={metric} nodeId={nodeId} metric={metric} label={label} value={count(value(stats))} />
+      ))}
+      {unrecorded > 0 && (
+        <span className="stat" title="These runs exited before automap counted why: their cause is not known.">
+          <span className="stat-value">{count(unrecorded)}</span>
+          <span className="stat-label">Exited, cause not recorded</span>
+        </span>
+      )}
+    </div>
   );
 }
 
@@ -35,6 +76,7 @@ export function NodeStatsView({ nodeId }: { nodeId: string }) {
           <span className="stat-label">Revenue</span>
         </div>
       </div>
+      <Endings nodeId={nodeId} stats={stats} />
       {funnel && (
         <div className="funnel" aria-label="Message funnel">
           {(

@@ -1,4 +1,6 @@
-/** Statistics mode's controls: which version, which dates, and the flow's totals. */
+/** Statistics mode's controls: which version (all by default), which dates, the flow's totals, each version's
+ * figures, and the nodes earlier versions had that the shown one no longer has. */
+import type { FlowStats } from "../api";
 import { count, money, percent } from "./format";
 import { useEditor } from "../editor/store";
 
@@ -21,18 +23,71 @@ const PRESETS: [string, number | null][] = [
   ["All time", null],
 ];
 
+function ByVersion({ versions }: { versions: FlowStats["versions"] }) {
+  if (versions.length < 2) return null;
+  return (
+    <div className="stats-versions" data-testid="stats-versions">
+      {versions.map((version) => (
+        <span key={version.number}>
+          <b>v{version.number}</b>
+          {version.live ? " (live)" : ""}: {count(version.entered)} entered · {count(version.waiting)} waiting · {count(version.converted)} converted
+        </span>
+      ))}
+    </div>
+  );
+}
+
+function RemovedNodes({ nodes, shown }: { nodes: FlowStats["removed_nodes"]; shown: number | null }) {
+  if (nodes.length === 0) return null;
+  return (
+    <details className="stats-removed" data-testid="stats-removed">
+      <summary>
+        {nodes.length} node{nodes.length === 1 ? "" : "s"} not in v{shown}
+      </summary>
+      <table className="table">
+        <thead>
+          <tr>
+            <th>Node</th>
+            <th>In versions</th>
+            <th>Entered</th>
+            <th>Waiting</th>
+            <th>Converted</th>
+          </tr>
+        </thead>
+        <tbody>
+          {nodes.map((node) => (
+            <tr key={node.id}>
+              <td>{node.label || node.id}</td>
+              <td>{node.versions.map((number) => `v${number}`).join(", ")}</td>
+              <td>{count(node.entered)}</td>
+              <td>{count(node.waiting)}</td>
+              <td>{count(node.converted)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
 export function StatsBar({ range, onChange }: { range: StatsRange; onChange(range: StatsRange): void }) {
   const stats = useEditor((state) => state.stats);
   const versions = useEditor((state) => state.flow.versions);
+  const liveVersion = useEditor((state) => state.flow.liveVersion);
   return (
     <div className="stats-bar" data-testid="stats-bar">
       <label>
         Version
-        <select value={range.version ?? ""} onChange={(event) => onChange({ ...range, version: event.target.value ? Number(event.target.value) : null })}>
-          <option value="">Live</option>
+        <select
+          data-testid="stats-version"
+          value={range.version ?? ""}
+          onChange={(event) => onChange({ ...range, version: event.target.value ? Number(event.target.value) : null })}
+        >
+          <option value="">All versions</option>
           {versions.map((version) => (
             <option key={version.number} value={version.number}>
               v{version.number}
+              {version.number === liveVersion ? " (live)" : ""}
             </option>
           ))}
         </select>
@@ -66,6 +121,8 @@ export function StatsBar({ range, onChange }: { range: StatsRange; onChange(rang
           </span>
         </div>
       )}
+      {stats && <ByVersion versions={stats.versions} />}
+      {stats && <RemovedNodes nodes={stats.removed_nodes} shown={stats.shown_version} />}
     </div>
   );
 }

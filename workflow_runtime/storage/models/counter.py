@@ -14,7 +14,8 @@ class NodeCounter(Base):
     """How often `metric` happened at a node of a flow version on a (UTC) day.
 
     Metrics: entered; left:<port>; waiting (a gauge: +1 on hold, -1 on leaving);
-    completed; exited; converted (with revenue in `amount`); and per channel message
+    completed; exited, and beside it exited:<cause> (goal, exit_rule, archived); errored;
+    converted (with revenue in `amount`); and per channel message
     events such as sent, delivered, read, clicked, replied, unsubscribed, failed.
 
     `amount` is a numeric without a limit (PostgreSQL `numeric`): a day's revenue is a sum of
