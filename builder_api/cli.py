@@ -30,7 +30,7 @@ from builder_api.mail import reply_addresses
 from builder_api.node_types.routes import NodeTypeCatalogue, node_catalogue
 from builder_api.settings import GENERATED_SECRETS_FILE, Settings, instance_secret, unshown_secrets
 from flows.document import dumps, load_file
-from flows.validation import FlowError, FlowInvalid, validate_flow
+from flows.validation import FlowError, FlowInvalid, flow_warnings, validate_flow
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.channels.inbound_smtp import inbound_smtp_server
 from workflow_runtime.demo import VISITORS, demo_runtime, seed_demo
@@ -208,9 +208,9 @@ def flows() -> None:
     """Validate, import, export and list flow documents."""
 
 
-def _error_table(errors: list[FlowError]) -> Table:
-    table = Table(show_header=True, header_style="bold red")
-    for column in ("node", "pointer", "problem"):
+def _error_table(errors: list[FlowError], kind: str = "problem", style: str = "bold red") -> Table:
+    table = Table(show_header=True, header_style=style)
+    for column in ("node", "pointer", kind):
         table.add_column(column)
     for error in errors:
         table.add_row(error.node_id or "—", error.pointer or "/", error.message)
@@ -229,19 +229,25 @@ def _read_document(path: Path) -> Any:
 @flows.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate_files(files: tuple[Path, ...]) -> None:
-    """Check flow documents; list every error per node; exit 1 if any file is invalid."""
+    """Check flow documents; list every error per node, then the warnings, which do not stop publishing;
+    exit 1 if any file is invalid (warnings alone do not fail)."""
     failed = 0
     for path in files:
         try:
-            errors = validate_flow(load_file(path))
+            document = load_file(path)
         except FlowInvalid as invalid:
-            errors = invalid.errors
+            errors, warnings = invalid.errors, []
+        else:
+            errors, warnings = validate_flow(document), flow_warnings(document)
         if errors:
             failed += 1
             console.print(f"[red]✗ {path}[/]: {len(errors)} error(s)")
             console.print(_error_table(errors))
         else:
             console.print(f"[green]✓ {path}[/]")
+        if warnings:
+            console.print(f"[yellow]⚠ {path}[/]: {len(warnings)} warning(s), which do not stop publishing")
+            console.print(_error_table(warnings, "warning", "bold yellow"))
     if failed:
         console.print(f"[red]{failed} of {len(files)} file(s) invalid[/]")
         sys.exit(1)

@@ -15,10 +15,20 @@ from typing import Any
 
 from flows.errors import ErrorCode, FlowError, FlowInvalid
 from flows.upgrade import upgrade
+from nodes import registry
 
 DOCUMENT_KEYS = ("schema_version", "name", "description", "settings", "nodes", "edges")
 NODE_KEYS = ("id", "type", "label", "position", "config")
 EDGE_KEYS = ("from", "port", "to")
+
+
+def node_label(document: dict[str, Any], node_id: str) -> str:
+    """What the canvas calls a node of a document: its label, else its node type's name, else its id."""
+    node = next((node for node in document.get("nodes", []) if node.get("id") == node_id), None)
+    if node is None:
+        return node_id
+    node_type = registry.get(node.get("type", ""))
+    return node.get("label") or (node_type.label if node_type is not None else node_id)
 
 
 def _ordered(mapping: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:

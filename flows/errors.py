@@ -29,7 +29,9 @@ class ErrorCode(str, enum.Enum):
     with no waiting node in it; split_weights: split weights do not add up to 100;
     duplicate_variant: two split variants share an id (these two come from
     `Split.check_config`); refused_address: a URL names an address automap does not call,
-    such as a loopback or private one (nodes.outbound; from `Webhook.check_config`).
+    such as a loopback or private one (nodes.outbound; from `Webhook.check_config`);
+    no_fallback: a message prints a contact value with no fallback, so a contact without it
+    reads a gap ("Hi !") — a warning, from the send node types' `config_warnings`.
     """
 
     JSON = "json"
@@ -51,6 +53,18 @@ class ErrorCode(str, enum.Enum):
     SPLIT_WEIGHTS = "split_weights"
     DUPLICATE_VARIANT = "duplicate_variant"
     REFUSED_ADDRESS = "refused_address"
+    NO_FALLBACK = "no_fallback"
+
+
+class Severity(str, enum.Enum):
+    """How much a FlowError stops: a flow with an error cannot be published; one with only warnings can.
+
+    error: the flow cannot run as written; warning: it runs, but what some contacts get is
+    probably not what the marketer meant (flows.validation.flow_warnings finds these).
+    """
+
+    ERROR = "error"
+    WARNING = "warning"
 
 
 @dataclass(frozen=True)
@@ -61,10 +75,13 @@ class FlowError:
     node_id: str | None
     message: str
     code: ErrorCode
+    severity: Severity = Severity.ERROR
 
     def to_dict(self) -> dict[str, Any]:
-        """The error as plain JSON for the API."""
-        return {"pointer": self.pointer, "node_id": self.node_id, "message": self.message, "code": self.code.value}
+        """The error as plain JSON for the API; a warning says so in `severity`, an error leaves it out (the API's
+        error bodies, which only ever carry errors, keep their shape)."""
+        plain = {"pointer": self.pointer, "node_id": self.node_id, "message": self.message, "code": self.code.value}
+        return plain if self.severity is Severity.ERROR else {**plain, "severity": self.severity.value}
 
 
 class FlowInvalid(Exception):

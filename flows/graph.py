@@ -140,9 +140,11 @@ class _FlowGraph:
         ]
 
     def unwired_errors(self) -> list[FlowError]:
-        """Output ports that lead nowhere."""
+        """Output ports that lead nowhere, but for nodes that may end a path (a goal)."""
         errors = []
         for node in self._in_order(self.graph):
+            if (node_type := self._type(node)) is not None and node_type.may_end_path:
+                continue
             for port in dict.fromkeys(self.ports.get(self.index[node], [])):
                 if (node, port) not in self.wired:
                     errors.append(FlowError(

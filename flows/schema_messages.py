@@ -199,7 +199,9 @@ def _problem(error: ValidationError) -> str:
     if keyword == "enum" and "propertyNames" in error.absolute_schema_path:
         return f"{shown} is not a key it can have: use one of {', '.join(map(str, expected))}"
     if keyword == "enum":
-        return f"{shown} is not one of {', '.join(show(option) for option in expected)}: pick one of them"
+        labels = schema.get("enumNames") or []  # what the form shows for each value, when the schema says
+        options = [show(option) + (f" ({labels[index]})" if index < len(labels) else "") for index, option in enumerate(expected)]
+        return f"{shown} is not one of {', '.join(options)}: pick one of them"
     if keyword == "const":
         return f"{shown} should be {show(expected)}"
     if keyword == "pattern":

@@ -3,7 +3,8 @@
 Three layers, run from here: the document's JSON Schema, each node's config against
 its node type (its schema, then its `check_config`), and the graph (flows.graph).
 schema_messages words the schema errors; every error carries a JSON pointer and the
-node id so the canvas can mark the spot.
+node id so the canvas can mark the spot. `flow_warnings` finds, apart, what does not stop
+publishing but probably is not meant (a message printing a name the contact may not have).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from flows.document import canonical
-from flows.errors import ErrorCode, FlowError, FlowInvalid, Path, pointer
+from flows.errors import ErrorCode, FlowError, FlowInvalid, Path, Severity, pointer
 from flows.graph import graph_errors
 from flows.schema_messages import (
     SchemaLayer,
@@ -30,7 +31,7 @@ from flows.upgrade import CURRENT_VERSION, node_ports, upgrade
 from nodes import registry
 from nodes.base import ConfigProblem, NodeType
 
-__all__ = ["ErrorCode", "FlowError", "FlowInvalid", "ensure_valid", "pointer", "validate_flow"]
+__all__ = ["ErrorCode", "FlowError", "FlowInvalid", "Severity", "ensure_valid", "flow_warnings", "pointer", "validate_flow"]
 
 
 def _pointer_key(text: str) -> tuple[tuple[int, int | str], ...]:
@@ -56,6 +57,27 @@ def validate_flow(doc: Any) -> list[FlowError]:
     except RecursionError:
         return [FlowError("", None, "The flow is nested too deeply to read: it is not an automap flow.", ErrorCode.SCHEMA)]
     return sorted(errors, key=lambda error: _pointer_key(error.pointer))
+
+
+def flow_warnings(doc: Any) -> list[FlowError]:
+    """What in the flow document `doc` does not stop it from being published but probably is not meant,
+    in document order, each with Severity.WARNING; [] when there is nothing or `doc` cannot be read.
+
+    Only nodes whose config passes its type's schema are read, so no warning repeats an error."""
+    try:
+        doc = upgrade(doc)
+        nodes = doc.get("nodes") if isinstance(doc, dict) else None
+        if _version_errors(doc) or not isinstance(nodes, list):
+            return []
+        warnings = []
+        for index, node in enumerate(nodes):
+            node_type = registry.get(node["type"]) if isinstance(node, dict) and isinstance(node.get("type"), str) else None
+            config = node.get("config", {}) if isinstance(node, dict) else None
+            if node_type is not None and isinstance(config, dict) and _config_validator(node_type).is_valid(config):
+                warnings += _problem_errors(doc, index, node_type.config_warnings(config), Severity.WARNING)
+    except RecursionError:
+        return []
+    return sorted(warnings, key=lambda warning: _pointer_key(warning.pointer))
 
 
 def ensure_valid(doc: Any) -> dict[str, Any]:
@@ -121,21 +143,22 @@ def _node_errors(doc: Any) -> tuple[dict[int, list[str]], list[FlowError]]:
         elif isinstance(config, dict):
             config_errors = layer.errors(_config_validator(node_type), config, ("nodes", index, "config"), ErrorCode.CONFIG)
             if not config_errors:  # check_config may rely on everything the schema promises
-                config_errors = _problem_errors(doc, index, node_type.check_config(config))
+                config_errors = _problem_errors(doc, index, node_type.check_config(config), Severity.ERROR)
             errors += config_errors
             if not config_errors:
                 ports[index] = node_ports(node) or []
     return ports, errors
 
 
-def _problem_errors(doc: Any, index: int, problems: list[ConfigProblem]) -> list[FlowError]:
-    """The ConfigProblems of the node at /nodes/`index` as FlowErrors, each message led by the node's name."""
+def _problem_errors(doc: Any, index: int, problems: list[ConfigProblem], severity: Severity) -> list[FlowError]:
+    """The ConfigProblems of the node at /nodes/`index` as FlowErrors of `severity`, each message led by the node's name."""
     name, node_id = node_name(doc, index), node_id_at(doc, ("nodes", index))
     return [
         FlowError(
             pointer(("nodes", index, "config", *problem.path)), node_id,
             f"{name}: {problem.message[:1].lower()}{problem.message[1:]}",
             ErrorCode(problem.code),
+            severity,
         )
         for problem in problems
     ]

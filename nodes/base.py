@@ -31,7 +31,8 @@ class Category(str, enum.Enum):
 
 @dataclass(frozen=True)
 class ConfigProblem:
-    """A problem in a node's config that its JSON Schema cannot express, found by `NodeType.check_config`.
+    """A problem in a node's config that its JSON Schema cannot express, found by `NodeType.check_config`
+    (an error) or `NodeType.config_warnings` (a warning).
 
     Attributes:
         path: where the problem is, relative to the config, e.g. ("variants", 1, "id").
@@ -61,6 +62,10 @@ class NodeType:
         is_entry: True for nodes that start runs (they take no incoming edge).
         compares_ports: True if conversions are also counted by the port a run left by
             (`converted:<port>`), so the statistics can compare the paths (an A/B split's variants).
+        may_end_path: True if its ports may be left unconnected: a run that leaves by one ends there
+            (a goal at the end of a path needs no Exit after it).
+        channels: the channels its messages (or calls) go out on, its own first, then its fallbacks;
+            the statistics count each apart.
     """
 
     type: ClassVar[str]
@@ -74,6 +79,8 @@ class NodeType:
     waits: ClassVar[bool] = False
     is_entry: ClassVar[bool] = False
     compares_ports: ClassVar[bool] = False
+    may_end_path: ClassVar[bool] = False
+    channels: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def output_ports(cls, config: Mapping[str, Any]) -> list[str]:
@@ -95,6 +102,12 @@ class NodeType:
         return []
 
     @classmethod
+    def config_warnings(cls, config: Mapping[str, Any]) -> list[ConfigProblem]:
+        """What in `config` is allowed but probably not meant (a greeting without a fallback for a missing name);
+        it does not stop publishing. Only called once `config` passes its schema."""
+        return []
+
+    @classmethod
     def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
         """What the node does for one run: go on by a port, hold, or end (see nodes.execution)."""
         raise NotImplementedError(f"node type {cls.type!r} has no behaviour")
@@ -112,5 +125,6 @@ class NodeType:
             "port_source": dict(cls.port_source) if cls.port_source is not None else None,
             "waits": cls.waits,
             "is_entry": cls.is_entry,
+            "channels": list(cls.channels),
             "config_schema": cls.config_schema,
         }

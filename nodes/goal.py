@@ -23,6 +23,7 @@ class Goal(NodeType):
     category = Category.OUTCOME
     description = "Marks a success: every step the contact passed before it is credited with a conversion."
     ports = ("next",)
+    may_end_path = True
     config_schema = {
         "type": "object",
         "required": ["name"],

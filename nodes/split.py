@@ -34,12 +34,16 @@ class Split(NodeType):
                 "minItems": 2,
                 "maxItems": 10,
                 "items": {
+                    "title": "Variant",
                     "type": "object",
                     "required": ["id", "weight"],
                     "additionalProperties": False,
                     "properties": {
-                        "id": {**ref("common.schema.json", "node_id"), "title": "Port id", "examples": ["a", "b"]},
-                        "label": {"title": "Name", "type": "string", "maxLength": 100, "examples": ["Plain link", "Button"]},
+                        "id": {**ref("common.schema.json", "node_id"), "title": "Id",
+                               "description": "Letters, digits, _ or -: what the arrows from this variant are stored by.",
+                               "examples": ["a", "b"]},
+                        "label": {"title": "Port name", "description": "What the canvas and the statistics call this path.",
+                                  "type": "string", "maxLength": 100, "examples": ["Plain link", "Button"]},
                         "weight": {"title": "Share (%)", "type": "number", "exclusiveMinimum": 0, "maximum": 100},
                     },
                 },

@@ -24,6 +24,14 @@ class TriggerSource(str, enum.Enum):
     MANUAL = "manual"
 
 
+# What the form shows for each TriggerSource, in its order.
+SOURCE_LABELS = {
+    TriggerSource.EVENT: "When an event happens",
+    TriggerSource.SEGMENT_ENTERED: "When a contact enters a segment",
+    TriggerSource.MANUAL: "When added by hand, through the API or a broadcast",
+}
+
+
 def _when(source: TriggerSource) -> dict[str, Any]:
     """The `if` clause matching configs with `on` = source (`on` defaults to event)."""
     if source is TriggerSource.EVENT:
@@ -51,9 +59,9 @@ class Trigger(NodeType):
         "additionalProperties": False,
         "properties": {
             "on": {
-                "title": "Start when",
-                "description": "event: the contact does an event; segment_entered: the contact enters a segment; manual: added through the API or a broadcast.",
+                "title": "Start",
                 "enum": [source.value for source in TriggerSource],
+                "enumNames": [SOURCE_LABELS[source] for source in TriggerSource],
                 "default": TriggerSource.EVENT.value,
             },
             "event": {**ref("common.schema.json", "event_name"), "title": "Event", "examples": ["cart_updated", "signed_up"]},

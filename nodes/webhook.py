@@ -60,6 +60,7 @@ class Webhook(NodeType):
     """Calls a URL; goes on by `failed` once the retries are used up."""
 
     type = "webhook"
+    channels = ("webhook",)
     label = "Webhook"
     category = Category.ACTION
     description = "Calls another service over HTTP, e.g. to add the contact to your CRM."

@@ -15,7 +15,7 @@ from builder_api.flows import schemas, service
 from builder_api.runtime_access import job_queue
 from flows.diff import diff_documents
 from flows.document import dumps
-from flows.validation import FlowInvalid
+from flows.validation import FlowInvalid, Severity
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.storage.models import Broadcast
 
@@ -96,9 +96,10 @@ def delete_flow(flow_id: int) -> None:
 @blueprint.response(200, schemas.ValidationResultSchema)
 @blueprint.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
 def validate_flow(flow_id: int) -> dict[str, Any]:
-    """Everything that would stop the draft from being published, by node id and JSON pointer."""
-    errors = flow_store.draft_errors(db.session, service.find_flow(db.session, flow_id))
-    return {"valid": not errors, "errors": [error.to_dict() for error in errors]}
+    """What would stop the draft from being published, then warnings, which do not; by node id and JSON pointer."""
+    problems = service.draft_problems(db.session, service.find_flow(db.session, flow_id))
+    return {"valid": not any(problem.severity is Severity.ERROR for problem in problems),
+            "errors": [problem.to_dict() for problem in problems]}
 
 
 @blueprint.post("/<int:flow_id>/publish")

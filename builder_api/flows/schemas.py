@@ -6,6 +6,7 @@ from typing import Any
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from builder_api.ids import MAX_ID
+from flows.errors import Severity
 from workflow_runtime.authoring.flow_store import NAME_LENGTH
 from workflow_runtime.storage.models import FlowStatus
 
@@ -66,6 +67,9 @@ class FlowErrorSchema(Schema):
     node_id = fields.String(required=True, allow_none=True)
     pointer = fields.String(required=True, metadata={"description": "JSON pointer into the document."})
     message = fields.String(required=True)
+    severity = fields.String(validate=validate.OneOf([severity.value for severity in Severity]), metadata={
+        "description": "`warning` for what does not stop publishing but is probably not meant (a message printing "
+                       "a contact value with no fallback); left out for an error, which does stop it."})
 
 
 class VersionSummarySchema(Schema):
@@ -88,16 +92,19 @@ class FlowSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     live_version = fields.Integer(required=True, allow_none=True)
     document = fields.Dict(required=True, metadata={"description": "The draft."})
-    validation = fields.List(fields.Nested(FlowErrorSchema), required=True,
-                             metadata={"description": "What stops the draft from being published; [] if nothing."})
+    validation = fields.List(fields.Nested(FlowErrorSchema), required=True, metadata={
+        "description": "What stops the draft from being published, then the warnings (`severity`), which do not; "
+                       "[] if nothing."})
     versions = fields.List(fields.Nested(VersionSummarySchema), required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 
 
 class ValidationResultSchema(Schema):
-    valid = fields.Boolean(required=True)
-    errors = fields.List(fields.Nested(FlowErrorSchema), required=True)
+    valid = fields.Boolean(required=True,
+                           metadata={"description": "No errors: the draft can be published, warnings or not."})
+    errors = fields.List(fields.Nested(FlowErrorSchema), required=True, metadata={
+        "description": "The errors, then the warnings (`severity`), each by node id and JSON pointer."})
 
 
 class PublishResultSchema(Schema):

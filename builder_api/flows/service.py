@@ -16,6 +16,7 @@ from builder_api.errors import ApiError
 from builder_api.ids import MAX_ID
 from builder_api.runtime_access import job_queue, now
 from flows.errors import FlowError, FlowInvalid
+from flows.validation import flow_warnings
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.engine import broadcasts, lifecycle
 from workflow_runtime.reports.flow_summary import FlowTotals, flow_totals
@@ -64,6 +65,11 @@ def flow_errors(errors: Sequence[FlowError], field: str | None = None) -> list[d
     return [{"field": field, **error.to_dict()} for error in errors]
 
 
+def draft_problems(session: Session, flow: Flow) -> list[FlowError]:
+    """What stops the draft from being published (errors), then what does not but is probably not meant (warnings)."""
+    return [*flow_store.draft_errors(session, flow), *flow_warnings(flow.draft)]
+
+
 def refuse(invalid: FlowInvalid, message: str, field: str | None = None) -> ApiError:
     """A 422 carrying every error of a refused document."""
     return ApiError(422, f"{message} {invalid}", flow_errors(invalid.errors, field))
@@ -105,11 +111,11 @@ def summary(flow: Flow, totals: FlowTotals) -> dict[str, Any]:
 
 
 def detail(session: Session, flow: Flow) -> dict[str, Any]:
-    """The flow with its draft, what stops the draft from being published, and its versions."""
+    """The flow with its draft, what stops the draft from being published and its warnings, and its versions."""
     return {
         **_heading(flow),
         "document": flow.draft,
-        "validation": [error.to_dict() for error in flow_store.draft_errors(session, flow)],
+        "validation": [problem.to_dict() for problem in draft_problems(session, flow)],
         "versions": flow.versions,
         "created_at": flow.created_at,
         "updated_at": flow.updated_at,

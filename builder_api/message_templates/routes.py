@@ -1,4 +1,5 @@
-"""`/api/message-templates`: email (MJML), chat and popup templates — CRUD, preview, test send."""
+"""`/api/message-templates`: email (MJML), chat and popup templates — CRUD, preview, test send — and the preview
+of a message written on a send node, for a real contact or sample data."""
 from __future__ import annotations
 
 from typing import Any
@@ -13,6 +14,8 @@ from builder_api.errors import ApiError
 from builder_api.extensions import db
 from builder_api.mail import email_settings
 from builder_api.message_templates.schemas import (
+    MessagePreviewRequestSchema,
+    MessagePreviewSchema,
     MessageTemplateListSchema,
     MessageTemplatePreviewSchema,
     MessageTemplateQuerySchema,
@@ -32,9 +35,19 @@ blueprint = Blueprint("message_templates", __name__,
 blueprint.before_request(require_admin)
 
 
-def _invalid(error: TemplateInvalid) -> ApiError:
+def _invalid(error: TemplateInvalid, under: str | None = None) -> ApiError:
+    """A 422 naming the field; `under` is the payload field holding it ("content" for a send node's fields)."""
+    pointer = f"/{under}/{error.field}" if under else f"/{error.field}"
     return ApiError(422, f"The {error.field} is not valid: {error.message}.",
-                    [{"field": error.field, "pointer": f"/{error.field}", "message": error.message}])
+                    [{"field": under or error.field, "pointer": pointer, "message": error.message}])
+
+
+def _variables(request: dict[str, Any]) -> dict[str, Any]:
+    """What the previewed message sees: the request's contact, or its sample."""
+    try:
+        return message_templates.preview_variables(db.session, request.get("sample"), request.get("contact_id"))
+    except TemplateInvalid as error:
+        raise _invalid(error) from error
 
 
 def _template(template_id: int) -> MessageTemplate:
@@ -100,11 +113,24 @@ class MessageTemplateById(MethodView):
 @blueprint.arguments(PreviewRequestSchema)
 @blueprint.response(200, MessageTemplatePreviewSchema)
 def preview(request: dict[str, Any], template_id: int) -> message_templates.Preview:
-    """The template rendered for sample data: subject, HTML and the plain-text part."""
+    """The template rendered for a real contact or sample data: subject, HTML and the plain-text part."""
+    template, variables = _template(template_id), _variables(request)
     try:
-        return message_templates.preview(_template(template_id), request.get("sample"))
+        return message_templates.preview(template, variables)
     except TemplateInvalid as error:
         raise _invalid(error) from error
+
+
+@blueprint.route("/preview", methods=["POST"])
+@blueprint.arguments(MessagePreviewRequestSchema)
+@blueprint.response(200, MessagePreviewSchema)
+def preview_message(request: dict[str, Any]) -> message_templates.MessagePreview:
+    """A message written on a send node rendered for a real contact or sample data, as that contact would get it."""
+    variables = _variables(request)
+    try:
+        return message_templates.preview_message(Channel(request["channel"].value), request["content"], variables)
+    except TemplateInvalid as error:
+        raise _invalid(error, "content") from error
 
 
 @blueprint.route("/<int:template_id>/test-send", methods=["POST"])

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from builder_api.ids import MAX_ID
 from workflow_runtime.storage.models.message_template import TemplateChannel
 
-SAMPLE = "Sample data for the placeholders; a built-in sample when left out."
+SAMPLE = ("Sample data for the placeholders; when left out, a built-in contact with only an email address, "
+          "so every `default(…)` fallback shows.")
+CONTACT_ID = "Render for this real contact instead of the sample contact (the sample's event still applies)."
 
 
 class MessageTemplateSchema(Schema):
@@ -43,12 +46,28 @@ class SampleSchema(Schema):
 
 class PreviewRequestSchema(Schema):
     sample = fields.Nested(SampleSchema, metadata={"description": SAMPLE})
+    contact_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": CONTACT_ID})
+
+
+class MessagePreviewRequestSchema(PreviewRequestSchema):
+    channel = fields.Enum(TemplateChannel, by_value=True, required=True)
+    content = fields.Dict(keys=fields.String(), required=True, metadata={
+        "description": "The send node's fields: an email's subject, preheader and MJML body; a chat message's "
+                       "body; a popup's title, body and button."})
 
 
 class MessageTemplatePreviewSchema(Schema):
     subject = fields.String(required=True)
     html = fields.String(required=True)
     text = fields.String(required=True)
+
+
+class MessagePreviewSchema(Schema):
+    content = fields.Dict(required=True, metadata={
+        "description": "The fields with every text filled in: a chat message's or popup's content, an email's "
+                       "subject and preheader."})
+    html = fields.String(allow_none=True, metadata={"description": "An email's HTML as the inbox shows it, links untracked."})
+    text = fields.String(allow_none=True, metadata={"description": "An email's plain-text part."})
 
 
 class TestSendRequestSchema(Schema):

@@ -43,6 +43,8 @@ class NodeTypeInfo(Schema):
                                                          "(a split's variants); null for fixed `ports`."})
     waits = fields.Boolean(required=True, metadata={"description": "True if the node can hold a run over time, which makes a loop through it safe."})
     is_entry = fields.Boolean(required=True, metadata={"description": "True for nodes that start runs; they take no incoming edge."})
+    channels = fields.List(fields.String(), required=True, metadata={
+        "description": "The channels its messages go out on, its own first and then its fallbacks (a popup's email)."})
     config_schema = fields.Dict(required=True, metadata={"description": "JSON Schema (2020-12) of the node's `config`."})
 
 

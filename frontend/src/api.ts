@@ -244,8 +244,18 @@ export const getContact = (id: number) => request<ContactCard>("GET", `/api/cont
 export const listMessageTemplates = () =>
   request<Schemas["MessageTemplateList"]>("GET", "/api/message-templates").then((answer) => answer.message_templates);
 
-export const previewMessageTemplate = (id: number, sample?: Config) =>
-  request<Schemas["MessageTemplatePreview"]>("POST", `/api/message-templates/${id}/preview`, sample ? { sample } : {});
+/** Whom a message is previewed for: a real contact, or sample data; with neither, the server's sample contact, who has
+ * only an email address, so every fallback shows. */
+export type PreviewFor = Pick<Schemas["PreviewRequest"], "contact_id" | "sample">;
+export type MessageChannel = Schemas["MessagePreviewRequest"]["channel"];
+export type MessagePreview = Schemas["MessagePreview"];
+
+export const previewMessageTemplate = (id: number, { contact_id, sample }: PreviewFor = {}) =>
+  request<Schemas["MessageTemplatePreview"]>("POST", `/api/message-templates/${id}/preview`, { contact_id, sample });
+
+/** A message written on a send node (`content`: its fields, as in the node's config) rendered as the contact gets it. */
+export const previewMessage = (channel: MessageChannel, content: Config, { contact_id, sample }: PreviewFor = {}) =>
+  request<MessagePreview>("POST", "/api/message-templates/preview", { channel, content, contact_id, sample });
 
 // --- failures (dead letters) -----------------------------------------------------------------------
 

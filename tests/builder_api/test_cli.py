@@ -47,6 +47,20 @@ def test_validate_lists_errors_per_node_and_exits_1(cli: Callable[..., Result], 
     assert "1 of 2 file(s) invalid" in result.output
 
 
+def test_validate_lists_warnings_apart_without_failing(cli: Callable[..., Result], tmp_path: Path) -> None:
+    document = json.loads(CART.read_text())
+    popup = next(node for node in document["nodes"] if node["type"] == "send_popup")
+    popup["config"]["title"] = "Hi {{ name }}!"
+    path = tmp_path / "unguarded.json"
+    path.write_text(json.dumps(document))
+    result = cli("flows", "validate", str(path))
+    assert result.exit_code == 0, result.output
+    assert f"✓ {path}" in result.output
+    assert "warning(s), which do not stop publishing" in result.output
+    assert popup["id"] in result.output
+    assert "invalid" not in result.output
+
+
 def test_validate_reports_json_syntax_errors(cli: Callable[..., Result], tmp_path: Path) -> None:
     path = tmp_path / "syntax.json"
     path.write_text('{"name": "x",')

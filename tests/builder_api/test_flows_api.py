@@ -79,6 +79,48 @@ def test_an_unfinished_draft_is_saved_with_its_errors_by_node(
     assert checked["errors"] == saved.json["validation"]
 
 
+def chat_saying(broadcast_document: dict[str, Any], body: str) -> dict[str, Any]:
+    """The manual-trigger flow with a chat message saying `body` before its exit, as node "hello" at /nodes/2."""
+    document = copy.deepcopy(broadcast_document)
+    document["nodes"][2:2] = [{"id": "hello", "type": "send_chat", "config": {"body": body}}]
+    document["edges"][1]["to"] = "hello"
+    document["edges"].append({"from": "hello", "port": "next", "to": "done"})
+    return document
+
+
+def test_a_message_printing_a_name_with_no_fallback_warns_and_still_publishes(
+    client: FlaskClient, admin_headers: dict[str, str], make_flow: MakeFlow, broadcast_document: dict[str, Any]
+) -> None:
+    flow = make_flow(chat_saying(broadcast_document, "Hi {{ name }}!"))
+    expected = {"node_id": "hello", "pointer": "/nodes/2/config/body", "code": "no_fallback", "severity": "warning"}
+    assert [{key: problem[key] for key in expected} for problem in flow["validation"]] == [expected]
+    assert 'default("there")' in flow["validation"][0]["message"]
+
+    checked = client.post(f"/api/flows/{flow['id']}/validate", headers=admin_headers).json
+    assert checked == {"valid": True, "errors": flow["validation"]}
+    published = client.post(f"/api/flows/{flow['id']}/publish", headers=admin_headers)
+    assert published.status_code == 201 and published.json["version"] == 1
+
+    fixed = make_flow(chat_saying(broadcast_document, 'Hi {{ name | default("there") }}!'))
+    assert fixed["validation"] == []
+
+
+def test_errors_come_before_warnings_and_alone_stop_publishing(
+    client: FlaskClient, admin_headers: dict[str, str], make_flow: MakeFlow, broadcast_document: dict[str, Any]
+) -> None:
+    document = chat_saying(broadcast_document, "Hi {{ name }}!")
+    document["nodes"].append({"id": "island", "type": "exit", "config": {}})
+    flow = make_flow(document)
+    assert [(problem["node_id"], problem.get("severity")) for problem in flow["validation"]] == [
+        ("island", None), ("hello", "warning")
+    ]
+    checked = client.post(f"/api/flows/{flow['id']}/validate", headers=admin_headers).json
+    assert checked == {"valid": False, "errors": flow["validation"]}
+    refused = client.post(f"/api/flows/{flow['id']}/publish", headers=admin_headers)
+    assert refused.status_code == 422
+    assert [error["node_id"] for error in refused.json["errors"]] == ["island"]
+
+
 def test_a_document_not_shaped_like_a_flow_is_refused_and_the_draft_kept(
     client: FlaskClient, admin_headers: dict[str, str], make_flow: MakeFlow, cart_document: dict[str, Any]
 ) -> None:

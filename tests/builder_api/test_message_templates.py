@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from tests.mail_server import MailServer, free_port
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.channels.email_template import COMPILED
+from workflow_runtime.storage.models import Contact
 
 MJML = ("<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ name }}, use {{ promo_code }} "
         "on {{ event.product }}.</mj-text><mj-button href=\"https://shop.example/?c={{ promo_code }}\">Shop</mj-button>"
@@ -92,7 +93,7 @@ def test_preview_renders_sample_data_escaped_in_html_with_a_text_part(create: An
     assert 'href="https://shop.example/?c=SAVE10"' in shown.json["html"]  # a preview tracks nothing
     assert "Hi <Ann>, use SAVE10 on Boots." in shown.json["text"]
     default = client.post(f"/api/message-templates/{template['id']}/preview", json={}, headers=admin_headers)
-    assert "Alex Example" in default.json["subject"]
+    assert default.json["subject"] == ", your cart"  # the sample contact has only an email address: no name shows
 
     bad = client.post(f"/api/message-templates/{template['id']}/preview", json={"sample": {"contact": "x"}},
                       headers=admin_headers)
@@ -200,3 +201,77 @@ def test_a_call_of_an_undefined_filter_is_refused_when_saved(create: Any, client
     assert [error["field"] for error in refused.json["errors"]] == ["body"]
     assert "No filter named 'shout'" in refused.json["errors"][0]["message"]
     assert client.get("/api/message-templates", headers=admin_headers).json["message_templates"] == []
+
+
+GREETING = ('<mjml><mj-body><mj-section><mj-column><mj-text>Hi {{ name | default("there") }}, use '
+            '{{ contact.promo_code | d("WELCOME") }}.</mj-text></mj-column></mj-section></mj-body></mjml>')
+
+
+@pytest.fixture
+def contacts(session: Any) -> dict[str, int]:
+    """Two real contacts: Anna with a promo code, and a visitor who left only an email address."""
+    anna = Contact(email="anna@example.com", name="Anna", properties={"promo_code": "ANNA5"})
+    nameless = Contact(email="anon@example.com", name=None, properties={"promo_code": ""})
+    session.add_all([anna, nameless])
+    session.commit()
+    return {"anna": anna.id, "nameless": nameless.id}
+
+
+def test_a_saved_template_previews_for_a_real_contact_or_shows_its_fallbacks(
+        create: Any, client: FlaskClient, admin_headers: dict[str, str], contacts: dict[str, int]) -> None:
+    template = create(subject='{{ name | default("Friend") }}, your cart', body=GREETING).json
+    url = f"/api/message-templates/{template['id']}/preview"
+
+    anna = client.post(url, json={"contact_id": contacts["anna"]}, headers=admin_headers)
+    assert anna.status_code == 200, anna.json
+    assert anna.json["subject"] == "Anna, your cart" and "Hi Anna, use ANNA5." in anna.json["text"]
+    for body in ({"contact_id": contacts["nameless"]}, {}):  # a nameless contact, or no contact chosen
+        shown = client.post(url, json=body, headers=admin_headers).json
+        assert shown["subject"] == "Friend, your cart" and "Hi there, use WELCOME." in shown["text"]
+
+    unknown = client.post(url, json={"contact_id": 999_999}, headers=admin_headers)
+    assert unknown.status_code == 422
+    assert [(error["field"], error["pointer"]) for error in unknown.json["errors"]] == [("contact_id", "/contact_id")]
+    assert "there is no contact 999999" in unknown.json["errors"][0]["message"]
+
+
+def test_a_message_written_on_a_send_node_previews_for_a_real_contact(
+        client: FlaskClient, admin_headers: dict[str, str], contacts: dict[str, int]) -> None:
+    def preview(channel: str, content: dict[str, Any], **choice: Any) -> Any:
+        return client.post("/api/message-templates/preview", json={"channel": channel, "content": content, **choice},
+                           headers=admin_headers)
+
+    email = {"subject": "{{ name }}, your code", "preheader": '{{ name | default("Hello") }}!', "body": GREETING}
+    for_anna = preview("email", email, contact_id=contacts["anna"])
+    assert for_anna.status_code == 200, for_anna.json
+    assert for_anna.json["content"] == {"subject": "Anna, your code", "preheader": "Anna!"}
+    assert "Hi Anna, use ANNA5." in for_anna.json["html"] and "Hi Anna, use ANNA5." in for_anna.json["text"]
+    nameless = preview("email", email, contact_id=contacts["nameless"]).json
+    assert nameless["content"] == {"subject": ", your code", "preheader": "Hello!"}
+    assert "Hi there, use WELCOME." in nameless["text"] and "None" not in nameless["html"]
+
+    popup = {"size": "small", "title": 'Hi {{ name | default("there") }}!', "body": "Code {{ promo_code }}",
+             "button": {"text": "Shop, {{ name }}", "url": "https://shop.example/?c={{ promo_code }}"}}
+    shown = preview("popup", popup, contact_id=contacts["anna"])
+    assert shown.json == {"content": {**popup, "title": "Hi Anna!", "body": "Code ANNA5",
+                                      "button": {"text": "Shop, Anna", "url": "https://shop.example/?c=ANNA5"}},
+                          "html": None, "text": None}
+    sample = preview("chat", {"body": 'Hi {{ name | default("there") }}, about {{ event.product }}'},
+                     sample={"event": {"product": "Boots"}}).json
+    assert sample["content"] == {"body": "Hi there, about Boots"}
+
+
+def test_a_send_node_preview_names_the_field_it_cannot_render(
+        client: FlaskClient, admin_headers: dict[str, str], contacts: dict[str, int]) -> None:
+    cases = [
+        ({"channel": "email", "content": {"subject": "Hi", "body": "<p>not mjml</p>"}}, "/content/body"),
+        ({"channel": "email", "content": {"subject": "{{ 1 / 0 }}", "body": GREETING}}, "/content/subject"),
+        ({"channel": "email", "content": {"subject": "Hi"}}, "/content/body"),
+        ({"channel": "popup", "content": {"title": "{{ 1 / 0 }}", "body": "x"}}, "/content/title"),
+        ({"channel": "chat", "content": {"body": "Hi"}, "contact_id": 999_999}, "/contact_id"),
+        ({"channel": "fax", "content": {"body": "Hi"}}, "/channel"),
+    ]
+    for body, pointer in cases:
+        refused = client.post("/api/message-templates/preview", json=body, headers=admin_headers)
+        assert refused.status_code == 422, (body, refused.json)
+        assert [error["pointer"] for error in refused.json["errors"]] == [pointer], body

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from flows.schemas import validator
 from nodes import registry
 from nodes.base import Category, ConfigProblem, NodeType
 from nodes.split import Split
+from nodes.trigger import Trigger
 
 MJML = "<mjml><mj-body><mj-text>Hi {{ name }}</mj-text></mj-body></mjml>"
 GOAL = {"event": "order_paid", "where": [{"property": "amount", "op": "gt", "value": 0}], "within": "P7D"}
@@ -175,6 +177,33 @@ def test_declaration_is_complete(node_type: type[NodeType]) -> None:
     assert described["category"] == category.value
     assert (described["port_source"] is not None) is (node_type is Split)
     assert set(described["port_labels"]) == set(node_type.ports)
+
+
+def _subschemas(schema: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(schema, dict):
+        yield schema
+        for value in schema.values():
+            yield from _subschemas(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _subschemas(item)
+
+
+@pytest.mark.parametrize("node_type", registry.all_types(), ids=lambda t: t.type)
+def test_every_choice_a_marketer_reads_has_a_label(node_type: type[NodeType]) -> None:
+    """The form shows `enumNames` in place of the values ("When an event happens", not `event`): one per value."""
+    for schema in _subschemas(node_type.config_schema):
+        if "enumNames" in schema:
+            assert len(schema["enumNames"]) == len(schema["enum"]) and all(schema["enumNames"]), schema
+
+
+def test_the_trigger_offers_its_sources_by_their_labels() -> None:
+    on = Trigger.config_schema["properties"]["on"]
+    assert dict(zip(on["enum"], on["enumNames"], strict=True)) == {
+        "event": "When an event happens",
+        "segment_entered": "When a contact enters a segment",
+        "manual": "When added by hand, through the API or a broadcast",
+    }
 
 
 def test_entry_and_waiting_flags() -> None:

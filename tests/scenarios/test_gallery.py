@@ -1,5 +1,6 @@
 """The scenario gallery as a whole: every scenario loads and publishes on an empty database, writes its
-emails inline as well-formed MJML, and is run end to end by a scenario test of this package."""
+emails inline as well-formed MJML, draws no validation warning, and is run end to end by a scenario test
+of this package."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from flows.scenarios import all_scenarios
+from flows.validation import flow_warnings
 from nodes.personalisation import contact_variables, render
 from workflow_runtime.authoring import flow_store
 
@@ -58,3 +60,9 @@ def test_emails_are_inline_well_formed_mjml(scenario: Any) -> None:
 def test_every_scenario_is_run_by_a_scenario_test(scenario: Any) -> None:
     tests = Path(__file__).parent.glob("test_*.py")
     assert any(f'publish_scenario(harness, "{scenario.slug}")' in path.read_text(encoding="utf-8") for path in tests)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.slug)
+def test_every_scenario_gives_each_contact_value_it_prints_a_fallback(scenario: Any) -> None:
+    """A marketer copies what the gallery does: no shipped scenario draws a validation warning."""
+    assert [warning.message for warning in flow_warnings(scenario.document)] == []

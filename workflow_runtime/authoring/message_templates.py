@@ -1,4 +1,5 @@
-"""Saved message templates: checked and compiled when saved, previewed with sample data, test-sent.
+"""Saved message templates: checked and compiled when saved, previewed with sample data or a real contact,
+test-sent; and a send node's own message previewed the same way.
 
 An email template's MJML is compiled when it is saved — that both validates it and
 stores the HTML every worker personalises, so no worker compiles it again; each edit
@@ -15,15 +16,23 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nodes.personalisation import PersonalisationError, contact_variables, render, syntax_error
+from nodes.personalisation import PersonalisationError, contact_variables, render, render_value, syntax_error
 from workflow_runtime.channels.email import EmailSettings, build_email
-from workflow_runtime.channels.email_render import EmailContentError, RenderedEmail, render_email, template_source
-from workflow_runtime.channels.email_template import MjmlError, compile_mjml
+from workflow_runtime.channels.email_render import (
+    EmailContentError,
+    EmailSource,
+    RenderedEmail,
+    render_email,
+    template_source,
+)
+from workflow_runtime.channels.email_template import MjmlError, compile_mjml, inline_key
 from workflow_runtime.channels.smtp import SmtpFailure
-from workflow_runtime.storage.models import Channel, Flow, FlowVersion, MessageTemplate
+from workflow_runtime.storage.models import Channel, Contact, Flow, FlowVersion, MessageTemplate
 
+# A contact who left only an email address: what a preview shows without a chosen contact is every
+# `default(…)` fallback, as the contacts who have no name read them.
 DEFAULT_SAMPLE: dict[str, Any] = {
-    "contact": {"name": "Alex Example", "email": "alex@example.com", "promo_code": "SAMPLE10"},
+    "contact": {"email": "alex@example.com"},
     "event": {},
 }
 
@@ -52,6 +61,22 @@ class Preview:
     subject: str
     html: str
     text: str
+
+
+@dataclass(frozen=True)
+class MessagePreview:
+    """A send node's own message rendered for one contact.
+
+    Attributes:
+        content: the message's fields with every text filled in (a chat message's or popup's whole
+            content; an email's subject and preheader).
+        html: an email's HTML as the inbox shows it; None for a chat message or popup.
+        text: an email's plain-text part; None for a chat message or popup.
+    """
+
+    content: dict[str, Any]
+    html: str | None = None
+    text: str | None = None
 
 
 def save(session: Session, template: MessageTemplate, changes: Mapping[str, Any]) -> MessageTemplate:
@@ -84,9 +109,20 @@ def sample_variables(sample: Mapping[str, Any] | None) -> dict[str, Any]:
     return contact_variables(dict(sample.get("contact") or {}), {}, {"properties": dict(sample.get("event") or {})})
 
 
-def preview(template: MessageTemplate, sample: Mapping[str, Any] | None = None) -> Preview:
-    """The template rendered for sample data; links are left untracked."""
-    variables = sample_variables(sample)
+def preview_variables(session: Session, sample: Mapping[str, Any] | None, contact_id: int | None) -> dict[str, Any]:
+    """What a previewed message sees: the contact `contact_id`'s fields and properties, exactly as a send to them
+    does, with the sample's event; without a contact, the sample (the default sample if none)."""
+    if contact_id is None:
+        return sample_variables(sample)
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise TemplateInvalid("contact_id", f"there is no contact {contact_id}: choose another")
+    event = dict((sample or {}).get("event") or {})
+    return contact_variables(contact.builtin_fields(), contact.properties or {}, {"properties": event})
+
+
+def preview(template: MessageTemplate, variables: Mapping[str, Any]) -> Preview:
+    """The template rendered for `variables` (see preview_variables); links are left untracked."""
     if template.channel is Channel.EMAIL:
         try:
             rendered = render_email(template_source(template), variables, links=None)
@@ -104,9 +140,33 @@ def preview(template: MessageTemplate, sample: Mapping[str, Any] | None = None) 
     return Preview(subject, html, text)
 
 
+def preview_message(channel: Channel, content: Mapping[str, Any], variables: Mapping[str, Any]) -> MessagePreview:
+    """A send node's own message (`content`: its subject, preheader and MJML body, or its chat or popup fields)
+    rendered for `variables` (see preview_variables), as the contact would get it; links are left untracked."""
+    if channel is Channel.EMAIL:
+        body = content.get("body")
+        if not isinstance(body, str) or not body.strip():
+            raise TemplateInvalid("body", "an email needs a body to preview")
+        source = EmailSource(inline_key(body), str(content.get("subject", "")), body, str(content.get("preheader", "")))
+        try:
+            rendered = render_email(source, variables, links=None)
+        except MjmlError as error:
+            raise TemplateInvalid("body", f"the MJML does not compile: {error}") from error
+        except EmailContentError as error:
+            raise _unrenderable(error.field or "body", error) from error
+        return MessagePreview({"subject": rendered.subject, "preheader": rendered.preheader}, rendered.html, rendered.text)
+    shown = {}
+    for field, value in content.items():
+        try:
+            shown[field] = render_value(value, variables)
+        except PersonalisationError as error:
+            raise _unrenderable(field, error) from error
+    return MessagePreview(shown)
+
+
 def _unrenderable(field: str, error: Exception) -> TemplateInvalid:
-    return TemplateInvalid(field, f"its personalisation fails with this sample ({error}): fix the {{{{ … }}}} "
-                                  "or the sample")
+    return TemplateInvalid(field, f"its personalisation fails for this contact ({error}): fix the {{{{ … }}}}, "
+                                  "or preview it for another contact")
 
 
 def make_test_email(settings: EmailSettings, template: MessageTemplate, to: str,
@@ -114,7 +174,7 @@ def make_test_email(settings: EmailSettings, template: MessageTemplate, to: str,
     """The email a test send delivers: the sample's rendering, subject marked as a test, links untracked."""
     if template.channel is not Channel.EMAIL:
         raise TemplateInvalid("channel", f"only email templates can be sent to an address, not {template.channel.value}")
-    shown = preview(template, sample)
+    shown = preview(template, sample_variables(sample))
     rendered = RenderedEmail(f"[Test] {shown.subject}", "", shown.html, shown.text)
     return build_email(settings, rendered, to)
 

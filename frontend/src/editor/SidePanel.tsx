@@ -7,16 +7,30 @@ import { PopupPreview } from "../forms/PopupPreview";
 import { errorTree } from "../forms/schemaPrep";
 import { startingValue } from "../forms/schemaRules";
 import { FLOW_SCHEMA_ID, type FlowNode, schemaDefaults } from "./graph";
+import { blockingProblems, isWarning } from "./ProblemsBar";
 import { editorStore, useEditor } from "./store";
 
+/** The node's (or the flow's) problems, and apart from them its warnings, which do not stop publishing. */
 function ErrorList({ errors }: { errors: FlowError[] }) {
-  if (!errors.length) return null;
+  const problems = blockingProblems(errors);
+  const warnings = errors.filter(isWarning);
   return (
-    <ul className="panel-errors" data-testid="panel-errors">
-      {errors.map((error) => (
-        <li key={`${error.pointer}:${error.message}`}>{error.message}</li>
-      ))}
-    </ul>
+    <>
+      {problems.length > 0 && (
+        <ul className="panel-errors" data-testid="panel-errors">
+          {problems.map((error) => (
+            <li key={`${error.pointer}:${error.message}`}>{error.message}</li>
+          ))}
+        </ul>
+      )}
+      {warnings.length > 0 && (
+        <ul className="text-warning" data-testid="panel-warnings">
+          {warnings.map((error) => (
+            <li key={`${error.pointer}:${error.message}`}>{error.message}</li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
 
@@ -70,7 +84,7 @@ function NodePanel({ node }: { node: FlowNode }) {
         shared={shared}
         value={node.data}
         extraUi={uiOverrides(info, node.data)}
-        errors={errorTree(errors, /^\/nodes\/\d+\/config/)}
+        errors={errorTree(blockingProblems(errors), /^\/nodes\/\d+\/config/)}
         onChange={(config) => updateConfig(node.id, tidyConfig(info, config))}
       />
       {type === "send_email" && !node.data.template_id && (
@@ -110,7 +124,7 @@ function FlowSettingsPanel() {
           schema={settingsSchema}
           shared={shared}
           value={(meta.settings ?? {}) as Config}
-          errors={errorTree(errors, /^\/settings/)}
+          errors={errorTree(blockingProblems(errors), /^\/settings/)}
           onChange={(settings) => updateMeta({ settings: Object.keys(settings).length ? settings : undefined })}
         />
       ) : (

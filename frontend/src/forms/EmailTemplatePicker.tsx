@@ -1,15 +1,18 @@
-/** Picks a saved email template and shows it rendered by the server. */
+/** Picks a saved email template and shows it rendered by the server, for a chosen contact or a sample one. */
 import { useEffect, useState } from "react";
 
-import { listMessageTemplates, type MessageTemplate, previewMessageTemplate } from "../api";
+import { type ContactSummary, listMessageTemplates, type MessageTemplate, previewMessageTemplate } from "../api";
+import { ContactPicker } from "./ContactPicker";
 
 export function EmailTemplatePicker({ value, onChange }: { value: number | undefined; onChange(value: number | undefined): void }) {
   // The list is fetched once the marketer asks for it, or at once when a template is already chosen.
   const [listWanted, setListWanted] = useState(Boolean(value));
   const [templates, setTemplates] = useState<MessageTemplate[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const [rendered, setRendered] = useState<{ templateId: number; subject: string; html: string } | null>(null);
-  const preview = rendered?.templateId === value ? rendered : null;
+  const [contact, setContact] = useState<ContactSummary | null>(null);
+  const [rendered, setRendered] = useState<{ templateId: number; contactId: number | null; subject: string; html: string } | null>(null);
+  const contactId = contact?.id ?? null;
+  const preview = rendered && rendered.templateId === value && rendered.contactId === contactId ? rendered : null;
 
   useEffect(() => {
     if (!listWanted) return;
@@ -18,15 +21,15 @@ export function EmailTemplatePicker({ value, onChange }: { value: number | undef
 
   useEffect(() => {
     if (!value) return;
-    let current = true; // the rendering of a template chosen before must not replace this one's
-    previewMessageTemplate(value).then(
-      (answer) => current && setRendered({ templateId: value, ...answer }),
+    let current = true; // the rendering of a template or contact chosen before must not replace this one's
+    previewMessageTemplate(value, { contact_id: contactId ?? undefined }).then(
+      (answer) => current && setRendered({ templateId: value, contactId, ...answer }),
       (error: Error) => current && setProblem(error.message),
     );
     return () => {
       current = false;
     };
-  }, [value]);
+  }, [value, contactId]);
 
   if (!templates && !problem) {
     return (
@@ -48,6 +51,7 @@ export function EmailTemplatePicker({ value, onChange }: { value: number | undef
           ))}
         </select>
       )}
+      {value ? <ContactPicker contact={contact} onChange={setContact} /> : null}
       {preview && (
         <div className="email-preview">
           <div className="email-preview-subject">{preview.subject}</div>

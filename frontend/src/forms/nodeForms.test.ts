@@ -17,6 +17,11 @@ describe("a node form follows its config schema's modes", () => {
     expect(tidyConfig(CATALOGUE.trigger, config)).toEqual({ on: "manual" });
   });
 
+  it("titles a split's variants by letter and keeps a wait's until group out of the optional-section switch", () => {
+    expect(uiOverrides(CATALOGUE.split, {}).variants).toEqual({ items: { "ui:options": { lettered: true } } });
+    expect(uiOverrides(CATALOGUE.wait, { until: { time: "09:00" } }).until).toEqual({ "ui:field": "ObjectField" });
+  });
+
   it("hides and drops an email's subject and body once it uses a saved template, and brings them back after", () => {
     expect(uiOverrides(CATALOGUE.send_email, { template_id: 3 }).subject).toEqual(HIDDEN);
     expect(tidyConfig(CATALOGUE.send_email, { template_id: 3, subject: "Hi", body: "…" })).toEqual({ template_id: 3 });

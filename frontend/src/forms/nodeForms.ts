@@ -17,18 +17,25 @@ function layout(type: string, config: Config): UiSchema {
         template_id: { "ui:field": "emailTemplate" },
       };
     case "wait":
-      // A wait takes a duration or an until moment (at most one key); the panel's switch picks which is shown.
-      return "until" in config ? { duration: HIDDEN } : { until: HIDDEN };
+      // A wait takes a duration or an until moment (at most one key); the panel's switch picks which is shown, so the until
+      // group is a plain one, not an optional section behind its own switch.
+      return "until" in config ? { duration: HIDDEN, until: { "ui:field": "ObjectField" } } : { until: HIDDEN };
     case "send_popup":
-      return { "ui:order": ["size", "title", "body", "button", "email_fallback_after", "email_fallback", "goal"], size: { "ui:widget": "radio" } };
+      return {
+        "ui:order": ["size", "title", "body", "button", "email_fallback_after", "email_fallback", "goal"],
+        size: { "ui:widget": "radio" },
+        email_fallback: { "ui:order": ["subject", "body"] },
+      };
     default:
       return {};
   }
 }
 
-/** Extra uiSchema for a node given its current config: its layout, and the fields the config does not take hidden. */
+/** Extra uiSchema for a node given its current config: its layout, and the fields the config does not take hidden.
+ * The list a node's ports come from (a split's variants) has its items titled by letter: "Variant A", "Variant B". */
 export function uiOverrides(info: NodeTypeInfo, config: Config): UiSchema {
   const ui = layout(info.type, config);
+  if (info.port_source) ui[info.port_source.list] = { items: { "ui:options": { lettered: true } } };
   const allowed = allowedKeys(info.config_schema, config);
   for (const key of Object.keys((info.config_schema.properties ?? {}) as Config)) {
     if (!allowed.includes(key)) ui[key] = HIDDEN;

@@ -63,6 +63,44 @@ describe("prepareSchema", () => {
     expect(uiSchema).toEqual({ weekdays: { "ui:widget": "checkboxes" } });
   });
 
+  it("shows choices by the labels the schema gives them, keeping the values", () => {
+    const { schema, uiSchema } = prepareSchema(
+      { type: "object", properties: { on: { title: "Start", enum: ["event", "manual"], enumNames: ["When an event happens", "When added by hand"] } } },
+      SHARED,
+    );
+    expect((schema.properties as Record<string, object>).on).toEqual({ title: "Start", enum: ["event", "manual"] });
+    expect(uiSchema).toEqual({ on: { "ui:enumNames": ["When an event happens", "When added by hand"] } });
+  });
+
+  it("gives a personalised text its insert-variable menu, a body as a text area", () => {
+    const variables = [{ variable: "contact.name", label: "Name", fallback: "there" }];
+    const { schema, uiSchema } = prepareSchema(
+      {
+        type: "object",
+        properties: {
+          subject: { type: "string", maxLength: 300, personalisation: variables },
+          body: { type: "string", personalisation: variables },
+          from_name: { type: "string", maxLength: 100 },
+        },
+      },
+      SHARED,
+    );
+    expect(uiSchema).toEqual({
+      subject: { "ui:widget": "personalisedText", "ui:options": { variables } },
+      body: { "ui:widget": "personalisedText", "ui:options": { rows: 6, variables } },
+    });
+    expect((schema.properties as Record<string, object>).subject).toEqual({ type: "string", maxLength: 300 });
+  });
+
+  it("puts an optional group of required fields behind a switch, and nothing else", () => {
+    const group = { type: "object", required: ["event"], properties: { event: { type: "string" } } };
+    const { uiSchema } = prepareSchema(
+      { type: "object", required: ["kept"], properties: { goal: group, kept: group, loose: { type: "object", properties: { a: { type: "string" } } } } },
+      SHARED,
+    );
+    expect(uiSchema).toEqual({ goal: { "ui:field": "optionalSection" } });
+  });
+
   it("lets a free-form map take name → value pairs", () => {
     const { schema } = prepareSchema({ type: "object", properties: { set: { type: "object", minProperties: 1 } } }, SHARED);
     expect((schema.properties as Record<string, object>).set).toEqual({ type: "object", additionalProperties: { type: "string" } });

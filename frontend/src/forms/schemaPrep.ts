@@ -1,4 +1,6 @@
-/** Turns a node's config JSON Schema into what the form library renders: shared `$ref`s inlined, friendly widgets chosen. */
+/** Turns a node's config JSON Schema into what the form library renders: shared `$ref`s inlined, friendly widgets chosen,
+ * choices shown by their labels (`enumNames`), personalised texts given their "Insert variable" menu and optional groups
+ * of fields put behind a switch. */
 import type { JsonSchema } from "../api";
 
 export type UiSchema = Record<string, unknown>;
@@ -42,6 +44,11 @@ function walk(schema: JsonSchema, shared: Record<string, JsonSchema>, ui: UiSche
     if (ref.endsWith(`${COMMON}duration`)) delete node.format;
   }
   for (const keyword of SERVER_ONLY) delete node[keyword];
+  if (Array.isArray(node.enumNames)) {
+    // The labels a choice is shown by ("When an event happens" for `event`); the form library reads them from the uiSchema.
+    ui["ui:enumNames"] = node.enumNames;
+    delete node.enumNames;
+  }
   if (Array.isArray(node.type)) {
     ui["ui:field"] = "textOrJson";
     delete node.type;
@@ -52,9 +59,11 @@ function walk(schema: JsonSchema, shared: Record<string, JsonSchema>, ui: UiSche
   }
   if (node.properties) {
     const properties: Record<string, JsonSchema> = {};
+    const required = new Set((node.required ?? []) as string[]);
     for (const [key, child] of Object.entries(node.properties as Record<string, JsonSchema>)) {
       const childUi: UiSchema = {};
       properties[key] = walk(child, shared, childUi, key);
+      if (!required.has(key) && isGroupWithRequiredFields(properties[key]) && !childUi["ui:field"]) childUi["ui:field"] = "optionalSection";
       if (Object.keys(childUi).length) ui[key] = childUi;
     }
     node.properties = properties;
@@ -69,7 +78,18 @@ function walk(schema: JsonSchema, shared: Record<string, JsonSchema>, ui: UiSche
     ui["ui:widget"] = "textarea";
     ui["ui:options"] = { rows: name === "body" ? 6 : 3 };
   }
+  if (Array.isArray(node.personalisation)) {
+    // A text filled in per contact: the same box, with the contact values it offers to insert.
+    ui["ui:options"] = { ...(ui["ui:options"] as UiSchema | undefined), variables: node.personalisation };
+    ui["ui:widget"] = "personalisedText";
+    delete node.personalisation;
+  }
   return node;
+}
+
+/** An object whose fields are required once it is there: optional, it is a section the marketer switches on. */
+function isGroupWithRequiredFields(schema: JsonSchema): boolean {
+  return schema.type === "object" && Boolean(schema.properties) && Array.isArray(schema.required) && schema.required.length > 0;
 }
 
 /** The server's errors under `prefix` (e.g. /nodes/3/config) as the form's error tree ({field: {__errors: [...]}}). */

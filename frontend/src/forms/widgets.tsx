@@ -1,11 +1,13 @@
 /** The friendly widgets and fields the config forms use instead of raw text boxes. */
-import type { FieldProps, RegistryFieldsType, RegistryWidgetsType, WidgetProps } from "@rjsf/utils";
+import { type FieldProps, getUiOptions, type RegistryFieldsType, type RegistryWidgetsType, type WidgetProps } from "@rjsf/utils";
 import { useState } from "react";
 
+import type { Config, JsonSchema } from "../api";
 import { useEditor } from "../editor/store";
 import { DurationInput } from "./DurationInput";
 import { EmailTemplatePicker } from "./EmailTemplatePicker";
 import { FilterBuilder, PropertyRulesEditor, type Rule, useFilterLanguage } from "./FilterBuilder";
+import { PersonalisedTextWidget } from "./PersonalisedText";
 
 function DurationWidget({ id, value, onChange, disabled, readonly }: WidgetProps) {
   return <DurationInput id={id} value={value} onChange={onChange} disabled={disabled || readonly} />;
@@ -98,11 +100,52 @@ function EmailTemplateField(props: FieldProps) {
   );
 }
 
-export const widgets: RegistryWidgetsType = { duration: DurationWidget, timeOfDay: TimeOfDayWidget };
+/** What a section starts with when switched on: the defaults its fields declare (a message goal's 7 days). */
+function sectionDefaults(schema: JsonSchema): Config {
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  return Object.fromEntries(Object.entries(properties).filter(([, property]) => property.default !== undefined).map(([key, property]) => [key, structuredClone(property.default)]));
+}
+
+/** An optional group of fields (a frequency cap, a fallback email, a message goal) behind a switch: off, it is left out of
+ * the config and shows none of its fields, so nothing in it reads as required until the marketer switches it on. */
+function OptionalSectionField(props: FieldProps) {
+  const [switchedOn, setSwitchedOn] = useState(false);
+  const on = props.formData !== undefined || switchedOn;
+  const { ObjectField } = props.registry.fields;
+  const toggle = (checked: boolean) => {
+    setSwitchedOn(checked);
+    props.onChange(checked ? sectionDefaults(props.schema as JsonSchema) : undefined);
+  };
+  return (
+    <div className="form-group optional-section">
+      <div className="checkbox">
+        <label>
+          <input type="checkbox" id={`${props.idSchema.$id}__on`} checked={on} disabled={props.disabled || props.readonly} onChange={(event) => toggle(event.target.checked)} />
+          <strong>{props.schema.title ?? props.name}</strong>
+        </label>
+      </div>
+      {on ? <ObjectField {...props} uiSchema={{ ...props.uiSchema, "ui:label": false }} /> : props.schema.description && <p className="field-description">{props.schema.description}</p>}
+    </div>
+  );
+}
+
+/** An item of a list whose items have a title, titled by its place: "Exit rule 1", or "Variant A" where the list's
+ * item uiSchema says `lettered` (a split's variants, see nodeForms). */
+function ListItemField(props: FieldProps) {
+  const { SchemaField } = props.registry.fields;
+  const title = props.schema.title;
+  if (!title || typeof props.index !== "number") return <SchemaField {...props} />;
+  const place = getUiOptions(props.uiSchema).lettered ? String.fromCharCode(65 + props.index) : String(props.index + 1);
+  return <SchemaField {...props} schema={{ ...props.schema, title: `${title} ${place}` }} />;
+}
+
+export const widgets: RegistryWidgetsType = { duration: DurationWidget, timeOfDay: TimeOfDayWidget, personalisedText: PersonalisedTextWidget };
 export const fields: RegistryFieldsType = {
   filter: FilterField,
   propertyRules: PropertyRulesField,
   textOrJson: TextOrJsonField,
   emailTemplate: EmailTemplateField,
+  optionalSection: OptionalSectionField,
+  ArraySchemaField: ListItemField,
   hidden: () => null,
 };

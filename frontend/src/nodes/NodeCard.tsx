@@ -1,9 +1,10 @@
 /** The card every node type renders: header, summary, typed output ports, errors and (in statistics mode) numbers. */
-import { Handle, Position, useUpdateNodeInternals } from "@xyflow/react";
+import { Handle, Position, useStore, useUpdateNodeInternals } from "@xyflow/react";
 import { type ReactNode, useEffect } from "react";
 
 import type { Config, NodeTypeInfo } from "../api";
 import { outputPorts } from "../editor/graph";
+import { blockingProblems } from "../editor/ProblemsBar";
 import { useEditor } from "../editor/store";
 import { NodeStatsView } from "../stats/NodeStatsView";
 import { NodeIcon } from "./icons";
@@ -27,10 +28,20 @@ export interface NodeCardProps {
   summary: ReactNode;
 }
 
+// Below this zoom a card's small print cannot be read: it shows its name and main figures, larger.
+const COMPACT_BELOW_ZOOM = 0.6;
+
+function isCompact(state: { transform: [number, number, number] }): boolean {
+  return state.transform[2] < COMPACT_BELOW_ZOOM;
+}
+
 export function NodeCard({ id, type, data, selected, summary }: NodeCardProps) {
   const info = useEditor((state) => state.catalogue[type]);
   const label = useEditor((state) => state.labels[id]);
-  const errors = useEditor((state) => state.errors).filter((error) => error.node_id === id);
+  const found = useEditor((state) => state.errors).filter((error) => error.node_id === id);
+  // Problems block publishing and mark the node red; warnings (a greeting without a fallback) only say so.
+  const errors = blockingProblems(found);
+  const warnings = found.filter((problem) => !errors.includes(problem));
   const statsMode = useEditor((state) => state.mode === "stats");
   const ports = outputPorts(info, data);
   const updateNodeInternals = useUpdateNodeInternals();
@@ -38,12 +49,13 @@ export function NodeCard({ id, type, data, selected, summary }: NodeCardProps) {
   // React Flow measures handles once; ports that come and go (split variants) must be measured again.
   useEffect(() => updateNodeInternals(id), [id, portKey, updateNodeInternals]);
   const category = info?.category ?? "action";
-  const classes = ["flow-node", `category-${category}`, selected ? "selected" : "", errors.length ? "has-errors" : ""];
+  const compact = useStore(isCompact);
+  const classes = ["flow-node", compact ? "compact" : "", `category-${category}`, selected ? "selected" : "", errors.length ? "has-errors" : "", warnings.length ? "has-warnings" : ""];
   // A node with one plain "next" port gets a handle on its right edge rather than a labelled port row.
   const single = ports.length === 1 && ports[0] === "next";
 
   return (
-    <div className={classes.join(" ")} data-testid={`node-${id}`} title={errors.map((error) => error.message).join("\n") || undefined}>
+    <div className={classes.join(" ")} data-testid={`node-${id}`} title={found.map((problem) => problem.message).join("\n") || undefined}>
       {!info?.is_entry && <Handle type="target" position={Position.Left} className="handle-in" />}
       <div className="flow-node-header">
         <span className="flow-node-icon">
@@ -56,6 +68,11 @@ export function NodeCard({ id, type, data, selected, summary }: NodeCardProps) {
         {errors.length > 0 && (
           <span className="flow-node-error-badge" aria-label={`${errors.length} problem(s)`}>
             {errors.length}
+          </span>
+        )}
+        {errors.length === 0 && warnings.length > 0 && (
+          <span className="flow-node-warning-badge" aria-label={`${warnings.length} warning(s)`}>
+            !
           </span>
         )}
       </div>

@@ -18,7 +18,7 @@ import {
 import { StatusBadge } from "../components/StatusBadge";
 import { Canvas, FIT_VIEW } from "../editor/Canvas";
 import { Palette } from "../editor/Palette";
-import { ProblemsBar } from "../editor/ProblemsBar";
+import { blockingProblems, ProblemsBar } from "../editor/ProblemsBar";
 import { SidePanel } from "../editor/SidePanel";
 import { newFlowDocument } from "../editor/graph";
 import { editorStore, loadCatalogue, useEditor } from "../editor/store";
@@ -116,7 +116,7 @@ function Editor({ flowId }: { flowId: number | null }) {
   const onSave = () =>
     run("save", async () => {
       await save();
-      const problems = editorStore.getState().errors.length;
+      const problems = blockingProblems(editorStore.getState().errors).length;
       store.setNotice(problems ? `Draft saved with ${problems} problem(s) to fix before publishing.` : "Draft saved.");
     });
 
@@ -125,7 +125,7 @@ function Editor({ flowId }: { flowId: number | null }) {
       const id = dirty || flowId === null ? await save() : flowId;
       const result = await validateFlow(id);
       store.setErrors(result.errors);
-      store.setNotice(result.valid ? "No problems: ready to publish." : `${result.errors.length} problem(s) to fix.`);
+      store.setNotice(result.valid ? "No problems: ready to publish." : `${blockingProblems(result.errors).length} problem(s) to fix.`);
     });
 
   const onPublish = () =>
@@ -134,7 +134,7 @@ function Editor({ flowId }: { flowId: number | null }) {
       const { version } = await publishFlow(id);
       const detail = await getFlow(id);
       store.setFlowInfo({ status: detail.status, liveVersion: detail.live_version, versions: detail.versions });
-      store.setErrors([]);
+      store.setErrors(detail.validation); // its warnings, which did not stop it
       store.setNotice(`Published version ${version}: contacts now enter it.`);
     });
 
