@@ -65,17 +65,32 @@ class TimelineEvent(Schema):
     utm_campaign = fields.String(allow_none=True)
 
 
+class CardReply(Schema):
+    id = fields.Integer(required=True)
+    body = fields.String(required=True, metadata={"description": "What the contact wrote."})
+    source = fields.String(required=True, metadata={"description": "widget (the on-site chat) or email (an answer "
+                                                                   "to the forwarded chat message)."})
+    created_at = fields.DateTime(required=True)
+
+
 class CardMessage(Schema):
     id = fields.Integer(required=True)
     channel = fields.String(required=True)
     status = fields.String(required=True)
-    statuses = fields.List(fields.String(), required=True)
+    statuses = fields.List(fields.String(), required=True, metadata={"description": "Every status it reached, in order."})
     flow_id = fields.Integer(allow_none=True)
+    flow_name = fields.String(allow_none=True)
     version = fields.Integer(allow_none=True)
     node_id = fields.String(allow_none=True)
+    node_label = fields.String(allow_none=True, metadata={"description": "The sending node's label, else its node type's name."})
     content = fields.Dict(required=True)
+    subject = fields.String(allow_none=True, metadata={
+        "description": "An email's subject, a popup's title, a webhook's method and URL, as written (templates included)."})
+    excerpt = fields.String(allow_none=True, metadata={"description": "The start of its text, on one line."})
+    error = fields.String(allow_none=True, metadata={"description": "Why its channel gave up, for a failed message."})
+    replies = fields.List(fields.Nested(CardReply), required=True, metadata={"description": "The contact's answers, oldest first."})
     created_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True, metadata={"description": "When it last changed status."})
 
 
 class CardRun(Schema):
@@ -84,12 +99,14 @@ class CardRun(Schema):
     flow_name = fields.String(required=True)
     version = fields.Integer(required=True)
     node_id = fields.String(required=True)
+    node_label = fields.String(required=True, metadata={"description": "The current step's label, else its node type's name."})
     status = fields.String(required=True)
     entered_at = fields.DateTime(required=True, metadata={"description": "When the contact entered the flow."})
     waiting_until = fields.DateTime(allow_none=True)
     waiting_for = fields.String(allow_none=True)
     ended_at = fields.DateTime(allow_none=True)
     end_reason = fields.String(allow_none=True)
+    error = fields.String(allow_none=True, metadata={"description": "Why the step failed, for an errored run."})
     converted_at = fields.DateTime(allow_none=True)
     revenue = fields.Float(allow_none=True)
 

@@ -9,7 +9,17 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.workflow_runtime.runtime_support import document
-from workflow_runtime.storage.models import AnonymousId, Contact, Event, Segment
+from tests.workflow_runtime.test_fault_isolation import POISON, broken_for_poison, tagging_flow  # noqa: F401
+from workflow_runtime.channels import onsite
+from workflow_runtime.storage.models import (
+    AnonymousId,
+    Channel,
+    Contact,
+    Event,
+    MessageTemplate,
+    ReplySource,
+    Segment,
+)
 
 
 @pytest.fixture
@@ -125,12 +135,14 @@ def test_bad_paging_is_400(client: FlaskClient, admin_headers: dict) -> None:
 
 
 def test_the_contact_card(client: FlaskClient, admin_headers: dict, people: dict, harness) -> None:  # noqa: ANN001
-    flow_id = harness.publish(document(
+    thanks = document(
         "Thanks",
         {"start": ("trigger", {"event": "order_paid"}), "thanks": ("send_chat", {"body": "Thanks!"}),
          "later": ("wait", {"duration": "P2D"}), "done": ("exit", {})},
         [("start", "next", "thanks"), ("thanks", "next", "later"), ("later", "next", "done")],
-    ))
+    )
+    thanks["nodes"][1]["label"] = "Say thanks"
+    flow_id = harness.publish(thanks)
     harness.track(people["anna"], "order_paid", {"amount": 99})
     response = client.get(f"/api/contacts/{people['anna']}", headers=admin_headers)
     assert response.status_code == 200, response.json
@@ -143,14 +155,78 @@ def test_the_contact_card(client: FlaskClient, admin_headers: dict, people: dict
     [message] = card["messages"]
     assert (message["channel"], message["status"], message["statuses"]) == ("chat", "sent", ["sent"])
     assert (message["flow_id"], message["version"], message["node_id"]) == (flow_id, 1, "thanks")
+    assert (message["flow_name"], message["node_label"], message["subject"], message["excerpt"]) == (
+        "Thanks", "Say thanks", None, "Thanks!")
+    assert (message["replies"], message["error"]) == ([], None)
     [run] = card["runs"]
     assert (run["flow_id"], run["flow_name"], run["version"], run["node_id"], run["status"]) == (
         flow_id, "Thanks", 1, "later", "waiting")
+    assert (run["node_label"], run["error"]) == ("Wait", None), "no label: the node type's name"
     assert run["entered_at"].startswith("2026-03-02T10:00:00")
     assert run["waiting_until"].startswith("2026-03-04T10:00:00")
 
     page = client.get(f"/api/contacts/{people['anna']}?limit=1&offset=1", headers=admin_headers).json
     assert [e["properties"]["amount"] for e in page["events"]] == [70] and page["events_total"] == 3
+
+
+def test_the_card_shows_what_each_message_said_and_the_replies_under_it(
+        client: FlaskClient, admin_headers: dict, harness) -> None:  # noqa: ANN001
+    with harness.runtime.sessions.begin() as session:
+        template = MessageTemplate(name="Receipt", channel=Channel.EMAIL, subject="Your receipt, {{ contact.name }}",
+                                   body="<mjml><mj-body><mj-text>Paid in full.</mj-text></mj-body></mjml>")
+        session.add(template)
+        session.flush()
+        template_id = template.id
+    long_text = "word " * 100
+    flow_id = harness.publish(document(
+        "After the order",
+        {"start": ("trigger", {"event": "order_paid"}),
+         "ask": ("send_chat", {"body": "How was it, {{ contact.name }}?"}),
+         "offer": ("send_popup", {"size": "small", "title": "10% off", "body": long_text}),
+         "mail": ("send_email", {"subject": "Thank you", "body": (
+             "<mjml><mj-head><mj-style>.x { color: red }</mj-style></mj-head>"
+             "<mj-body><mj-text>Hello <b>there</b>,</mj-text><mj-text>see you soon.</mj-text></mj-body></mjml>")}),
+         "receipt": ("send_email", {"template_id": template_id}),
+         "done": ("exit", {})},
+        [("start", "next", "ask"), ("ask", "next", "offer"), ("offer", "next", "mail"), ("mail", "next", "receipt"),
+         ("receipt", "next", "done")],
+    ))
+    anna = harness.contact(name="Anna")
+    harness.track(anna, "order_paid")
+    chat = next(message for message in harness.messages(anna) if message.channel is Channel.CHAT)
+    with harness.runtime.sessions.begin() as session:
+        onsite.reply(session, anna, chat.id, "Great, thanks!", harness.clock.now())
+        onsite.reply(session, anna, chat.id, "One more thing: the box was torn.", harness.clock.now() + timedelta(hours=1),
+                     source=ReplySource.EMAIL, external_id="<answer@mail.example>")
+
+    card = client.get(f"/api/contacts/{anna}", headers=admin_headers).json
+    shown = {message["node_id"]: message for message in card["messages"]}
+    assert shown.keys() == {"ask", "offer", "mail", "receipt"}
+    ask = shown["ask"]
+    assert (ask["node_label"], ask["subject"], ask["excerpt"], ask["status"]) == (
+        "Send chat message", None, "How was it, {{ contact.name }}?", "replied")
+    assert ask["statuses"] == ["sent", "delivered", "read", "replied"]
+    assert [(reply["body"], reply["source"]) for reply in ask["replies"]] == [
+        ("Great, thanks!", "widget"), ("One more thing: the box was torn.", "email")], "oldest first"
+    assert ask["replies"][1]["created_at"].startswith("2026-03-02T11:00:00")
+    offer = shown["offer"]
+    assert (offer["subject"], len(offer["excerpt"]), offer["excerpt"][-1]) == ("10% off", 200, "…")
+    assert (shown["mail"]["subject"], shown["mail"]["excerpt"]) == ("Thank you", "Hello there, see you soon.")
+    assert (shown["receipt"]["subject"], shown["receipt"]["excerpt"]) == (
+        "Your receipt, {{ contact.name }}", "Paid in full."), "an email from a saved template shows the template's text"
+    assert all(message["flow_id"] == flow_id and message["replies"] == [] for message in card["messages"]
+               if message["node_id"] != "ask")
+
+
+def test_the_card_says_why_a_run_errored(client: FlaskClient, admin_headers: dict, harness,  # noqa: ANN001
+                                        broken_for_poison: None) -> None:  # noqa: F811
+    harness.publish(tagging_flow())
+    poisoned = harness.contact(email=POISON)
+    harness.track(poisoned, "signed_up")
+
+    [run] = client.get(f"/api/contacts/{poisoned}", headers=admin_headers).json["runs"]
+    assert (run["status"], run["node_id"], run["node_label"]) == ("errored", "tag", "Update contact")
+    assert run["error"] == "ZeroDivisionError: a bug in the node"
 
 
 def test_unknown_contacts_are_404(client: FlaskClient, admin_headers: dict) -> None:

@@ -3,9 +3,9 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 
 import { type ContactSummary, listContacts } from "../api";
+import { formatDateTime, formatNumber } from "../components/localeFormat";
 import { loadCatalogue } from "../editor/store";
 import { FilterBuilder, type Rule, useFilterLanguage } from "../forms/FilterBuilder";
-import { count } from "../stats/format";
 
 const PAGE = 50;
 
@@ -48,7 +48,7 @@ export function ContactsPage() {
     <div className="page">
       <div className="page-head">
         <h1>Contacts</h1>
-        {result && <span className="muted">{count(result.total)} contacts</span>}
+        {result && <span className="muted">{formatNumber(result.total)} contacts</span>}
       </div>
       <div className="filters">
         <input type="search" placeholder="Search by name or email" value={q} onChange={(event) => setQ(event.target.value)} aria-label="Search contacts" />
@@ -77,6 +77,7 @@ export function ContactsPage() {
               <tr>
                 <th>Name</th>
                 <th>Email</th>
+                <th>Last seen</th>
                 <th>Id</th>
               </tr>
             </thead>
@@ -87,6 +88,7 @@ export function ContactsPage() {
                     <Link to={`/contacts/${contact.id}`}>{contact.name || "Anonymous visitor"}</Link>
                   </td>
                   <td>{contact.email}</td>
+                  <td className="muted small">{formatDateTime(contact.last_seen_at)}</td>
                   <td className="muted small">#{contact.id}</td>
                 </tr>
               ))}

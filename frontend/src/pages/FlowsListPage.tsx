@@ -4,8 +4,9 @@ import { Link, useNavigate } from "react-router-dom";
 
 import { type FlowStatus, type FlowSummary, importFlow, listFlows } from "../api";
 import { FileDrop } from "../components/FileDrop";
+import { formatDate, formatDateTime, formatNumber, formatPercent } from "../components/localeFormat";
 import { StatusBadge } from "../components/StatusBadge";
-import { count, money, percent, rate } from "../stats/format";
+import { rate } from "../stats/format";
 
 const STATUSES: ("" | FlowStatus)[] = ["", "live", "draft", "paused", "archived"];
 
@@ -107,18 +108,20 @@ export function FlowsListPage() {
                     {flow.name}
                   </Link>
                   <div className="muted small">
-                    {flow.node_count} steps{flow.description ? ` · ${flow.description.slice(0, 90)}` : ""}
+                    {formatNumber(flow.node_count)} steps{flow.description ? ` · ${flow.description.slice(0, 90)}` : ""}
                   </div>
                 </td>
                 <td>
                   <StatusBadge status={flow.status} /> {flow.live_version !== null && <span className="muted small">v{flow.live_version}</span>}
                 </td>
-                <td className="number">{count(flow.entered)}</td>
+                <td className="number">{formatNumber(flow.entered)}</td>
                 <td className="number">
-                  {count(flow.converted)} <span className="muted small">{percent(rate(flow.converted, flow.entered))}</span>
+                  {formatNumber(flow.converted)} <span className="muted small">{formatPercent(rate(flow.converted, flow.entered))}</span>
                 </td>
-                <td className="number">{money(flow.revenue)}</td>
-                <td className="muted small">{new Date(flow.updated_at).toLocaleDateString()}</td>
+                <td className="number">{formatNumber(flow.revenue, { maximumFractionDigits: 0 })}</td>
+                <td className="muted small" title={formatDateTime(flow.updated_at)}>
+                  {formatDate(flow.updated_at)}
+                </td>
               </tr>
             ))}
           </tbody>
