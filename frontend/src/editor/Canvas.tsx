@@ -16,10 +16,12 @@ import { nodeTypes } from "../nodes";
 import { categoryColour } from "../nodes/categoryColour";
 import { count } from "../stats/format";
 import { connectionProblem, edgeId, type FlowEdge } from "./graph";
+import { withoutOverlaps } from "./layout";
 import { DRAG_TYPE } from "./Palette";
 import { editorStore, useEditor } from "./store";
 
-// How the canvas frames a flow: on opening it, and when the editor page reframes it.
+// How the canvas frames a flow: on opening it, and when the editor page reframes it. A map too big to read
+// at the zoom that fits it shows compact cards (NodeCard).
 export const FIT_VIEW = { padding: 0.2, maxZoom: 1 };
 
 /** Edge ids that validation errors point at (/edges/<index>). */
@@ -53,6 +55,10 @@ export function Canvas() {
     const frame = requestAnimationFrame(() => void fitView(FIT_VIEW));
     return () => cancelAnimationFrame(frame);
   }, [statsShown, canvasWidth, canvasHeight, fitView]);
+
+  // Cards grow with their numbers in statistics mode: shown moved down where they would cover one another
+  // (the document keeps its positions).
+  const shownNodes = useMemo(() => (statsShown ? withoutOverlaps(nodes) : nodes), [nodes, statsShown]);
 
   const shownEdges = useMemo((): Edge[] => {
     const marked = erroredEdges(errors, edges);
@@ -90,7 +96,7 @@ export function Canvas() {
   return (
     <div className="canvas" onDrop={onDrop} onDragOver={(event) => event.preventDefault()} data-testid="canvas">
       <ReactFlow
-        nodes={nodes}
+        nodes={shownNodes}
         edges={shownEdges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}

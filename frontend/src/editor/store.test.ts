@@ -48,12 +48,24 @@ describe("document ↔ canvas", () => {
 describe("editing", () => {
   it("adds a node with a fresh id and connects a free port", () => {
     const store = storeWith(DOCUMENT);
-    const id = store.getState().addNode("send_email", { x: 1, y: 2 });
+    const id = store.getState().addNode("send_email", { x: 5001, y: 2 });
     expect(id).toBe("send_email");
     expect(store.getState().connect({ source: "ab", sourceHandle: "a", target: id!, targetHandle: null })).toBe(true);
     const document = store.getState().document();
     expect(document.edges).toContainEqual({ from: "ab", port: "a", to: "send_email" });
-    expect(document.nodes.at(-1)).toEqual({ id: "send_email", type: "send_email", label: "Send email", position: { x: 1, y: 2 }, config: {} });
+    expect(document.nodes.at(-1)).toEqual({ id: "send_email", type: "send_email", label: "Send email", position: { x: 5001, y: 2 }, config: {} });
+  });
+
+  it("never drops a node onto another: it lands just below the cards in the way", () => {
+    const store = storeWith(DOCUMENT);
+    const [first] = store.getState().nodes;
+    const id = store.getState().addNode("send_email", first.position);
+    const dropped = store.getState().nodes.find((node) => node.id === id)!;
+    expect(dropped.position.x).toBe(first.position.x);
+    for (const other of store.getState().nodes.filter((node) => node.id !== id)) {
+      const apart = Math.abs(other.position.x - dropped.position.x) >= 256 || Math.abs(other.position.y - dropped.position.y) >= 126;
+      expect(apart).toBe(true);
+    }
   });
 
   it("refuses a connection the graph cannot take and says why", () => {

@@ -17,7 +17,7 @@ import {
   graphToDocument,
   outputPorts,
 } from "./graph";
-import { layoutGraph } from "./layout";
+import { freePosition, layoutGraph } from "./layout";
 
 const HISTORY_LIMIT = 100;
 /** Edits of one field within this many milliseconds make one undo step, not one per keystroke. */
@@ -201,7 +201,7 @@ export function createEditorStore() {
       if (!info) return null;
       get().checkpoint();
       const id = freshNodeId(type, get().nodes);
-      const node: FlowNode = { id, type, position, data: defaultConfig(info) };
+      const node: FlowNode = { id, type, position: freePosition(position, get().nodes), data: defaultConfig(info) };
       set({
         nodes: [...get().nodes.map((other) => ({ ...other, selected: false })), { ...node, selected: true }],
         labels: { ...get().labels, [id]: info.label },
