@@ -50,7 +50,7 @@ from builder_api.app import create_app  # noqa: E402
 from builder_api.extensions import db  # noqa: E402
 from builder_api.settings import normalise_database_url  # noqa: E402
 from workflow_runtime.authoring import flow_store  # noqa: E402
-from workflow_runtime.engine.counters import CounterBatch, converted_by, left  # noqa: E402
+from workflow_runtime.engine.counters import QUEUED, CounterBatch, converted_by, left, message_metric  # noqa: E402
 from workflow_runtime.storage import schema  # noqa: E402
 from workflow_runtime.storage.models import Contact, NodeCounter, Run  # noqa: E402
 
@@ -138,12 +138,16 @@ def walk(rng: random.Random, entered_at: datetime, now: datetime, counters: Coun
             port = "yes" if rng.random() < CHANCE[node, "yes"] else "no"
         else:
             port = "next"
-            if kind.startswith("send_"):
-                count(node, "sent", at)
+            if kind.startswith("send_"):  # counted on its channel as the runtime does, queued until delivered
+                channel = kind.removeprefix("send_")
+                count(node, message_metric(channel, "sent"), at)
+                count(node, message_metric(channel, QUEUED), at)
                 for status, chance in MESSAGE_FUNNEL:
                     if rng.random() >= chance:
                         break
-                    count(node, status, at)
+                    if status == "delivered":
+                        count(node, message_metric(channel, QUEUED), at, n=-1)
+                    count(node, message_metric(channel, status), at)
         path.append([node, port])
         count(node, left(port), at)
         node = EDGES[node, port]

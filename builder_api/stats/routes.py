@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 
 from builder_api.auth import require_admin
@@ -44,8 +44,12 @@ def get_flow_stats(query: dict[str, Any], flow_id: int) -> Response:
         empty = {"entered": 0, "converted": 0, "conversion_rate": 0.0, "revenue": 0.0}
         return jsonify({"flow_id": flow_id, "version": None, "shown_version": None, "versions": [],
                         "from": _iso(days.first), "to": _iso(days.last), "totals": empty, "nodes": {},
-                        "removed_nodes": [], "edges": [], "series": []})
-    return jsonify(flow_stats(db.session, scope, days))
+                        "removed_nodes": [], "edges": [], "series": [], "email_configured": _email_configured()})
+    return jsonify({**flow_stats(db.session, scope, days), "email_configured": _email_configured()})
+
+
+def _email_configured() -> bool:
+    return current_app.config["AUTOMAP"].smtp_url is not None
 
 
 def _iso(day: date | None) -> str | None:

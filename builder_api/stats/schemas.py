@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from builder_api.ids import MAX_ID
 from builder_api.paging import Page
-from workflow_runtime.reports.stats import MESSAGE_METRICS
+from workflow_runtime.storage.models import Channel
 
 
 class StatsQuery(Schema):
@@ -36,6 +36,25 @@ class Variant(Schema):
     conversion_rate = fields.Float(required=True)
 
 
+class ChannelFigures(Schema):
+    """One channel's messages at a send node, by stage."""
+
+    queued = fields.Integer(required=True, metadata={
+        "description": "Recorded and waiting for the channel: not yet accepted by the SMTP server, shown by the "
+                       "widget or answered by the integration, nor failed (a gauge, at the end of the range)."})
+    sent = fields.Integer(required=True, metadata={"description": "Recorded in the send ledger (queued or not)."})
+    delivered = fields.Integer(required=True, metadata={
+        "description": "Handed over: accepted by the SMTP server, shown in the visitor's browser, or answered 2xx."})
+    read = fields.Integer(required=True)
+    clicked = fields.Integer(required=True)
+    replied = fields.Integer(required=True)
+    unsubscribed = fields.Integer(required=True)
+    dismissed = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+    suppressed = fields.Integer(required=True, metadata={
+        "description": "Not recorded at all: the contact unsubscribed or has no address."})
+
+
 class ExitedBy(Schema):
     goal = fields.Integer(required=True, metadata={"description": "Ended here because they reached the flow's goal."})
     exit_rule = fields.Integer(required=True, metadata={"description": "Ended here by one of the flow's exit rules."})
@@ -57,8 +76,10 @@ class NodeStats(Schema):
     converted = fields.Integer(required=True, metadata={"description": "Runs that reached the flow's goal after passing the node."})
     conversion_rate = fields.Float(required=True)
     revenue = fields.Float(required=True)
-    messages = fields.Dict(keys=fields.String(validate=validate.OneOf(MESSAGE_METRICS)), values=fields.Integer(),
-                           metadata={"description": "Send nodes only: how many messages reached each status."})
+    channels = fields.Dict(keys=fields.String(validate=validate.OneOf([channel.value for channel in Channel])),
+                           values=fields.Nested(ChannelFigures), metadata={
+                               "description": "Send nodes only: their messages per channel (a popup and its fallback "
+                                              "email apart), by stage."})
     variants = fields.List(fields.Nested(Variant), metadata={"description": "Split nodes only."})
     winner = fields.String(allow_none=True, metadata={"description": "Split nodes only: the variant that converts best, once p < 0.05."})
     significance = fields.Float(allow_none=True, metadata={"description": "Split nodes only: the p-value of the best variant against the runner-up (two-proportion z-test, Bonferroni-adjusted)."})
@@ -80,7 +101,7 @@ class Day(Schema):
 
 class RemovedNode(NodeStats):
     id = fields.String(required=True)
-    label = fields.String(allow_none=True)
+    label = fields.String(required=True, metadata={"description": "Its label, else its node type's name."})
     versions = fields.List(fields.Integer(), required=True, metadata={"description": "The versions that had the node."})
 
 
@@ -103,6 +124,9 @@ class FlowStats(Schema):
     last = fields.Date(attribute="to", data_key="to", required=True, allow_none=True)
     totals = fields.Nested(Totals, required=True)
     nodes = fields.Dict(keys=fields.String(), values=fields.Nested(NodeStats), required=True)
+    email_configured = fields.Boolean(required=True, metadata={
+        "description": "Whether this server has an SMTP server (AUTOMAP_SMTP_URL): without one no email leaves, "
+                       "they stay queued."})
     removed_nodes = fields.List(fields.Nested(RemovedNode), required=True, metadata={
         "description": "Nodes of earlier versions the shown one no longer has, with their figures."})
     edges = fields.List(fields.Nested(EdgeCount), required=True)
@@ -110,7 +134,7 @@ class FlowStats(Schema):
 
 
 class NodeContactsQuery(Page):
-    metric = fields.String(required=True, metadata={"description": "entered, waiting, converted, completed, exited, exited:<goal|exit_rule|archived>, errored, left:<port>, or for send nodes a message status (sent, read, clicked, …)."})
+    metric = fields.String(required=True, metadata={"description": "entered, waiting, converted, completed, exited, exited:<goal|exit_rule|archived>, errored, left:<port>, or for send nodes <channel>:<status> (email:queued, popup:read, …)."})
     version = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 

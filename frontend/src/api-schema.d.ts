@@ -209,7 +209,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The template rendered for sample data: subject, HTML and the plain-text part. */
+        /** The template rendered for a real contact or sample data: subject, HTML and the plain-text part. */
         post: {
             parameters: {
                 query?: never;
@@ -232,6 +232,48 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["MessageTemplatePreview"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/message-templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A message written on a send node rendered for a real contact or sample data, as that contact would get it. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MessagePreviewRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MessagePreview"];
                     };
                 };
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
@@ -657,7 +699,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Everything that would stop the draft from being published, by node id and JSON pointer. */
+        /** What would stop the draft from being published, then warnings, which do not; by node id and JSON pointer. */
         post: {
             parameters: {
                 query?: never;
@@ -1306,7 +1348,7 @@ export interface paths {
                 query: {
                     limit?: number;
                     offset?: number;
-                    /** @description entered, waiting, converted, completed, exited, exited:<goal|exit_rule|archived>, errored, left:<port>, or for send nodes a message status (sent, read, clicked, …). */
+                    /** @description entered, waiting, converted, completed, exited, exited:<goal|exit_rule|archived>, errored, left:<port>, or for send nodes <channel>:<status> (email:queued, popup:read, …). */
                     metric: string;
                     version?: number;
                 };
@@ -2572,6 +2614,8 @@ export interface components {
             waits: boolean;
             /** @description True for nodes that start runs; they take no incoming edge. */
             is_entry: boolean;
+            /** @description The channels its messages go out on, its own first and then its fallbacks (a popup's email). */
+            channels: string[];
             /** @description JSON Schema (2020-12) of the node's `config`. */
             config_schema: {
                 [key: string]: unknown;
@@ -2628,13 +2672,37 @@ export interface components {
             };
         };
         PreviewRequest: {
-            /** @description Sample data for the placeholders; a built-in sample when left out. */
+            /** @description Sample data for the placeholders; when left out, a built-in contact with only an email address, so every `default(…)` fallback shows. */
             sample?: components["schemas"]["Sample"];
+            /** @description Render for this real contact instead of the sample contact (the sample's event still applies). */
+            contact_id?: number;
         };
         MessageTemplatePreview: {
             subject: string;
             html: string;
             text: string;
+        };
+        MessagePreviewRequest: {
+            /** @description Sample data for the placeholders; when left out, a built-in contact with only an email address, so every `default(…)` fallback shows. */
+            sample?: components["schemas"]["Sample"];
+            /** @description Render for this real contact instead of the sample contact (the sample's event still applies). */
+            contact_id?: number;
+            /** @enum {unknown} */
+            channel: "email" | "chat" | "popup";
+            /** @description The send node's fields: an email's subject, preheader and MJML body; a chat message's body; a popup's title, body and button. */
+            content: {
+                [key: string]: unknown;
+            };
+        };
+        MessagePreview: {
+            /** @description The fields with every text filled in: a chat message's or popup's content, an email's subject and preheader. */
+            content: {
+                [key: string]: unknown;
+            };
+            /** @description An email's HTML as the inbox shows it, links untracked. */
+            html?: string | null;
+            /** @description An email's plain-text part. */
+            text?: string | null;
         };
         TestSendRequest: {
             /**
@@ -2642,7 +2710,7 @@ export interface components {
              * @description Where to send the test email.
              */
             email: string;
-            /** @description Sample data for the placeholders; a built-in sample when left out. */
+            /** @description Sample data for the placeholders; when left out, a built-in contact with only an email address, so every `default(…)` fallback shows. */
             sample?: components["schemas"]["Sample"];
         };
         TestSend: {
@@ -2699,6 +2767,11 @@ export interface components {
             /** @description JSON pointer into the document. */
             pointer: string;
             message: string;
+            /**
+             * @description `warning` for what does not stop publishing but is probably not meant (a message printing a contact value with no fallback); left out for an error, which does stop it.
+             * @enum {string}
+             */
+            severity?: "error" | "warning";
         };
         VersionSummary: {
             number: number;
@@ -2716,7 +2789,7 @@ export interface components {
             document: {
                 [key: string]: unknown;
             };
-            /** @description What stops the draft from being published; [] if nothing. */
+            /** @description What stops the draft from being published, then the warnings (`severity`), which do not; [] if nothing. */
             validation: components["schemas"]["FlowError"][];
             versions: components["schemas"]["VersionSummary"][];
             /** Format: date-time */
@@ -2743,7 +2816,9 @@ export interface components {
             };
         };
         ValidationResult: {
+            /** @description No errors: the draft can be published, warnings or not. */
             valid: boolean;
+            /** @description The errors, then the warnings (`severity`), each by node id and JSON pointer. */
             errors: components["schemas"]["FlowError"][];
         };
         PublishResult: {
@@ -2890,6 +2965,22 @@ export interface components {
             /** @description Ended here before causes were counted: their cause is not known. */
             unrecorded: number;
         };
+        ChannelFigures: {
+            /** @description Recorded and waiting for the channel: not yet accepted by the SMTP server, shown by the widget or answered by the integration, nor failed (a gauge, at the end of the range). */
+            queued: number;
+            /** @description Recorded in the send ledger (queued or not). */
+            sent: number;
+            /** @description Handed over: accepted by the SMTP server, shown in the visitor's browser, or answered 2xx. */
+            delivered: number;
+            read: number;
+            clicked: number;
+            replied: number;
+            unsubscribed: number;
+            dismissed: number;
+            failed: number;
+            /** @description Not recorded at all: the contact unsubscribed or has no address. */
+            suppressed: number;
+        };
         Variant: {
             port: string;
             label: string;
@@ -2917,9 +3008,9 @@ export interface components {
             converted: number;
             conversion_rate: number;
             revenue: number;
-            /** @description Send nodes only: how many messages reached each status. */
-            messages?: {
-                [key: string]: number;
+            /** @description Send nodes only: their messages per channel (a popup and its fallback email apart), by stage. */
+            channels?: {
+                [key: string]: components["schemas"]["ChannelFigures"];
             };
             /** @description Split nodes only. */
             variants?: components["schemas"]["Variant"][];
@@ -2948,9 +3039,9 @@ export interface components {
             converted: number;
             conversion_rate: number;
             revenue: number;
-            /** @description Send nodes only: how many messages reached each status. */
-            messages?: {
-                [key: string]: number;
+            /** @description Send nodes only: their messages per channel (a popup and its fallback email apart), by stage. */
+            channels?: {
+                [key: string]: components["schemas"]["ChannelFigures"];
             };
             /** @description Split nodes only. */
             variants?: components["schemas"]["Variant"][];
@@ -2959,7 +3050,8 @@ export interface components {
             /** @description Split nodes only: the p-value of the best variant against the runner-up (two-proportion z-test, Bonferroni-adjusted). */
             significance?: number | null;
             id: string;
-            label?: string | null;
+            /** @description Its label, else its node type's name. */
+            label: string;
             /** @description The versions that had the node. */
             versions: number[];
         };
@@ -2992,6 +3084,8 @@ export interface components {
             nodes: {
                 [key: string]: components["schemas"]["NodeStats"];
             };
+            /** @description Whether this server has an SMTP server (AUTOMAP_SMTP_URL): without one no email leaves, they stay queued. */
+            email_configured: boolean;
             /** @description Nodes of earlier versions the shown one no longer has, with their figures. */
             removed_nodes: components["schemas"]["RemovedNode"][];
             edges: components["schemas"]["EdgeCount"][];
@@ -3064,20 +3158,44 @@ export interface components {
             utm_medium?: string | null;
             utm_campaign?: string | null;
         };
+        CardReply: {
+            id: number;
+            /** @description What the contact wrote. */
+            body: string;
+            /** @description widget (the on-site chat) or email (an answer to the forwarded chat message). */
+            source: string;
+            /** Format: date-time */
+            created_at: string;
+        };
         CardMessage: {
             id: number;
             channel: string;
             status: string;
+            /** @description Every status it reached, in order. */
             statuses: string[];
             flow_id?: number | null;
+            flow_name?: string | null;
             version?: number | null;
             node_id?: string | null;
+            /** @description The sending node's label, else its node type's name. */
+            node_label?: string | null;
             content: {
                 [key: string]: unknown;
             };
+            /** @description An email's subject, a popup's title, a webhook's method and URL, as written (templates included). */
+            subject?: string | null;
+            /** @description The start of its text, on one line. */
+            excerpt?: string | null;
+            /** @description Why its channel gave up, for a failed message. */
+            error?: string | null;
+            /** @description The contact's answers, oldest first. */
+            replies: components["schemas"]["CardReply"][];
             /** Format: date-time */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it last changed status.
+             */
             updated_at: string;
         };
         CardRun: {
@@ -3086,6 +3204,8 @@ export interface components {
             flow_name: string;
             version: number;
             node_id: string;
+            /** @description The current step's label, else its node type's name. */
+            node_label: string;
             status: string;
             /**
              * Format: date-time
@@ -3098,6 +3218,8 @@ export interface components {
             /** Format: date-time */
             ended_at?: string | null;
             end_reason?: string | null;
+            /** @description Why the step failed, for an errored run. */
+            error?: string | null;
             /** Format: date-time */
             converted_at?: string | null;
             revenue?: number | null;

@@ -56,7 +56,7 @@ def test_a_webhook_answer_joins_the_conversation_without_its_quoted_history(
     again = post_raw(client, reply)  # the provider retried: kept once
     assert (again.status_code, again.json["duplicate"]) == (200, True)
     assert len(replies(harness)) == 2  # the widget answer to the greeting, and this one
-    assert harness.counters(flow_id)["nudge"]["replied"] == 1
+    assert harness.counters(flow_id)["nudge"]["chat:replied"] == 1
 
     # The whole dialog, in order, for the marketer and for the visitor's widget.
     expected = [("message", "Hi Boris, can I help?"), ("reply", "Looking for a lamp"),
@@ -172,7 +172,7 @@ def test_the_inbound_smtp_server_takes_only_signed_reply_addresses(
 
     [kept] = [reply for reply in replies(harness) if reply.source.value == "email"]
     assert (kept.body, kept.message_id, kept.contact_id) == ("Friday, then.", nudge.id, boris)
-    assert harness.counters(flow_id)["nudge"]["replied"] == 1
+    assert harness.counters(flow_id)["nudge"]["chat:replied"] == 1
 
 
 def test_an_email_answer_reaches_the_visitors_open_widget_at_once(

@@ -57,8 +57,12 @@ def test_the_stats_of_every_version(client: FlaskClient, admin_headers: dict, fl
     assert body["nodes"]["day"]["exited"] == 3
     assert body["nodes"]["day"]["exited_by"] == {"goal": 3, "exit_rule": 0, "archived": 0, "unrecorded": 0}
     assert sum(body["nodes"]["ab"]["left"].values()) == 12
-    sent = body["nodes"]["email_a"]["messages"]["sent"] + body["nodes"]["email_b"]["messages"]["sent"]
-    assert sent == 12
+    emails = [body["nodes"][node]["channels"] for node in ("email_a", "email_b")]
+    assert [set(channels) for channels in emails] == [{"email"}, {"email"}]
+    assert sum(channels["email"]["sent"] for channels in emails) == 12
+    # no SMTP server: every email waits, but the one whose click was recorded (a click says it arrived)
+    assert sum(channels["email"]["queued"] for channels in emails) == 11
+    assert body["email_configured"] is False
     assert [v["port"] for v in body["nodes"]["ab"]["variants"]] == ["a", "b"]
     assert body["series"] == [{"day": "2026-03-02", "entered": 12, "converted": 3, "revenue": 60.0}]
 
@@ -134,10 +138,14 @@ def test_the_contacts_behind_each_number(client: FlaskClient, admin_headers: dic
     stats = client.get(f"/api/flows/{flow_id}/stats", headers=admin_headers).json
     for port, count in stats["nodes"]["ab"]["left"].items():
         assert who("ab", f"left:{port}")["total"] == count
-    clicker = next(node for node in ("email_a", "email_b") if stats["nodes"][node]["messages"]["clicked"])
-    assert [c["id"] for c in who(clicker, "clicked")["contacts"]] == [contacts[0]]
-    assert [c["id"] for c in who(clicker, "read")["contacts"]] == [contacts[0]]
-    assert who(clicker, "sent")["total"] == stats["nodes"][clicker]["messages"]["sent"]
+    clicker = next(node for node in ("email_a", "email_b") if stats["nodes"][node]["channels"]["email"]["clicked"])
+    assert [c["id"] for c in who(clicker, "email:clicked")["contacts"]] == [contacts[0]]
+    assert [c["id"] for c in who(clicker, "email:read")["contacts"]] == [contacts[0]]
+    assert who(clicker, "email:sent")["total"] == stats["nodes"][clicker]["channels"]["email"]["sent"]
+    # clicking implies it was delivered: the clicker's email left the queue, the others wait in it
+    queued = who(clicker, "email:queued")
+    assert queued["total"] == stats["nodes"][clicker]["channels"]["email"]["queued"]
+    assert contacts[0] not in [c["id"] for c in queued["contacts"]]
 
     first, second = who("start", "entered", limit=5), who("start", "entered", limit=5, offset=5)
     assert first["total"] == second["total"] == 12 and len(first["contacts"]) == len(second["contacts"]) == 5
@@ -153,7 +161,9 @@ def test_the_contacts_behind_each_number(client: FlaskClient, admin_headers: dic
     [
         ("nodes/nowhere/contacts?metric=entered", 404, None),
         ("nodes/start/contacts?metric=bogus", 400, "metric"),
-        ("nodes/day/contacts?metric=read", 400, "metric"),
+        ("nodes/day/contacts?metric=email:read", 400, "metric"),
+        ("nodes/email_a/contacts?metric=read", 400, "metric"),
+        ("nodes/email_a/contacts?metric=popup:read", 400, "metric"),
         ("nodes/ab/contacts?metric=left:c", 400, "metric"),
         ("nodes/start/contacts", 400, "metric"),
         ("nodes/start/contacts?metric=entered&limit=0", 400, "limit"),

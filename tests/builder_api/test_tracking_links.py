@@ -58,7 +58,7 @@ def test_a_contact_chosen_link_is_sent_untracked_while_the_templates_links_are_t
     [new] = tracked_links(html)
     clicked = client.get(local_path(new))
     assert (clicked.status_code, clicked.headers["Location"]) == (302, NEW)
-    assert counters(harness, live_version(harness, flow_id))["mail"]["clicked"] == 1
+    assert counters(harness, live_version(harness, flow_id))["mail"]["email:clicked"] == 1
 
     # The literal link's token, re-pointed at the contact's URL: refused, counted nowhere, redirected nowhere.
     message_id, _, signature = local_path(new).rsplit("/", 1)[1].split(".")
@@ -69,7 +69,7 @@ def test_a_contact_chosen_link_is_sent_untracked_while_the_templates_links_are_t
     for target in ("javascript:alert(document.cookie)", ""):
         signed = client.get(local_path(tracking.url(CLICK, int(message_id), target)))
         assert signed.status_code == 403 and "Location" not in signed.headers
-    assert counters(harness, live_version(harness, flow_id))["mail"]["clicked"] == 1
+    assert counters(harness, live_version(harness, flow_id))["mail"]["email:clicked"] == 1
 
 
 def test_a_personalised_link_on_an_allow_listed_domain_is_tracked(
@@ -91,7 +91,7 @@ def test_a_personalised_link_on_an_allow_listed_domain_is_tracked(
         "https://www.shop.example/ann"}]
     clicked = client.get(local_path(own_site))
     assert (clicked.status_code, clicked.headers["Location"]) == (302, "https://www.shop.example/ann")
-    assert counters(harness, live_version(harness, flow_id))["mail"]["clicked"] == 1
+    assert counters(harness, live_version(harness, flow_id))["mail"]["email:clicked"] == 1
 
 
 def test_the_allowed_domains_are_a_setting_passed_down_to_the_email_links(tmp_path: pytest.TempPathFactory) -> None:

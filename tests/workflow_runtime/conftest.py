@@ -7,6 +7,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.conftest import scratch_postgres_database
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.clock import VirtualClock
 from workflow_runtime.dispatch import runtime
@@ -159,3 +161,16 @@ def harness(app: Flask, session: Session, redis_connection: Redis) -> Iterator[H
     yield Harness(current, clock)
     current.engine.dispose()
     forget_definitions()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def scratch_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own: a SQLite file, or one on AUTOMAP_DATABASE_URL's PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrating.db'}"
+        return
+    configured = os.environ.get("AUTOMAP_DATABASE_URL", "")
+    if not configured.startswith("postgres"):
+        pytest.skip("set AUTOMAP_DATABASE_URL to a PostgreSQL server to migrate one")
+    with scratch_postgres_database(configured, f"migrating_{os.getpid()}") as url:
+        yield url

@@ -2,7 +2,8 @@
 
 The invariant is the statistics' promise: at every node of every version,
 entered == sum(left:*) + completed + exited + waiting (waiting being the gauge), and
-each of those counters equals a recount from the runs themselves.
+each of those counters equals a recount from the runs themselves; each send node's
+`<channel>:<status>` and `<channel>:queued` counters equal a recount from the send ledger.
 """
 from __future__ import annotations
 
@@ -14,9 +15,19 @@ from typing import Any
 from sqlalchemy import select
 
 from flows.validation import validate_flow
-from workflow_runtime.engine.counters import EXIT_REASONS, ExitCause, exited_by
+from workflow_runtime.engine.counters import EXIT_REASONS, QUEUED, ExitCause, exited_by, message_metric
 from workflow_runtime.storage import unapplied_events
-from workflow_runtime.storage.models import Event, Flow, FlowVersion, NodeCounter, Run, RunStatus
+from workflow_runtime.storage.models import (
+    Channel,
+    Event,
+    Flow,
+    FlowVersion,
+    Message,
+    MessageStatus,
+    NodeCounter,
+    Run,
+    RunStatus,
+)
 
 Edge = tuple[str, str, str]  # (from, port, to)
 
@@ -82,10 +93,12 @@ def assert_no_failed_jobs(harness: Any) -> None:
 
 
 def assert_counters_balance(harness: Any, flow_id: int) -> None:
-    """For every version of the flow and every node: the invariant, and each counter equal to a recount from the runs."""
+    """For every version of the flow and every node: the invariant, each counter equal to a recount from the runs,
+    and each message counter equal to a recount from the send ledger."""
     assert_no_failed_jobs(harness)
     for version_id in version_ids(harness, flow_id):
         counted = counters(harness, version_id)
+        assert_message_counters_match_the_ledger(harness, version_id, counted)
         with harness.session() as session:
             runs = list(session.scalars(select(Run).where(Run.flow_version_id == version_id)))
         entered: Counter[str] = Counter()
@@ -122,6 +135,31 @@ def assert_counters_balance(harness: Any, flow_id: int) -> None:
             recount.update({exited_by(cause): causes[node, cause] for cause in ExitCause})
             stored = {metric: metrics.get(metric, 0) for metric in recount}
             assert stored == recount, f"v{version_id} {node}: counters {stored} but the runs say {recount}"
+
+
+def assert_message_counters_match_the_ledger(harness: Any, version_id: int,
+                                             counted: dict[str, dict[str, int]]) -> None:
+    """Each node's `<channel>:<status>` counters equal the number of its messages on that channel that reached the
+    status, and `<channel>:queued` the number that reached neither delivered nor failed (zeros ignored). A message
+    failed when it was recorded contains "failed", so it is never queued. `suppressed` never enters the ledger."""
+    handed_over = {MessageStatus.DELIVERED.value, MessageStatus.FAILED.value}
+    recount: dict[str, Counter[str]] = defaultdict(Counter)
+    with harness.session() as session:
+        rows = session.execute(
+            select(Message.node_id, Message.channel, Message.statuses).where(Message.flow_version_id == version_id)
+        )
+        for node_id, channel, statuses in rows:
+            reached = set(statuses or [])
+            for status in reached:
+                recount[node_id][message_metric(channel.value, status)] += 1
+            if not reached & handed_over:
+                recount[node_id][message_metric(channel.value, QUEUED)] += 1
+    measured = {message_metric(channel.value, status) for channel in Channel
+                for status in (*(status.value for status in MessageStatus), QUEUED)}
+    for node in sorted(set(counted) | set(recount)):
+        stored = {metric: count for metric, count in counted.get(node, {}).items() if metric in measured and count}
+        ledger = {metric: count for metric, count in recount[node].items() if count}
+        assert stored == ledger, f"v{version_id} {node}: message counters {stored} but the ledger says {ledger}"
 
 
 def exit_cause(end_reason: str) -> ExitCause:

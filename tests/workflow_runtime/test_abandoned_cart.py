@@ -84,7 +84,8 @@ def test_not_paid_gets_the_popup_then_the_email_and_the_goal_counts_on_the_path(
     for node in [node_id for node_id, _port in run.path]:
         assert counters[node]["converted"] == 1, node
         assert harness.revenue(flow_id, node) == pytest.approx(59.90)
-    assert counters["promo_popup"]["sent"] == 2  # the popup, then its email fallback
+    # the popup, then its email fallback: counted apart, per channel
+    assert (counters["promo_popup"]["popup:sent"], counters["promo_popup"]["email:sent"]) == (1, 1)
     assert counters["wait_for_payment"]["left:timeout"] == 1
 
 
@@ -99,7 +100,7 @@ def test_a_read_popup_needs_no_email(harness, flow_id: int) -> None:
     harness.advance(timedelta(days=1))
     assert [m.channel.value for m in harness.messages(carla)] == ["popup"]
     counters = harness.counters(flow_id)
-    assert counters["promo_popup"]["read"] == 1
+    assert counters["promo_popup"]["popup:read"] == 1
     assert counters["promo_popup"]["left:next"] == 1
 
 

@@ -68,6 +68,7 @@ from sqlalchemy.orm import Session
 
 from nodes import outbound
 from nodes.outbound import OutboundPolicy
+from tests.workflow_runtime.runtime_support import exit_cause
 from tests.workflow_runtime.webhook_receiver import Receiver, webhook_receiver
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.channels.delivery import LEASE
@@ -76,6 +77,7 @@ from workflow_runtime.dispatch import runtime
 from workflow_runtime.dispatch.scheduler import Scheduler
 from workflow_runtime.dispatch.worker import run_worker
 from workflow_runtime.engine import batches
+from workflow_runtime.engine.counters import exited_by
 from workflow_runtime.engine.definition import forget_definitions
 from workflow_runtime.storage import unapplied_events
 from workflow_runtime.storage.models import (
@@ -693,18 +695,25 @@ def _check(rt: runtime.Runtime, people: dict[int, Person], flow_id: int, version
                 recount[node_id, f"left:{port}"] += 1
         final = run.path[-1][0]
         recount[final, "completed" if run.status is RunStatus.COMPLETED else "exited"] += 1
+        if run.status is RunStatus.EXITED:  # each exit is counted by its cause too
+            recount[final, exited_by(exit_cause(run.end_reason))] += 1
         if run.converted_at is not None:
             before_goal = [node_id for node_id, _port in run.path]
             for node_id in before_goal[: before_goal.index("goal") + 1]:
                 recount[node_id, "converted"] += 1
             recount["ab", "converted:b"] += 1  # the split counts conversions by variant too
-    for _run_id, node_id, _channel in sent:
-        recount[node_id, "sent"] += 1
+    for _run_id, node_id, channel in sent:
+        recount[node_id, f"{channel}:sent"] += 1
     for message in messages:  # what the deliverers recorded since: a webhook call's `delivered` (or `failed`)
+        channel = message.channel.value
         for status in message.statuses:
             if status != "sent":
-                recount[message.node_id, status] += 1
+                recount[message.node_id, f"{channel}:{status}"] += 1
+        if not {"delivered", "failed"} & set(message.statuses):  # the channel's queue: not handed over yet
+            recount[message.node_id, f"{channel}:queued"] += 1
     assert {k: v for k, v in counted.items() if k[1] == "waiting" and v} == {}, "the waiting gauge is not back to 0"
+    # every webhook call was delivered (see _check_webhook_calls): its queue is back to 0
+    assert {k: v for k, v in counted.items() if k[1] == "webhook:queued" and v} == {}, "webhook calls still queued"
     assert {k: v for k, v in counted.items() if v} == {k: v for k, v in recount.items() if v}
     ends = Counter(f"{run.status.value} at {run.path[-1][0]}" for run in runs)
     print(f"{len(runs)} runs: {dict(sorted(ends.items()))}; {len(messages)} messages; {len(counter_rows)} counter rows")

@@ -64,7 +64,7 @@ def test_a_worker_killed_while_the_server_receives_the_email_never_causes_a_seco
     harness.clock.advance(timedelta(hours=1))
     sweep_and_drain(harness)
     assert len(mail_server.messages) == 1  # erring on the side of never twice: not resent
-    assert counters(harness, live_version(harness, flow_id))["welcome"]["failed"] == 1
+    assert counters(harness, live_version(harness, flow_id))["welcome"]["email:failed"] == 1
 
 
 def test_a_worker_killed_before_the_hand_over_leaves_the_email_to_the_next_one_which_sends_it_once(
@@ -83,7 +83,7 @@ def test_a_worker_killed_before_the_hand_over_leaves_the_email_to_the_next_one_w
     assert jobs.deliver_messages("email") == 0  # a repeated job finds nothing to send
     assert len(mail_server.messages) == 1
     stats = counters(harness, live_version(harness, flow_id))["welcome"]
-    assert (stats["delivered"], stats.get("failed", 0)) == (1, 0)
+    assert (stats["email:delivered"], stats.get("email:failed", 0)) == (1, 0)
 
 
 def test_a_worker_whose_claim_lapsed_and_was_taken_over_does_not_send(harness) -> None:  # noqa: ANN001

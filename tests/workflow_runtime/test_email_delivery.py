@@ -53,19 +53,20 @@ def test_an_email_flow_delivers_a_personalised_multipart_email_with_tracking_and
     message = only_message(harness, ann)
     assert (message.delivery_state, message.status, message.attempts) == (DeliveryState.DELIVERED, MessageStatus.DELIVERED, 1)
     version = live_version(harness, flow_id)
-    assert counters(harness, version)["welcome"] == {"entered": 1, "sent": 1, "delivered": 1, "left:next": 1}
+    assert counters(harness, version)["welcome"] == {"entered": 1, "email:sent": 1, "email:delivered": 1,
+                                                     "left:next": 1}
 
     pixel = html.split('<img src="')[1].split('"')[0]
     opened = client.get(local_path(pixel))
     assert (opened.status_code, opened.mimetype) == (200, "image/gif")
-    assert counters(harness, version)["welcome"]["read"] == 1
+    assert counters(harness, version)["welcome"]["email:read"] == 1
 
     for _ in range(2):  # a second click counts nothing new
         clicked = client.get(local_path(button))
         assert clicked.status_code == 302
         assert clicked.headers["Location"] == "https://shop.example/start?plan=pro&from=email"
     stats = counters(harness, version)["welcome"]
-    assert (stats["read"], stats["clicked"]) == (1, 1)
+    assert (stats["email:read"], stats["email:clicked"]) == (1, 1)
 
     assert client.get(local_path(button)[:-2] + "xx").status_code == 403  # a forged signature
     assert client.get(local_path(unsubscribe_header[1:-1]).replace("/t/u/", "/t/c/")).status_code == 403
@@ -78,11 +79,11 @@ def test_an_email_flow_delivers_a_personalised_multipart_email_with_tracking_and
     assert one_click.status_code == 200 and b"You are unsubscribed" in one_click.data
     with harness.session() as session:
         assert session.get(Contact, ann).unsubscribed_at is not None
-    assert counters(harness, version)["welcome"]["unsubscribed"] == 1
+    assert counters(harness, version)["welcome"]["email:unsubscribed"] == 1
 
     harness.advance(timedelta(days=1))  # the second email is suppressed, not sent
     assert len(mail_server.messages) == 1
-    assert counters(harness, version)["tips"] == {"entered": 1, "suppressed": 1, "left:next": 1}
+    assert counters(harness, version)["tips"] == {"entered": 1, "email:suppressed": 1, "left:next": 1}
     assert_counters_balance(harness, flow_id)
 
 
@@ -119,7 +120,7 @@ def test_a_down_smtp_server_is_retried_with_backoff_and_the_email_delivered_once
     assert sweep_and_drain(harness) == 0
     assert len(mail_server.messages) == 1
     stats = counters(harness, live_version(harness, flow_id))["welcome"]
-    assert (stats["sent"], stats["delivered"], stats.get("failed", 0)) == (1, 1, 0)
+    assert (stats["email:sent"], stats["email:delivered"], stats.get("email:failed", 0)) == (1, 1, 0)
 
 
 def test_after_the_last_retry_the_email_fails_and_is_counted(harness, app: Flask, mail_server: MailServer) -> None:  # noqa: ANN001
@@ -138,7 +139,7 @@ def test_after_the_last_retry_the_email_fails_and_is_counted(harness, app: Flask
     harness.advance(timedelta(days=1))
     sweep_and_drain(harness)
     assert [email["Subject"] for email in mail_server.messages] == ["Tips for Ann"]  # the failed one never went out
-    assert counters(harness, live_version(harness, flow_id))["welcome"]["failed"] == 1
+    assert counters(harness, live_version(harness, flow_id))["welcome"]["email:failed"] == 1
 
 
 def test_a_recipient_refused_for_good_fails_without_a_retry(harness, app: Flask, mail_server: MailServer) -> None:  # noqa: ANN001
@@ -150,7 +151,7 @@ def test_a_recipient_refused_for_good_fails_without_a_retry(harness, app: Flask,
     message = only_message(harness, ann)
     assert (message.delivery_state, message.attempts) == (DeliveryState.FAILED, 1)
     assert "550 No such user here" in message.last_error
-    assert counters(harness, live_version(harness, flow_id))["welcome"]["failed"] == 1
+    assert counters(harness, live_version(harness, flow_id))["welcome"]["email:failed"] == 1
 
 
 def test_a_contact_without_an_address_is_suppressed_at_the_node(harness, app: Flask, mail_server: MailServer) -> None:  # noqa: ANN001
@@ -159,7 +160,7 @@ def test_a_contact_without_an_address_is_suppressed_at_the_node(harness, app: Fl
     visitor = harness.contact(name="Ann", email=None)  # an anonymous visitor
     harness.track(visitor, "signed_up")
     assert harness.messages(visitor) == [] and mail_server.messages == []
-    assert counters(harness, live_version(harness, flow_id))["welcome"]["suppressed"] == 1
+    assert counters(harness, live_version(harness, flow_id))["welcome"]["email:suppressed"] == 1
 
 
 def test_an_address_removed_before_delivery_fails_the_email_with_its_reason(
@@ -174,7 +175,7 @@ def test_an_address_removed_before_delivery_fails_the_email_with_its_reason(
     message = only_message(harness, ann)
     assert (message.delivery_state, message.last_error) == (DeliveryState.FAILED, "the contact has no email address")
     assert mail_server.messages == []
-    assert counters(harness, live_version(harness, flow_id))["welcome"]["failed"] == 1
+    assert counters(harness, live_version(harness, flow_id))["welcome"]["email:failed"] == 1
 
 
 def test_a_send_node_using_a_saved_template_sends_its_current_version(
@@ -198,7 +199,7 @@ def test_a_send_node_using_a_saved_template_sends_its_current_version(
     first, second = mail_server.messages
     assert (first["Subject"], second["Subject"]) == ("Hello Ann", "Welcome aboard, Bo")
     assert "welcome to the free plan" in parts(second)[0] and "For Bo" in parts(second)[1]
-    assert counters(harness, live_version(harness, flow_id))["mail"]["delivered"] == 2
+    assert counters(harness, live_version(harness, flow_id))["mail"]["email:delivered"] == 2
 
 
 def test_an_address_the_sender_cannot_use_fails_alone(harness, app: Flask, mail_server: MailServer) -> None:  # noqa: ANN001
@@ -212,4 +213,4 @@ def test_an_address_the_sender_cannot_use_fails_alone(harness, app: Flask, mail_
     assert only_message(harness, ann).delivery_state is DeliveryState.DELIVERED
     assert mail_server.recipients == [["ann@example.com"]]
     stats = counters(harness, live_version(harness, flow_id))["welcome"]
-    assert (stats["delivered"], stats["failed"]) == (1, 1)
+    assert (stats["email:delivered"], stats["email:failed"]) == (1, 1)

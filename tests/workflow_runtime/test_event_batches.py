@@ -111,8 +111,8 @@ def test_an_email_to_an_unsubscribed_contact_is_suppressed_and_the_run_goes_on(h
     assert [(m.node_id, m.channel.value) for m in harness.messages(here)] == [("mail", "email"), ("chat", "chat")]
     assert run_of(harness, flow_id, gone).status is RunStatus.COMPLETED
     stats = counters(harness, live_version(harness, flow_id))
-    assert stats["mail"] == {"entered": 2, "left:next": 2, "sent": 1, "suppressed": 1}
-    assert stats["chat"]["sent"] == 2
+    assert stats["mail"] == {"entered": 2, "left:next": 2, "email:sent": 1, "email:queued": 1, "email:suppressed": 1}
+    assert stats["chat"]["chat:sent"] == 2
     assert_counters_balance(harness, flow_id)
 
 

@@ -113,7 +113,7 @@ def test_an_exit_rule_on_the_awaited_event_ends_the_run_in_its_wait(harness) -> 
     assert harness.messages(big) == [] and [m.node_id for m in harness.messages(small)] == ["after"]
     stats = counters(harness, version)
     assert stats["wait"] == {"entered": 2, "exited": 1, "exited:exit_rule": 1, "left:event": 1, "converted": 2}
-    assert stats["after"] == {"entered": 1, "left:next": 1, "sent": 1, "converted": 1}
+    assert stats["after"] == {"entered": 1, "left:next": 1, "chat:sent": 1, "chat:queued": 1, "converted": 1}
     assert_counters_balance(harness, flow_id)
 
 

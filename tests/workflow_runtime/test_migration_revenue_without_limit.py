@@ -1,31 +1,13 @@
 """Migration 0016 lets node_counters.amount and runs.revenue grow past numeric(18, 2), and fits them back on downgrade."""
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import scratch_postgres_database
 from workflow_runtime.storage.schema import downgrade, upgrade
 
 SUM = Decimal("19999999999999996.00")  # two orders of 9999999999999998: past numeric(18, 2)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def scratch_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of its own: a SQLite file, or one on AUTOMAP_DATABASE_URL's PostgreSQL server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrating.db'}"
-        return
-    configured = os.environ.get("AUTOMAP_DATABASE_URL", "")
-    if not configured.startswith("postgres"):
-        pytest.skip("set AUTOMAP_DATABASE_URL to a PostgreSQL server to migrate one")
-    with scratch_postgres_database(configured, f"migrating_{os.getpid()}") as url:
-        yield url
 
 
 def test_revenue_sums_past_numeric_18_2_after_the_upgrade_and_are_cut_to_fit_on_downgrade(scratch_url: str) -> None:

@@ -150,4 +150,4 @@ def test_a_dismissed_popup_needs_no_email_fallback(harness) -> None:
         onsite.report(session, anna, message.id, MessageStatus.DISMISSED, harness.clock.now())
     harness.advance(timedelta(hours=2))
     assert [m.channel.value for m in harness.messages(anna)] == ["popup", "chat"]
-    assert harness.counters(flow_id)["popup"]["dismissed"] == 1
+    assert harness.counters(flow_id)["popup"]["popup:dismissed"] == 1

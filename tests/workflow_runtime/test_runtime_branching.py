@@ -73,8 +73,8 @@ def test_a_property_rule_sends_contacts_down_yes_or_no(harness) -> None:  # noqa
     assert [m.channel.value for m in harness.messages(free)] == ["email"]
     stats = counters(harness, live_version(harness, flow_id))
     assert stats["check"] == {"entered": 3, "left:yes": 1, "left:no": 2}
-    assert stats["chat"] == {"entered": 1, "sent": 1, "left:next": 1}
-    assert stats["email"] == {"entered": 2, "sent": 2, "left:next": 2}
+    assert stats["chat"] == {"entered": 1, "chat:sent": 1, "chat:queued": 1, "left:next": 1}
+    assert stats["email"] == {"entered": 2, "email:sent": 2, "email:queued": 2, "left:next": 2}
     assert_counters_balance(harness, flow_id)
 
 
@@ -185,7 +185,9 @@ def test_a_message_rule_reads_the_status_of_the_runs_message(harness) -> None:  
     harness.advance(timedelta(minutes=40))
     assert (branch(harness, flow_id, reader), branch(harness, flow_id, ignorer)) == ("read", "unread")
     stats = counters(harness, live_version(harness, flow_id))
-    assert stats["hello"] == {"entered": 2, "sent": 2, "delivered": 1, "read": 1, "left:next": 2}
+    # The ignored chat was never shown: still queued.
+    assert stats["hello"] == {"entered": 2, "chat:sent": 2, "chat:delivered": 1, "chat:read": 1, "chat:queued": 1,
+                              "left:next": 2}
     assert stats["check"] == {"entered": 2, "left:yes": 1, "left:no": 1}
     assert_counters_balance(harness, flow_id)
 

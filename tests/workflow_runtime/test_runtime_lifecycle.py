@@ -160,9 +160,10 @@ def test_a_new_version_takes_new_contacts_while_running_ones_finish_on_theirs(ha
     old_run, new_run = run_of(harness, flow_id, old_timer), run_of(harness, flow_id, new_comer)
     assert (old_run.flow_version_id, old_run.end_reason) == (old_version, "answered")
     assert (new_run.flow_version_id, new_run.end_reason) == (new_version, "silent")
-    assert counters(harness, old_version)["mail"] == {"entered": 1, "sent": 1, "left:next": 1}
+    assert counters(harness, old_version)["mail"] == {"entered": 1, "email:sent": 1, "email:queued": 1, "left:next": 1}
     assert "mail_v2" not in counters(harness, old_version)
-    assert counters(harness, new_version)["mail_v2"] == {"entered": 1, "sent": 1, "left:next": 1}
+    assert counters(harness, new_version)["mail_v2"] == {"entered": 1, "email:sent": 1, "email:queued": 1,
+                                                         "left:next": 1}
     assert counters(harness, new_version)["start"] == {"entered": 1, "left:next": 1}
     assert_counters_balance(harness, flow_id)
 

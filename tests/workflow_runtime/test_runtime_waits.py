@@ -184,7 +184,7 @@ def test_without_the_event_the_timeout_port_is_taken(harness) -> None:  # noqa: 
     assert [port for _node, port in run.path] == ["next", "timeout", "next", None]
     stats = counters(harness, live_version(harness, flow_id))
     assert stats["paid"] == {"entered": 1, "left:timeout": 1}
-    assert stats["remind"] == {"entered": 1, "sent": 1, "left:next": 1}
+    assert stats["remind"] == {"entered": 1, "email:sent": 1, "email:queued": 1, "left:next": 1}
     assert_counters_balance(harness, flow_id)
 
 

@@ -144,7 +144,7 @@ def test_a_2xx_answer_goes_on_by_next_with_an_idempotency_key(harness) -> None: 
     assert [(m.node_id, m.channel.value, m.status.value) for m in harness.messages(ann)] == [
         ("crm", "webhook", "delivered"), ("welcome", "chat", "sent")]
     stats = counters(harness, live_version(harness, flow_id))
-    assert stats["crm"] == {"entered": 1, "sent": 1, "delivered": 1, "left:next": 1}
+    assert stats["crm"] == {"entered": 1, "webhook:sent": 1, "webhook:delivered": 1, "left:next": 1}
     assert "broken" not in stats
     assert_counters_balance(harness, flow_id)
 
@@ -158,7 +158,8 @@ def test_a_failing_server_is_retried_with_backoff_then_failed(harness) -> None: 
         assert len(crm.requests) == 1
         run = run_of(harness, flow_id, bob)
         assert (run.status, run.node_id) == (RunStatus.WAITING, "crm")
-        assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "sent": 1, "waiting": 1}
+        assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "webhook:sent": 1,
+                                                                            "webhook:queued": 1, "waiting": 1}
 
         settle(harness, timedelta(seconds=29))
         assert len(crm.requests) == 1
@@ -179,7 +180,7 @@ def test_a_failing_server_is_retried_with_backoff_then_failed(harness) -> None: 
     assert (call.status.value, call.attempts, call.last_error) == ("failed", 3, "gave up after 3 attempts: answered "
                                                                   "500 Internal Server Error")
     stats = counters(harness, live_version(harness, flow_id))
-    assert stats["crm"] == {"entered": 1, "sent": 1, "failed": 1, "left:failed": 1}
+    assert stats["crm"] == {"entered": 1, "webhook:sent": 1, "webhook:failed": 1, "left:failed": 1}
     assert_counters_balance(harness, flow_id)
 
 
@@ -193,8 +194,8 @@ def test_a_server_that_recovers_during_the_retries_goes_on_by_next(harness) -> N
     assert len(crm.requests) == 2
     run = run_of(harness, flow_id, cid)
     assert (run.node_id, run.path[1]) == ("synced", ["crm", "next"])
-    assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "sent": 1, "delivered": 1,
-                                                                        "left:next": 1}
+    assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "webhook:sent": 1,
+                                                                        "webhook:delivered": 1, "left:next": 1}
     assert_counters_balance(harness, flow_id)
 
 
@@ -209,8 +210,8 @@ def test_a_closed_port_fails_too(harness) -> None:  # noqa: ANN001
 
     run = run_of(harness, flow_id, dan)
     assert (run.status, run.node_id, run.path[1]) == (RunStatus.COMPLETED, "broken", ["crm", "failed"])
-    assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "sent": 1, "failed": 1,
-                                                                        "left:failed": 1}
+    assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "webhook:sent": 1,
+                                                                        "webhook:failed": 1, "left:failed": 1}
     assert_counters_balance(harness, flow_id)
 
 
@@ -242,7 +243,7 @@ def test_an_internal_address_is_refused_at_once_and_the_server_gets_nothing(
 
     assert crm.requests == []
     # 127.0.0.1 is refused by the node, nothing recorded; the name only by the deliverer, once it resolved it.
-    for flow_id, recorded in ((allowed_then, {}), (by_name, {"sent": 1, "failed": 1})):
+    for flow_id, recorded in ((allowed_then, {}), (by_name, {"webhook:sent": 1, "webhook:failed": 1})):
         run = run_of(harness, flow_id, ann)
         assert (run.status, run.node_id, run.path[1]) == (RunStatus.COMPLETED, "broken", ["crm", "failed"])
         assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, **recorded, "left:failed": 1}

@@ -101,10 +101,13 @@ def test_send_nodes_report_their_messages_and_the_split_its_variants(harness, pl
     for node_id in ("email_a", "email_b"):
         own = [m for m in messages if m.node_id == node_id]
         expected = {status.value: sum(1 for m in own if status.value in m.statuses) for status in MessageStatus}
-        assert stats["nodes"][node_id]["messages"] == {**expected, "suppressed": 0}
-    assert sum(stats["nodes"][n]["messages"]["read"] for n in ("email_a", "email_b")) == 6
-    assert sum(stats["nodes"][n]["messages"]["clicked"] for n in ("email_a", "email_b")) == 2
-    assert "messages" not in stats["nodes"]["day"]
+        queued = sum(1 for m in own if not {"delivered", "failed"} & set(m.statuses))
+        assert stats["nodes"][node_id]["channels"] == {"email": {**expected, "queued": queued, "suppressed": 0}}
+    emails = [stats["nodes"][n]["channels"]["email"] for n in ("email_a", "email_b")]
+    assert sum(email["read"] for email in emails) == 6
+    assert sum(email["clicked"] for email in emails) == 2
+    assert sum(email["queued"] for email in emails) == 30 - 6  # no SMTP server here: only the 6 read were delivered
+    assert "channels" not in stats["nodes"]["day"]
 
     split = stats["nodes"]["ab"]
     assert split["variants"] == [
@@ -132,6 +135,9 @@ def test_a_range_sums_its_days_and_shows_the_waiting_gauge_at_its_end(harness, p
     assert later["nodes"]["day"]["left"] == {"next": 30 - len(early)}
     assert later["totals"]["converted"] == len(group_b) - len(early) + 1
     assert later["from"] == "2026-03-03" and later["to"] is None
+    emails = [later["nodes"][node_id]["channels"]["email"] for node_id in ("email_a", "email_b")]
+    assert sum(email["sent"] for email in emails) == 0  # all sent on day 0
+    assert sum(email["queued"] for email in emails) == 30 - 6, "a channel's queue is a gauge, like waiting"
 
     series = stats_of(harness, flow_id)["series"]
     assert [entry["day"] for entry in series] == ["2026-03-02", "2026-03-03", "2026-03-04"]

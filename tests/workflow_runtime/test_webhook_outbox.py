@@ -60,8 +60,8 @@ def test_the_batch_commits_without_calling_and_the_delivery_job_calls_once(harne
     assert crm.keys() == [f"run:{run.id}:node:crm:visit:1"]
     run = run_of(harness, flow_id, ann)
     assert (run.status, run.path[1], run.node_id) == (RunStatus.COMPLETED, ["crm", "next"], "synced")
-    assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "sent": 1, "delivered": 1,
-                                                                        "left:next": 1}
+    assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "webhook:sent": 1,
+                                                                        "webhook:delivered": 1, "left:next": 1}
     assert_counters_balance(harness, flow_id)
 
 
@@ -94,8 +94,8 @@ def test_a_server_that_always_fails_is_left_by_failed_after_the_retries(harness)
     assert len(crm.keys()) == 2
     run = run_of(harness, flow_id, cid)
     assert (run.status, run.path[1], run.node_id) == (RunStatus.COMPLETED, ["crm", "failed"], "broken")
-    assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "sent": 1, "failed": 1,
-                                                                        "left:failed": 1}
+    assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "webhook:sent": 1,
+                                                                        "webhook:failed": 1, "left:failed": 1}
     assert_counters_balance(harness, flow_id)
 
 

@@ -1,11 +1,11 @@
-"""Message status changes reported by the channels (delivered, read, clicked, …), counted per node."""
+"""Message status changes reported by the channels (delivered, read, clicked, …), counted per node and channel."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from workflow_runtime.engine.counters import CounterBatch
+from workflow_runtime.engine.counters import QUEUED, CounterBatch, message_metric
 from workflow_runtime.storage.models import Contact, Message, MessageStatus
 
 # Reaching a later status implies the earlier ones: a clicked email was also read.
@@ -16,10 +16,12 @@ IMPLIED = {
     # Closing a popup means the visitor saw it: no email fallback for it.
     MessageStatus.DISMISSED: (MessageStatus.DELIVERED, MessageStatus.READ),
 }
+# The first of these takes a message out of its channel's queue.
+HANDED_OVER = frozenset({MessageStatus.DELIVERED.value, MessageStatus.FAILED.value})
 
 
 def record_status(session: Session, message: Message, status: MessageStatus, now: datetime) -> list[str]:
-    """Add `status` (and what it implies) to the message, counting each new one once at its node.
+    """Add `status` (and what it implies) to the message, counting each new one once at its node and channel.
 
     Returns the statuses that were new; a repeated report (a second click) counts nothing.
     """
@@ -31,9 +33,12 @@ def record_status(session: Session, message: Message, status: MessageStatus, now
     message.status = status
     message.updated_at = now
     if message.flow_version_id is not None and message.node_id is not None:
+        channel = message.channel.value
         counters = CounterBatch()
         for metric in new:
-            counters.add(message.flow_version_id, message.node_id, metric, now)
+            counters.add(message.flow_version_id, message.node_id, message_metric(channel, metric), now)
+        if HANDED_OVER.intersection(new) and not HANDED_OVER.intersection(reached):
+            counters.add(message.flow_version_id, message.node_id, message_metric(channel, QUEUED), now, count=-1)
         counters.flush(session)
     return new
 

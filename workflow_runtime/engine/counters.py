@@ -29,6 +29,16 @@ def converted_by(port: str) -> str:
     return f"converted:{port}"
 
 
+# A message waiting for its channel to hand it over (SMTP, the widget, the integration): a gauge, +1 when
+# recorded, -1 when first delivered or failed, so a popup and its fallback email are never added together.
+QUEUED = "queued"
+
+
+def message_metric(channel: str, status: str) -> str:
+    """The metric name for a node's messages on `channel` that reached `status` (or are `queued`)."""
+    return f"{channel}:{status}"
+
+
 class ExitCause(str, enum.Enum):
     """Why a run left its flow before its path ended: counted beside `exited` at the node it was in."""
 

@@ -20,7 +20,16 @@ from nodes.execution import End, Go, Hold, Outcome
 from nodes.personalisation import contact_variables, render_value
 from nodes.timing import next_send_time, parse_duration
 from workflow_runtime.engine import failures
-from workflow_runtime.engine.counters import EXIT_REASONS, CounterBatch, ExitCause, converted_by, exited_by, left
+from workflow_runtime.engine.counters import (
+    EXIT_REASONS,
+    QUEUED,
+    CounterBatch,
+    ExitCause,
+    converted_by,
+    exited_by,
+    left,
+    message_metric,
+)
 from workflow_runtime.engine.definition import FlowDefinition, NodeSpec
 from workflow_runtime.engine.property_paths import with_changes
 from workflow_runtime.engine.subject import ContactSubject
@@ -148,7 +157,8 @@ class RunContext:
         if channel == "email" and (self._contact.unsubscribed_at is not None or not self._contact.email):
             # Suppressed, not deferred (unsubscribed, or an anonymous visitor with no address): nothing
             # enters the ledger, the node counts it and the run goes on.
-            self._effects.counters.add(self._definition.version_id, self._run.node_id, SUPPRESSED, self._now)
+            self._effects.counters.add(self._definition.version_id, self._run.node_id,
+                                       message_metric(channel, SUPPRESSED), self._now)
             return None
         if channel != Channel.WEBHOOK.value:  # an integration's call, not a message the contact gets: no caps
             when = next_send_time(
@@ -178,9 +188,12 @@ class RunContext:
             "updated_at": self._now,
         })
         for status in reached:
-            self._effects.counters.add(self._definition.version_id, self._run.node_id, status.value, self._now)
+            self._effects.counters.add(self._definition.version_id, self._run.node_id,
+                                       message_metric(channel, status.value), self._now)
         if failure is not None:
             return None
+        self._effects.counters.add(self._definition.version_id, self._run.node_id, message_metric(channel, QUEUED),
+                                   self._now)
         self._effects.sent_channels.add(channel)
         if channel in ONSITE_CHANNELS:
             self._effects.onsite_messages.setdefault(self._contact.id, []).append(key)
@@ -348,16 +361,14 @@ def _apply(run: AnyRun, spec: NodeSpec, outcome: Outcome, state: dict[str, Any],
     if not isinstance(outcome, Go):
         raise RuntimeFault(f"node type {spec.node_type.type!r} returned {outcome!r}, not Go, Hold or End")
 
+    target = definition.next_node(spec.id, outcome.port)
+    if target is None:  # a port left unconnected (a goal that ends its path): the run ends here, not "left"
+        finish(run, RunStatus.COMPLETED, f"the path ends at {spec.id}", now, counters, "completed")
+        return False
     _leave_wait(run, now, counters)
     run.status = RunStatus.ACTIVE
     counters.add(run.flow_version_id, spec.id, left(outcome.port), now)
     passed = [*run.path[:-1], [spec.id, outcome.port]]
-    target = definition.next_node(spec.id, outcome.port)
-    if target is None:
-        run.path = passed
-        finish(run, RunStatus.COMPLETED, f"left {spec.id} by {outcome.port}, which leads nowhere", now,
-               counters, "completed")
-        return False
     passed.append([target, None])  # a new list: the path last written stays as it was (RunRow compares them)
     run.path = passed
     run.node_id = target

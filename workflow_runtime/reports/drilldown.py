@@ -6,7 +6,9 @@ version of the flow, or the one picked: reports.stats.StatsScope) through ix_run
 and the messages of one send node through ix_messages_flow_version_id_node_id. There is one entry per run or message, so the
 total matches the all-time counter (a contact who entered twice is listed twice).
 `at` is when the run entered the flow (entered, waiting, left:<port>), converted
-(converted) or ended (completed, exited, exited:<cause>), or when the message was sent.
+(converted) or ended (completed, exited, exited:<cause>), or when the message was recorded.
+A send node's messages are listed per channel: `email:read`, `popup:queued` (neither handed over nor
+failed yet), … .
 """
 from __future__ import annotations
 
@@ -20,15 +22,15 @@ from sqlalchemy.dialects.postgresql import JSONB, JSONPATH
 from sqlalchemy.orm import Session
 
 from nodes import registry
-from nodes.base import Category
-from workflow_runtime.engine.counters import EXIT_REASONS, ExitCause, exited_by
+from workflow_runtime.channels.messages import HANDED_OVER
+from workflow_runtime.engine.counters import EXIT_REASONS, QUEUED, ExitCause, exited_by, message_metric
 from workflow_runtime.reports.stats import StatsScope
-from workflow_runtime.storage.models import Contact, Message, Run, RunStatus
+from workflow_runtime.storage.models import Channel, Contact, Message, Run, RunStatus
 from workflow_runtime.storage.models.message import MessageStatus
 
 EXITS = {exited_by(cause): cause for cause in ExitCause}
 RUN_METRICS = ("entered", "waiting", "converted", "completed", "exited", *EXITS, "errored")
-MESSAGE_METRICS = tuple(status.value for status in MessageStatus)
+MESSAGE_STATUSES = (QUEUED, *(status.value for status in MessageStatus))
 LEFT_PREFIX = "left:"
 
 
@@ -45,12 +47,11 @@ class ContactPage:
 
 
 def metric_choices(node: Mapping[str, Any]) -> list[str]:
-    """The metrics a node's contacts can be listed by: run metrics, left:<port>, and message statuses for send nodes."""
+    """The metrics a node's contacts can be listed by: run metrics, left:<port>, and per channel message
+    statuses (`email:read`) for nodes that send."""
     node_type = registry.get(node["type"])
     choices = [*RUN_METRICS, *(LEFT_PREFIX + port for port in node_type.output_ports(node.get("config", {})))]
-    if node_type.category is Category.MESSAGE:
-        choices += MESSAGE_METRICS
-    return choices
+    return choices + [message_metric(channel, status) for channel in node_type.channels for status in MESSAGE_STATUSES]
 
 
 def node_contacts(session: Session, scope: StatsScope, node_id: str, metric: str,
@@ -68,8 +69,9 @@ def node_contacts(session: Session, scope: StatsScope, node_id: str, metric: str
     choices = metric_choices(node)
     if metric not in choices:
         raise ValueError(f"'{metric}' is not a metric of node '{node_id}': use one of {', '.join(choices)}.")
-    if metric in MESSAGE_METRICS:
-        at, source, where = _message_query(session, version_ids, node_id, metric)
+    channel, _, status = metric.partition(":")
+    if status in MESSAGE_STATUSES and channel in registry.get(node["type"]).channels:
+        at, source, where = _message_query(session, version_ids, node_id, channel, status)
         key = Message.id
     else:
         at, source, where = _run_query(session, version_ids, node_id, metric)
@@ -110,11 +112,15 @@ def _run_query(session: Session, version_ids: list[int], node_id: str,
     return at, Run.__table__, where
 
 
-def _message_query(session: Session, version_ids: list[int], node_id: str,
+def _message_query(session: Session, version_ids: list[int], node_id: str, channel: str,
                    status: str) -> tuple[ColumnElement[datetime], Any, list[ColumnElement[bool]]]:
-    """(the `at` column, the table, the conditions) of the messages of a send node that reached `status`."""
-    where: list[ColumnElement[bool]] = [Message.flow_version_id.in_(version_ids), Message.node_id == node_id]
-    if status != MessageStatus.SENT.value:  # every ledger row was sent
+    """(the `at` column, the table, the conditions) of a send node's messages on `channel` that reached
+    `status`, or for `queued` that reached neither delivered nor failed."""
+    where: list[ColumnElement[bool]] = [Message.flow_version_id.in_(version_ids), Message.node_id == node_id,
+                                        Message.channel == Channel(channel)]
+    if status == QUEUED:
+        where += [~_json_list_has(session, Message.statuses, handed_over) for handed_over in sorted(HANDED_OVER)]
+    elif status != MessageStatus.SENT.value:  # every ledger row was recorded as sent
         where.append(_json_list_has(session, Message.statuses, status))
     return Message.created_at, Message.__table__, where
 

@@ -12,13 +12,15 @@ with versions × nodes × metrics × days, never with the number of runs.
 
 `waiting` is a gauge kept as daily deltas (+1 on hold, −1 on leaving): its value is
 the sum of every delta up to the range's last day, i.e. how many runs were waiting at
-the end of that day — the current figure when the range runs to today or is open.
+the end of that day — the current figure when the range runs to today or is open. Each
+channel's `queued` (messages recorded, not yet handed over or failed) is a gauge the same way.
 Every other metric is summed over the days of the range. The flow's totals are the
 trigger nodes' figures: every run starts at one trigger, and a conversion is counted
 on every node of the run's path, so its trigger counts each converted run once.
 
 Each node accounts for everyone who entered it: entered = waiting + left by each port + ended
-there (completed, exited — by the goal, an exit rule or the archive — or errored).
+there (completed, exited — by the goal, an exit rule or the archive — or errored). A send node
+counts its messages per channel, so a popup and its fallback email are never added together.
 """
 from __future__ import annotations
 
@@ -32,10 +34,10 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, null, or_, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
+from flows.document import node_label
 from nodes import registry
-from nodes.base import Category
 from workflow_runtime.authoring.flow_store import FlowNotFound
-from workflow_runtime.engine.counters import ExitCause, converted_by, exited_by, left
+from workflow_runtime.engine.counters import QUEUED, ExitCause, converted_by, exited_by, left, message_metric
 from workflow_runtime.engine.failures import ERRORED
 from workflow_runtime.engine.interpreter import SUPPRESSED
 from workflow_runtime.reports.significance import Arm, compare
@@ -45,7 +47,12 @@ from workflow_runtime.storage.models.message import MessageStatus
 WAITING = "waiting"
 CONVERTED = "converted"
 ENTERED = "entered"
-MESSAGE_METRICS = (*(status.value for status in MessageStatus), SUPPRESSED)
+MESSAGE_METRICS = (QUEUED, *(status.value for status in MessageStatus), SUPPRESSED)
+
+
+def _is_gauge(metric: str) -> bool:
+    """Whether a metric is kept as daily deltas of a level (waiting, a channel's queue) rather than events."""
+    return metric == WAITING or metric.endswith(f":{QUEUED}")
 
 
 @dataclass(frozen=True)
@@ -172,15 +179,16 @@ def _version_totals(version: FlowVersion, figures: Mapping[str, _Figures], trigg
 def _removed_nodes(scope: StatsScope, shown: Mapping[str, Any],
                    figures: Mapping[str, _Figures]) -> list[dict[str, Any]]:
     """The figures of nodes earlier versions had and the shown one has not, each with the versions that had it."""
-    removed: dict[str, tuple[Mapping[str, Any], list[int]]] = {}
+    removed: dict[str, tuple[FlowVersion, Mapping[str, Any], list[int]]] = {}
     for version in scope.versions:  # oldest first: the latest definition of a node wins
         for node in version.document["nodes"]:
             if node["id"] not in shown:
-                numbers = removed[node["id"]][1] if node["id"] in removed else []
-                removed[node["id"]] = (node, [*numbers, version.number])
+                numbers = removed[node["id"]][2] if node["id"] in removed else []
+                removed[node["id"]] = (version, node, [*numbers, version.number])
     return [
-        {"id": node_id, "label": node.get("label"), "versions": numbers, **_node(node, figures[node_id])}
-        for node_id, (node, numbers) in removed.items()
+        {"id": node_id, "label": node_label(version.document, node_id), "versions": numbers,
+         **_node(node, figures[node_id])}
+        for node_id, (version, node, numbers) in removed.items()
         if node_id in figures and figures[node_id].counts[ENTERED]
     ]
 
@@ -199,8 +207,10 @@ def _read_counters(session: Session, triggers: Mapping[int, list[str]], days: Da
                 entry["revenue"] = _money(Decimal(str(entry["revenue"])) + Decimal(revenue or 0))
             continue
         node = figures[version_id][node_id]
+        if _is_gauge(metric):
+            count = count if all_days is None else all_days
         if metric == WAITING:
-            node.waiting = int((count if all_days is None else all_days) or 0)
+            node.waiting = int(count or 0)
             continue
         node.counts[metric] = int(count or 0)
         if metric == CONVERTED:
@@ -227,8 +237,8 @@ def _by_node(version_ids: list[int], days: DayRange) -> Select[Any]:
     )
     if days.last:
         query = query.where(NodeCounter.day <= days.last)
-    if in_range is not None:  # earlier days matter only to the gauge
-        query = query.where(or_(in_range, NodeCounter.metric == WAITING))
+    if in_range is not None:  # earlier days matter only to the gauges
+        query = query.where(or_(in_range, NodeCounter.metric == WAITING, NodeCounter.metric.like(f"%:{QUEUED}")))
     return query
 
 
@@ -267,11 +277,17 @@ def _node(node: Mapping[str, Any], figures: _Figures) -> dict[str, Any]:
         "conversion_rate": _rate(counts[CONVERTED], counts[ENTERED]),
         "revenue": _money(figures.revenue),
     }
-    if node_type.category is Category.MESSAGE:
-        result["messages"] = {metric: counts[metric] for metric in MESSAGE_METRICS}
+    if node_type.channels:
+        result["channels"] = _channels(node_type.channels, counts)
     if node_type.compares_ports:
         result.update(_variants(config, counts))
     return result
+
+
+def _channels(channels: tuple[str, ...], counts: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """The node's messages per channel, each status counted apart: a popup and its fallback email apart."""
+    return {channel: {status: counts[message_metric(channel, status)] for status in MESSAGE_METRICS}
+            for channel in channels}
 
 
 def _exits(counts: Mapping[str, int]) -> dict[str, int]:

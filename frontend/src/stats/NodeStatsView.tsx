@@ -61,10 +61,72 @@ function Endings({ nodeId, stats }: { nodeId: string; stats: NodeFigures }) {
   );
 }
 
+const NO_CHANNELS: string[] = [];
+
+type ChannelFigures = NonNullable<NodeFigures["channels"]>[string];
+
+const CHANNEL_NAMES: Record<string, string> = { email: "Email", popup: "Popup", chat: "Chat", webhook: "Webhook call" };
+/** What "sent" means on each channel: handed over to the next hop, not merely recorded. */
+const SENT_MEANS: Record<string, string> = {
+  email: "accepted by the SMTP server",
+  popup: "shown in the visitor's browser",
+  chat: "shown in the visitor's browser",
+  webhook: "answered 2xx by the integration",
+};
+
+/** One channel's messages at a send node, stage by stage: a popup and its fallback email are never added together. */
+function ChannelFunnel({ nodeId, channel, primary, figures }: { nodeId: string; channel: string; primary: boolean; figures: ChannelFigures }) {
+  const emailConfigured = useEditor((state) => state.stats?.email_configured ?? true);
+  if (!primary && figures.sent === 0 && figures.suppressed === 0) return null;
+  const name = primary ? CHANNEL_NAMES[channel] : channel === "email" ? "Fallback email" : CHANNEL_NAMES[channel];
+  const sent = figures.delivered;
+  const steps: [status: string, label: string, value: number, base: number | null][] = [
+    ["queued", "Queued", figures.queued, null],
+    ["delivered", "Sent", sent, figures.sent],
+    ["read", "Read", figures.read, sent],
+    ["clicked", "Clicked", figures.clicked, sent],
+    ["replied", "Replied", figures.replied, sent],
+    ["dismissed", "Dismissed", figures.dismissed, sent],
+    ["unsubscribed", "Unsubscribed", figures.unsubscribed, sent],
+    ["failed", "Failed", figures.failed, figures.sent],
+  ];
+  const always = new Set(["queued", "delivered", "read", "clicked"]);
+  return (
+    <div className="funnel" aria-label={`${name} funnel`} data-testid={`funnel-${nodeId}-${channel}`}>
+      <div className="funnel-title" title={`Sent: ${SENT_MEANS[channel]}. Queued: recorded, not sent or failed yet.`}>
+        {name}
+      </div>
+      {channel === "email" && !emailConfigured && figures.queued > 0 && (
+        <div className="funnel-warning">No SMTP server is configured: these emails have not left the server.</div>
+      )}
+      {steps
+        .filter(([status, , value]) => always.has(status) || value > 0)
+        .map(([status, label, value, base]) => {
+          const shown = base === null ? count(value) : `${count(value)} · ${percent(rate(value, base))}`;
+          return (
+            <div key={status} className="funnel-step">
+              <div className="funnel-bar" style={{ width: `${Math.max(4, rate(value, figures.sent) * 100)}%` }} />
+              <Metric nodeId={nodeId} metric={`${channel}:${status}`} label={label} value={shown} />
+            </div>
+          );
+        })}
+      {figures.suppressed > 0 && (
+        <div className="funnel-note" title="Not sent at all: the contact unsubscribed or has no address.">
+          {count(figures.suppressed)} not sent (unsubscribed or no address)
+        </div>
+      )}
+    </div>
+  );
+}
+
 export function NodeStatsView({ nodeId }: { nodeId: string }) {
   const stats = useEditor((state) => state.stats?.nodes[nodeId]);
+  // The node type's channels, its own first: the order the funnels are shown in (the API's object has none).
+  const channels = useEditor((state) => {
+    const type = state.nodes.find((node) => node.id === nodeId)?.type;
+    return (type && state.catalogue[type]?.channels) || NO_CHANNELS;
+  });
   if (!stats) return <div className="node-stats empty">No contacts yet</div>;
-  const funnel = stats.messages;
   return (
     <div className="node-stats">
       <div className="stat-grid">
@@ -77,22 +139,10 @@ export function NodeStatsView({ nodeId }: { nodeId: string }) {
         </div>
       </div>
       <Endings nodeId={nodeId} stats={stats} />
-      {funnel && (
-        <div className="funnel" aria-label="Message funnel">
-          {(
-            [
-              ["sent", "Sent", funnel.sent],
-              ["read", "Read", funnel.read],
-              ["clicked", "Clicked", funnel.clicked],
-              ["converted", "Goal", stats.converted],
-            ] as const
-          ).map(([metric, label, value]) => (
-            <div key={metric} className="funnel-step">
-              <div className="funnel-bar" style={{ width: `${Math.max(4, rate(value, funnel.sent) * 100)}%` }} />
-              <Metric nodeId={nodeId} metric={metric} label={label} value={`${count(value)} · ${percent(rate(value, funnel.sent))}`} />
-            </div>
-          ))}
-        </div>
+      {channels.map((channel, index) =>
+        stats.channels?.[channel] ? (
+          <ChannelFunnel key={channel} nodeId={nodeId} channel={channel} primary={index === 0} figures={stats.channels[channel]} />
+        ) : null,
       )}
       {stats.variants && stats.variants.length > 0 && (
         <table className="variants">

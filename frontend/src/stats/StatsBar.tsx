@@ -1,6 +1,7 @@
 /** Statistics mode's controls: which version (all by default), which dates, the flow's totals, each version's
  * figures, and the nodes earlier versions had that the shown one no longer has. */
 import type { FlowStats } from "../api";
+import { DailyChart } from "./DailyChart";
 import { count, money, percent } from "./format";
 import { useEditor } from "../editor/store";
 
@@ -22,6 +23,18 @@ const PRESETS: [string, number | null][] = [
   ["90 days", 90],
   ["All time", null],
 ];
+
+/** Without an SMTP server no email leaves: say so, with how many wait, rather than let "queued" pass for "sent". */
+function EmailNotConfigured({ stats }: { stats: FlowStats }) {
+  const queued = Object.values(stats.nodes).reduce((sum, node) => sum + (node.channels?.email?.queued ?? 0), 0);
+  if (queued === 0) return null;
+  return (
+    <div className="stats-warning" role="status" data-testid="email-not-configured">
+      No SMTP server is configured (AUTOMAP_SMTP_URL), so no email has left this server: {count(queued)} wait in the queue
+      and will go out once one is set.
+    </div>
+  );
+}
 
 function ByVersion({ versions }: { versions: FlowStats["versions"] }) {
   if (versions.length < 2) return null;
@@ -57,7 +70,7 @@ function RemovedNodes({ nodes, shown }: { nodes: FlowStats["removed_nodes"]; sho
         <tbody>
           {nodes.map((node) => (
             <tr key={node.id}>
-              <td>{node.label || node.id}</td>
+              <td>{node.label}</td>
               <td>{node.versions.map((number) => `v${number}`).join(", ")}</td>
               <td>{count(node.entered)}</td>
               <td>{count(node.waiting)}</td>
@@ -121,7 +134,9 @@ export function StatsBar({ range, onChange }: { range: StatsRange; onChange(rang
           </span>
         </div>
       )}
+      {stats && !stats.email_configured && <EmailNotConfigured stats={stats} />}
       {stats && <ByVersion versions={stats.versions} />}
+      {stats && <DailyChart series={stats.series} />}
       {stats && <RemovedNodes nodes={stats.removed_nodes} shown={stats.shown_version} />}
     </div>
   );

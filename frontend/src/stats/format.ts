@@ -1,16 +1,16 @@
-/** Numbers as statistics mode shows them. */
+/** Numbers as statistics mode shows them, in the reader's locale (components/localeFormat). */
+import { formatNumber, formatPercent } from "../components/localeFormat";
 
 export function count(value: number | undefined | null): string {
-  return (value ?? 0).toLocaleString("en-US");
+  return formatNumber(value);
 }
 
 export function percent(rate: number | undefined | null): string {
-  const value = (rate ?? 0) * 100;
-  return `${value >= 10 || value === 0 ? value.toFixed(0) : value.toFixed(1)}%`;
+  return formatPercent(rate ?? 0);
 }
 
 export function money(value: number | undefined | null): string {
-  return (value ?? 0).toLocaleString("en-US", { maximumFractionDigits: 0 });
+  return formatNumber(value, { maximumFractionDigits: 0 });
 }
 
 /** The share of `part` in `whole` as a rate (0 when nothing entered). */
