@@ -82,8 +82,9 @@ def test_forged_tokens_and_other_visitors_messages_are_refused(app, client: Flas
         assert (refused.status_code, refused.json["message"]) == (403, f"message {path.split('/')[3]} is not addressed to this visitor")
     assert client.get("/widget/conversation", headers=bearer(boris_token)).json == {"items": []}
     assert client.post("/widget/messages/999999/status", json={"status": "read"}, headers=bearer(boris_token)).status_code == 404
-    assert harness.counters(flow_id)["popup"] == {"entered": 1, "left:next": 1, "sent": 1}
-    assert harness.counters(flow_id)["chat"] == {"entered": 1, "left:next": 1, "sent": 1}
+    # nothing the forged or foreign tokens tried was counted: both messages are recorded and still queued
+    assert harness.counters(flow_id)["popup"] == {"entered": 1, "left:next": 1, "popup:sent": 1, "popup:queued": 1}
+    assert harness.counters(flow_id)["chat"] == {"entered": 1, "left:next": 1, "chat:sent": 1, "chat:queued": 1}
 
 
 @pytest.mark.parametrize("after_reply", ["²", "-1", "1.5", str(2**63), "x"])
@@ -108,7 +109,9 @@ def test_statuses_count_once_at_the_send_node(client: FlaskClient, harness) -> N
     bad = client.post(path, json={"status": "sent"}, headers=headers)
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "status"
     counters = harness.counters(flow_id)["popup"]
-    assert (counters["sent"], counters["delivered"], counters["read"], counters["clicked"]) == (1, 1, 1, 1)
+    assert (counters["popup:sent"], counters["popup:delivered"], counters["popup:read"], counters["popup:clicked"]) == (
+        1, 1, 1, 1)
+    assert "popup:queued" not in counters  # shown: out of the queue
 
 
 def test_a_dismissed_popup_counts_as_seen(client: FlaskClient, harness) -> None:  # noqa: F811
@@ -118,7 +121,7 @@ def test_a_dismissed_popup_counts_as_seen(client: FlaskClient, harness) -> None:
     response = client.post(f"/widget/messages/{popup.id}/status", json={"status": "dismissed"},
                            headers=bearer(_token(client, "anon-anna")))
     assert response.json["new"] == ["delivered", "read", "dismissed"]
-    assert harness.counters(flow_id)["popup"]["dismissed"] == 1
+    assert harness.counters(flow_id)["popup"]["popup:dismissed"] == 1
 
 
 def test_a_reply_joins_the_conversation_and_counts_as_replied(client: FlaskClient, harness) -> None:  # noqa: F811
@@ -137,7 +140,7 @@ def test_a_reply_joins_the_conversation_and_counts_as_replied(client: FlaskClien
                                                                 ("reply", "Where is my order?")]
     assert items[0]["sender_name"] == "Anna"
     counters = harness.counters(flow_id)["chat"]
-    assert (counters["delivered"], counters["read"], counters["replied"]) == (1, 1, 1)
+    assert (counters["chat:delivered"], counters["chat:read"], counters["chat:replied"]) == (1, 1, 1)
 
 
 def test_the_stream_shows_the_text_rendered_for_its_contact(app, harness) -> None:  # noqa: F811

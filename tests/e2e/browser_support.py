@@ -68,3 +68,26 @@ def html_site(page_for: Callable[[str], str]) -> Iterator[str]:
 
     with serving(Site) as server:
         yield f"http://localhost:{server.server_port}"
+
+
+# Playwright keeps every page a foreground tab (a headless page always reports `visible`, whichever tab is in
+# front), so a test plays the browser's part: `start_in_background_tab` before the page loads, then `show_tab`.
+_BACKGROUND_TAB = """(() => {
+  let state = "hidden";
+  Object.defineProperty(document, "visibilityState", { get: () => state });
+  Object.defineProperty(document, "hidden", { get: () => state === "hidden" });
+  window.__showTab = () => {
+    state = "visible";
+    document.dispatchEvent(new Event("visibilitychange"));
+  };
+})()"""
+
+
+def start_in_background_tab(page) -> None:
+    """The pages `page` loads from now on start in a tab the visitor is not looking at."""
+    page.add_init_script(_BACKGROUND_TAB)
+
+
+def show_tab(page) -> None:
+    """The visitor switches to the tab: it becomes visible and says so with a `visibilitychange` event."""
+    page.evaluate("window.__showTab()")

@@ -11,7 +11,7 @@ import pytest
 
 from tests.builder_api.widget_support import WRITE_KEY, greeting_flow, live_server, visitor
 from tests.conftest import INBOUND_SECRET
-from tests.e2e.browser_support import html_site
+from tests.e2e.browser_support import html_site, show_tab, start_in_background_tab
 from tests.workflow_runtime.chat_forward_support import answer, forwarded
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
 
@@ -22,6 +22,10 @@ SNIPPET = """<script>
   (window,document,"{url}","{key}");
 </script><script>automap("track", "viewed_shoes", {{size: 42}})</script>"""
 XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+SMALL_POPUP = {"size": "small", "title": "Hi {{ name }}", "body": "Use CART10 today"}
+SEEN_SHARE = 0.5  # widget.js's: the share of a message on screen from which the visitor has seen it
+
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (dev extra)").expect
 
 
 def _page(api_url: str, path: str) -> str:
@@ -49,6 +53,38 @@ def _eventually(check: Callable[[], bool], seconds: float = 10) -> None:
     while not check():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def _display(locator) -> str:
+    return locator.evaluate("node => getComputedStyle(node).display")
+
+
+def _on_top(locator) -> bool:
+    """Whether the visitor sees `locator` at its centre: the widget's shadow root finds it, or a child, there."""
+    box = locator.bounding_box()
+    centre = [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2]
+    return locator.evaluate("(node, [x, y]) => node.contains(node.getRootNode().elementFromPoint(x, y))", centre)
+
+
+def _overlap(first, second) -> bool:
+    a, b = first.bounding_box(), second.bounding_box()
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def _share_on_screen(locator) -> float:
+    """How much of `locator` is on screen, as an IntersectionObserver made now reports it. Made after the
+    widget's, it is told in the same task and after it: once it answers, the widget has been told too."""
+    return locator.evaluate("""node => new Promise(done => {
+        const observer = new IntersectionObserver(entries => { observer.disconnect(); done(entries[0].intersectionRatio); });
+        observer.observe(node);
+    })""")
+
+
+def _counted(harness, flow_id: int, node: str, status: str) -> int:  # noqa: F811
+    """How many of the node's messages the backend has counted as having reached `status` (each node here is
+    named after its channel: `popup` sends popups, `chat` chat messages)."""
+    return harness.counters(flow_id)[node].get(f"{node}:{status}", 0)
 
 
 def _open_site(page, site_url: str, query: str = "") -> dict:
@@ -109,12 +145,12 @@ def test_a_popup_arrives_live_and_its_click_counts(browser_page, harness) -> Non
     popup = page.locator("#automap-widget .popup.large")
     popup.wait_for(timeout=10_000)
     assert popup.locator(".title").text_content() == "Hi Anna"
-    _eventually(lambda: harness.counters(flow_id)["popup"].get("read") == 1)
+    _eventually(lambda: harness.counters(flow_id)["popup"].get("popup:read") == 1)
     assert page.locator("#automap-widget .badge").text_content() == "1"  # the chat message waits in the bubble
 
     page.locator("#automap-widget .action").click()
     page.wait_for_url(f"{site_url}/cart")
-    _eventually(lambda: harness.counters(flow_id)["popup"].get("clicked") == 1)
+    _eventually(lambda: harness.counters(flow_id)["popup"].get("popup:clicked") == 1)
 
 
 def test_marketer_html_in_a_popup_stays_inert_text(browser_page, harness) -> None:  # noqa: F811
@@ -146,9 +182,9 @@ def test_the_chat_reply_is_stored_and_counted(browser_page, harness) -> None:  #
     page.locator("#automap-widget .reply textarea").fill("Do you ship to Kazan?")
     page.locator("#automap-widget .reply button").click()
     page.locator("#automap-widget .me").wait_for()
-    _eventually(lambda: harness.counters(flow_id)["chat"].get("replied") == 1)
+    _eventually(lambda: harness.counters(flow_id)["chat"].get("chat:replied") == 1)
     counters = harness.counters(flow_id)
-    assert counters["popup"]["dismissed"] == 1 and counters["chat"]["read"] == 1
+    assert counters["popup"]["popup:dismissed"] == 1 and counters["chat"]["chat:read"] == 1
 
 
 def test_an_email_answer_to_a_forwarded_chat_appears_in_the_chat_panel(
@@ -172,4 +208,84 @@ def test_an_email_answer_to_a_forwarded_chat_appears_in_the_chat_panel(
     assert mine.nth(1).locator(".note").text_content() == "by email"
     assert mine.nth(1).text_content() == "Hold it please, I will come by on Friday.by email"
     page.screenshot(path=str(tmp_path / "chat_email_reply.png"))
-    assert harness.counters(flow_id)["nudge"]["replied"] == 1
+    assert harness.counters(flow_id)["nudge"]["chat:replied"] == 1
+
+
+def test_a_small_popup_is_never_under_the_chat_panel_and_the_launcher_toggles_the_panel(
+        browser_page, harness) -> None:  # noqa: F811
+    page, site_url, _api = browser_page
+    flow_id = harness.publish(greeting_flow(SMALL_POPUP))
+    anna = visitor(harness, "anon-e2e", name="Anna")
+    _open_site(page, site_url)
+    harness.track(anna, "visited", {})  # the popup and the chat message arrive on the open page
+
+    widget = page.locator("#automap-widget")
+    popup, close = widget.locator(".popup.small"), widget.locator(".popup.small .close")
+    panel, launcher, badge = widget.locator(".panel"), widget.locator(".launcher"), widget.locator(".badge")
+    expect(popup).to_be_visible()
+    expect(badge).to_have_text("1")
+    _eventually(lambda: _counted(harness, flow_id, "popup", "read") == 1
+                and _counted(harness, flow_id, "chat", "delivered") == 1)
+    # The chat message came while the panel was closed: on the page, out of sight, not read.
+    assert (_display(panel), panel.bounding_box()) == ("none", None)
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    assert _share_on_screen(widget.locator(".them")) == 0
+    assert _counted(harness, flow_id, "chat", "read") == 0
+
+    launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    assert _display(panel) == "flex" and panel.bounding_box()["height"] > 0
+    _eventually(lambda: _counted(harness, flow_id, "chat", "read") == 1)
+    expect(badge).to_be_hidden()
+    # A wide window has room for both: the popup moves beside the open panel.
+    assert not _overlap(popup, panel)
+    assert _on_top(popup) and _on_top(close)
+    # A narrow one has not: the popup covers the panel, its close button within reach.
+    page.set_viewport_size({"width": 600, "height": 720})
+    assert _overlap(popup, panel)
+    assert _on_top(popup) and _on_top(close)
+
+    close.click()
+    expect(popup).to_have_count(0)
+    _eventually(lambda: _counted(harness, flow_id, "popup", "dismissed") == 1)
+    launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    assert (_display(panel), panel.bounding_box()) == ("none", None)
+
+
+def test_a_message_counts_as_read_only_once_the_visitor_could_see_it(browser_page, harness) -> None:  # noqa: F811
+    page, site_url, _api = browser_page
+    flow_id = harness.publish(greeting_flow(SMALL_POPUP))
+    anna = visitor(harness, "anon-e2e", name="Anna")
+    start_in_background_tab(page)
+    _open_site(page, site_url)
+    harness.track(anna, "visited", {})
+
+    widget = page.locator("#automap-widget")
+    popup, line = widget.locator(".popup.small"), widget.locator(".them")
+    _eventually(lambda: _counted(harness, flow_id, "popup", "delivered") == 1
+                and _counted(harness, flow_id, "chat", "delivered") == 1)
+    # On screen in full, but in a tab the visitor is not looking at.
+    assert _share_on_screen(popup) == 1
+    assert _counted(harness, flow_id, "popup", "read") == 0
+
+    # A window too short for it: the popup sits mostly above its top edge when the visitor comes to the tab.
+    page.set_viewport_size({"width": 1280, "height": 100})
+    assert _share_on_screen(popup) < SEEN_SHARE
+    show_tab(page)
+    assert page.evaluate("document.visibilityState") == "visible"
+    assert _share_on_screen(popup) < SEEN_SHARE
+    assert _counted(harness, flow_id, "popup", "read") == 0
+
+    page.set_viewport_size({"width": 1280, "height": 720})
+    _eventually(lambda: _counted(harness, flow_id, "popup", "read") == 1)
+    # The chat message is still in the closed panel.
+    assert _share_on_screen(line) == 0
+    assert _counted(harness, flow_id, "chat", "read") == 0
+    expect(widget.locator(".badge")).to_have_text("1")
+
+    widget.locator(".launcher").click()
+    _eventually(lambda: _counted(harness, flow_id, "chat", "read") == 1)
+    expect(widget.locator(".badge")).to_be_hidden()
+    assert [_counted(harness, flow_id, node, status) for node in ("popup", "chat") for status in ("delivered", "read")] \
+        == [1, 1, 1, 1]

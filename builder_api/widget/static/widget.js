@@ -1,17 +1,24 @@
 /* automap widget: page views and events in the Segment format, and the site's chat and popups.
  * Every marketer-written string reaches the page through textContent, never as HTML, and links
- * only when they are http(s). */
+ * only when they are http(s). A message counts as delivered once it is on the page, and as read
+ * only once the visitor could see it: at least half of it on screen, in the tab being looked at. */
 (function (window, document) {
   "use strict";
   if (window.automap && window.automap.loaded) return;
 
   var VERSION = "1.0.0";
+  var SEEN_SHARE = 0.5; // how much of a message must be on screen for the visitor to have seen it
   var YEAR = 365 * 24 * 3600;
   var CAMPAIGN = { source: "utm_source", medium: "utm_medium", name: "utm_campaign", term: "utm_term", content: "utm_content" };
+  // Layers, bottom to top: the chat (launcher and panel), small popups, the large popup's overlay. Our own
+  // `display` rules would beat the browser's `[hidden]{display:none}`: the `hidden` attribute must win.
   var CSS =
     ":host{all:initial}*{box-sizing:border-box;font:15px/1.4 system-ui,sans-serif;color:#1d2330}" +
-    ".corner{position:fixed;right:20px;bottom:90px;z-index:2147483000}" +
-    ".overlay{position:fixed;inset:0;z-index:2147483001;background:rgba(0,0,0,.45);display:flex;align-items:center;justify-content:center}" +
+    "[hidden]{display:none!important}" +
+    ".corner{position:fixed;right:20px;bottom:90px;z-index:2147483001}" +
+    // Beside the open chat panel where the screen is wide enough for both, on top of it where it is not.
+    "@media (min-width:700px){:host([data-chat-open]) .corner{right:376px}}" +
+    ".overlay{position:fixed;inset:0;z-index:2147483002;background:rgba(0,0,0,.45);display:flex;align-items:center;justify-content:center}" +
     ".popup{position:relative;background:#fff;border-radius:10px;box-shadow:0 8px 30px rgba(0,0,0,.25);padding:20px}" +
     ".small{width:300px}.large{width:min(560px,92vw);padding:32px}" +
     ".title{margin:0 24px 8px 0;font-weight:700;font-size:18px}.large .title{font-size:24px}" +
@@ -40,6 +47,7 @@
   var held = [];
   var shown = {};
   var shownReplies = {};
+  var lastReports = {};
   var lastReply = 0;
   var root = null;
   var chat = null;
@@ -173,8 +181,19 @@
     return post(path, body, "Bearer " + token);
   }
 
+  // One message's reports are sent one after the other, so the server sees them in order and counts each
+  // status once (a `read` racing its `delivered` could count `delivered` twice).
   function report(id, status) {
-    return visitorCall("/widget/messages/" + id + "/status", { status: status }).catch(function () {});
+    var previous = lastReports[id] || Promise.resolve();
+    lastReports[id] = previous.then(function () {
+      return visitorCall("/widget/messages/" + id + "/status", { status: status }).catch(function () {});
+    });
+    return lastReports[id];
+  }
+
+  // The message is on the page now, seen or not.
+  function reportDelivered(message) {
+    if ((message.statuses || []).indexOf("delivered") < 0) report(message.id, "delivered");
   }
 
   function startSession() {
@@ -253,13 +272,26 @@
     return root;
   }
 
-  function whenSeen(callback) {
-    if (document.visibilityState === "visible") return callback();
-    document.addEventListener("visibilitychange", function seen() {
-      if (document.visibilityState !== "visible") return;
-      document.removeEventListener("visibilitychange", seen);
-      callback();
-    });
+  // Calls `seen` once, when at least SEEN_SHARE of `node` is on screen in a tab the visitor is looking at:
+  // a popup in a background tab, or a chat line in a closed panel or scrolled away, has not been read.
+  function whenSeen(node, seen) {
+    var onScreen = false;
+    var observer = new window.IntersectionObserver(function (entries) {
+      onScreen = entries[entries.length - 1].intersectionRatio >= SEEN_SHARE;
+      check();
+    }, { threshold: SEEN_SHARE });
+    function stop() {
+      observer.disconnect();
+      document.removeEventListener("visibilitychange", check);
+    }
+    function check() {
+      if (!node.isConnected) return stop(); // closed before it was seen
+      if (!onScreen || document.visibilityState !== "visible") return;
+      stop();
+      seen();
+    }
+    observer.observe(node);
+    document.addEventListener("visibilitychange", check);
   }
 
   function showPopup(message) {
@@ -291,8 +323,8 @@
     }
     frame.appendChild(card);
     shadowRoot().appendChild(frame);
-    if (document.visibilityState !== "visible") report(message.id, "delivered");
-    whenSeen(function () { report(message.id, "read"); });
+    reportDelivered(message);
+    whenSeen(card, function () { report(message.id, "read"); });
   }
 
   function chatPanel() {
@@ -304,6 +336,7 @@
     var form = element("form", "reply");
     var input = element("textarea");
     launcher.setAttribute("aria-label", "Chat");
+    launcher.setAttribute("aria-expanded", "false");
     input.setAttribute("placeholder", "Write a reply\u2026");
     input.rows = 2;
     badge.hidden = true;
@@ -313,11 +346,8 @@
     panel.appendChild(log);
     panel.appendChild(form);
     launcher.appendChild(badge);
-    chat = { launcher: launcher, badge: badge, panel: panel, log: log, unread: [], last: null };
-    launcher.onclick = function () {
-      panel.hidden = !panel.hidden;
-      if (!panel.hidden) markChatRead();
-    };
+    chat = { launcher: launcher, badge: badge, panel: panel, log: log, unread: 0, last: null };
+    launcher.onclick = function () { setChatOpen(panel.hidden); };
     form.onsubmit = function (event) {
       event.preventDefault();
       var text = input.value.trim();
@@ -333,30 +363,39 @@
     return chat;
   }
 
+  function setChatOpen(open) {
+    chat.panel.hidden = !open;
+    chat.launcher.setAttribute("aria-expanded", String(open));
+    shadowRoot().host.toggleAttribute("data-chat-open", open);
+    // A hidden log cannot scroll: bring the latest lines, the likeliest unread, into view.
+    if (open) chat.log.scrollTop = chat.log.scrollHeight;
+  }
+
   function addLine(className, text, sender, note) {
-    var panel = chatPanel();
-    if (sender) panel.log.appendChild(element("div", "sender", sender));
-    var line = panel.log.appendChild(element("div", className, text));
+    var log = chatPanel().log;
+    if (sender) log.appendChild(element("div", "sender", sender));
+    var line = log.appendChild(element("div", className, text));
     if (note) line.appendChild(element("div", "note", note));
-    panel.log.scrollTop = panel.log.scrollHeight;
+    log.scrollTop = log.scrollHeight;
+    return line;
   }
 
   function addChat(message) {
-    var panel = chatPanel();
-    var statuses = message.statuses || [];
-    addLine("them", message.body, message.sender_name);
-    panel.last = message.id;
-    if (statuses.indexOf("read") >= 0) return;
-    if (statuses.indexOf("delivered") < 0) report(message.id, "delivered");
-    panel.unread.push(message.id);
-    if (!panel.panel.hidden) return markChatRead();
-    panel.badge.textContent = String(panel.unread.length);
-    panel.badge.hidden = false;
+    var line = addLine("them", message.body, message.sender_name);
+    chat.last = message.id;
+    if ((message.statuses || []).indexOf("read") >= 0) return;
+    reportDelivered(message);
+    countUnread(1);
+    whenSeen(line, function () {
+      countUnread(-1);
+      report(message.id, "read");
+    });
   }
 
-  function markChatRead() {
-    chat.unread.splice(0).forEach(function (id) { report(id, "read"); });
-    chat.badge.hidden = true;
+  function countUnread(change) {
+    chat.unread += change;
+    chat.badge.textContent = String(chat.unread);
+    chat.badge.hidden = chat.unread === 0;
   }
 
   // ---- the public function: automap('init', key), automap('track', …), automap('identify', …) ----
