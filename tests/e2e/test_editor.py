@@ -121,6 +121,7 @@ def test_a_popup_is_previewed_for_the_sample_or_a_real_contact_and_its_warnings_
     problems = page.get_by_test_id("problems")
     expect(problems).to_have_class(re.compile(r"\bwarnings-only\b"))
     expect(problems.get_by_test_id("warnings")).to_have_text("1 warning (the flow can still be published)")
+    expect(problems.locator(".problem-node")).to_have_text("Show popup: ")  # the node by the name its card shows
 
     # The server renders the popup: the sample contact has no name and no code, a chosen contact both.
     page.get_by_test_id("node-welcome").locator(".flow-node-header").click()

@@ -1,7 +1,7 @@
 /** The validation problems under the canvas, then its warnings (which do not stop publishing, like a message that
  * prints a name with no fallback); clicking one selects the node it concerns. */
 import type { FlowError } from "../api";
-import { editorStore, useEditor } from "./store";
+import { editorStore, useEditor, useNodeLabel } from "./store";
 
 /** Whether the server marked `error` a warning (flows.errors.Severity): the flow can be published with it. */
 export function isWarning(error: FlowError): boolean {
@@ -13,12 +13,18 @@ export function blockingProblems(found: FlowError[]): FlowError[] {
   return found.filter((error) => !isWarning(error));
 }
 
+/** The node a problem concerns, by the name the canvas shows it under. */
+function NodeName({ nodeId }: { nodeId: string }) {
+  return <b className="problem-node">{useNodeLabel(nodeId)}: </b>;
+}
+
 function ProblemList({ errors, className }: { errors: FlowError[]; className?: string }) {
   return (
     <ul className={className}>
       {errors.map((error) => (
         <li key={`${error.pointer}:${error.code}:${error.message}`}>
           <button type="button" className="link" onClick={() => editorStore.getState().selectNode(error.node_id)} disabled={!error.node_id}>
+            {error.node_id && <NodeName nodeId={error.node_id} />}
             {error.message}
           </button>
         </li>

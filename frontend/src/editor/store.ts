@@ -304,3 +304,11 @@ export function loadCatalogue(): Promise<void> {
 export function useEditor<T>(selector: (state: EditorState) => T): T {
   return useStore(editorStore, selector);
 }
+
+/** A node's name as the canvas shows it: its label, else its type's. */
+export function useNodeLabel(nodeId: string): string {
+  return useEditor((state) => {
+    const type = state.nodes.find((node) => node.id === nodeId)?.type;
+    return state.labels[nodeId] || (type ? state.catalogue[type]?.label : undefined) || nodeId;
+  });
+}

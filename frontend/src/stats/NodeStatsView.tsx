@@ -1,6 +1,6 @@
 /** A node's numbers in statistics mode; every count opens the contacts behind it. */
 import type { FlowStats } from "../api";
-import { useEditor } from "../editor/store";
+import { useEditor, useNodeLabel } from "../editor/store";
 import { count, money, percent, rate } from "./format";
 
 type NodeFigures = FlowStats["nodes"][string];
@@ -31,14 +31,6 @@ function Metric({ nodeId, metric, label, value }: { nodeId: string; metric: stri
       <span className="stat-label">{label}</span>
     </button>
   );
-}
-
-/** A node's name as the canvas shows it: its label, else its type's. */
-export function useNodeLabel(nodeId: string): string {
-  return useEditor((state) => {
-    const type = state.nodes.find((node) => node.id === nodeId)?.type;
-    return state.labels[nodeId] || (type ? state.catalogue[type]?.label : undefined) || nodeId;
-  });
 }
 
 function Endings({ nodeId, stats }: { nodeId: string; stats: NodeFigures }) {
