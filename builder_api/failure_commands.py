@@ -29,8 +29,9 @@ def list_failures(state: str, kind: str | None, limit: int) -> None:
     """The failures, the latest first."""
     items, total = dead_letters.listed(db.session, None if state == "all" else FailureState(state),
                                        FailureKind(kind) if kind else None, limit)
+    labels = dead_letters.node_labels(db.session, items)
     for failure in items:  # a line each, so that they can be grepped
-        where = f" at {failure.node_id}" if failure.node_id else ""
+        where = f" at {labels.get(failure.id, failure.node_id)!r} ({failure.node_id})" if failure.node_id else ""
         contact = f" (contact {failure.contact_id})" if failure.contact_id else ""
         tries = f"{failure.attempts} {'try' if failure.attempts == 1 else 'tries'}"
         click.echo(f"#{failure.id} {failure.kind.value} {failure.item_id}{contact}{where}, {failure.state.value}, "

@@ -38,18 +38,25 @@ def list_failures(query: dict[str, Any]) -> dict[str, Any]:
     state = None if query["state"] == "all" else FailureState(query["state"])
     kind = FailureKind(query["kind"]) if "kind" in query else None
     items, total = dead_letters.listed(db.session, state, kind, query["limit"], query["offset"])
-    return {"items": items, "total": total}
+    labels = dead_letters.node_labels(db.session, items)
+    return {"items": [_with_label(failure, labels.get(failure.id)) for failure in items], "total": total}
+
+
+def _with_label(failure: Failure, node_label: str | None) -> dict[str, Any]:
+    """The failure's columns, and its step's name as the canvas shows it."""
+    return {**{column.key: getattr(failure, column.key) for column in Failure.__table__.columns},
+            "node_label": node_label}
 
 
 @blueprint.get("/<int:failure_id>")
 @blueprint.response(200, FailureDetailSchema)
 @blueprint.alt_response(404, schema=ErrorSchema, description="No failure has this id.")
-def get_failure(failure_id: int) -> Failure:
+def get_failure(failure_id: int) -> dict[str, Any]:
     """One failure, with its traceback."""
     failure = db.session.get(Failure, failure_id)
     if failure is None:
         raise ApiError(404, f"There is no failure {failure_id}: GET /api/failures lists them.")
-    return failure
+    return _with_label(failure, dead_letters.node_labels(db.session, [failure]).get(failure.id))
 
 
 @blueprint.post("/retry")

@@ -25,6 +25,8 @@ class FailureSchema(Schema):
     contact_id = fields.Integer(allow_none=True)
     flow_version_id = fields.Integer(allow_none=True)
     node_id = fields.String(allow_none=True, metadata={"description": "Where a run's step failed."})
+    node_label = fields.String(allow_none=True,
+                               metadata={"description": "That step by the name its card shows (its label, else its type's)."})
     error = fields.String(required=True, metadata={"description": "The exception's type and message."})
     attempts = fields.Integer(required=True, metadata={"description": "How often it failed alone (each retry adds one)."})
     state = fields.Enum(FailureState, by_value=True, required=True)

@@ -3297,6 +3297,8 @@ export interface components {
             flow_version_id?: number | null;
             /** @description Where a run's step failed. */
             node_id?: string | null;
+            /** @description That step by the name its card shows (its label, else its type's). */
+            node_label?: string | null;
             /** @description The exception's type and message. */
             error: string;
             /** @description How often it failed alone (each retry adds one). */
@@ -3327,6 +3329,8 @@ export interface components {
             flow_version_id?: number | null;
             /** @description Where a run's step failed. */
             node_id?: string | null;
+            /** @description That step by the name its card shows (its label, else its type's). */
+            node_label?: string | null;
             /** @description The exception's type and message. */
             error: string;
             /** @description How often it failed alone (each retry adds one). */

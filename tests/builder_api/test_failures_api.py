@@ -31,8 +31,9 @@ def test_failures_are_listed_with_where_and_why_and_shown_with_their_traceback(
     assert (failure["kind"], failure["node_id"], failure["contact_id"], failure["state"], failure["attempts"]) == (
         "run", "tag", parked[1], "quarantined", 1)
     assert failure["error"] == "ZeroDivisionError: a bug in the node" and "traceback" not in failure
+    assert failure["node_label"] == "Update contact"  # the step by the name its card shows (no label: its type's)
     detail = client.get(f"/api/failures/{failure['id']}", headers=admin_headers).json
-    assert "Traceback (most recent call last)" in detail["traceback"]
+    assert "Traceback (most recent call last)" in detail["traceback"] and detail["node_label"] == "Update contact"
     assert client.get("/api/failures", query_string={"state": "retried"}, headers=admin_headers).json["total"] == 0
     assert client.get("/api/failures/999999", headers=admin_headers).status_code == 404
     bad = client.get("/api/failures", query_string={"state": "lost"}, headers=admin_headers)
@@ -60,6 +61,7 @@ def test_the_cli_lists_retries_and_discards(cli: Callable[..., Result], parked: 
     flow_id, contact_id = parked
     listed = cli("failures", "list")
     assert listed.exit_code == 0 and "ZeroDivisionError" in listed.output and "1 of 1" in listed.output
+    assert "at 'Update contact' (tag)" in listed.output
     assert cli("failures", "retry").exit_code == 2  # ids or --all
     shown = cli("failures", "show", "1")
     assert shown.exit_code == 0 and "Traceback" in shown.output

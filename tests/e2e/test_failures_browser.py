@@ -25,7 +25,7 @@ def test_a_parked_run_is_shown_with_its_reason_and_retried_from_the_page(
     table = browser_page.get_by_test_id("failures")
     table.get_by_text("ZeroDivisionError: a bug in the node").click()
     assert "Traceback (most recent call last)" in browser_page.locator("pre.traceback").inner_text()
-    assert "run" in table.inner_text() and "at tag" in table.inner_text()
+    assert "run" in table.inner_text() and "at Update contact" in table.inner_text()  # the step by its name on the canvas
 
     monkeypatch.undo()  # the node is fixed
     table.get_by_role("button", name="Retry", exact=True).click()

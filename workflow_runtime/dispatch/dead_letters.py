@@ -14,10 +14,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from flows.document import node_label
 from workflow_runtime.dispatch.job_queue import JobQueue
 from workflow_runtime.engine import failures
 from workflow_runtime.engine.failures import Reopened
-from workflow_runtime.storage.models import Failure, FailureKind, FailureState
+from workflow_runtime.storage.models import Failure, FailureKind, FailureState, FlowVersion
 
 
 def listed(session: Session, state: FailureState | None = FailureState.QUARANTINED, kind: FailureKind | None = None,
@@ -31,6 +32,17 @@ def listed(session: Session, state: FailureState | None = FailureState.QUARANTIN
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = session.scalars(query.order_by(Failure.failed_at.desc(), Failure.id.desc()).limit(limit).offset(offset))
     return list(page), total
+
+
+def node_labels(session: Session, failed: Collection[Failure]) -> dict[int, str]:
+    """Where each failed run's step is, by the name its card shows (its label, else its type's): failure id → name."""
+    version_ids = {failure.flow_version_id for failure in failed if failure.node_id and failure.flow_version_id}
+    if not version_ids:
+        return {}
+    documents = dict(session.execute(select(FlowVersion.id, FlowVersion.document)
+                                     .where(FlowVersion.id.in_(version_ids))).tuples().all())
+    return {failure.id: node_label(documents[failure.flow_version_id], failure.node_id) for failure in failed
+            if failure.node_id and failure.flow_version_id in documents}
 
 
 def retry(session: Session, failure_ids: Sequence[int], now: datetime) -> dict[int, Reopened]:

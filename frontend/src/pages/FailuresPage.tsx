@@ -7,7 +7,7 @@ import { discardFailures, type Failure, getFailure, listFailures, retryFailures 
 const STATES = ["quarantined", "retried", "discarded", "all"] as const;
 
 function where(failure: Failure): string {
-  const node = failure.node_id ? ` at ${failure.node_id}` : "";
+  const node = failure.node_id ? ` at ${failure.node_label ?? failure.node_id}` : "";
   return `${failure.kind.replace("_", " ")} ${failure.item_id}${node}`;
 }
 
