@@ -40,7 +40,7 @@ def node_labels(session: Session, failed: Collection[Failure]) -> dict[int, str]
     if not version_ids:
         return {}
     documents = dict(session.execute(select(FlowVersion.id, FlowVersion.document)
-                                     .where(FlowVersion.id.in_(version_ids))).tuples().all())
+                                     .where(FlowVersion.id.in_(version_ids))).all())
     return {failure.id: node_label(documents[failure.flow_version_id], failure.node_id) for failure in failed
             if failure.node_id and failure.flow_version_id in documents}
 
