@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint as FlaskBlueprint
-from flask import Response, current_app, send_from_directory
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from builder_api.errors import ApiError
 from builder_api.extensions import db, limiter
+from builder_api.frontend.compressed import send_compressed
 from builder_api.runtime_access import now
 from builder_api.widget.schemas import (
     Conversation,
@@ -43,8 +44,9 @@ blueprint = Blueprint("widget", __name__, description="The on-site widget's visi
 
 @script.get("/widget.js")
 def widget_js() -> Response:
-    """The script a site owner embeds; cached by browsers and CDNs, revalidated by ETag."""
-    response = send_from_directory(STATIC, "widget.js", mimetype="text/javascript", max_age=SCRIPT_MAX_AGE)
+    """The script a site owner embeds, brotli- or gzip-encoded when the browser accepts it; cached by browsers and
+    CDNs for an hour, then revalidated by ETag (its URL is in customers' pages, so it cannot change with its content)."""
+    response = send_compressed(STATIC, "widget.js", mimetype="text/javascript", max_age=SCRIPT_MAX_AGE)
     response.cache_control.public = True
     return response
 

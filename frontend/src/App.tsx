@@ -1,17 +1,20 @@
 /** The app shell: sign-in gate, navigation and routes. */
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { BrowserRouter, Navigate, NavLink, Route, Routes } from "react-router-dom";
 
 import { currentSession, logOut, setUnauthorisedHandler, storedToken } from "./api";
-import { ContactPage } from "./pages/ContactPage";
-import { ContactsPage } from "./pages/ContactsPage";
-import { EditorPage } from "./pages/EditorPage";
-import { FailuresPage } from "./pages/FailuresPage";
 import { FlowsListPage } from "./pages/FlowsListPage";
 import { LoginPage } from "./pages/LoginPage";
-import { ScenariosPage } from "./pages/ScenariosPage";
 
 type Auth = "checking" | "in" | "out";
+
+// Signing in and the flows list come in the first bundle; every other page is a chunk of its own, loaded when
+// first shown. The editor (React Flow, the config forms, the charts) is most of the code.
+const EditorPage = lazy(() => import("./pages/EditorPage").then((module) => ({ default: module.EditorPage })));
+const ScenariosPage = lazy(() => import("./pages/ScenariosPage").then((module) => ({ default: module.ScenariosPage })));
+const ContactsPage = lazy(() => import("./pages/ContactsPage").then((module) => ({ default: module.ContactsPage })));
+const ContactPage = lazy(() => import("./pages/ContactPage").then((module) => ({ default: module.ContactPage })));
+const FailuresPage = lazy(() => import("./pages/FailuresPage").then((module) => ({ default: module.FailuresPage })));
 
 function Shell({ onLogOut }: { onLogOut(): void }) {
   return (
@@ -30,24 +33,26 @@ function Shell({ onLogOut }: { onLogOut(): void }) {
         </button>
       </nav>
       <main className="main">
-        <Routes>
-          <Route path="/" element={<Navigate to="/flows" replace />} />
-          <Route path="/flows" element={<FlowsListPage />} />
-          <Route path="/flows/:id" element={<EditorPage />} />
-          <Route path="/scenarios" element={<ScenariosPage />} />
-          <Route path="/contacts" element={<ContactsPage />} />
-          <Route path="/contacts/:id" element={<ContactPage />} />
-          <Route path="/failures" element={<FailuresPage />} />
-          <Route
-            path="*"
-            element={
-              <div className="page empty-state">
-                <h2>Nothing here</h2>
-                <NavLink to="/flows">Back to flows</NavLink>
-              </div>
-            }
-          />
-        </Routes>
+        <Suspense fallback={<div className="page muted">Loading…</div>}>
+          <Routes>
+            <Route path="/" element={<Navigate to="/flows" replace />} />
+            <Route path="/flows" element={<FlowsListPage />} />
+            <Route path="/flows/:id" element={<EditorPage />} />
+            <Route path="/scenarios" element={<ScenariosPage />} />
+            <Route path="/contacts" element={<ContactsPage />} />
+            <Route path="/contacts/:id" element={<ContactPage />} />
+            <Route path="/failures" element={<FailuresPage />} />
+            <Route
+              path="*"
+              element={
+                <div className="page empty-state">
+                  <h2>Nothing here</h2>
+                  <NavLink to="/flows">Back to flows</NavLink>
+                </div>
+              }
+            />
+          </Routes>
+        </Suspense>
       </main>
     </div>
   );
