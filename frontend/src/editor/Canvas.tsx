@@ -8,6 +8,7 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useNodesInitialized,
   useStore,
 } from "@xyflow/react";
 import { type DragEvent, useCallback, useEffect, useMemo } from "react";
@@ -22,7 +23,7 @@ import { editorStore, useEditor } from "./store";
 
 // How the canvas frames a flow: on opening it, and when the editor page reframes it. A map too big to read
 // at the zoom that fits it shows compact cards (NodeCard).
-export const FIT_VIEW = { padding: 0.2, maxZoom: 1 };
+const FIT_VIEW = { padding: 0.2, maxZoom: 1 };
 
 /** Edge ids that validation errors point at (/edges/<index>). */
 function erroredEdges(errors: { pointer: string; message: string }[], edges: FlowEdge[]): Map<string, string> {
@@ -47,6 +48,16 @@ export function Canvas() {
   const statsShown = !editing && stats !== null;
   const canvasWidth = useStore((state) => state.width);
   const canvasHeight = useStore((state) => state.height);
+
+  // A fit asked for (a flow loaded, a tidy-up) waits until React Flow has measured every card: fitted before,
+  // it frames the few cards measured first and leaves the rest off screen.
+  const measured = useNodesInitialized();
+  const fitPending = useEditor((state) => state.fitPending);
+  useEffect(() => {
+    if (!fitPending || !measured) return;
+    void fitView(FIT_VIEW);
+    editorStore.getState().fitDone();
+  }, [fitPending, measured, fitView]);
 
   // Statistics mode changes the canvas (no palette, nodes grow with their numbers, the drawer opens):
   // show the whole map once React Flow has measured the new sizes.
@@ -113,8 +124,6 @@ export function Canvas() {
         nodesDraggable={editing}
         nodesConnectable={editing}
         deleteKeyCode={editing ? ["Delete", "Backspace"] : null}
-        fitView
-        fitViewOptions={FIT_VIEW}
         minZoom={0.2}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}

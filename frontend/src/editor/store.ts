@@ -52,6 +52,8 @@ export interface EditorState extends CanvasGraph {
   mode: EditorMode;
   stats: FlowStats | null;
   notice: string | null;
+  /** The canvas should frame the whole map once every card is measured (after loading, after tidying up). */
+  fitPending: boolean;
   drilldown: Drilldown | null;
 
   setCatalogue(catalogue: NodeCatalogue): void;
@@ -77,6 +79,8 @@ export interface EditorState extends CanvasGraph {
   setMode(mode: EditorMode): void;
   setStats(stats: FlowStats | null): void;
   setNotice(notice: string | null): void;
+  requestFit(): void;
+  fitDone(): void;
   openDrilldown(drilldown: Drilldown | null): void;
 }
 
@@ -104,6 +108,7 @@ export function createEditorStore() {
     mode: "edit",
     stats: null,
     notice: null,
+    fitPending: false,
     drilldown: null,
 
     setCatalogue(catalogue) {
@@ -273,6 +278,14 @@ export function createEditorStore() {
 
     setStats(stats) {
       set({ stats });
+    },
+
+    requestFit() {
+      set({ fitPending: true });
+    },
+
+    fitDone() {
+      set({ fitPending: false });
     },
 
     setNotice(notice) {
