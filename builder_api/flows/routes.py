@@ -1,4 +1,4 @@
-"""`/api/flows`: the maps — list, create, edit the draft, validate, publish, versions, diff, import/export."""
+"""`/api/flows`: the maps — list, create, edit the draft, rename, validate, publish, versions, diff, import/export."""
 from __future__ import annotations
 
 from typing import Any
@@ -29,7 +29,8 @@ NOT_FOUND = "No flow (or version) with this id."
 @blueprint.arguments(schemas.FlowListArgs, location="query")
 @blueprint.response(200, schemas.FlowListSchema)
 def list_flows(args: dict[str, Any]) -> dict[str, Any]:
-    """Every flow, last edited first, with status, live version and lifetime totals; filter by name or status."""
+    """Every flow, last edited first, with status, live version, lifetime totals and the runs waiting in it; filter
+    by name or status."""
     return {"flows": service.summaries(db.session, args.get("q"), args.get("status"))}
 
 
@@ -50,7 +51,8 @@ def create_flow(payload: dict[str, Any]) -> dict[str, Any]:
 @blueprint.arguments(schemas.FlowDocumentArgs)
 @blueprint.response(201, schemas.FlowSchema)
 def import_flow(document: dict[str, Any]) -> dict[str, Any]:
-    """Store an exported (or older-format) flow document as a new draft; it must be valid."""
+    """Store an exported (or older-format) flow document as a new draft; it must be valid. A name another flow has
+    is numbered: "Abandoned cart (2)"."""
     try:
         flow = flow_store.import_flow(db.session, document)
     except FlowInvalid as invalid:
@@ -78,6 +80,18 @@ def update_flow(payload: dict[str, Any], flow_id: int) -> dict[str, Any]:
         flow_store.set_draft(flow, payload["document"], name=payload.get("name"), description=payload.get("description"))
     except FlowInvalid as invalid:
         raise service.refuse(invalid, "The draft was not saved.", "document") from None
+    db.session.commit()
+    return service.detail(db.session, flow)
+
+
+@blueprint.patch("/<int:flow_id>")
+@blueprint.arguments(schemas.FlowRenameArgs)
+@blueprint.response(200, schemas.FlowSchema)
+@blueprint.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
+def rename_flow(payload: dict[str, Any], flow_id: int) -> dict[str, Any]:
+    """Rename the flow or change its description (the draft's too), leaving its map and versions as they are."""
+    flow = service.find_flow(db.session, flow_id)
+    flow_store.rename_flow(flow, payload.get("name"), payload.get("description"))
     db.session.commit()
     return service.detail(db.session, flow)
 
@@ -180,7 +194,7 @@ def export_flow(args: dict[str, Any], flow_id: int) -> Response:
 @blueprint.response(201, schemas.FlowSchema)
 @blueprint.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
 def duplicate_flow(flow_id: int) -> dict[str, Any]:
-    """A new draft flow holding a copy of this flow's draft."""
+    """A new draft flow holding a copy of this flow's draft, numbered after it: "Abandoned cart (2)"."""
     copy = flow_store.duplicate_flow(db.session, service.find_flow(db.session, flow_id))
     db.session.commit()
     return service.detail(db.session, copy)

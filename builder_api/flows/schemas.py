@@ -27,6 +27,8 @@ class FlowSummarySchema(Schema):
     live_version = fields.Integer(required=True, allow_none=True)
     node_count = fields.Integer(required=True)
     entered = fields.Integer(required=True, metadata={"description": "Contacts who entered, all versions."})
+    waiting = fields.Integer(required=True, metadata={
+        "description": "Of them, how many wait in it now, all versions: the runs archiving would end."})
     converted = fields.Integer(required=True, metadata={"description": "Of them, how many reached the goal."})
     revenue = fields.Float(required=True, metadata={"description": "Revenue the goal brought."})
     updated_at = fields.DateTime(required=True)
@@ -46,6 +48,12 @@ class FlowUpdateArgs(Schema):
     name = fields.String(validate=validate.Length(min=1, max=NAME_LENGTH))
     description = fields.String(validate=validate.Length(max=5000))
     document = fields.Dict(required=True, metadata=DOCUMENT)
+
+
+class FlowRenameArgs(Schema):
+    name = fields.String(validate=[validate.Length(max=NAME_LENGTH),
+                                   validate.Regexp(r"\s*\S", error="Give the flow a name.")])
+    description = fields.String(validate=validate.Length(max=5000))
 
 
 class FlowDocumentArgs(Schema):

@@ -2,7 +2,8 @@
 
 Gallery imports are the marketer's own copies: they carry no `scenario_slug`, which
 marks only the one copy `automap scenarios load` keeps of each scenario, so a
-scenario can be imported any number of times and `scenarios load` still sees it once.
+scenario can be imported any number of times, each copy numbered after the first
+("Abandoned cart (2)"), and `scenarios load` still sees it once.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def list_scenarios() -> dict[str, Any]:
 @blueprint.response(201, FlowSchema)
 @blueprint.alt_response(404, schema=ErrorSchema, description="No scenario has this slug.")
 def import_scenario(slug: str) -> dict[str, Any]:
-    """A new draft flow holding a copy of the scenario."""
+    """A new draft flow holding a copy of the scenario, numbered when a flow has its name: "Abandoned cart (2)"."""
     scenario = find_scenario(slug)
     if scenario is None:
         raise ApiError(404, f"There is no scenario called {slug!r}: GET /api/scenarios lists them.")

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from flows.document import canonical
+from tests.workflow_runtime.conftest import Harness
 from workflow_runtime.storage.models import Channel, Contact, Flow, FlowVersion, Message, NodeCounter, Run, RunStatus
 
 MakeFlow = Callable[..., dict[str, Any]]
@@ -167,11 +168,11 @@ def test_a_draft_update_needs_a_document(client: FlaskClient, admin_headers: dic
 @pytest.mark.parametrize("flow_id", [999, 2**31, 10**30])
 def test_unknown_flows_are_404_everywhere(client: FlaskClient, admin_headers: dict[str, str], flow_id: int) -> None:
     requests = [
-        ("get", ""), ("put", ""), ("delete", ""), ("post", "/validate"), ("post", "/publish"), ("post", "/pause"),
-        ("post", "/resume"), ("post", "/archive"), ("get", "/versions"), ("get", "/versions/1"),
+        ("get", ""), ("put", ""), ("patch", ""), ("delete", ""), ("post", "/validate"), ("post", "/publish"),
+        ("post", "/pause"), ("post", "/resume"), ("post", "/archive"), ("get", "/versions"), ("get", "/versions/1"),
         ("get", "/diff?from=1&to=draft"), ("get", "/export"), ("post", "/duplicate"), ("post", "/enrol"),
     ]
-    bodies = {"put": {"document": {"nodes": []}}, "post": {"contact_ids": [1]}}
+    bodies = {"put": {"document": {"nodes": []}}, "patch": {"name": "Renamed"}, "post": {"contact_ids": [1]}}
     for method, suffix in requests:
         json_body = bodies.get(method) if suffix in ("", "/enrol") else None
         response = getattr(client, method)(f"/api/flows/{flow_id}{suffix}", json=json_body, headers=admin_headers)
@@ -295,7 +296,28 @@ def test_export_downloads_the_document_and_import_makes_a_new_draft_of_it(
                            headers=admin_headers)
     assert imported.status_code == 201
     assert imported.json["id"] != flow["id"] and imported.json["status"] == "draft"
-    assert imported.json["document"] == exported.json
+    # The same map under a name of its own: the flow it came from still has its name.
+    assert imported.json["name"] == imported.json["document"]["name"] == "Abandoned cart (2)"
+    assert imported.json["document"] == {**exported.json, "name": "Abandoned cart (2)"}
+
+
+def test_importing_a_name_that_is_taken_numbers_it_after_the_first_free_number(
+    client: FlaskClient, admin_headers: dict[str, str], make_flow: MakeFlow, cart_document: dict[str, Any]
+) -> None:
+    def imported(document: dict[str, Any]) -> str:
+        response = client.post("/api/flows/import", json=document, headers=admin_headers)
+        assert response.status_code == 201, response.json
+        return response.json["name"]
+
+    assert [imported(cart_document) for _ in range(3)] == ["Abandoned cart", "Abandoned cart (2)", "Abandoned cart (3)"]
+    second = next(flow for flow in client.get("/api/flows", headers=admin_headers).json["flows"]
+                  if flow["name"] == "Abandoned cart (2)")
+    assert client.delete(f"/api/flows/{second['id']}", headers=admin_headers).status_code == 204
+    assert imported(cart_document) == "Abandoned cart (2)"  # the first free number, freed by the deletion
+    # The export of a copy counts on from the first flow's number, not "Abandoned cart (3) (2)".
+    assert imported({**cart_document, "name": "Abandoned cart (3)"}) == "Abandoned cart (4)"
+    # A numbered name no flow is the copy of is a name of its own.
+    assert [imported({**cart_document, "name": "Sale (2024)"}) for _ in range(2)] == ["Sale (2024)", "Sale (2024) (2)"]
 
 
 def test_import_upgrades_an_old_document_and_refuses_an_invalid_one(
@@ -321,15 +343,44 @@ def test_import_upgrades_an_old_document_and_refuses_an_invalid_one(
     assert count(session, Flow) == 1
 
 
-def test_duplicate_copies_the_draft_into_a_new_draft(
+def test_duplicate_copies_the_draft_into_a_new_draft_numbered_after_it(
     client: FlaskClient, admin_headers: dict[str, str], make_flow: MakeFlow, cart_document: dict[str, Any]
 ) -> None:
     flow = make_flow(cart_document, publish=True)
     copied = client.post(f"/api/flows/{flow['id']}/duplicate", headers=admin_headers)
     assert copied.status_code == 201
-    assert copied.json["name"] == "Abandoned cart (copy)"
+    assert copied.json["name"] == copied.json["document"]["name"] == "Abandoned cart (2)"
     assert (copied.json["status"], copied.json["versions"]) == ("draft", [])
     assert {**copied.json["document"], "name": flow["name"]} == flow["document"]
+
+    again = client.post(f"/api/flows/{flow['id']}/duplicate", headers=admin_headers).json
+    of_the_copy = client.post(f"/api/flows/{copied.json['id']}/duplicate", headers=admin_headers).json
+    assert (again["name"], of_the_copy["name"]) == ("Abandoned cart (3)", "Abandoned cart (4)")
+
+
+def test_renaming_changes_the_name_and_description_and_leaves_the_map_and_versions(
+    client: FlaskClient, admin_headers: dict[str, str], make_flow: MakeFlow, cart_document: dict[str, Any]
+) -> None:
+    flow = make_flow(cart_document, publish=True)
+    renamed = client.patch(f"/api/flows/{flow['id']}", json={"name": "Cart rescue"}, headers=admin_headers)
+    assert renamed.status_code == 200
+    assert renamed.json["name"] == renamed.json["document"]["name"] == "Cart rescue"
+    assert renamed.json["description"] == flow["description"]
+    assert {**renamed.json["document"], "name": flow["name"]} == flow["document"]
+    assert (renamed.json["status"], renamed.json["live_version"]) == ("live", 1)
+    published = client.get(f"/api/flows/{flow['id']}/versions/1", headers=admin_headers).json["document"]
+    assert published["name"] == "Abandoned cart"  # a published version is never changed
+
+    described = client.patch(f"/api/flows/{flow['id']}", json={"description": ""}, headers=admin_headers).json
+    assert (described["name"], described["description"]) == ("Cart rescue", "")
+    assert "description" not in described["document"]
+    listed = client.get("/api/flows?q=rescue", headers=admin_headers).json["flows"]
+    assert [(row["id"], row["name"]) for row in listed] == [(flow["id"], "Cart rescue")]
+
+    for payload in ({"name": ""}, {"name": "   "}, {"name": "x" * 201}, {"name": 7}):
+        refused = client.patch(f"/api/flows/{flow['id']}", json=payload, headers=admin_headers)
+        assert refused.status_code == 422 and [error["field"] for error in refused.json["errors"]] == ["name"]
+    assert client.get(f"/api/flows/{flow['id']}", headers=admin_headers).json["name"] == "Cart rescue"
 
 
 def test_a_running_flow_must_be_archived_before_it_is_deleted(
@@ -375,18 +426,23 @@ def test_the_list_filters_and_totals_the_trigger_nodes_over_every_version(
         (v2, "cart_updated", "entered", date(2026, 3, 3), 4, 0),
         (v2, "cart_updated", "converted", date(2026, 3, 3), 1, Decimal("9.50")),
         (v2, "cart_updated", "left:next", date(2026, 3, 3), 4, 0),
+        # waiting is a gauge kept as daily deltas: 15 - 9 + 2 wait now
+        (v1, "wait_for_payment", "waiting", date(2026, 3, 1), 15, 0),
+        (v1, "wait_for_payment", "waiting", date(2026, 3, 2), -9, 0),
+        (v2, "wait_for_payment", "waiting", date(2026, 3, 3), 2, 0),
     ]
     session.add_all(NodeCounter(flow_version_id=version, node_id=node, metric=metric, day=day, count=n, amount=amount)
                     for version, node, metric, day, n, amount in rows)
     session.commit()
 
     listed = {flow["id"]: flow for flow in client.get("/api/flows", headers=admin_headers).json["flows"]}
-    assert {key: listed[cart["id"]][key] for key in ("status", "live_version", "node_count", "entered", "converted",
-                                                     "revenue")} == {
-        "status": "live", "live_version": 2, "node_count": len(cart_document["nodes"]), "entered": 19, "converted": 4,
-        "revenue": 130.0,
+    assert {key: listed[cart["id"]][key] for key in ("status", "live_version", "node_count", "entered", "waiting",
+                                                     "converted", "revenue")} == {
+        "status": "live", "live_version": 2, "node_count": len(cart_document["nodes"]), "entered": 19, "waiting": 8,
+        "converted": 4, "revenue": 130.0,
     }
-    assert (listed[broadcast["id"]]["entered"], listed[broadcast["id"]]["live_version"]) == (0, None)
+    assert {key: listed[broadcast["id"]][key] for key in ("entered", "waiting", "live_version")} == {
+        "entered": 0, "waiting": 0, "live_version": None}
 
     def ids(query: str) -> list[int]:
         response = client.get(f"/api/flows{query}", headers=admin_headers)
@@ -400,3 +456,22 @@ def test_the_list_filters_and_totals_the_trigger_nodes_over_every_version(
     bad = client.get("/api/flows?status=running", headers=admin_headers)
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "status"
     json.dumps(listed)
+
+
+def test_the_list_counts_the_runs_waiting_in_a_flow_until_archiving_ends_them(
+    client: FlaskClient, admin_headers: dict[str, str], make_flow: MakeFlow, broadcast_document: dict[str, Any],
+    harness: Harness,
+) -> None:
+    flow = make_flow(broadcast_document, publish=True)
+    harness.broadcast(flow["id"], contact_ids=[harness.contact() for _ in range(3)])  # they wait a day at "later"
+
+    def waiting() -> int:
+        listed = client.get("/api/flows", headers=admin_headers).json["flows"]
+        return next(row["waiting"] for row in listed if row["id"] == flow["id"])
+
+    assert waiting() == 3
+    assert client.post(f"/api/flows/{flow['id']}/pause", headers=admin_headers).status_code == 200
+    assert waiting() == 3  # a paused flow holds its runs
+    assert client.post(f"/api/flows/{flow['id']}/archive", headers=admin_headers).status_code == 200
+    assert waiting() == 0
+    assert [run.status for run in harness.runs(flow["id"])] == [RunStatus.EXITED] * 3

@@ -35,11 +35,16 @@ def test_importing_a_scenario_makes_a_new_draft_each_time_and_scenarios_load_sti
     assert first.json["id"] != second.json["id"]
     assert first.json["status"] == "draft" and first.json["validation"] == []
     assert first.json["document"] == canonical(find_scenario("abandoned_cart").document)
+    # The second copy gets a name of its own, in the flow and its document alike.
+    assert (first.json["name"], second.json["name"]) == ("Abandoned cart", "Abandoned cart (2)")
+    assert second.json["document"] == {**first.json["document"], "name": "Abandoned cart (2)"}
 
     assert f"loaded {len(all_scenarios())}" in cli("scenarios", "load").output
     assert "all present" in cli("scenarios", "load").output
     slugs = list(session.scalars(select(Flow.scenario_slug).order_by(Flow.id)))
     assert slugs == [None, None, *(scenario.slug for scenario in all_scenarios())]
+    names = list(session.scalars(select(Flow.name).where(Flow.scenario_slug == "abandoned_cart")))
+    assert names == ["Abandoned cart (3)"]
 
 
 def test_an_unknown_scenario_is_404(client: FlaskClient, admin_headers: dict[str, str], session: Session) -> None:

@@ -26,7 +26,7 @@ def test_export_of_an_import_is_the_canonical_document(session: Session, cart_do
     exported = flow_store.export_flow(session, flow.id)
     assert exported == canonical(cart_document)
     again = flow_store.import_flow(session, exported)
-    assert flow_store.export_flow(session, again.id) == exported
+    assert flow_store.export_flow(session, again.id) == {**exported, "name": "Abandoned cart (2)"}
 
 
 def test_a_version_1_document_is_stored_upgraded(session: Session) -> None:
@@ -91,3 +91,48 @@ def test_templates_load_once(session: Session) -> None:
     assert {flow.scenario_slug for flow in created} == {t.slug for t in all_scenarios()}
     assert all(flow.status is FlowStatus.DRAFT for flow in created)
     assert flow_store.load_scenarios(session) == []
+
+
+def test_a_name_another_flow_has_is_numbered_after_the_first_free_number(session: Session) -> None:
+    def stored(name: str) -> str:
+        return flow_store.create_flow(session, flow_store.unique_name(session, name)).name
+
+    assert flow_store.unique_name(session, "Cart") == "Cart"
+    assert [stored("Cart") for _ in range(3)] == ["Cart", "Cart (2)", "Cart (3)"]
+    assert stored("Cart (2)") == "Cart (4)"  # a copy of a copy counts on from the first
+    assert flow_store.unique_name(session, "cart") == "cart"  # names differ by case
+    assert [stored("Sale (2024)") for _ in range(2)] == ["Sale (2024)", "Sale (2024) (2)"]
+
+
+def test_numbers_go_on_past_one_query_and_fit_the_name_length(session: Session) -> None:
+    for _ in range(60):
+        flow_store.create_flow(session, flow_store.unique_name(session, "Welcome"))
+    assert flow_store.unique_name(session, "Welcome") == "Welcome (61)"
+
+    longest = "x" * flow_store.NAME_LENGTH
+    flow_store.create_flow(session, longest)
+    numbered = flow_store.unique_name(session, longest)
+    assert numbered == "x" * (flow_store.NAME_LENGTH - 4) + " (2)"
+    flow_store.create_flow(session, numbered)
+    assert flow_store.unique_name(session, longest) == "x" * (flow_store.NAME_LENGTH - 4) + " (3)"
+
+
+def test_imports_and_duplicates_get_names_of_their_own(session: Session, cart_document: dict) -> None:
+    first = flow_store.import_flow(session, cart_document)
+    second = flow_store.import_flow(session, cart_document)
+    copy_of_first = flow_store.duplicate_flow(session, first)
+    assert [flow.name for flow in (first, second, copy_of_first)] == [
+        "Abandoned cart", "Abandoned cart (2)", "Abandoned cart (3)"]
+    assert [flow.draft["name"] for flow in (first, second, copy_of_first)] == [
+        "Abandoned cart", "Abandoned cart (2)", "Abandoned cart (3)"]
+    assert cart_document["name"] == "Abandoned cart"  # the caller's document is left as it was
+
+
+def test_renaming_changes_the_name_and_description_not_the_map(session: Session, cart_document: dict) -> None:
+    flow = flow_store.import_flow(session, cart_document)
+    nodes = flow.draft["nodes"]
+    flow_store.rename_flow(flow, "Cart rescue")
+    assert (flow.name, flow.draft["name"], flow.description) == ("Cart rescue", "Cart rescue", cart_document["description"])
+    flow_store.rename_flow(flow, description="Brings shoppers back.")
+    assert (flow.name, flow.draft["description"]) == ("Cart rescue", "Brings shoppers back.")
+    assert flow.draft["nodes"] == nodes

@@ -5,6 +5,7 @@ nothing is stored half-way.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -42,8 +43,9 @@ def get_flow(session: Session, flow_id: int) -> Flow:
 
 
 def import_flow(session: Session, document: Any, *, scenario_slug: str | None = None) -> Flow:
-    """Store a valid document as a new draft flow (raises FlowInvalid with every error)."""
+    """Store a valid document as a new draft flow under a name no other flow has (raises FlowInvalid with every error)."""
     document = ensure_valid(document)
+    document["name"] = unique_name(session, document["name"])
     flow = Flow(
         name=document["name"],
         description=document.get("description", ""),
@@ -101,9 +103,50 @@ def draft_errors(session: Session, flow: Flow) -> list[FlowError]:
 
 
 def duplicate_flow(session: Session, flow: Flow) -> Flow:
-    """A new draft flow with a copy of `flow`'s draft, named as a copy."""
-    name = f"{flow.name} (copy)"
-    return create_flow(session, name if len(name) <= NAME_LENGTH else flow.name, flow.draft, flow.description)
+    """A new draft flow with a copy of `flow`'s draft, numbered after it: "Cart" → "Cart (2)"."""
+    return create_flow(session, unique_name(session, flow.name), flow.draft, flow.description)
+
+
+def rename_flow(flow: Flow, name: str | None = None, description: str | None = None) -> None:
+    """Change the flow's name or description (and its draft's), leaving the map as it is."""
+    set_draft(flow, flow.draft, name=name, description=description)
+
+
+_NUMBERED = re.compile(r" \(\d+\)$")  # the " (2)" unique_name adds
+_NUMBERS_PER_QUERY = 50
+
+
+def unique_name(session: Session, name: str) -> str:
+    """`name` if no flow has it, else the first "<name> (n)" from 2 up that none has (within NAME_LENGTH).
+
+    A copy of a copy counts on from the first: with "Cart" and "Cart (2)" stored, "Cart (2)"
+    gives "Cart (3)". A numbered name with no flow of its base name is a name of its own:
+    "Sale (2024)" gives "Sale (2024) (2)".
+    """
+    base = _NUMBERED.sub("", name)
+    taken = _taken(session, [name, base])
+    if name not in taken:
+        return name
+    if base not in taken:
+        base = name
+    first = 2
+    while True:
+        candidates = [_numbered(base, number) for number in range(first, first + _NUMBERS_PER_QUERY)]
+        taken = _taken(session, candidates)
+        free = [candidate for candidate in candidates if candidate not in taken]
+        if free:
+            return free[0]
+        first += _NUMBERS_PER_QUERY
+
+
+def _taken(session: Session, names: list[str]) -> set[str]:
+    """Which of `names` a flow has."""
+    return set(session.scalars(select(Flow.name).where(Flow.name.in_(names))))
+
+
+def _numbered(base: str, number: int) -> str:
+    suffix = f" ({number})"
+    return base[: NAME_LENGTH - len(suffix)] + suffix
 
 
 def get_version(session: Session, flow: Flow, number: int) -> FlowVersion:
