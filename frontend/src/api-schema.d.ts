@@ -459,7 +459,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every flow, last edited first, with status, live version and lifetime totals; filter by name or status. */
+        /**
+         * Every flow, last edited first, with status, live version, lifetime totals and the runs waiting in it; filter
+         *     by name or status.
+         */
         get: {
             parameters: {
                 query?: {
@@ -529,7 +532,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Store an exported (or older-format) flow document as a new draft; it must be valid. */
+        /**
+         * Store an exported (or older-format) flow document as a new draft; it must be valid. A name another flow has
+         *     is numbered: "Abandoned cart (2)".
+         */
         post: {
             parameters: {
                 query?: never;
@@ -685,7 +691,44 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename the flow or change its description (the draft's too), leaving its map and versions as they are. */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    flow_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FlowRenameArgs"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Flow"];
+                    };
+                };
+                /** @description No flow (or version) with this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
         trace?: never;
     };
     "/api/flows/{flow_id}/validate": {
@@ -1082,7 +1125,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new draft flow holding a copy of this flow's draft. */
+        /** A new draft flow holding a copy of this flow's draft, numbered after it: "Abandoned cart (2)". */
         post: {
             parameters: {
                 query?: never;
@@ -1238,7 +1281,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new draft flow holding a copy of the scenario. */
+        /** A new draft flow holding a copy of the scenario, numbered when a flow has its name: "Abandoned cart (2)". */
         post: {
             parameters: {
                 query?: never;
@@ -2743,6 +2786,8 @@ export interface components {
             node_count: number;
             /** @description Contacts who entered, all versions. */
             entered: number;
+            /** @description Of them, how many wait in it now, all versions: the runs archiving would end. */
+            waiting: number;
             /** @description Of them, how many reached the goal. */
             converted: number;
             /** @description Revenue the goal brought. */
@@ -2814,6 +2859,10 @@ export interface components {
             document: {
                 [key: string]: unknown;
             };
+        };
+        FlowRenameArgs: {
+            name?: string;
+            description?: string;
         };
         ValidationResult: {
             /** @description No errors: the draft can be published, warnings or not. */

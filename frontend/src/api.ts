@@ -187,6 +187,9 @@ export const setFlowState = (id: number, action: "pause" | "resume" | "archive")
 
 export const duplicateFlow = (id: number) => request<FlowDetail>("POST", `/api/flows/${id}/duplicate`);
 
+/** Renames the flow (and its draft), leaving its map and published versions as they are. */
+export const renameFlow = (id: number, name: string) => request<FlowDetail>("PATCH", `/api/flows/${id}`, { name });
+
 export const importFlow = (document: unknown) => request<FlowDetail>("POST", "/api/flows/import", document);
 
 /** The flow document as the server exports it (the same bytes the download holds). */
@@ -271,3 +274,32 @@ export const retryFailures = (ids: number[]) =>
 
 export const discardFailures = (ids: number[]) =>
   request<Schemas["Discarded"]>("POST", "/api/failures/discard", { ids }).then((answer) => answer.discarded);
+
+// --- segments and broadcasts -----------------------------------------------------------------------
+
+export type Segment = Schemas["SegmentOut"];
+/** A broadcast and how far it has got, its computed fields typed (the OpenAPI document leaves them open). */
+export type Broadcast = Omit<Schemas["Broadcast"], "chosen" | "progress" | "kept_out"> & {
+  chosen: number | null;
+  progress: number;
+  kept_out: number;
+};
+/** A published version, its document typed as a flow document. */
+export type FlowVersion = Omit<Schemas["Version"], "document"> & { document: FlowDocument };
+
+/** Every segment, by name, without counts (getSegment counts one). */
+export const listSegments = () => request<Schemas["SegmentList"]>("GET", "/api/segments").then((answer) => answer.segments);
+
+export const getSegment = (id: number) => request<Segment>("GET", `/api/segments/${id}`);
+
+export const getFlowVersion = (id: number, number: number) => request<FlowVersion>("GET", `/api/flows/${id}/versions/${number}`);
+
+/** Starts enrolling the segment's members at the live flow's manual trigger; jobs do it, getBroadcast follows them. */
+export const sendToSegment = (flowId: number, segmentId: number) =>
+  request<Broadcast>("POST", `/api/flows/${flowId}/enrol`, { segment_id: segmentId });
+
+export const getBroadcast = (id: number) => request<Broadcast>("GET", `/api/broadcasts/${id}`);
+
+/** The flow's latest broadcasts, the latest first, and how many it has had. */
+export const listBroadcasts = (flowId: number, limit: number) =>
+  request<{ items: Broadcast[]; total: number }>("GET", `/api/broadcasts${query({ flow_id: flowId, limit })}`);

@@ -15,8 +15,10 @@ import {
   setFlowState,
   validateFlow,
 } from "../api";
+import { BroadcastDialog } from "../components/BroadcastDialog";
+import { sendsByHand, whyNoBroadcast } from "../components/broadcast";
 import { StatusBadge } from "../components/StatusBadge";
-import { Canvas, FIT_VIEW } from "../editor/Canvas";
+import { Canvas } from "../editor/Canvas";
 import { Palette } from "../editor/Palette";
 import { blockingProblems, ProblemsBar } from "../editor/ProblemsBar";
 import { SidePanel } from "../editor/SidePanel";
@@ -33,7 +35,7 @@ function isTyping(target: EventTarget | null): boolean {
 
 function Editor({ flowId }: { flowId: number | null }) {
   const navigate = useNavigate();
-  const { screenToFlowPosition, fitView } = useReactFlow();
+  const { screenToFlowPosition } = useReactFlow();
   const meta = useEditor((state) => state.meta);
   const flow = useEditor((state) => state.flow);
   const dirty = useEditor((state) => state.dirty);
@@ -42,6 +44,8 @@ function Editor({ flowId }: { flowId: number | null }) {
   const canRedo = useEditor((state) => state.future.length > 0);
   const notice = useEditor((state) => state.notice);
   const loaded = useEditor((state) => Object.keys(state.catalogue).length > 0);
+  const manual = useEditor((state) => sendsByHand(state.nodes));
+  const [broadcasting, setBroadcasting] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
   const [loadProblem, setLoadProblem] = useState<string | null>(null);
   const [range, setRange] = useState<StatsRange>({ version: null, from: "", to: "" });
@@ -57,13 +61,13 @@ function Editor({ flowId }: { flowId: number | null }) {
     };
     const flowLoad = flowId === null ? catalogueLoad.then(startNewFlow) : getFlow(flowId).then((detail) => current && loadFlow(detail));
     Promise.all([catalogueLoad, flowLoad]).then(
-      () => current && setTimeout(() => fitView(FIT_VIEW), 0),
+      () => current && editorStore.getState().requestFit(),
       (error: Error) => current && setLoadProblem(error.message),
     );
     return () => {
       current = false;
     };
-  }, [flowId, fitView]);
+  }, [flowId]);
 
   useEffect(() => {
     if (!notice) return;
@@ -224,7 +228,7 @@ function Editor({ flowId }: { flowId: number | null }) {
               className="button secondary"
               onClick={() => {
                 store.autoLayout();
-                setTimeout(() => fitView(FIT_VIEW), 0);
+                store.requestFit();
               }}
             >
               Tidy up
@@ -239,6 +243,18 @@ function Editor({ flowId }: { flowId: number | null }) {
               {busy === "save" ? "Saving…" : "Save draft"}
             </button>
           </>
+        )}
+        {saved && manual && (
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => setBroadcasting(true)}
+            disabled={flow.status !== "live"}
+            title={whyNoBroadcast(flow.status) ?? "Enrol a segment's contacts at the manual trigger"}
+            data-testid="broadcast-open"
+          >
+            Send to a segment…
+          </button>
         )}
         {(flow.status === "live" || flow.status === "paused") && (
           <button type="button" className="button secondary" onClick={onPauseResume} disabled={busy !== null}>
@@ -260,6 +276,9 @@ function Editor({ flowId }: { flowId: number | null }) {
         </div>
         {mode === "edit" ? <SidePanel /> : flowId !== null && <DrilldownDrawer flowId={flowId} query={statsQuery} />}
       </div>
+      {broadcasting && flowId !== null && flow.liveVersion !== null && (
+        <BroadcastDialog flowId={flowId} flowName={meta.name} liveVersion={flow.liveVersion} onClose={() => setBroadcasting(false)} />
+      )}
       {notice && (
         <div className="toast" role="status" data-testid="notice">
           {notice}
