@@ -12,9 +12,9 @@ from markupsafe import escape
 from builder_api.errors import ApiError
 from builder_api.extensions import db
 from builder_api.runtime_access import now
-from workflow_runtime.channels.messages import record_status, unsubscribe
+from workflow_runtime.channels.messages import locked, record_status, unsubscribe
 from workflow_runtime.channels.tracking import OPEN, UNSUBSCRIBE, BadToken, Tracking
-from workflow_runtime.storage.models import Message, MessageStatus
+from workflow_runtime.storage.models import MessageStatus
 
 blueprint = Blueprint("tracking", __name__)
 
@@ -43,13 +43,8 @@ def _read(purpose: str, token: str) -> tuple[int, str | None]:
         raise _refused(error) from error
 
 
-def _message(message_id: int) -> Message | None:
-    """The message, locked, so two simultaneous reports count it once."""
-    return db.session.get(Message, message_id, with_for_update=True)
-
-
 def _record(message_id: int, status: MessageStatus) -> None:
-    message = _message(message_id)
+    message = locked(db.session, message_id)
     if message is not None:
         record_status(db.session, message, status, now())
     db.session.commit()
@@ -87,7 +82,7 @@ def unsubscribe_page(token: str) -> Response:
 def unsubscribe_now(token: str) -> Response:
     """One-click unsubscribe (RFC 8058 `List-Unsubscribe=One-Click`, or the page's button): no more marketing email."""
     message_id, _ = _read(UNSUBSCRIBE, token)
-    message = _message(message_id)
+    message = locked(db.session, message_id)
     if message is None:
         raise ApiError(404, "This email no longer exists, so it cannot be unsubscribed from.")
     unsubscribe(db.session, message, now())

@@ -151,3 +151,27 @@ def test_a_dismissed_popup_needs_no_email_fallback(harness) -> None:
     harness.advance(timedelta(hours=2))
     assert [m.channel.value for m in harness.messages(anna)] == ["popup", "chat"]
     assert harness.counters(flow_id)["popup"]["popup:dismissed"] == 1
+
+
+def test_two_reports_at_once_count_each_status_once(harness) -> None:  # noqa: ANN001
+    """The widget's `delivered` and `read` for one message can arrive together: the second waits for the first's
+    lock (a row lock on PostgreSQL, SQLite's write lock) and finds `delivered` already counted."""
+    flow_id = harness.publish(greeting_flow())
+    anna = visitor(harness, "anon-anna", name="Anna")
+    popup = greeted(harness, anna)["popup"]
+    answered: list[list[str]] = []
+
+    def read_meanwhile() -> None:
+        with harness.runtime.sessions.begin() as session:
+            answered.append(onsite.report(session, anna, popup.id, MessageStatus.READ, harness.clock.now()))
+
+    with harness.runtime.sessions.begin() as first:
+        first_new = onsite.report(first, anna, popup.id, MessageStatus.DELIVERED, harness.clock.now())
+        other = threading.Thread(target=read_meanwhile)
+        other.start()
+        other.join(timeout=0.5)
+        assert other.is_alive(), "the second report waits for the first to commit"
+    other.join(timeout=10)
+    assert (first_new, answered) == (["delivered"], [["read"]])
+    counted = harness.counters(flow_id)["popup"]
+    assert (counted["popup:delivered"], counted["popup:read"]) == (1, 1)

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from workflow_runtime.engine.counters import QUEUED, CounterBatch, message_metric
+from workflow_runtime.storage.database import begin_writing
 from workflow_runtime.storage.models import Contact, Message, MessageStatus
 
 # Reaching a later status implies the earlier ones: a clicked email was also read.
@@ -18,6 +19,13 @@ IMPLIED = {
 }
 # The first of these takes a message out of its channel's queue.
 HANDED_OVER = frozenset({MessageStatus.DELIVERED.value, MessageStatus.FAILED.value})
+
+
+def locked(session: Session, message_id: int) -> Message | None:
+    """The message, locked until the caller commits, so two reports at once (a widget's `delivered` and `read`,
+    an open and a click) count each status once: a row lock on PostgreSQL, SQLite's write lock taken first."""
+    begin_writing(session)
+    return session.get(Message, message_id, with_for_update=True)
 
 
 def record_status(session: Session, message: Message, status: MessageStatus, now: datetime) -> list[str]:

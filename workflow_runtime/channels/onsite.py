@@ -17,7 +17,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from nodes.personalisation import PersonalisationError, contact_variables, render_value
-from workflow_runtime.channels.messages import record_status
+from workflow_runtime.channels.messages import locked, record_status
 from workflow_runtime.storage.bulk import any_of
 from workflow_runtime.storage.models import (
     ONSITE_CHANNELS,
@@ -139,7 +139,7 @@ def reply_view(answer: Reply) -> dict[str, Any]:
 
 
 def _own_message(session: Session, contact_id: int, message_id: int) -> Message:
-    message = session.get(Message, message_id, with_for_update=True)
+    message = locked(session, message_id)
     if message is None or message.channel not in ONSITE_CHANNELS:
         raise UnknownMessage(f"there is no on-site message {message_id}")
     if message.contact_id != contact_id:

@@ -48,8 +48,11 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def begin_writing(session: Session) -> None:
     """On SQLite, take the database's one write lock now (BEGIN IMMEDIATE), so what this transaction
-    reads stays true until it commits; PostgreSQL's row locks and sequences need nothing here."""
-    if session.get_bind().dialect.name == "sqlite":
+    reads stays true until it commits; PostgreSQL's row locks and sequences need nothing here.
+
+    The sqlite3 driver opens a transaction only at a transaction's first write, which takes the lock:
+    a transaction already open holds it, and needs no second BEGIN."""
+    if session.get_bind().dialect.name == "sqlite" and not session.connection().connection.dbapi_connection.in_transaction:
         session.execute(text("BEGIN IMMEDIATE"))
 
 

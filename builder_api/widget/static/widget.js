@@ -47,7 +47,6 @@
   var held = [];
   var shown = {};
   var shownReplies = {};
-  var lastReports = {};
   var lastReply = 0;
   var root = null;
   var chat = null;
@@ -181,14 +180,9 @@
     return post(path, body, "Bearer " + token);
   }
 
-  // One message's reports are sent one after the other, so the server sees them in order and counts each
-  // status once (a `read` racing its `delivered` could count `delivered` twice).
+  // A report the server already has counts nothing: it locks the message and counts each status once.
   function report(id, status) {
-    var previous = lastReports[id] || Promise.resolve();
-    lastReports[id] = previous.then(function () {
-      return visitorCall("/widget/messages/" + id + "/status", { status: status }).catch(function () {});
-    });
-    return lastReports[id];
+    return visitorCall("/widget/messages/" + id + "/status", { status: status }).catch(function () {});
   }
 
   // The message is on the page now, seen or not.
