@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -197,3 +198,17 @@ def browser() -> Iterator[object]:
         yield browser
         browser.close()
 
+
+@pytest.fixture
+def broadcast_document() -> dict[str, Any]:
+    """A valid flow started by hand: manual trigger → wait a day → exit."""
+    return {
+        "schema_version": 2,
+        "name": "Webinar invite",
+        "nodes": [
+            {"id": "start", "type": "trigger", "config": {"on": "manual"}},
+            {"id": "later", "type": "wait", "config": {"duration": "P1D"}},
+            {"id": "done", "type": "exit", "config": {}},
+        ],
+        "edges": [{"from": "start", "port": "next", "to": "later"}, {"from": "later", "port": "next", "to": "done"}],
+    }

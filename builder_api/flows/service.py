@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from builder_api.errors import ApiError
@@ -20,8 +20,7 @@ from flows.validation import flow_warnings
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.engine import broadcasts, lifecycle
 from workflow_runtime.reports.flow_summary import FlowTotals, flow_totals
-from workflow_runtime.reports.stats import WAITING
-from workflow_runtime.storage.models import Broadcast, Contact, Flow, FlowStatus, FlowVersion, NodeCounter, Segment
+from workflow_runtime.storage.models import Broadcast, Contact, Flow, FlowStatus, FlowVersion, Segment
 
 
 def queue_runs(run_ids: Sequence[int]) -> None:
@@ -85,20 +84,7 @@ def summaries(session: Session, q: str | None, status: str | None) -> list[dict[
         query = query.where(Flow.status == FlowStatus(status))
     flows = list(session.scalars(query))
     totals = flow_totals(session, [flow.id for flow in flows])
-    waiting = waiting_runs(session, [flow.id for flow in flows])
-    return [summary(flow, totals.get(flow.id, FlowTotals()), waiting.get(flow.id, 0)) for flow in flows]
-
-
-def waiting_runs(session: Session, flow_ids: Sequence[int]) -> dict[int, int]:
-    """How many runs wait in each flow now, every version: the statistics' waiting gauge, every day's deltas summed
-    (read from the counters, so it costs flows × nodes × days, not runs); flows nobody waits in are absent."""
-    query = (
-        select(FlowVersion.flow_id, func.sum(NodeCounter.count))
-        .join(FlowVersion, FlowVersion.id == NodeCounter.flow_version_id)
-        .where(FlowVersion.flow_id.in_(flow_ids), NodeCounter.metric == WAITING)
-        .group_by(FlowVersion.flow_id)
-    )
-    return {flow_id: int(count) for flow_id, count in session.execute(query) if count}
+    return [summary(flow, totals.get(flow.id, FlowTotals())) for flow in flows]
 
 
 def _heading(flow: Flow) -> dict[str, Any]:
@@ -112,13 +98,13 @@ def _heading(flow: Flow) -> dict[str, Any]:
     }
 
 
-def summary(flow: Flow, totals: FlowTotals, waiting: int) -> dict[str, Any]:
+def summary(flow: Flow, totals: FlowTotals) -> dict[str, Any]:
     """One row of the list of flows."""
     return {
         **_heading(flow),
         "node_count": len(flow.draft.get("nodes", [])),
         "entered": totals.entered,
-        "waiting": waiting,
+        "waiting": totals.waiting,
         "converted": totals.converted,
         "revenue": float(totals.revenue),
         "updated_at": flow.updated_at,

@@ -40,21 +40,6 @@ def cart_document() -> dict[str, Any]:
 
 
 @pytest.fixture
-def broadcast_document() -> dict[str, Any]:
-    """A valid flow started by hand: manual trigger → wait a day → exit."""
-    return {
-        "schema_version": 2,
-        "name": "Webinar invite",
-        "nodes": [
-            {"id": "start", "type": "trigger", "config": {"on": "manual"}},
-            {"id": "later", "type": "wait", "config": {"duration": "P1D"}},
-            {"id": "done", "type": "exit", "config": {}},
-        ],
-        "edges": [{"from": "start", "port": "next", "to": "later"}, {"from": "later", "port": "next", "to": "done"}],
-    }
-
-
-@pytest.fixture
 def make_flow(client: FlaskClient, admin_headers: dict[str, str]) -> Callable[..., dict[str, Any]]:
     """Create a flow through the API (publishing it if asked) and return its JSON."""
 

@@ -11,23 +11,12 @@ from urllib.parse import urlparse
 import pytest
 from flask.testing import FlaskClient
 
+from flows.scenarios import find_scenario
 from tests.e2e.browser_support import EXPECTED_FAILURES, sign_in_with_token
 from tests.workflow_runtime.conftest import harness, redis_connection  # noqa: F401  (fixtures)
 from workflow_runtime.storage.models import RunStatus
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (dev extra)").expect
-
-SCENARIOS = Path(__file__).resolve().parents[2] / "flows" / "scenarios"
-WEBINAR = {
-    "schema_version": 2,
-    "name": "Webinar invite",
-    "nodes": [
-        {"id": "start", "type": "trigger", "config": {"on": "manual"}},
-        {"id": "later", "type": "wait", "config": {"duration": "P1D"}},
-        {"id": "done", "type": "exit", "config": {}},
-    ],
-    "edges": [{"from": "start", "port": "next", "to": "later"}, {"from": "later", "port": "next", "to": "done"}],
-}
 
 
 # Whether the canvas shows `count` nodes, each wholly inside it.
@@ -50,12 +39,13 @@ def listed_names(page):
 
 def test_flows_are_renamed_duplicated_archived_deleted_searched_and_sorted_from_the_list(
     page, client: FlaskClient, admin_headers: dict[str, str], harness,  # noqa: F811
+    broadcast_document: dict[str, Any],
 ) -> None:
     page, log = page
     # A live flow three contacts wait in, and two drafts.
-    webinar_id = harness.publish(WEBINAR)
+    webinar_id = harness.publish(broadcast_document)
     harness.broadcast(webinar_id, contact_ids=[harness.contact() for _ in range(3)])
-    cart = json.loads((SCENARIOS / "abandoned_cart.json").read_text(encoding="utf-8"))
+    cart = find_scenario("abandoned_cart").document
     cart_id = client.post("/api/flows/import", json=cart, headers=admin_headers).json["id"]
     client.post("/api/flows", json={"name": "Welcome series"}, headers=admin_headers)
 
@@ -160,7 +150,7 @@ def test_an_imported_file_gets_a_name_of_its_own_and_opens_fitted_to_view(
     page, client: FlaskClient, admin_headers: dict[str, str], tmp_path: Path,
 ) -> None:
     page, log = page
-    cart: dict[str, Any] = json.loads((SCENARIOS / "abandoned_cart.json").read_text(encoding="utf-8"))
+    cart: dict[str, Any] = find_scenario("abandoned_cart").document
     client.post("/api/flows/import", json=cart, headers=admin_headers)
     exported = tmp_path / "abandoned_cart.json"
     exported.write_text(json.dumps(cart), encoding="utf-8")

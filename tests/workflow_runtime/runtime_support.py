@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from flows.validation import validate_flow
+from workflow_runtime.channels.messages import HANDED_OVER
 from workflow_runtime.engine.counters import EXIT_REASONS, QUEUED, ExitCause, exited_by, message_metric
 from workflow_runtime.storage import unapplied_events
 from workflow_runtime.storage.models import (
@@ -142,7 +143,6 @@ def assert_message_counters_match_the_ledger(harness: Any, version_id: int,
     """Each node's `<channel>:<status>` counters equal the number of its messages on that channel that reached the
     status, and `<channel>:queued` the number that reached neither delivered nor failed (zeros ignored). A message
     failed when it was recorded contains "failed", so it is never queued. `suppressed` never enters the ledger."""
-    handed_over = {MessageStatus.DELIVERED.value, MessageStatus.FAILED.value}
     recount: dict[str, Counter[str]] = defaultdict(Counter)
     with harness.session() as session:
         rows = session.execute(
@@ -152,7 +152,7 @@ def assert_message_counters_match_the_ledger(harness: Any, version_id: int,
             reached = set(statuses or [])
             for status in reached:
                 recount[node_id][message_metric(channel.value, status)] += 1
-            if not reached & handed_over:
+            if not reached & HANDED_OVER:
                 recount[node_id][message_metric(channel.value, QUEUED)] += 1
     measured = {message_metric(channel.value, status) for channel in Channel
                 for status in (*(status.value for status in MessageStatus), QUEUED)}

@@ -169,7 +169,7 @@ def _version_totals(version: FlowVersion, figures: Mapping[str, _Figures], trigg
     return {
         "number": version.number,
         "live": version.id == live_version_id,
-        "published_at": version.published_at.isoformat() if version.published_at else None,
+        "published_at": version.published_at.isoformat(),
         "entered": sum(figures[node_id].counts[ENTERED] for node_id in triggers if node_id in figures),
         "converted": sum(figures[node_id].counts[CONVERTED] for node_id in triggers if node_id in figures),
         "waiting": sum(node.waiting for node in figures.values()),
@@ -202,9 +202,9 @@ def _read_counters(session: Session, triggers: Mapping[int, list[str]], days: Da
     for version_id, node_id, day, metric, count, revenue, all_days in session.execute(union_all(by_node, by_day)):
         if day is not None:
             entry = series.get(day) or series.setdefault(day, _no_day(day))
-            entry[metric] += int(count or 0)
+            entry[metric] = int(count or 0)
             if metric == CONVERTED:
-                entry["revenue"] = _money(Decimal(str(entry["revenue"])) + Decimal(revenue or 0))
+                entry["revenue"] = _money(Decimal(revenue or 0))
             continue
         node = figures[version_id][node_id]
         if _is_gauge(metric):
@@ -243,14 +243,15 @@ def _by_node(version_ids: list[int], days: DayRange) -> Select[Any]:
 
 
 def _by_day(triggers: Mapping[int, list[str]], days: DayRange) -> Select[Any]:
-    """Entered, converted and revenue per day and version: the trigger nodes' counters, which count each run once."""
+    """Entered, converted and revenue per day, every version's added up: the trigger nodes' counters, which count
+    each run once."""
     at_a_trigger = or_(*(and_(NodeCounter.flow_version_id == version_id, NodeCounter.node_id.in_(node_ids))
                          for version_id, node_ids in triggers.items()))
     query = (
-        select(NodeCounter.flow_version_id, null().label("node_id"), NodeCounter.day, NodeCounter.metric,
+        select(null().label("flow_version_id"), null().label("node_id"), NodeCounter.day, NodeCounter.metric,
                func.sum(NodeCounter.count), func.sum(NodeCounter.amount), null())
         .where(at_a_trigger, NodeCounter.metric.in_((ENTERED, CONVERTED)))
-        .group_by(NodeCounter.flow_version_id, NodeCounter.day, NodeCounter.metric)
+        .group_by(NodeCounter.day, NodeCounter.metric)
     )
     if days.first:
         query = query.where(NodeCounter.day >= days.first)

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 
 import { discardFailures, type Failure, getFailure, listFailures, retryFailures } from "../api";
+import { formatDateTime } from "../components/localeFormat";
 
 const STATES = ["quarantined", "retried", "discarded", "all"] as const;
 
@@ -99,7 +100,7 @@ export function FailuresPage() {
                   </button>
                 </td>
                 <td>{failure.attempts}</td>
-                <td>{new Date(failure.failed_at).toLocaleString()}</td>
+                <td>{formatDateTime(failure.failed_at)}</td>
                 <td>{failure.state}</td>
                 <td>
                   {failure.state === "quarantined" && (

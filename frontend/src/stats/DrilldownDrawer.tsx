@@ -4,6 +4,7 @@ import { Link } from "react-router-dom";
 
 import { getNodeContacts, type NodeContact, type StatsQuery } from "../api";
 import { type Drilldown, editorStore, useEditor } from "../editor/store";
+import { formatDateTime } from "../components/localeFormat";
 import { count } from "./format";
 
 const PAGE = 50;
@@ -85,7 +86,7 @@ function DrilldownContacts({ drilldown, flowId, query }: DrawerProps & { drilldo
                   <Link to={`/contacts/${contact.id}`}>{contact.name || contact.email || `#${contact.id}`}</Link>
                   {contact.name && contact.email && <div className="muted small">{contact.email}</div>}
                 </td>
-                <td className="muted small">{contact.at ? new Date(contact.at).toLocaleString() : ""}</td>
+                <td className="muted small">{contact.at ? formatDateTime(contact.at) : ""}</td>
               </tr>
             ))}
           </tbody>
