@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from builder_api import login_sessions
-from workflow_runtime.storage.models import ApiToken, User
+from workflow_runtime.storage.models import ApiToken, LoginSession, User
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "am_"
@@ -25,7 +25,23 @@ _DUMMY_HASH = generate_password_hash("automap-no-such-user")
 
 
 class AccountError(ValueError):
-    """An email, password or token name that cannot be used; the message says why."""
+    """An email, password or token name that cannot be used; the message says why and `field` names the input."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AccountExists(AccountError):
+    """The email is already a user's."""
+
+
+class AccountNotFound(AccountError):
+    """No user or token has this email or id."""
+
+
+class CannotDisableSelf(AccountError):
+    """A user tried to disable the account they are logged in with, which would lock them out mid-request."""
 
 
 def normalise_email(email: str) -> str:
@@ -39,10 +55,10 @@ def create_user(session: Session, email: str, password: str) -> User:
     try:
         Email()(email)
     except ValidationError:
-        raise AccountError(f"{email!r} is not an email address.") from None
+        raise AccountError(f"{email!r} is not an email address.", "email") from None
     _check_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise AccountError(f"There is already a user with the email {email}.")
+        raise AccountExists(f"There is already a user with the email {email}.", "email")
     user = User(email=email, password_hash=generate_password_hash(password))
     session.add(user)
     session.flush()
@@ -51,7 +67,7 @@ def create_user(session: Session, email: str, password: str) -> User:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.", "password")
 
 
 def find_user(session: Session, email: str) -> User:
@@ -59,12 +75,21 @@ def find_user(session: Session, email: str) -> User:
     email = normalise_email(email)
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        raise AccountError(f"There is no user with the email {email}.")
+        raise AccountNotFound(f"There is no user with the email {email}.", "email")
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """The user with this id (AccountNotFound if there is none)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountNotFound(f"There is no user with id {user_id}.")
     return user
 
 
 def set_password(session: Session, email: str, password: str) -> User:
-    """Give the user a new password and end all their sessions, so whoever knew the old one is logged out."""
+    """Give the user a new password and end all their sessions, so whoever knew the old one is logged out
+    (a user changing their own from the builder logs in again with it)."""
     user = find_user(session, email)
     _check_password(password)
     user.password_hash = generate_password_hash(password)
@@ -72,9 +97,16 @@ def set_password(session: Session, email: str, password: str) -> User:
     return user
 
 
-def disable_user(session: Session, email: str) -> User:
-    """Stop the user from logging in and end all their sessions; the row stays so the list shows when."""
+def disable_user(session: Session, email: str, by: LoginSession | None = None) -> User:
+    """Stop the user from logging in and end all their sessions; the row stays so the list shows when.
+
+    Raises:
+        CannotDisableSelf: `by`, the login making the change, is the user's own.
+    """
     user = find_user(session, email)
+    if by is not None and by.user_id == user.id:
+        raise CannotDisableSelf(f"You are logged in as {user.email}: you cannot disable yourself. "
+                                "Ask another user to do it, or use `automap users disable`.")
     if user.disabled_at is None:
         user.disabled_at = datetime.now(timezone.utc)
     login_sessions.end_all(session, user)
@@ -109,7 +141,7 @@ def create_token(session: Session, name: str) -> tuple[ApiToken, str]:
     """A new API token row and the token itself, which is never stored and cannot be shown again."""
     name = name.strip()
     if not name:
-        raise AccountError("Give the token a name that says who or what uses it.")
+        raise AccountError("Give the token a name that says who or what uses it.", "name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(name=name, token_hash=_digest(token), prefix=token[: len(TOKEN_PREFIX) + 6])
     session.add(row)
@@ -131,7 +163,7 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
     """Stop a token from working from now on; the row stays so the list shows when (AccountError if unknown)."""
     row = session.get(ApiToken, token_id)
     if row is None:
-        raise AccountError(f"There is no API token with id {token_id}.")
+        raise AccountNotFound(f"There is no API token with id {token_id}.")
     if row.revoked_at is None:
         row.revoked_at = datetime.now(timezone.utc)
     return row

@@ -28,7 +28,9 @@ from builder_api.extensions import db
 from builder_api.failure_commands import failures
 from builder_api.mail import reply_addresses
 from builder_api.node_types.routes import NodeTypeCatalogue, node_catalogue
+from builder_api.runtime_access import now
 from builder_api.settings import GENERATED_SECRETS_FILE, Settings, instance_secret, unshown_secrets
+from builder_api.workspace.keys import Keys, load_keys
 from flows.document import dumps, load_file
 from flows.validation import FlowError, FlowInvalid, flow_warnings, validate_flow
 from workflow_runtime.authoring import flow_store
@@ -37,7 +39,7 @@ from workflow_runtime.demo import VISITORS, demo_runtime, seed_demo
 from workflow_runtime.dispatch.embedded import GRACEFUL_SHUTDOWN_SECONDS, embedded_redis, serve_embedded
 from workflow_runtime.dispatch.scheduler import Scheduler
 from workflow_runtime.dispatch.worker import log_to_stderr, run_worker
-from workflow_runtime.storage.models import Flow, User
+from workflow_runtime.storage.models import Flow, KeyName, User
 
 # soft_wrap: paths and messages stay on one line, so they can be grepped and copied.
 console = Console(soft_wrap=True)
@@ -81,10 +83,11 @@ def demo_login(settings: Settings) -> tuple[str, str] | None:
     return (DEMO_EMAIL, password) if accounts.password_matches(user, password) else None
 
 
-def _banner(settings: Settings, url: str, login: tuple[str, str] | None) -> None:
+def _banner(settings: Settings, url: str, login: tuple[str, str] | None, keys: Keys | None = None) -> None:
     """Print where the server runs, the public write key, and the secrets (admin token, demo login's password,
     server key) only on an embedded instance's first run after they were generated: on a later run, and on a
-    deployment, say where they are instead, since a server's output ends up in logs."""
+    deployment, say where they are instead, since a server's output ends up in logs. `keys`, the keys in force
+    (builder_api.workspace.keys), name a site key or server key rotated on the Settings page."""
     kept = settings.instance_path / GENERATED_SECRETS_FILE
     generated = {*settings.generated, *(["demo_password"] if login else [])} if settings.embedded else set()
     shown = unshown_secrets(settings.instance_path,
@@ -102,8 +105,13 @@ def _banner(settings: Settings, url: str, login: tuple[str, str] | None) -> None
     if login is not None:
         console.print(f"Login        [bold]{login[0]}[/]  password {secret('demo_password', login[1])}")
     console.print(f"Admin token  {secret('admin_token', settings.admin_token)}  (Authorization: Bearer …)")
-    console.print(f"Write key    [bold]{settings.write_key}[/]  (the public site key: the widget snippet, browsers)")
-    if settings.server_key is not None:
+    write_key = keys[KeyName.WRITE_KEY].value if keys else settings.write_key
+    console.print(f"Write key    [bold]{write_key}[/]  (the public site key: the widget snippet, browsers)")
+    server_key = keys[KeyName.SERVER_KEY] if keys else None
+    if server_key is not None and server_key.pinned_by is None and \
+            (server_key.rotated_at is not None or settings.server_key is None):
+        console.print(f"Server key   on the Settings page, {url}/settings  (your backend's /v1 calls, secret)")
+    elif settings.server_key is not None:
         console.print(f"Server key   {secret('server_key', settings.server_key)}  (your backend's /v1 calls, secret)")
     console.print(f"Database     {settings.database_backend}   Queue  {'embedded' if settings.embedded else 'redis'}")
     if shown:
@@ -119,7 +127,7 @@ def _banner(settings: Settings, url: str, login: tuple[str, str] | None) -> None
 def serve(host: str, port: int) -> None:
     """Run the web app; in embedded mode the worker and scheduler run in this process too."""
     settings = _settings()
-    _banner(settings, f"http://{host}:{port}", demo_login(settings))
+    _banner(settings, f"http://{host}:{port}", demo_login(settings), load_keys(db.session, settings, now()))
     flask_app = current_app._get_current_object()
     if settings.embedded:
         current = configure_runtime(settings, embedded_redis())

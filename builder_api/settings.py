@@ -25,8 +25,9 @@ GENERATED_SECRETS_FILE = "secrets.json"
 SHOWN_IN_BANNER = "shown_in_banner"
 # Required in a real deployment; generated in the embedded mode.
 GENERATED = ("secret_key", "admin_token", "write_key")
-# Generated in the embedded mode; in a real deployment, unset turns their feature off (no trusted server
-# calls; no browser may claim a known identity).
+# Generated in the embedded mode (the seed of their row in the workspace_keys table); in a real deployment, unset
+# leaves them to that table, which makes a random one on first use: nobody knows it until an admin reads it on the
+# Settings page, so until then no server call is trusted and no browser may claim a known identity.
 GENERATED_IF_EMBEDDED = ("server_key", "identity_secret")
 
 
@@ -47,9 +48,11 @@ class Settings:
         write_key: AUTOMAP_WRITE_KEY, the public site key: it is in every page (the widget snippet), so a call
             made with it touches only its own anonymous contact unless `context.user_hash` vouches for its userId.
         server_key: AUTOMAP_SERVER_KEY, the secret key of the site's backend and server-side Segment libraries:
-            calls made with it are trusted as they are; None: no call is.
+            calls made with it are trusted as they are.
         identity_secret: AUTOMAP_IDENTITY_SECRET, the HMAC-SHA256 key of `context.user_hash` (identity
-            verification); None: no browser call may claim a known identity.
+            verification).
+        (These three, when set, pin the key; generated or unset, the workspace_keys table holds it, where the
+            Settings page rotates it: read the keys in force with builder_api.workspace.keys, not from here.)
         require_user_hash: AUTOMAP_REQUIRE_USER_HASH, true: a site-key call may name any userId only with a valid
             user_hash (otherwise only a userId no contact has yet).
         smtp_url: AUTOMAP_SMTP_URL, e.g. smtp://user:pass@host:587, or None.

@@ -10,17 +10,18 @@ real one. (Every JSON body, context included, nests at most request_values.MAX_D
 """
 from __future__ import annotations
 
-import hmac
 import json
 import zlib
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from builder_api.errors import ApiError
 from builder_api.request_values import _too_deep, refuse_unstorable_body
+from builder_api.workspace.keys import request_keys
 from flows.errors import pointer
+from workflow_runtime.storage.models import KeyName
 
 MAX_MESSAGE_BYTES = 32 * 1024
 MAX_BATCH_BYTES = 500 * 1024
@@ -78,17 +79,18 @@ def read_body(limit: int) -> tuple[dict[str, Any], bytes]:
 
 def authenticate(body: dict[str, Any]) -> bool:
     """Refuse the request unless it carries a key (the HTTP Basic user name, or `writeKey` in the body);
-    True if it is the secret server key, whose calls are trusted, False for the public site key."""
+    True if it is the secret server key, whose calls are trusted, False for the public site key (either one's
+    predecessor is accepted during its grace period after a rotation)."""
     credentials = request.authorization
     key = credentials.username if credentials is not None and credentials.type == "basic" else body.get("writeKey")
     if not isinstance(key, str) or not key:
         raise ApiError(401, "Send the write key as the HTTP Basic user name (or as writeKey in the JSON body).")
-    settings = current_app.config["AUTOMAP"]
-    if settings.server_key is not None and hmac.compare_digest(key.encode(), settings.server_key.encode()):
+    keys = request_keys()
+    if keys[KeyName.SERVER_KEY].matches(key):
         return True
-    if not hmac.compare_digest(key.encode(), settings.write_key.encode()):
+    if not keys[KeyName.WRITE_KEY].matches(key):
         raise ApiError(401, "This write key is not valid: use the site's write key (or, from a backend, the "
-                            "server key) that `automap serve` shows.")
+                            "server key) that the builder's Settings page shows.")
     return False
 
 

@@ -23,10 +23,12 @@ from builder_api.ingest.body import load_tracking_request
 from builder_api.ingest.quick_load import quick_load
 from builder_api.ingest.schemas import CALL_SCHEMAS, Acknowledged, BatchSchema
 from builder_api.ingest.verification import forbidden, verify_calls
+from builder_api.workspace.keys import request_keys
 from workflow_runtime.dispatch import runtime
 from workflow_runtime.ingest import ingestion
 from workflow_runtime.ingest.identity_claims import UnverifiedClaim
 from workflow_runtime.ingest.tracking_calls import Call
+from workflow_runtime.storage.models import KeyName
 
 
 class TrackingBodyParser(FlaskParser):
@@ -75,7 +77,8 @@ def _store(calls: Sequence[Call], pointers: Sequence[str]) -> dict[str, bool]:
         if not call.context.get("ip") and request.remote_addr:
             call.context["ip"] = request.remote_addr
     settings = current_app.config["AUTOMAP"]
-    checked = verify_calls(calls, pointers, trusted=g.trusted_key, identity_secret=settings.identity_secret,
+    checked = verify_calls(calls, pointers, trusted=g.trusted_key,
+                           identity_secrets=request_keys()[KeyName.IDENTITY_SECRET].accepted,
                            require_user_hash=settings.require_user_hash)
     try:
         ingestion.ingest(runtime.current(), checked)

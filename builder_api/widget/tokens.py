@@ -9,7 +9,6 @@ User ids sent by the browser are never trusted: anyone could claim one.
 from __future__ import annotations
 
 import functools
-import hmac
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +16,8 @@ from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from builder_api.errors import ApiError
+from builder_api.workspace.keys import request_keys
+from workflow_runtime.storage.models import KeyName
 
 # A page load asks for a fresh token; a day covers a tab left open.
 TOKEN_MAX_AGE = 24 * 3600
@@ -28,12 +29,12 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
 
 
 def require_write_key() -> None:
-    """Refuse the request unless its HTTP Basic user name is the site's write key, as Segment clients send it."""
+    """Refuse the request unless its HTTP Basic user name is the site's write key (or its predecessor, in the
+    grace period after a rotation), as Segment clients send it."""
     auth = request.authorization
     if auth is None or auth.type != "basic" or not auth.username:
         raise ApiError(401, "Send the site's write key as the HTTP Basic user name.")
-    expected = current_app.config["AUTOMAP"].write_key
-    if not hmac.compare_digest(auth.username.encode(), expected.encode()):
+    if not request_keys()[KeyName.WRITE_KEY].matches(auth.username):
         raise ApiError(401, "This write key is not valid.")
 
 

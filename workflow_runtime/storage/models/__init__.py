@@ -17,6 +17,7 @@ from workflow_runtime.storage.models.reply import Reply, ReplySource
 from workflow_runtime.storage.models.run import UNFINISHED, Run, RunStatus
 from workflow_runtime.storage.models.segment import Segment, SegmentMembership
 from workflow_runtime.storage.models.trigger import FlowSegmentTrigger, FlowTrigger
+from workflow_runtime.storage.models.workspace_key import KeyName, WorkspaceKey
 
 __all__ = [
     "AnonymousId",
@@ -37,6 +38,7 @@ __all__ = [
     "FlowTrigger",
     "FlowVersion",
     "ImmutableVersionError",
+    "KeyName",
     "LoginSession",
     "DeliveryState",
     "Message",
@@ -53,4 +55,5 @@ __all__ = [
     "UNFINISHED_BROADCASTS",
     "UnappliedEvent",
     "User",
+    "WorkspaceKey",
 ]
