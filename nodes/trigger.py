@@ -5,7 +5,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from flows.schemas import MAX_ID, ref
+from flows.schemas import ref
 from nodes.base import Category, NodeType
 from nodes.execution import Go, Outcome, StepContext
 from nodes.registry import register
@@ -66,7 +66,8 @@ class Trigger(NodeType):
             },
             "event": {**ref("common.schema.json", "event_name"), "title": "Event", "examples": ["cart_updated", "signed_up"]},
             "where": {**ref("filter.schema.json", "property_rules"), "description": "Rules on the event's properties that must all hold."},
-            "segment": {"title": "Segment", "description": "The id of the segment whose new members start the automation.", "type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "segment": {**ref("common.schema.json", "segment_id"), "title": "Segment",
+                        "description": "The segment whose new members start the automation."},
         },
         "allOf": [
             {"if": _when(TriggerSource.EVENT), "then": _only(["event"], ["on", "event", "where"])},

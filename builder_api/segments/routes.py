@@ -7,20 +7,31 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from builder_api.auth import require_admin
+from builder_api.contacts.routes import check_condition
 from builder_api.errors import ApiError
 from builder_api.extensions import db
 from builder_api.paging import Page
 from builder_api.runtime_access import job_queue, now
-from builder_api.segments.schemas import SegmentBody, SegmentChanges, SegmentList, SegmentOut, SegmentPreview
+from builder_api.segments.schemas import (
+    SegmentBody,
+    SegmentChanges,
+    SegmentList,
+    SegmentListQuery,
+    SegmentOut,
+    SegmentPreview,
+    UnsavedPreview,
+)
 from workflow_runtime.audience.contact_card import contact_fields
 from workflow_runtime.audience.contact_search import find_contacts
 from workflow_runtime.audience.segment_store import (
     SegmentInUse,
     SegmentInvalid,
     SegmentNotFound,
+    SegmentUsers,
     create_segment,
     delete_segment,
     get_segment,
+    segment_users,
     update_segment,
 )
 from workflow_runtime.engine.segments import live_segment_triggers
@@ -42,25 +53,42 @@ def _invalid(error: SegmentInvalid) -> ApiError:
                     [{**entry, "location": "json"} for entry in error.errors])
 
 
-def _described(segment: Segment, tracked: set[int] | None = None, count: bool = True) -> dict[str, Any]:
-    """The segment as served; `tracked` (the segments live flows start on) is read when not given."""
+def _described(segment: Segment, tracked: set[int] | None = None,
+               users: dict[int, SegmentUsers] | None = None, count: bool = True) -> dict[str, Any]:
+    """The segment as served, with its live count unless `count` is false; `tracked` (the segments live flows start
+    on) and `users` (segment_users) are read when not given."""
     tracked = set(live_segment_triggers(db.session)) if tracked is None else tracked
-    described = {
+    used = (segment_users(db.session) if users is None else users).get(segment.id, SegmentUsers([], []))
+    return {
         "id": segment.id, "name": segment.name, "description": segment.description, "filter": segment.filter,
-        "tracked": segment.id in tracked, "created_at": segment.created_at, "updated_at": segment.updated_at,
+        "count": find_contacts(db.session, now(), condition=segment.filter, limit=0).total if count else None,
+        "tracked": segment.id in tracked,
+        "used_by_flows": [user._asdict() for user in used.flows],
+        "used_by_segments": [user._asdict() for user in used.segments],
+        "created_at": segment.created_at, "updated_at": segment.updated_at,
     }
-    if count:
-        described["count"] = find_contacts(db.session, now(), condition=segment.filter, limit=0).total
-    return described
 
 
 @blueprint.get("")
+@blueprint.arguments(SegmentListQuery, location="query", error_status_code=400)
 @blueprint.response(200, SegmentList)
-def list_segments() -> dict[str, Any]:
-    """Every segment, by name (without counts: GET one segment for its count)."""
+def list_segments(query: dict[str, Any]) -> dict[str, Any]:
+    """Every segment, by name, with how many contacts match it now (unless `counts=false`) and who uses it."""
     segments = db.session.scalars(select(Segment).order_by(Segment.name))
     tracked = set(live_segment_triggers(db.session))
-    return {"segments": [_described(segment, tracked, count=False) for segment in segments]}
+    users = segment_users(db.session)
+    return {"segments": [_described(segment, tracked, users, query["counts"]) for segment in segments]}
+
+
+@blueprint.post("/preview")
+@blueprint.arguments(UnsavedPreview, error_status_code=400)
+@blueprint.response(200, SegmentPreview)
+def preview_unsaved(body: dict[str, Any]) -> dict[str, Any]:
+    """How many contacts an unsaved condition selects now and the first `limit` of them, most recently seen first:
+    the segment page's live count while the condition is edited (an invalid one is a 400 naming its JSON pointers)."""
+    check_condition(body["filter"], "json")
+    found = find_contacts(db.session, now(), condition=body["filter"], limit=body["limit"])
+    return {"contacts": [contact_fields(contact) for contact in found.contacts], "total": found.total}
 
 
 @blueprint.post("")
@@ -105,7 +133,7 @@ def update(changes: dict[str, Any], segment_id: int) -> dict[str, Any]:
 @blueprint.delete("/<int:segment_id>")
 @blueprint.response(204)
 def delete(segment_id: int) -> None:
-    """Delete a segment; refused (409) while a flow starts on it."""
+    """Delete a segment; refused (409), naming them, while flows or other segments use it."""
     segment = _segment(segment_id)
     try:
         delete_segment(db.session, segment)

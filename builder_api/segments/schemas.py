@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from builder_api.contacts.schemas import ContactSummary
+from builder_api.paging import MAX_PAGE
 
 
 class SegmentBody(Schema):
@@ -18,19 +19,39 @@ class SegmentChanges(Schema):
     filter = fields.Raw(metadata={"description": "A condition of the filter language (filter.schema.json#/$defs/condition)."})
 
 
+class SegmentUser(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
 class SegmentOut(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     description = fields.String(required=True)
     filter = fields.Dict(required=True)
-    count = fields.Integer(metadata={"description": "How many contacts match the condition now (not in the list)."})
+    count = fields.Integer(allow_none=True, metadata={
+        "description": "How many contacts match the condition now (null in a list asked for without counts)."})
     tracked = fields.Boolean(required=True, metadata={"description": "True when a live flow starts on entering the segment, so memberships are kept."})
+    used_by_flows = fields.List(fields.Nested(SegmentUser), required=True, metadata={
+        "description": "Flows that start on the segment, or whose draft or live version refers to it in a rule."})
+    used_by_segments = fields.List(fields.Nested(SegmentUser), required=True, metadata={
+        "description": "Segments whose condition refers to this one."})
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
 
 
+class SegmentListQuery(Schema):
+    counts = fields.Boolean(load_default=True, metadata={
+        "description": "false leaves out the live counts (each walks the contacts): for pickers that need names."})
+
+
 class SegmentList(Schema):
     segments = fields.List(fields.Nested(SegmentOut), required=True)
+
+
+class UnsavedPreview(Schema):
+    filter = fields.Raw(required=True, metadata={"description": "A condition of the filter language, not saved."})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=0, max=MAX_PAGE))
 
 
 class SegmentPreview(Schema):

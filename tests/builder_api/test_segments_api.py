@@ -37,8 +37,8 @@ def test_create_count_preview_and_list(client: FlaskClient, admin_headers: dict,
     assert preview["contacts"][0]["id"] in (people["anna"], people["carla"])
     create(client, admin_headers, name="All Kazan", description="From Kazan", filter=KAZAN)
     listed = client.get("/api/segments", headers=admin_headers).json["segments"]
-    assert [s["name"] for s in listed] == ["All Kazan", "Berliners"]
-    assert "count" not in listed[0]
+    assert [(s["name"], s["count"], s["used_by_flows"], s["used_by_segments"]) for s in listed] == [
+        ("All Kazan", 2, [], []), ("Berliners", 2, [], [])]
 
 
 @pytest.mark.parametrize(
@@ -118,12 +118,101 @@ def test_delete(client: FlaskClient, admin_headers: dict, harness) -> None:  # n
     assert client.get(f"/api/segments/{doomed['id']}", headers=admin_headers).status_code == 404
 
     used = create(client, admin_headers, name="Used", filter=BERLIN)
-    harness.publish(segment_flow(used["id"]))
+    flow_id = harness.publish(segment_flow(used["id"]))
     refused = client.delete(f"/api/segments/{used['id']}", headers=admin_headers)
     assert refused.status_code == 409
-    assert "Welcome VIPs" in refused.json["message"]
+    assert refused.json["message"] == (
+        f"Segment 'Used' is used by the flow 'Welcome VIPs' (id {flow_id}): change their triggers, conditions, goals "
+        "or exit rules so they no longer refer to it, then delete it.")
     with harness.session() as session:
         assert session.get(Segment, used["id"]) is not None
+
+
+def condition_flow(name: str, condition: dict | None = None) -> dict:
+    """A flow entered by hand that asks `condition` (by default one that names no segment)."""
+    return {
+        "schema_version": 2, "name": name,
+        "nodes": [
+            {"id": "start", "type": "trigger", "config": {"on": "manual"}},
+            {"id": "gate", "type": "condition", "config": {"filter": condition or {"property": "plan", "op": "exists"}}},
+            {"id": "done", "type": "exit", "config": {}},
+        ],
+        "edges": [{"from": "start", "port": "next", "to": "gate"}, {"from": "gate", "port": "yes", "to": "done"},
+                  {"from": "gate", "port": "no", "to": "done"}],
+    }
+
+
+def test_rules_that_refer_to_a_segment_use_it(client: FlaskClient, admin_headers: dict, harness) -> None:  # noqa: ANN001
+    """A segment is used by flows that start on it, by flows whose conditions refer to it in their live version or
+    their draft, and by segments that refer to it: all are listed, and deleting it is refused naming every one."""
+    vip = create(client, admin_headers, name="VIP", filter=BERLIN)
+    inner = {"segment": vip["id"]}
+    by_trigger = harness.publish(segment_flow(vip["id"]))
+    by_condition = harness.publish(condition_flow("Gatekeeper", {"all": [BERLIN, {"not": inner}]}))
+    by_draft = harness.publish(condition_flow("Draft keeper"))
+    edited = condition_flow("Draft keeper", {"any": [KAZAN, inner]})
+    saved = client.put(f"/api/flows/{by_draft}", headers=admin_headers, json={"name": "Draft keeper", "document": edited})
+    assert saved.status_code == 200, saved.json
+    unrelated = client.post("/api/flows", headers=admin_headers,
+                            json={"name": "Unrelated", "document": condition_flow("Unrelated")})
+    assert unrelated.status_code == 201, unrelated.json
+    wrapper = create(client, admin_headers, name="VIP or Kazan", filter={"any": [KAZAN, inner]})
+
+    [listed] = [s for s in client.get("/api/segments", headers=admin_headers).json["segments"] if s["id"] == vip["id"]]
+    expected_flows = [{"id": by_trigger, "name": "Welcome VIPs"}, {"id": by_condition, "name": "Gatekeeper"},
+                      {"id": by_draft, "name": "Draft keeper"}]
+    assert listed["used_by_flows"] == expected_flows
+    assert listed["used_by_segments"] == [{"id": wrapper["id"], "name": "VIP or Kazan"}]
+    assert client.get(f"/api/segments/{vip['id']}", headers=admin_headers).json["used_by_flows"] == expected_flows
+
+    refused = client.delete(f"/api/segments/{vip['id']}", headers=admin_headers)
+    assert refused.status_code == 409
+    assert refused.json["message"] == (
+        f"Segment 'VIP' is used by the flow 'Welcome VIPs' (id {by_trigger}), the flow 'Gatekeeper' "
+        f"(id {by_condition}), the flow 'Draft keeper' (id {by_draft}) and the segment 'VIP or Kazan' "
+        f"(id {wrapper['id']}): change their triggers, conditions, goals or exit rules so they no longer refer to it, "
+        "then delete it.")
+    assert client.delete(f"/api/segments/{wrapper['id']}", headers=admin_headers).status_code == 204, \
+        "nobody uses the wrapper"
+
+
+def test_preview_of_an_unsaved_condition(client: FlaskClient, admin_headers: dict, people: dict,
+                                         harness) -> None:  # noqa: ANN001
+    """POST /api/segments/preview counts and lists the contacts a condition selects without saving it."""
+    harness.track(people["anna"], "order_paid", {"amount": 150})
+    harness.track(people["boris"], "order_paid", {"amount": 40})
+    big_order = {"event": "order_paid", "where": [{"property": "amount", "op": "gte", "value": 100}], "within": "P14D"}
+    answer = client.post("/api/segments/preview", headers=admin_headers, json={"filter": {"any": [big_order, KAZAN]}})
+    assert answer.status_code == 200, answer.json
+    assert answer.json["total"] == 3
+    assert sorted(contact["id"] for contact in answer.json["contacts"]) == sorted(
+        [people["anna"], people["boris"], people["dmitri"]])
+    twice = {"event": "order_paid", "count": {"op": "gte", "value": 2}}
+    assert client.post("/api/segments/preview", headers=admin_headers, json={"filter": twice}).json["total"] == 0
+    first = client.post("/api/segments/preview", headers=admin_headers, json={"filter": KAZAN, "limit": 1}).json
+    assert (first["total"], len(first["contacts"])) == (2, 1)
+    with harness.session() as session:
+        assert session.scalars(select(Segment)).all() == [], "nothing was saved"
+
+
+@pytest.mark.parametrize(
+    ("body", "pointers"),
+    [
+        ({}, ["/filter"]),
+        ({"filter": {"property": "city", "op": "is", "value": "x"}}, ["/filter/op"]),
+        ({"filter": {"all": [BERLIN, {"event": "order_paid", "count": {"op": "gte", "value": -1}}]}},
+         ["/filter/all/1/count/value"]),
+        ({"filter": {"event": "order_paid", "where": [{"property": "amount", "op": "gte"}]}}, ["/filter/where/0/value"]),
+        ({"filter": {"any": [{"segment": 404}]}}, ["/filter/any/0/segment"]),
+        ({"filter": BERLIN, "limit": 1000}, ["/limit"]),
+    ],
+)
+def test_preview_of_an_invalid_condition_is_400_naming_the_pointer(client: FlaskClient, admin_headers: dict,
+                                                                   body: dict, pointers: list[str]) -> None:
+    response = client.post("/api/segments/preview", headers=admin_headers, json=body)
+    assert response.status_code == 400, response.json
+    assert sorted(error["pointer"] for error in response.json["errors"]) == pointers
+    assert all(error["message"] for error in response.json["errors"])
 
 
 @pytest.mark.parametrize(
@@ -141,7 +230,7 @@ def test_unknown_segments_are_404(client: FlaskClient, admin_headers: dict, meth
 @pytest.mark.parametrize(
     ("method", "path"),
     [("get", "/api/segments"), ("post", "/api/segments"), ("get", "/api/segments/1"), ("put", "/api/segments/1"),
-     ("delete", "/api/segments/1"), ("get", "/api/segments/1/preview")],
+     ("delete", "/api/segments/1"), ("get", "/api/segments/1/preview"), ("post", "/api/segments/preview")],
 )
 def test_segments_need_the_admin_token(client: FlaskClient, method: str, path: str) -> None:
     assert getattr(client, method)(path).status_code == 401

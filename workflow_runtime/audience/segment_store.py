@@ -1,5 +1,9 @@
 """Storing segments: validate the condition as flows do, refuse what would break, and say when memberships need a refresh.
 
+A segment is in use while a flow starts on it (a trigger of any version), or the draft or
+live version of a flow, or another segment, refers to it in a rule (`{"segment": id}` in a
+condition, a goal or an exit rule): deleting it would silently change what they select.
+
 Memberships are kept only for segments a live flow starts on (workflow_runtime.engine.segments).
 When such a segment's condition changes, every contact is re-checked by the runtime's own
 segment sweep: those the new condition takes in enter the segment (and the flows start
@@ -8,8 +12,9 @@ memberships: their counts and previews evaluate the condition when asked.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +24,7 @@ from flows.schema_messages import SchemaLayer
 from flows.schemas import ref, validator
 from workflow_runtime.engine.filters import compile_condition
 from workflow_runtime.engine.segments import live_segment_triggers
-from workflow_runtime.storage.models import Flow, FlowSegmentTrigger, Segment
+from workflow_runtime.storage.models import Flow, FlowSegmentTrigger, FlowVersion, Segment
 
 _CONDITION = validator(ref("filter.schema.json", "condition"))
 
@@ -37,7 +42,21 @@ class SegmentInvalid(ValueError):
 
 
 class SegmentInUse(RuntimeError):
-    """A flow starts on the segment, so it cannot be deleted."""
+    """A flow or another segment uses the segment, so it cannot be deleted."""
+
+
+class Named(NamedTuple):
+    """A flow or a segment, by id and name."""
+
+    id: int
+    name: str
+
+
+class SegmentUsers(NamedTuple):
+    """Who uses a segment: flows that start on it or refer to it, and segments that refer to it, by id."""
+
+    flows: list[Named]
+    segments: list[Named]
 
 
 def get_segment(session: Session, segment_id: int) -> Segment:
@@ -92,14 +111,33 @@ def update_segment(session: Session, segment: Segment, changes: Mapping[str, Any
     return refresh
 
 
+def segment_users(session: Session) -> dict[int, SegmentUsers]:
+    """Who uses each segment, by segment id (see the module docstring); a segment nobody uses is left out."""
+    flows: defaultdict[int, set[Named]] = defaultdict(set)
+    starting = select(FlowSegmentTrigger.segment_id, Flow.id, Flow.name).join(Flow, FlowSegmentTrigger.flow_id == Flow.id)
+    for segment_id, flow_id, name in session.execute(starting):
+        flows[segment_id].add(Named(flow_id, name))
+    documents = (select(Flow.id, Flow.name, Flow.draft, FlowVersion.document)
+                 .outerjoin(FlowVersion, FlowVersion.id == Flow.live_version_id))
+    for flow_id, name, draft, live in session.execute(documents):
+        for segment_id in _referred_segments(draft) | _referred_segments(live):
+            flows[segment_id].add(Named(flow_id, name))
+    segments: defaultdict[int, set[Named]] = defaultdict(set)
+    for segment_id, name, condition in session.execute(select(Segment.id, Segment.name, Segment.filter)):
+        for referred in _referred_segments(condition) - {segment_id}:
+            segments[referred].add(Named(segment_id, name))
+    return {segment_id: SegmentUsers(sorted(flows.get(segment_id, ())), sorted(segments.get(segment_id, ())))
+            for segment_id in flows.keys() | segments.keys()}
+
+
 def delete_segment(session: Session, segment: Segment) -> None:
-    """Delete a segment no flow starts on; raises SegmentInUse naming the flows that do."""
-    query = (select(Flow.id, Flow.name).join(FlowSegmentTrigger, FlowSegmentTrigger.flow_id == Flow.id)
-             .where(FlowSegmentTrigger.segment_id == segment.id).distinct().order_by(Flow.id))
-    flows = session.execute(query).all()
-    if flows:
-        names = ", ".join(f"'{name}' (id {flow_id})" for flow_id, name in flows)
-        raise SegmentInUse(f"Segment '{segment.name}' starts the flows {names}: change their triggers first.")
+    """Delete a segment nobody uses; raises SegmentInUse naming the flows and segments that do."""
+    users = segment_users(session).get(segment.id)
+    if users is not None:
+        named = [f"the flow '{name}' (id {flow_id})" for flow_id, name in users.flows]
+        named += [f"the segment '{name}' (id {segment_id})" for segment_id, name in users.segments]
+        raise SegmentInUse(f"Segment '{segment.name}' is used by {_listed(named)}: change their triggers, conditions, "
+                           "goals or exit rules so they no longer refer to it, then delete it.")
     session.delete(segment)
     session.flush()
 
@@ -124,6 +162,29 @@ def _segment_rules(condition: Any, pointer: str) -> list[tuple[str, int]]:
             return [found for index, child in enumerate(condition[key])
                     for found in _segment_rules(child, f"{pointer}/{key}/{index}")]
     return []
+
+
+def _referred_segments(document: Any) -> set[int]:
+    """The segment ids anything in a flow document or a condition refers to: every `"segment": <id>` in it,
+    whether a rule's or a trigger's (walked without recursion: a stored draft may be deep)."""
+    return {found["segment"] for found in _mappings(document)
+            if isinstance(found.get("segment"), int) and not isinstance(found["segment"], bool)}
+
+
+def _mappings(document: Any) -> Iterator[Mapping[str, Any]]:
+    pending = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, Mapping):
+            yield item
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
+def _listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _error(pointer: str, message: str) -> dict[str, str]:

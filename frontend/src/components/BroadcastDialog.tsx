@@ -1,6 +1,8 @@
-/** "Send to a segment…": choose a segment by name, confirm, then follow the broadcast while its jobs enrol the segment's
- * members at the live flow's manual trigger, and see what it did beside the flow's earlier broadcasts. */
+/** "Send to a segment…": from a flow, choose a segment by name; from a segment, choose a live flow that starts by hand.
+ * Then confirm, follow the broadcast while its jobs enrol the segment's members at the live flow's manual trigger, and
+ * see what it did beside the flow's earlier broadcasts. */
 import { useEffect, useId, useRef, useState } from "react";
+import { Link } from "react-router-dom";
 
 import {
   type Broadcast,
@@ -9,11 +11,12 @@ import {
   getFlowVersion,
   getSegment,
   listBroadcasts,
+  listFlows,
   listSegments,
   type Segment,
   sendToSegment,
 } from "../api";
-import { audienceName, confirmation, finished, outcome, progressNote, reentryNote } from "./broadcast";
+import { audienceName, confirmation, documentSendsByHand, finished, NO_MANUAL_FLOW, outcome, progressNote, reentryNote } from "./broadcast";
 import { formatDateTime } from "./localeFormat";
 
 /** How often the broadcast is asked for while its jobs run. */
@@ -21,21 +24,46 @@ const POLL_MS = 500;
 /** How many of the flow's earlier broadcasts are listed. */
 const EARLIER_SHOWN = 5;
 
-interface BroadcastDialogProps {
-  flowId: number;
-  flowName: string;
-  /** The live version, whose re-entry rule decides who is kept out. */
-  liveVersion: number;
-  onClose(): void;
+/** A live flow that can take a broadcast: its name and its live version, whose re-entry rule decides who is kept out. */
+interface LiveFlow {
+  id: number;
+  name: string;
+  version: FlowVersion;
 }
 
-export function BroadcastDialog({ flowId, flowName, liveVersion, onClose }: BroadcastDialogProps) {
+/** Opened from a flow (the segment is chosen) or from a segment (`segmentId`: a live flow with a manual trigger is). */
+type BroadcastDialogProps = { onClose(): void } & (
+  | {
+      flowId: number;
+      flowName: string;
+      /** The live version, whose re-entry rule decides who is kept out. */
+      liveVersion: number;
+    }
+  | { segmentId: number }
+);
+
+/** The live flows whose live version starts by hand, by name. */
+async function manualFlows(): Promise<LiveFlow[]> {
+  const live = (await listFlows("", "live")).filter((flow) => flow.live_version !== null);
+  const versions = await Promise.all(live.map((flow) => getFlowVersion(flow.id, flow.live_version!)));
+  return live
+    .map((flow, index) => ({ id: flow.id, name: flow.name, version: versions[index] }))
+    .filter((flow) => documentSendsByHand(flow.version.document))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function BroadcastDialog(props: BroadcastDialogProps) {
+  const { onClose } = props;
+  const fromFlow = "flowId" in props ? props : null;
+  const [fixedFlowId, fixedVersion] = fromFlow ? [fromFlow.flowId, fromFlow.liveVersion] : [null, null];
   const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const [segments, setSegments] = useState<Segment[] | null>(null);
-  const [version, setVersion] = useState<FlowVersion | null>(null);
+  const [flows, setFlows] = useState<LiveFlow[] | null>(null); // from a segment: the flows to choose from
+  const [flowVersion, setFlowVersion] = useState<FlowVersion | null>(null); // from a flow: its live version
+  const [chosenFlowId, setChosenFlowId] = useState<number | null>(null);
   const [earlier, setEarlier] = useState<{ items: Broadcast[]; total: number } | null>(null);
-  const [segmentId, setSegmentId] = useState<number | null>(null);
+  const [segmentId, setSegmentId] = useState<number | null>("segmentId" in props ? props.segmentId : null);
   const [counted, setCounted] = useState<Segment | null>(null);
   const [sending, setSending] = useState(false);
   const [broadcast, setBroadcast] = useState<Broadcast | null>(null);
@@ -45,18 +73,39 @@ export function BroadcastDialog({ flowId, flowName, liveVersion, onClose }: Broa
     if (!dialog.current?.open) dialog.current?.showModal();
   }, []);
 
+  const flowId = fixedFlowId ?? chosenFlowId;
+  const chosenFlow = flows?.find((flow) => flow.id === chosenFlowId) ?? null;
+  const flowName = fromFlow?.flowName ?? chosenFlow?.name ?? "";
+  const version = fromFlow ? flowVersion : (chosenFlow?.version ?? null);
+
+  // From a flow: the segments to choose from and the flow's live version; from a segment: the flows to choose from.
   useEffect(() => {
     let current = true;
     const fail = (error: Error) => current && setProblem(error.message);
-    listSegments().then((found) => current && setSegments(found), fail);
-    getFlowVersion(flowId, liveVersion).then((found) => current && setVersion(found), fail);
-    listBroadcasts(flowId, EARLIER_SHOWN).then((found) => current && setEarlier(found), fail);
+    if (fixedFlowId !== null && fixedVersion !== null) {
+      listSegments({ counts: false }).then((found) => current && setSegments(found), fail);
+      getFlowVersion(fixedFlowId, fixedVersion).then((found) => current && setFlowVersion(found), fail);
+    } else {
+      manualFlows().then((found) => current && setFlows(found), fail);
+    }
     return () => {
       current = false;
     };
-  }, [flowId, liveVersion]);
+  }, [fixedFlowId, fixedVersion]);
 
-  // The list of segments has no counts: the chosen one is counted when chosen (an answer for an earlier choice is dropped).
+  useEffect(() => {
+    if (flowId === null) return;
+    let current = true;
+    listBroadcasts(flowId, EARLIER_SHOWN).then(
+      (found) => current && setEarlier(found),
+      (error: Error) => current && setProblem(error.message),
+    );
+    return () => {
+      current = false;
+    };
+  }, [flowId]);
+
+  // The chosen segment is counted afresh when chosen (an answer for an earlier choice is dropped).
   useEffect(() => {
     if (segmentId === null) return;
     let current = true;
@@ -92,35 +141,59 @@ export function BroadcastDialog({ flowId, flowName, liveVersion, onClose }: Broa
   const send = () => {
     setSending(true);
     setProblem(null);
-    sendToSegment(flowId, segmentId!)
+    sendToSegment(flowId!, segmentId!)
       .then(setBroadcast, (error: Error) => setProblem(error.message))
       .finally(() => setSending(false));
   };
 
   return (
     <dialog ref={dialog} className="broadcast-dialog" onClose={onClose} aria-labelledby={titleId} data-testid="broadcast-dialog">
-      <h2 id={titleId}>Send to a segment</h2>
+      <h2 id={titleId}>{fromFlow ? "Send to a segment" : "Send the segment to a flow"}</h2>
       {broadcast === null ? (
         <>
-          <label className="field">
-            <span>Segment</span>
-            <select
-              value={segmentId ?? ""}
-              disabled={segments === null || sending}
-              onChange={(event) => setSegmentId(event.target.value ? Number(event.target.value) : null)}
-              data-testid="broadcast-segment"
-            >
-              <option value="">{segments === null ? "Loading…" : "Choose a segment…"}</option>
-              {segments?.map((segment) => (
-                <option key={segment.id} value={segment.id}>
-                  {segment.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          {segments?.length === 0 && <p className="muted">There are no segments yet: POST /api/segments makes one (see /api/docs).</p>}
+          {fromFlow ? (
+            <label className="field">
+              <span>Segment</span>
+              <select
+                value={segmentId ?? ""}
+                disabled={segments === null || sending}
+                onChange={(event) => setSegmentId(event.target.value ? Number(event.target.value) : null)}
+                data-testid="broadcast-segment"
+              >
+                <option value="">{segments === null ? "Loading…" : "Choose a segment…"}</option>
+                {segments?.map((segment) => (
+                  <option key={segment.id} value={segment.id}>
+                    {segment.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : (
+            <label className="field">
+              <span>Live flow that starts by hand</span>
+              <select
+                value={chosenFlowId ?? ""}
+                disabled={flows === null || sending}
+                onChange={(event) => setChosenFlowId(event.target.value ? Number(event.target.value) : null)}
+                data-testid="broadcast-flow"
+              >
+                <option value="">{flows === null ? "Loading…" : "Choose a flow…"}</option>
+                {flows?.map((flow) => (
+                  <option key={flow.id} value={flow.id}>
+                    {flow.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          {segments?.length === 0 && (
+            <p className="muted">
+              There are no segments yet: <Link to="/segments/new">make one</Link>.
+            </p>
+          )}
+          {flows?.length === 0 && <p className="muted">{NO_MANUAL_FLOW}</p>}
           {segmentId !== null && chosen === null && <p className="muted">Counting the segment's contacts…</p>}
-          {chosen !== null && version !== null && (
+          {chosen !== null && version !== null && flowId !== null && (
             <div className="broadcast-confirm" data-testid="broadcast-confirm">
               <p>
                 <strong>{confirmation(flowName, chosen)}</strong>
@@ -169,7 +242,7 @@ export function BroadcastDialog({ flowId, flowName, liveVersion, onClose }: Broa
       )}
       <div className="broadcast-actions">
         {broadcast === null && (
-          <button type="button" className="button" onClick={send} disabled={chosen === null || chosen.count === 0 || version === null || sending} data-testid="broadcast-send">
+          <button type="button" className="button" onClick={send} disabled={chosen === null || chosen.count === 0 || version === null || flowId === null || sending} data-testid="broadcast-send">
             {sending ? "Sending…" : "Send"}
           </button>
         )}

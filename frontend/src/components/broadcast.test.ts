@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
 
 import type { Broadcast } from "../api";
-import { audienceName, confirmation, finished, outcome, progressNote, reentryNote, sendsByHand, whyNoBroadcast } from "./broadcast";
+import {
+  audienceName,
+  confirmation,
+  documentSendsByHand,
+  finished,
+  outcome,
+  progressNote,
+  reentryNote,
+  sendsByHand,
+  whyNoBroadcast,
+} from "./broadcast";
 
 function broadcast(fields: Partial<Broadcast>): Broadcast {
   return {
@@ -16,6 +26,11 @@ describe("whether a flow takes a broadcast", () => {
     expect(sendsByHand([{ type: "trigger", data: { on: "manual" } }, { type: "exit", data: {} }])).toBe(true);
     expect(sendsByHand([{ type: "trigger", data: { on: "event", event: "signed_up" } }])).toBe(false);
     expect(sendsByHand([{ type: "send_email", data: { on: "manual" } }])).toBe(false);
+  });
+
+  it("reads a published document's triggers the same way", () => {
+    expect(documentSendsByHand({ nodes: [{ type: "trigger", config: { on: "manual" } }, { type: "exit" }] })).toBe(true);
+    expect(documentSendsByHand({ nodes: [{ type: "trigger", config: { on: "segment_entered", segment: 2 } }, { type: "trigger" }] })).toBe(false);
   });
 
   it("says why a flow that is not live cannot take one", () => {

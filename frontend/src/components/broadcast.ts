@@ -9,6 +9,14 @@ export function sendsByHand(nodes: { type?: string; data: Config }[]): boolean {
   return nodes.some((node) => node.type === "trigger" && node.data.on === "manual");
 }
 
+/** True when a published document has a trigger that starts on `manual` (sendsByHand for a document's nodes). */
+export function documentSendsByHand(document: { nodes: { type: string; config?: Config }[] }): boolean {
+  return sendsByHand(document.nodes.map((node) => ({ type: node.type, data: node.config ?? {} })));
+}
+
+/** What the dialog opened from a segment says when no flow can take the segment's contacts. */
+export const NO_MANUAL_FLOW = "No live flow starts by hand: publish a flow whose trigger starts on 'manual', then send this segment to it.";
+
 /** Why a flow in this status cannot take a broadcast; null when it can (it is live). */
 export function whyNoBroadcast(status: FlowStatus): string | null {
   switch (status) {

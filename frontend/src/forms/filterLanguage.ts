@@ -31,6 +31,7 @@ const WORDING: Record<string, Record<string, string>> = {
     not_in: "is none of",
   },
   event: { did: "did", did_not: "did not do" },
+  count: { gte: "at least", lte: "at most", eq: "exactly" },
   segment: { in: "in", not_in: "not in" },
   message: { is: "was", is_not: "was not" },
 };
@@ -96,6 +97,13 @@ export class FilterLanguage {
     return kind !== undefined && allowedKeys(kind.schema, rule).includes(key);
   }
 
+  /** How an event rule's "how many times" can compare (at least, at most, exactly), as the schema lists them. */
+  countChoices(): string[] {
+    const count = ((this.kinds.find((kind) => kind.key === "event")?.schema.properties ?? {}) as Record<string, JsonSchema>).count;
+    const op = ((count?.properties ?? {}) as Record<string, JsonSchema>).op;
+    return Array.isArray(op?.enum) ? op.enum.map(String) : [];
+  }
+
   /** Whether the rule's `key` holds a list (a property rule with `in`). */
   takesList(rule: Rule, key: string): boolean {
     const kind = this.kindOf(rule);
@@ -107,4 +115,51 @@ export class FilterLanguage {
 function choiceKeys(schema: JsonSchema): string[] {
   const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
   return Object.keys(properties).filter((key) => Array.isArray(properties[key].enum) && properties[key].default !== undefined);
+}
+
+/** A copy of the rule without `key`. */
+export function withoutKey(rule: Rule, key: string): Rule {
+  const copy = { ...rule };
+  delete copy[key];
+  return copy;
+}
+
+/** An event rule's "how many times": `op` is "" when it has no count (at least once, the evaluator's default). */
+export function countOf(rule: Rule): { op: string; times: number } {
+  const count = rule.count as { op?: unknown; value?: unknown } | undefined;
+  return count ? { op: String(count.op ?? ""), times: typeof count.value === "number" ? count.value : 1 } : { op: "", times: 1 };
+}
+
+/** The event rule with "how many times" set: `op` "" drops the count; `times` is a whole number, 0 or more. */
+export function withCount(rule: Rule, op: string, times: number): Rule {
+  if (!op) return withoutKey(rule, "count");
+  const whole = Number.isFinite(times) ? Math.max(0, Math.trunc(times)) : 0;
+  return { ...rule, count: { op, value: whole } };
+}
+
+/** The event rule with these rules on the event's properties; none drops the `where` key. */
+export function withWhere(rule: Rule, where: Rule[] | undefined): Rule {
+  return where && where.length ? { ...rule, where } : withoutKey(rule, "where");
+}
+
+/** Where a server error's JSON pointer into a condition is, in the builder's words: "/filter/all/1/where/0/value" is
+ * "rule 2 › event property rule 1 › value"; the condition as a whole is "". */
+export function placeOf(pointer: string, root = "/filter"): string {
+  if (!pointer.startsWith(root)) return "";
+  const parts = pointer.slice(root.length).split("/").filter(Boolean);
+  const words: string[] = [];
+  for (let index = 0; index < parts.length; index += 1) {
+    const part = parts[index];
+    const position = Number(parts[index + 1]);
+    if ((part === "all" || part === "any" || part === "where") && Number.isInteger(position)) {
+      words.push(`${part === "where" ? "event property rule" : "rule"} ${position + 1}`);
+      index += 1;
+    } else if (part === "count" && parts[index + 1] === "value") {
+      words.push("times");
+      index += 1;
+    } else {
+      words.push({ within: "in the last", count: "how many times", op: "operator", not: "not" }[part] ?? part);
+    }
+  }
+  return words.join(" › ");
 }

@@ -1,6 +1,7 @@
 /** The canvas card of a trigger node. */
 import type { NodeProps } from "@xyflow/react";
 
+import { segmentName, useSegments } from "../components/segments";
 import type { FlowNode } from "../editor/graph";
 import { useFilterLanguage } from "../forms/FilterBuilder";
 import { describeRules } from "../forms/filterText";
@@ -8,8 +9,9 @@ import { NodeCard, Missing } from "./NodeCard";
 
 export function TriggerNode({ id, data, selected }: NodeProps<FlowNode>) {
   const language = useFilterLanguage();
+  const segments = useSegments();
   let summary;
-  if (data.on === "segment_entered") summary = data.segment ? `Enters segment #${data.segment}` : <Missing>Choose a segment</Missing>;
+  if (data.on === "segment_entered") summary = data.segment ? <>Enters <b>{segmentName(segments, data.segment)}</b></> : <Missing>Choose a segment</Missing>;
   else if (data.on === "manual") summary = "Added by hand, the API or a broadcast";
   else if (data.event) {
     const where = language ? describeRules(data.where, language) : "";
