@@ -7,7 +7,6 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from builder_api.auth import require_admin
 from builder_api.errors import ApiError
@@ -57,14 +56,14 @@ def _template(template_id: int) -> MessageTemplate:
     return template
 
 
-def _save(template: MessageTemplate, changes: dict[str, Any]) -> MessageTemplate:
+def _save(template: MessageTemplate, changes: dict[str, Any]) -> message_templates.LibraryEntry:
     try:
         message_templates.save(db.session, template, changes)
     except TemplateInvalid as error:
         db.session.rollback()
         raise _invalid(error) from error
     db.session.commit()
-    return template
+    return message_templates.library_entry(db.session, template)
 
 
 @blueprint.route("")
@@ -72,15 +71,13 @@ class MessageTemplates(MethodView):
     @blueprint.arguments(MessageTemplateQuerySchema, location="query")
     @blueprint.response(200, MessageTemplateListSchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
-        """Every template (or one channel's), oldest first."""
-        statement = select(MessageTemplate).order_by(MessageTemplate.id)
-        if "channel" in query:
-            statement = statement.where(MessageTemplate.channel == Channel(query["channel"]))
-        return {"message_templates": list(db.session.scalars(statement))}
+        """Every template (or one channel's), oldest first, each with the flows that use it."""
+        channel = Channel(query["channel"].value) if "channel" in query else None
+        return {"message_templates": message_templates.library(db.session, channel)}
 
     @blueprint.arguments(MessageTemplateSchema)
     @blueprint.response(201, MessageTemplateSchema)
-    def post(self, fields: dict[str, Any]) -> MessageTemplate:
+    def post(self, fields: dict[str, Any]) -> message_templates.LibraryEntry:
         """Create a template; an email body must be MJML that compiles (422 naming the field if not)."""
         return _save(MessageTemplate(), fields)
 
@@ -88,13 +85,13 @@ class MessageTemplates(MethodView):
 @blueprint.route("/<int:template_id>")
 class MessageTemplateById(MethodView):
     @blueprint.response(200, MessageTemplateSchema)
-    def get(self, template_id: int) -> MessageTemplate:
-        """One template."""
-        return _template(template_id)
+    def get(self, template_id: int) -> message_templates.LibraryEntry:
+        """One template, with the flows that use it."""
+        return message_templates.library_entry(db.session, _template(template_id))
 
     @blueprint.arguments(MessageTemplateUpdateSchema)
     @blueprint.response(200, MessageTemplateSchema)
-    def put(self, changes: dict[str, Any], template_id: int) -> MessageTemplate:
+    def put(self, changes: dict[str, Any], template_id: int) -> message_templates.LibraryEntry:
         """Edit name, subject or body; the version grows, so caches and new sends pick the edit up."""
         return _save(_template(template_id), changes)
 
@@ -107,6 +104,15 @@ class MessageTemplateById(MethodView):
             db.session.rollback()
             raise ApiError(409, str(error)) from error
         db.session.commit()
+
+
+@blueprint.route("/<int:template_id>/duplicate", methods=["POST"])
+@blueprint.response(201, MessageTemplateSchema)
+def duplicate(template_id: int) -> message_templates.LibraryEntry:
+    """A copy of the template under a name no other template has: "Welcome" gives "Welcome (2)"."""
+    copy = message_templates.duplicate(db.session, _template(template_id))
+    db.session.commit()
+    return message_templates.library_entry(db.session, copy)
 
 
 @blueprint.route("/<int:template_id>/preview", methods=["POST"])

@@ -1,14 +1,22 @@
 """HTTP payloads of `/api/message-templates`."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, fields, pre_dump, validate
 
 from builder_api.ids import MAX_ID
+from workflow_runtime.authoring.message_templates import LibraryEntry
 from workflow_runtime.storage.models.message_template import TemplateChannel
 
 SAMPLE = ("Sample data for the placeholders; when left out, a built-in contact with only an email address, "
           "so every `default(…)` fallback shows.")
 CONTACT_ID = "Render for this real contact instead of the sample contact (the sample's event still applies)."
+
+
+class FlowUseSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
 
 
 class MessageTemplateSchema(Schema):
@@ -23,6 +31,15 @@ class MessageTemplateSchema(Schema):
     version = fields.Integer(dump_only=True, metadata={"description": "Grows by one on every edit."})
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+    used_by = fields.List(fields.Nested(FlowUseSchema), dump_only=True, metadata={
+        "description": "The flows whose draft or a published version sends this template, by name; while any does, "
+                       "it cannot be deleted."})
+
+    @pre_dump
+    def _flatten(self, entry: LibraryEntry, **_: Any) -> dict[str, Any]:
+        """The template's own fields beside the flows that use it."""
+        own = {key: getattr(entry.template, key) for key in self.dump_fields if key != "used_by"}
+        return {**own, "used_by": entry.used_by}
 
 
 class MessageTemplateUpdateSchema(Schema):

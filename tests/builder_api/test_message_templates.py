@@ -147,15 +147,19 @@ def test_test_send_delivers_the_rendered_template_through_smtp(create: Any, clie
     assert failed.status_code == 502 and "cannot reach the SMTP server" in failed.json["message"]
 
 
+def sending(name: str, template_id: int) -> dict[str, Any]:
+    """A flow document whose one email node sends the template `template_id`."""
+    return {"schema_version": 2, "name": name, "nodes": [
+        {"id": "start", "type": "trigger", "config": {"event": "cart_updated"}},
+        {"id": "mail", "type": "send_email", "config": {"template_id": template_id}},
+        {"id": "end", "type": "exit", "config": {"reason": "done"}},
+    ], "edges": [{"from": "start", "port": "next", "to": "mail"}, {"from": "mail", "port": "next", "to": "end"}]}
+
+
 def test_a_template_a_flow_uses_cannot_be_deleted(create: Any, client: FlaskClient, admin_headers: dict[str, str],
                                                   session: Any) -> None:
     template = create().json
-    document = {"schema_version": 2, "name": "Reminder", "nodes": [
-        {"id": "start", "type": "trigger", "config": {"event": "cart_updated"}},
-        {"id": "mail", "type": "send_email", "config": {"template_id": template["id"]}},
-        {"id": "end", "type": "exit", "config": {"reason": "done"}},
-    ], "edges": [{"from": "start", "port": "next", "to": "mail"}, {"from": "mail", "port": "next", "to": "end"}]}
-    flow_store.import_flow(session, document)
+    flow_store.import_flow(session, sending("Reminder", template["id"]))
     session.commit()
     refused = client.delete(f"/api/message-templates/{template['id']}", headers=admin_headers)
     assert refused.status_code == 409 and "'Reminder'" in refused.json["message"]
@@ -275,3 +279,71 @@ def test_a_send_node_preview_names_the_field_it_cannot_render(
         refused = client.post("/api/message-templates/preview", json=body, headers=admin_headers)
         assert refused.status_code == 422, (body, refused.json)
         assert [error["pointer"] for error in refused.json["errors"]] == [pointer], body
+
+
+def test_the_library_says_which_flows_use_each_template(create: Any, client: FlaskClient,
+                                                         admin_headers: dict[str, str], session: Any) -> None:
+    welcome, reminder, unused = (create(name=name).json for name in ("Welcome", "Reminder", "Unused"))
+    drafted = flow_store.import_flow(session, sending("Zebra drip", welcome["id"]))
+    published = flow_store.import_flow(session, sending("Cart", welcome["id"]))
+    flow_store.publish_flow(session, published)
+    # The draft moves on to another template; the published version still sends the first one.
+    flow_store.set_draft(published, sending("Cart", reminder["id"]))
+    session.commit()
+
+    listed = {t["name"]: t["used_by"] for t in
+              client.get("/api/message-templates", headers=admin_headers).json["message_templates"]}
+    assert listed == {"Welcome": [{"id": published.id, "name": "Cart"}, {"id": drafted.id, "name": "Zebra drip"}],
+                      "Reminder": [{"id": published.id, "name": "Cart"}], "Unused": []}
+    one = client.get(f"/api/message-templates/{reminder['id']}", headers=admin_headers).json
+    assert one["used_by"] == [{"id": published.id, "name": "Cart"}]
+    edited = client.put(f"/api/message-templates/{unused['id']}", json={"name": "Spare"}, headers=admin_headers).json
+    assert (edited["name"], edited["used_by"]) == ("Spare", [])
+
+    refused = client.delete(f"/api/message-templates/{welcome['id']}", headers=admin_headers)
+    assert refused.status_code == 409 and "'Cart', 'Zebra drip'" in refused.json["message"]
+
+
+def test_duplicating_a_template_numbers_its_name(create: Any, client: FlaskClient,
+                                                 admin_headers: dict[str, str]) -> None:
+    welcome = create(name="Welcome").json
+    names = []
+    for original in (welcome, welcome, welcome):
+        copy = client.post(f"/api/message-templates/{original['id']}/duplicate", headers=admin_headers)
+        assert copy.status_code == 201, copy.json
+        names.append(copy.json["name"])
+        assert {key: copy.json[key] for key in ("channel", "subject", "body", "version", "used_by")} == \
+               {**{key: welcome[key] for key in ("channel", "subject", "body")}, "version": 1, "used_by": []}
+    assert names == ["Welcome (2)", "Welcome (3)", "Welcome (4)"]
+    third = next(t for t in client.get("/api/message-templates", headers=admin_headers).json["message_templates"]
+                 if t["name"] == "Welcome (3)")
+    # A copy of a copy counts on from the original's name.
+    assert client.post(f"/api/message-templates/{third['id']}/duplicate",
+                       headers=admin_headers).json["name"] == "Welcome (5)"
+    # The copy is a template of its own: previewed from its compiled body, edited apart from the original.
+    shown = client.post(f"/api/message-templates/{third['id']}/preview", json={"sample": {"contact": {"name": "Jo"}}},
+                        headers=admin_headers)
+    assert shown.status_code == 200 and "Hi Jo," in shown.json["html"]
+    client.put(f"/api/message-templates/{third['id']}", json={"subject": "Changed"}, headers=admin_headers)
+    assert client.get(f"/api/message-templates/{welcome['id']}", headers=admin_headers).json["subject"] == welcome["subject"]
+
+    chat = create(name="Hello", channel="chat", subject="", body="Hi {{ name }}!").json
+    assert client.post(f"/api/message-templates/{chat['id']}/duplicate", headers=admin_headers).json["name"] == "Hello (2)"
+    missing = client.post("/api/message-templates/999999/duplicate", headers=admin_headers)
+    assert missing.status_code == 404 and "There is no message template 999999" in missing.json["message"]
+    assert client.post(f"/api/message-templates/{welcome['id']}/duplicate").status_code == 401
+
+
+def test_a_test_send_delivers_the_rendered_html(create: Any, client: FlaskClient, app: Flask,
+                                               admin_headers: dict[str, str], mail_server: MailServer,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "AUTOMAP", dataclasses.replace(app.config["AUTOMAP"], smtp_url=mail_server.url))
+    template = create().json
+    sample = {"contact": {"name": "<Bo>", "promo_code": "SAVE10"}, "event": {"product": "Boots"}}
+    sent = client.post(f"/api/message-templates/{template['id']}/test-send",
+                       json={"email": "qa@example.com", "sample": sample}, headers=admin_headers)
+    assert sent.status_code == 200, sent.json
+    [email] = mail_server.messages
+    html = email.get_body(("html",)).get_content()
+    assert "Hi &lt;Bo&gt;, use SAVE10 on Boots." in html  # rendered, escaped, compiled from MJML
+    assert 'href="https://shop.example/?c=SAVE10"' in html and "<mj-" not in html

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from flows.document import canonical, shape_errors
 from flows.scenarios import all_scenarios
@@ -116,15 +116,16 @@ _NUMBERED = re.compile(r" \(\d+\)$")  # the " (2)" unique_name adds
 _NUMBERS_PER_QUERY = 50
 
 
-def unique_name(session: Session, name: str) -> str:
-    """`name` if no flow has it, else the first "<name> (n)" from 2 up that none has (within NAME_LENGTH).
+def unique_name(session: Session, name: str, column: InstrumentedAttribute[str] = Flow.name) -> str:
+    """`name` if no row has it in `column` (flows' names unless told), else the first "<name> (n)" from 2 up that
+    none has (within NAME_LENGTH).
 
     A copy of a copy counts on from the first: with "Cart" and "Cart (2)" stored, "Cart (2)"
     gives "Cart (3)". A numbered name with no flow of its base name is a name of its own:
     "Sale (2024)" gives "Sale (2024) (2)".
     """
     base = _NUMBERED.sub("", name)
-    taken = _taken(session, [name, base])
+    taken = _taken(session, [name, base], column)
     if name not in taken:
         return name
     if base not in taken:
@@ -132,16 +133,16 @@ def unique_name(session: Session, name: str) -> str:
     first = 2
     while True:
         candidates = [_numbered(base, number) for number in range(first, first + _NUMBERS_PER_QUERY)]
-        taken = _taken(session, candidates)
+        taken = _taken(session, candidates, column)
         free = [candidate for candidate in candidates if candidate not in taken]
         if free:
             return free[0]
         first += _NUMBERS_PER_QUERY
 
 
-def _taken(session: Session, names: list[str]) -> set[str]:
-    """Which of `names` a flow has."""
-    return set(session.scalars(select(Flow.name).where(Flow.name.in_(names))))
+def _taken(session: Session, names: list[str], column: InstrumentedAttribute[str]) -> set[str]:
+    """Which of `names` a row has in `column`."""
+    return set(session.scalars(select(column).where(column.in_(names))))
 
 
 def _numbered(base: str, number: int) -> str:

@@ -7,6 +7,7 @@ bumps `version`, which keys the render caches.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -17,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nodes.personalisation import PersonalisationError, contact_variables, render, render_value, syntax_error
-from workflow_runtime.channels.email import EmailSettings, build_email
+from workflow_runtime.authoring.flow_store import unique_name
+from workflow_runtime.channels.email import EmailSettings, build_email, send_now
 from workflow_runtime.channels.email_render import (
     EmailContentError,
     EmailSource,
@@ -186,36 +188,86 @@ def send_test_email(settings: EmailSettings, template: MessageTemplate, to: str,
     if settings.smtp is None:
         raise SendTestFailed("no SMTP server is configured: set AUTOMAP_SMTP_URL")
     try:
-        with settings.smtp.connect() as connection:
-            connection.send(email, settings.mail_from, to, before_data=lambda: True)
+        send_now(settings.smtp, email, settings.mail_from, to)
     except SmtpFailure as error:
         raise SendTestFailed(f"the test email was not sent: {error}") from error
 
 
-def users(session: Session, template_id: int) -> list[str]:
+@dataclass(frozen=True, order=True)
+class FlowUse:
+    """A flow whose draft or a published version sends a template (ordered by name, as lists show them)."""
+
+    name: str
+    id: int
+
+
+def users_by_template(session: Session) -> dict[int, list[FlowUse]]:
+    """For every template some flow uses, the flows (drafts or published versions) whose send nodes use it."""
+    found: dict[int, set[FlowUse]] = defaultdict(set)
+    for flow in session.scalars(select(Flow)):
+        for template_id in _template_ids(flow.draft):
+            found[template_id].add(FlowUse(flow.name, flow.id))
+    query = select(Flow.id, Flow.name, FlowVersion.document).join(Flow, Flow.id == FlowVersion.flow_id)
+    for flow_id, name, document in session.execute(query):
+        for template_id in _template_ids(document):
+            found[template_id].add(FlowUse(name, flow_id))
+    return {template_id: sorted(uses) for template_id, uses in found.items()}
+
+
+def users(session: Session, template_id: int) -> list[FlowUse]:
     """The flows (drafts or published versions) whose send nodes use the template, by name."""
-    names = {
-        flow.name
-        for flow in session.scalars(select(Flow))
-        if _uses(flow.draft, template_id)
-    }
-    query = select(Flow.name, FlowVersion.document).join(Flow, Flow.id == FlowVersion.flow_id)
-    names.update(name for name, document in session.execute(query) if _uses(document, template_id))
-    return sorted(names)
+    return users_by_template(session).get(template_id, [])
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    """A template as the library shows it: with the flows that use it, which cannot go on without it."""
+
+    template: MessageTemplate
+    used_by: list[FlowUse]
+
+
+def library(session: Session, channel: Channel | None = None) -> list[LibraryEntry]:
+    """Every template (or one channel's), oldest first, each with the flows that use it."""
+    statement = select(MessageTemplate).order_by(MessageTemplate.id)
+    if channel is not None:
+        statement = statement.where(MessageTemplate.channel == channel)
+    using = users_by_template(session)
+    return [LibraryEntry(template, using.get(template.id, [])) for template in session.scalars(statement)]
+
+
+def library_entry(session: Session, template: MessageTemplate) -> LibraryEntry:
+    """One template with the flows that use it."""
+    return LibraryEntry(template, users(session, template.id))
 
 
 def delete(session: Session, template: MessageTemplate) -> None:
     """Delete the template unless a flow uses it (its sends would fail)."""
     using = users(session, template.id)
     if using:
-        raise TemplateInUse(f"template {template.id} is used by the flow(s) {', '.join(map(repr, using))}: "
+        raise TemplateInUse(f"template {template.id} is used by the flow(s) {', '.join(repr(use.name) for use in using)}: "
                             "remove it from their send nodes first")
     session.delete(template)
     session.flush()
 
 
-def _uses(document: Mapping[str, Any] | None, template_id: int) -> bool:
-    return any(config.get("template_id") == template_id for config in _node_configs(document))
+def duplicate(session: Session, template: MessageTemplate) -> MessageTemplate:
+    """A copy of `template` (already compiled) under a name no other template has: "Welcome" → "Welcome (2)"."""
+    copy = MessageTemplate(
+        name=unique_name(session, template.name, MessageTemplate.name),
+        channel=template.channel,
+        subject=template.subject,
+        body=template.body,
+        compiled_html=template.compiled_html,
+    )
+    session.add(copy)
+    session.flush()
+    return copy
+
+
+def _template_ids(document: Mapping[str, Any] | None) -> set[int]:
+    """The templates the document's send nodes use."""
+    return {config["template_id"] for config in _node_configs(document) if type(config.get("template_id")) is int}
 
 
 def _node_configs(document: Mapping[str, Any] | None) -> Iterator[Mapping[str, Any]]:

@@ -59,6 +59,16 @@ def build_email(settings: EmailSettings, rendered: RenderedEmail, recipient: str
     return email
 
 
+def send_now(server: SmtpServer, email: EmailMessage, sender: str, to: str) -> None:
+    """Hand one email to the SMTP server at once, outside the ledger: a test send a person waits for.
+
+    Raises:
+        SmtpFailure: the server could not be reached or refused the email.
+    """
+    with server.connect() as connection:
+        connection.send(email, sender, to, before_data=lambda: True)
+
+
 def render_for_contact(session: Session, settings: EmailSettings, message: Message, contact: Contact) -> EmailMessage:
     """Render a ledger email for its contact: personalised, tracked, with its unsubscribe link."""
     run = session.get(Run, message.run_id) if message.run_id is not None else None

@@ -5,7 +5,18 @@ import { useRef, useState } from "react";
 
 import { insertAt, type InsertableVariable, placeholder } from "./variables";
 
-function InsertVariableMenu({ variables, disabled, onInsert }: { variables: InsertableVariable[]; disabled: boolean; onInsert(snippet: string): void }) {
+/** Puts `snippet` into `text` in place of the box's selection (at its end when it has none), then moves the box's
+ * cursor right after it. */
+export function insertIntoBox(box: HTMLInputElement | HTMLTextAreaElement | null, text: string, snippet: string, change: (next: string) => void): void {
+  const inserted = insertAt(text, box?.selectionStart ?? text.length, box?.selectionEnd ?? text.length, snippet);
+  change(inserted.text);
+  requestAnimationFrame(() => {
+    box?.focus();
+    box?.setSelectionRange(inserted.cursor, inserted.cursor);
+  });
+}
+
+export function InsertVariableMenu({ variables, disabled, onInsert }: { variables: InsertableVariable[]; disabled: boolean; onInsert(snippet: string): void }) {
   const [open, setOpen] = useState(false);
   const [chosen, setChosen] = useState(0);
   const [fallback, setFallback] = useState(variables[0]?.fallback ?? "");
@@ -68,15 +79,7 @@ export function PersonalisedTextWidget({ id, value, onChange, onBlur, onFocus, d
   const variables = (options.variables ?? []) as InsertableVariable[];
   const text = typeof value === "string" ? value : "";
   const change = (next: string) => onChange(next === "" ? options.emptyValue : next);
-  const insert = (snippet: string) => {
-    const element = box.current;
-    const inserted = insertAt(text, element?.selectionStart ?? text.length, element?.selectionEnd ?? text.length, snippet);
-    change(inserted.text);
-    requestAnimationFrame(() => {
-      element?.focus();
-      element?.setSelectionRange(inserted.cursor, inserted.cursor);
-    });
-  };
+  const insert = (snippet: string) => insertIntoBox(box.current, text, snippet, change);
   const common = {
     id,
     ref: box,
