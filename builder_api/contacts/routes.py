@@ -1,25 +1,34 @@
-"""`/api/contacts`: the list (search and filter-language conditions) and the contact card."""
+"""`/api/contacts`: the list (search, filter-language conditions, a segment, sorted by a column), its CSV
+export, and the contact card."""
 from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, stream_with_context
 from flask_smorest import Blueprint
+from werkzeug.utils import secure_filename
 
 from builder_api.auth import require_admin
-from builder_api.contacts.schemas import ContactCard, ContactList, ContactListQuery
+from builder_api.contacts.schemas import ContactCard, ContactExportQuery, ContactList, ContactListQuery
 from builder_api.errors import ApiError
 from builder_api.extensions import db
 from builder_api.paging import Page
 from builder_api.runtime_access import now
 from builder_api.widget.schemas import Conversation
 from workflow_runtime.audience.contact_card import ContactNotFound, contact_card, contact_fields
+from workflow_runtime.audience.contact_columns import first_touches
+from workflow_runtime.audience.contact_export import export_csv
 from workflow_runtime.audience.contact_search import find_contacts
 from workflow_runtime.audience.segment_store import condition_errors
 from workflow_runtime.channels import onsite
-from workflow_runtime.storage.models import Contact
+from workflow_runtime.storage.models import Contact, Segment
 
 blueprint = Blueprint("contacts", __name__, description="Contacts: search, filter, and each one's card.")
 blueprint.before_request(require_admin)
+
+CSV_DESCRIPTION = ("A CSV file (UTF-8 with a byte order mark, so spreadsheets read accents right): a header row, then a "
+                   "row per contact in the list's order. Text a spreadsheet would run as a formula (=, +, -, @ first) "
+                   "starts with a quote.")
 
 
 def check_condition(condition: Any, location: str) -> None:
@@ -30,17 +39,52 @@ def check_condition(condition: Any, location: str) -> None:
                        [{**error, "location": location} for error in errors])
 
 
+def searched_condition(query: dict[str, Any]) -> dict[str, Any] | None:
+    """The query's filter and segment as one condition (both must hold), checked (400 naming the field), or None."""
+    condition = query.get("filter")
+    if condition is not None:
+        check_condition(condition, "query")
+    segment_id = query.get("segment")
+    if segment_id is None:
+        return condition
+    if db.session.get(Segment, segment_id) is None:
+        raise ApiError(400, f"There is no segment with id {segment_id}: pick an existing one.",
+                       [{"field": "segment", "pointer": "/segment", "location": "query",
+                         "message": f"There is no segment with id {segment_id}."}])
+    in_segment = {"segment": segment_id}
+    return in_segment if condition is None else {"all": [condition, in_segment]}
+
+
 @blueprint.get("")
 @blueprint.arguments(ContactListQuery, location="query", error_status_code=400)
 @blueprint.response(200, ContactList)
 def list_contacts(query: dict[str, Any]) -> dict[str, Any]:
-    """Contacts, most recently seen first, matching the search text and the filter."""
-    condition = query.get("filter")
-    if condition is not None:
-        check_condition(condition, "query")
-    found = find_contacts(db.session, now(), text=query.get("q"), condition=condition,
-                          limit=query["limit"], offset=query["offset"])
-    return {"contacts": [contact_fields(contact) for contact in found.contacts], "total": found.total}
+    """Contacts matching the search text, the filter and the segment, most recently seen first or by `sort`."""
+    found = find_contacts(db.session, now(), text=query.get("q"), condition=searched_condition(query),
+                          limit=query["limit"], offset=query["offset"], order=query.get("sort"))
+    touches = first_touches(db.session, (contact.id for contact in found.contacts))
+    return {"contacts": [{**contact_fields(contact), "first_touch": touches.get(contact.id)} for contact in found.contacts],
+            "total": found.total}
+
+
+@blueprint.get("/export")
+@blueprint.arguments(ContactExportQuery, location="query", error_status_code=400)
+@blueprint.doc(responses={"200": {"description": CSV_DESCRIPTION, "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def export_contacts(query: dict[str, Any]) -> Response:
+    """Download the contacts the list would show (search, filter, segment, sort) as CSV, streamed as it is read."""
+    condition = searched_condition(query)
+    rows = export_csv(db.session, now(), query["columns"], text=query.get("q"), condition=condition,
+                      order=query.get("sort"))
+    segment = db.session.get(Segment, query["segment"]) if query.get("segment") else None
+    name = "-".join(part for part in ("contacts", segment and secure_filename(segment.name.lower()),
+                                      f"{now():%Y-%m-%d}") if part)
+
+    def streamed() -> Any:
+        yield "\ufeff"
+        yield from rows
+
+    return Response(stream_with_context(streamed()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
 @blueprint.get("/<int:contact_id>")

@@ -6,7 +6,9 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from builder_api.paging import Page
+from builder_api.paging import MAX_OFFSET, Page
+from workflow_runtime.audience.contact_columns import DEFAULT_COLUMNS, ColumnInvalid, parse_columns
+from workflow_runtime.audience.contact_search import ContactOrder
 
 
 class ConditionParam(fields.Field):
@@ -24,9 +26,55 @@ class ConditionParam(fields.Field):
         return condition
 
 
-class ContactListQuery(Page):
+class OrderParam(fields.String):
+    """A list order: a column key, `-` first for descending (`-last_seen_at`, `name`, `properties.plan`)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> ContactOrder:
+        try:
+            return ContactOrder.parse(super()._deserialize(value, attr, data, **kwargs))
+        except ColumnInvalid as invalid:
+            raise ValidationError(str(invalid)) from invalid
+
+
+MAX_COLUMNS_LENGTH = 4000
+
+
+class ColumnsParam(fields.String):
+    """Comma-separated column keys (`name,email,city,source,properties.plan`), in the order to show them."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > MAX_COLUMNS_LENGTH:
+            raise ValidationError(f"is longer than {MAX_COLUMNS_LENGTH} characters: choose fewer columns.")
+        try:
+            return parse_columns(text)
+        except ColumnInvalid as invalid:
+            raise ValidationError(str(invalid)) from invalid
+
+
+COLUMN_KEYS = ("Column keys: id, name, email, user_id, phone, time_zone, first_seen_at, last_seen_at, city (the city "
+               "property, else address.city), source (utm_source, utm_medium and utm_campaign of the first event that "
+               "had any), tags, revenue (the revenue property) and properties.<path> for any property.")
+
+
+class ContactSearch(Schema):
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Part of a name, email or user id."})
     filter = ConditionParam(metadata={"description": "A condition of the filter language, as JSON (as in segments)."})
+    segment = fields.Integer(validate=validate.Range(min=1, max=MAX_OFFSET),
+                             metadata={"description": "Only the contacts in this segment (by id)."})
+    sort = OrderParam(metadata={
+        "description": "The column to sort by, `-` first for descending (default `-last_seen_at`); contacts without "
+                       "a value come last, ties go by id. Sortable: the fields, city, revenue and properties.<path>. "
+                       + COLUMN_KEYS})
+
+
+class ContactListQuery(Page, ContactSearch):
+    pass
+
+
+class ContactExportQuery(ContactSearch):
+    columns = ColumnsParam(load_default=lambda: parse_columns(",".join(DEFAULT_COLUMNS)), metadata={
+        "description": f"The CSV's columns, comma-separated (default {','.join(DEFAULT_COLUMNS)}). " + COLUMN_KEYS})
 
 
 class ContactSummary(Schema):
@@ -43,8 +91,19 @@ class ContactSummary(Schema):
     unsubscribed_at = fields.DateTime(allow_none=True)
 
 
+class FirstTouch(Schema):
+    utm_source = fields.String(allow_none=True)
+    utm_medium = fields.String(allow_none=True)
+    utm_campaign = fields.String(allow_none=True)
+
+
+class ListedContact(ContactSummary):
+    first_touch = fields.Nested(FirstTouch, allow_none=True, metadata={
+        "description": "The UTM tags of the contact's first event that had any (first-touch source), or null."})
+
+
 class ContactList(Schema):
-    contacts = fields.List(fields.Nested(ContactSummary), required=True)
+    contacts = fields.List(fields.Nested(ListedContact), required=True)
     total = fields.Integer(required=True)
 
 

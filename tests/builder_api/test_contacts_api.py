@@ -1,16 +1,20 @@
-"""`/api/contacts`: search, filter-language conditions, pagination, and the contact card."""
+"""`/api/contacts`: search, filter-language conditions, sort, pagination, the CSV export and the contact card."""
 from __future__ import annotations
 
+import csv
+import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import insert
 
 from tests.workflow_runtime.runtime_support import document
 from tests.workflow_runtime.test_fault_isolation import POISON, broken_for_poison, tagging_flow  # noqa: F401
 from workflow_runtime.channels import onsite
+from workflow_runtime.engine.chunk_subject import CHUNK
 from workflow_runtime.storage.models import (
     AnonymousId,
     Channel,
@@ -248,3 +252,187 @@ def test_a_filter_nested_too_deeply_is_400_not_a_crash(client: FlaskClient, admi
         response = client.get(f"/api/contacts?filter={quote(raw)}", headers=admin_headers)
         assert response.status_code == 400, depth
         assert "nested too deeply" in response.json["message"], response.json["message"]
+
+
+# --- sort, columns and the CSV export -------------------------------------------------------------------------------
+
+def ids_in(client: FlaskClient, headers: dict, query: str) -> list[int]:
+    return [c["id"] for c in listed(client, headers, query)["contacts"]]
+
+
+def test_the_list_sorts_by_a_property_with_missing_values_last(client: FlaskClient, admin_headers: dict,
+                                                                people: dict) -> None:
+    anna, boris, carla, dmitri = (people[name] for name in ("anna", "boris", "carla", "dmitri"))
+    assert ids_in(client, admin_headers, "sort=properties.spent") == [boris, anna, carla, dmitri]
+    assert ids_in(client, admin_headers, "sort=-properties.spent") == [anna, boris, dmitri, carla], \
+        "descending, the missing still last, ties by id the other way"
+    assert ids_in(client, admin_headers, "sort=city") == [anna, carla, boris, dmitri], "any case, ties by id"
+    assert ids_in(client, admin_headers, "sort=name") == [anna, boris, carla, dmitri]
+    assert ids_in(client, admin_headers, "sort=-email") == [dmitri, boris, anna, carla], "no email: last"
+    assert ids_in(client, admin_headers, "sort=properties.spent&limit=2&offset=1") == [anna, carla], "pages in order"
+    # With a condition the list is read in chunks: the same order.
+    assert ids_in(client, admin_headers, "sort=-properties.spent&" + with_filter(
+        {"property": "email", "op": "exists"})) == [anna, boris, dmitri]
+
+
+def test_numbers_sort_by_value_and_before_texts(client: FlaskClient, admin_headers: dict, harness) -> None:  # noqa: ANN001
+    made = {value: harness.contact(properties={"plan": value}) for value in (10, "Basic", 9.5, "pro", -3)}
+    missing = harness.contact(properties={"plan": None})
+    assert ids_in(client, admin_headers, "sort=properties.plan") == [made[-3], made[9.5], made[10], made["Basic"],
+                                                                      made["pro"], missing]
+    nested = harness.contact(properties={"address": {"city": "Aachen"}})
+    assert ids_in(client, admin_headers, "sort=properties.address.city")[0] == nested
+    assert ids_in(client, admin_headers, "sort=city")[0] == nested, "city reads address.city too"
+
+
+def test_the_list_gives_the_first_touch_source(client: FlaskClient, admin_headers: dict, people: dict,
+                                               harness) -> None:  # noqa: ANN001
+    now = harness.clock.now()
+    with harness.runtime.sessions.begin() as session:
+        session.add_all([
+            Event(contact_id=people["boris"], name="page", properties={}, timestamp=now - timedelta(days=3),
+                  utm_source="newsletter", utm_medium="email", utm_campaign="spring"),
+            Event(contact_id=people["boris"], name="page", properties={}, timestamp=now - timedelta(days=1),
+                  utm_source="ads", utm_medium="cpc"),
+        ])
+    shown = {c["id"]: c["first_touch"] for c in listed(client, admin_headers)["contacts"]}
+    assert shown[people["boris"]] == {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "spring"}
+    assert shown[people["anna"]] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("sort=colour", "sort"),
+        ("sort=tags", "sort"),
+        ("sort=source", "sort"),
+        ("sort=properties.", "sort"),
+        ("sort=properties.a%20b", "sort"),
+        ("sort=properties.a..b", "sort"),
+        ("segment=0", "segment"),
+        ("segment=4242", "segment"),
+    ],
+)
+def test_bad_sorts_and_segments_are_400_naming_the_field(client: FlaskClient, admin_headers: dict, query: str,
+                                                         field: str) -> None:
+    for path in ("/api/contacts", "/api/contacts/export"):
+        response = client.get(f"{path}?{query}", headers=admin_headers)
+        assert response.status_code == 400, (path, query)
+        assert [error["field"] for error in response.json["errors"]] == [field]
+
+
+def exported(client: FlaskClient, headers: dict, query: str) -> list[list[str]]:
+    response = client.get(f"/api/contacts/export?{query}", headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="contacts-')
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff"), "a byte order mark, for spreadsheets"
+    return list(csv.reader(io.StringIO(text[1:], newline="")))
+
+
+def test_the_export_has_the_chosen_columns_in_the_list_order(client: FlaskClient, admin_headers: dict, people: dict,
+                                                             harness) -> None:  # noqa: ANN001
+    with harness.runtime.sessions.begin() as session:
+        anna = session.get(Contact, people["anna"])
+        anna.tags = ["vip", "newsletter"]
+        anna.properties = {**anna.properties, "revenue": 170.5, "address": {"zip": "10115"}}
+        session.add(Event(contact_id=people["anna"], name="page", properties={}, timestamp=harness.clock.now(),
+                          utm_source="google", utm_medium="cpc", utm_campaign="brand"))
+    rows = exported(client, admin_headers, "columns=name,email,city,source,tags,revenue,properties.address"
+                                           "&sort=-properties.spent&q=a")  # every name or email has an a
+    assert rows == [
+        ["name", "email", "city", "utm_source", "utm_medium", "utm_campaign", "tags", "revenue", "properties.address"],
+        ["Anna Berg", "anna@example.com", "Berlin", "google", "cpc", "brand", "vip, newsletter", "170.5",
+         '{"zip":"10115"}'],
+        ["Boris 100%", "boris@shop.example", "Kazan", "", "", "", "", "", ""],
+        ["Dmitri", "dmitri@example.com", "", "", "", "", "", "", ""],
+        ["Carla", "", "berlin", "", "", "", "", "", ""],
+    ], "no spent: last, by id the other way"
+    default = exported(client, admin_headers, with_filter({"property": "plan", "op": "eq", "value": "pro"}))
+    assert default[0] == ["id", "name", "email", "user_id", "first_seen_at", "last_seen_at"]
+    assert default[1][:4] == [str(people["anna"]), "Anna Berg", "anna@example.com", "u-1"]
+    assert default[1][4].startswith("2026-03-02T10:00:00") and len(default) == 2
+
+
+def test_the_export_escapes_separators_and_defuses_formulas(client: FlaskClient, admin_headers: dict,
+                                                            harness) -> None:  # noqa: ANN001
+    tricky = {
+        "comma": 'Smith, "Jo"\nJunior',
+        "equals": "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "plus": "+49 30 1234",
+        "minus": "-2+3",
+        "at": "@SUM(A1)",
+        "tab": "\tcmd",
+    }
+    for key, name in tricky.items():
+        harness.contact(name=name, email=f"{key}@example.com", properties={"balance": -5, "note": name})
+    rows = exported(client, admin_headers, "columns=email,name,properties.balance&sort=email")
+    by_email = {row[0]: row[1:] for row in rows[1:]}
+    assert by_email["comma@example.com"] == ['Smith, "Jo"\nJunior', "-5"], "quoted and read back whole"
+    assert by_email["equals@example.com"][0] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+    assert by_email["plus@example.com"][0] == "'+49 30 1234"
+    assert by_email["minus@example.com"] == ["'-2+3", "-5"], "a negative number stays a number"
+    assert by_email["at@example.com"][0] == "'@SUM(A1)"
+    assert by_email["tab@example.com"][0] == "'\tcmd"
+
+
+def test_the_export_streams_every_contact_a_chunk_at_a_time(client: FlaskClient, admin_headers: dict,
+                                                            session) -> None:  # noqa: ANN001
+    now = datetime.now(timezone.utc)
+    session.execute(insert(Contact), [{"name": f"Contact {n:04}", "properties": {"n": n}, "tags": [],
+                                       "first_seen_at": now, "last_seen_at": now} for n in range(CHUNK * 2 + 10)])
+    session.commit()
+    response = client.get("/api/contacts/export?columns=name,properties.n&sort=-properties.n", headers=admin_headers,
+                          buffered=False)
+    assert response.status_code == 200 and response.is_streamed
+    pieces = [piece.decode() for piece in response.iter_encoded()]
+    assert len(pieces) == 1 + 1 + 3, "the byte order mark, the header, then a piece per chunk of contacts"
+    rows = list(csv.reader(io.StringIO("".join(pieces)[1:], newline="")))
+    assert rows[1] == [f"Contact {CHUNK * 2 + 9:04}", str(CHUNK * 2 + 9)] and rows[-1] == ["Contact 0000", "0"]
+    assert len(rows) == 1 + CHUNK * 2 + 10
+
+
+def test_the_export_of_a_segment(client: FlaskClient, admin_headers: dict, people: dict, harness) -> None:  # noqa: ANN001
+    with harness.runtime.sessions.begin() as session:
+        berliners = Segment(name="Berlin buyers", filter={"property": "city", "op": "contains", "value": "berlin"})
+        session.add(berliners)
+        session.flush()
+        segment_id = berliners.id
+    response = client.get(f"/api/contacts/export?segment={segment_id}&columns=name", headers=admin_headers)
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="contacts-berlin_buyers-{harness.clock.now():%Y-%m-%d}.csv"')
+    assert response.get_data(as_text=True) == "\ufeffname\r\nAnna Berg\r\nCarla\r\n"
+    narrowed = exported(client, admin_headers, f"segment={segment_id}&columns=name&"
+                        + with_filter({"property": "plan", "op": "exists"}))
+    assert narrowed == [["name"], ["Anna Berg"]], "the filter and the segment both hold"
+    assert listed(client, admin_headers, f"segment={segment_id}")["total"] == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "words"),
+    [
+        ("columns=name,colour", "columns", "'colour' is not a column"),
+        ("columns=", "columns", "at least one column"),
+        ("columns=properties.a%20b", "columns", "is not a property path"),
+        ("columns=" + "name," * 1000, "columns", "choose fewer columns"),
+    ],
+)
+def test_bad_columns_are_400_naming_the_field(client: FlaskClient, admin_headers: dict, query: str, field: str,
+                                              words: str) -> None:
+    response = client.get(f"/api/contacts/export?{query}", headers=admin_headers)
+    assert response.status_code == 400
+    [error] = response.json["errors"]
+    assert error["field"] == field and words in error["message"], error
+
+
+def test_a_bad_filter_of_an_export_is_400_with_the_pointer(client: FlaskClient, admin_headers: dict) -> None:
+    response = client.get("/api/contacts/export?" + with_filter({"property": "city", "op": "is"}),
+                          headers=admin_headers)
+    assert response.status_code == 400 and response.mimetype == "application/json"
+    assert "/filter/op" in [error["pointer"] for error in response.json["errors"]]
+
+
+def test_the_export_needs_the_admin_token(client: FlaskClient) -> None:
+    assert client.get("/api/contacts/export").status_code == 401
+    assert client.get("/api/contacts/export", headers={"Authorization": "Bearer wrong"}).status_code == 403

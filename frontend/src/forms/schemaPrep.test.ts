@@ -10,12 +10,35 @@ const SHARED = {
       duration: { type: "string", format: "duration", description: "An ISO 8601 duration." },
       time_of_day: { type: "string", pattern: "^\\d\\d:\\d\\d$" },
       event_name: { type: "string", minLength: 1 },
+      property_path: { type: "string", pattern: "^[^.\\s][^\\s]*$" },
     },
   },
   [`${BASE}filter.schema.json`]: { $id: `${BASE}filter.schema.json`, $defs: { condition: {}, property_rules: {} } },
 };
 
 describe("prepareSchema", () => {
+  it("offers the event names and property paths seen, by the definition referenced, wherever they are", () => {
+    const common = `${BASE}common.schema.json#/$defs/`;
+    const { uiSchema } = prepareSchema(
+      {
+        type: "object",
+        properties: {
+          event: { $ref: `${common}event_name`, title: "Event" },
+          goal: { type: "object", properties: { event: { $ref: `${common}event_name` }, revenue_property: { $ref: `${common}property_path` } } },
+          exit_when: { type: "array", items: { type: "object", properties: { event: { $ref: `${common}event_name` } } } },
+          unset: { type: "array", items: { $ref: `${common}property_path` } },
+        },
+      },
+      SHARED,
+    );
+    expect(uiSchema).toEqual({
+      event: { "ui:widget": "eventName" },
+      goal: { event: { "ui:widget": "eventName" }, revenue_property: { "ui:widget": "propertyPath", "ui:options": { scope: "event" } } },
+      exit_when: { items: { event: { "ui:widget": "eventName" } } },
+      unset: { items: { "ui:widget": "propertyPath" } },
+    });
+  });
+
   it("inlines shared definitions, keeping the node's own title", () => {
     const { schema } = prepareSchema(
       { type: "object", properties: { event: { $ref: `${BASE}common.schema.json#/$defs/event_name`, title: "Event" } } },

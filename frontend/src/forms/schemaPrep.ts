@@ -1,5 +1,5 @@
-/** Turns a node's config JSON Schema into what the form library renders: shared `$ref`s inlined, friendly widgets chosen,
- * choices shown by their labels (`enumNames`), personalised texts given their "Insert variable" menu and optional groups
+/** Turns a node's config JSON Schema into what the form library renders: shared `$ref`s inlined, friendly widgets chosen
+ * (event names and property paths offer the ones seen in the data), choices shown by their labels (`enumNames`), personalised texts given their "Insert variable" menu and optional groups
  * of fields put behind a switch. */
 import type { JsonSchema } from "../api";
 
@@ -37,7 +37,11 @@ function walk(schema: JsonSchema, shared: Record<string, JsonSchema>, ui: UiSche
       return { type: "array", title: title ?? "Only when", description };
     }
     if (ref.endsWith(`${COMMON}duration`)) ui["ui:widget"] = "duration";
+    // Names typed from the data: every event name and property path offers the ones seen (see widgets).
+    if (ref.endsWith(`${COMMON}event_name`)) ui["ui:widget"] = "eventName";
+    if (ref.endsWith(`${COMMON}property_path`)) ui["ui:widget"] = "propertyPath";
     if (ref.endsWith(`${COMMON}time_of_day`)) ui["ui:widget"] = "timeOfDay";
+    if (ref.endsWith(`${COMMON}segment_id`)) ui["ui:widget"] = "segment";
     const target = definition(ref, shared);
     node = { ...target, ...node, description: node.description ?? target.description };
     delete node.$id;
@@ -63,6 +67,10 @@ function walk(schema: JsonSchema, shared: Record<string, JsonSchema>, ui: UiSche
     for (const [key, child] of Object.entries(node.properties as Record<string, JsonSchema>)) {
       const childUi: UiSchema = {};
       properties[key] = walk(child, shared, childUi, key);
+      // A property path beside an event (a goal's revenue property) names a property of that event, not of the contact.
+      if (childUi["ui:widget"] === "propertyPath" && node.properties && "event" in (node.properties as object)) {
+        childUi["ui:options"] = { ...(childUi["ui:options"] as UiSchema | undefined), scope: "event" };
+      }
       if (!required.has(key) && isGroupWithRequiredFields(properties[key]) && !childUi["ui:field"]) childUi["ui:field"] = "optionalSection";
       if (Object.keys(childUi).length) ui[key] = childUi;
     }

@@ -3,6 +3,9 @@ import { type FieldProps, getUiOptions, type RegistryFieldsType, type RegistryWi
 import { useState } from "react";
 
 import type { Config, JsonSchema } from "../api";
+import { SegmentSelect } from "../components/SegmentSelect";
+import { SuggestionList } from "../components/SuggestionList";
+import { CONTACT_PROPERTIES, EVENT_PROPERTIES, EVENTS, type SuggestionSource } from "../components/suggestions";
 import { useEditor } from "../editor/store";
 import { DurationInput } from "./DurationInput";
 import { EmailTemplatePicker } from "./EmailTemplatePicker";
@@ -11,6 +14,42 @@ import { PersonalisedTextWidget } from "./PersonalisedText";
 
 function DurationWidget({ id, value, onChange, disabled, readonly }: WidgetProps) {
   return <DurationInput id={id} value={value} onChange={onChange} disabled={disabled || readonly} />;
+}
+
+/** A text input offering what `source` suggests (event names, property paths seen in the data) in a datalist of its own. */
+function SuggestedTextWidget({ id, value, onChange, onBlur, onFocus, disabled, readonly, placeholder, source }: WidgetProps & { source: SuggestionSource }) {
+  const listId = `${id}__suggestions`;
+  return (
+    <>
+      <input
+        id={id}
+        type="text"
+        className="form-control"
+        list={listId}
+        value={value ?? ""}
+        placeholder={placeholder}
+        disabled={disabled || readonly}
+        onChange={(event) => onChange(event.target.value || undefined)}
+        onBlur={(event) => onBlur(id, event.target.value)}
+        onFocus={(event) => onFocus(id, event.target.value)}
+      />
+      <SuggestionList id={listId} source={source} />
+    </>
+  );
+}
+
+function EventNameWidget(props: WidgetProps) {
+  return <SuggestedTextWidget {...props} source={EVENTS} />;
+}
+
+/** A property path: of the contact, or (`scope: "event"` in the options, set where the path sits beside an event) of events. */
+function PropertyPathWidget(props: WidgetProps) {
+  return <SuggestedTextWidget {...props} source={getUiOptions(props.uiSchema).scope === "event" ? EVENT_PROPERTIES : CONTACT_PROPERTIES} />;
+}
+
+/** A segment chosen by name (the form keeps its id). */
+function SegmentWidget({ id, value, onChange }: WidgetProps) {
+  return <SegmentSelect id={id} value={value} onChange={onChange} />;
 }
 
 function TimeOfDayWidget({ id, value, onChange, disabled, readonly }: WidgetProps) {
@@ -139,7 +178,14 @@ function ListItemField(props: FieldProps) {
   return <SchemaField {...props} schema={{ ...props.schema, title: `${title} ${place}` }} />;
 }
 
-export const widgets: RegistryWidgetsType = { duration: DurationWidget, timeOfDay: TimeOfDayWidget, personalisedText: PersonalisedTextWidget };
+export const widgets: RegistryWidgetsType = {
+  duration: DurationWidget,
+  timeOfDay: TimeOfDayWidget,
+  personalisedText: PersonalisedTextWidget,
+  eventName: EventNameWidget,
+  propertyPath: PropertyPathWidget,
+  segment: SegmentWidget,
+};
 export const fields: RegistryFieldsType = {
   filter: FilterField,
   propertyRules: PropertyRulesField,
