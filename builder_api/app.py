@@ -8,6 +8,7 @@ from flask import Flask
 from redis import Redis
 
 from builder_api import login_throttle
+from builder_api.api_tokens.routes import blueprint as api_tokens
 from builder_api.broadcasts.routes import blueprint as broadcasts
 from builder_api.contacts.routes import blueprint as contacts
 from builder_api.docs.routes import blueprint as docs
@@ -30,9 +31,12 @@ from builder_api.segments.routes import blueprint as segments
 from builder_api.session.routes import blueprint as login_session
 from builder_api.settings import Settings, SettingsError, load_settings
 from builder_api.stats.routes import blueprint as stats
+from builder_api.suggestions.routes import blueprint as suggestions
 from builder_api.tracking.routes import blueprint as tracking
+from builder_api.users.routes import blueprint as users
 from builder_api.widget.routes import blueprint as widget
 from builder_api.widget.routes import script as widget_script
+from builder_api.workspace.routes import blueprint as workspace
 from nodes import outbound
 from workflow_runtime.dispatch import runtime
 from workflow_runtime.storage.database import configure_engine, engine_options
@@ -78,8 +82,12 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     api.register_blueprint(stats, url_prefix="/api/flows")
     api.register_blueprint(contacts, url_prefix="/api/contacts")
     api.register_blueprint(segments, url_prefix="/api/segments")
+    api.register_blueprint(suggestions, url_prefix="/api/suggestions")
     api.register_blueprint(failures, url_prefix="/api/failures")
     api.register_blueprint(broadcasts, url_prefix="/api/broadcasts")
+    api.register_blueprint(workspace, url_prefix="/api/workspace")
+    api.register_blueprint(users, url_prefix="/api/users")
+    api.register_blueprint(api_tokens, url_prefix="/api/api-tokens")
     app.register_blueprint(widget_script)
     api.register_blueprint(widget, url_prefix="/widget")
     cors.init_app(app)

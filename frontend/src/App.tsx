@@ -15,6 +15,11 @@ const ScenariosPage = lazy(() => import("./pages/ScenariosPage").then((module) =
 const ContactsPage = lazy(() => import("./pages/ContactsPage").then((module) => ({ default: module.ContactsPage })));
 const ContactPage = lazy(() => import("./pages/ContactPage").then((module) => ({ default: module.ContactPage })));
 const FailuresPage = lazy(() => import("./pages/FailuresPage").then((module) => ({ default: module.FailuresPage })));
+const SegmentsPage = lazy(() => import("./pages/SegmentsPage").then((module) => ({ default: module.SegmentsPage })));
+const SegmentPage = lazy(() => import("./pages/SegmentPage").then((module) => ({ default: module.SegmentPage })));
+const TemplatesPage = lazy(() => import("./pages/TemplatesPage").then((module) => ({ default: module.TemplatesPage })));
+const TemplatePage = lazy(() => import("./pages/TemplatePage").then((module) => ({ default: module.TemplatePage })));
+const SettingsPage = lazy(() => import("./pages/SettingsPage").then((module) => ({ default: module.SettingsPage })));
 
 function Shell({ onLogOut }: { onLogOut(): void }) {
   return (
@@ -26,7 +31,10 @@ function Shell({ onLogOut }: { onLogOut(): void }) {
         <NavLink to="/flows">Flows</NavLink>
         <NavLink to="/scenarios">Scenarios</NavLink>
         <NavLink to="/contacts">Contacts</NavLink>
+        <NavLink to="/segments">Segments</NavLink>
+        <NavLink to="/templates">Templates</NavLink>
         <NavLink to="/failures">Failures</NavLink>
+        <NavLink to="/settings">Settings</NavLink>
         <span className="toolbar-spacer" />
         <button type="button" className="link" onClick={onLogOut}>
           Sign out
@@ -41,7 +49,12 @@ function Shell({ onLogOut }: { onLogOut(): void }) {
             <Route path="/scenarios" element={<ScenariosPage />} />
             <Route path="/contacts" element={<ContactsPage />} />
             <Route path="/contacts/:id" element={<ContactPage />} />
+            <Route path="/segments" element={<SegmentsPage />} />
+            <Route path="/segments/:id" element={<SegmentPage />} />
+            <Route path="/templates" element={<TemplatesPage />} />
+            <Route path="/templates/:id" element={<TemplatePage />} />
             <Route path="/failures" element={<FailuresPage />} />
+            <Route path="/settings" element={<SettingsPage />} />
             <Route
               path="*"
               element={

@@ -48,7 +48,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every template (or one channel's), oldest first. */
+        /** Every template (or one channel's), oldest first, each with the flows that use it. */
         get: {
             parameters: {
                 query?: {
@@ -117,7 +117,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One template. */
+        /** One template, with the flows that use it. */
         get: {
             parameters: {
                 query?: never;
@@ -193,6 +193,47 @@ export interface paths {
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/message-templates/{template_id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A copy of the template under a name no other template has: "Welcome" gives "Welcome (2)". */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    template_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MessageTemplate"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1432,16 +1473,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Contacts, most recently seen first, matching the search text and the filter. */
+        /** Contacts matching the search text, the filter and the segment, most recently seen first or by `sort`. */
         get: {
             parameters: {
                 query?: {
-                    limit?: number;
-                    offset?: number;
                     /** @description Part of a name, email or user id. */
                     q?: string;
                     /** @description A condition of the filter language, as JSON (as in segments). */
                     filter?: unknown;
+                    /** @description Only the contacts in this segment (by id). */
+                    segment?: number;
+                    /** @description The column to sort by, `-` first for descending (default `-last_seen_at`); contacts without a value come last, ties go by id. Sortable: the fields, city, revenue and properties.<path>. Column keys: id, name, email, user_id, phone, time_zone, first_seen_at, last_seen_at, city (the city property, else address.city), source (utm_source, utm_medium and utm_campaign of the first event that had any), tags, revenue (the revenue property) and properties.<path> for any property. */
+                    sort?: string;
+                    limit?: number;
+                    offset?: number;
                 };
                 header?: never;
                 path?: never;
@@ -1456,6 +1501,55 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["ContactList"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the contacts the list would show (search, filter, segment, sort) as CSV, streamed as it is read. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Part of a name, email or user id. */
+                    q?: string;
+                    /** @description A condition of the filter language, as JSON (as in segments). */
+                    filter?: unknown;
+                    /** @description Only the contacts in this segment (by id). */
+                    segment?: number;
+                    /** @description The column to sort by, `-` first for descending (default `-last_seen_at`); contacts without a value come last, ties go by id. Sortable: the fields, city, revenue and properties.<path>. Column keys: id, name, email, user_id, phone, time_zone, first_seen_at, last_seen_at, city (the city property, else address.city), source (utm_source, utm_medium and utm_campaign of the first event that had any), tags, revenue (the revenue property) and properties.<path> for any property. */
+                    sort?: string;
+                    /** @description The CSV's columns, comma-separated (default id,name,email,user_id,first_seen_at,last_seen_at). Column keys: id, name, email, user_id, phone, time_zone, first_seen_at, last_seen_at, city (the city property, else address.city), source (utm_source, utm_medium and utm_campaign of the first event that had any), tags, revenue (the revenue property) and properties.<path> for any property. */
+                    columns?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A CSV file (UTF-8 with a byte order mark, so spreadsheets read accents right): a header row, then a row per contact in the list's order. Text a spreadsheet would run as a formula (=, +, -, @ first) starts with a quote. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
                     };
                 };
                 400: components["responses"]["BAD_REQUEST"];
@@ -1566,10 +1660,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every segment, by name (without counts: GET one segment for its count). */
+        /** Every segment, by name, with how many contacts match it now (unless `counts=false`) and who uses it. */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description false leaves out the live counts (each walks the contacts): for pickers that need names. */
+                    counts?: boolean;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1585,6 +1682,7 @@ export interface paths {
                         "application/json": components["schemas"]["SegmentList"];
                     };
                 };
+                400: components["responses"]["BAD_REQUEST"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
@@ -1613,6 +1711,51 @@ export interface paths {
                     };
                 };
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/segments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * How many contacts an unsaved condition selects now and the first `limit` of them, most recently seen first:
+         *     the segment page's live count while the condition is edited (an invalid one is a 400 naming its JSON pointers).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UnsavedPreview"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SegmentPreview"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
@@ -1685,7 +1828,7 @@ export interface paths {
             };
         };
         post?: never;
-        /** Delete a segment; refused (409) while a flow starts on it. */
+        /** Delete a segment; refused (409), naming them, while flows or other segments use it. */
         delete: {
             parameters: {
                 query?: never;
@@ -1743,6 +1886,94 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["SegmentPreview"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suggestions/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Event names starting with `prefix`, most frequent first, from the latest events. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description What the name starts with (any case). */
+                    prefix?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EventSuggestions"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suggestions/properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Property paths starting with `prefix` (contacts', or events' — one event's with `event`), with a few values. */
+        get: {
+            parameters: {
+                query: {
+                    /** @description contact: contact properties; event: event properties (of `event` when given). */
+                    scope: "contact" | "event";
+                    /** @description With scope=event: only this event's properties. */
+                    event?: string;
+                    /** @description What the path starts with (any case). */
+                    prefix?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PropertySuggestions"];
                     };
                 };
                 400: components["responses"]["BAD_REQUEST"];
@@ -2023,6 +2254,600 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspace/install": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The HTML snippet that loads the widget with the site key in force, and how a site's backend vouches for
+         *     its signed-in users (identity verification).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Install"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspace/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The site key, the server key and the identity secret: secrets masked, with where each is set and until
+         *     when a rotated one's predecessor still works.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkspaceKeyList"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspace/keys/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** One key in full (write_key, server_key or identity_secret), for an admin to copy it. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RevealedKey"];
+                    };
+                };
+                /** @description No key has this name. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspace/keys/{name}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give the key a new random value; the old one keeps working for the grace period, so the site can deploy
+         *     the new one.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkspaceKey"];
+                    };
+                };
+                /** @description No key has this name. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An environment variable sets this key. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspace/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether an SMTP server is configured (its host, port and user, never its password), the sender address
+         *     and the domain answers to forwarded chat messages go to.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EmailStatus"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspace/email/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a short test email to an address through the configured SMTP server, now. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TestEmailRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TestEmailSent"];
+                    };
+                };
+                /** @description No SMTP server is configured. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                /** @description The SMTP server could not be reached or refused it. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user, oldest first, with when they last logged in and whether they were disabled. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserAccountList"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        /** Add a user who logs in with this email and password (at least 8 characters). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewUser"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserAccount"];
+                    };
+                };
+                /** @description A user has this email already. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user_id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop the user from logging in and end all their sessions (not the user this browser is logged in as). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserAccount"];
+                    };
+                };
+                /** @description No user has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The user is the one logged in. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user_id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give the user a new password; every browser logged in as them is logged out (this one too, if it is
+         *     theirs).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewPassword"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserAccount"];
+                    };
+                };
+                /** @description No user has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/api-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every token ever made, revoked ones included, oldest first (never the tokens themselves). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiTokenList"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        /** Make a token: the answer holds it this once; afterwards only its first characters are known. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewApiTokenRequest"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NewApiToken"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/api-tokens/{token_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make the token stop working at once. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiToken"];
+                    };
+                };
+                /** @description No token has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -2674,6 +3499,10 @@ export interface components {
                 };
             };
         };
+        FlowUse: {
+            id: number;
+            name: string;
+        };
         MessageTemplate: {
             readonly id?: number;
             name: string;
@@ -2695,6 +3524,8 @@ export interface components {
             readonly created_at?: string;
             /** Format: date-time */
             readonly updated_at?: string;
+            /** @description The flows whose draft or a published version sends this template, by name; while any does, it cannot be deleted. */
+            readonly used_by?: components["schemas"]["FlowUse"][];
         };
         MessageTemplateList: {
             message_templates: components["schemas"]["MessageTemplate"][];
@@ -3151,7 +3982,12 @@ export interface components {
             contacts: components["schemas"]["NodeContact"][];
             total: number;
         };
-        ContactSummary: {
+        FirstTouch: {
+            utm_source?: string | null;
+            utm_medium?: string | null;
+            utm_campaign?: string | null;
+        };
+        ListedContact: {
             id: number;
             user_id?: string | null;
             email?: string | null;
@@ -3168,9 +4004,11 @@ export interface components {
             last_seen_at: string;
             /** Format: date-time */
             unsubscribed_at?: string | null;
+            /** @description The UTM tags of the contact's first event that had any (first-touch source), or null. */
+            first_touch?: components["schemas"]["FirstTouch"] | (Record<string, never> | null);
         };
         ContactList: {
-            contacts: components["schemas"]["ContactSummary"][];
+            contacts: components["schemas"]["ListedContact"][];
             total: number;
         };
         CardContact: {
@@ -3297,6 +4135,10 @@ export interface components {
         Conversation: {
             items: components["schemas"]["ConversationItem"][];
         };
+        SegmentUser: {
+            id: number;
+            name: string;
+        };
         SegmentOut: {
             id: number;
             name: string;
@@ -3304,10 +4146,14 @@ export interface components {
             filter: {
                 [key: string]: unknown;
             };
-            /** @description How many contacts match the condition now (not in the list). */
-            count?: number;
+            /** @description How many contacts match the condition now (null in a list asked for without counts). */
+            count?: number | null;
             /** @description True when a live flow starts on entering the segment, so memberships are kept. */
             tracked: boolean;
+            /** @description Flows that start on the segment, or whose draft or live version refers to it in a rule. */
+            used_by_flows: components["schemas"]["SegmentUser"][];
+            /** @description Segments whose condition refers to this one. */
+            used_by_segments: components["schemas"]["SegmentUser"][];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3315,6 +4161,34 @@ export interface components {
         };
         SegmentList: {
             segments: components["schemas"]["SegmentOut"][];
+        };
+        UnsavedPreview: {
+            /** @description A condition of the filter language, not saved. */
+            filter: unknown;
+            /** @default 20 */
+            limit: number;
+        };
+        ContactSummary: {
+            id: number;
+            user_id?: string | null;
+            email?: string | null;
+            phone?: string | null;
+            name?: string | null;
+            time_zone?: string | null;
+            tags: unknown[];
+            properties: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            first_seen_at: string;
+            /** Format: date-time */
+            last_seen_at: string;
+            /** Format: date-time */
+            unsubscribed_at?: string | null;
+        };
+        SegmentPreview: {
+            contacts: components["schemas"]["ContactSummary"][];
+            total: number;
         };
         SegmentBody: {
             name: string;
@@ -3329,9 +4203,26 @@ export interface components {
             /** @description A condition of the filter language (filter.schema.json#/$defs/condition). */
             filter?: unknown;
         };
-        SegmentPreview: {
-            contacts: components["schemas"]["ContactSummary"][];
-            total: number;
+        EventSuggestion: {
+            name: string;
+            /** @description How many of the sampled events had this name. */
+            count: number;
+        };
+        EventSuggestions: {
+            /** @description Most frequent first, counted over the latest 50,000 events. */
+            events: components["schemas"]["EventSuggestion"][];
+        };
+        PropertySuggestion: {
+            /** @description Dotted for one level of nesting: address.city. */
+            path: string;
+            /** @description How many sampled documents had it. */
+            count: number;
+            /** @description A few values seen (texts, numbers, true/false), at most three. */
+            examples: unknown[];
+        };
+        PropertySuggestions: {
+            /** @description Most common first, from at most 1,000 recent property documents: the most recently seen contacts', or the latest events' (within the latest 50,000). */
+            properties: components["schemas"]["PropertySuggestion"][];
         };
         Failure: {
             id: number;
@@ -3407,6 +4298,129 @@ export interface components {
         BroadcastList: {
             items: components["schemas"]["Broadcast"][];
             total: number;
+        };
+        IdentityExample: {
+            /** @description python, node or php. */
+            language: string;
+            code: string;
+        };
+        Install: {
+            /** @description The HTML to paste before </body> on every page. */
+            snippet: string;
+            script_url: string;
+            /** @description The public site key in force. */
+            write_key: string;
+            /** @description How a page tells the widget who the signed-in user is, with the hash the backend computed. */
+            identify_snippet: string;
+            /** @description Server-side code computing context.user_hash = hex HMAC-SHA256(identity secret, userId). */
+            identity_examples: components["schemas"]["IdentityExample"][];
+            /** @description AUTOMAP_REQUIRE_USER_HASH: every site-key call naming a userId must carry a valid hash. */
+            require_user_hash: boolean;
+        };
+        WorkspaceKey: {
+            /** @enum {unknown} */
+            name: "write_key" | "server_key" | "identity_secret";
+            label: string;
+            /** @description False for the site key, which is in every page. */
+            secret: boolean;
+            /** @description The key itself for the public site key; null for a secret (GET …/keys/<name> reveals it). */
+            value: string | null;
+            /** @description The key with all but its last 4 characters hidden. */
+            masked: string;
+            /** @description The environment variable that sets the key: then only the deployment can rotate it. */
+            pinned_by: string | null;
+            /** Format: date-time */
+            rotated_at: string | null;
+            /**
+             * Format: date-time
+             * @description Until when the key before the last rotation is still accepted (null: it no longer is).
+             */
+            previous_valid_until: string | null;
+        };
+        WorkspaceKeyList: {
+            items: components["schemas"]["WorkspaceKey"][];
+            /** @description How long a rotated key's predecessor works. */
+            grace_hours: number;
+        };
+        RevealedKey: {
+            /** @enum {unknown} */
+            name: "write_key" | "server_key" | "identity_secret";
+            value: string;
+        };
+        EmailStatus: {
+            /** @description Whether AUTOMAP_SMTP_URL names a server. */
+            configured: boolean;
+            host: string | null;
+            port: number | null;
+            /** @description Never the password. */
+            username: string | null;
+            /** @enum {string} */
+            encryption: "none" | "starttls" | "tls";
+            /** @description AUTOMAP_MAIL_FROM, the sender address. */
+            mail_from: string;
+            /** @description AUTOMAP_INBOUND_DOMAIN, where answers to forwarded chat messages are sent (reply+…@). */
+            inbound_domain: string;
+            /** @description Why AUTOMAP_SMTP_URL cannot be used, when it is set but malformed. */
+            problem: string | null;
+        };
+        TestEmailRequest: {
+            /** Format: email */
+            email: string;
+        };
+        TestEmailSent: {
+            sent_to: string;
+        };
+        UserAccount: {
+            id: number;
+            email: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            last_login_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the user was disabled (they can no longer log in); null while they can.
+             */
+            disabled_at: string | null;
+            /** @description The user this browser is logged in as. */
+            is_you: boolean;
+        };
+        UserAccountList: {
+            items: components["schemas"]["UserAccount"][];
+        };
+        NewUser: {
+            email: string;
+            /** @description At least 8 characters. */
+            password: string;
+        };
+        NewPassword: {
+            /** @description At least 8 characters. */
+            password: string;
+        };
+        ApiToken: {
+            id: number;
+            name: string;
+            /** @description The token's first characters, to tell it apart. */
+            prefix: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it stopped working; null while it works.
+             */
+            revoked_at: string | null;
+        };
+        ApiTokenList: {
+            items: components["schemas"]["ApiToken"][];
+        };
+        NewApiTokenRequest: {
+            /** @description Who or what uses the token, e.g. 'nightly export'. */
+            name: string;
+        };
+        NewApiToken: {
+            token: components["schemas"]["ApiToken"];
+            /** @description The token itself, for `Authorization: Bearer …`: shown this once, only its hash is kept. */
+            secret: string;
         };
         VisitorSessionRequest: {
             /** @description The browser's anonymous id (the widget's cookie). */

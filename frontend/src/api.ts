@@ -48,6 +48,7 @@ export type ScenarioSummary = Omit<Schemas["Scenario"], "preview"> & {
 export type FlowStats = Schemas["FlowStats"];
 export type NodeContact = Schemas["NodeContact"];
 export type ContactSummary = Schemas["ContactSummary"];
+export type ListedContact = Schemas["ListedContact"];
 export type ContactCard = Schemas["ContactCard"];
 export type MessageTemplate = Schemas["MessageTemplate"];
 export type User = Schemas["User"];
@@ -192,20 +193,23 @@ export const renameFlow = (id: number, name: string) => request<FlowDetail>("PAT
 
 export const importFlow = (document: unknown) => request<FlowDetail>("POST", "/api/flows/import", document);
 
-/** The flow document as the server exports it (the same bytes the download holds). */
-export async function exportFlow(id: number, version?: number): Promise<{ blob: Blob; filename: string }> {
+/** A file the API serves for download, as a blob with the name its Content-Disposition gives (else `fallback`). */
+export async function fetchFile(path: string, fallback: string): Promise<{ blob: Blob; filename: string }> {
   const headers: Record<string, string> = {};
   const token = storedToken();
   if (token) headers.Authorization = `Bearer ${token}`;
-  const response = await fetch(`/api/flows/${id}/export${query({ version })}`, { headers, credentials: "same-origin" });
+  const response = await fetch(path, { headers, credentials: "same-origin" });
   if (!response.ok) {
     const payload = await response.json().catch(() => null);
-    throw new ApiError(response.status, payload?.message ?? `Export answered ${response.status}`);
+    throw new ApiError(response.status, payload?.message ?? `Export answered ${response.status}`, payload?.errors ?? []);
   }
   const disposition = response.headers.get("Content-Disposition") ?? "";
-  const filename = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? `flow-${id}.json`;
+  const filename = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? fallback;
   return { blob: await response.blob(), filename };
 }
+
+/** The flow document as the server exports it (the same bytes the download holds). */
+export const exportFlow = (id: number, version?: number) => fetchFile(`/api/flows/${id}/export${query({ version })}`, `flow-${id}.json`);
 
 export const listScenarios = () =>
   request<{ scenarios: ScenarioSummary[] }>("GET", "/api/scenarios").then((answer) => answer.scenarios);
@@ -231,21 +235,66 @@ export const getNodeContacts = (id: number, nodeId: string, metric: string, para
 
 // --- contacts and message templates ----------------------------------------------------------------
 
-export const listContacts = (params: { q?: string; filter?: unknown; limit?: number; offset?: number }) =>
-  request<Schemas["ContactList"]>(
-    "GET",
-    `/api/contacts${query({
-      q: params.q,
-      filter: params.filter ? JSON.stringify(params.filter) : undefined,
-      limit: params.limit,
-      offset: params.offset,
-    })}`,
-  );
+/** What the contact list and its CSV export select by: text, a filter-language condition, a segment, and an order. */
+export interface ContactSearch {
+  q?: string;
+  filter?: unknown;
+  segment?: number;
+  sort?: string;
+}
+
+function contactSearchQuery({ q, filter, segment, sort }: ContactSearch): Record<string, string | number | undefined> {
+  return { q, filter: filter ? JSON.stringify(filter) : undefined, segment, sort };
+}
+
+export const listContacts = (params: ContactSearch & { limit?: number; offset?: number }) =>
+  request<Schemas["ContactList"]>("GET", `/api/contacts${query({ ...contactSearchQuery(params), limit: params.limit, offset: params.offset })}`);
+
+/** The CSV export of a search with its columns, e.g. `/api/contacts/export?segment=3&columns=name,email,properties.plan`. */
+export const contactsExportPath = (search: ContactSearch, columns: string[]) =>
+  `/api/contacts/export${query({ ...contactSearchQuery(search), columns: columns.join(",") })}`;
+
+export type EventSuggestion = Schemas["EventSuggestion"];
+export type PropertySuggestion = Schemas["PropertySuggestion"];
+
+/** Event names seen lately, most frequent first. */
+export const suggestEvents = (limit = 200) =>
+  request<Schemas["EventSuggestions"]>("GET", `/api/suggestions/events${query({ limit })}`).then((answer) => answer.events);
+
+/** Property paths seen lately on contacts, or on events (of one name when `event` is given), most common first. */
+export const suggestProperties = (scope: "contact" | "event", event?: string, limit = 200) =>
+  request<Schemas["PropertySuggestions"]>("GET", `/api/suggestions/properties${query({ scope, event, limit })}`).then((answer) => answer.properties);
 
 export const getContact = (id: number) => request<ContactCard>("GET", `/api/contacts/${id}`);
 
-export const listMessageTemplates = () =>
-  request<Schemas["MessageTemplateList"]>("GET", "/api/message-templates").then((answer) => answer.message_templates);
+export const listMessageTemplates = (channel?: MessageChannel) =>
+  request<Schemas["MessageTemplateList"]>("GET", `/api/message-templates${query({ channel })}`).then(
+    (answer) => answer.message_templates as SavedMessageTemplate[],
+  );
+
+/** A stored template as the API answers it: its id, version, dates and the flows that use it are always there. */
+export type SavedMessageTemplate = MessageTemplate & Required<Pick<MessageTemplate, "id" | "version" | "created_at" | "updated_at" | "used_by">>;
+/** What a template is saved with: its name, channel, subject and body. */
+export type MessageTemplateFields = Pick<MessageTemplate, "name" | "channel" | "subject" | "body">;
+
+export const getMessageTemplate = (id: number) => request<SavedMessageTemplate>("GET", `/api/message-templates/${id}`);
+
+export const createMessageTemplate = (fields: MessageTemplateFields) =>
+  request<SavedMessageTemplate>("POST", "/api/message-templates", fields);
+
+/** Saves a new name, subject or body (the channel stays what it was). */
+export const updateMessageTemplate = (id: number, { name, subject, body }: Omit<MessageTemplateFields, "channel">) =>
+  request<SavedMessageTemplate>("PUT", `/api/message-templates/${id}`, { name, subject, body });
+
+/** A copy under a name no template has: "Welcome" gives "Welcome (2)". */
+export const duplicateMessageTemplate = (id: number) => request<SavedMessageTemplate>("POST", `/api/message-templates/${id}/duplicate`);
+
+/** Refused (409) while a flow uses the template. */
+export const deleteMessageTemplate = (id: number) => request<void>("DELETE", `/api/message-templates/${id}`);
+
+/** Emails the saved template, rendered for the sample data, to `email` through the configured SMTP server. */
+export const testSendMessageTemplate = (id: number, email: string, sample?: PreviewFor["sample"]) =>
+  request<Schemas["TestSend"]>("POST", `/api/message-templates/${id}/test-send`, { email, sample });
 
 /** Whom a message is previewed for: a real contact, or sample data; with neither, the server's sample contact, who has
  * only an email address, so every fallback shows. */
@@ -287,10 +336,26 @@ export type Broadcast = Omit<Schemas["Broadcast"], "chosen" | "progress" | "kept
 /** A published version, its document typed as a flow document. */
 export type FlowVersion = Omit<Schemas["Version"], "document"> & { document: FlowDocument };
 
-/** Every segment, by name, without counts (getSegment counts one). */
-export const listSegments = () => request<Schemas["SegmentList"]>("GET", "/api/segments").then((answer) => answer.segments);
+/** Every segment, by name, with the flows and segments that use it, and its live count unless `counts` is false
+ * (each count walks the contacts: pickers that need names only leave them out). */
+export const listSegments = ({ counts = true }: { counts?: boolean } = {}) =>
+  request<Schemas["SegmentList"]>("GET", `/api/segments${counts ? "" : "?counts=false"}`).then((answer) => answer.segments);
 
 export const getSegment = (id: number) => request<Segment>("GET", `/api/segments/${id}`);
+
+/** The fields of a segment a marketer edits. */
+export type SegmentFields = { name: string; description: string; filter: Config };
+
+export const createSegment = (fields: SegmentFields) => request<Segment>("POST", "/api/segments", fields);
+
+export const updateSegment = (id: number, fields: SegmentFields) => request<Segment>("PUT", `/api/segments/${id}`, fields);
+
+/** Refused (409, naming them) while flows or other segments use it. */
+export const deleteSegment = (id: number) => request<void>("DELETE", `/api/segments/${id}`);
+
+/** How many contacts an unsaved condition selects now, and the first `limit` of them (400 naming the pointers if invalid). */
+export const previewCondition = (filter: Config, limit = 20) =>
+  request<Schemas["SegmentPreview"]>("POST", "/api/segments/preview", { filter, limit });
 
 export const getFlowVersion = (id: number, number: number) => request<FlowVersion>("GET", `/api/flows/${id}/versions/${number}`);
 
@@ -303,3 +368,45 @@ export const getBroadcast = (id: number) => request<Broadcast>("GET", `/api/broa
 /** The flow's latest broadcasts, the latest first, and how many it has had. */
 export const listBroadcasts = (flowId: number, limit: number) =>
   request<{ items: Broadcast[]; total: number }>("GET", `/api/broadcasts${query({ flow_id: flowId, limit })}`);
+
+// --- settings: workspace keys and email, users, API tokens ---------------------------------------------
+
+export type WorkspaceKey = Schemas["WorkspaceKey"];
+export type KeyName = WorkspaceKey["name"];
+export type UserAccount = Schemas["UserAccount"];
+export type ApiToken = Schemas["ApiToken"];
+export type EmailStatus = Schemas["EmailStatus"];
+
+/** The widget's install snippet with the site key in force, and how a site's backend vouches for its users. */
+export const getInstall = () => request<Schemas["Install"]>("GET", "/api/workspace/install");
+
+/** The three keys, secrets masked, and how many hours a rotated key's predecessor still works. */
+export const listWorkspaceKeys = () => request<Schemas["WorkspaceKeyList"]>("GET", "/api/workspace/keys");
+
+/** One key in full, secret or not. */
+export const revealWorkspaceKey = (name: KeyName) =>
+  request<Schemas["RevealedKey"]>("GET", `/api/workspace/keys/${name}`).then((answer) => answer.value);
+
+/** A new random key; the old one is accepted for the grace period (409 when an environment variable sets it). */
+export const rotateWorkspaceKey = (name: KeyName) => request<WorkspaceKey>("POST", `/api/workspace/keys/${name}/rotate`);
+
+export const getEmailStatus = () => request<EmailStatus>("GET", "/api/workspace/email");
+
+/** Sends a short test email through the configured SMTP server (409 when none is, 502 naming the server's refusal). */
+export const sendTestEmail = (email: string) => request<Schemas["TestEmailSent"]>("POST", "/api/workspace/email/test", { email });
+
+export const listUsers = () => request<Schemas["UserAccountList"]>("GET", "/api/users").then((answer) => answer.items);
+
+export const createUser = (email: string, password: string) => request<UserAccount>("POST", "/api/users", { email, password });
+
+/** Refused (409) for the user this browser is logged in as. */
+export const disableUser = (id: number) => request<UserAccount>("POST", `/api/users/${id}/disable`);
+
+export const setUserPassword = (id: number, password: string) => request<UserAccount>("POST", `/api/users/${id}/password`, { password });
+
+export const listApiTokens = () => request<Schemas["ApiTokenList"]>("GET", "/api/api-tokens").then((answer) => answer.items);
+
+/** A new token: the answer's `secret` is the token itself, shown this once. */
+export const createApiToken = (name: string) => request<Schemas["NewApiToken"]>("POST", "/api/api-tokens", { name });
+
+export const revokeApiToken = (id: number) => request<ApiToken>("POST", `/api/api-tokens/${id}/revoke`);
