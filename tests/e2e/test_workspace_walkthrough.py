@@ -169,6 +169,9 @@ def test_a_marketer_builds_a_segment_writes_an_email_sends_it_and_tidies_up(
     assert sorted(int(row[0]) for row in rows[1:]) == sorted(members)
     page.screenshot(path=str(screenshots / "segment.png"))
 
-    unexpected = [(status, url) for status, url in log.failed_responses if urlparse(url).path not in EXPECTED_FAILURES]
+    # The live preview checks the condition on the server as it is typed: a rule half filled in is answered 400, and
+    # the page shows why under the builder.
+    unexpected = [(status, url) for status, url in log.failed_responses
+                  if urlparse(url).path not in EXPECTED_FAILURES | {"/api/segments/preview"}]
     assert unexpected == []
     assert [error for error in log.errors if not error.startswith("Failed to load resource")] == []
