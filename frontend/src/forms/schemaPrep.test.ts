@@ -11,6 +11,7 @@ const SHARED = {
       time_of_day: { type: "string", pattern: "^\\d\\d:\\d\\d$" },
       event_name: { type: "string", minLength: 1 },
       property_path: { type: "string", pattern: "^[^.\\s][^\\s]*$" },
+      segment_id: { type: "integer", minimum: 1 },
     },
   },
   [`${BASE}filter.schema.json`]: { $id: `${BASE}filter.schema.json`, $defs: { condition: {}, property_rules: {} } },
@@ -37,6 +38,14 @@ describe("prepareSchema", () => {
       exit_when: { items: { event: { "ui:widget": "eventName" } } },
       unset: { items: { "ui:widget": "propertyPath" } },
     });
+  });
+
+  it("chooses a segment by name wherever a segment id is asked for", () => {
+    const { uiSchema } = prepareSchema(
+      { type: "object", properties: { segment: { $ref: `${BASE}common.schema.json#/$defs/segment_id`, title: "Segment" } } },
+      SHARED,
+    );
+    expect(uiSchema).toEqual({ segment: { "ui:widget": "segment" } });
   });
 
   it("inlines shared definitions, keeping the node's own title", () => {
