@@ -29,6 +29,7 @@ GENERATED = ("secret_key", "admin_token", "write_key")
 # leaves them to that table, which makes a random one on first use: nobody knows it until an admin reads it on the
 # Settings page, so until then no server call is trusted and no browser may claim a known identity.
 GENERATED_IF_EMBEDDED = ("server_key", "identity_secret")
+MAX_SMTP_CONNECTIONS = 64
 
 
 class SettingsError(ValueError):
@@ -56,6 +57,10 @@ class Settings:
         require_user_hash: AUTOMAP_REQUIRE_USER_HASH, true: a site-key call may name any userId only with a valid
             user_hash (otherwise only a userId no contact has yet).
         smtp_url: AUTOMAP_SMTP_URL, e.g. smtp://user:pass@host:587, or None.
+        smtp_connections: AUTOMAP_SMTP_CONNECTIONS, SMTP sessions each worker process keeps open and sends over
+            in parallel (1 to 64).
+        smtp_rate: AUTOMAP_SMTP_RATE, emails per second each worker process sends at most (N workers: N times
+            that); None: as fast as the server accepts them.
         public_url: AUTOMAP_PUBLIC_URL, how browsers and emails reach this server.
         widget_stream_url: AUTOMAP_WIDGET_STREAM_URL, where widgets open their event stream when it is served
             apart (`automap widget-stream`, e.g. https://stream.example.com/widget/stream); None: by this server.
@@ -96,6 +101,8 @@ class Settings:
     identity_secret: str | None = None
     require_user_hash: bool = False
     widget_stream_url: str | None = None
+    smtp_connections: int = 4
+    smtp_rate: float | None = None
     generated: tuple[str, ...] = ()
 
     @property
@@ -126,6 +133,32 @@ def _env_int(environ: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise SettingsError(f"{name} must be a whole number of at least 1, not {raw!r}")
     return int(raw)
+
+
+def _env_smtp_connections(environ: Mapping[str, str], name: str) -> int:
+    """SMTP sessions per worker process: a whole number from 1 to MAX_SMTP_CONNECTIONS."""
+    raw = _env(environ, name)
+    if raw is None:
+        return 4
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_SMTP_CONNECTIONS:
+        raise SettingsError(f"{name} must be a whole number of SMTP connections per worker from 1 to "
+                            f"{MAX_SMTP_CONNECTIONS}, not {raw!r}")
+    return int(raw)
+
+
+def _env_rate(environ: Mapping[str, str], name: str) -> float | None:
+    """A positive number of emails per second (decimals allowed), or None when unset."""
+    raw = _env(environ, name)
+    if raw is None:
+        return None
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = 0.0
+    if not (rate > 0 and rate < float("inf")):
+        raise SettingsError(f"{name} must be a number of emails per second above 0, such as 50 or 0.5 "
+                            f"(or unset for no limit), not {raw!r}")
+    return rate
 
 
 def _env_bool(environ: Mapping[str, str], name: str) -> bool:
@@ -253,6 +286,8 @@ def load_settings(
         "identity_secret": _env(environ, "AUTOMAP_IDENTITY_SECRET"),
         "require_user_hash": _env_bool(environ, "AUTOMAP_REQUIRE_USER_HASH"),
         "smtp_url": _env(environ, "AUTOMAP_SMTP_URL"),
+        "smtp_connections": _env_smtp_connections(environ, "AUTOMAP_SMTP_CONNECTIONS"),
+        "smtp_rate": _env_rate(environ, "AUTOMAP_SMTP_RATE"),
         "public_url": (_env(environ, "AUTOMAP_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "widget_stream_url": _env(environ, "AUTOMAP_WIDGET_STREAM_URL"),
         "batch_size": _env_int(environ, "AUTOMAP_BATCH_SIZE", 500),

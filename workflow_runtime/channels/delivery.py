@@ -67,19 +67,22 @@ def claim(session: Session, channel: Channel, now: datetime, limit: int, lease: 
           resubmit_lapsed: bool = False) -> list[Claim]:
     """Take up to `limit` due messages under a lease; rows another worker is claiming are skipped. With
     `resubmit_lapsed`, a message whose hand-over lease ran out is taken again too (for a receiver that drops repeats)."""
-    query = (select(Message.id, Message.delivery_state, Message.attempts).where(_due(channel, now, resubmit_lapsed))
+    query = (select(Message.id).where(_due(channel, now, resubmit_lapsed))
              .order_by(Message.id).limit(limit).with_for_update(skip_locked=True))
-    claims = []
-    for message_id, state, attempts in session.execute(query).all():
-        taken = session.execute(
-            update(Message)
-            .where(Message.id == message_id, Message.delivery_state == state, Message.attempts == attempts)
-            .values(delivery_state=DeliveryState.SENDING, attempts=attempts + 1, next_attempt_at=now + lease,
-                    updated_at=now)
-        ).rowcount
-        if taken:
-            claims.append(Claim(message_id, attempts + 1))
-    return claims
+    due = list(session.scalars(query))
+    if not due:
+        return []
+    # One UPDATE for the batch; its WHERE repeats the due condition, so a row another worker claimed
+    # since the SELECT (possible on SQLite, which has no row locks) is not taken twice.
+    taken = session.execute(
+        update(Message)
+        .where(Message.id.in_(due), _due(channel, now, resubmit_lapsed))
+        .values(delivery_state=DeliveryState.SENDING, attempts=Message.attempts + 1, next_attempt_at=now + lease,
+                updated_at=now)
+        .returning(Message.id, Message.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted((Claim(message_id, attempt) for message_id, attempt in taken), key=lambda held: held.message_id)
 
 
 def start_submitting(session: Session, held: Claim, now: datetime, lease: timedelta = LEASE) -> bool:

@@ -1,62 +1,83 @@
-"""The email channel: renders the ledger's pending emails and hands them to SMTP through the claim protocol."""
+"""The email channel: renders the ledger's pending emails and hands them to SMTP through the claim protocol.
+
+A delivery claims `CLAIM_BATCH` emails per connection, renders them in one transaction, and sends
+them over `EmailSettings.connections` pooled SMTP sessions in parallel (threads: smtplib blocks,
+and a thread waiting on the network releases the GIL), paced by `EmailSettings.rate`. Each email is
+still marked `submitting` in a commit of its own before its DATA, but those commits and the outcomes
+recorded after the hand-over are shared between the threads (`group_commit`), so the database sees a
+few transactions per batch instead of three per email, and an accepted email is recorded with the
+next commit, as soon as before.
+"""
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr
-from typing import Any
+from email.policy import SMTP
+from functools import lru_cache, partial
+from typing import Any, cast
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nodes.personalisation import contact_variables
-from workflow_runtime.channels import delivery
+from workflow_runtime.channels import delivery, email_mime
 from workflow_runtime.channels.chat_forward import render_forward
 from workflow_runtime.channels.delivery import Claim, RetryPolicy
 from workflow_runtime.channels.email_render import EmailContentError, RenderedEmail, render_email, source_of
+from workflow_runtime.channels.group_commit import GroupCommit
 from workflow_runtime.channels.reply_address import ReplyAddresses
-from workflow_runtime.channels.smtp import SmtpConnection, SmtpRejected, SmtpRetry, SmtpServer, SmtpUnknown
+from workflow_runtime.channels.send_rate import rate_for
+from workflow_runtime.channels.smtp import SmtpRejected, SmtpRetry, SmtpServer, SmtpUnknown, SmtpUnreachable
+from workflow_runtime.channels.smtp_pool import SmtpLane, fan_out, pool_for
 from workflow_runtime.channels.tracking import Tracking
 from workflow_runtime.storage.models import Channel, Contact, DeliveryState, Message, Run
 
 log = logging.getLogger(__name__)
-CLAIM_BATCH = 50  # emails per claim: one SMTP session sends them all
+CLAIM_BATCH = 50  # emails claimed per SMTP connection at a time
 HELD = (DeliveryState.SENDING, DeliveryState.SUBMITTING)
+DEFAULT_CONNECTIONS = 4
 
 
 @dataclass(frozen=True)
 class EmailSettings:
-    """What sending email needs: the server, the sender address, how links are signed and reached, and the
-    reply addresses of forwarded chat messages (None: forwarded chats carry no Reply-To)."""
+    """What sending email needs: the server, the sender address, how links are signed and reached, the
+    reply addresses of forwarded chat messages (None: forwarded chats carry no Reply-To), and how many
+    connections and emails a second a worker process uses (AUTOMAP_SMTP_CONNECTIONS, AUTOMAP_SMTP_RATE)."""
 
     smtp: SmtpServer | None
     mail_from: str
     tracking: Tracking
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     replies: ReplyAddresses | None = None
+    connections: int = DEFAULT_CONNECTIONS  # SMTP sessions a worker process sends over in parallel
+    rate: float | None = None  # emails per second per worker process; None: as fast as the server takes them
 
 
-def build_email(settings: EmailSettings, rendered: RenderedEmail, recipient: str, *, recipient_name: str | None = None,
-                from_name: str | None = None, reply_to: str | None = None, message_id: str | None = None,
-                unsubscribe_url: str | None = None) -> EmailMessage:
-    """A multipart/alternative email (text, then HTML) with one-click unsubscribe headers when given a URL."""
-    email = EmailMessage()
-    email["Subject"] = rendered.subject
-    email["From"] = formataddr((from_name, settings.mail_from)) if from_name else settings.mail_from
-    email["To"] = formataddr((recipient_name, recipient)) if recipient_name else recipient
+def compose_email(settings: EmailSettings, rendered: RenderedEmail, recipient: str, *,
+                  recipient_name: str | None = None, from_name: str | None = None, reply_to: str | None = None,
+                  message_id: str | None = None, unsubscribe_url: str | None = None) -> bytes:
+    """A multipart/alternative email (text, then HTML) as the bytes SMTP sends, with one-click unsubscribe headers
+    when given a URL; ValueError (UnicodeEncodeError for a non-ASCII address) if a header cannot be written."""
+    headers = [("Subject", rendered.subject), ("From", email_mime.address(from_name, settings.mail_from)),
+               ("To", email_mime.address(recipient_name, recipient))]
     if reply_to:
-        email["Reply-To"] = reply_to
+        headers.append(("Reply-To", email_mime.address_list(reply_to, "Reply-To")))
     if message_id:
-        email["Message-ID"] = message_id
+        headers.append(("Message-ID", message_id))
     if unsubscribe_url:
-        email["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(rendered.text)
-    email.add_alternative(rendered.html, subtype="html")
-    return email
+        headers += [("List-Unsubscribe", f"<{unsubscribe_url}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+    return email_mime.alternative(headers, rendered.text, rendered.html)
+
+
+def build_email(settings: EmailSettings, rendered: RenderedEmail, recipient: str, **headers: str | None) -> EmailMessage:
+    """`compose_email`'s email as an EmailMessage (a test send; deliveries send the bytes)."""
+    return cast(EmailMessage, message_from_bytes(compose_email(settings, rendered, recipient, **headers), policy=SMTP))
 
 
 def send_now(server: SmtpServer, email: EmailMessage, sender: str, to: str) -> None:
@@ -69,8 +90,8 @@ def send_now(server: SmtpServer, email: EmailMessage, sender: str, to: str) -> N
         connection.send(email, sender, to, before_data=lambda: True)
 
 
-def render_for_contact(session: Session, settings: EmailSettings, message: Message, contact: Contact) -> EmailMessage:
-    """Render a ledger email for its contact: personalised, tracked, with its unsubscribe link."""
+def render_for_contact(session: Session, settings: EmailSettings, message: Message, contact: Contact) -> bytes:
+    """Render a ledger email for its contact: personalised, tracked, with its unsubscribe link, as SMTP sends it."""
     run = session.get(Run, message.run_id) if message.run_id is not None else None
     trigger = (run.context or {}).get("trigger", {}) if run is not None else {}
     variables = contact_variables(contact.builtin_fields(), contact.properties or {}, trigger)
@@ -82,14 +103,29 @@ def render_for_contact(session: Session, settings: EmailSettings, message: Messa
     else:
         rendered = render_email(source_of(session, content), variables, links)
         from_name, reply_to = content.get("from_name"), content.get("reply_to")
-    domain = Address(addr_spec=settings.mail_from).domain or "automap.invalid"
-    return build_email(settings, rendered, contact.email or "", recipient_name=contact.name,
-                       from_name=from_name, reply_to=reply_to,
-                       message_id=f"<message-{message.id}@{domain}>", unsubscribe_url=links.unsubscribe_url)
+    domain = _domain(settings.mail_from)
+    return compose_email(settings, rendered, contact.email or "", recipient_name=contact.name,
+                         from_name=from_name, reply_to=reply_to,
+                         message_id=f"<message-{message.id}@{domain}>", unsubscribe_url=links.unsubscribe_url)
+
+
+@lru_cache(maxsize=16)
+def _domain(mail_from: str) -> str:
+    """The sender address's domain, the right-hand side of every Message-ID (parsed once, not per email)."""
+    return Address(addr_spec=mail_from).domain or "automap.invalid"
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A claimed email, rendered and ready to hand over."""
+
+    held: Claim
+    email: bytes
+    recipient: str
 
 
 class EmailDeliverer:
-    """Delivers the due emails of the ledger: claim a batch, send it over one SMTP session, repeat."""
+    """Delivers the due emails of the ledger: claim a batch, render it, send it over the pooled sessions, repeat."""
 
     channel = Channel.EMAIL
 
@@ -99,54 +135,93 @@ class EmailDeliverer:
         self.now = now
         self.server = server
         self.settings = settings
+        self.pool = pool_for(server)
+        self.rate = rate_for(server, settings.rate)
+        self.ledger = GroupCommit(sessions)
 
     def deliver_due(self) -> int:
         """Deliver every due email; returns how many the server accepted."""
         sent = 0
-        while True:
-            with self.sessions.begin() as session:
-                delivery.fail_interrupted(session, self.channel, self.now())
-                claims = delivery.claim(session, self.channel, self.now(), CLAIM_BATCH)
-            if not claims:
-                return sent
-            sent += self._send_batch(claims)
+        connections = max(1, self.settings.connections)
+        with ThreadPoolExecutor(max_workers=connections, thread_name_prefix="smtp") as lanes:
+            while True:
+                with self.sessions.begin() as session:
+                    delivery.fail_interrupted(session, self.channel, self.now())
+                    claims = delivery.claim(session, self.channel, self.now(), CLAIM_BATCH * connections)
+                if not claims:
+                    return sent
+                sent += self._send_batch(lanes, self._render(claims))
 
-    def _send_batch(self, claims: list[Claim]) -> int:
-        try:
-            with self.server.connect() as connection:
-                return sum(self._send_one(connection, held) for held in claims)
-        except SmtpRetry as error:  # the server cannot be reached: the whole batch waits for its next try
+    def _render(self, claims: list[Claim]) -> list[Ready]:
+        """Render the claimed emails in one transaction, settling those that cannot be sent; the rest, ready."""
+        ready: list[Ready] = []
+        with self.sessions.begin() as session:
+            messages = {message.id: message for message in session.scalars(
+                select(Message).where(Message.id.in_([held.message_id for held in claims])))}
+            contact_ids = {message.contact_id for message in messages.values()}
+            contacts = {contact.id: contact for contact in session.scalars(
+                select(Contact).where(Contact.id.in_(contact_ids)))}
+            run_ids = {message.run_id for message in messages.values() if message.run_id is not None}
+            list(session.scalars(select(Run).where(Run.id.in_(run_ids))))  # loaded: render_for_contact's get finds them
             for held in claims:
-                self._retry(held, str(error))
+                message = messages.get(held.message_id)
+                contact = contacts.get(message.contact_id) if message is not None else None
+                if message is None or contact is None or message.attempts != held.attempt:
+                    continue
+                email = self._render_one(session, message, contact)
+                if email is not None:
+                    ready.append(Ready(held, email, contact.email or ""))
+        return ready
+
+    def _render_one(self, session: Session, message: Message, contact: Contact) -> bytes | None:
+        """The email's bytes, or None once it is settled as not to be sent (unsubscribed, no address, bad content)."""
+        if contact.unsubscribed_at is not None:
+            delivery.withdrawn(message, self.now(), "the contact unsubscribed before it was delivered")
+            return None
+        if not contact.email:
+            delivery.failed(session, message, self.now(), "the contact has no email address")
+            return None
+        try:
+            return render_for_contact(session, self.settings, message, contact)
+        except EmailContentError as error:
+            delivery.failed(session, message, self.now(), str(error))
+        except Exception as error:  # noqa: BLE001 - one malformed email (an address the email package
+            # refuses, …) must fail alone, not crash every retry of the batch it is in
+            log.exception("email message %s cannot be built", message.id)
+            delivery.failed(session, message, self.now(), f"the email cannot be built: {error}")
+        return None
+
+    def _send_batch(self, lanes: ThreadPoolExecutor, ready: list[Ready]) -> int:
+        """Send the rendered emails over up to `connections` sessions at once; returns how many were accepted."""
+        unreachable: list[SmtpUnreachable] = []  # once a lane cannot connect, the rest of the batch waits too
+        try:
+            return fan_out(lanes, self.pool, self.settings.connections, ready, partial(self._send_item, unreachable))
+        finally:
+            self.ledger.flush()  # every outcome recorded before the next claim (or the job's end)
+
+    def _send_item(self, unreachable: list[SmtpUnreachable], lane: SmtpLane, item: Ready) -> int:
+        """Pace and send one email, unless the server proved unreachable in this batch; 1 if it was accepted."""
+        if unreachable:
+            self._retry(item.held, str(unreachable[0]))
+            return 0
+        if self.rate is not None:
+            self.rate.acquire()
+        try:
+            return self._hand_over(lane, item)
+        except SmtpUnreachable as error:
+            unreachable.append(error)
+            self._retry(item.held, str(error))
             return 0
 
-    def _send_one(self, connection: SmtpConnection, held: Claim) -> int:
-        """Render and send one claimed email; 1 if the server accepted it."""
-        with self.sessions.begin() as session:
-            message = session.get(Message, held.message_id)
-            contact = session.get(Contact, message.contact_id) if message is not None else None
-            if message is None or contact is None or message.attempts != held.attempt:
-                return 0
-            if contact.unsubscribed_at is not None:
-                delivery.withdrawn(message, self.now(), "the contact unsubscribed before it was delivered")
-                return 0
-            if not contact.email:
-                delivery.failed(session, message, self.now(), "the contact has no email address")
-                return 0
-            try:
-                email = render_for_contact(session, self.settings, message, contact)
-            except EmailContentError as error:
-                delivery.failed(session, message, self.now(), str(error))
-                return 0
-            except Exception as error:  # noqa: BLE001 - one malformed email (an address the email package
-                # refuses, …) must fail alone, not crash every retry of the batch it is in
-                log.exception("email message %s cannot be built", message.id)
-                delivery.failed(session, message, self.now(), f"the email cannot be built: {error}")
-                return 0
-            recipient = contact.email
+    def _hand_over(self, lane: SmtpLane, item: Ready) -> int:
+        """Send one email on the lane; 1 if the server accepted it. Its outcome is queued for the next commit."""
+        held = item.held
         try:
-            sent = connection.send(email, self.settings.mail_from, recipient,
-                                   before_data=lambda: self._start_submitting(held))
+            sent = lane.send(item.email, self.settings.mail_from, item.recipient,
+                             before_data=lambda: self.ledger.run(
+                                 lambda session: delivery.start_submitting(session, held, self.now())))
+        except SmtpUnreachable:
+            raise
         except SmtpRetry as error:
             self._retry(held, str(error))
             return 0
@@ -159,19 +234,20 @@ class EmailDeliverer:
         self._settle(held, lambda session, message: delivery.delivered(session, message, self.now()))
         return 1
 
-    def _start_submitting(self, held: Claim) -> bool:
-        with self.sessions.begin() as session:
-            return delivery.start_submitting(session, held, self.now())
-
     def _settle(self, held: Claim, outcome: Callable[[Session, Message], None]) -> None:
-        with self.sessions.begin() as session:
+        """Queue the outcome of a hand-over for the next commit."""
+        def write(session: Session) -> None:
             message = session.get(Message, held.message_id)
             if message is not None:
                 outcome(session, message)
 
+        self.ledger.add(write)
+
     def _retry(self, held: Claim, error: str) -> None:
-        """Put a claim still held by this attempt back for a retry after the backoff (the server did not keep it)."""
-        with self.sessions.begin() as session:
+        """Queue a claim still held by this attempt for a retry after the backoff (the server did not keep it)."""
+        def write(session: Session) -> None:
             message = session.get(Message, held.message_id)
             if message is not None and message.attempts == held.attempt and message.delivery_state in HELD:
                 delivery.retry_later(session, message, self.now(), error, self.settings.retry)
+
+        self.ledger.add(write)
