@@ -137,7 +137,7 @@ def compile_property_rule(rule: Mapping[str, Any]) -> PropertyPredicate:
     if not isinstance(path, str) or not path:
         raise ValueError(f"A property rule needs a property name, not {path!r}.")
     op = _member(PropertyOp, rule.get("op"), f"property rule on {path!r}")
-    positive = _NEGATIONS.get(op, op)
+    positive = NEGATIONS.get(op, op)
     if positive is PropertyOp.EXISTS:
         value = None
     elif "value" not in rule:
@@ -147,7 +147,7 @@ def compile_property_rule(rule: Mapping[str, Any]) -> PropertyPredicate:
         if positive is PropertyOp.IN and (not isinstance(value, Sequence) or isinstance(value, str)):
             raise ValueError(f"The property rule on {path!r} with op {op.value!r} needs a list as its value.")
     test = _TESTS[positive]
-    negate = op in _NEGATIONS
+    negate = op in NEGATIONS
 
     def predicate(properties: Mapping[str, Any]) -> bool:
         actual = _lookup(properties, path)
@@ -179,11 +179,11 @@ def _compile_event_rule(rule: Mapping[str, Any]) -> Predicate:
     op = _member(EventOp, rule.get("op", EventOp.DID.value), what)
     where = compile_property_rules(rule.get("where", []))
     count_test = _compile_count(rule["count"], what) if "count" in rule else None
-    within = _parse_duration(rule["within"], what) if "within" in rule else None
+    within = parse_duration(rule["within"], what) if "within" in rule else None
 
     def predicate(subject: FilterSubject, now: datetime) -> bool:
-        now = _aware(now)
-        since = _window_start(now, within)
+        now = aware(now)
+        since = window_start(now, within)
         matching = (
             event
             for event in subject.events(name, since)
@@ -260,7 +260,8 @@ def _member(enum_type: type[_E], raw: Any, what: str) -> _E:
     raise ValueError(f"Unknown value {raw!r} in the {what}; use one of {choices}.")
 
 
-def _parse_duration(raw: Any, what: str) -> timedelta | isodate.Duration:
+def parse_duration(raw: Any, what: str) -> timedelta | isodate.Duration:
+    """An event rule's window (`within`), exact or calendar (P1M); ValueError naming the rule otherwise."""
     if not isinstance(raw, str):
         raise ValueError(f"The window of the {what} must be an ISO 8601 duration such as P14D, not {raw!r}.")
     try:
@@ -269,7 +270,8 @@ def _parse_duration(raw: Any, what: str) -> timedelta | isodate.Duration:
         raise ValueError(f"The window of the {what} must be an ISO 8601 duration such as P14D, not {raw!r}.") from error
 
 
-def _window_start(now: datetime, within: timedelta | isodate.Duration | None) -> datetime | None:
+def window_start(now: datetime, within: timedelta | isodate.Duration | None) -> datetime | None:
+    """Where a window ending `now` starts (None: no window, all of history)."""
     if within is None:
         return None
     try:
@@ -279,7 +281,7 @@ def _window_start(now: datetime, within: timedelta | isodate.Duration | None) ->
 
 
 def _in_window(event: Mapping[str, Any], since: datetime | None, now: datetime) -> bool:
-    timestamp = _as_datetime(event.get("timestamp"))
+    timestamp = as_datetime(event.get("timestamp"))
     if timestamp is None:
         raise ValueError(f"An event must have a timestamp (a datetime or an ISO 8601 string); got {event!r}.")
     return (since is None or timestamp >= since) and timestamp <= now
@@ -300,19 +302,20 @@ def _lookup(properties: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
+    """The moment with UTC assumed when it carries no time zone."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
-def _as_datetime(value: Any) -> datetime | None:
+def as_datetime(value: Any) -> datetime | None:
     """A timezone-aware datetime from a datetime, a date or an ISO 8601 string; None otherwise."""
     if isinstance(value, datetime):
-        return _aware(value)
+        return aware(value)
     if isinstance(value, date):
         return datetime.combine(value, time(), timezone.utc)
     if isinstance(value, str) and value[:4].isdigit():  # every ISO 8601 form starts with the year
         try:
-            return _aware(datetime.fromisoformat(value))
+            return aware(datetime.fromisoformat(value))
         except ValueError:
             return None
     return None
@@ -327,7 +330,7 @@ def _comparable(a: Any, b: Any) -> tuple[Any, Any] | None:
     if _is_number(a) and _is_number(b):
         return a, b
     if isinstance(a, (str, date)) and isinstance(b, (str, date)):
-        moments = _as_datetime(a), _as_datetime(b)
+        moments = as_datetime(a), as_datetime(b)
         if moments[0] is not None and moments[1] is not None:
             return moments
     return None
@@ -374,7 +377,7 @@ _TESTS: dict[PropertyOp, Callable[[Any, Any], bool]] = {
     PropertyOp.EXISTS: lambda actual, _: actual is not None,
     PropertyOp.IN: _in,
 }
-_NEGATIONS = {
+NEGATIONS = {
     PropertyOp.NEQ: PropertyOp.EQ,
     PropertyOp.NOT_CONTAINS: PropertyOp.CONTAINS,
     PropertyOp.NOT_EXISTS: PropertyOp.EXISTS,
