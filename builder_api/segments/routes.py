@@ -126,7 +126,7 @@ def update(changes: dict[str, Any], segment_id: int) -> dict[str, Any]:
     db.session.commit()
     queue = job_queue() if refresh else None
     if queue is not None:
-        queue.refresh_all_segments(db.session)  # after the commit: the jobs read the new condition
+        queue.refresh_all_segments(db.session, now())  # after the commit: the jobs read the new condition
     return _described(segment)
 
 

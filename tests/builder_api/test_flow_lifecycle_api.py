@@ -87,14 +87,39 @@ def test_a_broadcast_to_a_segment_enrols_its_members_chunk_by_chunk(
     assert response.status_code == 202 and response.json["to_scan"] == 120
     location = response.headers["Location"]
 
-    harness.worker.work(burst=True, max_jobs=1, logging_level="WARNING")  # the first chunk of 50 (batch size)
+    # The first chunk: the first 50 members (the batch size), selected in SQL; the contacts up to the 50th are examined.
+    harness.worker.work(burst=True, max_jobs=1, logging_level="WARNING")
     first = client.get(location, headers=admin_headers).json
-    assert (first["status"], first["scanned"], first["progress"]) == ("running", 50, 50 / 120)
-    assert first["audience"] == first["enrolled"] == len([c for c in pro if c <= contacts[49]])
+    examined = contacts.index(pro[49]) + 1
+    assert (first["status"], first["scanned"], first["progress"]) == ("running", examined, examined / 120)
+    assert first["audience"] == first["enrolled"] == 50
     harness.drain()
     done = client.get(location, headers=admin_headers).json
     assert (done["status"], done["scanned"], done["audience"], done["enrolled"]) == ("done", 120, 80, 80)
     assert [contact for contact, _status, _node in where(harness, flow["id"])] == pro
+
+
+def test_a_segment_sql_cannot_decide_is_sent_by_the_evaluator_a_chunk_at_a_time(
+    client: FlaskClient, admin_headers: dict[str, str], make_flow: MakeFlow, broadcast_document: dict[str, Any],
+    harness: Harness, session: Session,
+) -> None:
+    flow = make_flow(broadcast_document, publish=True)
+    # An ISO date compared as a moment (engine.filter_sql leaves it to the evaluator): the same instant, written twice.
+    days = ["2026-03-01T00:00:00Z", "2026-03-01T01:00:00+01:00", "2026-03-02T00:00:00Z"] * 40
+    contacts = [harness.contact(properties={"signed_up_on": day}) for day in days]
+    launch = [contact for contact, day in zip(contacts, days, strict=True) if day.startswith("2026-03-01")]
+    segment = Segment(name="Launch day", filter={"property": "signed_up_on", "op": "eq", "value": "2026-03-01T00:00:00Z"})
+    session.add(segment)
+    session.commit()
+    location = client.post(f"/api/flows/{flow['id']}/enrol", json={"segment_id": segment.id},
+                           headers=admin_headers).headers["Location"]
+    harness.worker.work(burst=True, max_jobs=1, logging_level="WARNING")  # 50 contacts examined in Python
+    first = client.get(location, headers=admin_headers).json
+    assert (first["scanned"], first["audience"]) == (50, len([c for c in launch if c <= contacts[49]]))
+    harness.drain()
+    done = client.get(location, headers=admin_headers).json
+    assert (done["status"], done["scanned"], done["audience"], done["enrolled"]) == ("done", 120, 80, 80)
+    assert [contact for contact, _status, _node in where(harness, flow["id"])] == launch
 
 
 def test_a_lost_or_repeated_broadcast_job_enrols_no_one_twice(

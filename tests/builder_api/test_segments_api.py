@@ -90,7 +90,7 @@ def test_a_new_condition_refreshes_the_memberships_of_a_tracked_segment(client: 
     segment = create(client, admin_headers, name="Berliners", filter=BERLIN)
     flow_id = harness.publish(segment_flow(segment["id"]))
     with harness.session() as session:
-        harness.runtime.jobs.refresh_all_segments(session)
+        harness.runtime.jobs.refresh_all_segments(session, harness.clock.now())
     harness.drain()
 
     def members() -> set[int]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from flows.validation import FlowInvalid
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.dispatch.scheduler import Scheduler
+from workflow_runtime.engine.segments import membership_changes
 from workflow_runtime.storage.models import Flow, RunStatus, Segment, SegmentMembership
 
 
@@ -76,7 +78,7 @@ def test_contacts_of_segments_without_live_flows_cost_nothing(harness) -> None:
     harness.track(carla, "page", {})
     with harness.session() as session:
         assert session.query(SegmentMembership).count() == 0
-        assert harness.runtime.jobs.refresh_all_segments(session) == 0
+        assert harness.runtime.jobs.refresh_all_segments(session, harness.clock.now()) == 0
 
 
 @pytest.mark.parametrize(
@@ -101,3 +103,42 @@ def test_publishing_refuses_references_to_missing_things(harness, node: dict, po
         assert "does not exist" in refused.value.errors[0].message
         session.rollback()
         assert session.query(Flow).count() == 0
+
+
+def test_the_sweep_re_checks_only_the_contacts_whose_membership_changes(harness) -> None:
+    """Issue 20: SQL says who enters or leaves; everyone else costs the sweep nothing."""
+    recent = make_segment(harness, "Visited this week", {"event": "page", "within": "P7D"})
+    flow_id = harness.publish(segment_flow(recent))
+    stayers = [harness.contact() for _ in range(5)]
+    leaver, newcomer = harness.contact(), harness.contact()
+    for contact in (*stayers, leaver):
+        harness.track(contact, "page", {})
+    harness.clock.advance(timedelta(days=5))
+    for contact in stayers:
+        harness.track(contact, "page", {})
+    # The newcomer's visit is recorded but not applied: no event re-checked it, only the sweep can let it in.
+    harness.record_event(newcomer, "page", {})
+    harness.clock.advance(timedelta(days=3))  # the leaver's visit is now 8 days old
+
+    with harness.session() as session:
+        assert membership_changes(session, harness.clock.now()) == sorted([leaver, newcomer])
+        assert harness.runtime.jobs.refresh_all_segments(session, harness.clock.now()) == 1
+    harness.drain()
+    with harness.session() as session:
+        members = set(session.scalars(select(SegmentMembership.contact_id).where(SegmentMembership.segment_id == recent)))
+        assert members == {*stayers, newcomer}
+        assert membership_changes(session, harness.clock.now()) == []
+    assert sorted(run.contact_id for run in harness.runs(flow_id)) == sorted([*stayers, leaver, newcomer])
+
+
+def test_a_condition_sql_cannot_decide_has_the_sweep_re_check_everyone(harness) -> None:
+    since = make_segment(harness, "Signed up on launch day", {"property": "signed_up_on", "op": "eq", "value": "2026-03-01"})
+    harness.publish(segment_flow(since))
+    contacts = [harness.contact(properties={"signed_up_on": "2026-03-01T00:00:00Z"}) for _ in range(3)]
+    with harness.session() as session:
+        assert membership_changes(session, harness.clock.now()) is None
+        assert harness.runtime.jobs.refresh_all_segments(session, harness.clock.now()) == 1
+    harness.drain()
+    with harness.session() as session:
+        members = set(session.scalars(select(SegmentMembership.contact_id).where(SegmentMembership.segment_id == since)))
+    assert members == set(contacts)  # an ISO date compared as a moment, by the evaluator

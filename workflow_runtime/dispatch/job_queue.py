@@ -7,6 +7,7 @@ checks that every name resolves to a function of `jobs`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from redis import Redis
 from rq import Queue, Retry
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from workflow_runtime.dispatch.delivery_flags import DeliveryFlags
 from workflow_runtime.dispatch.pending_events import PendingEvents
-from workflow_runtime.engine.segments import live_segment_triggers
+from workflow_runtime.engine.segments import live_segment_triggers, membership_changes
 from workflow_runtime.storage.models import Contact
 
 QUEUE_NAME = "automap"
@@ -72,11 +73,15 @@ class JobQueue:
         """Queue jobs re-checking these contacts' tracked segments (their traits changed); returns jobs."""
         return self._enqueue_batches(REFRESH_SEGMENTS, sorted(contact_ids))
 
-    def refresh_all_segments(self, session: Session) -> int:
-        """Queue jobs re-checking every contact's tracked segments, if any live flow starts on one."""
-        if not live_segment_triggers(session):
+    def refresh_all_segments(self, session: Session, now: datetime) -> int:
+        """Queue jobs re-checking the tracked segments of the contacts whose memberships would change at `now` (all
+        contacts when SQL cannot tell), if any live flow starts on a segment."""
+        triggers = live_segment_triggers(session)
+        if not triggers:
             return 0
-        contact_ids = list(session.scalars(select(Contact.id).order_by(Contact.id)))
+        contact_ids = membership_changes(session, now, triggers)
+        if contact_ids is None:
+            contact_ids = list(session.scalars(select(Contact.id).order_by(Contact.id)))
         return self._enqueue_batches(REFRESH_SEGMENTS, contact_ids)
 
     def deliver(self, channels: Iterable[str]) -> int:

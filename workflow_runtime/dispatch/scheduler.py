@@ -171,7 +171,7 @@ class Scheduler:
         if not lock.acquire():
             return 0
         with self.runtime.sessions() as session:
-            return self.runtime.jobs.refresh_all_segments(session)
+            return self.runtime.jobs.refresh_all_segments(session, self.runtime.clock.now())
 
     def sweep_deliveries(self) -> int:
         """Queue delivery for every channel with messages due (a retry's time came, a job or its worker was lost)."""

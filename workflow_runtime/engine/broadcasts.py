@@ -4,11 +4,14 @@ Asking for one (`start_broadcast`) records it and checks only what can be refuse
 jobs then call `enrol_next_chunk` until it is done. A chunk is the next `size` contacts
 (500 unless the job queue's batch size says otherwise) after the broadcast's cursor, in id
 order, up to the highest id that existed when it was asked for. A segment's members are
-decided as their chunk is reached (by the one filter language, engine.chunk_subject), so
-the audience is the segment as it stands while it is sent, not a list copied into the
-database. The chunk's contacts are locked, its runs started and the cursor moved on in
-one transaction, and the cursor only moves from the value the chunk read, so a job
-repeated or lost with its worker enrols no one twice.
+decided as their chunk is reached, so the audience is the segment as it stands while it is
+sent, not a list copied into the database: a chunk is the next `size` members, selected in
+SQL by the compiled condition (engine.filter_sql), so a small segment of a large base costs
+a query per chunk of members, not a Python check of every contact; a condition SQL cannot
+decide exactly is checked by the evaluator a chunk of contacts at a time (engine.chunk_subject).
+The chunk's contacts are locked, its runs started and the cursor moved on in one transaction,
+and the cursor only moves from the value the chunk read, so a job repeated or lost with its
+worker enrols no one twice.
 """
 from __future__ import annotations
 
@@ -17,13 +20,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from workflow_runtime.engine.chunk_subject import matching
 from workflow_runtime.engine.definition import FlowDefinition, NodeSpec, load_definition
 from workflow_runtime.engine.enrolment import start_run
 from workflow_runtime.engine.events import RunHistory
+from workflow_runtime.engine.filter_sql import NotCompilable, compile_where
 from workflow_runtime.engine.filters import compile_condition
 from workflow_runtime.engine.interpreter import BatchEffects
 from workflow_runtime.engine.lifecycle import LifecycleError
@@ -109,8 +113,7 @@ def enrol_next_chunk(session: Session, broadcast_id: int, now: datetime, wall_no
         return Chunk([], more=False)
     try:
         definition, trigger = manual_trigger(session, flow)
-        contacts, cursor, examined = _next_chunk(session, broadcast, size)
-        audience = _audience(session, broadcast, contacts, now)
+        audience, cursor, examined = _next_chunk(session, broadcast, size, now)
     except (LifecycleError, ValueError) as error:
         _finish(broadcast, BroadcastStatus.FAILED, now, wall_now, str(error))
         return Chunk([], more=False)
@@ -173,27 +176,34 @@ def idle_broadcasts(session: Session, idle_since: datetime | None = None, flow_i
     return list(session.scalars(query))
 
 
-def _next_chunk(session: Session, broadcast: Broadcast, size: int) -> tuple[list[Contact], int, int]:
-    """The next chunk's contacts, the cursor after it, and how many contacts it examined (a contact chosen by id
-    and deleted since is examined, and found missing)."""
-    query = select(Contact).where(Contact.id > broadcast.cursor).order_by(Contact.id)
+def _next_chunk(session: Session, broadcast: Broadcast, size: int, now: datetime) -> tuple[list[int], int, int]:
+    """The next chunk's audience (contact ids), the cursor after it, and how many contacts it examined (a contact
+    chosen by id and deleted since is examined, and found missing).
+
+    Raises:
+        ValueError: the segment was deleted, or its condition is not valid.
+    """
+    after = Contact.id > broadcast.cursor
     if broadcast.contact_ids is not None:
         chosen = [contact_id for contact_id in broadcast.contact_ids if contact_id > broadcast.cursor][:size]
-        contacts = list(session.scalars(query.where(any_of(session, Contact.id, chosen)))) if chosen else []
-        return contacts, (chosen[-1] if chosen else broadcast.scan_through), len(chosen)
-    contacts = list(session.scalars(query.where(Contact.id <= broadcast.scan_through).limit(size)))
-    cursor = contacts[-1].id if len(contacts) == size else broadcast.scan_through
-    return contacts, cursor, len(contacts)
-
-
-def _audience(session: Session, broadcast: Broadcast, contacts: Sequence[Contact], now: datetime) -> list[int]:
-    """The chunk's contacts that belong to the audience: all those chosen by id, or the segment's members now."""
-    if broadcast.contact_ids is not None:
-        return [contact.id for contact in contacts]
+        found = list(session.scalars(select(Contact.id).where(any_of(session, Contact.id, chosen)).order_by(Contact.id))) \
+            if chosen else []
+        return found, (chosen[-1] if chosen else broadcast.scan_through), len(chosen)
     segment = session.get(Segment, broadcast.segment_id) if broadcast.segment_id is not None else None
     if segment is None:
         raise ValueError(f"the segment {broadcast.segment_name!r} was deleted while it was being sent")
-    return [contact.id for contact in matching(session, compile_condition(segment.filter), contacts, now)]
+    in_range = and_(after, Contact.id <= broadcast.scan_through)
+    try:
+        where = compile_where(session, segment.filter, now)
+    except NotCompilable:
+        contacts = list(session.scalars(select(Contact).where(in_range).order_by(Contact.id).limit(size)))
+        cursor = contacts[-1].id if len(contacts) == size else broadcast.scan_through
+        members = matching(session, compile_condition(segment.filter), contacts, now)
+        return [contact.id for contact in members], cursor, len(contacts)
+    members = list(session.scalars(select(Contact.id).where(in_range, where).order_by(Contact.id).limit(size)))
+    cursor = members[-1] if len(members) == size else broadcast.scan_through
+    examined = session.scalar(select(func.count()).where(after, Contact.id <= cursor)) or 0
+    return members, cursor, examined
 
 
 def fail(session: Session, broadcast_id: int, error: str, now: datetime, wall_now: datetime) -> None:

@@ -1,8 +1,11 @@
 """Segment entry: re-evaluate the segments live flows trigger on, and enrol contacts who enter one.
 
 Only segments some live flow starts on are tracked, so contacts with no such flow
-cost nothing. An event re-checks its contact; the scheduler also sweeps every contact
-periodically, for segments that time alone changes ("no visit for 14 days").
+cost nothing. An event re-checks its contact; the scheduler also sweeps periodically, for
+segments that time alone changes ("no visit for 14 days"): the sweep asks SQL, with each
+tracked segment's compiled condition (engine.filter_sql), which contacts' memberships would
+change now, and re-checks only those — every contact only when a condition cannot be
+compiled exactly.
 """
 from __future__ import annotations
 
@@ -10,28 +13,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, exists, not_, or_, select
 from sqlalchemy.orm import Session
 
 from workflow_runtime.engine.definition import load_definition
 from workflow_runtime.engine.enrolment import Admission, start_run
-from workflow_runtime.engine.filters import compile_condition, evaluate
+from workflow_runtime.engine.filter_sql import NotCompilable, compile_where
+from workflow_runtime.engine.filters import evaluate
 from workflow_runtime.engine.interpreter import BatchEffects
 from workflow_runtime.engine.subject import ContactSubject
 from workflow_runtime.storage.contact_rows import AnyContact
 from workflow_runtime.storage.models import Contact, Flow, FlowSegmentTrigger, FlowStatus, Segment, SegmentMembership
 from workflow_runtime.storage.run_rows import RunRow
-
-
-def segment_members(session: Session, segment: Segment, now: datetime) -> list[int]:
-    """The ids of every contact the segment's filter selects at `now` (a broadcast's audience).
-
-    Raises:
-        ValueError: the segment's filter is not valid.
-    """
-    selects = compile_condition(segment.filter)
-    contacts = session.scalars(select(Contact).order_by(Contact.id).execution_options(yield_per=1000))
-    return [contact.id for contact in contacts if selects(ContactSubject(session, contact, now), now)]
 
 
 def live_segment_triggers(session: Session) -> dict[int, list[FlowSegmentTrigger]]:
@@ -110,3 +103,22 @@ def refresh_contacts(session: Session, contact_ids: list[int], now: datetime, ef
     contacts = list(effects.contacts.load(session, contact_ids, lock=True).values())
     tracker = SegmentTracker(session, [contact.id for contact in contacts], triggers)
     return [run for contact in contacts for run in tracker.refresh(contact, now, effects)]
+
+
+def membership_changes(session: Session, now: datetime,
+                       triggers: dict[int, list[FlowSegmentTrigger]] | None = None) -> list[int] | None:
+    """The contacts, in id order, whose tracked memberships a re-check would change at `now`: in a tracked segment's
+    condition but not its member, or its member no longer in the condition. None when a condition cannot be
+    compiled to SQL exactly (or is not valid): then only re-checking every contact tells."""
+    triggers = live_segment_triggers(session) if triggers is None else triggers
+    changed: set[int] = set()
+    for segment in session.scalars(select(Segment).where(Segment.id.in_(triggers))):
+        try:
+            inside = compile_where(session, segment.filter, now)
+        except (NotCompilable, ValueError):
+            return None
+        member = exists().where(SegmentMembership.segment_id == segment.id,
+                                SegmentMembership.contact_id == Contact.id)
+        query = select(Contact.id).where(or_(and_(inside, ~member), and_(member, not_(inside))))
+        changed.update(session.scalars(query))
+    return sorted(changed)
