@@ -167,6 +167,7 @@ def test_a_marketer_builds_a_segment_writes_an_email_sends_it_and_tidies_up(
         page.get_by_test_id("segment-export").click()
     rows = list(csv.reader(io.StringIO(Path(started.value.path()).read_text(encoding="utf-8-sig"), newline="")))
     assert sorted(int(row[0]) for row in rows[1:]) == sorted(members)
+    expect(page.get_by_test_id("segment-preview-contact")).to_have_count(10)
     page.screenshot(path=str(screenshots / "segment.png"))
 
     # The live preview checks the condition on the server as it is typed: a rule half filled in is answered 400, and
