@@ -106,6 +106,19 @@ def disable_user(email: str) -> None:
     console.print(f"disabled user {user.id} ({user.email}) and ended their sessions")
 
 
+@users.command("enable")
+@click.option("--email", required=True)
+@with_appcontext
+def enable_user(email: str) -> None:
+    """Let a disabled user log in again, with the password they had."""
+    try:
+        user = accounts.enable_user(db.session, email)
+    except accounts.AccountError as error:
+        raise click.UsageError(str(error)) from None
+    db.session.commit()
+    console.print(f"enabled user {user.id} ({user.email})")
+
+
 @users.command("list")
 @with_appcontext
 def list_users() -> None:

@@ -113,6 +113,13 @@ def disable_user(session: Session, email: str, by: LoginSession | None = None) -
     return user
 
 
+def enable_user(session: Session, email: str) -> User:
+    """Let a disabled user log in again, with the password they had."""
+    user = find_user(session, email)
+    user.disabled_at = None
+    return user
+
+
 def list_users(session: Session) -> list[User]:
     """Every user, oldest first."""
     return list(session.scalars(select(User).order_by(User.id)))

@@ -75,6 +75,16 @@ def disable_user(user_id: int) -> dict[str, Any]:
     return _shown(user, _you())
 
 
+@blueprint.post("/<int:user_id>/enable")
+@blueprint.response(200, UserAccountSchema)
+@blueprint.alt_response(404, schema=ErrorSchema, description="No user has this id.")
+def enable_user(user_id: int) -> dict[str, Any]:
+    """Let a disabled user log in again, with the password they had."""
+    user = accounts.enable_user(db.session, _user(user_id).email)
+    db.session.commit()
+    return _shown(user, _you())
+
+
 @blueprint.post("/<int:user_id>/password")
 @blueprint.arguments(NewPasswordSchema)
 @blueprint.response(200, UserAccountSchema)

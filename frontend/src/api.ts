@@ -401,6 +401,7 @@ export const createUser = (email: string, password: string) => request<UserAccou
 
 /** Refused (409) for the user this browser is logged in as. */
 export const disableUser = (id: number) => request<UserAccount>("POST", `/api/users/${id}/disable`);
+export const enableUser = (id: number) => request<UserAccount>("POST", `/api/users/${id}/enable`);
 
 export const setUserPassword = (id: number, password: string) => request<UserAccount>("POST", `/api/users/${id}/password`, { password });
 

@@ -59,6 +59,12 @@ def test_a_disabled_user_can_no_longer_log_in_and_is_logged_out(client: FlaskCli
     assert browser.get("/api/flows").status_code == 401
     assert browser.post("/api/session", json={"email": "anna@example.com", "password": PASSWORD}).status_code == 401
 
+    # Enabled again, the old password works; an unknown id is a 404.
+    enabled = client.post(f"/api/users/{anna['id']}/enable", headers=admin_headers)
+    assert enabled.status_code == 200 and enabled.json["disabled_at"] is None
+    assert browser.post("/api/session", json={"email": "anna@example.com", "password": PASSWORD}).status_code == 200
+    assert client.post("/api/users/9999/enable", headers=admin_headers).status_code == 404
+
 
 def test_a_user_cannot_disable_themself(client: FlaskClient, session: Session, logged_in: str,
                                         admin_headers: dict[str, str]) -> None:

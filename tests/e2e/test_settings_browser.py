@@ -84,7 +84,16 @@ def test_the_owner_installs_rotates_and_adds_a_user_and_a_token(settings_page: t
     expect(users).to_contain_text("boris@shop.example")
     expect(users.get_by_role("row").filter(has_text="owner@shop.example").get_by_role("button", name="Disable")) \
         .to_be_disabled()  # nobody disables themself
-    assert session.query(User).filter_by(email="boris@shop.example").one().disabled_at is None
+    boris = session.query(User).filter_by(email="boris@shop.example").one()
+    assert boris.disabled_at is None
+    # Disabled, then enabled again.
+    page.get_by_test_id(f"disable-user-{boris.id}").click()
+    page.get_by_role("dialog").get_by_role("button", name="Disable user").click()
+    expect(page.get_by_test_id(f"user-{boris.id}")).to_contain_text("disabled")
+    page.get_by_test_id(f"enable-user-{boris.id}").click()
+    expect(page.get_by_test_id(f"user-{boris.id}")).to_contain_text("active")
+    session.expire_all()
+    assert session.get(User, boris.id).disabled_at is None
 
     page.get_by_test_id("new-token-name").fill("nightly export")
     page.get_by_test_id("create-token").click()

@@ -1,7 +1,7 @@
-/** The people who log in to the builder: add one, give one a new password, disable one (not yourself). */
+/** The people who log in to the builder: add one, give one a new password, disable one (not yourself) or enable one again. */
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 
-import { createUser, disableUser, listUsers, setUserPassword, type UserAccount } from "../api";
+import { createUser, disableUser, enableUser, listUsers, setUserPassword, type UserAccount } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { formatDateTime } from "../components/localeFormat";
 
@@ -84,7 +84,12 @@ export function UsersSection() {
                           onClick={() => setResetting({ user, password: "" })}>
                     Set password
                   </button>{" "}
-                  {!user.disabled_at && (
+                  {user.disabled_at ? (
+                    <button type="button" className="button small secondary" data-testid={`enable-user-${user.id}`}
+                            disabled={busy} onClick={() => run(enableUser(user.id), `Enabled ${user.email}.`)}>
+                      Enable
+                    </button>
+                  ) : (
                     <button
                       type="button"
                       className="button small danger"
