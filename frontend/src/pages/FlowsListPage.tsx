@@ -6,6 +6,7 @@ import { Link, useNavigate } from "react-router-dom";
 
 import { deleteFlow, duplicateFlow, type FlowStatus, type FlowSummary, importFlow, listFlows, renameFlow, setFlowState } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ChangeNotice, useListChanges } from "../components/ListChanges";
 import { FileDrop } from "../components/FileDrop";
 import { archiveConsequence, deleteConsequence, type FlowSort, nextSort, type SortKey, sortFlows } from "../components/flowList";
 import { InlineRename } from "../components/InlineRename";
@@ -42,10 +43,12 @@ export function FlowsListPage() {
   const [sort, setSort] = useState<FlowSort>({ key: "updated", descending: true });
   const [revision, setRevision] = useState(0); // bumped to load the list again after a change
   const [problem, setProblem] = useState<string | null>(null);
-  const [outcome, setOutcome] = useState<{ text: string; failed: boolean } | null>(null); // of the last change
-  const [busy, setBusy] = useState(false);
   const [renaming, setRenaming] = useState<number | null>(null);
   const [confirming, setConfirming] = useState<Confirming | null>(null);
+  const { busy, outcome, act } = useListChanges(() => {
+    setConfirming(null);
+    setRevision((value) => value + 1);
+  });
 
   useEffect(() => {
     let current = true; // an answer for an older search must not overwrite the newer one
@@ -71,19 +74,6 @@ export function FlowsListPage() {
       (error: Error) => setProblem(`Import failed: ${error.message}`),
     );
 
-  /** Runs one change to a flow, says what it did (or why not), then loads the list again. */
-  const act = async (change: () => Promise<string>) => {
-    setBusy(true);
-    try {
-      setOutcome({ text: await change(), failed: false });
-    } catch (error) {
-      setOutcome({ text: error instanceof Error ? error.message : String(error), failed: true });
-    } finally {
-      setBusy(false);
-      setConfirming(null);
-      setRevision((value) => value + 1);
-    }
-  };
 
   const rename = (flow: FlowSummary, name: string) => {
     setRenaming(null);
@@ -142,11 +132,7 @@ export function FlowsListPage() {
         </select>
       </div>
       {problem && <p className="text-danger">{problem}</p>}
-      {outcome && (
-        <p className={outcome.failed ? "text-danger" : "muted"} role="status" data-testid="flows-notice">
-          {outcome.text}
-        </p>
-      )}
+      <ChangeNotice outcome={outcome} testId="flows-notice" />
       {flows === null && !problem && <p className="muted">Loading…</p>}
       {flows?.length === 0 && (
         <FileDrop onFile={onImport} label="Choose a JSON file">

@@ -6,6 +6,7 @@ import { Link, useNavigate } from "react-router-dom";
 
 import { deleteSegment, listSegments, type Segment } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ChangeNotice, useListChanges } from "../components/ListChanges";
 import { formatDate, formatDateTime, formatNumber } from "../components/localeFormat";
 import { reloadSegments } from "../components/segments";
 import { whyInUse } from "../components/segmentText";
@@ -16,9 +17,7 @@ export function SegmentsPage() {
   const [segments, setSegments] = useState<Segment[] | null>(null);
   const [q, setQ] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
-  const [outcome, setOutcome] = useState<{ text: string; failed: boolean } | null>(null);
   const [confirming, setConfirming] = useState<Segment | null>(null);
-  const [busy, setBusy] = useState(false);
 
   // The counts are live: the list is asked for afresh each time the page is shown (the pickers' list, without
   // counts, is the shared one of components/segments).
@@ -31,21 +30,17 @@ export function SegmentsPage() {
       (error: Error) => setProblem(error.message),
     );
   useEffect(() => void load(), []);
+  const { busy, outcome, act } = useListChanges(() => {
+    setConfirming(null);
+    void load();
+    reloadSegments().catch(() => undefined); // the pickers forget a deleted segment
+  });
 
-  const remove = (segment: Segment) => {
-    setBusy(true);
-    deleteSegment(segment.id)
-      .then(
-        () => setOutcome({ text: `Deleted “${segment.name}”.`, failed: false }),
-        (error: Error) => setOutcome({ text: error.message, failed: true }),
-      )
-      .finally(() => {
-        setBusy(false);
-        setConfirming(null);
-        void load();
-        reloadSegments().catch(() => undefined); // the pickers forget a deleted segment
-      });
-  };
+  const remove = (segment: Segment) =>
+    act(async () => {
+      await deleteSegment(segment.id);
+      return `Deleted “${segment.name}”.`;
+    });
 
   const needle = q.trim().toLowerCase();
   const shown = segments?.filter((segment) => segment.name.toLowerCase().includes(needle));
@@ -63,11 +58,7 @@ export function SegmentsPage() {
         <input type="search" placeholder="Search segments by name" value={q} onChange={(event) => setQ(event.target.value)} aria-label="Search segments" data-testid="segments-search" />
       </div>
       {problem && <p className="text-danger">{problem}</p>}
-      {outcome && (
-        <p className={outcome.failed ? "text-danger" : "muted"} role="status" data-testid="segments-notice">
-          {outcome.text}
-        </p>
-      )}
+      <ChangeNotice outcome={outcome} testId="segments-notice" />
       {segments === null && !problem && <p className="muted">Loading…</p>}
       {shown?.length === 0 && (
         <div className="empty-state">

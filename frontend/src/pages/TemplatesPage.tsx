@@ -6,6 +6,7 @@ import { Link, useNavigate } from "react-router-dom";
 
 import { deleteMessageTemplate, duplicateMessageTemplate, listMessageTemplates, type MessageChannel, type SavedMessageTemplate } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ChangeNotice, useListChanges } from "../components/ListChanges";
 import { formatDate, formatDateTime } from "../components/localeFormat";
 import { CHANNEL_LABELS, CHANNELS, matchingTemplates } from "../templates/library";
 
@@ -16,9 +17,11 @@ export function TemplatesPage() {
   const [channel, setChannel] = useState<MessageChannel | "">("");
   const [revision, setRevision] = useState(0); // bumped to load the list again after a change
   const [problem, setProblem] = useState<string | null>(null);
-  const [outcome, setOutcome] = useState<{ text: string; failed: boolean } | null>(null); // of the last change
-  const [busy, setBusy] = useState(false);
   const [deleting, setDeleting] = useState<SavedMessageTemplate | null>(null);
+  const { busy, outcome, act } = useListChanges(() => {
+    setDeleting(null);
+    setRevision((value) => value + 1);
+  });
 
   useEffect(() => {
     listMessageTemplates().then(
@@ -30,19 +33,6 @@ export function TemplatesPage() {
     );
   }, [revision]);
 
-  /** Runs one change, says what it did (or why not), then loads the list again. */
-  const act = async (change: () => Promise<string>) => {
-    setBusy(true);
-    try {
-      setOutcome({ text: await change(), failed: false });
-    } catch (error) {
-      setOutcome({ text: error instanceof Error ? error.message : String(error), failed: true });
-    } finally {
-      setBusy(false);
-      setDeleting(null);
-      setRevision((value) => value + 1);
-    }
-  };
   const duplicate = (template: SavedMessageTemplate) =>
     act(async () => `Duplicated “${template.name}” as “${(await duplicateMessageTemplate(template.id)).name}”.`);
   const remove = (template: SavedMessageTemplate) =>
@@ -80,11 +70,7 @@ export function TemplatesPage() {
         </select>
       </div>
       {problem && <p className="text-danger">{problem}</p>}
-      {outcome && (
-        <p className={outcome.failed ? "text-danger" : "muted"} role="status" data-testid="templates-notice">
-          {outcome.text}
-        </p>
-      )}
+      <ChangeNotice outcome={outcome} testId="templates-notice" />
       {templates === null && !problem && <p className="muted">Loading…</p>}
       {shown?.length === 0 && (
         <div className="empty-state">
