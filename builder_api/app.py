@@ -11,6 +11,7 @@ from builder_api import login_throttle
 from builder_api.api_tokens.routes import blueprint as api_tokens
 from builder_api.broadcasts.routes import blueprint as broadcasts
 from builder_api.contacts.routes import blueprint as contacts
+from builder_api.conversations.routes import blueprint as conversations
 from builder_api.docs.routes import blueprint as docs
 from builder_api.errors import register_error_handlers
 from builder_api.extensions import api, cors, db, limiter
@@ -25,6 +26,7 @@ from builder_api.mail import email_settings
 from builder_api.message_templates.routes import blueprint as message_templates
 from builder_api.node_types.routes import blueprint as node_types
 from builder_api.openapi import API_CONFIG
+from builder_api.reports.routes import blueprint as reports
 from builder_api.request_values import refuse_unstorable_values
 from builder_api.scenarios.routes import blueprint as scenarios
 from builder_api.segments.routes import blueprint as segments
@@ -88,6 +90,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     api.register_blueprint(workspace, url_prefix="/api/workspace")
     api.register_blueprint(users, url_prefix="/api/users")
     api.register_blueprint(api_tokens, url_prefix="/api/api-tokens")
+    api.register_blueprint(conversations, url_prefix="/api/conversations")
+    api.register_blueprint(reports, url_prefix="/api/reports")
     app.register_blueprint(widget_script)
     api.register_blueprint(widget, url_prefix="/widget")
     cors.init_app(app)

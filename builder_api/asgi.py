@@ -1,6 +1,6 @@
-"""The ASGI apps: the widget's event streams on asyncio, alone or in front of the Flask app.
+"""The ASGI apps: the widgets' and the inboxes' event streams on asyncio, alone or in front of the Flask app.
 
-- `stream_app`: `GET /widget/stream` only. `automap widget-stream` serves it in a process of its
+- `stream_app`: `GET /widget/stream` and `GET /inbox/stream` only. `automap widget-stream` serves it in a process of its
   own in production (docker-compose's `widget-stream` service), where thousands of open pages
   cost sockets, not threads, and can never starve the API's workers.
 - `site_app`: the same route, and everything else handed to the Flask app on a pool of threads
@@ -23,10 +23,11 @@ from redis.asyncio import Redis as AsyncRedis
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 
+from builder_api.conversations.stream import team_stream
 from builder_api.extensions import db
 from builder_api.runtime_access import now
 from builder_api.widget.stream import DATABASE_THREADS, DEFAULTS, StreamSources, environment_setting, message_stream
-from workflow_runtime.channels.onsite_push import NoticeHub
+from workflow_runtime.channels.notice_hub import NoticeHub
 from workflow_runtime.dispatch import runtime
 from workflow_runtime.dispatch.embedded import asyncio_twin
 
@@ -86,16 +87,17 @@ def _app(flask_app: Flask, routes: list[BaseRoute]) -> Starlette:
         yield
         await sources.close()
 
-    app = Starlette(routes=[Route("/widget/stream", message_stream), *routes], lifespan=lifespan)
+    app = Starlette(routes=[Route("/widget/stream", message_stream), Route("/inbox/stream", team_stream), *routes],
+                    lifespan=lifespan)
     app.state.stream_sources = sources
     return app
 
 
 def stream_app(flask_app: Flask) -> Starlette:
-    """The widget's event streams, and nothing else."""
+    """The widgets' and the inboxes' event streams, and nothing else."""
     return _app(flask_app, [])
 
 
 def site_app(flask_app: Flask) -> Starlette:
-    """The widget's event streams on the event loop; every other path served by `flask_app`."""
+    """The event streams on the event loop; every other path served by `flask_app`."""
     return _app(flask_app, [Mount("/", app=WSGIMiddleware(flask_app, workers=FLASK_THREADS))])

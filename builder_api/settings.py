@@ -12,10 +12,13 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import isodate
 
 from nodes.outbound import OutboundPolicy
 
@@ -30,6 +33,7 @@ GENERATED = ("secret_key", "admin_token", "write_key")
 # Settings page, so until then no server call is trusted and no browser may claim a known identity.
 GENERATED_IF_EMBEDDED = ("server_key", "identity_secret")
 MAX_SMTP_CONNECTIONS = 64
+DEFAULT_INBOX_FORWARD_AFTER = timedelta(minutes=5)
 
 
 class SettingsError(ValueError):
@@ -64,6 +68,8 @@ class Settings:
         public_url: AUTOMAP_PUBLIC_URL, how browsers and emails reach this server.
         widget_stream_url: AUTOMAP_WIDGET_STREAM_URL, where widgets open their event stream when it is served
             apart (`automap widget-stream`, e.g. https://stream.example.com/widget/stream); None: by this server.
+        inbox_stream_url: AUTOMAP_INBOX_STREAM_URL, where the inbox opens its live stream when it is served apart
+            (by `automap widget-stream`, e.g. https://stream.example.com/inbox/stream); None: by this server.
         mail_from: AUTOMAP_MAIL_FROM, the sender address of emails (noreply@ the public host).
         inbound_domain: AUTOMAP_INBOUND_DOMAIN, the domain of the `reply+…@` addresses forwarded chat
             messages are answered to (its MX points at `automap inbound-smtp` or at a provider whose
@@ -75,6 +81,8 @@ class Settings:
         outbound_allow: AUTOMAP_OUTBOUND_ALLOW, comma-separated CIDRs and host names a webhook may call although
             they are internal (on-premise integrations); every loopback, private, link-local … address is
             refused otherwise (nodes.outbound). `outbound_policy` is the policy they make.
+        inbox_forward_after: AUTOMAP_INBOX_FORWARD_AFTER, an ISO 8601 duration (default PT5M): an operator's
+            answer the contact has not seen by then is emailed to them with a reply address; "off": never.
         instance_path: AUTOMAP_INSTANCE_PATH, where the embedded mode keeps its files.
         batch_size: AUTOMAP_BATCH_SIZE, runs advanced per RQ job.
         clock: AUTOMAP_CLOCK, "system", or "redis" for a virtual time shared through
@@ -101,8 +109,10 @@ class Settings:
     identity_secret: str | None = None
     require_user_hash: bool = False
     widget_stream_url: str | None = None
+    inbox_stream_url: str | None = None
     smtp_connections: int = 4
     smtp_rate: float | None = None
+    inbox_forward_after: timedelta | None = DEFAULT_INBOX_FORWARD_AFTER
     generated: tuple[str, ...] = ()
 
     @property
@@ -159,6 +169,22 @@ def _env_rate(environ: Mapping[str, str], name: str) -> float | None:
         raise SettingsError(f"{name} must be a number of emails per second above 0, such as 50 or 0.5 "
                             f"(or unset for no limit), not {raw!r}")
     return rate
+
+
+def _env_forward_after(environ: Mapping[str, str], name: str) -> timedelta | None:
+    """An exact ISO 8601 duration from a second to a week (PT5M, PT1H), or None for "off"."""
+    raw = _env(environ, name)
+    if raw is None:
+        return DEFAULT_INBOX_FORWARD_AFTER
+    if raw.lower() == "off":
+        return None
+    try:
+        after = isodate.parse_duration(raw)
+    except (ValueError, ArithmeticError):
+        after = None
+    if not isinstance(after, timedelta) or not timedelta(seconds=1) <= after <= timedelta(days=7):
+        raise SettingsError(f"{name} must be a duration from PT1S to P7D such as PT5M, or off, not {raw!r}")
+    return after
 
 
 def _env_bool(environ: Mapping[str, str], name: str) -> bool:
@@ -288,8 +314,10 @@ def load_settings(
         "smtp_url": _env(environ, "AUTOMAP_SMTP_URL"),
         "smtp_connections": _env_smtp_connections(environ, "AUTOMAP_SMTP_CONNECTIONS"),
         "smtp_rate": _env_rate(environ, "AUTOMAP_SMTP_RATE"),
+        "inbox_forward_after": _env_forward_after(environ, "AUTOMAP_INBOX_FORWARD_AFTER"),
         "public_url": (_env(environ, "AUTOMAP_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "widget_stream_url": _env(environ, "AUTOMAP_WIDGET_STREAM_URL"),
+        "inbox_stream_url": _env(environ, "AUTOMAP_INBOX_STREAM_URL"),
         "batch_size": _env_int(environ, "AUTOMAP_BATCH_SIZE", 500),
         "clock": _env_choice(environ, "AUTOMAP_CLOCK", ("system", "redis")),
         "link_domains": _env_domains(environ, "AUTOMAP_LINK_DOMAINS"),

@@ -91,5 +91,9 @@ class StepContext(Protocol):
     ) -> None:
         """Change the contact's properties (dotted paths reach nested objects) and tags."""
 
+    def update_conversation(self, assign_to: str | None, status: str | None) -> None:
+        """Assign the contact's inbox conversation to the user with this email and/or set its status ("closed",
+        "open"); nothing when the contact has no conversation. Raises ValueError for an unknown or disabled user."""
+
     def convert(self, revenue: Decimal | None) -> None:
         """Count a conversion for every node the run has passed (a goal node)."""

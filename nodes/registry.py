@@ -21,6 +21,7 @@ NODE_MODULES = (
     "send_popup",
     "webhook",
     "update_contact",
+    "update_conversation",
     "goal",
     "exit",
 )

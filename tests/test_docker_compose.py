@@ -25,6 +25,7 @@ CONTRACT_VARIABLES = {
     "AUTOMAP_INBOUND_DOMAIN",
     "AUTOMAP_INBOUND_SECRET",
     "AUTOMAP_WIDGET_STREAM_URL",
+    "AUTOMAP_INBOX_STREAM_URL",
     "AUTOMAP_OUTBOUND_ALLOW",
 }
 AUTOMAP_SERVICES = ("migrate", "api", "widget-stream", "worker", "scheduler", "inbound-smtp")
@@ -44,6 +45,8 @@ def test_widget_streams_have_a_server_of_their_own_that_widgets_are_pointed_at()
     assert stream["command"][:2] == ["automap", "widget-stream"] and f"{port}:{port}" in stream["ports"]
     stream_url = SERVICES["api"]["environment"]["AUTOMAP_WIDGET_STREAM_URL"]
     assert stream_url.endswith(f":{port}/widget/stream}}")
+    # The inboxes' streams too: the API tells the inbox where (POST /api/conversations/stream-token).
+    assert SERVICES["api"]["environment"]["AUTOMAP_INBOX_STREAM_URL"].endswith(f":{port}/inbox/stream}}")
 
 
 @pytest.mark.parametrize("service", AUTOMAP_SERVICES)

@@ -1,4 +1,5 @@
-"""`/api/users`: the people who log in to the builder — list, create, disable, set a new password.
+"""`/api/users`: the people who log in to the builder — list, create, rename, set inbox access, disable, set a new
+password.
 
 The rules are builder_api.accounts', the same the `automap users` commands follow. Disabling a user or
 setting their password ends all their sessions; nobody can disable the user they are logged in as.
@@ -14,8 +15,14 @@ from builder_api.account_errors import account_api_error
 from builder_api.auth import current_login, require_admin
 from builder_api.errors import ErrorSchema
 from builder_api.extensions import db
-from builder_api.users.schemas import NewPasswordSchema, NewUserSchema, UserAccountListSchema, UserAccountSchema
-from workflow_runtime.storage.models import User
+from builder_api.users.schemas import (
+    NewPasswordSchema,
+    NewUserSchema,
+    UserAccountListSchema,
+    UserAccountSchema,
+    UserChangeSchema,
+)
+from workflow_runtime.storage.models import InboxAccess, User
 
 blueprint = Blueprint("users", __name__, description="People who log in to the builder.")
 blueprint.before_request(require_admin)
@@ -29,7 +36,8 @@ def _you() -> int | None:
 
 def _shown(user: User, you: int | None) -> dict[str, Any]:
     return {"id": user.id, "email": user.email, "created_at": user.created_at, "last_login_at": user.last_login_at,
-            "disabled_at": user.disabled_at, "is_you": user.id == you}
+            "disabled_at": user.disabled_at, "is_you": user.id == you, "name": user.name,
+            "inbox_access": user.inbox_access.value}
 
 
 def _user(user_id: int) -> User:
@@ -57,6 +65,21 @@ def create_user(body: dict[str, Any]) -> dict[str, Any]:
         user = accounts.create_user(db.session, body["email"], body["password"])
     except accounts.AccountError as error:
         raise account_api_error(error) from error
+    db.session.commit()
+    return _shown(user, _you())
+
+
+@blueprint.patch("/<int:user_id>")
+@blueprint.arguments(UserChangeSchema)
+@blueprint.response(200, UserAccountSchema)
+@blueprint.alt_response(404, schema=ErrorSchema, description="No user has this id.")
+def change_user(body: dict[str, Any], user_id: int) -> dict[str, Any]:
+    """Set the user's display name (`null`: none) and which inbox conversations they see."""
+    user = _user(user_id)
+    if "name" in body:
+        user.name = body["name"].strip() if body["name"] else None
+    if "inbox_access" in body:
+        user.inbox_access = InboxAccess(body["inbox_access"])
     db.session.commit()
     return _shown(user, _you())
 

@@ -30,7 +30,8 @@ from builder_api.widget.schemas import (
     VisitorSessionRequest,
 )
 from builder_api.widget.tokens import TOKEN_MAX_AGE, issue_token, request_visitor, write_key_required
-from workflow_runtime.channels import onsite
+from workflow_runtime.channels import onsite, onsite_push
+from workflow_runtime.dispatch import runtime
 from workflow_runtime.storage.models import MessageStatus
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -118,6 +119,26 @@ def post_reply(body: dict[str, str], message_id: int) -> dict[str, Any]:
     """The visitor answers a chat message or popup: kept in the conversation, counted as `replied`."""
     contact_id = _contact()
     with _own_messages_only():
-        answer = onsite.reply(db.session, contact_id, message_id, body["body"], now())
+        written = onsite.reply(db.session, contact_id, message_id, body["body"], now())
+    return _shared(written)
+
+
+@blueprint.post("/messages")
+@blueprint.arguments(ReplyRequest)
+@blueprint.response(201, ConversationItem)
+@blueprint.alt_response(409, description="The visitor's first page view is not recorded yet: try again in a moment.")
+@blueprint.doc(security=[{"visitorToken": []}])
+def post_message(body: dict[str, str]) -> dict[str, Any]:
+    """The visitor writes to the team without answering a message: starts the conversation, or goes on with it."""
+    contact_id = _contact()
+    if contact_id is None:
+        raise ApiError(409, "This visitor is not known yet: its first page view is still on its way. Try again in a "
+                            "moment.")
+    return _shared(onsite.visitor_message(db.session, contact_id, body["body"], now()))
+
+
+def _shared(written: onsite.ContactMessage) -> dict[str, Any]:
+    """Commit what the visitor wrote, then show it in their other tabs and tell the team."""
     db.session.commit()
-    return onsite.reply_view(answer)
+    onsite_push.contact_wrote(runtime.current(), written)
+    return written.view

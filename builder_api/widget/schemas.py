@@ -49,7 +49,8 @@ class ConversationItem(Schema):
     at = fields.String(required=True)
     channel = fields.String()
     sender_name = fields.String()
-    message_id = fields.Integer()
+    message_id = fields.Integer(allow_none=True, metadata={
+        "description": "The message a reply answers; null when the visitor wrote without answering one."})
     source = fields.String(metadata={"description": "Where a reply came from: widget or email."})
     statuses = fields.List(fields.String())
 

@@ -42,7 +42,8 @@ from builder_api.settings import SettingsError
 from builder_api.widget.schemas import StreamQuery
 from builder_api.widget.tokens import token_from_headers, visitor_from_token
 from workflow_runtime.channels import onsite, presence
-from workflow_runtime.channels.onsite_push import ContactNotices, NoticeHub
+from workflow_runtime.channels.notice_hub import NoticeHub
+from workflow_runtime.channels.onsite_push import ContactNotices
 
 DEFAULTS = {
     "AUTOMAP_WIDGET_HEARTBEAT": 15.0,  # seconds between keep-alives, each also a re-read of the ledger
@@ -148,7 +149,8 @@ class StreamSlots:
         await pipe.execute()
 
 
-def _error(error: ApiError) -> JSONResponse:
+def error_response(error: ApiError) -> JSONResponse:
+    """An API error as a stream answers it (any origin may read it: pages on any site open streams)."""
     body: dict[str, Any] = {"status": error.status, "message": error.message}
     if error.errors:
         body["errors"] = error.errors
@@ -162,17 +164,17 @@ async def message_stream(request: Request) -> Response:
     try:
         query = StreamQuery().load(dict(request.query_params))
     except ValidationError as error:
-        return _error(ApiError(400, "The request is not valid.", field_errors(error.messages)))
+        return error_response(ApiError(400, "The request is not valid.", field_errors(error.messages)))
     try:
         visitor = visitor_from_token(query.get("token") or token_from_headers(request.headers), sources.secret_key)
     except ApiError as error:
-        return _error(error)
+        return error_response(error)
     address = request.client.host if request.client else "unknown"
     slots = StreamSlots(sources)
     slot = await slots.take(visitor, address)
     if slot is None:
         retry_after = str(int(sources.setting("AUTOMAP_WIDGET_STREAM_LIFETIME")))
-        return _error(ApiError(429, "Too many open widget streams for this visitor or address.",
+        return error_response(ApiError(429, "Too many open widget streams for this visitor or address.",
                                headers={"Retry-After": retry_after}))
 
     async def body() -> AsyncIterator[str]:

@@ -2624,6 +2624,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Set the user's display name (`null`: none) and which inbox conversations they see. */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UserChange"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserAccount"];
+                    };
+                };
+                /** @description No user has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        trace?: never;
+    };
     "/api/users/{user_id}/disable": {
         parameters: {
             query?: never;
@@ -2904,6 +2959,460 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conversations you see in a tab (unassigned, mine, all) and status, latest activity first. */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    view?: "unassigned" | "mine" | "all";
+                    status?: "open" | "snoozed" | "closed" | "all";
+                    /** @description Contact name, email or user id, or text the contact wrote (case-insensitive). */
+                    q?: string;
+                    contact_id?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConversationList"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        /** Write to a contact first (their conversation is reused if they have one). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewConversation"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConversationDetail"];
+                    };
+                };
+                /** @description No such contact. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open conversations in each tab, and how many you see hold unread messages (the inbox badge). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConversationCounts"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: number;
+            };
+            cookie?: never;
+        };
+        /** The conversation and its thread: what the site showed the contact, what the contact wrote, the team's notes. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConversationDetail"];
+                    };
+                };
+                /** @description No conversation you may see has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Assign the conversation (`assignee_id`, null: nobody) and/or open, close or snooze it (until `snoozed_until`). */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ConversationChange"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConversationDetail"];
+                    };
+                };
+                /** @description No conversation you may see has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer the contact: shown in their open widgets at once; emailed with a reply address if still unseen after
+         *     AUTOMAP_INBOX_FORWARD_AFTER (when they have an email address).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TextBody"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ThreadItem"];
+                    };
+                };
+                /** @description No conversation you may see has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Leave a note only the team sees. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TextBody"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ThreadItem"];
+                    };
+                };
+                /** @description No conversation you may see has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/{conversation_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** You read the conversation: nothing in it is unread any more. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConversationDetail"];
+                    };
+                };
+                /** @description No conversation you may see has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversations/stream-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A token for the inbox's live stream (EventSource cannot send headers or the CSRF token): it names you,
+         *     and the stream applies your access when it opens.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StreamToken"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How fast the team answered in a window (default: the last 30 days): first-response and reply times, overall
+         *     and per operator (medians and 90th percentiles, in seconds).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start (included); default: 30 days ago. */
+                    from?: string;
+                    /** @description End (included); default: now. */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InboxReport"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget/session": {
         parameters: {
             query?: never;
@@ -3074,6 +3583,55 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["ConversationItem"];
                     };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The visitor writes to the team without answering a message: starts the conversation, or goes on with it. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReplyRequest"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConversationItem"];
+                    };
+                };
+                /** @description The visitor's first page view is not recorded yet: try again in a moment. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 422: components["responses"]["UNPROCESSABLE_ENTITY"];
                 default: components["responses"]["DEFAULT_ERROR"];
@@ -4177,7 +4735,8 @@ export interface components {
             at: string;
             channel?: string;
             sender_name?: string;
-            message_id?: number;
+            /** @description The message a reply answers; null when the visitor wrote without answering one. */
+            message_id?: number | null;
             /** @description Where a reply came from: widget or email. */
             source?: string;
             statuses?: string[];
@@ -4434,6 +4993,13 @@ export interface components {
             disabled_at: string | null;
             /** @description The user this browser is logged in as. */
             is_you: boolean;
+            /** @description How visitors see the user's chat messages (null: the team's name; never the email address). */
+            name: string | null;
+            /**
+             * @description Which inbox conversations the user sees: `all`, or `assigned` (the unassigned ones and their own).
+             * @enum {string}
+             */
+            inbox_access: "all" | "assigned";
         };
         UserAccountList: {
             items: components["schemas"]["UserAccount"][];
@@ -4442,6 +5008,15 @@ export interface components {
             email: string;
             /** @description At least 8 characters. */
             password: string;
+        };
+        UserChange: {
+            /** @description How visitors see the user's chat messages (null: the team's name; never the email address). */
+            name?: string | null;
+            /**
+             * @description Which inbox conversations the user sees: `all`, or `assigned` (the unassigned ones and their own).
+             * @enum {string}
+             */
+            inbox_access?: "all" | "assigned";
         };
         NewPassword: {
             /** @description At least 8 characters. */
@@ -4471,6 +5046,167 @@ export interface components {
             token: components["schemas"]["ApiToken"];
             /** @description The token itself, for `Authorization: Bearer …`: shown this once, only its hash is kept. */
             secret: string;
+        };
+        ConversationContact: {
+            id: number;
+            name: string | null;
+            email: string | null;
+            user_id: string | null;
+        };
+        UserRef: {
+            id: number;
+            email: string;
+            name: string | null;
+        };
+        LastItem: {
+            kind: string;
+            body: string | null;
+            at: string;
+        };
+        ConversationSummary: {
+            id: number;
+            contact: components["schemas"]["ConversationContact"];
+            /**
+             * @description open, snoozed or closed (a snooze that ran out shows open).
+             * @enum {string}
+             */
+            status: "open" | "snoozed" | "closed";
+            snoozed_until: string | null;
+            assignee: (Record<string, never> | null) | components["schemas"]["UserRef"];
+            /** @description Messages the contact wrote since an operator last read or answered the conversation. */
+            unread: number;
+            last_item: (Record<string, never> | null) | components["schemas"]["LastItem"];
+            last_activity_at: string;
+            /** @description When the oldest message the team has not answered came; null while nothing waits. */
+            waiting_since: string | null;
+            created_at: string;
+        };
+        ConversationList: {
+            items: components["schemas"]["ConversationSummary"][];
+            total: number;
+        };
+        ConversationCounts: {
+            unassigned: number;
+            mine: number;
+            all: number;
+            /** @description Conversations you see with unread messages. */
+            unread: number;
+        };
+        NewConversation: {
+            contact_id: number;
+            /** @description The first message, plain text. */
+            body: string;
+        };
+        Button: {
+            text: string;
+            url: string;
+        };
+        FlowRef: {
+            id: number;
+            name: string;
+            node_id: string | null;
+        };
+        Forward: {
+            /** @enum {string} */
+            state: "scheduled" | "sent" | "withdrawn" | "failed";
+            /** @description When it is due (scheduled) or was settled. */
+            at: string;
+            reason: string | null;
+        };
+        ThreadItem: {
+            /**
+             * @description message: what the site showed the contact (a flow's or an operator's); reply: what the contact wrote; note: only the team sees it.
+             * @enum {string}
+             */
+            kind: "message" | "reply" | "note";
+            id: number;
+            at: string;
+            body?: string | null;
+            /** @description A message's channel: chat or popup. */
+            channel?: string;
+            title?: string;
+            button?: components["schemas"]["Button"];
+            sender_name?: string;
+            statuses?: string[];
+            /** @description The person who wrote a message. */
+            operator?: components["schemas"]["UserRef"] | (Record<string, never> | null);
+            /** @description The flow that sent a message. */
+            flow?: components["schemas"]["FlowRef"] | (Record<string, never> | null);
+            /** @description A chat message's email forward. */
+            forward?: components["schemas"]["Forward"] | (Record<string, never> | null);
+            /** @description Where a reply came from: widget or email. */
+            source?: string;
+            /** @description The message a reply answers; null when the contact wrote first. */
+            message_id?: number | null;
+            /** @description Who wrote a note. */
+            author?: components["schemas"]["UserRef"] | (Record<string, never> | null);
+        };
+        ConversationDetail: {
+            id: number;
+            contact: components["schemas"]["ConversationContact"];
+            /**
+             * @description open, snoozed or closed (a snooze that ran out shows open).
+             * @enum {string}
+             */
+            status: "open" | "snoozed" | "closed";
+            snoozed_until: string | null;
+            assignee: (Record<string, never> | null) | components["schemas"]["UserRef"];
+            /** @description Messages the contact wrote since an operator last read or answered the conversation. */
+            unread: number;
+            last_item: (Record<string, never> | null) | components["schemas"]["LastItem"];
+            last_activity_at: string;
+            /** @description When the oldest message the team has not answered came; null while nothing waits. */
+            waiting_since: string | null;
+            created_at: string;
+            /** @description Oldest first, the latest 200. */
+            items: components["schemas"]["ThreadItem"][];
+        };
+        TextBody: {
+            /** @description Plain text, shown as typed. */
+            body: string;
+        };
+        ConversationChange: {
+            /** @enum {string} */
+            status?: "open" | "snoozed" | "closed";
+            /**
+             * Format: date-time
+             * @description Required with status snoozed: when it opens again.
+             */
+            snoozed_until?: string;
+            /** @description A user's id, or null for nobody. */
+            assignee_id?: number | null;
+        };
+        StreamToken: {
+            token: string;
+            expires_in: number;
+            /** @description Where to open the stream (`GET …?token=`) when another server serves it; null: `/inbox/stream` on this server. Server-sent events: `ready` once it listens (read the list then), `conversation` with {conversation, item} for every change you may see. */
+            stream_url: string | null;
+        };
+        Spread: {
+            count: number;
+            median_seconds: number | null;
+            p90_seconds: number | null;
+        };
+        OperatorResponses: {
+            /** @description null: answers given through the API with a token. */
+            user: components["schemas"]["UserRef"] | (Record<string, never> | null);
+            replies: number;
+            first_responses: number;
+            median_reply_seconds: number | null;
+            median_first_response_seconds: number | null;
+        };
+        InboxReport: {
+            from: string;
+            to: string;
+            /** @description Conversations answered in the window. */
+            conversations: number;
+            /** @description Answers to a waiting contact in the window. */
+            replies: number;
+            /** @description How long contacts waited for the first answer of a conversation's opening. */
+            first_response: components["schemas"]["Spread"];
+            /** @description How long contacts waited for any answer. */
+            reply_time: components["schemas"]["Spread"];
+            operators: components["schemas"]["OperatorResponses"][];
         };
         VisitorSessionRequest: {
             /** @description The browser's anonymous id (the widget's cookie). */

@@ -28,6 +28,7 @@ EXPECTED = {
     "send_popup": (Category.MESSAGE, ["next"]),
     "webhook": (Category.ACTION, ["next", "failed"]),
     "update_contact": (Category.ACTION, ["next"]),
+    "update_conversation": (Category.ACTION, ["next"]),
     "goal": (Category.OUTCOME, ["next"]),
     "exit": (Category.OUTCOME, []),
 }
@@ -93,6 +94,8 @@ VALID: dict[str, list[dict[str, Any]]] = {
         {"set": {"plan": "pro", "address.city": "Berlin"}},
         {"unset": ["promo_code"], "add_tags": ["customer"], "remove_tags": ["lead"]},
     ],
+    "update_conversation": [{"assign_to": "anna@example.com"}, {"status": "closed"},
+                            {"assign_to": "anna@example.com", "status": "open"}],
     "goal": [{"name": "Order paid"}, {"name": "Order paid", "revenue": 49.9}],
     "exit": [{}, {"reason": "Already a customer"}],
 }
@@ -144,6 +147,7 @@ INVALID: dict[str, list[dict[str, Any]]] = {
         {"url": "https://example.com", "headers": {"X-Count": 3}},
     ],
     "update_contact": [{}, {"set": {}}, {"unset": []}, {"add_tags": [""]}, {"set": {" bad": 1}}],
+    "update_conversation": [{}, {"status": "snoozed"}, {"assign_to": ""}, {"assignee": "anna@example.com"}],
     "goal": [{}, {"name": ""}, {"name": "Paid", "revenue": -1}],
     "exit": [{"reason": 3}, {"why": "done"}],
 }
@@ -155,7 +159,7 @@ def _errors(type_name: str, config: dict[str, Any]) -> list[str]:
     return [error.message for error in validator(node_type.config_schema).iter_errors(config)]
 
 
-def test_registry_holds_the_twelve_types_in_palette_order() -> None:
+def test_registry_holds_the_thirteen_types_in_palette_order() -> None:
     assert [node_type.type for node_type in registry.all_types()] == list(EXPECTED)
     assert registry.get("no_such_type") is None
 

@@ -14,7 +14,8 @@ from redis.asyncio import Redis as AsyncRedis
 
 from tests.builder_api.widget_support import greeted, greeting_flow, visitor
 from workflow_runtime.channels import onsite, presence
-from workflow_runtime.channels.onsite_push import ContactNotices, NoticeHub
+from workflow_runtime.channels.notice_hub import NoticeHub
+from workflow_runtime.channels.onsite_push import ContactNotices
 from workflow_runtime.dispatch.embedded import asyncio_twin
 from workflow_runtime.storage.models import AnonymousId, Channel, Message, MessageStatus
 

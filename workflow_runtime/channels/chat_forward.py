@@ -2,10 +2,13 @@
 and a Reply-To that brings the contact's answer back into the same chat.
 
 A send_chat node with `forward_by_email_after` records an email whose content is only
-`{"forwards": "chat"}`; this module finds the chat message it forwards (the latest one the
-same run recorded at the same node before it) when the email is rendered, so the email
-shows the chat as the widget would, personalised by the same sandbox. The layout is one
-built-in MJML template, compiled once per process like any inline body.
+`{"forwards": "chat"}` once the chat went unseen in time (the node waits for that); an operator's
+answer in the inbox records its forward at once, due after the inbox's delay and marked
+`unless_seen`, and its deliverer withdraws it if the chat was seen by then (`seen_before_due`).
+This module finds the chat message an email forwards (their ledger keys differ by the channel
+only) when the email is rendered, so the email shows the chat as the widget would, personalised
+by the same sandbox. The layout is one built-in MJML template, compiled once per process like
+any inline body.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nodes.sending import SEEN_STATUSES
 from workflow_runtime.channels import onsite
 from workflow_runtime.channels.email_render import EmailContentError, EmailSource, RenderedEmail, render_email
 from workflow_runtime.channels.email_template import inline_key
@@ -51,6 +55,19 @@ class ForwardedChat:
     email: RenderedEmail
     sender: str
     reply_to: str | None
+
+
+def unless_seen_forward() -> dict[str, Any]:
+    """The ledger content of an email forward recorded before it is due, to be sent only if the chat is still unseen."""
+    return {"forwards": Channel.CHAT.value, "unless_seen": True}
+
+
+def seen_before_due(session: Session, email: Message) -> bool:
+    """Whether `email` is an `unless_seen` forward whose chat message the contact has seen (read, clicked,
+    answered) meanwhile: then it is not to be sent. EmailContentError if the chat message is gone."""
+    if not (email.content or {}).get("unless_seen"):
+        return False
+    return not SEEN_STATUSES.isdisjoint(forwarded_message(session, email).statuses or [])
 
 
 def forwarded_message(session: Session, email: Message) -> Message:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nodes.personalisation import contact_variables
 from workflow_runtime.channels import delivery, email_mime
-from workflow_runtime.channels.chat_forward import render_forward
+from workflow_runtime.channels.chat_forward import render_forward, seen_before_due
 from workflow_runtime.channels.delivery import Claim, RetryPolicy
 from workflow_runtime.channels.email_render import EmailContentError, RenderedEmail, render_email, source_of
 from workflow_runtime.channels.group_commit import GroupCommit
@@ -182,6 +182,9 @@ class EmailDeliverer:
             delivery.failed(session, message, self.now(), "the contact has no email address")
             return None
         try:
+            if seen_before_due(session, message):
+                delivery.withdrawn(message, self.now(), "the chat message was seen on the site before it was due")
+                return None
             return render_for_contact(session, self.settings, message, contact)
         except EmailContentError as error:
             delivery.failed(session, message, self.now(), str(error))

@@ -4,8 +4,8 @@ Both inbound paths — the webhook an email provider calls (`POST /inbound/email
 server (`automap inbound-smtp`) — hand the raw RFC 822 message and its envelope recipients to
 `receive_reply`. The reply address (`workflow_runtime.channels.reply_address`) names the chat
 message; the answer is stored as a reply from the `email` source, counted `replied` at the
-chat's send node, and announced to the contact's open widget streams after the commit, so the
-visitor finds the dialog on the site. A refused email raises `InboundRefused` naming the
+chat's send node, and announced after the commit to the contact's open widget streams, so the
+visitor finds the dialog on the site, and to the team's inboxes, so the operator sees it at once. A refused email raises `InboundRefused` naming the
 problem before anything is written. The same email delivered twice (by its Message-ID) is kept once.
 """
 from __future__ import annotations
@@ -22,8 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from workflow_runtime.channels import onsite
-from workflow_runtime.channels.onsite_push import announce
+from workflow_runtime.channels import onsite, onsite_push
 from workflow_runtime.channels.process import Process
 from workflow_runtime.channels.reply_address import BadReplyAddress, ReplyAddresses
 from workflow_runtime.channels.reply_text import UnreadableEmail, reply_text
@@ -113,15 +112,16 @@ def receive_reply(current: Process, replies: ReplyAddresses, raw: bytes,
     external_id = (str(email.get("Message-ID", "")).strip() or None)
     external_id = external_id[:255] if external_id else None
     try:
-        received = _store(current, message_id, text, external_id)
+        received, written = _store(current, message_id, text, external_id)
     except IntegrityError:  # the same email, delivered twice at the same moment: the other copy won
-        received = _store(current, message_id, text, external_id)
-    if not received.duplicate:
-        announce(current.redis, {received.contact_id: [received.reply]})
+        received, written = _store(current, message_id, text, external_id)
+    if written is not None:
+        onsite_push.contact_wrote(current, written)
     return received
 
 
-def _store(current: Process, message_id: int, text: str, external_id: str | None) -> ReceivedReply:
+def _store(current: Process, message_id: int, text: str,
+           external_id: str | None) -> tuple[ReceivedReply, onsite.ContactMessage | None]:
     with current.sessions.begin() as session:
         message = session.get(Message, message_id)
         if message is None or message.channel is not Channel.CHAT:
@@ -130,7 +130,7 @@ def _store(current: Process, message_id: int, text: str, external_id: str | None
             known = session.scalar(select(Reply).where(Reply.message_id == message_id,
                                                        Reply.external_id == external_id))
             if known is not None:
-                return ReceivedReply(message.contact_id, message_id, onsite.reply_view(known), duplicate=True)
-        answer = onsite.reply(session, message.contact_id, message_id, text, current.clock.now(),
-                              source=ReplySource.EMAIL, external_id=external_id)
-        return ReceivedReply(message.contact_id, message_id, onsite.reply_view(answer), duplicate=False)
+                return ReceivedReply(message.contact_id, message_id, onsite.reply_view(known), duplicate=True), None
+        written = onsite.reply(session, message.contact_id, message_id, text, current.clock.now(),
+                               source=ReplySource.EMAIL, external_id=external_id)
+        return ReceivedReply(message.contact_id, message_id, written.view, duplicate=False), written

@@ -2,13 +2,17 @@
 
 The ledger keeps each chat message and popup as its node config (templates, not text);
 this module renders them for the contact with the personalisation sandbox the moment the
-widget asks, and records the visitor's statuses and replies, counted at the send node.
+widget asks, and records the visitor's statuses and messages: an answer to a message is counted
+`replied` at its send node; either moves the contact's conversation with the team
+(`conversations.contact_wrote`). An operator's chat message (`operator_content`) is the
+operator's plain text, shown as typed, never rendered as a template.
 """
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +21,9 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from nodes.personalisation import PersonalisationError, contact_variables, render_value
+from workflow_runtime.channels import team_push
 from workflow_runtime.channels.messages import locked, record_status
+from workflow_runtime.engine import conversations
 from workflow_runtime.storage.bulk import any_of
 from workflow_runtime.storage.models import (
     ONSITE_CHANNELS,
@@ -46,6 +52,17 @@ _PENDING = or_(
 )
 # What each channel shows; the rest of a node's config (email fallback, …) stays on the server.
 _SHOWN_FIELDS = {Channel.POPUP: ("size", "title", "body", "button"), Channel.CHAT: ("body", "sender_name")}
+
+
+@dataclass(frozen=True)
+class ContactMessage:
+    """What the contact wrote, as the widget shows it, with what it changed: the events the conversation
+    recorded (to queue after the commit) and the notice for the team's inboxes."""
+
+    reply: Reply
+    view: dict[str, Any]
+    event_ids: list[int]
+    notice: dict[str, Any]
 
 
 class NotYourMessage(PermissionError):
@@ -97,6 +114,16 @@ def conversation(session: Session, contact_id: int, limit: int = 100) -> list[di
     return items[-limit:]
 
 
+def shown_messages(session: Session, contact_id: int, limit: int) -> list[dict[str, Any]]:
+    """The contact's latest `limit` chat messages and popups as the widget shows them, oldest first (the inbox's
+    thread; their Message rows stay in the session)."""
+    rows = session.execute(
+        _with_runs().where(Message.contact_id == contact_id, Message.channel.in_(list(ONSITE_CHANNELS)))
+        .order_by(Message.id.desc()).limit(limit)
+    ).all()
+    return _render_all(session, contact_id, rows[::-1])
+
+
 def render_message(session: Session, message: Message) -> dict[str, Any] | None:
     """One on-site message as the widget shows it, rendered for its contact; None if the sandbox refuses it."""
     context = session.get(Run, message.run_id).context if message.run_id is not None else None
@@ -120,16 +147,38 @@ def report(session: Session, contact_id: int, message_id: int, status: MessageSt
 
 
 def reply(session: Session, contact_id: int, message_id: int, body: str, now: datetime,
-          source: ReplySource = ReplySource.WIDGET, external_id: str | None = None) -> Reply:
+          source: ReplySource = ReplySource.WIDGET, external_id: str | None = None) -> ContactMessage:
     """Store the contact's answer to one of its messages in the conversation and count it as `replied`;
     `external_id` names it where it came from (an email's Message-ID, unique per message)."""
     message = _own_message(session, contact_id, message_id)
-    answer = Reply(message_id=message.id, contact_id=contact_id, source=source, body=body, created_at=now,
-                   external_id=external_id)
-    session.add(answer)
     record_status(session, message, MessageStatus.REPLIED, now)
+    return _contact_wrote(session, Reply(message_id=message.id, contact_id=contact_id, source=source, body=body,
+                                         created_at=now, external_id=external_id), now)
+
+
+def visitor_message(session: Session, contact_id: int, body: str, now: datetime) -> ContactMessage:
+    """Store a message the visitor wrote in the widget without answering one: it starts a conversation with
+    the team, or goes on with it."""
+    return _contact_wrote(session, Reply(message_id=None, contact_id=contact_id, source=ReplySource.WIDGET,
+                                         body=body, created_at=now), now)
+
+
+def _contact_wrote(session: Session, answer: Reply, now: datetime) -> ContactMessage:
+    session.add(answer)
     session.flush()
-    return answer
+    view = reply_view(answer)
+    changed = conversations.contact_wrote(session, answer.contact_id, view, now)
+    return ContactMessage(answer, view, changed.event_ids, team_push.notice(session, changed.conversation, view, now))
+
+
+def operator_content(body: str, sender_name: str, operator_id: int | None) -> dict[str, Any]:
+    """The ledger content of a chat message an operator wrote (shown as typed, `operator_id` marks it)."""
+    return {"body": body, "sender_name": sender_name, "operator_id": operator_id}
+
+
+def is_operators(message: Message) -> bool:
+    """Whether a person in the team wrote the message (in the inbox), rather than a flow."""
+    return message.run_id is None and "operator_id" in (message.content or {})
 
 
 def reply_view(answer: Reply) -> dict[str, Any]:
@@ -172,7 +221,7 @@ def _render(message: Message, variables: Mapping[str, Any]) -> dict[str, Any] | 
     """The message as the widget shows it; None (logged) if the sandbox refuses one of its templates."""
     content = {key: message.content[key] for key in _SHOWN_FIELDS[message.channel] if key in message.content}
     try:
-        rendered = render_value(content, variables)
+        rendered = content if is_operators(message) else render_value(content, variables)
     except PersonalisationError as error:
         log.warning("on-site message %s not shown: %s", message.id, error)
         return None

@@ -1,9 +1,10 @@
-"""What the channels use of the process they run in: the database, the clock and Redis.
+"""What the channels use of the process they run in: the database, the clock, Redis and the event queue.
 
 `dispatch.runtime.Runtime` is one; the channels name only these parts, so they sit below dispatch.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from redis import Redis
@@ -12,8 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from workflow_runtime.clock import Clock
 
 
+class EventQueue(Protocol):
+    """Hands stored events to the runtime (`dispatch.job_queue.JobQueue`): what a conversation records
+    (`conversation_started`, …) reaches triggers, goals and waits like a tracked event."""
+
+    def apply_ingested_events(self, event_ids: Sequence[int]) -> int: ...
+
+
 class Process(Protocol):
-    """The database sessions, the clock, and the Redis the widgets' streams listen on."""
+    """The database sessions, the clock, the Redis the widgets' and the inbox's streams listen on, and the
+    queue of events for the runtime."""
 
     @property
     def sessions(self) -> sessionmaker[Session]: ...
@@ -23,3 +32,6 @@ class Process(Protocol):
 
     @property
     def redis(self) -> Redis: ...
+
+    @property
+    def jobs(self) -> EventQueue: ...

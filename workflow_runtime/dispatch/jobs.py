@@ -8,7 +8,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from workflow_runtime.channels import delivered_channels, deliverer_for, onsite_push, presence
+from workflow_runtime.channels import delivered_channels, deliverer_for, onsite_push, presence, team_push
 from workflow_runtime.dispatch import runtime
 from workflow_runtime.engine import batches, broadcasts, failures
 from workflow_runtime.engine.interpreter import BatchEffects, OnSite
@@ -129,8 +129,9 @@ def _park(kind: FailureKind, item_id: int, error: Exception) -> None:
 
 def _run_batch(work: Batch, ids: Sequence[int]) -> int:
     """One transaction for the batch; only once it committed are wake-ups mirrored into Redis, the
-    messages it recorded queued for delivery, and its chat messages and popups pushed to their contacts'
-    open widgets."""
+    messages it recorded queued for delivery, its chat messages and popups pushed to their contacts'
+    open widgets, the conversations it changed announced to the team's inboxes and the events they recorded
+    queued."""
     current = runtime.current()
     with current.sessions.begin() as session:
         effects = work(session, ids, current.clock.now(), partial(presence.is_on_site, current.redis))
@@ -138,4 +139,6 @@ def _run_batch(work: Batch, ids: Sequence[int]) -> int:
     if effects.sent_channels:
         current.jobs.deliver(effects.sent_channels & delivered_channels(current.email))
     onsite_push.push(current, effects.onsite_messages)
+    team_push.push_changed(current, effects.conversations)
+    current.jobs.apply_ingested_events(effects.conversation_events)
     return effects.steps

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from nodes.execution import End, Go, Hold, Outcome
 from nodes.personalisation import contact_variables, render_value
 from nodes.timing import next_send_time, parse_duration
-from workflow_runtime.engine import failures
+from workflow_runtime.engine import conversations, failures
 from workflow_runtime.engine.counters import (
     EXIT_REASONS,
     QUEUED,
@@ -68,6 +68,8 @@ class BatchEffects:
     messages: list[dict[str, Any]] = field(default_factory=list)
     sent_channels: set[str] = field(default_factory=set)  # to queue their delivery after the commit
     parked: list[tuple[AnyRun, BaseException, dict[str, Any]]] = field(default_factory=list)  # run, error, where
+    conversations: set[int] = field(default_factory=set)  # changed by steps: the team's inboxes are told
+    conversation_events: list[int] = field(default_factory=list)  # what those changes recorded, to queue
     advanced: int = 0
     steps: int = 0
 
@@ -225,6 +227,12 @@ class RunContext:
         tags = [tag for tag in (self._contact.tags or []) if tag not in set(remove_tags)]
         self._contact.tags = tags + [tag for tag in add_tags if tag not in tags]
 
+    def update_conversation(self, assign_to: str | None, status: str | None) -> None:
+        changed = conversations.flow_update(self._session, self._contact.id, assign_to, status, self._now)
+        if changed is not None:
+            self._effects.conversations.add(changed.conversation.id)
+            self._effects.conversation_events += changed.event_ids
+
     def convert(self, revenue: Decimal | None) -> None:
         credit_conversion(self._run, self._definition, self._now, revenue, self._effects.counters)
 
@@ -328,6 +336,8 @@ class _Undo:
         self.sent_channels = set(effects.sent_channels)
         self.onsite = {contact_id: list(keys) for contact_id, keys in effects.onsite_messages.items()}
         self.wakeups = dict(effects.wakeups)
+        self.conversations = set(effects.conversations)
+        self.conversation_events = list(effects.conversation_events)
 
     def restore(self, run: AnyRun, contact: AnyContact, effects: BatchEffects) -> None:
         run.converted_at, run.revenue = self.conversion
@@ -337,6 +347,8 @@ class _Undo:
         effects.sent_channels = self.sent_channels
         effects.onsite_messages = self.onsite
         effects.wakeups = self.wakeups
+        effects.conversations = self.conversations
+        effects.conversation_events = self.conversation_events
 
 
 def _apply(run: AnyRun, spec: NodeSpec, outcome: Outcome, state: dict[str, Any], definition: FlowDefinition,

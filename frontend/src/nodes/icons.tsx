@@ -9,6 +9,7 @@ import {
   type LucideIcon,
   Mail,
   MessageCircle,
+  MessagesSquare,
   Puzzle,
   Split,
   UserPen,
@@ -27,6 +28,7 @@ const ICONS: Record<string, LucideIcon> = {
   send_popup: AppWindow,
   webhook: Webhook,
   update_contact: UserPen,
+  update_conversation: MessagesSquare,
   goal: Flag,
   exit: CircleStop,
 };

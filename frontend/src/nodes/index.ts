@@ -10,6 +10,7 @@ import { SendPopupNode } from "./SendPopupNode";
 import { SplitNode } from "./SplitNode";
 import { TriggerNode } from "./TriggerNode";
 import { UpdateContactNode } from "./UpdateContactNode";
+import { UpdateConversationNode } from "./UpdateConversationNode";
 import { WaitForEventNode } from "./WaitForEventNode";
 import { WaitNode } from "./WaitNode";
 import { WebhookNode } from "./WebhookNode";
@@ -25,6 +26,7 @@ export const nodeTypes: NodeTypes = {
   send_popup: SendPopupNode,
   webhook: WebhookNode,
   update_contact: UpdateContactNode,
+  update_conversation: UpdateConversationNode,
   goal: GoalNode,
   exit: ExitNode,
 };

@@ -1,8 +1,14 @@
 """The tables: the database is the source of truth for flows, contacts and runs."""
-from workflow_runtime.storage.models.account import ApiToken, LoginSession, User
+from workflow_runtime.storage.models.account import ApiToken, InboxAccess, LoginSession, User
 from workflow_runtime.storage.models.base import Base
 from workflow_runtime.storage.models.broadcast import UNFINISHED_BROADCASTS, Broadcast, BroadcastStatus
 from workflow_runtime.storage.models.contact import AnonymousId, Contact, Event, UnappliedEvent
+from workflow_runtime.storage.models.conversation import (
+    Conversation,
+    ConversationNote,
+    ConversationResponse,
+    ConversationStatus,
+)
 from workflow_runtime.storage.models.counter import NodeCounter
 from workflow_runtime.storage.models.failure import Failure, FailureKind, FailureState
 from workflow_runtime.storage.models.flow import (
@@ -28,6 +34,10 @@ __all__ = [
     "Channel",
     "ONSITE_CHANNELS",
     "Contact",
+    "Conversation",
+    "ConversationNote",
+    "ConversationResponse",
+    "ConversationStatus",
     "Event",
     "Failure",
     "FailureKind",
@@ -38,6 +48,7 @@ __all__ = [
     "FlowTrigger",
     "FlowVersion",
     "ImmutableVersionError",
+    "InboxAccess",
     "KeyName",
     "LoginSession",
     "DeliveryState",

@@ -4,12 +4,20 @@ Only hashes are stored: a leaked database reveals no password, no usable session
 """
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from workflow_runtime.storage.models.base import Base, utcnow
+from workflow_runtime.storage.models.base import Base, str_enum, utcnow
+
+
+class InboxAccess(str, enum.Enum):
+    """Which conversations of the inbox a user sees: all of them, or only the unassigned ones and their own."""
+
+    ALL = "all"
+    ASSIGNED = "assigned"
 
 
 class User(Base):
@@ -24,6 +32,10 @@ class User(Base):
     last_login_at: Mapped[datetime | None]
     # Set by `automap users disable`: the user can no longer log in, and their sessions were ended.
     disabled_at: Mapped[datetime | None]
+    # How visitors see the user's messages in the chat (None: the team's name, never the email address).
+    name: Mapped[str | None] = mapped_column(String(100))
+    inbox_access: Mapped[InboxAccess] = mapped_column(str_enum(InboxAccess), default=InboxAccess.ALL,
+                                                      server_default=InboxAccess.ALL.value)
 
 
 class LoginSession(Base):

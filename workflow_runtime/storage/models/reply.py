@@ -1,4 +1,5 @@
-"""What a contact wrote back to a chat message or popup: the contact's side of the conversation."""
+"""What a contact wrote — an answer to a chat message or popup, or a message of its own: the contact's side of
+the conversation."""
 from __future__ import annotations
 
 import enum
@@ -18,7 +19,8 @@ class ReplySource(str, enum.Enum):
 
 
 class Reply(Base):
-    """One reply from a contact, attached to the message it answers, so the reply counts at that send node."""
+    """One message from a contact: attached to the message it answers, so the reply counts at that send node, or
+    to none when the visitor wrote first (`message_id` None)."""
 
     __tablename__ = "message_replies"
     __table_args__ = (
@@ -28,7 +30,7 @@ class Reply(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     source: Mapped[ReplySource] = mapped_column(str_enum(ReplySource))
     body: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""The operator inbox's API: conversations, operators' messages and notes, and its live stream."""

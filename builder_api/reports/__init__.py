@@ -1,0 +1,1 @@
+"""Reports across flows and conversations."""
