@@ -3,8 +3,10 @@
 `seed_demo` publishes the abandoned-cart scenario as its own flow and drives a few hundred
 synthetic shoppers through it on a virtual clock, through the real runtime (events, RQ batch
 jobs, the send ledger, message statuses), so its node counters, messages and conversions are
-exactly what real traffic would have left. The simulated days end now; the flow is then
-paused, so it never messages real visitors until a marketer resumes it.
+exactly what real traffic would have left. A few shoppers also write to the team on the last
+days (`CONVERSATIONS`), answered, noted and closed through the inbox's own actions, so the
+inbox has a thread of each kind. The simulated days end now; the flow is then paused, so it
+never messages real visitors until a marketer resumes it.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from sqlalchemy import select
 
 from flows.scenarios import all_scenarios
 from workflow_runtime.authoring import flow_store
+from workflow_runtime.channels import onsite
 from workflow_runtime.channels.messages import record_status
 from workflow_runtime.clock import VirtualClock
 from workflow_runtime.dispatch.embedded import embedded_redis
@@ -26,8 +29,18 @@ from workflow_runtime.dispatch.runtime import Runtime, build, configure
 from workflow_runtime.dispatch.scheduler import queue_due_runs
 from workflow_runtime.dispatch.worker import make_worker
 from workflow_runtime.engine import lifecycle
+from workflow_runtime.inbox import team_actions
 from workflow_runtime.storage import unapplied_events
-from workflow_runtime.storage.models import Channel, Contact, Event, Flow, Message, MessageStatus
+from workflow_runtime.storage.models import (
+    Channel,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    Event,
+    Flow,
+    Message,
+    MessageStatus,
+)
 
 DEMO_SLUG = "demo:abandoned_cart"  # marks the demo flow, so seeding twice finds it and adds nothing
 SCENARIO_SLUG = "abandoned_cart"
@@ -44,6 +57,23 @@ FIRST_NAMES = ("Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Hugo"
                "Katie", "Liam", "Maya", "Noah", "Olivia", "Peter", "Quinn", "Ruby", "Sam", "Tara")
 LAST_NAMES = ("Adams", "Brown", "Clarke", "Davies", "Evans", "Fisher", "Green", "Hughes", "Irwin", "Jones",
               "King", "Lewis", "Moore", "Norris", "Owen")
+
+
+# What shoppers write to the team before the simulation ends (on its STEPs): (shopper, time before the end,
+# who writes, text);
+# "note" and "close" are the team's note and closing. One thread answered and awaiting the shopper's
+# thanks, one waiting for its first answer, one handled and closed two days ago.
+CONVERSATIONS = (
+    (7, timedelta(minutes=50), "contact", "Hi! Do you ship to Berlin?"),
+    (7, timedelta(minutes=30), "team", "We do: 2 to 3 days, and free over €50."),
+    (7, timedelta(minutes=10), "contact", "Great, ordering now. Thanks!"),
+    (13, timedelta(minutes=20), "contact", "Can I pay by invoice?"),
+    (21, timedelta(days=2, hours=3), "contact", "The code CART10 did not work for me."),
+    (21, timedelta(days=2, hours=2), "note", "The code had expired for this cart: sent CART15 instead."),
+    (21, timedelta(days=2, hours=2), "team", "Sorry about that! Use CART15 instead, it is valid all week."),
+    (21, timedelta(days=2, hours=1), "contact", "Worked, thank you."),
+    (21, timedelta(days=2), "close", ""),
+)
 
 
 @dataclass(frozen=True)
@@ -125,12 +155,18 @@ def seed_demo(current: Runtime, visitors: int = VISITORS) -> DemoSeed:
     for number in range(visitors):
         for offset, action in shopper_plan(number):
             timeline[start + offset].append(action)
+    end = start + timedelta(days=DAYS)
+    talks: defaultdict[datetime, list[tuple[int, str, str]]] = defaultdict(list)
+    for number, before, who, text in CONVERSATIONS:
+        if number < visitors:
+            talks[end - before].append((contact_ids[number], who, text))
     simulation = _Simulation(current, contact_ids)
     moment = start
-    while moment <= start + timedelta(days=DAYS):
+    while moment <= end:
         clock.set(moment)
         simulation.drain()
         simulation.act(timeline.pop(moment, []))
+        simulation.converse(talks.pop(moment, []))
         moment += STEP
 
     with current.sessions.begin() as session:
@@ -195,3 +231,24 @@ class _Simulation:
                     record_status(session, message, action.status, now)
         self.runtime.jobs.apply_events(event_ids)
         self.drain()
+
+    def converse(self, lines: list[tuple[int, str, str]]) -> None:
+        """Play this moment's inbox lines: what contacts wrote, the team's answers (emailed to nobody), notes and
+        closings, through the same functions as the widget and the inbox."""
+        moment = self.runtime.clock.now()
+        for contact_id, who, text in lines:
+            with self.runtime.sessions.begin() as session:
+                if who == "contact":
+                    event_ids = onsite.visitor_message(session, contact_id, text, moment).event_ids
+                else:
+                    conversation_id = session.scalar(select(Conversation.id).where(Conversation.contact_id == contact_id))
+                    if who == "team":
+                        change = team_actions.send_message(session, None, conversation_id, text, moment, None)
+                    elif who == "note":
+                        change = team_actions.add_note(session, None, conversation_id, text, moment)
+                    else:
+                        change = team_actions.update(session, None, conversation_id, moment,
+                                                     status=ConversationStatus.CLOSED)
+                    event_ids = change.event_ids
+            self.runtime.jobs.apply_events(event_ids)
+            self.drain()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests.workflow_runtime.runtime_support import assert_counters_balance, revenue
 from workflow_runtime.demo import DAYS, DEMO_SLUG, seed_demo, shopper_plan
 from workflow_runtime.engine.definition import forget_definitions
-from workflow_runtime.storage.models import Contact, Flow, FlowStatus, Message, NodeCounter
+from workflow_runtime.storage.models import Contact, Conversation, Flow, FlowStatus, Message, NodeCounter
 
 
 def totals(harness) -> tuple[int, int, int]:  # noqa: ANN001
@@ -69,6 +69,9 @@ def test_a_hundred_simulated_shoppers_fill_every_statistic(harness) -> None:  # 
         days = set(session.scalars(select(NodeCounter.day).where(NodeCounter.flow_version_id == version)))
     assert len(days) >= 4  # 100 arrivals over two days, reminders and late purchases over two more: a daily series
     assert_counters_balance(harness, seeded.flow_id)
+    with harness.session() as session:  # the inbox: one thread answered, one waiting, one closed (CONVERSATIONS)
+        inbox = sorted((c.status.value, c.unread, c.waiting_since is not None) for c in session.scalars(select(Conversation)))
+    assert inbox == [("closed", 0, False), ("open", 1, True), ("open", 1, True)]
 
     before = totals(harness)
     again = seed_demo(harness.runtime, visitors=100)
