@@ -38,6 +38,21 @@ STATIC = Path(__file__).resolve().parent / "static"
 SCRIPT_MAX_AGE = 3600  # a new widget.js reaches every site within the hour
 # Visitor tokens an address may ask for: a page load asks for one, so a busy office stays far below it.
 SESSION_RATE = "60 per minute"
+# Messages one visitor may write (answers and new messages together): a person types far fewer; a script
+# flooding the team's inbox is cut off.
+VISITOR_MESSAGE_RATE = "20 per minute"
+
+
+
+def _rate(key: str, default: str) -> str:
+    """The app's config (tests set it), else the environment variable `key`, else `default`."""
+    return current_app.config.get(key) or os.environ.get(key) or default
+
+
+_VISITOR_MESSAGES = limiter.shared_limit(
+    lambda: _rate("AUTOMAP_WIDGET_MESSAGE_RATE", VISITOR_MESSAGE_RATE), scope="widget-messages",
+    key_func=lambda: request_visitor(),
+    error_message="Too many messages from this visitor: wait the seconds Retry-After says.")
 
 script = FlaskBlueprint("widget_script", __name__)
 blueprint = Blueprint("widget", __name__, description="The on-site widget's visitor API (visitor tokens, not admin tokens).")
@@ -68,15 +83,9 @@ def _own_messages_only() -> Iterator[None]:
         raise ApiError(404, str(error)) from error
 
 
-def _session_rate() -> str:
-    """The app's config (tests set it), else the environment variable AUTOMAP_WIDGET_SESSION_RATE, else 60 a minute."""
-    key = "AUTOMAP_WIDGET_SESSION_RATE"
-    return current_app.config.get(key) or os.environ.get(key) or SESSION_RATE
-
-
 @blueprint.post("/session")
-@limiter.limit(_session_rate, error_message="Too many visitor sessions asked for from this address: "
-                                            "wait the seconds Retry-After says.")
+@limiter.limit(lambda: _rate("AUTOMAP_WIDGET_SESSION_RATE", SESSION_RATE),
+               error_message="Too many visitor sessions asked for from this address: wait the seconds Retry-After says.")
 @write_key_required
 @blueprint.arguments(VisitorSessionRequest)
 @blueprint.response(200, VisitorSession)
@@ -112,8 +121,10 @@ def report_status(body: dict[str, str], message_id: int) -> dict[str, Any]:
 
 
 @blueprint.post("/messages/<int:message_id>/replies")
+@_VISITOR_MESSAGES
 @blueprint.arguments(ReplyRequest)
 @blueprint.response(201, ConversationItem)
+@blueprint.alt_response(429, description="Too many messages from this visitor: wait `Retry-After` seconds.")
 @blueprint.doc(security=[{"visitorToken": []}])
 def post_reply(body: dict[str, str], message_id: int) -> dict[str, Any]:
     """The visitor answers a chat message or popup: kept in the conversation, counted as `replied`."""
@@ -124,8 +135,10 @@ def post_reply(body: dict[str, str], message_id: int) -> dict[str, Any]:
 
 
 @blueprint.post("/messages")
+@_VISITOR_MESSAGES
 @blueprint.arguments(ReplyRequest)
 @blueprint.response(201, ConversationItem)
+@blueprint.alt_response(429, description="Too many messages from this visitor: wait `Retry-After` seconds.")
 @blueprint.alt_response(409, description="The visitor's first page view is not recorded yet: try again in a moment.")
 @blueprint.doc(security=[{"visitorToken": []}])
 def post_message(body: dict[str, str]) -> dict[str, Any]:

@@ -250,3 +250,17 @@ def test_the_inbox_stream_tells_each_operator_what_they_may_see_as_it_happens(
     accounts.disable_user(session, "hana@example.com")
     session.commit()
     assert site_client.get("/inbox/stream", params={"token": tokens["hana"]}).status_code == 403
+
+
+def test_a_visitor_flooding_the_inbox_is_cut_off_alone(app, client: FlaskClient, harness) -> None:
+    visitor(harness, "anon-flood")
+    visitor(harness, "anon-calm")
+    flood, calm = _visitor_token(client, "anon-flood"), _visitor_token(client, "anon-calm")
+    saved, app.config["AUTOMAP_WIDGET_MESSAGE_RATE"] = app.config["AUTOMAP_WIDGET_MESSAGE_RATE"], "3 per minute"
+    try:
+        answers = [client.post("/widget/messages", json={"body": f"spam {n}"}, headers=bearer(flood)) for n in range(4)]
+        assert [answer.status_code for answer in answers] == [201, 201, 201, 429]
+        assert int(answers[-1].headers["Retry-After"]) > 0
+        assert client.post("/widget/messages", json={"body": "hello"}, headers=bearer(calm)).status_code == 201
+    finally:
+        app.config["AUTOMAP_WIDGET_MESSAGE_RATE"] = saved

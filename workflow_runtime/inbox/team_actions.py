@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_runtime.channels import onsite, onsite_push, team_push
@@ -151,15 +150,16 @@ def _answer(session: Session, user: User | None, conversation: Conversation, bod
                       delivery_state=DeliveryState.PENDING, created_at=now, updated_at=now)
     session.add(message)
     contact = session.get(Contact, conversation.contact_id)
+    forward = None
     if forward_after is not None and contact is not None and contact.email and contact.unsubscribed_at is None:
-        session.add(Message(idempotency_key=f"{key}:{Channel.EMAIL.value}", contact_id=conversation.contact_id,
-                            channel=Channel.EMAIL, status=MessageStatus.SENT, statuses=[MessageStatus.SENT.value],
-                            content=unless_seen_forward(), delivery_state=DeliveryState.PENDING,
-                            next_attempt_at=now + forward_after, created_at=now, updated_at=now))
+        forward = Message(idempotency_key=f"{key}:{Channel.EMAIL.value}", contact_id=conversation.contact_id,
+                          channel=Channel.EMAIL, status=MessageStatus.SENT, statuses=[MessageStatus.SENT.value],
+                          content=unless_seen_forward(), delivery_state=DeliveryState.PENDING,
+                          next_attempt_at=now + forward_after, attempts=0, created_at=now, updated_at=now)
+        session.add(forward)
     session.flush()
     shown = onsite.render_message(session, message)
     assert shown is not None  # an operator's text is not a template: nothing can refuse it
-    forward = session.scalar(select(Message).where(Message.idempotency_key == f"{key}:{Channel.EMAIL.value}"))
     item = thread.message_view(session, shown, message, {}, forward)
     changed = conversations.team_wrote(session, conversation, message.id, user.id if user else None, item, now)
     return TeamChange(conversation, item, [team_push.notice(session, conversation, item, now)],
