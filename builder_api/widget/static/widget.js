@@ -8,6 +8,7 @@
 
   var VERSION = "1.0.0";
   var SEEN_SHARE = 0.5; // how much of a message must be on screen for the visitor to have seen it
+  var GREETING = "Ask us anything \u2014 we usually answer within a few minutes."; // atop the chat, above any message
   var YEAR = 365 * 24 * 3600;
   var CAMPAIGN = { source: "utm_source", medium: "utm_medium", name: "utm_campaign", term: "utm_term", content: "utm_content" };
   // Layers, bottom to top: the chat (launcher and panel), small popups, the large popup's overlay. Our own
@@ -32,7 +33,7 @@
     "background:#fff;border-radius:10px;box-shadow:0 8px 30px rgba(0,0,0,.25)}" +
     ".log{flex:1;overflow:auto;padding:12px}.them,.me{margin:6px 0;padding:8px 12px;border-radius:10px;max-width:85%;white-space:pre-wrap}" +
     ".them{background:#f1f3f5}.me{background:#3b5bdb;color:#fff;margin-left:auto}.sender{font-size:12px;color:#868e96}" +
-    ".note{font-size:11px;opacity:.75;text-align:right;color:inherit}" +
+    ".note{font-size:11px;opacity:.75;text-align:right;color:inherit}.hello{margin:4px 0 12px;font-size:14px;color:#495057}" +
     ".reply{display:flex;border-top:1px solid #e9ecef}.reply textarea{flex:1;border:0;padding:10px;resize:none}" +
     ".reply button{border:0;background:none;color:#3b5bdb;font-weight:700;padding:0 14px;cursor:pointer}";
 
@@ -50,6 +51,7 @@
   var lastReply = 0;
   var root = null;
   var chat = null;
+  var chatOn = true;
 
   // ---- identity: a first-party cookie for a year, mirrored in localStorage ----
 
@@ -131,9 +133,12 @@
   }
 
   var commands = {
-    init: function (key) {
+    // init(key, {chat: false}), or data-chat="off" on the script tag: no chat on this page, popups only. The
+    // chat messages the site sends then wait, undelivered, for a page that has it (or go on by email).
+    init: function (key, options) {
       if (writeKey || !key) return;
       writeKey = String(key);
+      chatOn = !(options && options.chat === false) && !(script && script.getAttribute("data-chat") === "off");
       loadIdentity();
       commands.page();
       startSession();
@@ -197,6 +202,8 @@
         token = session.token;
         // Served apart in production (automap widget-stream), on this server otherwise.
         streamUrl = session.stream_url || base + "/widget/stream";
+        if (!chatOn) return openStream();
+        chatPanel(); // the visitor may write first
         return loadConversation().then(openStream);
       })
       .catch(function () { window.setTimeout(startSession, 30000); });
@@ -205,8 +212,8 @@
   function openStream() {
     var source = new window.EventSource(streamUrl + "?token=" + encodeURIComponent(token) + "&after_reply=" + lastReply);
     source.onmessage = function (event) { show(JSON.parse(event.data)); };
-    // The visitor's own words arriving from elsewhere: an answer to a forwarded chat sent by email.
-    source.addEventListener("reply", function (event) { showReply(JSON.parse(event.data)); });
+    // The visitor's own words arriving from elsewhere: written in another tab, or an answer by email.
+    if (chatOn) source.addEventListener("reply", function (event) { showReply(JSON.parse(event.data)); });
     source.onerror = function () {
       // EventSource reconnects by itself; it gives up only when refused (an expired token): start over.
       if (source.readyState === window.EventSource.CLOSED) window.setTimeout(startSession, 5000);
@@ -230,10 +237,11 @@
     shownReplies[reply.id] = true;
     lastReply = Math.max(lastReply, reply.id);
     addLine("me", reply.body, null, reply.source === "email" ? "by email" : null);
+    chat.last = null; // the visitor has had its say since the site's latest message: what follows is new
   }
 
   function show(message) {
-    if (shown[message.id]) return;
+    if (shown[message.id] || (message.channel !== "popup" && !chatOn)) return;
     shown[message.id] = true;
     if (message.channel === "popup") showPopup(message);
     else addChat(message);
@@ -331,12 +339,13 @@
     var input = element("textarea");
     launcher.setAttribute("aria-label", "Chat");
     launcher.setAttribute("aria-expanded", "false");
-    input.setAttribute("placeholder", "Write a reply\u2026");
+    input.setAttribute("placeholder", "Write a message\u2026");
     input.rows = 2;
     badge.hidden = true;
     panel.hidden = true;
     form.appendChild(input);
     form.appendChild(element("button", null, "Send"));
+    log.appendChild(element("p", "hello", GREETING));
     panel.appendChild(log);
     panel.appendChild(form);
     launcher.appendChild(badge);
@@ -345,12 +354,21 @@
     form.onsubmit = function (event) {
       event.preventDefault();
       var text = input.value.trim();
-      if (!text || chat.last === null) return;
-      visitorCall("/widget/messages/" + chat.last + "/replies", { body: text }).then(function (response) {
-        if (!response.ok) return;
-        input.value = "";
-        return response.json().then(showReply);
-      });
+      if (!text) return;
+      input.value = "";
+      // An answer to the site's latest message counts as `replied` at its send node; the rest starts or goes on
+      // with the conversation. The line shows once stored; the stream's `reply` event for it is then a repeat.
+      var path = chat.last === null ? "/widget/messages" : "/widget/messages/" + chat.last + "/replies";
+      visitorCall(path, { body: text })
+        .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+        .then(showReply)
+        .catch(function () { if (!input.value) input.value = text; }); // not sent: the visitor's words are kept
+    };
+    input.onkeydown = function (event) { // Enter sends, Shift+Enter starts a new line
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
     };
     shadowRoot().appendChild(panel);
     shadowRoot().appendChild(launcher);
