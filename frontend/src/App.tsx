@@ -3,6 +3,7 @@ import { lazy, Suspense, useEffect, useState } from "react";
 import { BrowserRouter, Navigate, NavLink, Route, Routes } from "react-router-dom";
 
 import { currentSession, logOut, setUnauthorisedHandler, storedToken } from "./api";
+import { InboxNavLink } from "./inbox/InboxNavLink";
 import { FlowsListPage } from "./pages/FlowsListPage";
 import { LoginPage } from "./pages/LoginPage";
 
@@ -19,6 +20,7 @@ const SegmentsPage = lazy(() => import("./pages/SegmentsPage").then((module) => 
 const SegmentPage = lazy(() => import("./pages/SegmentPage").then((module) => ({ default: module.SegmentPage })));
 const TemplatesPage = lazy(() => import("./pages/TemplatesPage").then((module) => ({ default: module.TemplatesPage })));
 const TemplatePage = lazy(() => import("./pages/TemplatePage").then((module) => ({ default: module.TemplatePage })));
+const InboxPage = lazy(() => import("./inbox/InboxPage").then((module) => ({ default: module.InboxPage })));
 const SettingsPage = lazy(() => import("./pages/SettingsPage").then((module) => ({ default: module.SettingsPage })));
 
 function Shell({ onLogOut }: { onLogOut(): void }) {
@@ -29,6 +31,7 @@ function Shell({ onLogOut }: { onLogOut(): void }) {
           <span className="brand-mark" /> automap
         </NavLink>
         <NavLink to="/flows">Flows</NavLink>
+        <InboxNavLink />
         <NavLink to="/scenarios">Scenarios</NavLink>
         <NavLink to="/contacts">Contacts</NavLink>
         <NavLink to="/segments">Segments</NavLink>
@@ -47,6 +50,7 @@ function Shell({ onLogOut }: { onLogOut(): void }) {
             <Route path="/flows" element={<FlowsListPage />} />
             <Route path="/flows/:id" element={<EditorPage />} />
             <Route path="/scenarios" element={<ScenariosPage />} />
+            <Route path="/inbox/:id?" element={<InboxPage />} />
             <Route path="/contacts" element={<ContactsPage />} />
             <Route path="/contacts/:id" element={<ContactPage />} />
             <Route path="/segments" element={<SegmentsPage />} />

@@ -1,6 +1,18 @@
 /** The one place the canvas talks to the automap REST API; its answers are typed by api-schema.d.ts, which
  * `make api-types` generates from the API's OpenAPI document (a test fails when it is stale). */
 import type { components } from "./api-schema";
+import type {
+  ConversationChanges,
+  ConversationCounts,
+  ConversationDetail,
+  ConversationPage,
+  InboxReport,
+  InboxView,
+  MessageItem,
+  NoteItem,
+  StatusFilter,
+  StreamToken,
+} from "./inbox/types";
 
 type Schemas = components["schemas"];
 
@@ -374,6 +386,8 @@ export const listBroadcasts = (flowId: number, limit: number) =>
 export type WorkspaceKey = Schemas["WorkspaceKey"];
 export type KeyName = WorkspaceKey["name"];
 export type UserAccount = Schemas["UserAccount"];
+/** Which inbox conversations a user sees: all of them, or the unassigned ones and their own. */
+export type InboxAccess = UserAccount["inbox_access"];
 export type ApiToken = Schemas["ApiToken"];
 export type EmailStatus = Schemas["EmailStatus"];
 
@@ -403,6 +417,10 @@ export const createUser = (email: string, password: string) => request<UserAccou
 export const disableUser = (id: number) => request<UserAccount>("POST", `/api/users/${id}/disable`);
 export const enableUser = (id: number) => request<UserAccount>("POST", `/api/users/${id}/enable`);
 
+/** The name visitors see as the sender of the user's messages, and which conversations the user sees. */
+export const updateUser = (id: number, changes: { name?: string | null; inbox_access?: InboxAccess }) =>
+  request<UserAccount>("PATCH", `/api/users/${id}`, changes);
+
 export const setUserPassword = (id: number, password: string) => request<UserAccount>("POST", `/api/users/${id}/password`, { password });
 
 export const listApiTokens = () => request<Schemas["ApiTokenList"]>("GET", "/api/api-tokens").then((answer) => answer.items);
@@ -411,3 +429,48 @@ export const listApiTokens = () => request<Schemas["ApiTokenList"]>("GET", "/api
 export const createApiToken = (name: string) => request<Schemas["NewApiToken"]>("POST", "/api/api-tokens", { name });
 
 export const revokeApiToken = (id: number) => request<ApiToken>("POST", `/api/api-tokens/${id}/revoke`);
+
+// --- operator inbox ------------------------------------------------------------------------------------
+
+export interface ConversationQuery {
+  view?: InboxView;
+  status?: StatusFilter | "all";
+  q?: string;
+  contact_id?: number;
+  limit?: number;
+  offset?: number;
+}
+
+/** Conversations the user may see, the latest activity first. */
+export const listConversations = (params: ConversationQuery) =>
+  request<ConversationPage>("GET", `/api/conversations${query({ ...params })}`);
+
+/** Open conversations in each view, and how many have unread contact messages. */
+export const getConversationCounts = () => request<ConversationCounts>("GET", "/api/conversations/counts");
+
+/** The conversation and its latest 200 items, oldest first (changes and reading answer the same). */
+export const getConversation = (id: number) => request<ConversationDetail>("GET", `/api/conversations/${id}`);
+
+/** An operator starts a conversation with a contact who has none. */
+export const startConversation = (contactId: number, body: string) =>
+  request<ConversationDetail>("POST", "/api/conversations", { contact_id: contactId, body });
+
+/** An operator's message: pushed to the contact's open widgets, emailed if left unread. */
+export const sendConversationMessage = (id: number, body: string) =>
+  request<MessageItem>("POST", `/api/conversations/${id}/messages`, { body });
+
+/** A note only operators see. */
+export const addConversationNote = (id: number, body: string) =>
+  request<NoteItem>("POST", `/api/conversations/${id}/notes`, { body });
+
+/** Closes, reopens, snoozes or (re)assigns the conversation. */
+export const updateConversation = (id: number, changes: ConversationChanges) =>
+  request<ConversationDetail>("PATCH", `/api/conversations/${id}`, changes);
+
+export const markConversationRead = (id: number) => request<ConversationDetail>("POST", `/api/conversations/${id}/read`);
+
+/** A token for the inbox's event stream (it lapses after an hour). */
+export const getInboxStreamToken = () => request<StreamToken>("POST", "/api/conversations/stream-token");
+
+/** First-response and reply times over a period, overall and per operator. */
+export const getInboxReport = (from: string, to: string) => request<InboxReport>("GET", `/api/reports/inbox${query({ from, to })}`);

@@ -4,12 +4,13 @@ import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 
 import { type ContactCard, getContact } from "../api";
-import { formatDateTime, formatNumber, formatRelative } from "../components/localeFormat";
+import { formatDateTime, formatNumber } from "../components/localeFormat";
 import { ValueTable } from "../components/ValueTable";
+import { EventItem } from "../contacts/EventItem";
+import { RunItem } from "../contacts/RunItem";
+import { ContactConversationLink } from "../inbox/ContactConversationLink";
 
-type CardRun = ContactCard["runs"][number];
 type CardMessage = ContactCard["messages"][number];
-type CardEvent = ContactCard["events"][number];
 
 const CHANNELS: Record<string, string> = { email: "Email", chat: "Chat", popup: "Popup", webhook: "Webhook" };
 const REPLY_SOURCES: Record<string, string> = { widget: "in the chat", email: "by email" };
@@ -28,48 +29,6 @@ function details(contact: ContactCard["contact"]): Record<string, unknown> {
     "Anonymous ids": contact.anonymous_ids,
     Id: `#${contact.id}`,
   };
-}
-
-/** How soon a waiting run wakes up, e.g. "in 2 hr."; one whose time has come is due. */
-function wakeUp(at: string): string {
-  return new Date(at).getTime() > Date.now() ? formatRelative(at) : "due now";
-}
-
-/** Where a run stands: when a waiting run wakes up, why an ended run ended, why an errored run stopped. */
-function RunState({ run }: { run: CardRun }) {
-  if (run.status === "errored") return <div className="text-danger small">Stopped by an error: {run.error ?? run.end_reason}</div>;
-  if (run.status === "waiting") {
-    const event = run.waiting_for ? `for “${run.waiting_for}”` : "";
-    const until = run.waiting_until ? `until ${formatDateTime(run.waiting_until)} (${wakeUp(run.waiting_until)})` : "";
-    return <div className="small">Waits {[event, until].filter(Boolean).join(" ") || "for its next step"}</div>;
-  }
-  if (run.status === "active") return <div className="small">Moving on to its next step now</div>;
-  return (
-    <div className="small">
-      Ended {run.ended_at ? formatDateTime(run.ended_at) : ""}
-      {run.end_reason ? `: ${run.end_reason}` : ""}
-    </div>
-  );
-}
-
-function RunItem({ run }: { run: CardRun }) {
-  return (
-    <li className="card-item">
-      <div>
-        <Link to={`/flows/${run.flow_id}`}>{run.flow_name}</Link> <span className="muted small">v{run.version}</span>{" "}
-        <span className={`badge run-${run.status}`}>{run.status}</span>
-      </div>
-      <div>
-        At <b>{run.node_label}</b>
-      </div>
-      <RunState run={run} />
-      <div className="muted small">
-        Entered {formatDateTime(run.entered_at)}
-        {run.converted_at ? ` · reached the goal ${formatDateTime(run.converted_at)}` : ""}
-        {run.revenue !== null && run.revenue !== undefined ? ` · revenue ${formatNumber(run.revenue)}` : ""}
-      </div>
-    </li>
-  );
 }
 
 function MessageItem({ message }: { message: CardMessage }) {
@@ -106,16 +65,6 @@ function MessageItem({ message }: { message: CardMessage }) {
   );
 }
 
-function EventItem({ event }: { event: CardEvent }) {
-  return (
-    <li>
-      <b>{event.name}</b> <span className="muted small">{formatDateTime(event.timestamp)}</span>
-      {(event.page_title || event.page_url) && <div className="muted small">{event.page_title || event.page_url}</div>}
-      {Object.keys(event.properties).length > 0 && <ValueTable values={event.properties} compact />}
-    </li>
-  );
-}
-
 export function ContactPage() {
   const { id } = useParams();
   const [card, setCard] = useState<ContactCard | null>(null);
@@ -138,6 +87,7 @@ export function ContactPage() {
           <h1>{contact.name || contact.email || `Contact #${contact.id}`}</h1>
           {contact.name && contact.email ? <span className="muted">{contact.email}</span> : null}
         </div>
+        <ContactConversationLink contactId={contact.id} />
       </div>
       <div className="contact-grid">
         <section className="card">

@@ -1,9 +1,14 @@
-/** The people who log in to the builder: add one, give one a new password, disable one (not yourself) or enable one again. */
+/** The people who log in to the builder: add one, name one (visitors see the name on their messages), choose which
+ * inbox conversations one sees, give one a new password, disable one (not yourself) or enable one again. */
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 
-import { createUser, disableUser, enableUser, listUsers, setUserPassword, type UserAccount } from "../api";
+import { createUser, disableUser, enableUser, type InboxAccess, listUsers, setUserPassword, updateUser, type UserAccount } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { InlineRename } from "../components/InlineRename";
 import { formatDateTime } from "../components/localeFormat";
+
+const INBOX_ACCESS: Record<InboxAccess, string> = { all: "Every conversation", assigned: "Unassigned ones and their own" };
+const NAME_LENGTH = 100; // the API's limit
 
 export function UsersSection() {
   const [users, setUsers] = useState<UserAccount[] | null>(null);
@@ -11,6 +16,7 @@ export function UsersSection() {
   const [password, setPassword] = useState("");
   const [resetting, setResetting] = useState<{ user: UserAccount; password: string } | null>(null);
   const [disabling, setDisabling] = useState<UserAccount | null>(null);
+  const [naming, setNaming] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -56,7 +62,10 @@ export function UsersSection() {
   return (
     <section className="card settings-section" data-testid="users-section">
       <h2>Users</h2>
-      <p className="muted">People who log in to this builder. Disabling a user or setting their password logs them out everywhere.</p>
+      <p className="muted">
+        People who log in to this builder. Visitors see a user's name on the messages they write in the inbox. Disabling a user or
+        setting their password logs them out everywhere.
+      </p>
       {problem && <p className="text-danger" data-testid="users-problem">{problem}</p>}
       {notice && <p className="muted" data-testid="users-notice">{notice}</p>}
       {users && (
@@ -64,6 +73,8 @@ export function UsersSection() {
           <thead>
             <tr>
               <th>Email</th>
+              <th>Name</th>
+              <th>Inbox</th>
               <th>Created</th>
               <th>Last login</th>
               <th>Status</th>
@@ -75,6 +86,29 @@ export function UsersSection() {
               <tr key={user.id} data-testid={`user-${user.id}`}>
                 <td>
                   {user.email} {user.is_you && <span className="badge">you</span>}
+                </td>
+                <td>
+                  {naming === user.id ? (
+                    <InlineRename name={user.name ?? ""} label={`Name of ${user.email}`} maxLength={NAME_LENGTH}
+                                  onRename={(name) => run(updateUser(user.id, { name }), `${user.email} is now shown as ${name}.`, () => setNaming(null))}
+                                  onCancel={() => setNaming(null)} />
+                  ) : (
+                    <button type="button" className="link" data-testid={`user-name-${user.id}`} title="Rename" onClick={() => setNaming(user.id)}>
+                      {user.name || <span className="muted">add a name</span>}
+                    </button>
+                  )}
+                </td>
+                <td>
+                  <select aria-label={`Inbox conversations ${user.email} sees`} data-testid={`user-inbox-access-${user.id}`} value={user.inbox_access}
+                          disabled={busy}
+                          onChange={(event) => {
+                            const inbox_access = event.target.value as InboxAccess;
+                            run(updateUser(user.id, { inbox_access }), `${user.email} now sees ${INBOX_ACCESS[inbox_access].toLowerCase()}.`);
+                          }}>
+                    {Object.entries(INBOX_ACCESS).map(([access, label]) => (
+                      <option key={access} value={access}>{label}</option>
+                    ))}
+                  </select>
                 </td>
                 <td>{formatDateTime(user.created_at)}</td>
                 <td>{user.last_login_at ? formatDateTime(user.last_login_at) : "—"}</td>

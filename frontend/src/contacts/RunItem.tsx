@@ -1,0 +1,50 @@
+/** A flow the contact is in (or was): the step they are at, what they wait for, how the run ended; shown on the
+ * contact's card and beside their conversation in the inbox. */
+import { Link } from "react-router-dom";
+
+import type { ContactCard } from "../api";
+import { formatDateTime, formatNumber, formatRelative } from "../components/localeFormat";
+
+type CardRun = ContactCard["runs"][number];
+
+/** How soon a waiting run wakes up, e.g. "in 2 hr."; one whose time has come is due. */
+function wakeUp(at: string): string {
+  return new Date(at).getTime() > Date.now() ? formatRelative(at) : "due now";
+}
+
+/** Where a run stands: when a waiting run wakes up, why an ended run ended, why an errored run stopped. */
+function RunState({ run }: { run: CardRun }) {
+  if (run.status === "errored") return <div className="text-danger small">Stopped by an error: {run.error ?? run.end_reason}</div>;
+  if (run.status === "waiting") {
+    const event = run.waiting_for ? `for “${run.waiting_for}”` : "";
+    const until = run.waiting_until ? `until ${formatDateTime(run.waiting_until)} (${wakeUp(run.waiting_until)})` : "";
+    return <div className="small">Waits {[event, until].filter(Boolean).join(" ") || "for its next step"}</div>;
+  }
+  if (run.status === "active") return <div className="small">Moving on to its next step now</div>;
+  return (
+    <div className="small">
+      Ended {run.ended_at ? formatDateTime(run.ended_at) : ""}
+      {run.end_reason ? `: ${run.end_reason}` : ""}
+    </div>
+  );
+}
+
+export function RunItem({ run }: { run: CardRun }) {
+  return (
+    <li className="card-item">
+      <div>
+        <Link to={`/flows/${run.flow_id}`}>{run.flow_name}</Link> <span className="muted small">v{run.version}</span>{" "}
+        <span className={`badge run-${run.status}`}>{run.status}</span>
+      </div>
+      <div>
+        At <b>{run.node_label}</b>
+      </div>
+      <RunState run={run} />
+      <div className="muted small">
+        Entered {formatDateTime(run.entered_at)}
+        {run.converted_at ? ` · reached the goal ${formatDateTime(run.converted_at)}` : ""}
+        {run.revenue !== null && run.revenue !== undefined ? ` · revenue ${formatNumber(run.revenue)}` : ""}
+      </div>
+    </li>
+  );
+}
