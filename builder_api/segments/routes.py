@@ -53,7 +53,7 @@ def _invalid(error: SegmentInvalid) -> ApiError:
                     [{**entry, "location": "json"} for entry in error.errors])
 
 
-def _described(segment: Segment, tracked: set[int] | None = None,
+def described(segment: Segment, tracked: set[int] | None = None,
                users: dict[int, SegmentUsers] | None = None, count: bool = True) -> dict[str, Any]:
     """The segment as served, with its live count unless `count` is false; `tracked` (the segments live flows start
     on) and `users` (segment_users) are read when not given."""
@@ -77,7 +77,7 @@ def list_segments(query: dict[str, Any]) -> dict[str, Any]:
     segments = db.session.scalars(select(Segment).order_by(Segment.name))
     tracked = set(live_segment_triggers(db.session))
     users = segment_users(db.session)
-    return {"segments": [_described(segment, tracked, users, query["counts"]) for segment in segments]}
+    return {"segments": [described(segment, tracked, users, query["counts"]) for segment in segments]}
 
 
 @blueprint.post("/preview")
@@ -102,14 +102,14 @@ def create(body: dict[str, Any]) -> dict[str, Any]:
         db.session.rollback()
         raise _invalid(invalid) from invalid
     db.session.commit()
-    return _described(segment)
+    return described(segment)
 
 
 @blueprint.get("/<int:segment_id>")
 @blueprint.response(200, SegmentOut)
 def get(segment_id: int) -> dict[str, Any]:
     """One segment with how many contacts match it now."""
-    return _described(_segment(segment_id))
+    return described(_segment(segment_id))
 
 
 @blueprint.put("/<int:segment_id>")
@@ -127,7 +127,7 @@ def update(changes: dict[str, Any], segment_id: int) -> dict[str, Any]:
     queue = job_queue() if refresh else None
     if queue is not None:
         queue.refresh_all_segments(db.session, now())  # after the commit: the jobs read the new condition
-    return _described(segment)
+    return described(segment)
 
 
 @blueprint.delete("/<int:segment_id>")

@@ -13,7 +13,7 @@ memberships: their counts and previews evaluate the condition when asked.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
@@ -24,9 +24,10 @@ from flows.schema_messages import SchemaLayer
 from flows.schemas import ref, validator
 from workflow_runtime.engine.filters import compile_condition
 from workflow_runtime.engine.segments import live_segment_triggers
-from workflow_runtime.storage.models import Flow, FlowSegmentTrigger, FlowVersion, Segment
+from workflow_runtime.storage.models import Contact, Flow, FlowSegmentTrigger, FlowVersion, Segment
 
 _CONDITION = validator(ref("filter.schema.json", "condition"))
+SNAPSHOT_CHUNK = 500  # contacts tagged per statement
 
 
 class SegmentNotFound(LookupError):
@@ -96,6 +97,19 @@ def create_segment(session: Session, name: str, condition: Any, description: str
     session.add(segment)
     session.flush()
     return segment
+
+
+def snapshot_segment(session: Session, name: str, contact_ids: Sequence[int], tag: str) -> Segment:
+    """A segment of exactly these contacts, as they are now (the people a funnel step lost, say): each gets `tag`,
+    and the segment's condition is that tag, so it stays these contacts while the tag stays theirs. Raises
+    SegmentInvalid (a name taken) before any contact is changed."""
+    condition = {"property": "tags", "op": "contains", "value": tag}
+    _check(session, name, condition, None)
+    for start in range(0, len(contact_ids), SNAPSHOT_CHUNK):
+        chunk = contact_ids[start:start + SNAPSHOT_CHUNK]
+        for contact in session.scalars(select(Contact).where(Contact.id.in_(chunk)).with_for_update()):
+            contact.tags = [*(contact.tags or []), tag]
+    return create_segment(session, name, condition, f"A snapshot: the {len(contact_ids)} contacts tagged {tag}.")
 
 
 def update_segment(session: Session, segment: Segment, changes: Mapping[str, Any]) -> bool:

@@ -87,6 +87,14 @@ def compile_where(session: Session, condition: Mapping[str, Any], now: datetime)
     return _Compiler(session, aware(now)).condition(condition, 0)
 
 
+def properties_match(session: Session, rules: Sequence[Mapping[str, Any]], document: Clause, now: datetime) -> Clause:
+    """The property rules of an event rule's `where` over `document` (an events alias's `properties`): what a funnel
+    step asks of its event. Raises NotCompilable as compile_where does."""
+    compiler = _Compiler(session, aware(now))
+    return and_(true(), *(compiler.property_rule(rule, lambda path: compiler.json_value(document, path))
+                          for rule in rules))
+
+
 def json_number(path: tuple[str, ...], dialect: str) -> Clause:
     """The contact property at `path` when it is a JSON number, else NULL (for sorting)."""
     value = Contact.properties[path]
@@ -302,7 +310,7 @@ class _Compiler:
             if key in condition:
                 return combine(*(self.condition(child, depth) for child in condition[key]))
         if "property" in condition:
-            return self._property_rule(condition, self._contact_value)
+            return self.property_rule(condition, self._contact_value)
         if "event" in condition:
             return self._event_rule(condition)
         if "segment" in condition:
@@ -319,7 +327,7 @@ class _Compiler:
             if path[0] == "tags":
                 return self._tags()
             return _TextColumn(getattr(Contact, path[0]))
-        return self._json(Contact.properties, path)
+        return self.json_value(Contact.properties, path)
 
     def _tags(self) -> _Value:
         """The tags, always a list as builtin_fields makes them (an empty one for none)."""
@@ -331,10 +339,10 @@ class _Compiler:
         return _SqliteJson(literal("array"), literal(None),
                            lambda: func.json_each(tags).table_valued("type", "value").alias("item"))
 
-    def _json(self, document: Clause, path: tuple[str, ...]) -> _Value:
+    def json_value(self, document: Clause, path: tuple[str, ...]) -> _Value:
         return _PostgresJson.at(document, path) if self._dialect == "postgresql" else _SqliteJson.at(document, path)
 
-    def _property_rule(self, rule: Mapping[str, Any], value_at: Callable[[tuple[str, ...]], _Value]) -> Clause:
+    def property_rule(self, rule: Mapping[str, Any], value_at: Callable[[tuple[str, ...]], _Value]) -> Clause:
         op = PropertyOp(rule["op"])
         positive = NEGATIONS.get(op, op)
         value = value_at(tuple(rule["property"].split(".")))
@@ -428,7 +436,7 @@ class _Compiler:
         if since is not None:
             matching = matching.where(Event.timestamp >= since)
         for where in rule.get("where", []):
-            matching = matching.where(self._property_rule(where, lambda path: self._json(Event.properties, path)))
+            matching = matching.where(self.property_rule(where, lambda path: self.json_value(Event.properties, path)))
         matching = matching.correlate(Contact)
         did = self._counted(matching, rule.get("count"))
         return not_(did) if EventOp(rule.get("op", EventOp.DID.value)) is EventOp.DID_NOT else did

@@ -17,6 +17,7 @@ from workflow_runtime.storage.models.flow import (
     FlowVersion,
     ImmutableVersionError,
 )
+from workflow_runtime.storage.models.funnel import SavedFunnel
 from workflow_runtime.storage.models.message import DeliveryState, Message, MessageStatus
 from workflow_runtime.storage.models.message_template import ONSITE_CHANNELS, Channel, MessageTemplate
 from workflow_runtime.storage.models.reply import Reply, ReplySource
@@ -59,6 +60,7 @@ __all__ = [
     "Reply",
     "ReplySource",
     "Run",
+    "SavedFunnel",
     "RunStatus",
     "Segment",
     "SegmentMembership",

@@ -1,0 +1,264 @@
+"""Funnels over the stored events, computed in SQL (PostgreSQL, and the same on SQLite).
+
+A funnel is 2 to 8 ordered steps, each an event name with optional rules on the event's properties
+(the filter language's), a conversion window, and the time range in which step 1 happened.
+
+What a contact reaches, exactly (tests/workflow_runtime/test_funnels.py recounts it by brute force):
+  - every event of the contact matching step 1 within the range is a *start*;
+  - from a start, step k is the earliest event matching it after step k-1's event — later in time, or at
+    the same time with a higher id (the order events were stored in) — and no later than the start plus
+    the window; in strict order it must be the very next event of the contact, whatever its name;
+  - the contact reaches the most steps any start reaches; of the starts that do, the earliest one is the
+    contact's, and its step times give the time between steps (their medians) and its step-1 event the
+    breakdown by UTM tag.
+
+The query is a chain of materialized CTEs, one per step: each adds, for every start, the id of the event
+that reaches the next step (a correlated `ORDER BY timestamp, id LIMIT 1` on ix_events_contact_id_name_
+timestamp), then that event's time. The window's end is `start + window`, an interval on PostgreSQL and,
+on SQLite, the start's whole seconds moved by the window's (strftime) with its microseconds after them,
+so the comparison stays exact to the microsecond on both.
+"""
+from __future__ import annotations
+
+import enum
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import CTE, ColumnElement, Interval, Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from workflow_runtime.engine.filter_sql import NotCompilable, compile_where, json_text, properties_match
+from workflow_runtime.engine.filters import compile_condition
+from workflow_runtime.storage.models import Contact, Event
+from workflow_runtime.storage.models.contact import builtin_fields
+
+MIN_STEPS, MAX_STEPS = 2, 8
+MAX_WINDOW = timedelta(days=365)
+BREAKDOWN_GROUPS = 10  # values shown apart; the rest are added up as OTHER
+OTHER = "(other)"
+UTM_TAGS = ("utm_source", "utm_medium", "utm_campaign")
+
+
+class Order(str, enum.Enum):
+    """sequence: steps in order, other events allowed between; strict: each step the contact's very next event."""
+
+    SEQUENCE = "sequence"
+    STRICT = "strict"
+
+
+class InvalidFunnel(ValueError):
+    """A definition the funnel cannot be computed for; `pointer` names where (a JSON pointer)."""
+
+    def __init__(self, pointer: str, message: str) -> None:
+        super().__init__(message)
+        self.pointer = pointer
+
+
+@dataclass(frozen=True)
+class Step:
+    event: str
+    where: tuple[Mapping[str, Any], ...] = ()
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Split the contacts by a UTM tag of their step-1 event, a contact property, or membership of a segment."""
+
+    by: str  # one of UTM_TAGS, "property" or "segment"
+    property: str | None = None
+    segment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Funnel:
+    steps: tuple[Step, ...]
+    window: timedelta
+    order: Order
+    since: datetime
+    until: datetime
+    breakdown: Breakdown | None = None
+
+
+def check(funnel: Funnel) -> None:
+    """InvalidFunnel naming the first problem of a definition (its schema checked the shapes already)."""
+    if not MIN_STEPS <= len(funnel.steps) <= MAX_STEPS:
+        raise InvalidFunnel("/steps", f"A funnel has {MIN_STEPS} to {MAX_STEPS} steps, not {len(funnel.steps)}.")
+    for index, step in enumerate(funnel.steps):
+        try:
+            compile_condition({"event": step.event, "where": list(step.where)})
+        except ValueError as error:
+            raise InvalidFunnel(f"/steps/{index}", f"Step {index + 1}: {error}") from error
+    if not timedelta(seconds=1) <= funnel.window <= MAX_WINDOW or funnel.window.microseconds:
+        raise InvalidFunnel("/window", "The window is whole seconds, from a second to a year.")
+    if funnel.since >= funnel.until:
+        raise InvalidFunnel("/from", "`from` must come before `to`.")
+    if funnel.breakdown and funnel.breakdown.by == "property" and not funnel.breakdown.property:
+        raise InvalidFunnel("/breakdown/property", "Say which contact property to break the funnel down by.")
+    if funnel.breakdown and funnel.breakdown.by == "segment" and funnel.breakdown.segment_id is None:
+        raise InvalidFunnel("/breakdown/segment_id", "Say which segment to break the funnel down by.")
+
+
+def journeys(session: Session, funnel: Funnel, now: datetime) -> Select[Any]:
+    """One row per contact who started the funnel: contact_id, depth (steps reached), t1…tn (None past the depth)
+    and `breakdown` (its value, or None)."""
+    check(funnel)
+    dialect = session.get_bind().dialect.name
+    first = aliased(Event, name="first_step")
+    layer: CTE = select(
+        first.contact_id.label("contact_id"), first.id.label("i1"), first.timestamp.label("t1"),
+        _start_breakdown(first, funnel.breakdown).label("tag"),
+    ).where(first.name == funnel.steps[0].event, first.timestamp >= funnel.since, first.timestamp <= funnel.until,
+            _matches(session, funnel.steps[0], first, now)).cte("step1").prefix_with("MATERIALIZED")
+    carried = ["contact_id", "tag", "i1", "t1"]
+    for number, step in enumerate(funnel.steps[1:], start=2):
+        found = _next_step(session, funnel, step, layer, number, dialect, now)
+        reached = aliased(Event, name=f"reached{number}")
+        event_id, moment = reached.id, reached.timestamp
+        if funnel.order is Order.STRICT:  # the next event counts only if it is the step's, within the window
+            holds = _step_holds(session, funnel, step, reached, found, dialect, now)
+            event_id, moment = case((holds, reached.id)), case((holds, reached.timestamp))
+        layer = select(*(found.c[name] for name in carried), event_id.label(f"i{number}"),
+                       moment.label(f"t{number}")).select_from(found.join(
+                           reached, reached.id == found.c[f"candidate{number}"], isouter=True)
+                       ).cte(f"step{number}").prefix_with("MATERIALIZED")
+        carried += [f"i{number}", f"t{number}"]
+    steps = len(funnel.steps)
+    depth = 1 + sum((case((layer.c[f"i{number}"].is_not(None), 1), else_=0) for number in range(2, steps + 1)),
+                    start=literal(0))
+    ranked = select(*(layer.c[name] for name in carried), depth.label("depth"), func.row_number().over(
+        partition_by=layer.c.contact_id, order_by=(depth.desc(), layer.c.t1, layer.c.i1)).label("rank")).subquery()
+    breakdown = _contact_breakdown(session, funnel.breakdown, ranked.c.contact_id, ranked.c.tag, dialect, now)
+    return select(ranked.c.contact_id, ranked.c.depth, *(ranked.c[f"t{number}"] for number in range(1, steps + 1)),
+                  breakdown.label("breakdown")).where(ranked.c.rank == 1)
+
+
+def compute(session: Session, funnel: Funnel, now: datetime) -> dict[str, Any]:
+    """The funnel's figures: per step the contacts who reached it, rates, the median time from the step before;
+    and the same counts per breakdown value (the BREAKDOWN_GROUPS largest by step 1, the rest as OTHER)."""
+    rows = session.execute(journeys(session, funnel, now)).all()
+    total = len(funnel.steps)
+    steps = []
+    for number in range(1, total + 1):
+        reached = [row for row in rows if row.depth >= number]
+        gaps = [(_moment(row[1 + number]) - _moment(row[number])).total_seconds() for row in reached] \
+            if number > 1 else []
+        steps.append({"index": number, "event": funnel.steps[number - 1].event,
+                      "label": funnel.steps[number - 1].label or funnel.steps[number - 1].event,
+                      "count": len(reached), "median_seconds_from_previous": statistics.median(gaps) if gaps else None})
+    _rates(steps)
+    return {"steps": steps, "breakdown": _breakdown(rows, total) if funnel.breakdown else None}
+
+
+def contacts(session: Session, funnel: Funnel, now: datetime, step: int, dropped: bool, limit: int | None = None,
+             offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """The contacts who reached step `step` (1-based) — or, `dropped`, reached it and not the next — latest first,
+    with when they reached it; and how many there are."""
+    if not 1 <= step <= len(funnel.steps) or (dropped and step == len(funnel.steps)):
+        raise InvalidFunnel("/step", f"Choose a step from 1 to {len(funnel.steps) - (1 if dropped else 0)}.")
+    journey = journeys(session, funnel, now).subquery()
+    chosen = journey.c.depth == step if dropped else journey.c.depth >= step
+    reached_at = journey.c[f"t{step}"]
+    total = session.scalar(select(func.count()).select_from(journey).where(chosen)) or 0
+    query = (select(Contact, reached_at).join(journey, journey.c.contact_id == Contact.id).where(chosen)
+             .order_by(reached_at.desc(), Contact.id.desc()).offset(offset))
+    if limit is not None:
+        query = query.limit(limit)
+    items = [{"id": contact.id, "name": contact.name, "email": contact.email, "user_id": contact.user_id,
+              "reached_at": _moment(at).isoformat()} for contact, at in session.execute(query)]
+    return items, total
+
+
+def _matches(session: Session, step: Step, event: Any, now: datetime) -> ColumnElement[bool]:
+    try:
+        return properties_match(session, step.where, event.properties, now)
+    except NotCompilable as error:
+        raise InvalidFunnel("/steps", f"A rule of step {step.event!r} cannot be used in a funnel: {error}") from error
+
+
+def _after(candidate: Any, layer: CTE, number: int) -> ColumnElement[bool]:
+    """Later than step number-1's event: a later time, or the same time and a higher id."""
+    t_prev, i_prev = layer.c[f"t{number - 1}"], layer.c[f"i{number - 1}"]
+    return or_(candidate.timestamp > t_prev, and_(candidate.timestamp == t_prev, candidate.id > i_prev))
+
+
+def _window_end(start: Any, window: timedelta, dialect: str) -> ColumnElement[Any]:
+    """The start plus the window, exact to the microsecond (see the module docstring)."""
+    if dialect == "postgresql":
+        return start + literal(window, Interval())
+    seconds = int(window.total_seconds())
+    return func.strftime("%Y-%m-%d %H:%M:%S", func.substr(start, 1, 19), f"+{seconds} seconds").op("||")(
+        func.substr(start, 20))
+
+
+def _next_step(session: Session, funnel: Funnel, step: Step, layer: CTE, number: int, dialect: str,
+               now: datetime) -> CTE:
+    """The layer with `candidate<number>`: the id of the event that may reach step `number` from each start."""
+    candidate = aliased(Event, name=f"candidate{number}")
+    conditions = [candidate.contact_id == layer.c.contact_id, _after(candidate, layer, number)]
+    if funnel.order is Order.SEQUENCE:
+        conditions += [candidate.name == step.event, _matches(session, step, candidate, now),
+                       candidate.timestamp <= _window_end(layer.c.t1, funnel.window, dialect)]
+    found = (select(candidate.id).where(*conditions).order_by(candidate.timestamp, candidate.id).limit(1)
+             .correlate(layer).scalar_subquery())
+    return select(layer, found.label(f"candidate{number}")).cte(f"candidate{number}").prefix_with("MATERIALIZED")
+
+
+def _step_holds(session: Session, funnel: Funnel, step: Step, event: Any, layer: CTE, dialect: str,
+                now: datetime) -> ColumnElement[bool]:
+    """In strict order: the contact's next event is this step's, within the window."""
+    return and_(event.name == step.event, _matches(session, step, event, now),
+                event.timestamp <= _window_end(layer.c.t1, funnel.window, dialect))
+
+
+def _start_breakdown(first: Any, breakdown: Breakdown | None) -> ColumnElement[Any]:
+    if breakdown is not None and breakdown.by in UTM_TAGS:
+        return getattr(first, breakdown.by)
+    return literal(None)
+
+
+def _contact_breakdown(session: Session, breakdown: Breakdown | None, contact_id: Any, tag: Any, dialect: str,
+                       now: datetime) -> ColumnElement[Any]:
+    """The breakdown value of each row: the start's UTM tag, or a correlated read of the contact."""
+    if breakdown is None or breakdown.by in UTM_TAGS:
+        return tag
+    if breakdown.by == "segment":
+        member = compile_where(session, {"segment": breakdown.segment_id}, now)
+        value = case((member, "in the segment"), else_="not in the segment")
+    else:
+        path = tuple((breakdown.property or "").split("."))
+        value = getattr(Contact, path[0]) if len(path) == 1 and path[0] in builtin_fields(Contact()) \
+            and path[0] != "tags" else json_text(path, dialect)
+    return select(value).where(Contact.id == contact_id).scalar_subquery()
+
+
+def _rates(steps: list[dict[str, Any]]) -> None:
+    first = steps[0]["count"]
+    for index, step in enumerate(steps):
+        before = steps[index - 1]["count"] if index else first
+        step["rate_from_first"] = step["count"] / first if first else 0.0
+        step["rate_from_previous"] = step["count"] / before if before else 0.0
+
+
+def _breakdown(rows: Sequence[Any], total: int) -> list[dict[str, Any]]:
+    groups: dict[str | None, list[int]] = {}
+    for row in rows:
+        value = None if row.breakdown is None else str(row.breakdown)
+        counts = groups.setdefault(value, [0] * total)
+        for number in range(row.depth):
+            counts[number] += 1
+    ranked = sorted(groups.items(), key=lambda item: (-item[1][0], item[0] is None, item[0] or ""))
+    shown, rest = ranked[:BREAKDOWN_GROUPS], ranked[BREAKDOWN_GROUPS:]
+    if rest:
+        shown.append((OTHER, [sum(counts[number] for _value, counts in rest) for number in range(total)]))
+    return [{"value": value, "steps": [{"index": number + 1, "count": counts[number],
+                                        "rate_from_first": counts[number] / counts[0] if counts[0] else 0.0}
+                                       for number in range(total)]} for value, counts in shown]
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A time read from a CTE: SQLite hands back the text it stores (UTC), PostgreSQL an aware datetime."""
+    return datetime.fromisoformat(value).replace(tzinfo=timezone.utc) if isinstance(value, str) else value
