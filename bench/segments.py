@@ -82,8 +82,8 @@ def populate(engine: Engine, contacts: int, events: int, rng: random.Random) -> 
             for _ in range(events):
                 at = NOW - timedelta(seconds=rng.randrange(60 * 86400))
                 happened.append((contact_id, rng.choice(EVENT_NAMES), {"amount": rng.randrange(100)}, at, at, {}))
-        _write(engine, Contact.__table__.name, columns, people)
-        _write(engine, Event.__table__.name, event_columns, happened)
+        write_rows(engine, Contact.__table__.name, columns, people)
+        write_rows(engine, Event.__table__.name, event_columns, happened)
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             connection.execute(text("SELECT setval(pg_get_serial_sequence('contacts', 'id'), :n)"), {"n": contacts})
@@ -96,7 +96,7 @@ def populate(engine: Engine, contacts: int, events: int, rng: random.Random) -> 
             connection.execute(text("ANALYZE"))
 
 
-def _write(engine: Engine, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+def write_rows(engine: Engine, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     if engine.dialect.name == "postgresql":
         connection = engine.raw_connection()
         try:

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from builder_api.ids import MAX_ID
 from builder_api.paging import Page
 from workflow_runtime.inbox.listing import StatusFilter, View
 from workflow_runtime.inbox.team_actions import MAX_TEXT_CHARACTERS
 from workflow_runtime.storage.models import ConversationStatus
-
-MAX_ID = 2**63 - 1
 
 
 class UserRef(Schema):
