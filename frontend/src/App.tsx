@@ -22,6 +22,9 @@ const TemplatesPage = lazy(() => import("./pages/TemplatesPage").then((module) =
 const TemplatePage = lazy(() => import("./pages/TemplatePage").then((module) => ({ default: module.TemplatePage })));
 const InboxPage = lazy(() => import("./inbox/InboxPage").then((module) => ({ default: module.InboxPage })));
 const SettingsPage = lazy(() => import("./pages/SettingsPage").then((module) => ({ default: module.SettingsPage })));
+const FunnelsPage = lazy(() => import("./reports/FunnelsPage").then((module) => ({ default: module.FunnelsPage })));
+const FunnelPage = lazy(() => import("./reports/FunnelPage").then((module) => ({ default: module.FunnelPage })));
+const MessagesPage = lazy(() => import("./reports/MessagesPage").then((module) => ({ default: module.MessagesPage })));
 
 function Shell({ onLogOut }: { onLogOut(): void }) {
   return (
@@ -36,6 +39,9 @@ function Shell({ onLogOut }: { onLogOut(): void }) {
         <NavLink to="/contacts">Contacts</NavLink>
         <NavLink to="/segments">Segments</NavLink>
         <NavLink to="/templates">Templates</NavLink>
+        <NavLink to="/reports" data-testid="nav-reports">
+          Reports
+        </NavLink>
         <NavLink to="/failures">Failures</NavLink>
         <NavLink to="/settings">Settings</NavLink>
         <span className="toolbar-spacer" />
@@ -57,6 +63,10 @@ function Shell({ onLogOut }: { onLogOut(): void }) {
             <Route path="/segments/:id" element={<SegmentPage />} />
             <Route path="/templates" element={<TemplatesPage />} />
             <Route path="/templates/:id" element={<TemplatePage />} />
+            <Route path="/reports" element={<Navigate to="/reports/funnels" replace />} />
+            <Route path="/reports/funnels" element={<FunnelsPage />} />
+            <Route path="/reports/funnels/:id" element={<FunnelPage />} />
+            <Route path="/reports/messages" element={<MessagesPage />} />
             <Route path="/failures" element={<FailuresPage />} />
             <Route path="/settings" element={<SettingsPage />} />
             <Route

@@ -3413,6 +3413,468 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every send node of every flow (archived ones included), a row per channel: sent, delivered, read, clicked,
+         *     replied, unsubscribed, failed, queued, goal conversions and revenue, with rates; every version added up.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only this channel's rows; default every channel. */
+                    channel?: "email" | "chat" | "popup";
+                    /** @description Only this flow's send nodes; default every flow. */
+                    flow_id?: number;
+                    /** @description First day (UTC, YYYY-MM-DD) counted; default the beginning. */
+                    from?: string;
+                    /** @description Last day (UTC, YYYY-MM-DD) counted; default today. */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MessagesReport"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/messages.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download the messages report's rows, with the same filters, as CSV (a row per send node and channel: a
+         *     table as small as the flows, written at once).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only this channel's rows; default every channel. */
+                    channel?: "email" | "chat" | "popup";
+                    /** @description Only this flow's send nodes; default every flow. */
+                    flow_id?: number;
+                    /** @description First day (UTC, YYYY-MM-DD) counted; default the beginning. */
+                    from?: string;
+                    /** @description Last day (UTC, YYYY-MM-DD) counted; default today. */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A CSV file (UTF-8 with a byte order mark, so spreadsheets read accents right): a header row, then the report's rows in its order, rates as shares of `sent`. Text a spreadsheet would run as a formula (=, +, -, @ first) starts with a quote. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/funnels/compute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How many contacts reached each step, the rates, the median time between steps, and the breakdown. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FunnelDefinition"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FunnelResult"];
+                    };
+                };
+                /** @description The definition cannot be computed (its pointer named). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/funnels/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The contacts who reached a step (`outcome` reached) or stopped there (`dropped`), latest first. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["StepContactsQuery"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FunnelContacts"];
+                    };
+                };
+                /** @description The definition or step cannot be computed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/funnels/segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The contacts of a step (or those who dropped there) as a new segment, to look at or broadcast to: each gets a
+         *     tag naming the funnel step, and the segment is that tag.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["StepSegment"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SegmentOut"];
+                    };
+                };
+                /** @description The definition or step cannot be computed. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The segment cannot be made (its name is taken). */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/funnels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The saved funnels, by name. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SavedFunnelList"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        /** Keep a funnel under a name. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SavedFunnelIn"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SavedFunnelOut"];
+                    };
+                };
+                /** @description Another funnel has this name. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/funnels/{funnel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                funnel_id: number;
+            };
+            cookie?: never;
+        };
+        /** A saved funnel. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    funnel_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SavedFunnelOut"];
+                    };
+                };
+                /** @description No saved funnel has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /** Rename a saved funnel or change its definition. */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    funnel_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SavedFunnelIn"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SavedFunnelOut"];
+                    };
+                };
+                /** @description No saved funnel has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Another funnel has this name. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                422: components["responses"]["UNPROCESSABLE_ENTITY"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        post?: never;
+        /** Forget a saved funnel (segments made from it stay). */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    funnel_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description No saved funnel has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget/session": {
         parameters: {
             query?: never;
@@ -5221,6 +5683,193 @@ export interface components {
             /** @description How long contacts waited for any answer. */
             reply_time: components["schemas"]["Spread"];
             operators: components["schemas"]["OperatorResponses"][];
+        };
+        MessageRates: {
+            delivered: number;
+            read: number;
+            clicked: number;
+            replied: number;
+            unsubscribed: number;
+            failed: number;
+            converted: number;
+        };
+        ReportedFlow: {
+            id: number;
+            name: string;
+            /**
+             * @description An archived flow's sends are listed too.
+             * @enum {string}
+             */
+            status: "draft" | "live" | "paused" | "archived";
+        };
+        MessagesRow: {
+            /** @description Recorded in the send ledger. */
+            sent: number;
+            /** @description Handed over: accepted by the SMTP server or shown in the visitor's browser. */
+            delivered: number;
+            /** @description Opened (email) or seen (chat, popup). */
+            read: number;
+            clicked: number;
+            replied: number;
+            unsubscribed: number;
+            failed: number;
+            /** @description Recorded and not yet handed over nor failed: a gauge, at the end of the range. */
+            queued: number;
+            /** @description Runs that passed the node and reached the flow's goal: the node's, the same on each of its channel rows (counted once per node in the totals). */
+            converted: number;
+            /** @description The revenue of those conversions. */
+            revenue: number;
+            rates: components["schemas"]["MessageRates"];
+            flow: components["schemas"]["ReportedFlow"];
+            node_id: string;
+            /** @description The node's label, else its popup title, email subject or template, or chat text, else its id. */
+            node_label: string;
+            node_type: string;
+            /** @enum {string} */
+            channel: "email" | "chat" | "popup";
+        };
+        MessageFigures: {
+            /** @description Recorded in the send ledger. */
+            sent: number;
+            /** @description Handed over: accepted by the SMTP server or shown in the visitor's browser. */
+            delivered: number;
+            /** @description Opened (email) or seen (chat, popup). */
+            read: number;
+            clicked: number;
+            replied: number;
+            unsubscribed: number;
+            failed: number;
+            /** @description Recorded and not yet handed over nor failed: a gauge, at the end of the range. */
+            queued: number;
+            /** @description Runs that passed the node and reached the flow's goal: the node's, the same on each of its channel rows (counted once per node in the totals). */
+            converted: number;
+            /** @description The revenue of those conversions. */
+            revenue: number;
+            rates: components["schemas"]["MessageRates"];
+        };
+        MessagesReport: {
+            /** @description By flow name, then the nodes' order in the flow; the drill-down GET /api/flows/<flow>/nodes/<node>/contacts?metric=<channel>:<figure> lists the contacts. */
+            items: components["schemas"]["MessagesRow"][];
+            totals: components["schemas"]["MessageFigures"];
+        };
+        FunnelStep: {
+            event: string;
+            /** @description Rules on the event's properties, as in an event rule's `where` ({property, op, value}). */
+            where?: {
+                [key: string]: unknown;
+            }[];
+            label?: string;
+        };
+        FunnelBreakdown: {
+            /**
+             * @description utm_*: of the contact's step-1 event; property: a contact property; segment: in it or not.
+             * @enum {string}
+             */
+            by: "utm_source" | "utm_medium" | "utm_campaign" | "property" | "segment";
+            property?: string;
+            segment_id?: number;
+        };
+        FunnelDefinition: {
+            steps: components["schemas"]["FunnelStep"][];
+            /**
+             * @description ISO 8601 duration each contact has from step 1 to the last (days, hours, minutes, seconds).
+             * @default P7D
+             */
+            window: string;
+            /**
+             * @description sequence: other events may come between; strict: none may.
+             * @default sequence
+             * @enum {string}
+             */
+            order: "sequence" | "strict";
+            /**
+             * Format: date-time
+             * @description Step 1 from this time (default: 30 days before `to`).
+             */
+            from?: string | null;
+            /**
+             * Format: date-time
+             * @description …to this one (default: now).
+             */
+            to?: string | null;
+            breakdown?: (Record<string, never> | null) | components["schemas"]["FunnelBreakdown"];
+        };
+        FunnelStepResult: {
+            index: number;
+            event: string;
+            label: string;
+            count: number;
+            rate_from_first: number;
+            rate_from_previous: number;
+            median_seconds_from_previous: number | null;
+        };
+        BreakdownStep: {
+            index: number;
+            count: number;
+            rate_from_first: number;
+        };
+        BreakdownGroup: {
+            value: string | null;
+            steps: components["schemas"]["BreakdownStep"][];
+        };
+        FunnelResult: {
+            steps: components["schemas"]["FunnelStepResult"][];
+            breakdown: components["schemas"]["BreakdownGroup"][] | null;
+            from: string;
+            to: string;
+            computed_at: string;
+        };
+        StepContactsQuery: {
+            /** @default 50 */
+            limit: number;
+            /** @default 0 */
+            offset: number;
+            definition: components["schemas"]["FunnelDefinition"];
+            step: number;
+            /**
+             * @description reached: got to the step; dropped: got to it and not to the next.
+             * @default reached
+             * @enum {string}
+             */
+            outcome: "reached" | "dropped";
+        };
+        FunnelContact: {
+            id: number;
+            name: string | null;
+            email: string | null;
+            user_id: string | null;
+            reached_at: string;
+        };
+        FunnelContacts: {
+            items: components["schemas"]["FunnelContact"][];
+            total: number;
+        };
+        StepSegment: {
+            definition: components["schemas"]["FunnelDefinition"];
+            step: number;
+            /**
+             * @description reached: got to the step; dropped: got to it and not to the next.
+             * @default reached
+             * @enum {string}
+             */
+            outcome: "reached" | "dropped";
+            name: string;
+        };
+        SavedFunnelOut: {
+            name: string;
+            definition: components["schemas"]["FunnelDefinition"];
+            id: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        SavedFunnelList: {
+            items: components["schemas"]["SavedFunnelOut"][];
+        };
+        SavedFunnelIn: {
+            name: string;
+            definition: components["schemas"]["FunnelDefinition"];
         };
         VisitorSessionRequest: {
             /** @description The browser's anonymous id (the widget's cookie). */

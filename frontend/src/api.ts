@@ -13,6 +13,15 @@ import type {
   StatusFilter,
   StreamToken,
 } from "./inbox/types";
+import type {
+  FunnelCohort,
+  FunnelContacts,
+  FunnelDefinition,
+  FunnelResult,
+  MessagesFilter,
+  MessagesReport,
+  SavedFunnel,
+} from "./reports/types";
 
 type Schemas = components["schemas"];
 
@@ -474,3 +483,34 @@ export const getInboxStreamToken = () => request<StreamToken>("POST", "/api/conv
 
 /** First-response and reply times over a period, overall and per operator. */
 export const getInboxReport = (from: string, to: string) => request<InboxReport>("GET", `/api/reports/inbox${query({ from, to })}`);
+
+// --- reports: funnels and messages -----------------------------------------------------------------------
+
+/** Each step's count, conversion and median time from the one before, and the breakdown's rows. */
+export const computeFunnel = (definition: FunnelDefinition) => request<FunnelResult>("POST", "/api/reports/funnels/compute", definition);
+
+/** One page of the contacts who reached (or dropped after) a step of the funnel, the latest first. */
+export const listFunnelContacts = (cohort: FunnelCohort, limit: number, offset: number) =>
+  request<FunnelContacts>("POST", "/api/reports/funnels/contacts", { ...cohort, limit, offset });
+
+/** Tags the cohort's contacts and saves a segment of that tag: a snapshot to broadcast to. */
+export const segmentFromFunnel = (cohort: FunnelCohort, name: string) =>
+  request<Segment>("POST", "/api/reports/funnels/segment", { ...cohort, name });
+
+export const listSavedFunnels = () => request<{ items: SavedFunnel[] }>("GET", "/api/reports/funnels").then((answer) => answer.items);
+
+export const getSavedFunnel = (id: number) => request<SavedFunnel>("GET", `/api/reports/funnels/${id}`);
+
+export const createSavedFunnel = (name: string, definition: FunnelDefinition) =>
+  request<SavedFunnel>("POST", "/api/reports/funnels", { name, definition });
+
+export const updateSavedFunnel = (id: number, name: string, definition: FunnelDefinition) =>
+  request<SavedFunnel>("PUT", `/api/reports/funnels/${id}`, { name, definition });
+
+export const deleteSavedFunnel = (id: number) => request<void>("DELETE", `/api/reports/funnels/${id}`);
+
+/** Every send node's results per channel, with the totals, for the filters set. */
+export const getMessagesReport = (filter: MessagesFilter) => request<MessagesReport>("GET", `/api/reports/messages${query({ ...filter })}`);
+
+/** The CSV download of the same rows. */
+export const messagesReportCsvPath = (filter: MessagesFilter) => `/api/reports/messages.csv${query({ ...filter })}`;
