@@ -141,13 +141,9 @@ def _laterally(session: Session, funnel: Funnel, starts: Select[Any], now: datet
     outer: list[Any] = [start]  # what each step's subquery refers to: the start and the steps before
     for number, step in enumerate(funnel.steps[1:], start=2):
         candidate = aliased(Event, name=f"candidate{number}")
-        conditions = [previous_time.is_not(None), candidate.contact_id == start.c.contact_id,
-                      _after(candidate, previous_time, previous_id)]
-        if funnel.order is Order.SEQUENCE:
-            conditions += [candidate.name == step.event, _matches(session, step, candidate, now),
-                           candidate.timestamp <= _window_end(start.c.t1, funnel.window, "postgresql")]
+        conditions = _candidates(session, funnel, step, candidate, start.c, previous_time, previous_id, "postgresql", now)
         found = select(candidate.id, candidate.timestamp, candidate.name, candidate.properties).where(
-            *conditions).order_by(candidate.timestamp, candidate.id).limit(1).correlate(*outer)
+            previous_time.is_not(None), *conditions).order_by(candidate.timestamp, candidate.id).limit(1).correlate(*outer)
         if funnel.order is Order.STRICT:  # the very next event counts only if it is the step's, within the window
             following = found.subquery(f"following{number}")
             found = select(following.c.id, following.c.timestamp).where(
@@ -168,11 +164,8 @@ def _by_layers(session: Session, funnel: Funnel, starts: Select[Any], now: datet
     for number, step in enumerate(funnel.steps[1:], start=2):
         candidate = aliased(Event, name=f"candidate{number}")
         previous_time = layer.c[f"t{number - 1}"]
-        conditions = [candidate.contact_id == layer.c.contact_id,
-                      _after(candidate, previous_time, layer.c[f"i{number - 1}"])]
-        if funnel.order is Order.SEQUENCE:
-            conditions += [candidate.name == step.event, _matches(session, step, candidate, now),
-                           candidate.timestamp <= _window_end(layer.c.t1, funnel.window, "sqlite")]
+        conditions = _candidates(session, funnel, step, candidate, layer.c, previous_time, layer.c[f"i{number - 1}"],
+                                 "sqlite", now)
         following = (select(candidate.id).where(*conditions).order_by(candidate.timestamp, candidate.id).limit(1)
                      .correlate(layer).scalar_subquery())
         # Only a start that reached the step before looks further: CASE spares the others the subquery.
@@ -239,6 +232,17 @@ def _after(candidate: Any, previous_time: Any, previous_id: Any) -> ColumnElemen
     # The first term is implied by the second, and bounds the index range scan from below.
     return and_(candidate.timestamp >= previous_time, or_(
         candidate.timestamp > previous_time, and_(candidate.timestamp == previous_time, candidate.id > previous_id)))
+
+
+def _candidates(session: Session, funnel: Funnel, step: Step, candidate: Any, start: Any, previous_time: Any,
+                previous_id: Any, dialect: str, now: datetime) -> list[ColumnElement[bool]]:
+    """The events of the start's contact that may reach `step`: after the step before's event; in sequence order
+    also the step's own, within the window (in strict order the next event is judged once found: `_holds`)."""
+    conditions = [candidate.contact_id == start.contact_id, _after(candidate, previous_time, previous_id)]
+    if funnel.order is Order.SEQUENCE:
+        conditions += [candidate.name == step.event, _matches(session, step, candidate, now),
+                       candidate.timestamp <= _window_end(start.t1, funnel.window, dialect)]
+    return conditions
 
 
 def _window_end(start: Any, window: timedelta, dialect: str) -> ColumnElement[Any]:
