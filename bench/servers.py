@@ -105,6 +105,7 @@ def start_servers(database_url: str, redis_url: str, threads: int, job_batch_siz
     stream_port, port = free_port(), free_port()
     environ, keys = _environment(database_url, AUTOMAP_REDIS_URL=redis_url, AUTOMAP_BATCH_SIZE=str(job_batch_size),
                                  AUTOMAP_WIDGET_STREAM_URL=f"http://127.0.0.1:{stream_port}/widget/stream",
+                                 AUTOMAP_INBOX_STREAM_URL=f"http://127.0.0.1:{stream_port}/inbox/stream",
                                  **settings)
     api = subprocess.Popen([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
                             "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",

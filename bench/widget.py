@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
@@ -261,15 +262,16 @@ def probe_api(servers: Servers, rounds: int) -> dict[str, float]:
     return {name: _p95(sorted(values)) for name, values in took.items()}
 
 
-def prepare(database_url: str, visitors: int) -> list[int]:
-    """The schema, the live flow and the visitors' contacts (each known by its anonymous id)."""
+def prepare(database_url: str, visitors: int, flow: dict[str, Any] | None = FLOW) -> list[int]:
+    """The schema, the live flow (if any) and the visitors' contacts (each known by its anonymous id, no email)."""
     engine = create_engine(database_url)
     if engine.dialect.name == "postgresql":
         reset_schema(engine)  # the bench's own scratch database: start from an empty schema
     else:
         migrate(engine)  # a fresh SQLite file
     with session_factory(engine).begin() as session:
-        flow_store.publish_flow(session, flow_store.import_flow(session, FLOW))
+        if flow is not None:
+            flow_store.publish_flow(session, flow_store.import_flow(session, flow))
         people = [Contact(name=f"visitor {i}") for i in range(visitors)]
         session.add_all(people)
         session.flush()
