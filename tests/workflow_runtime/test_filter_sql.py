@@ -390,4 +390,4 @@ def test_an_event_rule_reads_events_through_the_contact_name_timestamp_index(ses
             compiled = query.compile(session.get_bind())
             plan = "\n".join(row[0] for row in session.connection().exec_driver_sql(f"EXPLAIN {compiled}",
                                                                                      compiled.params))
-            assert "ix_events_contact_id_name_timestamp" in plan, plan
+            assert "ix_events_contact_id_name_timestamp_id" in plan, plan

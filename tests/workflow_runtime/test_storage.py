@@ -36,7 +36,7 @@ def test_migrations_build_exactly_the_models(session: Session) -> None:
 def test_the_real_queries_have_indexes(session: Session) -> None:
     inspector = inspect(session.connection())
     event_indexes = {tuple(ix["column_names"]) for ix in inspector.get_indexes("events") if not ix["unique"]}
-    assert event_indexes == {("contact_id", "name", "timestamp")}  # each event INSERT writes only what queries read
+    assert event_indexes == {("contact_id", "name", "timestamp", "id")}  # each event INSERT writes only what queries read
     assert ("last_seen_at",) in {tuple(ix["column_names"]) for ix in inspector.get_indexes("contacts")}
     assert ("flow_id",) in {tuple(ix["column_names"]) for ix in inspector.get_indexes("flow_versions")}
 

@@ -2,7 +2,7 @@
 exactly the evaluator's semantics (workflow_runtime.engine.filters), so counts and pages are one query each.
 
 Property rules read the contact's built-in fields from their columns and everything else from the JSON `properties`;
-event rules become EXISTS or a bounded correlated COUNT over `events` (served by ix_events_contact_id_name_timestamp);
+event rules become EXISTS or a bounded correlated COUNT over `events` (served by ix_events_contact_id_name_timestamp_id);
 segment rules inline the segment's condition to the evaluator's depth limit; message rules, which name a send node of
 a flow, see no messages outside one (as workflow_runtime.engine.chunk_subject does).
 

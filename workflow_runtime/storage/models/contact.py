@@ -67,7 +67,7 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
         # Every look-up of events names the contact: "did X within P14D", segments, the contact card's timeline.
-        Index("ix_events_contact_id_name_timestamp", "contact_id", "name", "timestamp"),
+        Index("ix_events_contact_id_name_timestamp_id", "contact_id", "name", "timestamp", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
