@@ -18,7 +18,7 @@ from flask import current_app, request, session
 from builder_api import accounts, login_sessions
 from builder_api.errors import ApiError
 from builder_api.extensions import db
-from workflow_runtime.storage.models import LoginSession, User
+from workflow_runtime.storage.models import InboxAccess, LoginSession, User
 
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -45,6 +45,25 @@ def require_admin() -> None:
         )
     if request.method not in SAFE_METHODS:
         require_csrf(login)
+
+
+def require_full_access() -> None:
+    """require_admin, and refuse a user whose inbox access is `assigned` (a team member who answers the
+    conversations given to them): managing users, API tokens and the workspace's keys would let them past it."""
+    require_admin()
+    user = current_user()
+    if user is not None and user.inbox_access is InboxAccess.ASSIGNED:
+        raise ApiError(403, "Users who see only the conversations assigned to them cannot manage users, API tokens "
+                            "or the workspace's keys: ask someone who sees the whole inbox.")
+
+
+def current_user() -> User | None:
+    """The user this browser is logged in as; None for a request authenticated by a bearer token (which speaks for
+    no one, whatever cookie comes with it)."""
+    if "Authorization" in request.headers:
+        return None
+    login = current_login()
+    return login.user if login is not None else None
 
 
 def _check_bearer() -> None:

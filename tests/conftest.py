@@ -105,6 +105,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator
     # Tests ask for many visitor sessions from one address; test_widget_streams checks the production rate.
     app.config["AUTOMAP_WIDGET_SESSION_RATE"] = "100000 per minute"
     app.config["AUTOMAP_WIDGET_MESSAGE_RATE"] = "100000 per minute"
+    app.config["AUTOMAP_WIDGET_ADDRESS_MESSAGE_RATE"] = "100000 per minute"
     schema.upgrade(database_url)
     yield app
     with app.app_context():

@@ -18,13 +18,13 @@ from builder_api.api_tokens.schemas import (
     NewApiTokenRequestSchema,
     NewApiTokenSchema,
 )
-from builder_api.auth import require_admin
+from builder_api.auth import require_full_access
 from builder_api.errors import ErrorSchema
 from builder_api.extensions import db
 from workflow_runtime.storage.models import ApiToken
 
 blueprint = Blueprint("api_tokens", __name__, description="Bearer tokens for scripts calling /api.")
-blueprint.before_request(require_admin)
+blueprint.before_request(require_full_access)
 
 
 @blueprint.after_request

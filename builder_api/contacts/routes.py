@@ -8,7 +8,7 @@ from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from werkzeug.utils import secure_filename
 
-from builder_api.auth import require_admin
+from builder_api.auth import current_user, require_admin
 from builder_api.contacts.schemas import ContactCard, ContactExportQuery, ContactList, ContactListQuery
 from builder_api.errors import ApiError
 from builder_api.extensions import db
@@ -21,6 +21,7 @@ from workflow_runtime.audience.contact_export import export_csv
 from workflow_runtime.audience.contact_search import find_contacts
 from workflow_runtime.audience.segment_store import condition_errors
 from workflow_runtime.channels import onsite
+from workflow_runtime.inbox.access import Viewer
 from workflow_runtime.storage.models import Contact, Segment
 
 blueprint = Blueprint("contacts", __name__, description="Contacts: search, filter, and each one's card.")
@@ -93,9 +94,13 @@ def export_contacts(query: dict[str, Any]) -> Response:
 def get_contact(query: dict[str, Any], contact_id: int) -> dict[str, Any]:
     """The card: properties, one page of the event timeline (limit/offset), messages and their statuses, runs."""
     try:
-        return contact_card(db.session, contact_id, query["limit"], query["offset"])
+        card = contact_card(db.session, contact_id, query["limit"], query["offset"])
     except ContactNotFound as missing:
         raise ApiError(404, str(missing)) from missing
+    if not Viewer.of(current_user()).may_see_contact(db.session, contact_id):
+        # What the contact wrote belongs to a conversation assigned to someone else.
+        card["messages"] = [{**message, "replies": []} for message in card["messages"]]
+    return card
 
 
 @blueprint.get("/<int:contact_id>/conversation")
@@ -105,4 +110,6 @@ def get_conversation(contact_id: int) -> dict[str, Any]:
     widget or by email), oldest first, the latest 100."""
     if db.session.get(Contact, contact_id) is None:
         raise ApiError(404, f"There is no contact with id {contact_id}.")
+    if not Viewer.of(current_user()).may_see_contact(db.session, contact_id):
+        raise ApiError(404, f"The conversation of contact {contact_id} is assigned to someone else.")
     return {"items": onsite.conversation(db.session, contact_id)}

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 
-from builder_api.auth import current_login, require_admin
+from builder_api.auth import current_user, require_admin
 from builder_api.conversations.schemas import (
     ConversationChange,
     ConversationCounts,
@@ -35,16 +35,10 @@ from workflow_runtime.dispatch import runtime
 from workflow_runtime.inbox import listing, team_actions, thread
 from workflow_runtime.inbox.access import Viewer
 from workflow_runtime.inbox.team_actions import BadChange, NotVisible, TeamChange
-from workflow_runtime.storage.models import Conversation, ConversationStatus, User
+from workflow_runtime.storage.models import Conversation, ConversationStatus
 
 blueprint = Blueprint("conversations", __name__, description="The operator inbox: every contact's conversation with the team.")
 blueprint.before_request(require_admin)
-
-
-def _user() -> User | None:
-    """The user this browser is logged in as; None for a bearer token (which sees every conversation)."""
-    login = current_login()
-    return login.user if login is not None else None
 
 
 @contextmanager
@@ -79,7 +73,7 @@ def _forward_after() -> Any:
 @blueprint.response(200, ConversationList)
 def list_conversations(query: dict[str, Any]) -> dict[str, Any]:
     """The conversations you see in a tab (unassigned, mine, all) and status, latest activity first."""
-    listed = listing.conversations(db.session, Viewer.of(_user()), now(), view=listing.View(query["view"]),
+    listed = listing.conversations(db.session, Viewer.of(current_user()), now(), view=listing.View(query["view"]),
                                    status=listing.StatusFilter(query["status"]), search=query.get("q"),
                                    contact_id=query.get("contact_id"), limit=query["limit"], offset=query["offset"])
     return {"items": listed.items, "total": listed.total}
@@ -89,7 +83,7 @@ def list_conversations(query: dict[str, Any]) -> dict[str, Any]:
 @blueprint.response(200, ConversationCounts)
 def conversation_counts() -> dict[str, int]:
     """Open conversations in each tab, and how many you see hold unread messages (the inbox badge)."""
-    return listing.counts(db.session, Viewer.of(_user()), now())
+    return listing.counts(db.session, Viewer.of(current_user()), now())
 
 
 @blueprint.post("")
@@ -99,7 +93,7 @@ def conversation_counts() -> dict[str, int]:
 def start_conversation(body: dict[str, Any]) -> dict[str, Any]:
     """Write to a contact first (their conversation is reused if they have one)."""
     with _answered():
-        change = team_actions.start(db.session, _user(), body["contact_id"], body["body"], now(), _forward_after())
+        change = team_actions.start(db.session, current_user(), body["contact_id"], body["body"], now(), _forward_after())
     return _detail(_committed(change).conversation)
 
 
@@ -109,7 +103,7 @@ def start_conversation(body: dict[str, Any]) -> dict[str, Any]:
 def get_conversation(conversation_id: int) -> dict[str, Any]:
     """The conversation and its thread: what the site showed the contact, what the contact wrote, the team's notes."""
     with _answered():
-        conversation = team_actions.visible(db.session, Viewer.of(_user()), conversation_id)
+        conversation = team_actions.visible(db.session, Viewer.of(current_user()), conversation_id)
     return _detail(conversation)
 
 
@@ -121,7 +115,7 @@ def post_message(body: dict[str, Any], conversation_id: int) -> dict[str, Any] |
     """Answer the contact: shown in their open widgets at once; emailed with a reply address if still unseen after
     AUTOMAP_INBOX_FORWARD_AFTER (when they have an email address)."""
     with _answered():
-        change = team_actions.send_message(db.session, _user(), conversation_id, body["body"], now(), _forward_after())
+        change = team_actions.send_message(db.session, current_user(), conversation_id, body["body"], now(), _forward_after())
     return _committed(change).item
 
 
@@ -132,7 +126,7 @@ def post_message(body: dict[str, Any], conversation_id: int) -> dict[str, Any] |
 def post_note(body: dict[str, Any], conversation_id: int) -> dict[str, Any] | None:
     """Leave a note only the team sees."""
     with _answered():
-        change = team_actions.add_note(db.session, _user(), conversation_id, body["body"], now())
+        change = team_actions.add_note(db.session, current_user(), conversation_id, body["body"], now())
     return _committed(change).item
 
 
@@ -149,7 +143,7 @@ def change_conversation(body: dict[str, Any], conversation_id: int) -> dict[str,
     if "assignee_id" in body:
         changes["assignee_id"] = body["assignee_id"]
     with _answered():
-        change = team_actions.update(db.session, _user(), conversation_id, now(), **changes)
+        change = team_actions.update(db.session, current_user(), conversation_id, now(), **changes)
     return _detail(_committed(change).conversation)
 
 
@@ -159,7 +153,7 @@ def change_conversation(body: dict[str, Any], conversation_id: int) -> dict[str,
 def read_conversation(conversation_id: int) -> dict[str, Any]:
     """You read the conversation: nothing in it is unread any more."""
     with _answered():
-        change = team_actions.read(db.session, _user(), conversation_id, now())
+        change = team_actions.read(db.session, current_user(), conversation_id, now())
     return _detail(_committed(change).conversation)
 
 
@@ -168,6 +162,6 @@ def read_conversation(conversation_id: int) -> dict[str, Any]:
 def stream_token() -> dict[str, Any]:
     """A token for the inbox's live stream (EventSource cannot send headers or the CSRF token): it names you,
     and the stream applies your access when it opens."""
-    user = _user()
+    user = current_user()
     return {"token": issue_token(user.id if user is not None else None), "expires_in": TOKEN_MAX_AGE,
             "stream_url": current_app.config["AUTOMAP"].inbox_stream_url}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from builder_api.ids import MAX_ID
+from builder_api.ingest.schemas import Timestamp
 from builder_api.paging import Page
 from workflow_runtime.inbox.listing import StatusFilter, View
 from workflow_runtime.inbox.team_actions import MAX_TEXT_CHARACTERS
@@ -125,7 +126,7 @@ class NewConversation(Schema):
 
 class ConversationChange(Schema):
     status = fields.String(validate=validate.OneOf([status.value for status in ConversationStatus]))
-    snoozed_until = fields.AwareDateTime(metadata={"description": "Required with status snoozed: when it opens again."})
+    snoozed_until = Timestamp(metadata={"description": "Required with status snoozed: when it opens again."})
     assignee_id = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_ID),
                                  metadata={"description": "A user's id, or null for nobody."})
 

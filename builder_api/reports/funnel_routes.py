@@ -7,6 +7,7 @@ and the saved funnels. Errors name the JSON pointer of the definition's problem.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from builder_api.reports.funnel_schemas import (
     StepContactsQuery,
     StepSegment,
 )
+from builder_api.reports.time_range import report_range
 from builder_api.runtime_access import now
 from builder_api.segments.routes import described
 from builder_api.segments.schemas import SegmentOut
@@ -40,13 +42,9 @@ from workflow_runtime.storage.models import SavedFunnel
 blueprint = Blueprint("funnels", __name__, description="Funnels: how many contacts go from one event to the next.")
 blueprint.before_request(require_admin)
 
-DEFAULT_RANGE = timedelta(days=30)
-
-
 def _funnel(definition: dict[str, Any], pointer: str = "") -> Funnel:
     """The funnel a loaded definition describes; 400 naming its pointer if it cannot be computed."""
-    until = definition.get("until") or now()
-    since = definition.get("since") or until - DEFAULT_RANGE
+    since, until = report_range(definition.get("since"), definition.get("until"), now())
     try:
         window = isodate.parse_duration(definition["window"])
     except (ValueError, ArithmeticError, isodate.ISO8601Error):
@@ -114,7 +112,7 @@ def step_segment(body: dict[str, Any]) -> dict[str, Any]:
     with _checked("/definition"):
         items, _total = contacts(db.session, funnel, now(), body["step"], body["outcome"] == "dropped")
     slug = re.sub(r"[^a-z0-9]+", "-", body["name"].lower()).strip("-")[:60] or "funnel"
-    tag = f"funnel:{slug}:{now().strftime('%Y%m%d%H%M%S')}"
+    tag = f"funnel:{slug}:{uuid.uuid4().hex[:12]}"  # one segment's own, whatever its name or the time
     try:
         segment = snapshot_segment(db.session, body["name"], [item["id"] for item in items], tag)
     except SegmentInvalid as error:

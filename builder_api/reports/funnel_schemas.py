@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from builder_api.ids import MAX_ID
+from builder_api.ingest.schemas import Timestamp
 from builder_api.paging import Page
 from workflow_runtime.reports.funnels import MAX_STEPS, MIN_STEPS, UTM_TAGS, Order
 
@@ -30,9 +31,9 @@ class FunnelDefinition(Schema):
         "description": "ISO 8601 duration each contact has from step 1 to the last (days, hours, minutes, seconds)."})
     order = fields.String(load_default=Order.SEQUENCE.value, validate=validate.OneOf([order.value for order in Order]),
                           metadata={"description": "sequence: other events may come between; strict: none may."})
-    since = fields.AwareDateTime(data_key="from", allow_none=True, metadata={
+    since = Timestamp(data_key="from", allow_none=True, metadata={
         "description": "Step 1 from this time (default: 30 days before `to`)."})
-    until = fields.AwareDateTime(data_key="to", allow_none=True, metadata={"description": "…to this one (default: now)."})
+    until = Timestamp(data_key="to", allow_none=True, metadata={"description": "…to this one (default: now)."})
     breakdown = fields.Nested(FunnelBreakdown, allow_none=True)
 
 

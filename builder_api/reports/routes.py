@@ -1,7 +1,6 @@
 """`/api/reports`: figures across flows and conversations — the inbox's response times, every message's results."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import Response
@@ -11,6 +10,7 @@ from builder_api.auth import require_admin
 from builder_api.errors import ApiError
 from builder_api.extensions import db
 from builder_api.reports.schemas import InboxReport, InboxReportQuery, MessagesReport, MessagesReportQuery
+from builder_api.reports.time_range import report_range
 from builder_api.runtime_access import now
 from workflow_runtime.audience.contact_export import csv_lines
 from workflow_runtime.authoring.flow_store import FlowNotFound
@@ -21,7 +21,6 @@ from workflow_runtime.reports.stats import DayRange
 blueprint = Blueprint("reports", __name__, description="Reports across flows and conversations.")
 blueprint.before_request(require_admin)
 
-DEFAULT_WINDOW = timedelta(days=30)
 
 
 @blueprint.get("/inbox")
@@ -30,8 +29,7 @@ DEFAULT_WINDOW = timedelta(days=30)
 def inbox_report(query: dict[str, Any]) -> dict[str, Any]:
     """How fast the team answered in a window (default: the last 30 days): first-response and reply times, overall
     and per operator (medians and 90th percentiles, in seconds)."""
-    until = query.get("until") or now()
-    since = query.get("since") or until - DEFAULT_WINDOW
+    since, until = report_range(query.get("since"), query.get("until"), now())
     if since >= until:
         raise ApiError(400, "The window is empty: `from` must come before `to` (default: now).",
                        [{"field": "from", "pointer": "/from", "location": "query", "message": "After `to`."}])

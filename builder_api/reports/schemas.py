@@ -5,13 +5,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from builder_api.conversations.schemas import UserRef
 from builder_api.ids import MAX_ID
+from builder_api.ingest.schemas import Timestamp
 from workflow_runtime.reports.messages_report import REPORTED_CHANNELS
 from workflow_runtime.storage.models import FlowStatus
 
 
 class InboxReportQuery(Schema):
-    since = fields.AwareDateTime(data_key="from", metadata={"description": "Start (included); default: 30 days ago."})
-    until = fields.AwareDateTime(data_key="to", metadata={"description": "End (included); default: now."})
+    since = Timestamp(data_key="from", metadata={"description": "Start (included); default: 30 days ago."})
+    until = Timestamp(data_key="to", metadata={"description": "End (included); default: now."})
 
     @validates_schema
     def _in_order(self, data: dict, **_: object) -> None:

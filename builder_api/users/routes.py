@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_smorest import Blueprint
 
 from builder_api import accounts
 from builder_api.account_errors import account_api_error
-from builder_api.auth import current_login, require_admin
+from builder_api.auth import SAFE_METHODS, current_login, require_admin, require_full_access
 from builder_api.errors import ErrorSchema
 from builder_api.extensions import db
 from builder_api.users.schemas import (
@@ -25,7 +26,13 @@ from builder_api.users.schemas import (
 from workflow_runtime.storage.models import InboxAccess, User
 
 blueprint = Blueprint("users", __name__, description="People who log in to the builder.")
-blueprint.before_request(require_admin)
+
+
+
+@blueprint.before_request
+def _team_reads_managers_write() -> None:
+    """Everyone who may use the API lists the team (the inbox assigns from it); changing it needs full access."""
+    (require_admin if request.method in SAFE_METHODS else require_full_access)()
 
 
 def _you() -> int | None:

@@ -41,6 +41,8 @@ SESSION_RATE = "60 per minute"
 # Messages one visitor may write (answers and new messages together): a person types far fewer; a script
 # flooding the team's inbox is cut off.
 VISITOR_MESSAGE_RATE = "20 per minute"
+# …and one address, whatever anonymous ids its browsers claim (an office or a carrier's NAT holds many visitors).
+ADDRESS_MESSAGE_RATE = "200 per minute"
 
 
 
@@ -53,6 +55,9 @@ _VISITOR_MESSAGES = limiter.shared_limit(
     lambda: _rate("AUTOMAP_WIDGET_MESSAGE_RATE", VISITOR_MESSAGE_RATE), scope="widget-messages",
     key_func=lambda: request_visitor(),
     error_message="Too many messages from this visitor: wait the seconds Retry-After says.")
+_ADDRESS_MESSAGES = limiter.shared_limit(
+    lambda: _rate("AUTOMAP_WIDGET_ADDRESS_MESSAGE_RATE", ADDRESS_MESSAGE_RATE), scope="widget-address-messages",
+    error_message="Too many messages from this address: wait the seconds Retry-After says.")
 
 script = FlaskBlueprint("widget_script", __name__)
 blueprint = Blueprint("widget", __name__, description="The on-site widget's visitor API (visitor tokens, not admin tokens).")
@@ -122,6 +127,7 @@ def report_status(body: dict[str, str], message_id: int) -> dict[str, Any]:
 
 @blueprint.post("/messages/<int:message_id>/replies")
 @_VISITOR_MESSAGES
+@_ADDRESS_MESSAGES
 @blueprint.arguments(ReplyRequest)
 @blueprint.response(201, ConversationItem)
 @blueprint.alt_response(429, description="Too many messages from this visitor: wait `Retry-After` seconds.")
@@ -136,6 +142,7 @@ def post_reply(body: dict[str, str], message_id: int) -> dict[str, Any]:
 
 @blueprint.post("/messages")
 @_VISITOR_MESSAGES
+@_ADDRESS_MESSAGES
 @blueprint.arguments(ReplyRequest)
 @blueprint.response(201, ConversationItem)
 @blueprint.alt_response(429, description="Too many messages from this visitor: wait `Retry-After` seconds.")

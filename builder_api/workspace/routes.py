@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from builder_api.auth import require_admin
+from builder_api.auth import require_full_access
 from builder_api.errors import ApiError, ErrorSchema
 from builder_api.extensions import db
 from builder_api.runtime_access import now
@@ -30,7 +30,7 @@ from workflow_runtime.storage.models import KeyName
 
 blueprint = Blueprint("workspace", __name__,
                       description="The workspace's install snippet, keys (with rotation) and email settings.")
-blueprint.before_request(require_admin)
+blueprint.before_request(require_full_access)
 
 LABELS = {KeyName.WRITE_KEY: "Site key", KeyName.SERVER_KEY: "Server key", KeyName.IDENTITY_SECRET: "Identity secret"}
 PUBLIC = {KeyName.WRITE_KEY}

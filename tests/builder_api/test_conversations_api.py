@@ -264,3 +264,56 @@ def test_a_visitor_flooding_the_inbox_is_cut_off_alone(app, client: FlaskClient,
         assert client.post("/widget/messages", json={"body": "hello"}, headers=bearer(calm)).status_code == 201
     finally:
         app.config["AUTOMAP_WIDGET_MESSAGE_RATE"] = saved
+
+
+def test_a_user_who_sees_assigned_conversations_cannot_widen_their_own_view(
+        client: FlaskClient, harness, session: Session, admin_headers, throttle) -> None:
+    gia = accounts.create_user(session, "gia@example.com", PASSWORD)
+    gia.inbox_access = InboxAccess.ASSIGNED
+    hal = accounts.create_user(session, "hal@example.com", PASSWORD)
+    session.commit()
+    kit = visitor(harness, "anon-kit")
+    _writes(client, _visitor_token(client, "anon-kit"), "for Hal only")
+    conversation_id = _only_conversation(client, admin_headers)["id"]
+    client.patch(f"/api/conversations/{conversation_id}", json={"assignee_id": hal.id}, headers=admin_headers)
+
+    csrf = {"X-CSRF-Token": client.post("/api/session", json={"email": "gia@example.com", "password": PASSWORD})
+            .json["csrf_token"]}
+    assert client.get("/api/users").status_code == 200  # the team, to assign from
+    for method, path, body in (("PATCH", f"/api/users/{gia.id}", {"inbox_access": "all"}),
+                               ("POST", "/api/users", {"email": "new@example.com", "password": PASSWORD}),
+                               ("POST", "/api/api-tokens", {"name": "mine"}),
+                               ("GET", "/api/workspace/keys", None)):
+        refused = client.open(path, method=method, json=body, headers=csrf)
+        assert refused.status_code == 403, (path, refused.json)
+    assert client.get(f"/api/contacts/{kit}/conversation").status_code == 404
+    card = client.get(f"/api/contacts/{kit}").json
+    assert all(message["replies"] == [] for message in card["messages"])
+
+
+def test_many_visitors_of_one_address_are_cut_off_together(app, client: FlaskClient, harness) -> None:
+    tokens = []
+    for number in range(4):
+        visitor(harness, f"anon-nat-{number}")
+        tokens.append(_visitor_token(client, f"anon-nat-{number}"))
+    saved, app.config["AUTOMAP_WIDGET_ADDRESS_MESSAGE_RATE"] = app.config["AUTOMAP_WIDGET_ADDRESS_MESSAGE_RATE"], \
+        "3 per minute"
+    try:
+        answers = [client.post("/widget/messages", json={"body": "hi"}, headers=bearer(token)) for token in tokens]
+        assert [answer.status_code for answer in answers] == [201, 201, 201, 429]
+    finally:
+        app.config["AUTOMAP_WIDGET_ADDRESS_MESSAGE_RATE"] = saved
+
+
+def test_times_beyond_the_calendar_are_refused_naming_them(client: FlaskClient, harness, admin_headers) -> None:
+    visitor(harness, "anon-tim")
+    _writes(client, _visitor_token(client, "anon-tim"), "when?")
+    conversation_id = _only_conversation(client, admin_headers)["id"]
+    snooze = client.patch(f"/api/conversations/{conversation_id}", headers=admin_headers,
+                          json={"status": "snoozed", "snoozed_until": "9999-12-31T23:00:00-05:00"})
+    assert snooze.status_code == 422 and snooze.json["errors"][0]["field"] == "snoozed_until"
+    for query in ("to=0001-01-05T00:00:00Z", "from=0001-01-01T00:00:00%2B05:00"):
+        answer = client.get(f"/api/reports/inbox?{query}", headers=admin_headers)
+        assert answer.status_code in (200, 422), (query, answer.json)
+    assert client.get("/api/reports/inbox?from=0001-01-01T00:00:00%2B05:00", headers=admin_headers).status_code == 422
+    assert client.get("/api/reports/inbox?to=0001-01-05T00:00:00Z", headers=admin_headers).status_code == 200

@@ -58,6 +58,9 @@ def test_bad_definitions_name_their_pointer(client: FlaskClient, harness, admin_
          "/steps/1"),
         ({**SHOP, "breakdown": {"by": "property"}}, "/breakdown/property"),
         ({**SHOP, "from": "2030-01-02T00:00:00Z", "to": "2030-01-01T00:00:00Z"}, "/from"),
+        ({**SHOP, "from": "0001-01-01T00:00:00+05:00"}, "/from"),
+        ({**SHOP, "breakdown": {"by": "property", "property": 'a"b'}}, "/breakdown/property"),
+        ({**SHOP, "breakdown": {"by": "segment", "segment_id": 999}}, "/breakdown/segment_id"),
     ]
     for definition, pointer in cases:
         answer = client.post("/api/reports/funnels/compute", json=definition, headers=admin_headers)

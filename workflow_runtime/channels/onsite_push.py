@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from workflow_runtime.channels import onsite, presence, team_push
 from workflow_runtime.channels.notice_hub import NoticeHub
 from workflow_runtime.channels.process import Process
 
 _PREFIX = "automap:widget:contact:"
+logger = logging.getLogger(__name__)
 
 
 def notice_channel(contact_id: int) -> str:
@@ -46,9 +49,12 @@ def push(current: Process, messages: Mapping[int, Sequence[str]]) -> None:
 def contact_wrote(current: Process, written: onsite.ContactMessage) -> None:
     """After the commit of what a contact wrote (in the widget, or by email): show it in the contact's other open
     widgets, tell the team's inboxes, and hand the events it recorded (`conversation_started`) to the runtime."""
-    announce(current.redis, {written.reply.contact_id: [written.view]})
-    team_push.announce(current.redis, [written.notice])
-    current.jobs.apply_ingested_events(written.event_ids)
+    try:
+        current.jobs.apply_ingested_events(written.event_ids)
+        announce(current.redis, {written.reply.contact_id: [written.view]})
+        team_push.announce(current.redis, [written.notice])
+    except RedisError:  # stored all the same: streams re-read the database, the reconciler finds the events
+        logger.warning("contact %s wrote; the pushes are lost (Redis)", written.reply.contact_id, exc_info=True)
 
 
 def announce(connection: Redis, news: Mapping[int, Sequence[dict[str, Any]]]) -> None:

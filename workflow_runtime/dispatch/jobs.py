@@ -138,7 +138,7 @@ def _run_batch(work: Batch, ids: Sequence[int]) -> int:
     current.wakeups.mirror(effects.wakeups)
     if effects.sent_channels:
         current.jobs.deliver(effects.sent_channels & delivered_channels(current.email))
+    current.jobs.apply_ingested_events(effects.conversation_events)
     onsite_push.push(current, effects.onsite_messages)
     team_push.push_changed(current, effects.conversations)
-    current.jobs.apply_ingested_events(effects.conversation_events)
     return effects.steps

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, true
+from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.orm import Session
 
 from workflow_runtime.storage.models import Conversation, InboxAccess, User
 
@@ -34,6 +35,14 @@ class Viewer:
     def may_see(self, assignee_id: int | None) -> bool:
         """Whether this viewer may see a conversation assigned to `assignee_id`."""
         return self.sees_all or assignee_id is None or assignee_id == self.user_id
+
+    def may_see_contact(self, session: Session, contact_id: int) -> bool:
+        """Whether this viewer may see what the contact wrote: the contact's conversation, if it has one, is theirs
+        to see."""
+        if self.sees_all:
+            return True
+        assignee = session.scalar(select(Conversation.assignee_id).where(Conversation.contact_id == contact_id))
+        return self.may_see(assignee)
 
     def may_see_summary(self, summary: dict[str, Any]) -> bool:
         """`may_see` for a conversation as the inbox's notices carry it."""

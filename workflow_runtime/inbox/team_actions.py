@@ -11,11 +11,13 @@ and the email answer comes back into this conversation.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from workflow_runtime.channels import onsite, onsite_push, team_push
@@ -36,6 +38,7 @@ from workflow_runtime.storage.models import (
     User,
 )
 
+log = logging.getLogger(__name__)
 MAX_TEXT_CHARACTERS = onsite.MAX_REPLY_CHARACTERS  # an operator writes as much as a contact may
 _UNCHANGED: Any = object()
 
@@ -133,11 +136,16 @@ def read(session: Session, user: User | None, conversation_id: int, now: datetim
 
 
 def publish(current: Process, change: TeamChange) -> None:
-    """After the commit: push the new message to the contact's widgets and the change to the team's inboxes,
-    and queue the events it recorded for the runtime."""
-    onsite_push.announce(current.redis, change.widget_news)
-    team_push.announce(current.redis, change.notices)
-    current.jobs.apply_ingested_events(change.event_ids)
+    """After the commit: queue the events it recorded for the runtime, push the new message to the contact's
+    widgets and the change to the team's inboxes. With Redis away the change stands all the same: the streams
+    read the database when they reconnect and the reconciler finds the events (logged, never an error)."""
+    try:
+        current.jobs.apply_ingested_events(change.event_ids)
+        onsite_push.announce(current.redis, change.widget_news)
+        team_push.announce(current.redis, change.notices)
+    except RedisError:
+        log.warning("conversation %s: the change is stored, its pushes are lost (Redis)", change.conversation.id,
+                    exc_info=True)
 
 
 def _answer(session: Session, user: User | None, conversation: Conversation, body: str, now: datetime,

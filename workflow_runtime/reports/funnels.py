@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, aliased
 
 from workflow_runtime.engine.filter_sql import NotCompilable, compile_where, json_text, properties_match
 from workflow_runtime.engine.filters import compile_condition
-from workflow_runtime.storage.models import Contact, Event
+from workflow_runtime.storage.models import Contact, Event, Segment
 from workflow_runtime.storage.models.contact import builtin_fields
 
 MIN_STEPS, MAX_STEPS = 2, 8
@@ -98,6 +98,8 @@ def check(funnel: Funnel) -> None:
         raise InvalidFunnel("/from", "`from` must come before `to`.")
     if funnel.breakdown and funnel.breakdown.by == "property" and not funnel.breakdown.property:
         raise InvalidFunnel("/breakdown/property", "Say which contact property to break the funnel down by.")
+    if funnel.breakdown and '"' in (funnel.breakdown.property or ""):
+        raise InvalidFunnel("/breakdown/property", "A property path cannot hold a double quote.")
     if funnel.breakdown and funnel.breakdown.by == "segment" and funnel.breakdown.segment_id is None:
         raise InvalidFunnel("/breakdown/segment_id", "Say which segment to break the funnel down by.")
 
@@ -320,6 +322,8 @@ def _contact_breakdown(session: Session, breakdown: Breakdown | None, contact_id
     if breakdown is None or breakdown.by in UTM_TAGS:
         return tag
     if breakdown.by == "segment":
+        if session.get(Segment, breakdown.segment_id) is None:
+            raise InvalidFunnel("/breakdown/segment_id", f"There is no segment {breakdown.segment_id}.")
         member = compile_where(session, {"segment": breakdown.segment_id}, now)
         value = case((member, "in the segment"), else_="not in the segment")
     else:
