@@ -7,7 +7,7 @@ import { ApiError, listFunnelContacts, type Segment, segmentFromFunnel } from ".
 import { BroadcastDialog } from "../components/BroadcastDialog";
 import { formatNumber } from "../components/localeFormat";
 import { reloadSegments } from "../components/segments";
-import { ContactsDrawer } from "./ContactsDrawer";
+import { ContactsDrawer } from "../components/ContactsDrawer";
 import { cohortSegmentName, cohortTitle } from "./funnelResult";
 import type { FunnelCohort, FunnelResult } from "./types";
 
@@ -104,6 +104,8 @@ export function FunnelContactsDrawer({ cohort, result, funnelName, onClose }: Fu
   );
   return (
     <ContactsDrawer
+      testId="report-drawer"
+      className="report-drawer"
       context={funnelName.trim() || "Funnel"}
       title={cohortTitle(cohort, result)}
       timeTitle={`Reached step ${cohort.step}`}

@@ -7,7 +7,7 @@ import { Link } from "react-router-dom";
 import { type FlowSummary, getMessagesReport, getNodeContacts, listFlows, messagesReportCsvPath } from "../api";
 import { formatNumber, formatPercent } from "../components/localeFormat";
 import { downloadFromApi } from "../contacts/download";
-import { ContactsDrawer } from "./ContactsDrawer";
+import { ContactsDrawer } from "../components/ContactsDrawer";
 import { CHANNELS, drilldownMetric, MESSAGE_COLUMNS, type MessageColumn, rowKey } from "./messagesReport";
 import { ReportsTabs } from "./ReportsTabs";
 import type { MessageChannel, MessagesFilter, MessagesReport, MessagesRow } from "./types";
@@ -37,6 +37,8 @@ function NodeContactsDrawer({ opened, filter, onClose }: { opened: Opened; filte
   );
   return (
     <ContactsDrawer
+      testId="report-drawer"
+      className="report-drawer"
       context={`${row.flow.name} · ${row.node_label} · ${row.channel}`}
       title={column.title}
       timeTitle={metric === "converted" ? "Converted" : "Sent"}

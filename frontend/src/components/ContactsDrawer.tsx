@@ -1,9 +1,9 @@
-/** The contacts behind a report's number, a page at a time, each linking to the contact's card; what can be done with
- * them (save as a segment…) goes in `children`, above the list. */
+/** The contacts behind a number (of statistics mode or a report), a page at a time, each linking to the contact's
+ * card; what can be done with them (save as a segment…) goes in `children`, above the list. */
 import { type ReactNode, useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 
-import { formatDateTime, formatNumber } from "../components/localeFormat";
+import { formatDateTime, formatNumber } from "./localeFormat";
 
 const PAGE = 50;
 
@@ -30,6 +30,11 @@ interface ContactsDrawerProps {
   load(limit: number, offset: number): Promise<ContactPage>;
   onClose(): void;
   rowTestId: string;
+  /** The drawer's own test id and extra class (where it sits on its page). */
+  testId: string;
+  className?: string;
+  /** What an empty list says. */
+  emptyText?: string;
   children?: ReactNode;
 }
 
@@ -41,7 +46,9 @@ interface Answer {
   problem?: string;
 }
 
-export function ContactsDrawer({ context, title, timeTitle, load, onClose, rowTestId, children }: ContactsDrawerProps) {
+export function ContactsDrawer({
+  context, title, timeTitle, load, onClose, rowTestId, testId, className, emptyText = "Nobody here.", children,
+}: ContactsDrawerProps) {
   const [page, setPage] = useState(0);
   const [answer, setAnswer] = useState<Answer | null>(null);
   const shown = answer?.load === load && answer.page === page ? answer : null;
@@ -59,7 +66,7 @@ export function ContactsDrawer({ context, title, timeTitle, load, onClose, rowTe
   }, [load, page]);
 
   return (
-    <aside className="drawer report-drawer" data-testid="report-drawer">
+    <aside className={className ? `drawer ${className}` : "drawer"} data-testid={testId}>
       <div className="drawer-head">
         <div>
           <div className="muted small">{context}</div>
@@ -74,7 +81,7 @@ export function ContactsDrawer({ context, title, timeTitle, load, onClose, rowTe
       {children}
       {shown?.problem && <p className="text-danger">{shown.problem}</p>}
       {!shown && <p className="muted">Loading…</p>}
-      {result && result.contacts.length === 0 && <p className="muted">Nobody here.</p>}
+      {result && result.contacts.length === 0 && <p className="empty">{emptyText}</p>}
       {result && result.contacts.length > 0 && (
         <table className="table">
           <thead>
