@@ -29,7 +29,7 @@ from builder_api.runtime_access import now
 from builder_api.widget.stream import DATABASE_THREADS, DEFAULTS, StreamSources, environment_setting, message_stream
 from workflow_runtime.channels.notice_hub import NoticeHub
 from workflow_runtime.dispatch import runtime
-from workflow_runtime.dispatch.embedded import asyncio_twin
+from workflow_runtime.dispatch.embedded import asyncio_twin, embedded_redis
 
 # Threads running Flask's views in `site_app` (each request holds one while its view runs).
 FLASK_THREADS = 32
@@ -53,6 +53,7 @@ class _SourcesOfApp:
             self.engine = db.engine
         self.database_threads = anyio.CapacityLimiter(DATABASE_THREADS)
         self._sources: StreamSources | None = None
+        self._own_redis: Redis | None = None
         if self.settings.redis_url is not None:
             current = runtime.configured()
             redis = current.redis if current is not None else Redis.from_url(self.settings.redis_url)
@@ -67,11 +68,19 @@ class _SourcesOfApp:
 
     def __call__(self) -> StreamSources:
         if self.settings.redis_url is None:
-            embedded = runtime.current().redis
+            configured = runtime.configured()
+            # With no runtime in this process (an app served for its pages alone) the streams get a Redis stand-in of
+            # their own: nothing publishes to it, so they only ever read the database.
+            embedded = configured.redis if configured is not None else self._stand_in()
             if self._sources is None or self._sources.redis is not embedded:
                 self._sources = self._with(embedded, asyncio_twin(embedded))
         assert self._sources is not None
         return self._sources
+
+    def _stand_in(self) -> Redis:
+        if self._own_redis is None:
+            self._own_redis = embedded_redis()
+        return self._own_redis
 
     async def close(self) -> None:
         if self._sources is not None:

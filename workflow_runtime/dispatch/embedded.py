@@ -74,7 +74,13 @@ def serve_embedded(asgi_app: ASGIApp, runtime: Runtime, host: str, port: int) ->
 
 
 def asyncio_twin(connection: Redis) -> AsyncRedis:
-    """An asyncio client of the same in-process server as `connection` (an `embedded_redis()`)."""
+    """An asyncio client of the same server as `connection`: the in-process one of an `embedded_redis()`, or a real
+    one when a test or simulation gives the embedded app's runtime a real Redis."""
     # Blocking pool: a burst of streams opening waits for a connection rather than fails.
-    return fakeredis.FakeAsyncRedis(server=connection.connection_pool.connection_kwargs["server"],
-                                    connection_pool_class=BlockingConnectionPool, max_connections=32)
+    settings = connection.connection_pool.connection_kwargs
+    if "server" not in settings:
+        return AsyncRedis(connection_pool=BlockingConnectionPool(
+            host=settings.get("host", "localhost"), port=settings.get("port", 6379), db=settings.get("db", 0),
+            username=settings.get("username"), password=settings.get("password"), max_connections=32))
+    return fakeredis.FakeAsyncRedis(server=settings["server"], connection_pool_class=BlockingConnectionPool,
+                                    max_connections=32)
