@@ -13,7 +13,8 @@ CART_SCENARIO = SCHEMA_DIR.parent / "scenarios" / "abandoned_cart.json"
 
 
 def every_node_type_flow() -> dict[str, Any]:
-    """A valid map using each of the 12 node types once or more.
+    """A valid map using each node type once or more, but update_conversation (its own tests:
+    tests/workflow_runtime/test_conversation_automation.py; the pointers here are counted on these nodes).
 
     start → tag → check; check yes → ab (split), no → await (wait_for_event);
     ab a → email → pause → popup → hook; ab b → chat → reached (goal);
