@@ -20,7 +20,6 @@ bench; otherwise in a SQLite file in a temporary directory.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -34,7 +33,7 @@ from sqlalchemy import make_url, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from bench.segments import FILTERS, NOW, populate  # noqa: E402
-from bench.stats import bench_database  # noqa: E402
+from bench.stats import add_database_arguments, bench_database  # noqa: E402
 from workflow_runtime.authoring import flow_store  # noqa: E402
 from workflow_runtime.engine import broadcasts  # noqa: E402
 from workflow_runtime.engine.filter_sql import NotCompilable  # noqa: E402
@@ -87,9 +86,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=100_000, help="contacts loaded (default 100000)")
     parser.add_argument("--events", type=int, default=5, help="events per contact (default 5)")
-    parser.add_argument("--database-url", default=os.environ.get("AUTOMAP_DATABASE_URL") or None,
-                        help="PostgreSQL server (default $AUTOMAP_DATABASE_URL); unset: SQLite in a temporary directory")
-    parser.add_argument("--database-name", default="automap_bench_broadcast", help="the bench's own PostgreSQL database")
+    add_database_arguments(parser, "automap_bench_broadcast")
     return parser.parse_args(argv)
 
 

@@ -23,7 +23,6 @@ a SQLite file in a temporary directory.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -34,11 +33,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
-from sqlalchemy import Engine, make_url, select, text  # noqa: E402
+from sqlalchemy import Engine, make_url, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.segments import write_rows  # noqa: E402
-from bench.stats import bench_database, p95, timed  # noqa: E402
+from bench.stats import add_database_arguments, analyze_loaded, bench_database, p95, timed  # noqa: E402
 from workflow_runtime.engine.filters import matches_properties  # noqa: E402
 from workflow_runtime.reports.funnels import Breakdown, Funnel, Order, Step, compute  # noqa: E402
 from workflow_runtime.storage import schema  # noqa: E402
@@ -65,13 +64,7 @@ def populate(engine: Engine, contacts: int, events: int, rng: random.Random) -> 
             happened += _history(contact_id, events, rng)
         write_rows(engine, Contact.__table__.name, columns, people)
         write_rows(engine, Event.__table__.name, event_columns, happened)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("SELECT setval(pg_get_serial_sequence('contacts', 'id'), :n)"), {"n": contacts})
-            connection.execute(text("VACUUM ANALYZE contacts"))
-            connection.execute(text("VACUUM ANALYZE events"))
-        else:
-            connection.execute(text("ANALYZE"))
+    analyze_loaded(engine, contacts)
 
 
 def _history(contact_id: int, events: int, rng: random.Random) -> list[tuple[Any, ...]]:
@@ -144,9 +137,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=5, help="events per contact (default 5)")
     parser.add_argument("--repeat", type=int, default=7, help="timed funnel reports (default 7)")
     parser.add_argument("--baseline-repeat", type=int, default=2, help="timed brute-force recounts (default 2)")
-    parser.add_argument("--database-url", default=os.environ.get("AUTOMAP_DATABASE_URL") or None,
-                        help="PostgreSQL server (default $AUTOMAP_DATABASE_URL); unset: SQLite in a temporary directory")
-    parser.add_argument("--database-name", default="automap_bench_reports", help="the bench's own PostgreSQL database")
+    add_database_arguments(parser, "automap_bench_reports")
     return parser.parse_args(argv)
 
 

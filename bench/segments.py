@@ -29,7 +29,6 @@ bench; otherwise in a SQLite file in a temporary directory.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -40,10 +39,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
-from sqlalchemy import Engine, insert, make_url, text  # noqa: E402
+from sqlalchemy import Engine, insert, make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.stats import bench_database, p95, timed  # noqa: E402
+from bench.stats import add_database_arguments, analyze_loaded, bench_database, p95, timed  # noqa: E402
 from workflow_runtime.audience.contact_search import ContactMatches, evaluated_chunks, find_contacts, page_of  # noqa: E402
 from workflow_runtime.storage import schema  # noqa: E402
 from workflow_runtime.storage.database import make_engine, session_factory  # noqa: E402
@@ -84,16 +83,7 @@ def populate(engine: Engine, contacts: int, events: int, rng: random.Random) -> 
                 happened.append((contact_id, rng.choice(EVENT_NAMES), {"amount": rng.randrange(100)}, at, at, {}))
         write_rows(engine, Contact.__table__.name, columns, people)
         write_rows(engine, Event.__table__.name, event_columns, happened)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            connection.execute(text("SELECT setval(pg_get_serial_sequence('contacts', 'id'), :n)"), {"n": contacts})
-            connection.commit()
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE contacts"))
-            connection.execute(text("VACUUM ANALYZE events"))
-    else:
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+    analyze_loaded(engine, contacts)
 
 
 def write_rows(engine: Engine, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
@@ -138,9 +128,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=5, help="events per contact (default 5)")
     parser.add_argument("--repeat", type=int, default=7, help="timed counts and pages per filter (default 7)")
     parser.add_argument("--baseline-repeat", type=int, default=2, help="timed baseline walks per filter (default 2)")
-    parser.add_argument("--database-url", default=os.environ.get("AUTOMAP_DATABASE_URL") or None,
-                        help="PostgreSQL server (default $AUTOMAP_DATABASE_URL); unset: SQLite in a temporary directory")
-    parser.add_argument("--database-name", default="automap_bench_segments", help="the bench's own PostgreSQL database")
+    add_database_arguments(parser, "automap_bench_segments")
     return parser.parse_args(argv)
 
 

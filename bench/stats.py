@@ -43,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, installed or not
 
-from sqlalchemy import create_engine, insert, make_url, select, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, insert, make_url, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from builder_api.app import create_app  # noqa: E402
@@ -195,6 +195,24 @@ def check_endpoint_against_recount(stats: dict[str, Any], counted: dict[str, Any
             raise SystemExit(f"day {day}: the endpoint's series says {entry}, the runs say {dict(figures)}")
 
 
+def add_database_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    """--database-url (default $AUTOMAP_DATABASE_URL; unset: SQLite) and --database-name (`name`), for bench_database."""
+    parser.add_argument("--database-url", default=os.environ.get("AUTOMAP_DATABASE_URL") or None,
+                        help="PostgreSQL server (default $AUTOMAP_DATABASE_URL); unset: SQLite in a temporary directory")
+    parser.add_argument("--database-name", default=name, help="the bench's own PostgreSQL database")
+
+
+def analyze_loaded(engine: Engine, contacts: int) -> None:
+    """After a bulk load of contacts 1…`contacts` and their events: the id sequence moved past them, statistics made."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT setval(pg_get_serial_sequence('contacts', 'id'), :n)"), {"n": contacts})
+            connection.execute(text("VACUUM ANALYZE contacts"))
+            connection.execute(text("VACUUM ANALYZE events"))
+        else:
+            connection.execute(text("ANALYZE"))
+
+
 @contextmanager
 def bench_database(args: argparse.Namespace) -> Iterator[str]:
     """The bench's own PostgreSQL database (created, dropped after), or a SQLite file in a temporary directory."""
@@ -282,9 +300,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--other-versions", type=int, default=20, help="other flows holding copies of the counters (default 20)")
     parser.add_argument("--requests", type=int, default=200, help="timed GETs of the stats (default 200)")
     parser.add_argument("--baseline-repeat", type=int, default=5, help="timed recounts of the baseline (default 5)")
-    parser.add_argument("--database-url", default=os.environ.get("AUTOMAP_DATABASE_URL") or None,
-                        help="PostgreSQL server (default $AUTOMAP_DATABASE_URL); unset: SQLite in a temporary directory")
-    parser.add_argument("--database-name", default="automap_bench_stats", help="the bench's own PostgreSQL database")
+    add_database_arguments(parser, "automap_bench_stats")
     return parser.parse_args(argv)
 
 

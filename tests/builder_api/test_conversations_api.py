@@ -312,8 +312,7 @@ def test_times_beyond_the_calendar_are_refused_naming_them(client: FlaskClient, 
     snooze = client.patch(f"/api/conversations/{conversation_id}", headers=admin_headers,
                           json={"status": "snoozed", "snoozed_until": "9999-12-31T23:00:00-05:00"})
     assert snooze.status_code == 422 and snooze.json["errors"][0]["field"] == "snoozed_until"
-    for query in ("to=0001-01-05T00:00:00Z", "from=0001-01-01T00:00:00%2B05:00"):
-        answer = client.get(f"/api/reports/inbox?{query}", headers=admin_headers)
-        assert answer.status_code in (200, 422), (query, answer.json)
-    assert client.get("/api/reports/inbox?from=0001-01-01T00:00:00%2B05:00", headers=admin_headers).status_code == 422
-    assert client.get("/api/reports/inbox?to=0001-01-05T00:00:00Z", headers=admin_headers).status_code == 200
+    before_the_calendar = client.get("/api/reports/inbox?from=0001-01-01T00:00:00%2B05:00", headers=admin_headers)
+    assert before_the_calendar.status_code == 422 and before_the_calendar.json["errors"][0]["field"] == "from"
+    near_its_start = client.get("/api/reports/inbox?to=0001-01-05T00:00:00Z", headers=admin_headers)
+    assert (near_its_start.status_code, near_its_start.json["from"]) == (200, "0001-01-01T00:00:00+00:00")

@@ -1,6 +1,26 @@
-/** A list page's changes (rename, duplicate, archive, delete…): one at a time, what the last one did (or why not)
- * said above the list, and `after` (closing a dialog, loading the list again) run after each. */
-import { useState } from "react";
+/** A list page's list — loaded when the page opens and again on demand — and its changes (rename, duplicate, archive,
+ * delete…): one at a time, what the last one did (or why not) said above the list, and `after` (closing a dialog,
+ * loading the list again) run after each. */
+import { useCallback, useEffect, useState } from "react";
+
+/** The list `fetch` answers (null while the first answer is on its way), why it could not be loaded, and `reload`. */
+export function useLoadedList<T>(fetch: () => Promise<T[]>) {
+  const [items, setItems] = useState<T[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const reload = useCallback(
+    () =>
+      fetch().then(
+        (found) => {
+          setItems(found);
+          setProblem(null);
+        },
+        (error: Error) => setProblem(error.message),
+      ),
+    [fetch],
+  );
+  useEffect(() => void reload(), [reload]);
+  return { items, problem, reload };
+}
 
 export interface Outcome {
   text: string;

@@ -1,12 +1,12 @@
 /** The segments: each one's live count and who uses it; search by name, make a new one, delete one nobody uses
  * (confirmed first; the server refuses, naming them, while flows or other segments use it). */
 import { Trash2 } from "lucide-react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 
 import { deleteSegment, listSegments, type Segment } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { ChangeNotice, useListChanges } from "../components/ListChanges";
+import { ChangeNotice, useListChanges, useLoadedList } from "../components/ListChanges";
 import { formatDate, formatDateTime, formatNumber } from "../components/localeFormat";
 import { reloadSegments } from "../components/segments";
 import { whyInUse } from "../components/segmentText";
@@ -14,25 +14,14 @@ import { UsedBy } from "../components/UsedBy";
 
 export function SegmentsPage() {
   const navigate = useNavigate();
-  const [segments, setSegments] = useState<Segment[] | null>(null);
-  const [q, setQ] = useState("");
-  const [problem, setProblem] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState<Segment | null>(null);
-
   // The counts are live: the list is asked for afresh each time the page is shown (the pickers' list, without
   // counts, is the shared one of components/segments).
-  const load = () =>
-    listSegments().then(
-      (found) => {
-        setSegments(found);
-        setProblem(null);
-      },
-      (error: Error) => setProblem(error.message),
-    );
-  useEffect(() => void load(), []);
+  const { items: segments, problem, reload } = useLoadedList(listSegments);
+  const [q, setQ] = useState("");
+  const [confirming, setConfirming] = useState<Segment | null>(null);
   const { busy, outcome, act } = useListChanges(() => {
     setConfirming(null);
-    void load();
+    void reload();
     reloadSegments().catch(() => undefined); // the pickers forget a deleted segment
   });
 

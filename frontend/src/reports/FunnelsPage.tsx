@@ -1,11 +1,11 @@
 /** The saved funnels: each one's steps and when it was changed; open one, make a new one, delete one (confirmed). */
 import { Trash2 } from "lucide-react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 
 import { deleteSavedFunnel, listSavedFunnels } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { ChangeNotice, useListChanges } from "../components/ListChanges";
+import { ChangeNotice, useListChanges, useLoadedList } from "../components/ListChanges";
 import { formatDate, formatDateTime } from "../components/localeFormat";
 import { stepName } from "./funnelDraft";
 import { ReportsTabs } from "./ReportsTabs";
@@ -14,22 +14,11 @@ import "./reports.css";
 
 export function FunnelsPage() {
   const navigate = useNavigate();
-  const [funnels, setFunnels] = useState<SavedFunnel[] | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const { items: funnels, problem, reload } = useLoadedList(listSavedFunnels);
   const [confirming, setConfirming] = useState<SavedFunnel | null>(null);
-
-  const load = () =>
-    listSavedFunnels().then(
-      (found) => {
-        setFunnels(found);
-        setProblem(null);
-      },
-      (error: Error) => setProblem(error.message),
-    );
-  useEffect(() => void load(), []);
   const { busy, outcome, act } = useListChanges(() => {
     setConfirming(null);
-    void load();
+    void reload();
   });
 
   const remove = (funnel: SavedFunnel) =>
