@@ -1,4 +1,5 @@
-"""Funnels benchmark: a 4-step funnel over the stored events in SQL, against a brute-force recount in Python.
+"""Reports benchmark: a 4-step funnel, and revenue by first-touch source, over the stored events, each against a
+brute-force recount in Python.
 
     .venv/bin/python bench/reports.py                                  # 200,000 contacts, 1,000,000 events
     .venv/bin/python bench/reports.py --contacts 2000 --repeat 2       # the suite's tiny run
@@ -15,6 +16,11 @@ baseline reads the same events (those of the four names, ordered by contact and 
 each contact's history in Python the way the module docstring of workflow_runtime.reports.funnels
 defines it, `--baseline-repeat` times; its step counts must equal the SQL's, so SQL cannot get
 fast by being wrong.
+
+Then the revenue report (`reports.revenue_report`: the last 30 days' orders by day and by the first-touch
+UTM source of their contacts), timed `--repeat` times, against a brute force that reads every event of
+the contacts in order and finds each contact's first touch and orders in Python; their totals per source
+must be equal.
 
 With AUTOMAP_DATABASE_URL (or --database-url) on PostgreSQL the bench works in its own database
 `--database-name` (default automap_bench_reports), created and dropped by the bench; otherwise in
@@ -38,8 +44,10 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.segments import write_rows  # noqa: E402
 from bench.stats import add_database_arguments, analyze_loaded, bench_database, p95, timed  # noqa: E402
+from nodes.goal import revenue_amount  # noqa: E402
 from workflow_runtime.engine.filters import matches_properties  # noqa: E402
 from workflow_runtime.reports.funnels import Breakdown, Funnel, Order, Step, compute  # noqa: E402
+from workflow_runtime.reports.revenue_report import NONE, RevenueQuery, revenue_report  # noqa: E402
 from workflow_runtime.storage import schema  # noqa: E402
 from workflow_runtime.storage.database import make_engine, session_factory  # noqa: E402
 from workflow_runtime.storage.models import Contact, Event  # noqa: E402
@@ -48,6 +56,7 @@ NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 FUNNEL = Funnel((Step("viewed_product"), Step("cart_updated", ({"property": "total", "op": "gt", "value": 0},)),
                  Step("checkout_started"), Step("order_paid")),
                 timedelta(days=3), Order.SEQUENCE, NOW - timedelta(days=30), NOW, Breakdown("utm_source"))
+REVENUE = RevenueQuery(NOW.date() - timedelta(days=29), NOW.date())
 SOURCES = ("google", "newsletter", "instagram", None)
 TARGET_MS = 2000.0
 CHUNK = 10_000
@@ -131,6 +140,27 @@ def _matches(step: Step, row: Any) -> bool:
     return row.name == step.event and matches_properties(step.where, row.properties)
 
 
+def revenue_baseline(session: Session) -> dict[str, float]:
+    """Revenue by first-touch source by brute force: every event, each contact's history walked in Python."""
+    rows = session.execute(select(Event.contact_id, Event.name, Event.timestamp, Event.utm_source, Event.properties)
+                           .order_by(Event.contact_id, Event.timestamp, Event.id))
+    by_source: dict[str, Any] = {}
+    contact, source = None, None
+    for row in rows:
+        if row.contact_id != contact:
+            contact, source = row.contact_id, None
+        source = source or row.utm_source
+        amount = revenue_amount(row.properties.get("amount")) if row.name == "order_paid" else None
+        if amount is not None and REVENUE.since <= row.timestamp < REVENUE.until:
+            key = source or NONE
+            by_source[key] = by_source.get(key, 0) + amount
+    return {key: float(amount) for key, amount in by_source.items()}
+
+
+def _by_source(report: dict[str, Any]) -> dict[str, float]:
+    return {group["key"]: group["revenue"] for group in report["groups"]}
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=200_000, help="contacts loaded (default 200000)")
@@ -158,11 +188,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise SystemExit(f"SQL counted {counts}, the brute force {expected}")
             sql_ms = p95(timed(lambda: compute(session, FUNNEL, NOW), args.repeat))
             baseline_ms = p95(timed(lambda: baseline(session), args.baseline_repeat))
+            revenue = revenue_report(session, REVENUE)
+            if _by_source(revenue) != revenue_baseline(session):
+                raise SystemExit(f"the report found {_by_source(revenue)}, the brute force {revenue_baseline(session)}")
+            revenue_ms = p95(timed(lambda: revenue_report(session, REVENUE), args.repeat))
+            revenue_baseline_ms = p95(timed(lambda: revenue_baseline(session), args.baseline_repeat))
         engine.dispose()
     print("steps: " + " → ".join(f"{step['label']} {step['count']:,}" for step in report["steps"]))
     print(f"reports: 4-step funnel p95 {sql_ms:.1f} ms over {args.contacts * args.events:,} events | brute-force "
           f"baseline p95 {baseline_ms:.1f} ms | {baseline_ms / sql_ms:.1f}x faster | target ≤ 2 s: "
           f"{'met' if sql_ms <= TARGET_MS else 'NOT met'}")
+    print(f"revenue: {revenue['total']['count']:,} orders in 30 days by first-touch source, p95 {revenue_ms:.1f} ms | "
+          f"brute-force baseline p95 {revenue_baseline_ms:.1f} ms | {revenue_baseline_ms / revenue_ms:.1f}x faster")
     return 0
 
 

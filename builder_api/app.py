@@ -27,6 +27,7 @@ from builder_api.message_templates.routes import blueprint as message_templates
 from builder_api.node_types.routes import blueprint as node_types
 from builder_api.openapi import API_CONFIG
 from builder_api.reports.funnel_routes import blueprint as funnels
+from builder_api.reports.revenue_routes import blueprint as revenue
 from builder_api.reports.routes import blueprint as reports
 from builder_api.request_values import refuse_unstorable_values
 from builder_api.scenarios.routes import blueprint as scenarios
@@ -94,6 +95,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     api.register_blueprint(conversations, url_prefix="/api/conversations")
     api.register_blueprint(reports, url_prefix="/api/reports")
     api.register_blueprint(funnels, url_prefix="/api/reports/funnels")
+    api.register_blueprint(revenue, url_prefix="/api/reports/revenue")
     app.register_blueprint(widget_script)
     api.register_blueprint(widget, url_prefix="/widget")
     cors.init_app(app)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from nodes.base import Category, NodeType
@@ -39,16 +39,20 @@ class Goal(NodeType):
     @classmethod
     def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
         """Count a conversion, with the node's fixed revenue if any, for every node the run passed."""
-        ctx.convert(fixed_revenue(config.get("revenue")))
+        ctx.convert(revenue_amount(config.get("revenue")))
         return Go("next")
 
 
-def fixed_revenue(value: Any) -> Decimal | None:
-    """The node's revenue in cents; None for none, or for one the schema now refuses that a flow published
-    before it may hold (infinite, or 10^16 or more), as the goal events' revenue is read."""
+def revenue_amount(value: Any) -> Decimal | None:
+    """An amount of revenue in cents, from a number or a numeric text (an event's property, a goal node's fixed
+    revenue); None for anything else: a boolean, text that is no number, NaN or an infinity, and 10^16 or more (a
+    typo or a test would swamp every sum it joined)."""
     if value is None or isinstance(value, bool):
         return None
-    amount = Decimal(str(value))
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
     if not amount.is_finite() or abs(amount) >= MAX_REVENUE:
         return None
     return amount.quantize(Decimal("0.01"))

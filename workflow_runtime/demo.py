@@ -29,6 +29,7 @@ from workflow_runtime.dispatch.runtime import Runtime, build, configure
 from workflow_runtime.dispatch.scheduler import queue_due_runs
 from workflow_runtime.dispatch.worker import make_worker
 from workflow_runtime.engine import lifecycle
+from workflow_runtime.engine.attribution import UTM_TAGS
 from workflow_runtime.inbox import team_actions
 from workflow_runtime.storage import unapplied_events
 from workflow_runtime.storage.models import (
@@ -94,6 +95,14 @@ class Action:
     properties: dict[str, Any] | None = None
     status: MessageStatus | None = None
     channel: Channel | None = None
+    utm: tuple[str, str, str] | None = None  # the event's source, medium and campaign
+
+
+# Where shoppers come from, by number: the UTM tags of their first visit (none for "direct"), which the revenue
+# report breaks revenue down by; the `source` property says the same.
+SOURCES = ("google", "newsletter", "instagram", "direct")
+CAMPAIGNS = {"google": ("google", "cpc", "spring-sale"), "newsletter": ("newsletter", "email", "march-news"),
+            "instagram": ("instagram", "social", "spring-sale")}
 
 
 def demo_runtime(database_url: str, now: datetime) -> Runtime:
@@ -114,7 +123,8 @@ def shopper_plan(number: int) -> list[tuple[timedelta, Action]]:
     arrival = GROUP_GAP * (number // GROUP)
     price = PRICES[number % len(PRICES)]
     digit = number % 10
-    plan = [(arrival, Action(number, "cart_updated", {"total": float(price), "items": 1 + number % 3}))]
+    utm = CAMPAIGNS.get(SOURCES[number % len(SOURCES)])
+    plan = [(arrival, Action(number, "cart_updated", {"total": float(price), "items": 1 + number % 3}, utm=utm))]
     if digit <= 1:
         return plan + [(arrival + timedelta(minutes=20), Action(number, "order_paid", {"amount": float(price)}))]
     reminded = arrival + timedelta(hours=1)
@@ -191,7 +201,7 @@ def _shopper(number: int, now: datetime) -> Contact:
     return Contact(
         name=f"{first} {last}",
         email=f"{first}.{last}.{number}@demo.example.com".lower(),
-        properties={"demo": True, "source": ("google", "newsletter", "instagram", "direct")[number % 4]},
+        properties={"demo": True, "source": SOURCES[number % len(SOURCES)]},
         tags=["demo"],
         first_seen_at=now,
         last_seen_at=now,
@@ -221,7 +231,8 @@ class _Simulation:
         now = self.runtime.clock.now()
         with self.runtime.sessions.begin() as session:
             event_ids = unapplied_events.record(session, [
-                Event(contact_id=self.contact_ids[a.visitor], name=a.event, properties=a.properties or {}, timestamp=now)
+                Event(contact_id=self.contact_ids[a.visitor], name=a.event, properties=a.properties or {}, timestamp=now,
+                      **dict(zip(UTM_TAGS, a.utm or (None, None, None), strict=True)))
                 for a in actions if a.event
             ])
             for action in actions:

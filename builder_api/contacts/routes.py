@@ -16,11 +16,12 @@ from builder_api.paging import Page
 from builder_api.runtime_access import now
 from builder_api.widget.schemas import Conversation
 from workflow_runtime.audience.contact_card import ContactNotFound, contact_card, contact_fields
-from workflow_runtime.audience.contact_columns import first_touches
 from workflow_runtime.audience.contact_export import export_csv
 from workflow_runtime.audience.contact_search import find_contacts
 from workflow_runtime.audience.segment_store import condition_errors
 from workflow_runtime.channels import onsite
+from workflow_runtime.engine.attribution import first_touches
+from workflow_runtime.engine.revenue import lifetime_revenue
 from workflow_runtime.inbox.access import Viewer
 from workflow_runtime.storage.models import Contact, Segment
 
@@ -63,9 +64,16 @@ def list_contacts(query: dict[str, Any]) -> dict[str, Any]:
     """Contacts matching the search text, the filter and the segment, most recently seen first or by `sort`."""
     found = find_contacts(db.session, now(), text=query.get("q"), condition=searched_condition(query),
                           limit=query["limit"], offset=query["offset"], order=query.get("sort"))
-    touches = first_touches(db.session, (contact.id for contact in found.contacts))
-    return {"contacts": [{**contact_fields(contact), "first_touch": touches.get(contact.id)} for contact in found.contacts],
+    extra = _derived([contact.id for contact in found.contacts])
+    return {"contacts": [{**contact_fields(contact), **extra[contact.id]} for contact in found.contacts],
             "total": found.total}
+
+
+def _derived(contact_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each contact's first-touch tags and lifetime revenue, read from their events."""
+    touches, lifetimes = first_touches(db.session, contact_ids), lifetime_revenue(db.session, contact_ids)
+    return {contact_id: {"first_touch": touches.get(contact_id), "lifetime": lifetimes[contact_id].as_json()}
+            for contact_id in contact_ids}
 
 
 @blueprint.get("/export")
@@ -97,6 +105,7 @@ def get_contact(query: dict[str, Any], contact_id: int) -> dict[str, Any]:
         card = contact_card(db.session, contact_id, query["limit"], query["offset"])
     except ContactNotFound as missing:
         raise ApiError(404, str(missing)) from missing
+    card["contact"].update(_derived([contact_id])[contact_id])
     if not Viewer.of(current_user()).may_see_contact(db.session, contact_id):
         # What the contact wrote belongs to a conversation assigned to someone else.
         card["messages"] = [{**message, "replies": []} for message in card["messages"]]

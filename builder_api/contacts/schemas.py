@@ -97,9 +97,18 @@ class FirstTouch(Schema):
     utm_campaign = fields.String(allow_none=True)
 
 
+class LifetimeRevenue(Schema):
+    revenue = fields.Float(required=True, metadata={
+        "description": "The contact's revenue events added up (GET /api/reports/revenue/events names them)."})
+    orders = fields.Integer(required=True)
+    first_order_at = fields.DateTime(allow_none=True, required=True)
+    last_order_at = fields.DateTime(allow_none=True, required=True)
+
+
 class ListedContact(ContactSummary):
     first_touch = fields.Nested(FirstTouch, allow_none=True, metadata={
         "description": "The UTM tags of the contact's first event that had any (first-touch source), or null."})
+    lifetime = fields.Nested(LifetimeRevenue, required=True)
 
 
 class ContactList(Schema):
@@ -107,7 +116,7 @@ class ContactList(Schema):
     total = fields.Integer(required=True)
 
 
-class CardContact(ContactSummary):
+class CardContact(ListedContact):
     anonymous_ids = fields.List(fields.String(), required=True)
 
 

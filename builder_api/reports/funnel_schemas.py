@@ -6,7 +6,8 @@ from marshmallow import Schema, fields, validate
 from builder_api.ids import MAX_ID
 from builder_api.ingest.schemas import Timestamp
 from builder_api.paging import Page
-from workflow_runtime.reports.funnels import MAX_STEPS, MIN_STEPS, UTM_TAGS, Order
+from workflow_runtime.engine.attribution import UTM_TAGS
+from workflow_runtime.reports.funnels import MAX_STEPS, MIN_STEPS, Order
 
 BREAKDOWNS = [*UTM_TAGS, "property", "segment"]
 

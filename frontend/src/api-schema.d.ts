@@ -3875,6 +3875,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue per period in the range, in all (the workspace's orders) and by the contacts' first-touch UTM
+         *     source, medium or campaign (adding up to the total) or by what each flow's goal credited (which does not).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First day (UTC, YYYY-MM-DD); default 29 days before `to`. */
+                    from?: string;
+                    /** @description Last day (UTC, YYYY-MM-DD); default today. */
+                    to?: string;
+                    /** @description source, medium, campaign: the contacts' first-touch UTM tag; flow: what each flow's goal credited. */
+                    by?: "source" | "medium" | "campaign" | "flow";
+                    /** @description day, week (from Monday) or month: the periods of the series. */
+                    interval?: "day" | "week" | "month";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RevenueReport"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/revenue/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The contacts behind a row of the report (same range and breakdown), most revenue first, a page at a time. */
+        get: {
+            parameters: {
+                query: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description First day (UTC, YYYY-MM-DD); default 29 days before `to`. */
+                    from?: string;
+                    /** @description Last day (UTC, YYYY-MM-DD); default today. */
+                    to?: string;
+                    /** @description source, medium, campaign: the contacts' first-touch UTM tag; flow: what each flow's goal credited. */
+                    by?: "source" | "medium" | "campaign" | "flow";
+                    /** @description day, week (from Monday) or month: the periods of the series. */
+                    interval?: "day" | "week" | "month";
+                    /** @description The row: a group's `key` as the report gives it (a tag, (none), (other), a flow id). */
+                    key: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RevenueContacts"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/revenue/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The events that are orders, each with the property holding its amount: what a contact's lifetime revenue
+         *     and the report add up.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RevenueEventList"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        /**
+         * Replace the events that are orders (an empty list: nothing is revenue). Every figure of revenue read from
+         *     events follows at once: they are computed when asked for, never stored.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RevenueEventList"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RevenueEventList"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget/session": {
         parameters: {
             query?: never;
@@ -5071,6 +5241,15 @@ export interface components {
             utm_medium?: string | null;
             utm_campaign?: string | null;
         };
+        LifetimeRevenue: {
+            /** @description The contact's revenue events added up (GET /api/reports/revenue/events names them). */
+            revenue: number;
+            orders: number;
+            /** Format: date-time */
+            first_order_at: string | null;
+            /** Format: date-time */
+            last_order_at: string | null;
+        };
         ListedContact: {
             id: number;
             user_id?: string | null;
@@ -5090,6 +5269,7 @@ export interface components {
             unsubscribed_at?: string | null;
             /** @description The UTM tags of the contact's first event that had any (first-touch source), or null. */
             first_touch?: components["schemas"]["FirstTouch"] | (Record<string, never> | null);
+            lifetime: components["schemas"]["LifetimeRevenue"];
         };
         ContactList: {
             contacts: components["schemas"]["ListedContact"][];
@@ -5112,6 +5292,9 @@ export interface components {
             last_seen_at: string;
             /** Format: date-time */
             unsubscribed_at?: string | null;
+            /** @description The UTM tags of the contact's first event that had any (first-touch source), or null. */
+            first_touch?: components["schemas"]["FirstTouch"] | (Record<string, never> | null);
+            lifetime: components["schemas"]["LifetimeRevenue"];
             anonymous_ids: string[];
         };
         TimelineEvent: {
@@ -5870,6 +6053,83 @@ export interface components {
         SavedFunnelIn: {
             name: string;
             definition: components["schemas"]["FunnelDefinition"];
+        };
+        RevenueEvent: {
+            /** @description The event's name, as sent (case matters). */
+            event: string;
+            /** @description The property holding the amount: a number or numeric text (dots reach into objects). */
+            amount_property: string;
+        };
+        RevenuePoint: {
+            /** @description The period's first day (YYYY-MM-DD). */
+            period: string;
+            revenue: number;
+            count: number;
+        };
+        RevenueFigures: {
+            revenue: number;
+            /** @description Orders (by a tag) or conversions (by flow). */
+            count: number;
+            /** @description Distinct contacts behind them. */
+            contacts: number;
+            /** @description One per period. */
+            points: components["schemas"]["RevenuePoint"][];
+        };
+        RevenueGroup: {
+            revenue: number;
+            /** @description Orders (by a tag) or conversions (by flow). */
+            count: number;
+            /** @description Distinct contacts behind them. */
+            contacts: number;
+            /** @description One per period. */
+            points: components["schemas"]["RevenuePoint"][];
+            key: string;
+            label: string;
+        };
+        RevenueReport: {
+            /** @description YYYY-MM-DD */
+            from: string;
+            /** @description YYYY-MM-DD */
+            to: string;
+            /** @enum {string} */
+            by: "source" | "medium" | "campaign" | "flow";
+            /** @enum {string} */
+            interval: "day" | "week" | "month";
+            /** @description Each period's first day. */
+            periods: string[];
+            revenue_events: components["schemas"]["RevenueEvent"][];
+            /** @description The orders in the range. */
+            total: components["schemas"]["RevenueFigures"];
+            /** @description Most revenue first; by a tag the top ten and (other), (none) for contacts no tagged event reached. */
+            groups: components["schemas"]["RevenueGroup"][];
+            /** @enum {string} */
+            counts: "orders" | "conversions";
+            /** @description Whether the groups add up to the total. */
+            additive: boolean;
+            /** @description Why they do not, when not. */
+            note: string | null;
+        };
+        RevenueContact: {
+            id: number;
+            name: string | null;
+            email: string | null;
+            /** @description Their revenue in the row and the range. */
+            revenue: number;
+            /**
+             * Format: date-time
+             * @description Their last order (or conversion) in the range.
+             */
+            at: string;
+        };
+        RevenueContacts: {
+            contacts: components["schemas"]["RevenueContact"][];
+            total: number;
+        };
+        RevenueEventList: {
+            /** @description The events that are orders; empty: nothing is revenue. */
+            items: components["schemas"]["RevenueEvent"][];
+            /** @description Whether these are the defaults (nobody saved the setting yet). */
+            readonly default?: boolean;
         };
         VisitorSessionRequest: {
             /** @description The browser's anonymous id (the widget's cookie). */

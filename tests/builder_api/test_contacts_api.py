@@ -156,6 +156,10 @@ def test_the_contact_card(client: FlaskClient, admin_headers: dict, people: dict
     assert card["contact"]["anonymous_ids"] == ["anon-anna"]
     assert [e["properties"]["amount"] for e in card["events"]] == [99, 70, 50], "latest first"
     assert card["events_total"] == 3
+    assert card["contact"]["lifetime"]["revenue"] == 219.0 and card["contact"]["lifetime"]["orders"] == 3
+    assert card["contact"]["lifetime"]["first_order_at"].startswith("2026-02-28T10:00:00")
+    assert card["contact"]["lifetime"]["last_order_at"].startswith("2026-03-02T10:00:00")
+    assert card["contact"]["first_touch"] is None
     [message] = card["messages"]
     assert (message["channel"], message["status"], message["statuses"]) == ("chat", "sent", ["sent"])
     assert (message["flow_id"], message["version"], message["node_id"]) == (flow_id, 1, "thanks")
@@ -285,7 +289,7 @@ def test_numbers_sort_by_value_and_before_texts(client: FlaskClient, admin_heade
     assert ids_in(client, admin_headers, "sort=city")[0] == nested, "city reads address.city too"
 
 
-def test_the_list_gives_the_first_touch_source(client: FlaskClient, admin_headers: dict, people: dict,
+def test_the_list_gives_the_first_touch_source_and_lifetime_revenue(client: FlaskClient, admin_headers: dict, people: dict,
                                                harness) -> None:  # noqa: ANN001
     now = harness.clock.now()
     with harness.runtime.sessions.begin() as session:
@@ -295,9 +299,13 @@ def test_the_list_gives_the_first_touch_source(client: FlaskClient, admin_header
             Event(contact_id=people["boris"], name="page", properties={}, timestamp=now - timedelta(days=1),
                   utm_source="ads", utm_medium="cpc"),
         ])
-    shown = {c["id"]: c["first_touch"] for c in listed(client, admin_headers)["contacts"]}
+    contacts = listed(client, admin_headers)["contacts"]
+    shown = {c["id"]: c["first_touch"] for c in contacts}
     assert shown[people["boris"]] == {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "spring"}
     assert shown[people["anna"]] is None
+    lifetimes = {c["id"]: (c["lifetime"]["revenue"], c["lifetime"]["orders"]) for c in contacts}
+    assert lifetimes == {people["anna"]: (120.0, 2), people["boris"]: (15.0, 1), people["carla"]: (0.0, 0),
+                         people["dmitri"]: (0.0, 0)}
 
 
 @pytest.mark.parametrize(
@@ -306,6 +314,7 @@ def test_the_list_gives_the_first_touch_source(client: FlaskClient, admin_header
         ("sort=colour", "sort"),
         ("sort=tags", "sort"),
         ("sort=source", "sort"),
+        ("sort=-revenue", "sort"),  # computed per page from the events
         ("sort=properties.", "sort"),
         ("sort=properties.a%20b", "sort"),
         ("sort=properties.a..b", "sort"),
@@ -336,6 +345,7 @@ def test_the_export_has_the_chosen_columns_in_the_list_order(client: FlaskClient
     with harness.runtime.sessions.begin() as session:
         anna = session.get(Contact, people["anna"])
         anna.tags = ["vip", "newsletter"]
+        # a `revenue` trait is not the lifetime revenue, which adds up the contact's orders (50 + 70)
         anna.properties = {**anna.properties, "revenue": 170.5, "address": {"zip": "10115"}}
         session.add(Event(contact_id=people["anna"], name="page", properties={}, timestamp=harness.clock.now(),
                           utm_source="google", utm_medium="cpc", utm_campaign="brand"))
@@ -343,11 +353,11 @@ def test_the_export_has_the_chosen_columns_in_the_list_order(client: FlaskClient
                                            "&sort=-properties.spent&q=a")  # every name or email has an a
     assert rows == [
         ["name", "email", "city", "utm_source", "utm_medium", "utm_campaign", "tags", "revenue", "properties.address"],
-        ["Anna Berg", "anna@example.com", "Berlin", "google", "cpc", "brand", "vip, newsletter", "170.5",
+        ["Anna Berg", "anna@example.com", "Berlin", "google", "cpc", "brand", "vip, newsletter", "120.0",
          '{"zip":"10115"}'],
-        ["Boris 100%", "boris@shop.example", "Kazan", "", "", "", "", "", ""],
-        ["Dmitri", "dmitri@example.com", "", "", "", "", "", "", ""],
-        ["Carla", "", "berlin", "", "", "", "", "", ""],
+        ["Boris 100%", "boris@shop.example", "Kazan", "", "", "", "", "15.0", ""],
+        ["Dmitri", "dmitri@example.com", "", "", "", "", "", "0.0", ""],
+        ["Carla", "", "berlin", "", "", "", "", "0.0", ""],
     ], "no spent: last, by id the other way"
     default = exported(client, admin_headers, with_filter({"property": "plan", "op": "eq", "value": "pro"}))
     assert default[0] == ["id", "name", "email", "user_id", "first_seen_at", "last_seen_at"]

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tests.workflow_runtime.runtime_support import assert_counters_balance, revenue
 from workflow_runtime.demo import DAYS, DEMO_SLUG, seed_demo, shopper_plan
 from workflow_runtime.engine.definition import forget_definitions
+from workflow_runtime.reports.revenue_report import RevenueQuery, revenue_report
 from workflow_runtime.storage.models import Contact, Conversation, Flow, FlowStatus, Message, NodeCounter
 
 
@@ -72,6 +73,12 @@ def test_a_hundred_simulated_shoppers_fill_every_statistic(harness) -> None:  # 
     with harness.session() as session:  # the inbox: one thread answered, one waiting, one closed (CONVERSATIONS)
         inbox = sorted((c.status.value, c.unread, c.waiting_since is not None) for c in session.scalars(select(Conversation)))
     assert inbox == [("closed", 0, False), ("open", 1, True), ("open", 1, True)]
+    with harness.session() as session:  # the revenue report: every order, by the source of the shopper's first visit
+        report = revenue_report(session, RevenueQuery(start.date(), harness.clock.now().date()))
+    by_source = {group["key"]: group["revenue"] for group in report["groups"]}
+    assert set(by_source) == {"google", "newsletter", "instagram", "(none)"}  # direct visitors carry no tags
+    assert report["total"]["revenue"] == float(sum(Decimal(str(amount)) for amount in paid)) == \
+        pytest.approx(sum(by_source.values()))
 
     before = totals(harness)
     again = seed_demo(harness.runtime, visitors=100)

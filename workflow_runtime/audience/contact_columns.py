@@ -1,35 +1,34 @@
 """The columns a contact list shows and exports: first-class fields, a few derived ones (city, first-touch
-source, revenue) and any property path, each with how it reads a contact and how the list sorts by it.
+source, lifetime revenue) and any property path, each with how it reads a contact and how the list sorts by it.
 
 Column keys are what `?columns=` and `?sort=` take: `name`, `email`, `user_id`, `phone`, `time_zone`,
 `id`, `first_seen_at`, `last_seen_at`, `city` (the `city` property, else `address.city` as Segment's
 identify traits spell it), `source` (the UTM tags of the contact's first event that had any), `tags`,
-`revenue` (the `revenue` property: no lifetime revenue is kept per contact, a site sends it as a trait)
-and `properties.<path>` (dots reach into nested objects).
+`revenue` (the contact's lifetime revenue: their revenue events added up, `engine.revenue`; computed per page,
+so the list does not sort by it) and `properties.<path>` (dots reach into nested objects).
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from workflow_runtime.storage.models import Contact, Event
+from workflow_runtime.engine.attribution import UTM_TAGS, first_touches
+from workflow_runtime.engine.revenue import LifetimeRevenue, lifetime_revenue
+from workflow_runtime.storage.models import Contact
 
 PROPERTY_PREFIX = "properties."
 # As common.schema.json's property_path: no spaces, no leading dot; and no empty step between dots.
 _PROPERTY_PATH = re.compile(r"^[^.\s][^\s]*$")
 MAX_PATH_LENGTH = 200
-UTM_TAGS = ("utm_source", "utm_medium", "utm_campaign")
 DEFAULT_COLUMNS = ("id", "name", "email", "user_id", "first_seen_at", "last_seen_at")
 
 # Property paths that named columns read, first found wins.
 _PROPERTY_COLUMNS: dict[str, tuple[tuple[str, ...], ...]] = {
     "city": (("city",), ("address", "city")),
-    "revenue": (("revenue",),),
 }
 _FIELD_COLUMNS = ("id", "name", "email", "user_id", "phone", "time_zone", "first_seen_at", "last_seen_at")
 # Fields sorted as text ignore case: "anna" comes before "Boris".
@@ -41,24 +40,36 @@ class ColumnInvalid(ValueError):
     """A column key names no column; the message says which and what is offered."""
 
 
-FirstTouch = Mapping[str, str | None]
+@dataclass(frozen=True)
+class Derived:
+    """What some columns read beside the contact's row: its first-touch UTM tags, its lifetime revenue."""
+
+    first_touch: Mapping[str, str | None] | None = None
+    lifetime: LifetimeRevenue | None = None
+
+
+Cells = Callable[[Contact, Derived], tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its key, its CSV header cells, and the cells of a contact (with its first-touch UTM tags)."""
+    """One column: its key, its CSV header cells, and the cells of a contact (with what is derived for it)."""
 
     key: str
     headers: tuple[str, ...]
-    cells: Callable[[Contact, FirstTouch | None], tuple[Any, ...]]
+    cells: Cells
     # What the list sorts by: a Contact attribute name, or property paths (first found wins); neither: unsortable.
     field: str | None = None
     paths: tuple[tuple[str, ...], ...] = ()
 
-    @property
-    def needs_first_touch(self) -> bool:
-        """Whether its cells read the contact's first-touch UTM tags (one query per chunk of contacts)."""
-        return self.key == "source"
+
+def derived(session: Session, columns: Sequence[Column], contacts: Sequence[Contact]) -> dict[int, Derived]:
+    """What the columns read beside the rows, for a chunk of contacts: one query for each thing read."""
+    keys = {column.key for column in columns}
+    ids = [contact.id for contact in contacts]
+    touches = first_touches(session, ids) if "source" in keys else {}
+    lifetimes = lifetime_revenue(session, ids) if "revenue" in keys else {}
+    return {contact_id: Derived(touches.get(contact_id), lifetimes.get(contact_id)) for contact_id in ids}
 
 
 def property_path(text: str) -> tuple[str, ...]:
@@ -79,22 +90,26 @@ def lookup(properties: Mapping[str, Any] | None, path: Sequence[str]) -> Any:
     return value
 
 
-def _first_found(paths: tuple[tuple[str, ...], ...]) -> Callable[[Contact, FirstTouch | None], tuple[Any, ...]]:
-    def cells(contact: Contact, _touch: FirstTouch | None) -> tuple[Any, ...]:
+def _first_found(paths: tuple[tuple[str, ...], ...]) -> Cells:
+    def cells(contact: Contact, _derived: Derived) -> tuple[Any, ...]:
         return (next((value for value in (lookup(contact.properties, path) for path in paths) if value is not None),
                      None),)
     return cells
 
 
-def _field(name: str) -> Callable[[Contact, FirstTouch | None], tuple[Any, ...]]:
-    return lambda contact, _touch: (getattr(contact, name),)
+def _field(name: str) -> Cells:
+    return lambda contact, _derived: (getattr(contact, name),)
 
 
-def _source(_contact: Contact, touch: FirstTouch | None) -> tuple[Any, ...]:
-    return tuple((touch or {}).get(tag) for tag in UTM_TAGS)
+def _source(_contact: Contact, found: Derived) -> tuple[Any, ...]:
+    return tuple((found.first_touch or {}).get(tag) for tag in UTM_TAGS)
 
 
-def _tags(contact: Contact, _touch: FirstTouch | None) -> tuple[Any, ...]:
+def _revenue(_contact: Contact, found: Derived) -> tuple[Any, ...]:
+    return (float(found.lifetime.revenue) if found.lifetime else 0.0,)
+
+
+def _tags(contact: Contact, _derived: Derived) -> tuple[Any, ...]:
     return (", ".join(str(tag) for tag in contact.tags or []),)
 
 
@@ -107,6 +122,8 @@ def parse_column(key: str) -> Column:
         return Column(key, (key,), _first_found(paths), paths=paths)
     if key == "source":
         return Column(key, UTM_TAGS, _source)
+    if key == "revenue":
+        return Column(key, ("revenue",), _revenue)
     if key == "tags":
         return Column(key, ("tags",), _tags)
     if key.startswith(PROPERTY_PREFIX):
@@ -122,19 +139,3 @@ def parse_columns(text: str) -> list[Column]:
     if not keys:
         raise ColumnInvalid("Name at least one column, e.g. name,email,properties.plan.")
     return [parse_column(key) for key in dict.fromkeys(keys)]
-
-
-def first_touches(session: Session, contact_ids: Iterable[int]) -> dict[int, dict[str, str | None]]:
-    """The UTM tags of each contact's earliest event that carried any (first-touch attribution), by contact id."""
-    ids = list(contact_ids)
-    if not ids:
-        return {}
-    tags = [getattr(Event, tag) for tag in UTM_TAGS]
-    ranked = (
-        select(Event.contact_id, *tags,
-               func.row_number().over(partition_by=Event.contact_id, order_by=(Event.timestamp, Event.id)).label("n"))
-        .where(Event.contact_id.in_(ids), or_(*(tag.is_not(None) for tag in tags)))
-        .subquery()
-    )
-    rows = session.execute(select(ranked).where(ranked.c.n == 1))
-    return {row.contact_id: {tag: getattr(row, tag) for tag in UTM_TAGS} for row in rows}

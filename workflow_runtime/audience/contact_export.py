@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from workflow_runtime.audience.contact_columns import Column, first_touches
+from workflow_runtime.audience.contact_columns import Column, derived
 from workflow_runtime.audience.contact_search import ContactOrder, matching_chunks
 from workflow_runtime.storage.json_columns import dump_json
 
@@ -51,8 +51,7 @@ def export_csv(session: Session, now: datetime, columns: Sequence[Column], *, te
     """
     chunks = matching_chunks(session, now, text=text, condition=condition, order=order)
     yield csv_lines([[header for column in columns for header in column.headers]])
-    touching = any(column.needs_first_touch for column in columns)
     for chunk in chunks:
-        touches = first_touches(session, (contact.id for contact in chunk)) if touching else {}
-        yield csv_lines([[cell for column in columns for cell in column.cells(contact, touches.get(contact.id))]
+        found = derived(session, columns, chunk)
+        yield csv_lines([[cell for column in columns for cell in column.cells(contact, found[contact.id])]
                          for contact in chunk])

@@ -22,12 +22,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from nodes.goal import revenue_amount
 from nodes.timing import add_duration
 from workflow_runtime.engine.counters import ExitCause
 from workflow_runtime.engine.definition import FlowDefinition, load_definition
@@ -40,10 +41,6 @@ from workflow_runtime.storage.bulk import any_of
 from workflow_runtime.storage.contact_rows import ContactRow
 from workflow_runtime.storage.models import UNFINISHED, Event, Run, RunStatus
 from workflow_runtime.storage.run_rows import RunRow, select_runs
-
-# One conversion's revenue is below this (a larger amount is no revenue); the sums over runs and counters
-# have no limit (migration 0016).
-MAX_REVENUE = Decimal(10) ** 16
 
 # What applying an event reads of it (rows, not ORM objects: nothing to track or flush).
 EVENT_COLUMNS = (Event.id, Event.contact_id, Event.name, Event.properties, Event.timestamp)
@@ -231,23 +228,13 @@ def credit_goals(session: Session, runs: Sequence[RunRow], event: EventLike, pro
 
 
 def _revenue(properties: dict[str, Any], revenue_property: str | None) -> Decimal | None:
-    """The event's revenue, read from the goal's revenue property when it holds a number."""
+    """The event's revenue, read from the goal's revenue property when it holds an amount."""
     if not revenue_property:
         return None
     value: Any = properties
     for part in revenue_property.split("."):
         value = value.get(part) if isinstance(value, dict) else None
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    # NaN would poison every revenue sum it joins, and an absurd amount (a typo, a test) would swamp every
-    # figure it is added to: count neither as revenue.
-    if not amount.is_finite() or abs(amount) >= MAX_REVENUE:
-        return None
-    return amount.quantize(Decimal("0.01"))
+    return revenue_amount(value)
 
 
 def apply_exit_rules(session: Session, runs: Sequence[RunRow], event: EventLike, properties: dict[str, Any],

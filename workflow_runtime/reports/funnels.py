@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import CTE, ColumnElement, Interval, Select, and_, case, func, literal, or_, select, text, true
 from sqlalchemy.orm import Session, aliased
 
+from workflow_runtime.engine.attribution import UTM_TAGS
 from workflow_runtime.engine.filter_sql import NotCompilable, compile_where, json_text, properties_match
 from workflow_runtime.engine.filters import compile_condition
 from workflow_runtime.storage.models import Contact, Event, Segment
@@ -39,7 +40,6 @@ MIN_STEPS, MAX_STEPS = 2, 8
 MAX_WINDOW = timedelta(days=365)
 BREAKDOWN_GROUPS = 10  # values shown apart; the rest are added up as OTHER
 OTHER = "(other)"
-UTM_TAGS = ("utm_source", "utm_medium", "utm_campaign")
 
 
 class Order(str, enum.Enum):

@@ -25,6 +25,7 @@ from workflow_runtime.storage.models.run import UNFINISHED, Run, RunStatus
 from workflow_runtime.storage.models.segment import Segment, SegmentMembership
 from workflow_runtime.storage.models.trigger import FlowSegmentTrigger, FlowTrigger
 from workflow_runtime.storage.models.workspace_key import KeyName, WorkspaceKey
+from workflow_runtime.storage.models.workspace_setting import WorkspaceSetting
 
 __all__ = [
     "AnonymousId",
@@ -69,4 +70,5 @@ __all__ = [
     "UnappliedEvent",
     "User",
     "WorkspaceKey",
+    "WorkspaceSetting",
 ]
