@@ -25,6 +25,7 @@ const SettingsPage = lazy(() => import("./pages/SettingsPage").then((module) => 
 const FunnelsPage = lazy(() => import("./reports/FunnelsPage").then((module) => ({ default: module.FunnelsPage })));
 const FunnelPage = lazy(() => import("./reports/FunnelPage").then((module) => ({ default: module.FunnelPage })));
 const MessagesPage = lazy(() => import("./reports/MessagesPage").then((module) => ({ default: module.MessagesPage })));
+const RevenuePage = lazy(() => import("./reports/RevenuePage").then((module) => ({ default: module.RevenuePage })));
 
 function Shell({ onLogOut }: { onLogOut(): void }) {
   return (
@@ -67,6 +68,7 @@ function Shell({ onLogOut }: { onLogOut(): void }) {
             <Route path="/reports/funnels" element={<FunnelsPage />} />
             <Route path="/reports/funnels/:id" element={<FunnelPage />} />
             <Route path="/reports/messages" element={<MessagesPage />} />
+            <Route path="/reports/revenue" element={<RevenuePage />} />
             <Route path="/failures" element={<FailuresPage />} />
             <Route path="/settings" element={<SettingsPage />} />
             <Route

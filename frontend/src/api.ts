@@ -20,6 +20,11 @@ import type {
   FunnelResult,
   MessagesFilter,
   MessagesReport,
+  RevenueContacts,
+  RevenueEvent,
+  RevenueEventList,
+  RevenueFilter,
+  RevenueReport,
   SavedFunnel,
 } from "./reports/types";
 
@@ -484,7 +489,7 @@ export const getInboxStreamToken = () => request<StreamToken>("POST", "/api/conv
 /** First-response and reply times over a period, overall and per operator. */
 export const getInboxReport = (from: string, to: string) => request<InboxReport>("GET", `/api/reports/inbox${query({ from, to })}`);
 
-// --- reports: funnels and messages -----------------------------------------------------------------------
+// --- reports: funnels, messages and revenue --------------------------------------------------------------
 
 /** Each step's count, conversion and median time from the one before, and the breakdown's rows. */
 export const computeFunnel = (definition: FunnelDefinition) => request<FunnelResult>("POST", "/api/reports/funnels/compute", definition);
@@ -514,3 +519,16 @@ export const getMessagesReport = (filter: MessagesFilter) => request<MessagesRep
 
 /** The CSV download of the same rows. */
 export const messagesReportCsvPath = (filter: MessagesFilter) => `/api/reports/messages.csv${query({ ...filter })}`;
+
+/** Revenue per period, in all and per first-touch source (medium, campaign) or per flow's goal; 400 naming the field. */
+export const getRevenueReport = (filter: RevenueFilter) => request<RevenueReport>("GET", `/api/reports/revenue${query({ ...filter })}`);
+
+/** One page of the contacts behind a row of the report (its group `key`), most revenue first. */
+export const listRevenueContacts = (filter: RevenueFilter, key: string, limit: number, offset: number) =>
+  request<RevenueContacts>("GET", `/api/reports/revenue/contacts${query({ ...filter, key, limit, offset })}`);
+
+/** The events that are orders (what lifetime revenue and the report add up), and whether they are the defaults. */
+export const getRevenueEvents = () => request<RevenueEventList>("GET", "/api/reports/revenue/events");
+
+/** Replaces the revenue events (an empty list: nothing is revenue); 400 with pointers like /items/1/event. */
+export const saveRevenueEvents = (items: RevenueEvent[]) => request<RevenueEventList>("PUT", "/api/reports/revenue/events", { items });

@@ -9,16 +9,18 @@ const CONTACT: ListedContact = {
   email: "anna@example.com",
   user_id: null,
   tags: ["vip", "newsletter"],
-  properties: { plan: "pro", address: { city: "Berlin" }, revenue: 1234.5, trial: true, cart: { items: 2 } },
+  properties: { plan: "pro", address: { city: "Berlin" }, revenue: 99, trial: true, cart: { items: 2 } },
   first_seen_at: "2026-03-01T10:00:00Z",
   last_seen_at: "2026-03-02T10:00:00Z",
   first_touch: { utm_source: "newsletter", utm_medium: null, utm_campaign: "spring" },
+  lifetime: { revenue: 1234.5, orders: 3, first_order_at: "2026-03-01T11:00:00Z", last_order_at: "2026-03-02T09:00:00Z" },
 };
 
 describe("the contact list's columns", () => {
   it("knows the named columns and any property path, and which sort", () => {
     expect(columnInfo("last_seen_at")).toMatchObject({ label: "Last seen", sortable: true });
     expect(columnInfo("source")?.sortable).toBe(false);
+    expect(columnInfo("revenue")).toEqual({ key: "revenue", label: "Lifetime revenue", sortable: false });
     expect(columnInfo("properties.address.city")).toEqual({ key: "properties.address.city", label: "address.city", sortable: true });
     expect(columnInfo("properties.a b")).toBeNull();
     expect(columnInfo("properties.a..b")).toBeNull();
@@ -42,8 +44,9 @@ describe("the contact list's columns", () => {
     const cells = ["name", "city", "revenue", "tags", "source", "properties.plan", "properties.trial", "properties.cart", "properties.nothing", "user_id"].map(
       (key) => cellText(CONTACT, key, { locale: "en-US" }),
     );
-    expect(cells).toEqual(["Anna", "Berlin", "1,234.5", "vip, newsletter", "newsletter / spring", "pro", "yes", '{"items":2}', "", ""]);
+    expect(cells).toEqual(["Anna", "Berlin", "1,234.50", "vip, newsletter", "newsletter / spring", "pro", "yes", '{"items":2}', "", ""]);
     expect(cellText({ ...CONTACT, first_touch: null }, "source")).toBe("");
+    expect(cellText(CONTACT, "properties.revenue", { locale: "en-US" }), "a property named revenue stays the property").toBe("99");
     expect(cellText(CONTACT, "last_seen_at", { locale: "en-US", timeZone: "UTC" })).toBe("Mar 2, 2026, 10:00 AM");
   });
 });
@@ -53,7 +56,7 @@ describe("the contact list's view", () => {
     expect(nextSort("-last_seen_at", "name")).toBe("name");
     expect(nextSort("name", "name")).toBe("-name");
     expect(nextSort("-name", "name")).toBe("name");
-    expect(nextSort("name", "revenue")).toBe("-revenue");
+    expect(nextSort("name", "first_seen_at")).toBe("-first_seen_at");
     expect(nextSort("name", "properties.plan")).toBe("properties.plan");
   });
 
@@ -62,6 +65,8 @@ describe("the contact list's view", () => {
     expect(readView(new URLSearchParams("columns=email,city&sort=name"), stored)).toEqual({ columns: ["email", "city"], sort: "name", size: 100 });
     expect(readView(new URLSearchParams(""), stored)).toEqual({ columns: ["name", "properties.plan"], sort: "-properties.plan", size: 100 });
     expect(readView(new URLSearchParams("sort=tags&size=7&columns=colour"), "{broken")).toEqual(DEFAULT_VIEW);
+    const revenueSorted = JSON.stringify({ sort: "-revenue" }); // kept by a canvas from before the lifetime revenue
+    expect(readView(new URLSearchParams("sort=revenue"), revenueSorted).sort).toBe(DEFAULT_VIEW.sort);
   });
 
   it("writes the view into the URL, keeping its other parameters", () => {

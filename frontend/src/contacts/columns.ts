@@ -2,6 +2,7 @@
  * localStorage (to come back to it). Column keys are the API's (`?columns=`, `?sort=`, see builder_api/contacts). */
 import type { ListedContact } from "../api";
 import { formatDateTime, formatNumber, formatScalar, type LocaleOptions } from "../components/localeFormat";
+import { formatRevenue } from "../reports/revenueReport";
 
 export const PROPERTY_PREFIX = "properties.";
 export const PAGE_SIZES = [25, 50, 100, 200];
@@ -10,9 +11,10 @@ export const STORAGE_KEY = "automap.contacts.view";
 export interface ColumnInfo {
   key: string;
   label: string;
-  /** Whether the server sorts by it (tags and the first-touch source it does not). */
+  /** Whether the server sorts by it (tags, the first-touch source and the lifetime revenue, all read from other
+   * rows than the contact's, it does not). */
   sortable: boolean;
-  /** Sorted high to low when first picked: the latest dates, the most revenue. */
+  /** Sorted high to low when first picked: the latest dates. */
   firstDescending?: boolean;
 }
 
@@ -26,7 +28,7 @@ export const NAMED_COLUMNS: ColumnInfo[] = [
   { key: "city", label: "City", sortable: true },
   { key: "source", label: "Source", sortable: false },
   { key: "tags", label: "Tags", sortable: false },
-  { key: "revenue", label: "Revenue", sortable: true, firstDescending: true },
+  { key: "revenue", label: "Lifetime revenue", sortable: false },
 ];
 
 export interface ContactView {
@@ -148,7 +150,7 @@ export function cellText(contact: ListedContact, key: string, options: LocaleOpt
     case "city":
       return shown(propertyAt(properties, "city") ?? propertyAt(properties, "address.city"));
     case "revenue":
-      return shown(properties.revenue);
+      return formatRevenue(contact.lifetime.revenue, options);
     case "tags":
       return (contact.tags ?? []).map(String).join(", ");
     case "source": {

@@ -1,5 +1,6 @@
-/** A contact's card: who they are, the flows they are in and at which step, what we sent them and what they answered,
- * and what they did; every time in the reader's time zone and locale. */
+/** A contact's card: who they are, what they bought (their lifetime revenue) and where they first came from, the flows
+ * they are in and at which step, what we sent them and what they answered, and what they did; every time in the
+ * reader's time zone and locale. */
 import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 
@@ -9,6 +10,7 @@ import { ValueTable } from "../components/ValueTable";
 import { EventItem } from "../contacts/EventItem";
 import { RunItem } from "../contacts/RunItem";
 import { ContactConversationLink } from "../inbox/ContactConversationLink";
+import { formatRevenue } from "../reports/revenueReport";
 
 type CardMessage = ContactCard["messages"][number];
 
@@ -29,6 +31,51 @@ function details(contact: ContactCard["contact"]): Record<string, unknown> {
     "Anonymous ids": contact.anonymous_ids,
     Id: `#${contact.id}`,
   };
+}
+
+const UTM_TAGS = [
+  ["utm_source", "source"],
+  ["utm_medium", "medium"],
+  ["utm_campaign", "campaign"],
+] as const;
+
+/** What the contact bought (their revenue events, each once) and the UTM tags of their first tagged event. */
+function RevenueSummary({ contact }: { contact: ContactCard["contact"] }) {
+  const { lifetime } = contact;
+  const touch = contact.first_touch;
+  const tags = UTM_TAGS.filter(([tag]) => touch?.[tag]);
+  return (
+    <dl className="contact-summary" data-testid="contact-summary">
+      <div>
+        <dt>Lifetime revenue</dt>
+        <dd data-testid="contact-lifetime-revenue">{formatRevenue(lifetime.revenue)}</dd>
+      </div>
+      <div>
+        <dt>Orders</dt>
+        <dd data-testid="contact-orders">{formatNumber(lifetime.orders)}</dd>
+      </div>
+      <div>
+        <dt>First order</dt>
+        <dd data-testid="contact-first-order">{lifetime.first_order_at ? formatDateTime(lifetime.first_order_at) : "—"}</dd>
+      </div>
+      <div>
+        <dt>Last order</dt>
+        <dd data-testid="contact-last-order">{lifetime.last_order_at ? formatDateTime(lifetime.last_order_at) : "—"}</dd>
+      </div>
+      <div>
+        <dt>First touch</dt>
+        <dd data-testid="contact-first-touch">
+          {tags.length === 0 && <span className="muted">no event with UTM tags</span>}
+          {tags.map(([tag, name], index) => (
+            <span key={tag}>
+              {index > 0 && " / "}
+              {touch?.[tag]} <span className="muted small">{name}</span>
+            </span>
+          ))}
+        </dd>
+      </div>
+    </dl>
+  );
 }
 
 function MessageItem({ message }: { message: CardMessage }) {
@@ -89,6 +136,7 @@ export function ContactPage() {
         </div>
         <ContactConversationLink contactId={contact.id} />
       </div>
+      <RevenueSummary contact={contact} />
       <div className="contact-grid">
         <section className="card">
           <h3>Contact</h3>

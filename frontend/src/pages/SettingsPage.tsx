@@ -1,10 +1,12 @@
-/** Settings: how to install the widget, the workspace's keys (rotated here), email, users and API tokens. */
+/** Settings: how to install the widget, the workspace's keys (rotated here), email, which events are revenue, users
+ * and API tokens. */
 import { useCallback, useEffect, useState } from "react";
 
 import { getInstall } from "../api";
 import { EmailSection } from "../settings/EmailSection";
 import { InstallSection } from "../settings/InstallSection";
 import { KeysSection } from "../settings/KeysSection";
+import { RevenueSection } from "../settings/RevenueSection";
 import { TokensSection } from "../settings/TokensSection";
 import { UsersSection } from "../settings/UsersSection";
 
@@ -28,6 +30,7 @@ export function SettingsPage() {
       {install && <InstallSection install={install} />}
       <KeysSection onRotated={loadInstall} />
       <EmailSection />
+      <RevenueSection />
       <UsersSection />
       <TokensSection />
     </div>

@@ -10,6 +10,9 @@ export function ReportsTabs() {
       <NavLink to="/reports/messages" data-testid="reports-messages">
         Messages
       </NavLink>
+      <NavLink to="/reports/revenue" data-testid="reports-revenue">
+        Revenue
+      </NavLink>
     </nav>
   );
 }

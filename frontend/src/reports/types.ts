@@ -49,3 +49,22 @@ export type MessageFigures = Omit<Schemas["MessageFigures"], "rates">;
 export type RatedFigure = keyof Schemas["MessageRates"];
 export type MessagesRow = Schemas["MessagesRow"];
 export type MessagesReport = Schemas["MessagesReport"];
+
+export type RevenueBreakdown = Schemas["RevenueReport"]["by"];
+export type RevenueInterval = Schemas["RevenueReport"]["interval"];
+
+/** What the revenue report is asked for; a day left empty ("") is the server's default (the 30 days up to today). */
+export interface RevenueFilter {
+  from: string;
+  to: string;
+  by: RevenueBreakdown;
+  interval: RevenueInterval;
+}
+
+export type RevenueReport = Schemas["RevenueReport"];
+export type RevenueGroup = Schemas["RevenueGroup"];
+export type RevenueFigures = Schemas["RevenueFigures"];
+export type RevenueContacts = Schemas["RevenueContacts"];
+export type RevenueEvent = Schemas["RevenueEvent"];
+/** The revenue events setting; `default` is always sent (the generated type has it optional, as read-only). */
+export type RevenueEventList = Required<Schemas["RevenueEventList"]>;
