@@ -160,7 +160,7 @@ def accepted(port: int) -> int:
 def one_session(port: int, count: int) -> float:
     """Emails/s rendered (compile once), built as an EmailMessage and sent over one SMTP session, one at a time."""
     cache = CompiledCache()
-    with SmtpServer("127.0.0.1", port).connect() as connection:
+    with SmtpServer("127.0.0.1", port, pipelining=False).connect() as connection:
         def send(index: int) -> None:
             email = build_email(SETTINGS, render(index, cache), f"customer{index}@example.com",
                                 unsubscribe_url=TRACKING.links_for(index).unsubscribe_url)

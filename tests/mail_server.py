@@ -22,6 +22,7 @@ class MailServer:
 
     `on_rcpt` and `on_data` run when a recipient or a message's content arrives, before
     the server answers (a test kills a worker there to crash it before or mid-hand-over).
+    It offers PIPELINING, as the servers a deployment sends through do, unless `pipelining` is False.
     """
 
     def __init__(self) -> None:
@@ -31,12 +32,19 @@ class MailServer:
         self.on_data: Callable[[], None] | None = None
         self.on_rcpt: Callable[[], None] | None = None
         self.rcpt_reply: str | None = None  # e.g. "550 No such user": refuse every recipient
+        self.data_reply: str | None = None  # e.g. "451 Try again later": refuse every message's content
+        self.pipelining = True
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,  # noqa: N802
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
                           options: list[str]) -> str:
@@ -50,6 +58,8 @@ class MailServer:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
         if self.on_data is not None:
             self.on_data()
+        if self.data_reply:
+            return self.data_reply
         with self._lock:
             self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
             self.recipients.append(list(envelope.rcpt_tos))

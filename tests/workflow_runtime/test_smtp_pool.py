@@ -32,8 +32,7 @@ class CountingMailServer(MailServer):
     async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,  # noqa: N802 - aiosmtpd's name
                           responses: list[str]) -> list[str]:
         self.sessions += 1
-        session.host_name = hostname  # what aiosmtpd does itself when no handler takes EHLO over
-        return responses
+        return await super().handle_EHLO(server, session, envelope, hostname, responses)
 
 
 @pytest.fixture()

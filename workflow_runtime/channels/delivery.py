@@ -12,13 +12,15 @@ A channel whose receiver drops repeats (webhooks, by their Idempotency-Key) clai
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from workflow_runtime.channels.messages import record_status
+from workflow_runtime.engine.counters import CounterBatch
 from workflow_runtime.storage.models import Channel, Message, MessageStatus
 from workflow_runtime.storage.models.message import DeliveryState
 
@@ -87,33 +89,46 @@ def claim(session: Session, channel: Channel, now: datetime, limit: int, lease: 
 
 def start_submitting(session: Session, held: Claim, now: datetime, lease: timedelta = LEASE) -> bool:
     """Mark the message as being handed over; False if this worker's claim on it is gone."""
-    return bool(session.execute(
-        update(Message)
-        .where(Message.id == held.message_id, Message.delivery_state == DeliveryState.SENDING,
-               Message.attempts == held.attempt)
+    return start_submitting_all(session, [held], now, lease)[0]
+
+
+def start_submitting_all(session: Session, claims: Sequence[Claim], now: datetime,
+                         lease: timedelta = LEASE) -> list[bool]:
+    """start_submitting for several claims in one statement: for each, whether it was still this worker's.
+
+    A statement on the table, not through the ORM: no object in the session stands for these rows' new state.
+    """
+    table = Message.__table__
+    marked = set(session.connection().scalars(
+        update(table)
+        .where(tuple_(table.c.id, table.c.attempts).in_([(held.message_id, held.attempt) for held in claims]),
+               table.c.delivery_state == DeliveryState.SENDING)
         .values(delivery_state=DeliveryState.SUBMITTING, next_attempt_at=now + lease, updated_at=now)
-    ).rowcount)
+        .returning(table.c.id)
+    ))
+    return [held.message_id in marked for held in claims]
 
 
-def delivered(session: Session, message: Message, now: datetime) -> None:
-    """The server accepted it: done, and counted `delivered` at its node."""
+def delivered(session: Session, message: Message, now: datetime, counters: CounterBatch | None = None) -> None:
+    """The server accepted it: done, and counted `delivered` at its node (in `counters`, when given, to flush later)."""
     _settle(message, DeliveryState.DELIVERED, now, None)
-    record_status(session, message, MessageStatus.DELIVERED, now)
+    record_status(session, message, MessageStatus.DELIVERED, now, counters)
 
 
-def retry_later(session: Session, message: Message, now: datetime, error: str, policy: RetryPolicy) -> None:
+def retry_later(session: Session, message: Message, now: datetime, error: str, policy: RetryPolicy,
+                counters: CounterBatch | None = None) -> None:
     """Not handed over this time: back to pending after the backoff, or failed after the last attempt."""
     if message.attempts >= policy.max_attempts:
-        failed(session, message, now, f"gave up after {message.attempts} attempts: {error}")
+        failed(session, message, now, f"gave up after {message.attempts} attempts: {error}", counters)
         return
     _settle(message, DeliveryState.PENDING, now, error)
     message.next_attempt_at = now + policy.delay(message.attempts)
 
 
-def failed(session: Session, message: Message, now: datetime, error: str) -> None:
-    """Given up: never tried again, counted `failed` at its node."""
+def failed(session: Session, message: Message, now: datetime, error: str, counters: CounterBatch | None = None) -> None:
+    """Given up: never tried again, counted `failed` at its node (in `counters`, when given, to flush later)."""
     _settle(message, DeliveryState.FAILED, now, error)
-    record_status(session, message, MessageStatus.FAILED, now)
+    record_status(session, message, MessageStatus.FAILED, now, counters)
 
 
 def withdrawn(message: Message, now: datetime, reason: str) -> None:

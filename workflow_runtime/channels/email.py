@@ -11,8 +11,8 @@ next commit, as soon as before.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes
@@ -36,6 +36,8 @@ from workflow_runtime.channels.send_rate import rate_for
 from workflow_runtime.channels.smtp import SmtpRejected, SmtpRetry, SmtpServer, SmtpUnknown, SmtpUnreachable
 from workflow_runtime.channels.smtp_pool import SmtpLane, fan_out, pool_for
 from workflow_runtime.channels.tracking import Tracking
+from workflow_runtime.engine.counters import CounterBatch
+from workflow_runtime.storage.bulk import any_of
 from workflow_runtime.storage.models import Channel, Contact, DeliveryState, Message, Run
 
 log = logging.getLogger(__name__)
@@ -140,29 +142,39 @@ class EmailDeliverer:
         self.ledger = GroupCommit(sessions)
 
     def deliver_due(self) -> int:
-        """Deliver every due email; returns how many the server accepted."""
+        """Deliver every due email; returns how many the server accepted.
+
+        The next batch is claimed and rendered while the lanes send the last one: sending mostly waits on the
+        SMTP server and the ledger's commits, rendering is this process's own work.
+        """
         sent = 0
         connections = max(1, self.settings.connections)
-        with ThreadPoolExecutor(max_workers=connections, thread_name_prefix="smtp") as lanes:
+        with (ThreadPoolExecutor(max_workers=connections, thread_name_prefix="smtp") as lanes,
+              ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp-batch") as batches):
+            sending: Future[int] | None = None
             while True:
                 with self.sessions.begin() as session:
                     delivery.fail_interrupted(session, self.channel, self.now())
                     claims = delivery.claim(session, self.channel, self.now(), CLAIM_BATCH * connections)
+                ready = self._render(claims) if claims else []
+                if sending is not None:
+                    sent += sending.result()
                 if not claims:
                     return sent
-                sent += self._send_batch(lanes, self._render(claims))
+                sending = batches.submit(self._send_batch, lanes, ready)
 
     def _render(self, claims: list[Claim]) -> list[Ready]:
         """Render the claimed emails in one transaction, settling those that cannot be sent; the rest, ready."""
         ready: list[Ready] = []
         with self.sessions.begin() as session:
             messages = {message.id: message for message in session.scalars(
-                select(Message).where(Message.id.in_([held.message_id for held in claims])))}
+                select(Message).where(any_of(session, Message.id, [held.message_id for held in claims])))}
             contact_ids = {message.contact_id for message in messages.values()}
             contacts = {contact.id: contact for contact in session.scalars(
-                select(Contact).where(Contact.id.in_(contact_ids)))}
+                select(Contact).where(any_of(session, Contact.id, contact_ids)))}
             run_ids = {message.run_id for message in messages.values() if message.run_id is not None}
-            list(session.scalars(select(Run).where(Run.id.in_(run_ids))))  # loaded: render_for_contact's get finds them
+            if run_ids:  # loaded: render_for_contact's get finds them
+                list(session.scalars(select(Run).where(any_of(session, Run.id, run_ids))))
             for held in claims:
                 message = messages.get(held.message_id)
                 contact = contacts.get(message.contact_id) if message is not None else None
@@ -221,8 +233,7 @@ class EmailDeliverer:
         held = item.held
         try:
             sent = lane.send(item.email, self.settings.mail_from, item.recipient,
-                             before_data=lambda: self.ledger.run(
-                                 lambda session: delivery.start_submitting(session, held, self.now())))
+                             before_data=lambda: self.ledger.run(self._mark_submitting, held))
         except SmtpUnreachable:
             raise
         except SmtpRetry as error:
@@ -230,27 +241,43 @@ class EmailDeliverer:
             return 0
         except (SmtpRejected, SmtpUnknown) as error:
             reason = str(error)
-            self._settle(held, lambda session, message: delivery.failed(session, message, self.now(), reason))
+            self._settle(held, lambda session, message, counters: delivery.failed(session, message, self.now(), reason,
+                                                                                 counters))
             return 0
         if not sent:
             return 0
-        self._settle(held, lambda session, message: delivery.delivered(session, message, self.now()))
+        self._settle(held, lambda session, message, counters: delivery.delivered(session, message, self.now(), counters))
         return 1
 
-    def _settle(self, held: Claim, outcome: Callable[[Session, Message], None]) -> None:
-        """Queue the outcome of a hand-over for the next commit."""
-        def write(session: Session) -> None:
-            message = session.get(Message, held.message_id)
-            if message is not None:
-                outcome(session, message)
+    def _mark_submitting(self, session: Session, claims: Sequence[Claim]) -> list[bool]:
+        """A group's emails about to be handed over, marked `submitting` in one statement."""
+        return delivery.start_submitting_all(session, claims, self.now())
 
-        self.ledger.add(write)
+    def _settle(self, held: Claim, outcome: Outcome) -> None:
+        """Queue the outcome of a hand-over for the next commit."""
+        self.ledger.add(_record_outcomes, (held, outcome))
 
     def _retry(self, held: Claim, error: str) -> None:
         """Queue a claim still held by this attempt for a retry after the backoff (the server did not keep it)."""
-        def write(session: Session) -> None:
-            message = session.get(Message, held.message_id)
-            if message is not None and message.attempts == held.attempt and message.delivery_state in HELD:
-                delivery.retry_later(session, message, self.now(), error, self.settings.retry)
+        def retry(session: Session, message: Message, counters: CounterBatch) -> None:
+            if message.attempts == held.attempt and message.delivery_state in HELD:
+                delivery.retry_later(session, message, self.now(), error, self.settings.retry, counters)
 
-        self.ledger.add(write)
+        self._settle(held, retry)
+
+
+# What a hand-over's outcome does to its message, its counts added to the group's counters.
+Outcome = Callable[[Session, Message, CounterBatch], None]
+
+
+def _record_outcomes(session: Session, outcomes: Sequence[tuple[Claim, Outcome]]) -> list[None]:
+    """A group's outcomes of hand-overs: their messages read in one query, their counters written in one statement."""
+    messages = {message.id: message for message in session.scalars(
+        select(Message).where(any_of(session, Message.id, [held.message_id for held, _outcome in outcomes])))}
+    counters = CounterBatch()
+    for held, outcome in outcomes:
+        message = messages.get(held.message_id)
+        if message is not None:
+            outcome(session, message, counters)
+    counters.flush(session)
+    return [None] * len(outcomes)

@@ -28,8 +28,10 @@ def locked(session: Session, message_id: int) -> Message | None:
     return session.get(Message, message_id, with_for_update=True)
 
 
-def record_status(session: Session, message: Message, status: MessageStatus, now: datetime) -> list[str]:
-    """Add `status` (and what it implies) to the message, counting each new one once at its node and channel.
+def record_status(session: Session, message: Message, status: MessageStatus, now: datetime,
+                  counters: CounterBatch | None = None) -> list[str]:
+    """Add `status` (and what it implies) to the message, counting each new one once at its node and channel:
+    at once, or in `counters` for the caller to flush with others (a delivery job records many outcomes at once).
 
     Returns the statuses that were new; a repeated report (a second click) counts nothing.
     """
@@ -42,12 +44,13 @@ def record_status(session: Session, message: Message, status: MessageStatus, now
     message.updated_at = now
     if message.flow_version_id is not None and message.node_id is not None:
         channel = message.channel.value
-        counters = CounterBatch()
+        batch = CounterBatch() if counters is None else counters
         for metric in new:
-            counters.add(message.flow_version_id, message.node_id, message_metric(channel, metric), now)
+            batch.add(message.flow_version_id, message.node_id, message_metric(channel, metric), now)
         if HANDED_OVER.intersection(new) and not HANDED_OVER.intersection(reached):
-            counters.add(message.flow_version_id, message.node_id, message_metric(channel, QUEUED), now, count=-1)
-        counters.flush(session)
+            batch.add(message.flow_version_id, message.node_id, message_metric(channel, QUEUED), now, count=-1)
+        if counters is None:
+            batch.flush(session)
     return new
 
 

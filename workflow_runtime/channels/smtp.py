@@ -9,6 +9,7 @@ through `before_data`, so a crash there is recognised afterwards too.
 """
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
 import ssl
@@ -22,6 +23,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 TRUE = ("1", "true", "yes", "on")
+# An address without a display name, quotes, comments or spaces: sent as it is, without parsing it.
+_PLAIN_ADDRESS = re.compile(r"[^\s<>()\[\]\\,;:\"@]+@[^\s<>()\[\]\\,;:\"@]+")
+_LINE_END = re.compile(rb"\r\n|\n|\r")
 
 
 class SmtpFailure(Exception):
@@ -50,7 +54,8 @@ class SmtpUnknown(SmtpFailure):
 
 @dataclass(frozen=True)
 class SmtpServer:
-    """Where to send: `smtp://[user:password@]host[:port][?starttls=true]` or `smtps://…` (TLS from the start)."""
+    """Where to send: `smtp://[user:password@]host[:port][?starttls=true]` or `smtps://…` (TLS from the start);
+    `pipelining=false` sends each command after the last one's reply even to a server that offers pipelining."""
 
     host: str
     port: int
@@ -59,6 +64,7 @@ class SmtpServer:
     username: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    pipelining: bool = True  # when the server offers it; ?pipelining=false for one that offers it and fails at it
 
     @classmethod
     def from_url(cls, url: str) -> SmtpServer:
@@ -76,6 +82,7 @@ class SmtpServer:
             starttls=query.get("starttls", ["false"])[0].lower() in TRUE,
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
+            pipelining=query.get("pipelining", ["true"])[0].lower() in TRUE,
         )
 
     def open(self) -> SmtpConnection:
@@ -98,7 +105,7 @@ class SmtpServer:
                 client.login(self.username, self.password or "")
         except (OSError, smtplib.SMTPException) as error:
             raise SmtpUnreachable(f"cannot reach the SMTP server {self.host}:{self.port}: {error}") from error
-        return SmtpConnection(client)
+        return SmtpConnection(client, pipelining=self.pipelining and client.has_extn("pipelining"))
 
     @contextmanager
     def connect(self) -> Iterator[SmtpConnection]:
@@ -114,8 +121,9 @@ class SmtpConnection:
     """One SMTP session; `send` runs one mail transaction on it. `broken` once the connection failed (close it);
     `opened_at`, `last_used` (time.monotonic) and `transactions` let a pool retire it."""
 
-    def __init__(self, client: smtplib.SMTP) -> None:
+    def __init__(self, client: smtplib.SMTP, pipelining: bool = False) -> None:
         self._client = client
+        self.pipelining = pipelining  # the server takes MAIL and RCPT in one write
         self.broken = False
         self.transactions = 0
         self.opened_at = self.last_used = time.monotonic()
@@ -123,18 +131,19 @@ class SmtpConnection:
     def send(self, message: EmailMessage | bytes, sender: str, recipient: str, before_data: Callable[[], bool]) -> bool:
         """Send `message` (an EmailMessage, or its bytes); `before_data` runs once the server accepted the envelope,
         and returning False aborts the transaction without sending (someone else took the message over). True if sent."""
-        client = self._client
         self.transactions += 1
         self.last_used = time.monotonic()
         try:
-            self._expect(client.mail(sender), (250,))
-            self._expect(client.rcpt(recipient), (250, 251))
-        except UnicodeEncodeError as error:  # smtplib speaks ASCII addresses only (no SMTPUTF8)
-            self._reset()
-            raise SmtpRejected(f"the address {recipient!r} is not plain ASCII, which this sender cannot use") from error
+            envelope = [b"MAIL FROM:" + _path(sender), b"RCPT TO:" + _path(recipient)]
+        except ValueError as error:
+            raise SmtpRejected(str(error)) from error
+        try:
+            mail, rcpt = self._exchange(envelope)
         except (OSError, smtplib.SMTPServerDisconnected) as error:
             self.broken = True
             raise SmtpDropped(f"the SMTP server dropped the connection: {error}") from error
+        self._expect(mail, (250,))
+        self._expect(rcpt, (250, 251))
         try:
             go = before_data()
         except BaseException:
@@ -144,13 +153,31 @@ class SmtpConnection:
             self._reset()
             return False
         try:
-            client.data(message if isinstance(message, bytes) else message.as_bytes(policy=SMTP))
-        except smtplib.SMTPDataError as error:  # a reply, so the server did not keep the message
-            raise _by_code(error.smtp_code, error.smtp_error) from error
+            [start] = self._exchange([b"DATA"])
+            if start[0] != 354:  # a reply: the server has nothing of the message
+                self._reset()
+                raise _by_code(*start)
+            self._client.sock.sendall(_wire(message if isinstance(message, bytes) else message.as_bytes(policy=SMTP)))
+            code, text = self._client.getreply()
         except (OSError, smtplib.SMTPServerDisconnected) as error:
             self.broken = True
             raise SmtpUnknown(f"the connection broke while the message was being sent: {error}") from error
+        if code != 250:
+            raise _by_code(code, text)
         return True
+
+    def _exchange(self, commands: list[bytes]) -> list[tuple[int, bytes]]:
+        """Send SMTP commands and read their replies: all at once when the server allows pipelining (RFC 2920), else
+        one after the other."""
+        client = self._client
+        if self.pipelining:
+            client.sock.sendall(b"".join(command + b"\r\n" for command in commands))
+            return [client.getreply() for _command in commands]
+        replies = []
+        for command in commands:
+            client.sock.sendall(command + b"\r\n")
+            replies.append(client.getreply())
+        return replies
 
     def healthy(self) -> bool:
         """True if the server still answers NOOP (a pooled session idle for a while may have been closed)."""
@@ -179,6 +206,32 @@ class SmtpConnection:
         if code not in accepted:
             self._reset()
             raise _by_code(code, text)
+
+
+def _path(address: str) -> bytes:
+    """An envelope address as MAIL and RCPT take it, `<address>`; ValueError for one this sender cannot use."""
+    if not address.isascii():
+        raise ValueError(f"the address {address!r} is not plain ASCII, which this sender cannot use")
+    if "\r" in address or "\n" in address:
+        raise ValueError(f"the address {address!r} holds a line break")
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>".encode("ascii")
+    return smtplib.quoteaddr(address).encode("ascii")  # `Name <address>` and other forms a person may have typed
+
+
+def _wire(data: bytes) -> bytes:
+    """A message's data as sent after DATA: line ends CRLF, a leading dot doubled, then the lone dot.
+
+    What smtplib does with two regular expressions over the whole message (a tenth of a millisecond for an
+    email of 14 kB), done with byte counts and one replace when the message already ends its lines with
+    CRLF, as the emails `email_mime` writes do.
+    """
+    line_ends = data.count(b"\r\n")
+    if line_ends != data.count(b"\n") or line_ends != data.count(b"\r"):
+        data = _LINE_END.sub(b"\r\n", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return (b"." if data.startswith(b".") else b"") + data.replace(b"\r\n.", b"\r\n..") + b".\r\n"
 
 
 def _by_code(code: int, text: bytes | str) -> SmtpFailure:
