@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from workflow_runtime.engine.attribution import UTM_TAGS, first_touch_id
-from workflow_runtime.engine.revenue import Order, orders, orders_query, revenue_events
+from workflow_runtime.engine.attribution import first_touch_id
+from workflow_runtime.engine.revenue import Order, RevenueEvent, orders, orders_query, revenue_events
 from workflow_runtime.storage.models import Contact, Event, Flow, Run
 
 NONE = "(none)"
@@ -42,6 +42,9 @@ class Breakdown(enum.StrEnum):
     MEDIUM = "medium"
     CAMPAIGN = "campaign"
     FLOW = "flow"
+
+
+_TAGS = {Breakdown.SOURCE: "utm_source", Breakdown.MEDIUM: "utm_medium", Breakdown.CAMPAIGN: "utm_campaign"}
 
 
 class Interval(enum.StrEnum):
@@ -199,10 +202,11 @@ def _orders_by_source(session: Session, query: RevenueQuery,
     return total, by_source
 
 
-def _orders_with_source(session: Session, query: RevenueQuery, events: Any) -> Iterable[tuple[Order, str | None]]:
-    """The orders in the range, each with its contact's first-touch tag the breakdown names."""
-    tag = "utm_" + (query.by.value if query.by is not Breakdown.FLOW else Breakdown.SOURCE.value)
-    assert tag in UTM_TAGS
+def _orders_with_source(session: Session, query: RevenueQuery,
+                        events: Sequence[RevenueEvent]) -> Iterable[tuple[Order, str | None]]:
+    """The orders in the range, each with its contact's first-touch tag the breakdown names (the source when the
+    breakdown is by flow: the orders' total is all it needs)."""
+    tag = _TAGS.get(query.by, "utm_source")
     placed = orders_query(session, events, since=query.since, until=query.until).subquery()
     touch = aliased(Event)
     rows = session.execute(
