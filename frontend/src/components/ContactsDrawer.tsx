@@ -13,6 +13,8 @@ export interface DrawerContact {
   email?: string | null;
   /** When the contact did what the number counts. */
   at: string | null;
+  /** What the contact adds to the number, when it is a sum (their revenue in a revenue report). */
+  value?: number;
 }
 
 export interface ContactPage {
@@ -35,6 +37,8 @@ interface ContactsDrawerProps {
   className?: string;
   /** What an empty list says. */
   emptyText?: string;
+  /** The title and format of each contact's `value`, for a number that sums values; no column without it. */
+  value?: { title: string; format(value: number): string };
   children?: ReactNode;
 }
 
@@ -47,7 +51,7 @@ interface Answer {
 }
 
 export function ContactsDrawer({
-  context, title, timeTitle, load, onClose, rowTestId, testId, className, emptyText = "Nobody here.", children,
+  context, title, timeTitle, load, onClose, rowTestId, testId, className, emptyText = "Nobody here.", value, children,
 }: ContactsDrawerProps) {
   const [page, setPage] = useState(0);
   const [answer, setAnswer] = useState<Answer | null>(null);
@@ -87,6 +91,7 @@ export function ContactsDrawer({
           <thead>
             <tr>
               <th>Contact</th>
+              {value && <th className="number">{value.title}</th>}
               <th>{timeTitle}</th>
             </tr>
           </thead>
@@ -97,6 +102,7 @@ export function ContactsDrawer({
                   <Link to={`/contacts/${contact.id}`}>{contact.name || contact.email || `Visitor #${contact.id}`}</Link>
                   {contact.name && contact.email && <div className="muted small">{contact.email}</div>}
                 </td>
+                {value && <td className="number">{contact.value !== undefined ? value.format(contact.value) : ""}</td>}
                 <td className="muted small">{contact.at ? formatDateTime(contact.at) : ""}</td>
               </tr>
             ))}

@@ -21,7 +21,11 @@ function answeredFilter(report: RevenueReport): RevenueFilter {
 
 function GroupContactsDrawer({ report, group, onClose }: { report: RevenueReport; group: RevenueGroup; onClose(): void }) {
   const load = useCallback(
-    (limit: number, offset: number) => listRevenueContacts(answeredFilter(report), group.key, limit, offset),
+    (limit: number, offset: number) =>
+      listRevenueContacts(answeredFilter(report), group.key, limit, offset).then((found) => ({
+        ...found,
+        contacts: found.contacts.map((contact) => ({ ...contact, value: contact.revenue })),
+      })),
     [report, group.key],
   );
   const flows = report.by === "flow";
@@ -32,6 +36,7 @@ function GroupContactsDrawer({ report, group, onClose }: { report: RevenueReport
       context={`Revenue by ${report.by} · ${formatDate(report.from)} – ${formatDate(report.to)}`}
       title={group.label}
       timeTitle={flows ? "Converted" : "Last order"}
+      value={{ title: flows ? "Credited" : "Revenue", format: (amount) => formatRevenue(amount) }}
       load={load}
       onClose={onClose}
       rowTestId="revenue-contacts-row"
