@@ -2,11 +2,16 @@
 
     .venv/bin/python bench/runtime.py                      # 100,000 contacts
     .venv/bin/python bench/runtime.py --contacts 1000000   # the full run
+    .venv/bin/python bench/runtime.py --condition events   # the condition reads event history
 
 Every contact signs up and walks
 
-    signed_up (trigger) → is_pro (condition) ─yes→ ab (split 50/50) ─a,b→ one_day (wait P1D)
-                                             └─no──────────────────────→ one_day → welcome (send_email) → done (exit)
+    signed_up (trigger) → check (condition) ─yes→ ab (split 50/50) ─a,b→ one_day (wait P1D)
+                                            └─no──────────────────────→ one_day → welcome (send_email) → done (exit)
+
+The condition asks a contact property (`--condition property`: plan is pro) or the contact's
+event history (`--condition events`: viewed the pro plan's pricing at least twice within
+P30D); either way about half the contacts take each port.
 
 Set-up (not timed) creates a database of the bench's own, bulk-inserts the contacts and
 one `signed_up` event each, publishes the flow and queues the event batch jobs the way
@@ -20,7 +25,8 @@ Then, in the same process and on the same flow, a baseline does the same work th
 way: ONE RQ job per step (see `baseline_event` / `baseline_step`). Speed is worker wall
 time only (scheduler ticks and set-up are reported apart); the figures are checked
 against the database (every run completed, one email each, steps = what the runs' paths
-say) so a faster runtime cannot get there by skipping work.
+say, each run down the port the rule gives on the data, decided again in SQL) so a faster
+runtime cannot get there by skipping work.
 
 The bench owns its PostgreSQL database (`--database-name`, created if missing, its schema
 dropped and re-created on every run) and its Redis database (flushed): never point them at
@@ -31,6 +37,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import json
 import math
 import os
 import platform
@@ -91,32 +98,92 @@ TARGET_BYTES_PER_WAITING_RUN = 200
 INSERT_CHUNK = 10_000
 RETRY = dict(max=3, interval=[1, 5, 30])  # what the job queue gives its batch jobs (and keeps no result)
 
-FLOW: dict[str, Any] = {
-    "schema_version": 2,
-    "name": "Bench: welcome after a day",
-    "settings": {},
-    "nodes": [
-        {"id": "signed_up", "type": "trigger", "position": {"x": 0, "y": 0}, "config": {"event": "signed_up"}},
-        {"id": "is_pro", "type": "condition", "position": {"x": 250, "y": 0},
-         "config": {"filter": {"property": "plan", "op": "eq", "value": "pro"}}},
-        {"id": "ab", "type": "split", "position": {"x": 500, "y": -100},
-         "config": {"variants": [{"id": "a", "weight": 50}, {"id": "b", "weight": 50}]}},
-        {"id": "one_day", "type": "wait", "position": {"x": 750, "y": 0}, "config": {"duration": "P1D"}},
-        {"id": "welcome", "type": "send_email", "position": {"x": 1000, "y": 0},
-         "config": {"subject": "Welcome, {{ name }}", "body": "<mjml><mj-body><mj-text>Hi!</mj-text></mj-body></mjml>"}},
-        {"id": "done", "type": "exit", "position": {"x": 1250, "y": 0}, "config": {}},
-    ],
-    "edges": [
-        {"from": "signed_up", "port": "next", "to": "is_pro"},
-        {"from": "is_pro", "port": "yes", "to": "ab"},
-        {"from": "is_pro", "port": "no", "to": "one_day"},
-        {"from": "ab", "port": "a", "to": "one_day"},
-        {"from": "ab", "port": "b", "to": "one_day"},
-        {"from": "one_day", "port": "next", "to": "welcome"},
-        {"from": "welcome", "port": "next", "to": "done"},
-    ],
+CHECK = "check"  # the condition node
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What the flow's condition node asks (`--condition`), the history it needs, and the same rule in SQL.
+
+    `expected_yes` decides the rule again, in SQL on the stored data, for a run `r` of contact
+    `c`: the bench checks that every run left the condition by the port it gives. The condition
+    follows the trigger, so a run decided it at the moment it entered (`r.entered_at`).
+    """
+
+    rule: dict[str, Any]
+    expected_yes: str
+    history: Callable[[int], list[tuple[str, timedelta]]]  # contact index → its pricing views (plan, age at START)
+
+
+PRICING_WINDOW = timedelta(days=30)
+
+
+def no_history(_index: int) -> list[tuple[str, timedelta]]:
+    return []
+
+
+def pricing_views(index: int) -> list[tuple[str, timedelta]]:
+    """The `viewed_pricing` events of the contact at `index` (the plan viewed, how long before START; negative:
+    after it), so that half the contacts take each port at START and the rule's every part counts."""
+    case = index % 8
+    if case in (0, 4):  # twice in the window: yes
+        return [("pro", timedelta(days=1)), ("pro", timedelta(days=10))]
+    if case in (2, 6):  # the second exactly where the window starts (it counts), a view of another plan: yes
+        return [("pro", timedelta(days=2)), ("pro", PRICING_WINDOW), ("free", timedelta(days=3))]
+    if case in (1, 5):  # once in the window, once before it, once after now: no
+        return [("pro", timedelta(days=5)), ("pro", timedelta(days=40)), ("pro", -timedelta(hours=1))]
+    if case == 3:  # once, and once another plan's: no
+        return [("free", timedelta(days=1)), ("pro", timedelta(days=6))]
+    return []  # never: no
+
+
+CONDITIONS = {
+    # Every other contact is on plan "pro".
+    "property": Condition({"property": "plan", "op": "eq", "value": "pro"}, "c.properties->>'plan' = 'pro'",
+                          no_history),
+    # Viewed the pro plan's pricing at least twice in the last 30 days. P30D is exactly 720 hours (isodate), which
+    # the SQL says in hours: an interval of days would follow the session's time zone across a DST change.
+    "events": Condition(
+        {"event": "viewed_pricing", "op": "did", "where": [{"property": "plan", "op": "eq", "value": "pro"}],
+         "count": {"op": "gte", "value": 2}, "within": "P30D"},
+        f"""(SELECT count(*) FROM events e
+             WHERE e.contact_id = r.contact_id AND e.name = 'viewed_pricing' AND e.properties->>'plan' = 'pro'
+               AND e.timestamp >= r.entered_at - interval '{PRICING_WINDOW.total_seconds() / 3600:.0f} hours'
+               AND e.timestamp <= r.entered_at) >= 2""",
+        pricing_views),
 }
-# Half the contacts are "pro": 4 steps to the wait (trigger, condition, split, wait) and 3 after it
+
+
+def bench_flow(condition: Condition) -> dict[str, Any]:
+    """signed_up → check (the condition) ─yes→ ab (split) → one_day (wait P1D) → welcome (send_email) → done."""
+    return {
+        "schema_version": 2,
+        "name": "Bench: welcome after a day",
+        "settings": {},
+        "nodes": [
+            {"id": "signed_up", "type": "trigger", "position": {"x": 0, "y": 0}, "config": {"event": "signed_up"}},
+            {"id": CHECK, "type": "condition", "position": {"x": 250, "y": 0}, "config": {"filter": condition.rule}},
+            {"id": "ab", "type": "split", "position": {"x": 500, "y": -100},
+             "config": {"variants": [{"id": "a", "weight": 50}, {"id": "b", "weight": 50}]}},
+            {"id": "one_day", "type": "wait", "position": {"x": 750, "y": 0}, "config": {"duration": "P1D"}},
+            {"id": "welcome", "type": "send_email", "position": {"x": 1000, "y": 0},
+             "config": {"subject": "Welcome, {{ name }}",
+                        "body": "<mjml><mj-body><mj-text>Hi!</mj-text></mj-body></mjml>"}},
+            {"id": "done", "type": "exit", "position": {"x": 1250, "y": 0}, "config": {}},
+        ],
+        "edges": [
+            {"from": "signed_up", "port": "next", "to": CHECK},
+            {"from": CHECK, "port": "yes", "to": "ab"},
+            {"from": CHECK, "port": "no", "to": "one_day"},
+            {"from": "ab", "port": "a", "to": "one_day"},
+            {"from": "ab", "port": "b", "to": "one_day"},
+            {"from": "one_day", "port": "next", "to": "welcome"},
+            {"from": "welcome", "port": "next", "to": "done"},
+        ],
+    }
+
+
+# About half the contacts go down `yes`: 4 steps to the wait (trigger, condition, split, wait) and 3 after it
 # (wait, send, exit); the others skip the split. Only used to size the baseline.
 MEAN_STEPS_PER_CONTACT = 6.5
 
@@ -320,8 +387,10 @@ def vacuum_analyze(engine: Engine) -> None:
         conn.execute(text("VACUUM ANALYZE"))
 
 
-def insert_population(engine: Engine, count: int, first: int) -> tuple[list[int], list[int]]:
-    """Insert `count` contacts (every other one on plan "pro") and one signed_up event each."""
+def insert_population(engine: Engine, count: int, first: int,
+                      history: Callable[[int], list[tuple[str, timedelta]]]) -> tuple[list[int], list[int]]:
+    """Insert `count` contacts (every other one on plan "pro"), one signed_up event each (waiting to be applied),
+    and the `viewed_pricing` events of their past that `history` gives (applied long ago)."""
     contact_ids: list[int] = []
     event_ids: list[int] = []
     contacts = Contact.__table__
@@ -339,14 +408,19 @@ def insert_population(engine: Engine, count: int, first: int) -> tuple[list[int]
                         "timestamp": START, "received_at": START, "context": {}} for contact_id in ids]
             new_events = conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True), signups).scalars().all()
             conn.execute(insert(UnappliedEvent.__table__), [{"event_id": event_id} for event_id in new_events])
+            views = [{"contact_id": contact_id, "name": "viewed_pricing", "properties": {"plan": plan},
+                      "timestamp": START - age, "received_at": START - age, "context": {}}
+                     for i, contact_id in zip(indexes, ids) for plan, age in history(i)]
+            if views:
+                conn.execute(insert(events), views)
             event_ids += new_events
             contact_ids += ids
     return contact_ids, event_ids
 
 
-def publish_flow(current: runtime.Runtime) -> int:
+def publish_flow(current: runtime.Runtime, condition: Condition) -> int:
     with current.sessions.begin() as session:
-        flow = flow_store.import_flow(session, FLOW)
+        flow = flow_store.import_flow(session, bench_flow(condition))
         flow_store.publish_flow(session, flow)
         return flow.id
 
@@ -506,9 +580,11 @@ def redis_per_waiting_run(connection: Redis) -> dict[str, float]:
     }
 
 
-def check_runs(current: runtime.Runtime, first_contact: int, last_contact: int, counted_steps: int,
-               label: str, status: RunStatus = RunStatus.COMPLETED) -> int:
-    """Every contact has one run in `status`; counted steps = what the paths say; one email per run."""
+def check_runs(current: runtime.Runtime, condition: Condition, first_contact: int, last_contact: int,
+               counted_steps: int, label: str, status: RunStatus = RunStatus.COMPLETED) -> tuple[int, int]:
+    """Every contact has one run in `status`; counted steps = what the paths say; one email per run; each run left
+    the condition by the port the rule gives on the data (decided again in SQL), and both ports were taken.
+    Returns how many runs left by yes and by no."""
     with current.sessions() as session:
         in_range = Run.contact_id.between(first_contact, last_contact)
         runs, in_status, path_nodes = session.execute(
@@ -516,6 +592,16 @@ def check_runs(current: runtime.Runtime, first_contact: int, last_contact: int, 
             .where(in_range)
         ).one()
         emails = session.scalar(select(func.count()).select_from(Message).join(Run, Run.id == Message.run_id).where(in_range))
+        ports = text(f"""
+            SELECT count(*) FILTER (WHERE took_yes AND NOT took_no), count(*) FILTER (WHERE took_no AND NOT took_yes),
+                   count(*) FILTER (WHERE took_yes = took_no OR took_yes <> expected_yes)
+            FROM (SELECT r.path @> CAST(:yes AS jsonb) AS took_yes, r.path @> CAST(:no AS jsonb) AS took_no,
+                         {condition.expected_yes} AS expected_yes
+                  FROM runs r JOIN contacts c ON c.id = r.contact_id
+                  WHERE r.contact_id BETWEEN :first AND :last) AS decided
+        """)
+        yes, no, wrong = session.execute(ports, {"yes": json.dumps([[CHECK, "yes"]]), "no": json.dumps([[CHECK, "no"]]),
+                                                 "first": first_contact, "last": last_contact}).one()
     contacts = last_contact - first_contact + 1
     # Each node on the path ran once, and the wait ran a second time when it woke.
     expected = (path_nodes or 0) + (runs if status is RunStatus.COMPLETED else 0)
@@ -526,9 +612,13 @@ def check_runs(current: runtime.Runtime, first_contact: int, last_contact: int, 
         problems.append(f"jobs reported {counted_steps:,} steps but the runs' paths account for {expected:,}")
     if status is RunStatus.COMPLETED and emails != contacts:
         problems.append(f"{emails:,} welcome emails for {contacts:,} contacts")
+    if wrong:
+        problems.append(f"{wrong:,} runs left {CHECK} by another port than the rule gives on the data")
+    if contacts > 1 and not (yes and no):
+        problems.append(f"{CHECK} sent {yes:,} runs down yes and {no:,} down no: the bench's data must take both")
     if problems:
         raise SystemExit(f"{label}: " + "; ".join(problems))
-    return runs
+    return yes, no
 
 
 # ---------------------------------------------------------------------------------------------
@@ -548,6 +638,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="a Redis database the bench flushes (default $AUTOMAP_BENCH_REDIS_URL or redis://127.0.0.1:6379/12)")
     parser.add_argument("--batch-size", type=int, default=500, help="runs (or events) per RQ batch job (default 500)")
     parser.add_argument("--baseline-steps", type=int, default=2000, help="steps the one-job-per-step baseline takes (default 2000)")
+    parser.add_argument("--condition", choices=sorted(CONDITIONS), default="property",
+                        help="what the flow's condition asks: a contact property (the figures since the start), or "
+                             "event history, how often the contact viewed pricing lately (default property)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the batched phases' worker into FILE (pstats format)")
     args = parser.parse_args(argv)
     if args.contacts < 1 or args.batch_size < 1 or args.baseline_steps < 1:
@@ -571,10 +664,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     reset_schema(current.engine)
 
     baseline_contacts = math.ceil(args.baseline_steps / MEAN_STEPS_PER_CONTACT)
-    publish_flow(current)
-    console.log(f"inserting {args.contacts:,} + {baseline_contacts:,} contacts and their signed_up events")
-    contact_ids, event_ids = insert_population(current.engine, args.contacts, 0)
-    base_contact_ids, base_event_ids = insert_population(current.engine, baseline_contacts, args.contacts)
+    condition = CONDITIONS[args.condition]
+    publish_flow(current, condition)
+    console.log(f"inserting {args.contacts:,} + {baseline_contacts:,} contacts and their events")
+    contact_ids, event_ids = insert_population(current.engine, args.contacts, 0, condition.history)
+    base_contact_ids, base_event_ids = insert_population(current.engine, baseline_contacts, args.contacts,
+                                                         condition.history)
     vacuum_analyze(current.engine)
     jobs_queued = current.jobs.apply_events(event_ids)  # as ingestion does
     setup_seconds = time.perf_counter() - setup_started
@@ -588,7 +683,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # Phase 1: enrol and step to the wait.
     enrol = bench.drain("batched: enrol → wait", tick, profile=True)
-    check_runs(current, contact_ids[0], contact_ids[-1], enrol.steps, "after phase 1", RunStatus.WAITING)
+    check_runs(current, condition, contact_ids[0], contact_ids[-1], enrol.steps, "after phase 1", RunStatus.WAITING)
     memory = redis_per_waiting_run(connection)
     if memory["waiting"] != args.contacts:
         raise SystemExit(f"{memory['waiting']:,} wake-ups in Redis for {args.contacts:,} waiting runs")
@@ -600,7 +695,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if wake.claimed != args.contacts:
         raise SystemExit(f"the scheduler claimed {wake.claimed:,} wake-ups for {args.contacts:,} waiting runs")
     batched = enrol + wake
-    check_runs(current, contact_ids[0], contact_ids[-1], batched.steps, "batched")
+    yes, no = check_runs(current, condition, contact_ids[0], contact_ids[-1], batched.steps, "batched")
+    console.log(f"{CHECK} ({args.condition}): {yes:,} runs down yes, {no:,} down no, each as SQL decides the rule")
     if profiler is not None:
         profiler.dump_stats(args.profile)
         console.log(f"profile of the batched phases written to {args.profile}")
@@ -612,7 +708,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     clock.advance(WAIT + timedelta(minutes=1))
     base_wake = bench.drain("baseline: wake → exit", lambda: baseline_tick(current))
     baseline = base_enrol + base_wake
-    check_runs(current, base_contact_ids[0], base_contact_ids[-1], baseline.steps, "baseline")
+    check_runs(current, condition, base_contact_ids[0], base_contact_ids[-1], baseline.steps, "baseline")
 
     keeper.stop()
     args.analyzed = keeper.analyzed
@@ -644,7 +740,8 @@ def report(out: Console, args: argparse.Namespace, database_url: str, setup_seco
            phases: list[tuple[str, Phase]], memory: dict[str, float], batched: Phase, baseline: Phase,
            ratio: float) -> None:
     url = make_url(database_url)
-    out.print(f"[bold]automap runtime benchmark[/bold]  contacts={args.contacts:,}  batch size={args.batch_size}  "
+    out.print(f"[bold]automap runtime benchmark[/bold]  contacts={args.contacts:,}  condition={args.condition}  "
+              f"batch size={args.batch_size}  "
               f"PostgreSQL {url.host}:{url.port or 5432}/{url.database}  Redis {args.redis_url}  "
               f"Python {platform.python_version()}  code {args.revision}  set-up {setup_seconds:,.1f} s (not timed)  "
               f"{args.analyzed} ANALYZEs while running (autovacuum's threshold, see StatisticsKeeper)")

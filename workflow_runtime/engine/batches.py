@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_runtime.engine import failures, segments
+from workflow_runtime.engine.chunk_events import ChunkEvents
 from workflow_runtime.engine.definition import load_definition
 from workflow_runtime.engine.events import EVENT_COLUMNS, EventBatch
 from workflow_runtime.engine.interpreter import BatchEffects, OnSite, advance
@@ -105,6 +106,8 @@ def advance_all(session: Session, runs: Iterable[RunRow], now: datetime, effects
 
     `contacts` and `live_flows` (flow id → live), when given, are used and filled in, so a
     batch that advances in rounds reads each contact and flow once. `isolate`: see advance_runs.
+    The runs' conditions read the events of all their contacts together (ChunkEvents), once per
+    event name and window, when the first of them asks.
     """
     runs = list(runs)
     if not runs:
@@ -118,10 +121,11 @@ def advance_all(session: Session, runs: Iterable[RunRow], now: datetime, effects
     missing = {run.contact_id for run in runs} - contacts.keys()
     if missing:
         contacts.update(effects.contacts.load(session, missing))
+    events = ChunkEvents(session, {run.contact_id for run in runs})
     for start in range(0, len(runs), WRITE_AHEAD_CHUNK):
         chunk = runs[start:start + WRITE_AHEAD_CHUNK]
         for run in chunk:
             if live_flows[run.flow_id] and run.status in UNFINISHED:
                 advance(session, run, contacts[run.contact_id], load_definition(session, run.flow_version_id), now,
-                        effects, on_site, isolate)
+                        effects, on_site, isolate, events)
         effects.write_ahead(session, chunk)

@@ -6,18 +6,17 @@ Contact lists, segment counts and broadcasts evaluate the one condition language
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow_runtime.engine.chunk_events import ChunkEvents
 from workflow_runtime.engine.filters import Predicate, compile_condition
 from workflow_runtime.engine.subject import MAX_SEGMENT_DEPTH
-from workflow_runtime.storage.models import Contact, Event, Segment
+from workflow_runtime.storage.models import Contact, Segment
 
 CHUNK = 500
 
@@ -28,30 +27,6 @@ def matching(session: Session, predicate: Predicate, contacts: Sequence[Contact]
     events = ChunkEvents(session, [contact.id for contact in contacts])
     segments = segments or SegmentFilters(session)
     return [contact for contact in contacts if predicate(ChunkSubject(contact, events, segments, now), now)]
-
-
-class ChunkEvents:
-    """The events of a chunk of contacts, fetched once per (name, window) for the whole chunk."""
-
-    def __init__(self, session: Session, contact_ids: list[int]) -> None:
-        self._session = session
-        self._contact_ids = contact_ids
-        self._loaded: dict[tuple[str, datetime | None], dict[int, list[Mapping[str, Any]]]] = {}
-
-    def of(self, contact_id: int, name: str, since: datetime | None) -> list[Mapping[str, Any]]:
-        """The contact's events called `name` at or after `since`."""
-        key = (name, since)
-        if key not in self._loaded:
-            query = select(Event.contact_id, Event.properties, Event.timestamp).where(
-                Event.contact_id.in_(self._contact_ids), Event.name == name
-            )
-            if since is not None:
-                query = query.where(Event.timestamp >= since)
-            by_contact: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
-            for owner, properties, timestamp in self._session.execute(query):
-                by_contact[owner].append({"properties": properties, "timestamp": timestamp})
-            self._loaded[key] = by_contact
-        return self._loaded[key].get(contact_id, [])
 
 
 class SegmentFilters:

@@ -20,6 +20,7 @@ from nodes.execution import End, Go, Hold, Outcome
 from nodes.personalisation import contact_variables, render_value
 from nodes.timing import next_send_time, parse_duration
 from workflow_runtime.engine import conversations, failures
+from workflow_runtime.engine.chunk_events import ChunkEvents
 from workflow_runtime.engine.counters import (
     EXIT_REASONS,
     QUEUED,
@@ -104,11 +105,13 @@ class BatchEffects:
 
 
 class RunContext:
-    """nodes.execution.StepContext for one run at one node."""
+    """nodes.execution.StepContext for one run at one node. Conditions read the contact's events from
+    `events` (those of the batch's contacts, read together), or on their own without it."""
 
     def __init__(self, session: Session, run: AnyRun, contact: AnyContact, definition: FlowDefinition,
-                 now: datetime, effects: BatchEffects, on_site: OnSite) -> None:
+                 now: datetime, effects: BatchEffects, on_site: OnSite, events: ChunkEvents | None = None) -> None:
         self._session = session
+        self._events = events
         self._on_site = on_site
         self._run = run
         self._contact = contact
@@ -143,7 +146,7 @@ class RunContext:
 
     def matches(self, condition: Mapping[str, Any]) -> bool:
         subject = ContactSubject(self._session, self._contact, self._now, self._definition.flow_id, run_id=self._run.id,
-                                 before_messages=self._write_messages)
+                                 before_messages=self._write_messages, events=self._events)
         return self._definition.compiled(condition)(subject, self._now)
 
     def _write_messages(self) -> None:
@@ -232,6 +235,8 @@ class RunContext:
         if changed is not None:
             self._effects.conversations.add(changed.conversation.id)
             self._effects.conversation_events += changed.event_ids
+            if changed.event_ids and self._events is not None:
+                self._events.forget(self._contact.id)  # what the batch read of its events misses the one just recorded
 
     def convert(self, revenue: Decimal | None) -> None:
         credit_conversion(self._run, self._definition, self._now, revenue, self._effects.counters)
@@ -280,16 +285,17 @@ def _leave_wait(run: AnyRun, now: datetime, counters: CounterBatch) -> None:
 
 
 def advance(session: Session, run: AnyRun, contact: AnyContact, definition: FlowDefinition, now: datetime,
-            effects: BatchEffects, on_site: OnSite, isolate: bool = False) -> None:
+            effects: BatchEffects, on_site: OnSite, isolate: bool = False, events: ChunkEvents | None = None) -> None:
     """Execute the run's nodes until one holds it or the run ends.
 
+    `events`: the events of the batch's contacts, for its conditions to read together (ChunkEvents).
     With `isolate` (a batch run again to find what fails in it, dispatch.jobs), a step that raises
     is undone and the run parked `errored` at that node (`effects.parked`), its earlier steps kept.
     """
     effects.advanced += 1
     for _ in range(MAX_STEPS):
         spec = definition.nodes[run.node_id]
-        context = RunContext(session, run, contact, definition, now, effects, on_site)
+        context = RunContext(session, run, contact, definition, now, effects, on_site, events)
         if isolate:
             outcome = _isolated_step(session, run, contact, spec, context, now, effects)
             if outcome is None:
