@@ -77,8 +77,9 @@ def _check_bearer() -> None:
         raise ApiError(403, "This token is not valid for the admin API: it is unknown or was revoked.")
 
 
-def _lifetime() -> timedelta:
-    # As long as Flask accepts the signed cookie (31 days by default); logging out ends a session sooner.
+def login_lifetime() -> timedelta:
+    """How long a login session lasts: as long as Flask accepts the signed cookie (31 days by default); logging
+    out ends it sooner."""
     return current_app.permanent_session_lifetime
 
 
@@ -87,7 +88,7 @@ def current_login() -> LoginSession | None:
     session_id = session.get(_SESSION_ID_KEY)
     if not isinstance(session_id, str):
         return None
-    return login_sessions.find(db.session, session_id, _lifetime())
+    return login_sessions.find(db.session, session_id, login_lifetime())
 
 
 def require_csrf(login: LoginSession) -> None:
@@ -105,7 +106,7 @@ def log_in(user: User) -> LoginSession:
     previous = current_login()
     if previous is not None:
         login_sessions.end(db.session, previous)
-    login, session_id = login_sessions.start(db.session, user, _lifetime())
+    login, session_id = login_sessions.start(db.session, user, login_lifetime())
     session.clear()
     session[_SESSION_ID_KEY] = session_id
     return login

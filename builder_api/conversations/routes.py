@@ -14,7 +14,8 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 
-from builder_api.auth import current_user, require_admin
+from builder_api import accounts
+from builder_api.auth import bearer_token, current_login, current_user, login_lifetime, require_admin
 from builder_api.conversations.schemas import (
     ConversationChange,
     ConversationCounts,
@@ -26,7 +27,7 @@ from builder_api.conversations.schemas import (
     TextBody,
     ThreadItem,
 )
-from builder_api.conversations.stream_tokens import TOKEN_MAX_AGE, issue_token
+from builder_api.conversations.stream_tokens import TOKEN_MAX_AGE, StreamGrant, issue_token, login_expiry
 from builder_api.errors import ApiError, ErrorSchema
 from builder_api.extensions import db
 from builder_api.runtime_access import now
@@ -162,6 +163,17 @@ def read_conversation(conversation_id: int) -> dict[str, Any]:
 def stream_token() -> dict[str, Any]:
     """A token for the inbox's live stream (EventSource cannot send headers or the CSRF token): it names you,
     and the stream applies your access when it opens."""
-    user = current_user()
-    return {"token": issue_token(user.id if user is not None else None), "expires_in": TOKEN_MAX_AGE,
+    return {"token": issue_token(_grant()), "expires_in": TOKEN_MAX_AGE,
             "stream_url": current_app.config["AUTOMAP"].inbox_stream_url}
+
+
+def _grant() -> StreamGrant:
+    """This request's credential, for a stream token: the browser's login session, or the bearer's API token."""
+    user = current_user()
+    login = current_login() if user is not None else None
+    if user is not None and login is not None:
+        return StreamGrant(user.id, login_session_id=login.id,
+                           login_expires=login_expiry(login, login_lifetime().total_seconds()))
+    token = bearer_token()
+    api_token = accounts.find_token(db.session, token) if token else None
+    return StreamGrant(None, api_token_id=api_token.id if api_token is not None else None)

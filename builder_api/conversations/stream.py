@@ -14,6 +14,7 @@ import json
 import random
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 from anyio import to_thread
@@ -21,24 +22,18 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from builder_api.conversations.stream_tokens import user_from_token
+from builder_api.conversations.stream_tokens import StreamGrant, grant_from_token
 from builder_api.errors import ApiError
 from builder_api.widget.stream import HEARTBEAT_JITTER, RECONNECT_MS, StreamSources, error_response
 from builder_api.widget.tokens import token_from_headers
 from workflow_runtime.channels.team_push import TEAM_CHANNEL
 from workflow_runtime.inbox.access import Viewer
-from workflow_runtime.storage.models import User
 
 
-def _viewer(sources: StreamSources, user_id: int | None) -> Viewer:
-    """The stream's viewer, with the user's access as it is now; 403 for a user gone or disabled."""
-    if user_id is None:
-        return Viewer.of(None)
+def _viewer(sources: StreamSources, grant: StreamGrant) -> Viewer:
+    """The stream's viewer, with the user's access as it is now; 403 once the grant's credential or user is gone."""
     with Session(sources.engine) as session:
-        user = session.get(User, user_id)
-        if user is None or user.disabled_at is not None:
-            raise ApiError(403, "This user can no longer use the inbox.")
-        return Viewer.of(user)
+        return Viewer.of(grant.check(session, datetime.now(UTC)))
 
 
 async def team_stream(request: Request) -> Response:
@@ -46,9 +41,9 @@ async def team_stream(request: Request) -> Response:
     the token's user may see."""
     sources: StreamSources = request.app.state.stream_sources()
     try:
-        user_id = user_from_token(request.query_params.get("token") or token_from_headers(request.headers),
-                                  sources.secret_key)
-        viewer = await to_thread.run_sync(_viewer, sources, user_id, limiter=sources.database_threads)
+        grant = grant_from_token(request.query_params.get("token") or token_from_headers(request.headers),
+                                 sources.secret_key)
+        viewer = await to_thread.run_sync(_viewer, sources, grant, limiter=sources.database_threads)
     except ApiError as error:
         return error_response(error)
     return StreamingResponse(team_events(sources, viewer), media_type="text/event-stream",

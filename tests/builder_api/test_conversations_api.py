@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from builder_api import accounts
-from builder_api.conversations.stream_tokens import issue_token
+from builder_api.conversations.stream_tokens import StreamGrant, issue_token
 from tests.builder_api.widget_support import bearer, sse_events, visitor, write_key_auth
 from tests.workflow_runtime.runtime_support import document
-from workflow_runtime.storage.models import Event, InboxAccess, Run
+from workflow_runtime.storage.models import Event, InboxAccess, LoginSession, Run
 
 PASSWORD = "correct horse battery"
 
@@ -214,7 +216,7 @@ def test_the_inbox_stream_tells_each_operator_what_they_may_see_as_it_happens(
 
     tokens = {"admin": client.post("/api/conversations/stream-token", headers=admin_headers).json["token"]}
     with client.application.test_request_context():
-        tokens["hana"] = issue_token(hana.id)
+        tokens["hana"] = issue_token(StreamGrant(hana.id))
     received: dict[str, list[dict[str, Any]]] = {"admin": [], "hana": []}
     wanted = {"admin": 4, "hana": 2}
     ready = {name: threading.Event() for name in received}
@@ -250,6 +252,36 @@ def test_the_inbox_stream_tells_each_operator_what_they_may_see_as_it_happens(
     accounts.disable_user(session, "hana@example.com")
     session.commit()
     assert site_client.get("/inbox/stream", params={"token": tokens["hana"]}).status_code == 403
+
+
+def test_a_stream_token_ends_with_the_login_or_api_token_it_was_issued_on(
+        app, client: FlaskClient, site_client: httpx.Client, session: Session, throttle) -> None:  # noqa: ANN001
+    joe = accounts.create_user(session, "joe@example.com", PASSWORD)
+    row, api_token = accounts.create_token(session, "wallboard")
+    session.commit()
+
+    def opens(token: str) -> int:
+        with site_client.stream("GET", "/inbox/stream", params={"token": token}) as response:
+            return response.status_code
+
+    csrf = {"X-CSRF-Token": client.post("/api/session", json={"email": "joe@example.com", "password": PASSWORD})
+            .json["csrf_token"]}
+    joes = client.post("/api/conversations/stream-token", headers=csrf).json["token"]
+    wallboards = client.post("/api/conversations/stream-token", headers=bearer(api_token)).json["token"]
+    assert (opens(joes), opens(wallboards)) == (200, 200)
+    assert client.delete("/api/session", headers=csrf).status_code == 204
+    accounts.revoke_token(session, row.id)
+    session.commit()
+    assert (opens(joes), opens(wallboards)) == (403, 403), "logged out and revoked: not an hour later"
+
+    client.post("/api/session", json={"email": "joe@example.com", "password": PASSWORD})
+    login = session.scalar(select(LoginSession).where(LoginSession.user_id == joe.id))
+    with app.test_request_context():
+        live, ended = (issue_token(StreamGrant(joe.id, login_session_id=login.id, login_expires=int(time.time()) + shift))
+                       for shift in (60, -1))
+        shapes = [URLSafeTimedSerializer(app.config["AUTOMAP"].secret_key, salt="automap.inbox.stream").dumps(payload)
+                  for payload in ({"u": "1"}, {"u": None, "x": 1}, {"t": 1}, [1])]
+    assert [opens(token) for token in (live, ended, *shapes)] == [200] + [403] * 5, "a login past its lifetime ends"
 
 
 def test_a_visitor_flooding_the_inbox_is_cut_off_alone(app, client: FlaskClient, harness) -> None:
