@@ -112,4 +112,6 @@ class MessagesReport(Schema):
     items = fields.List(fields.Nested(MessagesRow), required=True, metadata={
         "description": "By flow name, then the nodes' order in the flow; the drill-down "
                        "GET /api/flows/<flow>/nodes/<node>/contacts?metric=<channel>:<figure> lists the contacts."})
-    totals = fields.Nested(MessageFigures, required=True)
+    totals = fields.Nested(MessageFigures, required=True, metadata={
+        "description": "The rows' figures added up; `converted` and `revenue` count each converted run once: every "
+                       "run of the listed flows, or, narrowed to a channel, those sent a message of that channel."})

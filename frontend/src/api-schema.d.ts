@@ -5933,6 +5933,7 @@ export interface components {
         MessagesReport: {
             /** @description By flow name, then the nodes' order in the flow; the drill-down GET /api/flows/<flow>/nodes/<node>/contacts?metric=<channel>:<figure> lists the contacts. */
             items: components["schemas"]["MessagesRow"][];
+            /** @description The rows' figures added up; `converted` and `revenue` count each converted run once: every run of the listed flows, or, narrowed to a channel, those sent a message of that channel. */
             totals: components["schemas"]["MessageFigures"];
         };
         FunnelStep: {

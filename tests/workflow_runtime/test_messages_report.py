@@ -281,6 +281,14 @@ def test_a_channel_or_a_flow_narrows_the_rows(harness, played: Played) -> None: 
         narrowed = report(harness, channel=channel)
         assert narrowed["items"] == [row for row in everything if row["channel"] == channel]
         assert narrowed["totals"]["sent"] == sum(row["sent"] for row in narrowed["items"])
+        with harness.session() as session:
+            sent_to = {run_id for run_id, in session.execute(select(Message.run_id).where(
+                Message.channel == Channel(channel), Message.run_id.is_not(None)))}
+        listed = {row["flow"]["id"] for row in narrowed["items"]}
+        reached = [run for flow_id in listed for run in harness.runs(flow_id)
+                   if run.converted_at is not None and run.id in sent_to]
+        assert (narrowed["totals"]["converted"], narrowed["totals"]["revenue"]) == (
+            len(reached), float(sum((run.revenue or 0 for run in reached), Decimal(0)))), channel
     welcome_only = report(harness, flow_id=played.welcome)["items"]
     assert welcome_only == [row for row in everything if row["flow"]["id"] == played.welcome]
     chats = report(harness, channel="chat", flow_id=played.cart)

@@ -15,7 +15,9 @@ over or failed), read at the range's end as statistics mode reads it; every othe
 over the range's days. A row's `converted` and `revenue` are its node's: runs that passed it and
 reached the flow's goal, the same on each channel row of the node. A run passing two send nodes
 is credited at both, so the totals take conversions from the flows' trigger nodes instead, where
-each converted run is counted once. Rates are shares of `sent`. Webhook nodes call an
+each converted run is counted once; narrowed to a channel, from the runs themselves: the listed
+flows' runs that converted in the range and were sent a message of that channel, each once (a
+run's conversion is counted on the day it converted, as the counters count it). Rates are shares of `sent`. Webhook nodes call an
 integration, not the contact: they are left out.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +37,7 @@ from nodes import registry
 from workflow_runtime.authoring.flow_store import get_flow
 from workflow_runtime.engine.counters import QUEUED, message_metric
 from workflow_runtime.reports.stats import CONVERTED, DayRange
-from workflow_runtime.storage.models import Channel, Flow, FlowVersion, MessageTemplate, NodeCounter
+from workflow_runtime.storage.models import Channel, Flow, FlowVersion, Message, MessageTemplate, NodeCounter, Run
 from workflow_runtime.storage.models.message import MessageStatus
 
 # The channels whose messages reach the contact, in the order a node lists them.
@@ -134,7 +137,26 @@ def messages_report(session: Session, filters: MessagesFilter) -> dict[str, Any]
         if rows:
             items += rows
             converted.add(found.conversions(figures))
+    if filters.channel is not None:
+        listed = {item["flow"]["id"] for item in items}
+        converted = _converted_after(session, listed, filters.channel, filters.days) if listed else _NodeFigures()
     return {"items": items, "totals": _totals(items, converted)}
+
+
+def _converted_after(session: Session, flow_ids: set[int], channel: str, days: DayRange) -> _NodeFigures:
+    """The runs of these flows that converted in the days and were sent a message of `channel`, each once, with
+    their revenue."""
+    was_sent = select(Message.id).where(Message.run_id == Run.id, Message.channel == Channel(channel)).exists()
+    query = select(func.count(), func.sum(Run.revenue)).where(Run.flow_id.in_(flow_ids), was_sent,
+                                                              Run.converted_at.is_not(None))
+    if days.first:
+        query = query.where(Run.converted_at >= datetime.combine(days.first, time(), timezone.utc))
+    if days.last and days.last < date.max:
+        query = query.where(Run.converted_at < datetime.combine(days.last + timedelta(days=1), time(), timezone.utc))
+    count, revenue = session.execute(query).one()
+    found = _NodeFigures(revenue=Decimal(revenue or 0))
+    found.counts[CONVERTED] = count
+    return found
 
 
 def table(report: Mapping[str, Any]) -> Iterator[list[Any]]:
