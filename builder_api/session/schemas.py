@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from builder_api.users.schemas import ACCESS_DESCRIPTION, NAME_DESCRIPTION
+from workflow_runtime.storage.models import InboxAccess
+
 
 class LoginArgs(Schema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=320))
@@ -14,6 +17,10 @@ class UserSchema(Schema):
     email = fields.String(required=True)
     created_at = fields.DateTime(required=True)
     last_login_at = fields.DateTime(allow_none=True)
+    name = fields.String(allow_none=True, metadata={"description": NAME_DESCRIPTION})
+    inbox_access = fields.Enum(InboxAccess, by_value=True, required=True, metadata={
+        "description": ACCESS_DESCRIPTION + " A user with `assigned` cannot manage users, API tokens or the "
+                                            "workspace's keys and settings."})
 
 
 class SessionSchema(Schema):

@@ -4855,6 +4855,13 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             last_login_at?: string | null;
+            /** @description How visitors see the user's chat messages (null: the team's name; never the email address). */
+            name?: string | null;
+            /**
+             * @description Which inbox conversations the user sees: `all`, or `assigned` (the unassigned ones and their own). A user with `assigned` cannot manage users, API tokens or the workspace's keys and settings.
+             * @enum {unknown}
+             */
+            inbox_access: "all" | "assigned";
         };
         Session: {
             user: components["schemas"]["User"];

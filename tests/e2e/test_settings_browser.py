@@ -3,6 +3,7 @@ snippet with the site key, a server key rotated and shown new, a user added, and
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from builder_api.workspace.keys import Keys, load_keys
 from tests.builder_api.conftest import PASSWORD
 from tests.builder_api.test_workspace_keys_api import rotatable_app  # noqa: F401  (fixture)
 from tests.live_server import live_server
-from workflow_runtime.storage.models import ApiToken, KeyName, User
+from workflow_runtime.storage.models import ApiToken, InboxAccess, KeyName, User
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (dev extra)").expect
 
@@ -27,14 +28,11 @@ def keys_in_force(app: Flask) -> Keys:
         return load_keys(db.session, app.config["AUTOMAP"], now())
 
 
-@pytest.fixture
-def settings_page(browser: Any, rotatable_app: Flask, built_frontend: Path,  # noqa: F811
-                  session: Session) -> Iterator[tuple[Any, list[str]]]:
-    """A page on the app whose keys live in the database (none set by a variable), logged in as its owner by
-    password; with the console errors and failed answers the page met."""
-    accounts.create_user(session, "owner@shop.example", PASSWORD)
-    session.commit()
-    with live_server(rotatable_app, FRONTEND_DIST=str(built_frontend)) as server:
+@contextmanager
+def settings_as(browser: Any, app: Flask, built_frontend: Path, email: str) -> Iterator[tuple[Any, list[str]]]:
+    """A page on `app` logged in by password as `email`, on Settings; with the console errors and failed answers
+    the page met."""
+    with live_server(app, FRONTEND_DIST=str(built_frontend)) as server:
         context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=server.url)
         page = context.new_page()
         problems: list[str] = []
@@ -42,7 +40,7 @@ def settings_page(browser: Any, rotatable_app: Flask, built_frontend: Path,  # n
         page.on("response", lambda response: response.status >= 400 and not response.url.endswith("/api/session")
                 and problems.append(f"{response.status} {response.url}"))
         page.goto("/")
-        page.get_by_label("Email").fill("owner@shop.example")
+        page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_test_id("sign-in").click()
         page.get_by_role("link", name="Settings").click()
@@ -50,6 +48,30 @@ def settings_page(browser: Any, rotatable_app: Flask, built_frontend: Path,  # n
             yield page, problems
         finally:
             context.close()
+
+
+@pytest.fixture
+def settings_page(browser: Any, rotatable_app: Flask, built_frontend: Path,  # noqa: F811
+                  session: Session) -> Iterator[tuple[Any, list[str]]]:
+    """Settings on the app whose keys live in the database (none set by a variable), as its owner."""
+    accounts.create_user(session, "owner@shop.example", PASSWORD)
+    session.commit()
+    with settings_as(browser, rotatable_app, built_frontend, "owner@shop.example") as opened:
+        yield opened
+
+
+def test_an_operator_who_sees_assigned_conversations_meets_no_refusal(
+        browser: Any, rotatable_app: Flask, built_frontend: Path, session: Session) -> None:  # noqa: F811
+    agent = accounts.create_user(session, "agent@shop.example", PASSWORD)
+    agent.inbox_access = InboxAccess.ASSIGNED
+    session.commit()
+    with settings_as(browser, rotatable_app, built_frontend, "agent@shop.example") as (page, problems):
+        expect(page.get_by_test_id("settings-assigned-only")).to_contain_text("managed by someone who sees the whole")
+        expect(page.get_by_test_id("revenue-section")).to_be_visible()
+        expect(page.get_by_test_id("revenue-event-row")).to_have_count(2)
+        for absent in ("keys", "users", "tokens"):
+            expect(page.get_by_role("heading", name=absent, exact=False)).to_have_count(0)
+        assert problems == [], "no section asked for what the API refuses them"
 
 
 def test_the_owner_installs_rotates_and_adds_a_user_and_a_token(settings_page: tuple[Any, list[str]],
