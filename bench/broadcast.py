@@ -6,7 +6,8 @@
 
 Set-up (not timed) loads contacts and events as bench/segments.py does and publishes two
 copies of a flow that starts by hand. Then the segment "did order_paid in the last 14 days and
-never signed_up" is sent to each, as the broadcast's jobs do: `enrol_next_chunk` until done,
+never signed_up" (or, `--audience everyone`, every contact with an email address) is sent to each, as the
+broadcast's jobs do: `enrol_next_chunk` until done,
 each chunk committed. To the first, chunks are the next 500 members selected by the compiled
 condition (engine.filter_sql); to the second — the baseline, in the same run — the compiler
 is switched off, so each chunk is the next 500 contacts checked by the evaluator, the way
@@ -47,7 +48,9 @@ FLOW = {
               {"id": "done", "type": "exit", "config": {}}],
     "edges": [{"from": "start", "port": "next", "to": "done"}],
 }
-AUDIENCE = FILTERS["events"]
+# The segment sent: a few members of a large base (the default), or a newsletter to everyone with an address.
+AUDIENCES = {"events": ("Paid lately, never signed up", FILTERS["events"]),
+             "everyone": ("Everyone with an email address", {"property": "email", "op": "exists"})}
 
 
 @contextmanager
@@ -86,6 +89,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=100_000, help="contacts loaded (default 100000)")
     parser.add_argument("--events", type=int, default=5, help="events per contact (default 5)")
+    parser.add_argument("--audience", choices=sorted(AUDIENCES), default="events",
+                        help="events: did order_paid in 14 days, never signed_up (default); everyone: every contact")
     add_database_arguments(parser, "automap_bench_broadcast")
     return parser.parse_args(argv)
 
@@ -103,7 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 flow = flow_store.import_flow(session, {**FLOW, "name": f"Broadcast bench ({copy})"})
                 flow_store.publish_flow(session, flow)
                 flows.append(flow.id)
-            segment = Segment(name="Paid lately, never signed up", filter=AUDIENCE)
+            name, condition = AUDIENCES[args.audience]
+            segment = Segment(name=name, filter=condition)
             session.add(segment)
             session.flush()
             segment_id = segment.id
