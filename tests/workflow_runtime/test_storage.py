@@ -36,7 +36,9 @@ def test_migrations_build_exactly_the_models(session: Session) -> None:
 def test_the_real_queries_have_indexes(session: Session) -> None:
     inspector = inspect(session.connection())
     event_indexes = {tuple(ix["column_names"]) for ix in inspector.get_indexes("events") if not ix["unique"]}
-    assert event_indexes == {("contact_id", "name", "timestamp", "id")}  # each event INSERT writes only what queries read
+    # Each event INSERT writes only what queries read: a contact's events of a name in time (conditions, the card,
+    # funnels), and a name's events in a window across every contact (segment counts' "did X within P14D").
+    assert event_indexes == {("contact_id", "name", "timestamp", "id"), ("name", "timestamp", "contact_id")}
     assert ("last_seen_at",) in {tuple(ix["column_names"]) for ix in inspector.get_indexes("contacts")}
     assert ("flow_id",) in {tuple(ix["column_names"]) for ix in inspector.get_indexes("flow_versions")}
 
