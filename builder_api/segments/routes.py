@@ -10,9 +10,9 @@ from builder_api.auth import require_admin
 from builder_api.contacts.routes import check_condition
 from builder_api.errors import ApiError
 from builder_api.extensions import db
-from builder_api.paging import Page
 from builder_api.runtime_access import job_queue, now
 from builder_api.segments.schemas import (
+    PreviewPage,
     SegmentBody,
     SegmentChanges,
     SegmentList,
@@ -87,7 +87,7 @@ def preview_unsaved(body: dict[str, Any]) -> dict[str, Any]:
     """How many contacts an unsaved condition selects now and the first `limit` of them, most recently seen first:
     the segment page's live count while the condition is edited (an invalid one is a 400 naming its JSON pointers)."""
     check_condition(body["filter"], "json")
-    found = find_contacts(db.session, now(), condition=body["filter"], limit=body["limit"])
+    found = find_contacts(db.session, now(), condition=body["filter"], limit=body["limit"], count=body["count"])
     return {"contacts": [contact_fields(contact) for contact in found.contacts], "total": found.total}
 
 
@@ -144,10 +144,11 @@ def delete(segment_id: int) -> None:
 
 
 @blueprint.get("/<int:segment_id>/preview")
-@blueprint.arguments(Page, location="query", error_status_code=400)
+@blueprint.arguments(PreviewPage, location="query", error_status_code=400)
 @blueprint.response(200, SegmentPreview)
 def preview(query: dict[str, Any], segment_id: int) -> dict[str, Any]:
     """A page of the contacts the condition selects now, most recently seen first, and how many in all."""
     segment = _segment(segment_id)
-    found = find_contacts(db.session, now(), condition=segment.filter, limit=query["limit"], offset=query["offset"])
+    found = find_contacts(db.session, now(), condition=segment.filter, limit=query["limit"], offset=query["offset"],
+                          count=query["count"])
     return {"contacts": [contact_fields(contact) for contact in found.contacts], "total": found.total}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from builder_api.contacts.schemas import ContactSummary
-from builder_api.paging import MAX_PAGE
+from builder_api.paging import MAX_PAGE, Page
 
 
 class SegmentBody(Schema):
@@ -49,11 +49,21 @@ class SegmentList(Schema):
     segments = fields.List(fields.Nested(SegmentOut), required=True)
 
 
+COUNT_DESCRIPTION = ("false: the page alone, without counting every match (`total` is then null unless the page "
+                     "holds them all); ask the count apart (limit 0) to show the page first.")
+
+
 class UnsavedPreview(Schema):
     filter = fields.Raw(required=True, metadata={"description": "A condition of the filter language, not saved."})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=0, max=MAX_PAGE))
+    count = fields.Boolean(load_default=True, metadata={"description": COUNT_DESCRIPTION})
+
+
+class PreviewPage(Page):
+    count = fields.Boolean(load_default=True, metadata={"description": COUNT_DESCRIPTION})
 
 
 class SegmentPreview(Schema):
     contacts = fields.List(fields.Nested(ContactSummary), required=True)
-    total = fields.Integer(required=True)
+    total = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "How many match in all; null when not counted (count=false and a full page)."})

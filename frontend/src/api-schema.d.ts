@@ -1870,6 +1870,8 @@ export interface paths {
                 query?: {
                     limit?: number;
                     offset?: number;
+                    /** @description false: the page alone, without counting every match (`total` is then null unless the page holds them all); ask the count apart (limit 0) to show the page first. */
+                    count?: boolean;
                 };
                 header?: never;
                 path: {
@@ -5442,6 +5444,11 @@ export interface components {
             filter: unknown;
             /** @default 20 */
             limit: number;
+            /**
+             * @description false: the page alone, without counting every match (`total` is then null unless the page holds them all); ask the count apart (limit 0) to show the page first.
+             * @default true
+             */
+            count: boolean;
         };
         ContactSummary: {
             id: number;
@@ -5463,7 +5470,8 @@ export interface components {
         };
         SegmentPreview: {
             contacts: components["schemas"]["ContactSummary"][];
-            total: number;
+            /** @description How many match in all; null when not counted (count=false and a full page). */
+            total: number | null;
         };
         SegmentBody: {
             name: string;

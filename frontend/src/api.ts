@@ -379,9 +379,10 @@ export const updateSegment = (id: number, fields: SegmentFields) => request<Segm
 /** Refused (409, naming them) while flows or other segments use it. */
 export const deleteSegment = (id: number) => request<void>("DELETE", `/api/segments/${id}`);
 
-/** How many contacts an unsaved condition selects now, and the first `limit` of them (400 naming the pointers if invalid). */
-export const previewCondition = (filter: Config, limit = 20) =>
-  request<Schemas["SegmentPreview"]>("POST", "/api/segments/preview", { filter, limit });
+/** How many contacts an unsaved condition selects now, and the first `limit` of them (400 naming the pointers if invalid).
+ * With `count` false, the page alone: `total` is null unless the page holds every match (counting reads them all). */
+export const previewCondition = (filter: Config, limit = 20, count = true) =>
+  request<Schemas["SegmentPreview"]>("POST", "/api/segments/preview", { filter, limit, count });
 
 export const getFlowVersion = (id: number, number: number) => request<FlowVersion>("GET", `/api/flows/${id}/versions/${number}`);
 

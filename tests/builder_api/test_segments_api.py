@@ -191,8 +191,19 @@ def test_preview_of_an_unsaved_condition(client: FlaskClient, admin_headers: dic
     assert client.post("/api/segments/preview", headers=admin_headers, json={"filter": twice}).json["total"] == 0
     first = client.post("/api/segments/preview", headers=admin_headers, json={"filter": KAZAN, "limit": 1}).json
     assert (first["total"], len(first["contacts"])) == (2, 1)
+    # The page alone, for the segment page to show before the count: not counted unless the page holds them all.
+    uncounted = client.post("/api/segments/preview", headers=admin_headers,
+                            json={"filter": KAZAN, "limit": 1, "count": False}).json
+    assert uncounted == {**first, "total": None}
+    whole = client.post("/api/segments/preview", headers=admin_headers, json={"filter": KAZAN, "count": False}).json
+    assert (whole["total"], len(whole["contacts"])) == (2, 2)
+    created = create(client, admin_headers, name="Kazan", filter=KAZAN)
+    for query, total in (("limit=1&count=false", None), ("limit=1", 2), ("count=false", 2)):
+        page = client.get(f"/api/segments/{created['id']}/preview?{query}", headers=admin_headers).json
+        assert page["total"] == total, query
+    assert client.get(f"/api/segments/{created['id']}/preview?count=maybe", headers=admin_headers).status_code == 400
     with harness.session() as session:
-        assert session.scalars(select(Segment)).all() == [], "nothing was saved"
+        assert [segment.name for segment in session.scalars(select(Segment))] == ["Kazan"], "no preview was saved"
 
 
 @pytest.mark.parametrize(

@@ -32,10 +32,10 @@ from workflow_runtime.storage.models import Contact
 
 @dataclass(frozen=True)
 class ContactMatches:
-    """One page of matching contacts (in list order) and how many match in all."""
+    """One page of matching contacts (in list order) and how many match in all (None: not counted, see find_contacts)."""
 
     contacts: list[Contact]
-    total: int
+    total: int | None
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,12 @@ def escape_like(text: str) -> str:
 
 def find_contacts(session: Session, now: datetime, *, text: str | None = None,
                   condition: Mapping[str, Any] | None = None, limit: int = 50, offset: int = 0,
-                  order: ContactOrder | None = None) -> ContactMatches:
+                  order: ContactOrder | None = None, count: bool = True) -> ContactMatches:
     """The page [offset, offset + limit) of contacts matching `text` and `condition`, in `order`, and the total.
+
+    Without `count` the total is known only when a first page is not full (it holds every match), else None: a
+    page alone is a LIMIT query that stops early, while counting reads every match (the segment page asks for the
+    page and the count apart, and shows the page first).
 
     Raises ValueError, naming the problem, for an invalid condition.
     """
@@ -106,6 +110,8 @@ def find_contacts(session: Session, now: datetime, *, text: str | None = None,
     page = list(session.scalars(query.limit(limit).offset(offset))) if limit > 0 else []
     if offset == 0 and len(page) < limit:  # the page holds every match: it is the count
         return ContactMatches(page, len(page))
+    if not count:
+        return ContactMatches(page, None)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     return ContactMatches(page, total)
 

@@ -21,8 +21,9 @@ const PREVIEW_DELAY_MS = 400;
 /** How many of the matching contacts are listed. */
 const PREVIEW_SIZE = 20;
 
-/** The count and first contacts of the condition being edited, or why it cannot be counted yet. */
-type Preview = { total: number; contacts: ContactSummary[] } | { problems: string[] };
+/** The first contacts of the condition being edited and, once counted, how many match (the page comes first: at a
+ * million contacts counting takes longer than finding the first few); or why it cannot be counted yet. */
+type Preview = { total: number | null; contacts: ContactSummary[] | null } | { problems: string[] };
 
 function Errors({ messages, testId }: { messages: string[]; testId: string }) {
   if (!messages.length) return null;
@@ -96,14 +97,22 @@ function SegmentEditor({ id }: { id: string }) {
     if (conditionJson === null) return;
     let current = true;
     const timer = setTimeout(() => {
-      previewCondition(JSON.parse(conditionJson) as Config, PREVIEW_SIZE).then(
-        (answer) => current && setPreview(answer),
-        (error: Error) => {
-          if (!current) return;
-          const sorted = error instanceof ApiError ? sortErrors(error.errors) : null;
-          setPreview({ problems: sorted && sorted.filter.length ? sorted.filter : [error.message] });
-        },
-      );
+      const condition = JSON.parse(conditionJson) as Config;
+      const refused = (error: Error) => {
+        if (!current) return;
+        const sorted = error instanceof ApiError ? sortErrors(error.errors) : null;
+        setPreview({ problems: sorted && sorted.filter.length ? sorted.filter : [error.message] });
+      };
+      // The page and the count are asked apart: the page shows as soon as it is found.
+      const merge = (found: { total?: number | null; contacts?: ContactSummary[] }) =>
+        current &&
+        setPreview((shown) => {
+          const known = shown !== null && !("problems" in shown) ? shown : { total: null, contacts: null };
+          return { total: found.total ?? known.total, contacts: found.contacts ?? known.contacts };
+        });
+      setPreview(null);
+      previewCondition(condition, PREVIEW_SIZE, false).then((page) => merge(page), refused);
+      previewCondition(condition, 0).then((counted) => merge({ total: counted.total }), refused);
     }, PREVIEW_DELAY_MS);
     return () => {
       current = false;
@@ -252,11 +261,16 @@ function SegmentEditor({ id }: { id: string }) {
             </>
           ) : (
             <>
-              <h2 data-testid="segment-live-count" data-count={preview.total}>
-                {matchNote(preview.total)}
-              </h2>
+              {preview.total === null ? (
+                <h2 className="muted">Counting…</h2>
+              ) : (
+                <h2 data-testid="segment-live-count" data-count={preview.total}>
+                  {matchNote(preview.total)}
+                </h2>
+              )}
               {changed && saved && <p className="muted small">Of the condition as edited, not yet saved.</p>}
-              {preview.contacts.length > 0 && (
+              {preview.contacts === null && <p className="muted">Finding the first contacts…</p>}
+              {preview.contacts !== null && preview.contacts.length > 0 && (
                 <table className="table compact">
                   <tbody>
                     {preview.contacts.map((contact) => (
@@ -272,7 +286,9 @@ function SegmentEditor({ id }: { id: string }) {
                   </tbody>
                 </table>
               )}
-              {preview.total > preview.contacts.length && <p className="muted small">The first {preview.contacts.length}, most recently seen first.</p>}
+              {preview.contacts !== null && (preview.total === null || preview.total > preview.contacts.length) && (
+                <p className="muted small">The first {preview.contacts.length}, most recently seen first.</p>
+              )}
             </>
           )}
         </section>
