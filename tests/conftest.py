@@ -6,7 +6,7 @@ them the suite runs on a SQLite file and the embedded queue.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from builder_api.app import create_app
 from builder_api.cli import main
@@ -27,6 +27,7 @@ from builder_api.extensions import db
 from builder_api.settings import normalise_database_url
 from tests.mail_server import MailServer
 from workflow_runtime.storage import schema
+from workflow_runtime.storage.database import make_engine, session_factory
 from workflow_runtime.storage.models import Base
 
 ADMIN_TOKEN = "test-admin-token"
@@ -66,6 +67,32 @@ def scratch_postgres_database(configured: str, suffix: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def schema_sessions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str,
+                    tables: Iterable[type[Base]]) -> Iterator[sessionmaker[Session]]:
+    """For a module fixture parametrized over sqlite and postgresql: sessions on an empty schema of `tables` of the
+    module's own, a SQLite file or a database on AUTOMAP_DATABASE_URL's server (skipped without one)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}"
+        with _schema(url, tables) as sessions:
+            yield sessions
+        return
+    configured = os.environ.get("AUTOMAP_DATABASE_URL", "")
+    if not configured.startswith("postgres"):
+        pytest.skip("set AUTOMAP_DATABASE_URL to a PostgreSQL server to compare there too")
+    with scratch_postgres_database(configured, f"{name}_{os.getpid()}") as url, _schema(url, tables) as sessions:
+        yield sessions
+
+
+@contextmanager
+def _schema(url: str, tables: Iterable[type[Base]]) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(url)
+    Base.metadata.create_all(engine, tables=[table.__table__ for table in tables])
+    try:
+        yield session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 def _redis_url() -> str | None:

@@ -13,13 +13,12 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.conftest import scratch_postgres_database
+from tests.conftest import schema_sessions
 from workflow_runtime.audience.contact_search import ContactOrder, evaluated_chunks, find_contacts, page_of
 from workflow_runtime.engine.chunk_subject import SegmentFilters, matching
 from workflow_runtime.engine.filter_sql import NotCompilable, compile_where
 from workflow_runtime.engine.filters import compile_condition
-from workflow_runtime.storage.database import make_engine, session_factory
-from workflow_runtime.storage.models import Base, Contact, Event, Segment
+from workflow_runtime.storage.models import Contact, Event, Segment
 
 NOW = datetime(2026, 3, 31, 10, 0, tzinfo=timezone.utc)  # a month back is 2026-02-28 10:00 (isodate clamps)
 MONTH_AGO = datetime(2026, 2, 28, 10, 0, tzinfo=timezone.utc)
@@ -30,21 +29,7 @@ HOUR = timedelta(hours=1)
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def sessions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
     """Sessions on an empty schema of the module's own: a SQLite file, or a database on AUTOMAP_DATABASE_URL's server."""
-    if request.param == "sqlite":
-        yield from _schema(f"sqlite:///{tmp_path_factory.mktemp('filter_sql') / 'filter_sql.db'}")
-        return
-    configured = os.environ.get("AUTOMAP_DATABASE_URL", "")
-    if not configured.startswith("postgres"):
-        pytest.skip("set AUTOMAP_DATABASE_URL to a PostgreSQL server to compare there too")
-    with scratch_postgres_database(configured, f"filter_sql_{os.getpid()}") as url:
-        yield from _schema(url)
-
-
-def _schema(url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(url)
-    Base.metadata.create_all(engine, tables=[Contact.__table__, Event.__table__, Segment.__table__])
-    yield session_factory(engine)
-    engine.dispose()
+    yield from schema_sessions(request, tmp_path_factory, "filter_sql", (Contact, Event, Segment))
 
 
 def _store(sessions: sessionmaker[Session], contacts: Sequence[Mapping[str, Any]],

@@ -4,7 +4,6 @@ that are no amount, a path through a list), each contact's first touch, the peri
 contact's lifetime revenue; then the setting itself."""
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta, timezone
@@ -18,7 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from nodes.goal import revenue_amount
-from tests.conftest import scratch_postgres_database
+from tests.conftest import schema_sessions
 from workflow_runtime.engine.revenue import (
     DEFAULT_REVENUE_EVENTS,
     RevenueEvent,
@@ -27,8 +26,7 @@ from workflow_runtime.engine.revenue import (
     save_revenue_events,
 )
 from workflow_runtime.reports.revenue_report import NONE, OTHER, Breakdown, Interval, RevenueQuery, revenue_report
-from workflow_runtime.storage.database import make_engine, session_factory
-from workflow_runtime.storage.models import Base, Contact, Event, WorkspaceSetting
+from workflow_runtime.storage.models import Contact, Event, WorkspaceSetting
 
 BASE = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
 # The third reads through a list, which a goal's path never does ("lines.0" is a key, not an index): no order.
@@ -53,22 +51,7 @@ queries = st.builds(
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def sessions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[Session]]:
     """Sessions on an empty schema of the module's own: a SQLite file, or a database on AUTOMAP_DATABASE_URL's server."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('revenue') / 'revenue.db'}"
-        yield from _schema(url)
-        return
-    configured = os.environ.get("AUTOMAP_DATABASE_URL", "")
-    if not configured.startswith("postgres"):
-        pytest.skip("set AUTOMAP_DATABASE_URL to a PostgreSQL server to compare there too")
-    with scratch_postgres_database(configured, f"revenue_{os.getpid()}") as url:
-        yield from _schema(url)
-
-
-def _schema(url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(url)
-    Base.metadata.create_all(engine, tables=[Contact.__table__, Event.__table__, WorkspaceSetting.__table__])
-    yield session_factory(engine)
-    engine.dispose()
+    yield from schema_sessions(request, tmp_path_factory, "revenue", (Contact, Event, WorkspaceSetting))
 
 
 def _store(sessions: sessionmaker[Session], histories: Sequence[Sequence[tuple]]) -> dict[int, list[dict]]:
