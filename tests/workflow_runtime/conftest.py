@@ -154,6 +154,9 @@ class Harness:
 
 @pytest.fixture
 def harness(app: Flask, session: Session, redis_connection: Redis) -> Iterator[Harness]:
+    # Definitions are cached by version id, and this test's tables reuse the ids an earlier test's flows had (one
+    # that ran the app's own runtime, without a harness, leaves its definitions behind).
+    forget_definitions()
     clock = VirtualClock(START)
     current = runtime.configure(
         runtime.build(app.config["AUTOMAP"].database_url, redis_connection, clock=clock, batch_size=50)
