@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from builder_api.auth import require_admin
 from builder_api.errors import ApiError
 from builder_api.extensions import db
+from builder_api.ids import MAX_ID
 from builder_api.reports.revenue_schemas import (
     RevenueContacts,
     RevenueContactsQuery,
@@ -58,7 +59,9 @@ def get_revenue_report(query: dict[str, Any]) -> dict[str, Any]:
 @blueprint.response(200, RevenueContacts)
 def get_revenue_contacts(query: dict[str, Any]) -> dict[str, Any]:
     """The contacts behind a row of the report (same range and breakdown), most revenue first, a page at a time."""
-    if query["by"] is Breakdown.FLOW and not query["key"].isdigit():
+    key = query["key"]
+    # ASCII digits only ("²".isdigit() holds), and an id PostgreSQL's integer can hold.
+    if query["by"] is Breakdown.FLOW and not (key.isascii() and key.isdigit() and int(key) <= MAX_ID):
         message = f"By flow, a row's key is the flow's id: {query['key']!r} is none."
         raise ApiError(400, message, [{"field": "key", "pointer": "/key", "location": "query", "message": message}])
     return revenue_contacts(db.session, _query(query), query["key"], query["limit"], query["offset"])

@@ -140,8 +140,9 @@ def test_the_ends_of_the_calendar(client: FlaskClient, admin_headers: dict) -> N
 
 
 def test_a_flow_row_needs_a_flow_id_and_every_route_credentials(client: FlaskClient, admin_headers: dict) -> None:
-    response = client.get("/api/reports/revenue/contacts?by=flow&key=google", headers=admin_headers)
-    assert response.status_code == 400 and response.json["errors"][0]["field"] == "key"
+    for key in ("google", "%C2%B2", "99999999999999999999"):  # not a number, a superscript two, past any id
+        response = client.get(f"/api/reports/revenue/contacts?by=flow&key={key}", headers=admin_headers)
+        assert response.status_code == 400 and response.json["errors"][0]["field"] == "key", key
     assert client.get("/api/reports/revenue/contacts?by=source", headers=admin_headers).status_code == 400
     for path in ("/api/reports/revenue", "/api/reports/revenue/contacts?key=a", "/api/reports/revenue/events"):
         assert client.get(path).status_code == 401
