@@ -18,6 +18,7 @@ from flask import current_app, request, session
 from builder_api import accounts, login_sessions
 from builder_api.errors import ApiError
 from builder_api.extensions import db
+from workflow_runtime.audience.journey_actions import Actor
 from workflow_runtime.storage.models import InboxAccess, LoginSession, User
 
 CSRF_HEADER = "X-CSRF-Token"
@@ -64,6 +65,16 @@ def current_user() -> User | None:
         return None
     login = current_login()
     return login.user if login is not None else None
+
+
+def acting() -> Actor:
+    """Who makes this (authenticated) request, as audit logs name them: the logged-in user by email, or the bearer
+    token by its name."""
+    user = current_user()
+    if user is not None:
+        return Actor(user.id, user.email)
+    token = accounts.find_token(db.session, bearer_token() or "")
+    return Actor(None, f"API token {token.name!r}" if token is not None else "the admin token")
 
 
 def _check_bearer() -> None:

@@ -31,5 +31,6 @@ class Condition(NodeType):
 
     @classmethod
     def execute(cls, ctx: StepContext, config: Mapping[str, Any]) -> Outcome:
-        """yes when the filter holds for the contact now, else no."""
-        return Go("yes" if ctx.matches(config["filter"]) else "no")
+        """yes when the filter holds for the contact now, else no; the run's path keeps the rule that decided."""
+        holds, rule = ctx.decide(config["filter"])
+        return Go("yes" if holds else "no", rule="/filter" + rule)

@@ -14,9 +14,11 @@ from typing import Any, Protocol, Union
 
 @dataclass(frozen=True)
 class Go:
-    """Leave the node by `port`."""
+    """Leave the node by `port`; `rule`, the JSON pointer (into the node's config) of the rule that chose it,
+    is kept on the run's path for its journey."""
 
     port: str
+    rule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,9 @@ class StepContext(Protocol):
     def render(self, value: Any) -> Any:
         """`value` (a string, or JSON holding strings) with `{{ … }}` filled in for this contact."""
 
-    def matches(self, condition: Mapping[str, Any]) -> bool:
-        """Whether the filter-language condition holds for the contact now."""
+    def decide(self, condition: Mapping[str, Any]) -> tuple[bool, str]:
+        """Whether the filter-language condition holds for the contact now, and the JSON pointer (within the
+        condition) of the rule that decided it."""
 
     def split_point(self) -> float:
         """A number in [0, 1) fixed for this contact and node: the same contact always gets the same variant."""

@@ -8,22 +8,26 @@ from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from werkzeug.utils import secure_filename
 
-from builder_api.auth import current_user, require_admin
+from builder_api.auth import acting, current_user, require_admin
+from builder_api.contacts.journey_schemas import ActionRequest, JourneyAction, JourneyList
 from builder_api.contacts.schemas import ContactCard, ContactExportQuery, ContactList, ContactListQuery
-from builder_api.errors import ApiError
+from builder_api.errors import ApiError, ErrorSchema
 from builder_api.extensions import db
+from builder_api.flows.service import queue_runs
 from builder_api.paging import Page
 from builder_api.runtime_access import now
 from builder_api.widget.schemas import Conversation
 from workflow_runtime.audience.contact_card import ContactNotFound, contact_card, contact_fields
 from workflow_runtime.audience.contact_export import export_csv
 from workflow_runtime.audience.contact_search import find_contacts
+from workflow_runtime.audience.journey_actions import ActionRefused, RunNotFound, UnknownNode, act
+from workflow_runtime.audience.journeys import action_record, contact_journeys
 from workflow_runtime.audience.segment_store import condition_errors
 from workflow_runtime.channels import onsite
 from workflow_runtime.engine.attribution import first_touches
 from workflow_runtime.engine.revenue import lifetime_revenue
 from workflow_runtime.inbox.access import Viewer
-from workflow_runtime.storage.models import Contact, Segment
+from workflow_runtime.storage.models import Contact, OperatorAction, Segment
 
 blueprint = Blueprint("contacts", __name__, description="Contacts: search, filter, and each one's card.")
 blueprint.before_request(require_admin)
@@ -122,3 +126,38 @@ def get_conversation(contact_id: int) -> dict[str, Any]:
     if not Viewer.of(current_user()).may_see_contact(db.session, contact_id):
         raise ApiError(404, f"The conversation of contact {contact_id} is assigned to someone else.")
     return {"items": onsite.conversation(db.session, contact_id)}
+
+
+@blueprint.get("/<int:contact_id>/journeys")
+@blueprint.response(200, JourneyList)
+@blueprint.alt_response(404, schema=ErrorSchema, description="There is no such contact.")
+def get_journeys(contact_id: int) -> dict[str, Any]:
+    """Each flow the contact was in (the latest 100 runs): the path with times, the rule that decided each
+    condition, split variants, every message and its statuses, the goal credit, and what operators did."""
+    try:
+        return {"journeys": contact_journeys(db.session, contact_id)}
+    except ContactNotFound as missing:
+        raise ApiError(404, str(missing)) from missing
+
+
+@blueprint.post("/<int:contact_id>/journeys/<int:run_id>/actions")
+@blueprint.arguments(ActionRequest, error_status_code=400)
+@blueprint.response(201, JourneyAction)
+@blueprint.alt_response(404, schema=ErrorSchema, description="The contact has no such run.")
+@blueprint.alt_response(409, schema=ErrorSchema, description="The run's state does not allow the action (the message says why).")
+def act_on_run(payload: dict[str, Any], contact_id: int, run_id: int) -> dict[str, Any]:
+    """Move the run to a node, skip its wait, exit it or restart it, with a reason; the audit log keeps who did
+    what, when and why. A move or restart ends the run and starts a new one from there (`new_run_id`)."""
+    try:
+        acted = act(db.session, contact_id, run_id, OperatorAction(payload["action"]), payload["reason"].strip(),
+                    acting(), now(), node_id=payload.get("node_id"))
+    except RunNotFound as missing:
+        raise ApiError(404, str(missing)) from missing
+    except UnknownNode as unknown:
+        raise ApiError(400, str(unknown), [{"field": "node_id", "pointer": "/node_id", "message": str(unknown),
+                                            "location": "json"}]) from unknown
+    except ActionRefused as refused:
+        raise ApiError(409, str(refused)) from refused
+    db.session.commit()
+    queue_runs(acted.due)
+    return action_record(acted.record)

@@ -59,6 +59,9 @@ class ExitedBy(Schema):
     goal = fields.Integer(required=True, metadata={"description": "Ended here because they reached the flow's goal."})
     exit_rule = fields.Integer(required=True, metadata={"description": "Ended here by one of the flow's exit rules."})
     archived = fields.Integer(required=True, metadata={"description": "Ended here when the flow was archived."})
+    moved = fields.Integer(required=True, metadata={
+        "description": "Moved from here to another node, the start or a newer version: a new run went on there."})
+    operator = fields.Integer(required=True, metadata={"description": "Ended here by an operator, with a reason."})
     unrecorded = fields.Integer(required=True, metadata={
         "description": "Ended here before causes were counted: their cause is not known."})
 

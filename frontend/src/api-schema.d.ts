@@ -1653,6 +1653,128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/contacts/{contact_id}/journeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contact_id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Each flow the contact was in (the latest 100 runs): the path with times, the rule that decided each
+         *     condition, split variants, every message and its statuses, the goal credit, and what operators did.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    contact_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JourneyList"];
+                    };
+                };
+                /** @description There is no such contact. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/contacts/{contact_id}/journeys/{run_id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contact_id: number;
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the run to a node, skip its wait, exit it or restart it, with a reason; the audit log keeps who did
+         *     what, when and why. A move or restart ends the run and starts a new one from there (`new_run_id`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    contact_id: number;
+                    run_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ActionRequest"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JourneyAction"];
+                    };
+                };
+                400: components["responses"]["BAD_REQUEST"];
+                /** @description The contact has no such run. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The run's state does not allow the action (the message says why). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/segments": {
         parameters: {
             query?: never;
@@ -5105,6 +5227,10 @@ export interface components {
             exit_rule: number;
             /** @description Ended here when the flow was archived. */
             archived: number;
+            /** @description Moved from here to another node, the start or a newer version: a new run went on there. */
+            moved: number;
+            /** @description Ended here by an operator, with a reason. */
+            operator: number;
             /** @description Ended here before causes were counted: their cause is not known. */
             unrecorded: number;
         };
@@ -5411,6 +5537,127 @@ export interface components {
         };
         Conversation: {
             items: components["schemas"]["ConversationItem"][];
+        };
+        JourneyGoal: {
+            event?: string | null;
+            /** Format: date-time */
+            deadline?: string | null;
+            /**
+             * Format: date-time
+             * @description When the goal was reached: every step before it was credited.
+             */
+            converted_at?: string | null;
+            revenue?: number | null;
+        };
+        MovedFrom: {
+            run_id: number;
+            node_id: string;
+        };
+        JourneyRule: {
+            /** @description JSON pointer into the node's config of the rule that decided: in an `all`, the first rule that failed (the group itself when all held); in an `any`, the first that held (the group when none did). */
+            pointer: string;
+            /** @description The rule as the version has it. */
+            rule?: unknown;
+        };
+        JourneyMessage: {
+            id: number;
+            channel: string;
+            status: string;
+            /** @description Every status it reached, in order. */
+            statuses: string[];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            error?: string | null;
+        };
+        JourneyStep: {
+            node_id: string;
+            node_type?: string | null;
+            label: string;
+            /**
+             * Format: date-time
+             * @description When the run entered the node; null for runs started before step times were kept.
+             */
+            entered_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it left (or ended there); null while there.
+             */
+            left_at?: string | null;
+            /** @description The way it left; null while there or if it ended there. */
+            port?: string | null;
+            /** @description The port as the canvas names it (a variant's label). */
+            port_label?: string | null;
+            /** @description For a condition: the rule that decided. */
+            rule?: components["schemas"]["JourneyRule"] | (Record<string, never> | null);
+            /** @description What this visit of the node sent, with its statuses. */
+            messages: components["schemas"]["JourneyMessage"][];
+        };
+        JourneyAction: {
+            id: number;
+            /** @enum {string} */
+            action: "move" | "skip_wait" | "exit" | "restart";
+            /** Format: date-time */
+            at: string;
+            /** @description The user's email, or the API token's name. */
+            actor: string;
+            reason: string;
+            from_node_id: string;
+            to_node_id?: string | null;
+            /** @description The run a move or restart started. */
+            new_run_id?: number | null;
+        };
+        JourneyNode: {
+            id: string;
+            type?: string | null;
+            label: string;
+        };
+        Journey: {
+            run_id: number;
+            flow_id: number;
+            flow_name: string;
+            version: number;
+            status: string;
+            /** @description Where the run is, or ended. */
+            node_id: string;
+            /** Format: date-time */
+            entered_at: string;
+            /** Format: date-time */
+            ended_at?: string | null;
+            end_reason?: string | null;
+            /** Format: date-time */
+            waiting_until?: string | null;
+            waiting_for?: string | null;
+            goal: components["schemas"]["JourneyGoal"];
+            /** @description The run this one went on from. */
+            moved_from?: components["schemas"]["MovedFrom"] | (Record<string, never> | null);
+            /** @description The run that went on from this one. */
+            moved_to?: number | null;
+            /** @description The properties of the event that started it. */
+            trigger: {
+                [key: string]: unknown;
+            };
+            steps: components["schemas"]["JourneyStep"][];
+            /** @description What operators did to it. */
+            actions: components["schemas"]["JourneyAction"][];
+            /** @description Every node of the run's version, in the document's order: where a move may go. */
+            nodes: components["schemas"]["JourneyNode"][];
+        };
+        JourneyList: {
+            /** @description The latest 100 runs, newest first. */
+            journeys: components["schemas"]["Journey"][];
+        };
+        ActionRequest: {
+            /**
+             * @description move: end the run and go on from `node_id` of its version; skip_wait: wake it now, as if its wait had timed out; exit: end it; restart: end it and start again at its first node.
+             * @enum {string}
+             */
+            action: "move" | "skip_wait" | "exit" | "restart";
+            /** @description Where to move (move only). */
+            node_id?: string;
+            /** @description Why, for the audit log. */
+            reason: string;
         };
         SegmentUser: {
             id: number;

@@ -293,6 +293,17 @@ export const suggestProperties = (scope: "contact" | "event", event?: string, li
 
 export const getContact = (id: number) => request<ContactCard>("GET", `/api/contacts/${id}`);
 
+export type Journey = Schemas["Journey"];
+export type JourneyActionRequest = Schemas["ActionRequest"];
+
+/** The contact's runs traced step by step, newest first. */
+export const getJourneys = (contactId: number) =>
+  request<Schemas["JourneyList"]>("GET", `/api/contacts/${contactId}/journeys`).then((answer) => answer.journeys);
+
+/** Move, skip the wait of, exit or restart one of the contact's runs, with a reason for the audit log. */
+export const actOnRun = (contactId: number, runId: number, action: JourneyActionRequest) =>
+  request<Schemas["JourneyAction"]>("POST", `/api/contacts/${contactId}/journeys/${runId}/actions`, action);
+
 export const listMessageTemplates = (channel?: MessageChannel) =>
   request<Schemas["MessageTemplateList"]>("GET", `/api/message-templates${query({ channel })}`).then(
     (answer) => answer.message_templates as SavedMessageTemplate[],

@@ -108,7 +108,7 @@ def assert_counters_balance(harness: Any, flow_id: int) -> None:
         causes: Counter[tuple[str, ExitCause]] = Counter()
         for run in runs:
             assert run.status is not RunStatus.ACTIVE, f"run {run.id} is still active at {run.node_id} after draining"
-            for node_id, port in run.path:
+            for node_id, port, *_ in run.path:
                 entered[node_id] += 1
                 if port is not None:
                     left[node_id, port] += 1

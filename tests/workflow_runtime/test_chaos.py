@@ -668,7 +668,7 @@ def _check(rt: runtime.Runtime, people: dict[int, Person], flow_id: int, version
     for contact_id, person in people.items():
         [run] = runs_by_contact[contact_id]
         expected = expected_outcome(person, flow_id)
-        got = (run.status, run.end_reason, run.path, run.converted_at is not None)
+        got = (run.status, run.end_reason, [step[:2] for step in run.path], run.converted_at is not None)
         if got != (expected.status, expected.end_reason, expected.path, expected.converted):
             wrong.append((contact_id, person, got))
         expected_sends |= {(run.id, node, SENDS[node]) for node in expected.sends}
@@ -689,7 +689,7 @@ def _check(rt: runtime.Runtime, people: dict[int, Person], flow_id: int, version
         counted[node_id, metric] += count
     recount: dict[tuple[str, str], int] = defaultdict(int)
     for run in runs:
-        for node_id, port in run.path:
+        for node_id, port, *_when in run.path:
             recount[node_id, "entered"] += 1
             if port is not None:
                 recount[node_id, f"left:{port}"] += 1
@@ -698,7 +698,7 @@ def _check(rt: runtime.Runtime, people: dict[int, Person], flow_id: int, version
         if run.status is RunStatus.EXITED:  # each exit is counted by its cause too
             recount[final, exited_by(exit_cause(run.end_reason))] += 1
         if run.converted_at is not None:
-            before_goal = [node_id for node_id, _port in run.path]
+            before_goal = [step[0] for step in run.path]
             for node_id in before_goal[: before_goal.index("goal") + 1]:
                 recount[node_id, "converted"] += 1
             recount["ab", "converted:b"] += 1  # the split counts conversions by variant too
@@ -728,9 +728,9 @@ def _check_webhook_calls(rt: runtime.Runtime, receiver: Receiver, people: dict[i
         calls = list(session.scalars(select(Message).where(Message.channel == Channel.WEBHOOK).order_by(Message.id)))
     received = receiver.counts()
 
-    reached = {run.id: run for run in runs if any(node_id == WEBHOOK for node_id, _port in run.path)}
+    reached = {run.id: run for run in runs if any(step[0] == WEBHOOK for step in run.path)}
     assert reached, "no run reached the webhook node"
-    left = {run_id: [port for node_id, port in run.path if node_id == WEBHOOK] for run_id, run in reached.items()}
+    left = {run_id: [step[1] for step in run.path if step[0] == WEBHOOK] for run_id, run in reached.items()}
     unrenderable = {run_id for run_id, run in reached.items() if people[run.contact_id].seats == 0}
     assert unrenderable, "no contact with 0 seats reached the webhook node"
     assert {run_id: ports for run_id, ports in left.items()

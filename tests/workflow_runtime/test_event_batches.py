@@ -48,7 +48,7 @@ def test_a_later_event_in_the_same_batch_wakes_the_run_an_earlier_one_started(ha
 
     run = run_of(harness, flow_id, ann)
     assert run.status is RunStatus.COMPLETED
-    assert [node for node, _port in run.path] == ["start", "paid", "thanks", "end"]
+    assert [node for node, _port, *_ in run.path] == ["start", "paid", "thanks", "end"]
     assert run_of(harness, flow_id, bob).status is RunStatus.WAITING
     assert [m.node_id for m in harness.messages(ann)] == ["thanks"]
     assert harness.messages(bob) == []

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from flows.schemas import load, ref, validator
+from tests.workflow_runtime import test_filter_sql as filter_sql
 from workflow_runtime.engine.filters import (
     CountOp,
     EventOp,
@@ -19,6 +20,7 @@ from workflow_runtime.engine.filters import (
     PropertyOp,
     SegmentOp,
     compile_condition,
+    compile_explainer,
     evaluate,
     matches_properties,
 )
@@ -417,3 +419,39 @@ def test_junk_only_raises_value_error(condition: Any, subject: SnapshotSubject) 
         assert str(error).endswith(".")
     else:
         assert result in (True, False)
+
+
+def _part(condition: Any, pointer: str) -> Any:
+    for key in pointer.split("/")[1:]:
+        condition = condition[int(key)] if isinstance(condition, list) else condition[key]
+    return condition
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(condition=filter_sql.conditions, row=filter_sql.contact_rows, segments=st.sets(st.sampled_from([1, 2, 3])),
+       statuses=st.sets(st.sampled_from(["sent", "read"])))
+def test_the_explainer_decides_as_the_predicate_and_names_the_rule_that_decided(
+        condition: dict[str, Any], row: dict[str, Any], segments: set[int], statuses: set[str]) -> None:
+    """Its outcome is the predicate's; along its pointer, each all/any group's named rule is the first whose
+    outcome decides the group (a failing one in an all, a holding one in an any), every rule before it went the
+    other way; an empty pointer at a group means no rule decided early (all held, or none of an any did)."""
+    subject = SnapshotSubject(properties=row["properties"], event_log=row["events"], segments=segments,
+                              messages={"email_a": statuses})
+    holds, pointer = compile_explainer(condition)(subject, filter_sql.NOW)
+    assert holds is evaluate(condition, subject, filter_sql.NOW)
+    parts = pointer.split("/")[1:]
+    at, index = condition, 0
+    while index < len(parts):
+        key = parts[index]
+        if key == "not":
+            at, index = at["not"], index + 1
+            continue
+        chosen = int(parts[index + 1])
+        decisive = key == "any"
+        outcomes = [evaluate(child, subject, filter_sql.NOW) for child in at[key]]
+        assert outcomes[chosen] is decisive and decisive not in outcomes[:chosen]
+        at, index = at[key][chosen], index + 2
+    assert at == _part(condition, pointer)
+    if len(at) == 1 and next(iter(at)) in ("all", "any"):  # a group named whole: no rule decided early
+        key = next(iter(at))
+        assert [evaluate(child, subject, filter_sql.NOW) for child in at[key]] == [key == "all"] * len(at[key])

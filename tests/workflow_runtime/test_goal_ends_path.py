@@ -30,7 +30,7 @@ def test_a_path_may_end_at_a_goal_and_its_runs_end_there(harness) -> None:  # no
 
     run = run_of(harness, flow_id, ann)
     assert (run.status, run.node_id, run.end_reason) == (RunStatus.COMPLETED, "goal", "the path ends at goal")
-    assert run.path[-1] == ["goal", None] and run.converted_at is not None
+    assert run.path[-1][:2] == ["goal", None] and run.converted_at is not None
     assert counters(harness, live_version(harness, flow_id))["goal"] == {"entered": 1, "completed": 1, "converted": 1}
     assert run_of(harness, flow_id, bob).status is RunStatus.WAITING
     assert_counters_balance(harness, flow_id)

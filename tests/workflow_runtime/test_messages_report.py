@@ -106,7 +106,7 @@ def conversions(harness, first: date | None = None, last: date | None = None,  #
             day = run.converted_at.date()
             if (first and day < first) or (last and day > last):
                 continue
-            for node_id in dict.fromkeys(node for node, _port in run.path):
+            for node_id in dict.fromkeys(node for node, _port, *_ in run.path):
                 count, revenue = found[run.flow_id, node_id]
                 found[run.flow_id, node_id] = (count + 1, revenue + (run.revenue or Decimal(0)))
     return found

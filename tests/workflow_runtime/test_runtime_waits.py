@@ -136,6 +136,7 @@ def test_a_wait_set_on_friday_lands_at_nine_on_monday_across_a_dst_change(
 def test_the_awaited_event_leaves_by_the_event_port(harness) -> None:  # noqa: ANN001
     flow_id = harness.publish(event_flow())
     bea = harness.contact()
+    started = harness.clock.now()
     harness.track(bea, "cart_updated")
     harness.advance(timedelta(minutes=30))
     assert counters(harness, live_version(harness, flow_id))["paid"] == {"entered": 1, "waiting": 1}
@@ -143,7 +144,9 @@ def test_the_awaited_event_leaves_by_the_event_port(harness) -> None:  # noqa: A
 
     run = run_of(harness, flow_id, bea)
     assert (run.status, run.node_id, run.end_reason) == (RunStatus.COMPLETED, "thanks", "paid in time")
-    assert run.path == [["start", "next"], ["paid", "event"], ["thanks", None]]
+    # Each step keeps when the run entered its node, in whole seconds since the epoch (UTC).
+    entered, paid = (int(time.timestamp()) for time in (started, harness.clock.now()))
+    assert run.path == [["start", "next", entered], ["paid", "event", entered], ["thanks", None, paid]]
     harness.advance(timedelta(hours=2))  # the time-out's stale wake-up changes nothing
     assert harness.messages(bea) == []
     assert counters(harness, live_version(harness, flow_id))["paid"] == {"entered": 1, "left:event": 1}
@@ -161,7 +164,7 @@ def test_only_an_event_matching_where_ends_the_wait(harness) -> None:  # noqa: A
     assert run_of(harness, flow_id, cid).status is RunStatus.WAITING
     assert run_of(harness, flow_id, dan).node_id == "thanks"
     harness.track(cid, "order_paid", {"amount": 55})  # a second, matching payment counts
-    assert run_of(harness, flow_id, cid).path[1] == ["paid", "event"]
+    assert run_of(harness, flow_id, cid).path[1][:2] == ["paid", "event"]
     assert counters(harness, live_version(harness, flow_id))["paid"] == {"entered": 2, "left:event": 2}
     assert_counters_balance(harness, flow_id)
 
@@ -181,7 +184,7 @@ def test_without_the_event_the_timeout_port_is_taken(harness) -> None:  # noqa: 
     assert (email.node_id, email.created_at) == ("remind", entered + timedelta(hours=1))
     run = run_of(harness, flow_id, eve)
     assert (run.status, run.node_id, run.end_reason) == (RunStatus.COMPLETED, "gave_up", "reminded")
-    assert [port for _node, port in run.path] == ["next", "timeout", "next", None]
+    assert [port for _node, port, *_ in run.path] == ["next", "timeout", "next", None]
     stats = counters(harness, live_version(harness, flow_id))
     assert stats["paid"] == {"entered": 1, "left:timeout": 1}
     assert stats["remind"] == {"entered": 1, "email:sent": 1, "email:queued": 1, "left:next": 1}
@@ -197,7 +200,7 @@ def test_an_event_after_the_timeout_does_not_count_even_if_the_scheduler_is_late
     harness.track(fay, "order_paid", {"amount": 10})
 
     run = run_of(harness, flow_id, fay)
-    assert run.path[1] == ["paid", "timeout"]
+    assert run.path[1][:2] == ["paid", "timeout"]
     assert (run.status, run.node_id) == (RunStatus.COMPLETED, "gave_up")
     assert [message.node_id for message in harness.messages(fay)] == ["remind"]
     assert_counters_balance(harness, flow_id)

@@ -175,7 +175,7 @@ def test_a_failing_server_is_retried_with_backoff_then_failed(harness) -> None: 
     assert len({r.headers["Idempotency-Key"] for r in crm.requests}) == 1  # one logical call, retried
     run = run_of(harness, flow_id, bob)
     assert (run.status, run.node_id, run.end_reason) == (RunStatus.COMPLETED, "broken", "CRM unreachable")
-    assert run.path[1] == ["crm", "failed"]
+    assert run.path[1][:2] == ["crm", "failed"]
     [call] = harness.messages(bob)
     assert (call.status.value, call.attempts, call.last_error) == ("failed", 3, "gave up after 3 attempts: answered "
                                                                   "500 Internal Server Error")
@@ -193,7 +193,7 @@ def test_a_server_that_recovers_during_the_retries_goes_on_by_next(harness) -> N
         settle(harness, timedelta(seconds=30))
     assert len(crm.requests) == 2
     run = run_of(harness, flow_id, cid)
-    assert (run.node_id, run.path[1]) == ("synced", ["crm", "next"])
+    assert (run.node_id, run.path[1][:2]) == ("synced", ["crm", "next"])
     assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "webhook:sent": 1,
                                                                         "webhook:delivered": 1, "left:next": 1}
     assert_counters_balance(harness, flow_id)
@@ -209,7 +209,7 @@ def test_a_closed_port_fails_too(harness) -> None:  # noqa: ANN001
         settle(harness, timedelta(seconds=30))
 
     run = run_of(harness, flow_id, dan)
-    assert (run.status, run.node_id, run.path[1]) == (RunStatus.COMPLETED, "broken", ["crm", "failed"])
+    assert (run.status, run.node_id, run.path[1][:2]) == (RunStatus.COMPLETED, "broken", ["crm", "failed"])
     assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "webhook:sent": 1,
                                                                         "webhook:failed": 1, "left:failed": 1}
     assert_counters_balance(harness, flow_id)
@@ -245,7 +245,7 @@ def test_an_internal_address_is_refused_at_once_and_the_server_gets_nothing(
     # 127.0.0.1 is refused by the node, nothing recorded; the name only by the deliverer, once it resolved it.
     for flow_id, recorded in ((allowed_then, {}), (by_name, {"webhook:sent": 1, "webhook:failed": 1})):
         run = run_of(harness, flow_id, ann)
-        assert (run.status, run.node_id, run.path[1]) == (RunStatus.COMPLETED, "broken", ["crm", "failed"])
+        assert (run.status, run.node_id, run.path[1][:2]) == (RunStatus.COMPLETED, "broken", ["crm", "failed"])
         assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, **recorded, "left:failed": 1}
         assert_counters_balance(harness, flow_id)
     [refused] = harness.messages(ann)

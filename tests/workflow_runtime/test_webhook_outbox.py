@@ -59,7 +59,7 @@ def test_the_batch_commits_without_calling_and_the_delivery_job_calls_once(harne
 
     assert crm.keys() == [f"run:{run.id}:node:crm:visit:1"]
     run = run_of(harness, flow_id, ann)
-    assert (run.status, run.path[1], run.node_id) == (RunStatus.COMPLETED, ["crm", "next"], "synced")
+    assert (run.status, run.path[1][:2], run.node_id) == (RunStatus.COMPLETED, ["crm", "next"], "synced")
     assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "webhook:sent": 1,
                                                                         "webhook:delivered": 1, "left:next": 1}
     assert_counters_balance(harness, flow_id)
@@ -77,7 +77,7 @@ def test_two_failures_then_success_are_three_calls_with_one_key(harness) -> None
 
     assert len(crm.keys()) == 3 and len(set(crm.keys())) == 1
     run = run_of(harness, flow_id, bob)
-    assert (run.path[1], run.node_id) == (["crm", "next"], "synced")
+    assert (run.path[1][:2], run.node_id) == (["crm", "next"], "synced")
     assert (the_call(harness, bob).attempts, the_call(harness, bob).status.value) == (3, "delivered")
     assert_counters_balance(harness, flow_id)
 
@@ -93,7 +93,7 @@ def test_a_server_that_always_fails_is_left_by_failed_after_the_retries(harness)
 
     assert len(crm.keys()) == 2
     run = run_of(harness, flow_id, cid)
-    assert (run.status, run.path[1], run.node_id) == (RunStatus.COMPLETED, ["crm", "failed"], "broken")
+    assert (run.status, run.path[1][:2], run.node_id) == (RunStatus.COMPLETED, ["crm", "failed"], "broken")
     assert counters(harness, live_version(harness, flow_id))["crm"] == {"entered": 1, "webhook:sent": 1,
                                                                         "webhook:failed": 1, "left:failed": 1}
     assert_counters_balance(harness, flow_id)
@@ -124,7 +124,7 @@ def test_a_slow_server_holds_no_batch_and_is_retried_then_failed(harness) -> Non
 
     assert len(crm.keys()) == 2 and len(set(crm.keys())) == 1
     run = run_of(harness, flow_id, slow)
-    assert (run.path[1], run.node_id) == (["crm", "failed"], "broken")
+    assert (run.path[1][:2], run.node_id) == (["crm", "failed"], "broken")
     assert "ReadTimeout" in the_call(harness, slow).last_error
     assert_counters_balance(harness, flow_id)
 
@@ -148,7 +148,7 @@ def test_a_call_whose_worker_died_mid_call_is_made_again_with_the_same_key(harne
     assert crm.keys() == [key, key]
     assert (the_call(harness, dan).attempts, the_call(harness, dan).status.value) == (2, "delivered")
     run = run_of(harness, flow_id, dan)
-    assert (run.path[1], run.node_id) == (["crm", "next"], "synced")
+    assert (run.path[1][:2], run.node_id) == (["crm", "next"], "synced")
     assert_counters_balance(harness, flow_id)
 
 

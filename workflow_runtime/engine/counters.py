@@ -45,11 +45,14 @@ class ExitCause(str, enum.Enum):
     GOAL = "goal"  # the flow's goal was reached and the goal exits its runs
     EXIT_RULE = "exit_rule"  # one of the flow's exit rules matched an event
     ARCHIVED = "archived"  # the flow was archived
+    MOVED = "moved"  # moved elsewhere (another node, the start, a newer version): a new run goes on from there
+    OPERATOR = "operator"  # an operator ended it from the contact's journey
 
 
-# A run that exited says why in its end_reason, which starts with its cause's text (an exit rule adds the event).
+# A run that exited says why in its end_reason, which starts with its cause's text (an exit rule adds the event,
+# a move where to, an operator's exit the reason given).
 EXIT_REASONS = {ExitCause.GOAL: "reached the goal", ExitCause.EXIT_RULE: "exit rule: ",
-                ExitCause.ARCHIVED: "flow archived"}
+                ExitCause.ARCHIVED: "flow archived", ExitCause.MOVED: "moved ", ExitCause.OPERATOR: "exited by an operator: "}
 
 
 def exited_by(cause: ExitCause) -> str:

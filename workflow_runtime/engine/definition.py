@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from nodes import registry
 from nodes.base import NodeType
-from workflow_runtime.engine.filters import Predicate, PropertyPredicate, compile_condition, compile_property_rules
+from workflow_runtime.engine.filters import Explainer, PropertyPredicate, compile_explainer, compile_property_rules
 from workflow_runtime.storage.models import FlowVersion
 
 
@@ -36,7 +36,7 @@ class FlowDefinition:
     edges: Mapping[tuple[str, str], str]
     settings: Mapping[str, Any] = field(default_factory=dict)
     # Keyed by id(): the conditions live in this immutable definition as long as it does.
-    _predicates: dict[int, Predicate] = field(default_factory=dict, repr=False, compare=False)
+    _explainers: dict[int, Explainer] = field(default_factory=dict, repr=False, compare=False)
     _where_predicates: dict[int, PropertyPredicate] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -57,13 +57,14 @@ class FlowDefinition:
         """The nodes that enrol contacts."""
         return [node for node in self.nodes.values() if node.node_type.is_entry]
 
-    def compiled(self, condition: Mapping[str, Any]) -> Predicate:
-        """The condition (one of this definition's own configs) compiled once for the process."""
+    def compiled(self, condition: Mapping[str, Any]) -> Explainer:
+        """The condition (one of this definition's own configs) compiled once for the process: it decides, and
+        names the rule that decided."""
         key = id(condition)
-        predicate = self._predicates.get(key)
-        if predicate is None:
-            predicate = self._predicates[key] = compile_condition(condition)
-        return predicate
+        explainer = self._explainers.get(key)
+        if explainer is None:
+            explainer = self._explainers[key] = compile_explainer(condition)
+        return explainer
 
     def where_holds(self, rules: Sequence[Mapping[str, Any]], properties: Mapping[str, Any]) -> bool:
         """Whether a `where` list (one of this definition's own configs, or empty) holds for an event's

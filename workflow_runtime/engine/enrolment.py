@@ -21,6 +21,7 @@ from workflow_runtime.storage.models import (
     Run,
     RunStatus,
 )
+from workflow_runtime.storage.models.run import entered_step
 from workflow_runtime.storage.run_rows import RunRow
 
 
@@ -92,7 +93,7 @@ def start_run(session: Session, definition: FlowDefinition, trigger: NodeSpec, c
         contact_id=contact.id,
         status=RunStatus.ACTIVE,
         node_id=trigger.id,
-        path=[[trigger.id, None]],
+        path=[entered_step(trigger.id, now)],
         node_state={},
         context={"trigger": dict(trigger_context)},
         entered_at=now,

@@ -94,6 +94,9 @@ class FilterSubject(Protocol):
 
 
 Predicate = Callable[[FilterSubject, datetime], bool]
+# Whether a condition holds, and the JSON pointer (within the condition) of the rule that decided it.
+Decision = tuple[bool, str]
+Explainer = Callable[[FilterSubject, datetime], Decision]
 PropertyPredicate = Callable[[Mapping[str, Any]], bool]
 
 _MISSING = object()
@@ -120,6 +123,35 @@ def compile_condition(condition: Mapping[str, Any]) -> Predicate:
     raise ValueError(
         f"A condition needs one of the keys {', '.join(_COMPILERS)}; got {sorted(map(str, condition))}."
     )
+
+
+def compile_explainer(condition: Mapping[str, Any]) -> Explainer:
+    """Like `compile_condition`, and names the rule that decided, for a run's journey: in `all`, the first rule
+    that failed (the group itself when every rule held); in `any`, the first that held (the group when none did);
+    in `not`, its rule's. Rules are evaluated in the same order, and stop at the same rule, as the predicate's."""
+    predicate = compile_condition(condition)  # validates the whole condition, naming any problem
+    key = next(iter(condition)) if len(condition) == 1 else None
+    if key == "not":
+        inner = compile_explainer(condition["not"])
+
+        def negated(subject: FilterSubject, now: datetime) -> Decision:
+            holds, rule = inner(subject, now)
+            return not holds, "/not" + rule
+
+        return negated
+    if key in ("all", "any"):
+        explainers = [compile_explainer(child) for child in condition[key]]
+        decisive = key == "any"  # the outcome of a rule that decides its group: any holding one, all a failing one
+
+        def group(subject: FilterSubject, now: datetime) -> Decision:
+            for index, explain in enumerate(explainers):
+                holds, rule = explain(subject, now)
+                if holds is decisive:
+                    return holds, f"/{key}/{index}{rule}"
+            return not decisive, ""
+
+        return group
+    return lambda subject, now: (predicate(subject, now), "")
 
 
 def compile_property_rules(rules: Sequence[Mapping[str, Any]]) -> PropertyPredicate:

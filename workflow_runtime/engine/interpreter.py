@@ -37,6 +37,7 @@ from workflow_runtime.engine.subject import ContactSubject
 from workflow_runtime.storage import bulk
 from workflow_runtime.storage.contact_rows import AnyContact, ContactRows
 from workflow_runtime.storage.models import ONSITE_CHANNELS, Channel, DeliveryState, Message, MessageStatus, RunStatus
+from workflow_runtime.storage.models.run import entered_step, left_step
 from workflow_runtime.storage.run_rows import AnyRun, RunRow, RunRows
 
 # Validation refuses loops without a wait, so a run passes each node at most once per
@@ -144,7 +145,7 @@ class RunContext:
         )
         return render_value(value, variables)
 
-    def matches(self, condition: Mapping[str, Any]) -> bool:
+    def decide(self, condition: Mapping[str, Any]) -> tuple[bool, str]:
         subject = ContactSubject(self._session, self._contact, self._now, self._definition.flow_id, run_id=self._run.id,
                                  before_messages=self._write_messages, events=self._events)
         return self._definition.compiled(condition)(subject, self._now)
@@ -252,10 +253,10 @@ def credit_conversion(run: AnyRun, definition: FlowDefinition, now: datetime, re
         return False
     run.converted_at = now
     run.revenue = revenue
-    passed = dict.fromkeys(node_id for node_id, _port in run.path)
+    passed = dict.fromkeys(step[0] for step in run.path)
     counters.add_to_nodes(definition.version_id, passed, "converted", now, amount=revenue)
-    by_port = dict.fromkeys((node_id, port) for node_id, port in run.path
-                            if port is not None and definition.nodes[node_id].node_type.compares_ports)
+    by_port = dict.fromkeys((step[0], step[1]) for step in run.path
+                            if step[1] is not None and definition.nodes[step[0]].node_type.compares_ports)
     for node_id, port in by_port:
         counters.add(definition.version_id, node_id, converted_by(port), now, amount=revenue)
     return True
@@ -386,9 +387,7 @@ def _apply(run: AnyRun, spec: NodeSpec, outcome: Outcome, state: dict[str, Any],
     _leave_wait(run, now, counters)
     run.status = RunStatus.ACTIVE
     counters.add(run.flow_version_id, spec.id, left(outcome.port), now)
-    passed = [*run.path[:-1], [spec.id, outcome.port]]
-    passed.append([target, None])  # a new list: the path last written stays as it was (RunRow compares them)
-    run.path = passed
+    run.path = [*run.path[:-1], left_step(run.path[-1], outcome.port, outcome.rule), entered_step(target, now)]
     run.node_id = target
     run.node_state = {}
     counters.add(run.flow_version_id, target, "entered", now)

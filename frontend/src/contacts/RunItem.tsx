@@ -2,8 +2,10 @@
  * contact's card and beside their conversation in the inbox. */
 import { Link } from "react-router-dom";
 
-import type { ContactCard } from "../api";
+import type { ContactCard, Journey } from "../api";
 import { formatDateTime, formatNumber, formatRelative } from "../components/localeFormat";
+import { JourneyActions } from "./JourneyActions";
+import { JourneyTrace } from "./JourneyTrace";
 
 type CardRun = ContactCard["runs"][number];
 
@@ -29,7 +31,11 @@ function RunState({ run }: { run: CardRun }) {
   );
 }
 
-export function RunItem({ run }: { run: CardRun }) {
+/** What the contact page adds to a run: its journey, and a way to act on it that tells the page to reload. */
+type Traced = { contactId: number; journey: Journey; onChanged: () => void };
+
+/** The run; with `traced` (the contact page), its steps and what an operator may do to it, unfolded on demand. */
+export function RunItem({ run, traced }: { run: CardRun; traced?: Traced }) {
   return (
     <li className="card-item">
       <div>
@@ -45,6 +51,13 @@ export function RunItem({ run }: { run: CardRun }) {
         {run.converted_at ? ` · reached the goal ${formatDateTime(run.converted_at)}` : ""}
         {run.revenue !== null && run.revenue !== undefined ? ` · revenue ${formatNumber(run.revenue)}` : ""}
       </div>
+      {traced && (
+        <details data-testid={`run-journey-${run.id}`}>
+          <summary className="small">Journey</summary>
+          <JourneyTrace journey={traced.journey} />
+          <JourneyActions contactId={traced.contactId} journey={traced.journey} onDone={traced.onChanged} />
+        </details>
+      )}
     </li>
   );
 }

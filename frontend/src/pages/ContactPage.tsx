@@ -1,14 +1,15 @@
 /** A contact's card: who they are, what they bought (their lifetime revenue) and where they first came from, the flows
- * they are in and at which step, what we sent them and what they answered, and what they did; every time in the
+ * they are in and at which step (each run's journey, and what an operator may do to it), what we sent them and what they answered, and what they did; every time in the
  * reader's time zone and locale. */
 import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 
-import { type ContactCard, getContact } from "../api";
+import { type ContactCard, getContact, getJourneys, type Journey } from "../api";
 import { formatDateTime, formatNumber } from "../components/localeFormat";
 import { ValueTable } from "../components/ValueTable";
 import { EventItem } from "../contacts/EventItem";
 import { RunItem } from "../contacts/RunItem";
+import { loadCatalogue } from "../editor/store";
 import { ContactConversationLink } from "../inbox/ContactConversationLink";
 import { formatRevenue } from "../reports/revenueReport";
 
@@ -115,11 +116,18 @@ function MessageItem({ message }: { message: CardMessage }) {
 export function ContactPage() {
   const { id } = useParams();
   const [card, setCard] = useState<ContactCard | null>(null);
+  const [journeys, setJourneys] = useState<Journey[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
+  const [loads, setLoads] = useState(0); // bumped after an operator acts on a run: the card and journeys reload
 
   useEffect(() => {
-    getContact(Number(id)).then(setCard, (error: Error) => setProblem(error.message));
-  }, [id]);
+    const contactId = Number(id);
+    getContact(contactId).then(setCard, (error: Error) => setProblem(error.message));
+    getJourneys(contactId).then(setJourneys, (error: Error) => setProblem(error.message));
+  }, [id, loads]);
+  useEffect(() => {
+    loadCatalogue().catch((error: Error) => setProblem(error.message)); // the filter language names conditions' rules
+  }, []);
 
   if (problem) return <div className="page"><p className="text-danger">{problem}</p></div>;
   if (!card) return <div className="page"><p className="muted">Loading…</p></div>;
@@ -148,9 +156,11 @@ export function ContactPage() {
           <h3>Flows</h3>
           {card.runs.length === 0 && <p className="muted">Not in any flow.</p>}
           <ul className="card-list" data-testid="contact-runs">
-            {card.runs.map((run) => (
-              <RunItem key={run.id} run={run} />
-            ))}
+            {card.runs.map((run) => {
+              const journey = journeys.find((traced) => traced.run_id === run.id);
+              const traced = journey && { contactId: contact.id, journey, onChanged: () => setLoads((n) => n + 1) };
+              return <RunItem key={run.id} run={run} traced={traced} />;
+            })}
           </ul>
         </section>
         <section className="card">

@@ -11,6 +11,8 @@ const ENDINGS: [metric: string, label: string, value: (stats: NodeFigures) => nu
   ["exited:goal", "Reached the goal", (stats) => stats.exited_by.goal],
   ["exited:exit_rule", "Exit rule", (stats) => stats.exited_by.exit_rule],
   ["exited:archived", "Archived", (stats) => stats.exited_by.archived],
+  ["exited:moved", "Moved", (stats) => stats.exited_by.moved],
+  ["exited:operator", "Ended by an operator", (stats) => stats.exited_by.operator],
   ["errored", "Errored", (stats) => stats.errored],
 ];
 

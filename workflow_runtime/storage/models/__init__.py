@@ -22,6 +22,7 @@ from workflow_runtime.storage.models.message import DeliveryState, Message, Mess
 from workflow_runtime.storage.models.message_template import ONSITE_CHANNELS, Channel, MessageTemplate
 from workflow_runtime.storage.models.reply import Reply, ReplySource
 from workflow_runtime.storage.models.run import UNFINISHED, Run, RunStatus
+from workflow_runtime.storage.models.run_action import OperatorAction, RunAction
 from workflow_runtime.storage.models.segment import Segment, SegmentMembership
 from workflow_runtime.storage.models.trigger import FlowSegmentTrigger, FlowTrigger
 from workflow_runtime.storage.models.workspace_key import KeyName, WorkspaceKey
@@ -58,9 +59,11 @@ __all__ = [
     "MessageStatus",
     "MessageTemplate",
     "NodeCounter",
+    "OperatorAction",
     "Reply",
     "ReplySource",
     "Run",
+    "RunAction",
     "SavedFunnel",
     "RunStatus",
     "Segment",

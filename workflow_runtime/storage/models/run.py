@@ -1,8 +1,10 @@
 """Runs: one contact's walk through one published flow version."""
 from __future__ import annotations
 
+import calendar
 import enum
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -35,9 +37,11 @@ UNFINISHED = (RunStatus.ACTIVE, RunStatus.WAITING)
 class Run(Base):
     """A contact's state in a flow version; the database row is the truth, Redis only mirrors `wake_at`.
 
-    `path` lists every node the run entered, in order, as [node_id, port it left by
-    (None while it is still there)]: conversions are credited to it and counters can be
-    recounted from it.
+    `path` lists every node the run entered, in order, as [node_id, port it left by (None while it
+    is still there), when it entered (seconds since the epoch, UTC)] and, for a step that chose its
+    port by a rule, a JSON pointer into the node's config naming the rule that decided (see
+    `PathStep`): conversions are credited to it, counters can be recounted from it and a contact's
+    journey is read from it. Runs started before the times were kept have [node_id, port] steps.
     """
 
     __tablename__ = "runs"
@@ -83,4 +87,31 @@ class Run(Base):
 
 def count_visits(path: list[Any], node_id: str) -> int:
     """How many times `path` entered `node_id`."""
-    return sum(1 for entered, _port in path if entered == node_id)
+    return sum(1 for step in path if step[0] == node_id)
+
+
+def entered_step(node_id: str, at: datetime) -> list[Any]:
+    """The path step of a run entering `node_id` at `at` (naive datetimes are UTC)."""
+    return [node_id, None, calendar.timegm(at.utctimetuple())]
+
+
+def left_step(step: list[Any], port: str, rule: str | None = None) -> list[Any]:
+    """`step` (the run's last) left by `port`, decided by the rule at JSON pointer `rule` if one did: a new
+    list, so the path last written stays as it was (a RunRow compares them)."""
+    return [step[0], port, *step[2:3], *((rule,) if rule is not None else ())]
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One step of a run's path, read: the node, the port it left by (None: still there or ended there),
+    when it entered (None for steps kept before times were) and the rule that chose the port."""
+
+    node_id: str
+    port: str | None
+    entered_at: datetime | None
+    rule: str | None
+
+    @classmethod
+    def read(cls, step: list[Any]) -> PathStep:
+        entered = datetime.fromtimestamp(step[2], timezone.utc).replace(tzinfo=None) if len(step) > 2 else None
+        return cls(step[0], step[1], entered, step[3] if len(step) > 3 else None)
