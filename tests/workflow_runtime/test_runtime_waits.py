@@ -17,6 +17,7 @@ from tests.workflow_runtime.runtime_support import (
     track_all,
 )
 from workflow_runtime.storage.models import RunStatus
+from workflow_runtime.storage.models.run import PathStep, entered_step, left_step
 
 UTC = timezone.utc
 
@@ -204,3 +205,15 @@ def test_an_event_after_the_timeout_does_not_count_even_if_the_scheduler_is_late
     assert (run.status, run.node_id) == (RunStatus.COMPLETED, "gave_up")
     assert [message.node_id for message in harness.messages(fay)] == ["remind"]
     assert_counters_balance(harness, flow_id)
+
+
+def test_a_path_step_kept_before_times_were_reads_without_a_time_and_keeps_its_rule_in_place() -> None:
+    """Runs started before the path kept times have [node, port] steps: leaving one by a rule gives it no time, and
+    reading it finds the rule where a rule belongs."""
+    old = ["check", None]
+    left = left_step(old, "no", "/filter/all/1")
+    assert left == ["check", "no", None, "/filter/all/1"] and old == ["check", None]
+    assert PathStep.read(left) == PathStep("check", "no", None, "/filter/all/1")
+    at = datetime(2026, 3, 2, 10, 0, 5, tzinfo=timezone.utc)
+    assert PathStep.read(left_step(entered_step("wait", at), "next")) == PathStep("wait", "next", at, None)
+    assert PathStep.read(["start", "next"]) == PathStep("start", "next", None, None)

@@ -97,8 +97,10 @@ def entered_step(node_id: str, at: datetime) -> list[Any]:
 
 def left_step(step: list[Any], port: str, rule: str | None = None) -> list[Any]:
     """`step` (the run's last) left by `port`, decided by the rule at JSON pointer `rule` if one did: a new
-    list, so the path last written stays as it was (a RunRow compares them)."""
-    return [step[0], port, *step[2:3], *((rule,) if rule is not None else ())]
+    list, so the path last written stays as it was (a RunRow compares them). A step kept before times were
+    gets None for its time, so a rule never takes the time's place."""
+    left = [step[0], port, step[2] if len(step) > 2 else None]
+    return left if rule is None else [*left, rule]
 
 
 @dataclass(frozen=True)
@@ -113,5 +115,6 @@ class PathStep:
 
     @classmethod
     def read(cls, step: list[Any]) -> PathStep:
-        entered = datetime.fromtimestamp(step[2], timezone.utc).replace(tzinfo=None) if len(step) > 2 else None
+        seconds = step[2] if len(step) > 2 else None
+        entered = None if seconds is None else datetime.fromtimestamp(seconds, timezone.utc)
         return cls(step[0], step[1], entered, step[3] if len(step) > 3 else None)
