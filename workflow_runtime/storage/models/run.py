@@ -1,7 +1,6 @@
 """Runs: one contact's walk through one published flow version."""
 from __future__ import annotations
 
-import calendar
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -92,7 +91,8 @@ def count_visits(path: list[Any], node_id: str) -> int:
 
 def entered_step(node_id: str, at: datetime) -> list[Any]:
     """The path step of a run entering `node_id` at `at` (naive datetimes are UTC)."""
-    return [node_id, None, calendar.timegm(at.utctimetuple())]
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+    return [node_id, None, int(aware.timestamp())]
 
 
 def left_step(step: list[Any], port: str, rule: str | None = None) -> list[Any]:
