@@ -55,7 +55,8 @@ def test_the_stats_of_every_version(client: FlaskClient, admin_headers: dict, fl
     assert set(body["nodes"]) == {"start", "ab", "email_a", "email_b", "day", "done"}
     assert body["nodes"]["day"]["waiting"] == 9
     assert body["nodes"]["day"]["exited"] == 3
-    assert body["nodes"]["day"]["exited_by"] == {"goal": 3, "exit_rule": 0, "archived": 0, "unrecorded": 0}
+    assert body["nodes"]["day"]["exited_by"] == {"goal": 3, "exit_rule": 0, "archived": 0, "moved": 0, "operator": 0,
+                                                 "unrecorded": 0}
     assert sum(body["nodes"]["ab"]["left"].values()) == 12
     emails = [body["nodes"][node]["channels"] for node in ("email_a", "email_b")]
     assert [set(channels) for channels in emails] == [{"email"}, {"email"}]
