@@ -1,4 +1,5 @@
-"""`/api/flows`: the maps — list, create, edit the draft, rename, validate, publish, versions, diff, import/export."""
+"""`/api/flows`: the maps — list, create, edit the draft, rename, validate, publish (with a migration plan and its
+preview), versions, diff, import/export."""
 from __future__ import annotations
 
 from typing import Any
@@ -17,7 +18,7 @@ from flows.diff import diff_documents
 from flows.document import dumps
 from flows.validation import FlowInvalid, Severity
 from workflow_runtime.authoring import flow_store
-from workflow_runtime.storage.models import Broadcast
+from workflow_runtime.storage.models import Broadcast, FlowMigration
 
 blueprint = Blueprint("flows", __name__, description="Automation maps: drafts, published versions, life cycle.")
 blueprint.before_request(require_admin)
@@ -117,18 +118,41 @@ def validate_flow(flow_id: int) -> dict[str, Any]:
 
 
 @blueprint.post("/<int:flow_id>/publish")
+@blueprint.arguments(schemas.PublishArgs, required=False)
 @blueprint.response(201, schemas.PublishResultSchema)
 @blueprint.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
-@blueprint.alt_response(422, schema=ErrorSchema, description="The draft is not valid; `errors` lists every problem by node.")
-def publish_flow(flow_id: int) -> dict[str, Any]:
-    """Freeze the draft as the next immutable version and make it live; running contacts keep theirs."""
+@blueprint.alt_response(422, schema=ErrorSchema, description="The draft is not valid, or the migration plan misses a "
+                        "choice or names a node that does not exist; `errors` names each node.")
+def publish_flow(payload: dict[str, Any], flow_id: int) -> dict[str, Any]:
+    """Freeze the draft as the next immutable version and make it live. Running contacts keep their version, or with
+    a `move` plan the ones waiting move to the new version: jobs move them a chunk at a time (the answer's
+    `migration` shows how far they got); `POST .../migration-preview` shows first who would go where."""
     flow = service.find_flow(db.session, flow_id)
-    try:
-        version = flow_store.publish_flow(db.session, flow)
-    except FlowInvalid as invalid:
-        raise service.refuse(invalid, "The draft was not published.") from None
+    version, migration = service.publish(db.session, flow, payload.get("migration"))
     db.session.commit()
-    return {"version": version.number, "published_at": version.published_at}
+    service.queue_migration(migration)
+    return {"version": version.number, "published_at": version.published_at, "migration": migration}
+
+
+@blueprint.post("/<int:flow_id>/migration-preview")
+@blueprint.arguments(schemas.PublishArgs, required=False)
+@blueprint.response(200, schemas.MigrationPreviewSchema)
+@blueprint.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
+@blueprint.alt_response(422, schema=ErrorSchema, description="The draft is not valid, or the plan names a version or "
+                        "node that does not exist; `errors` names each node.")
+def preview_migration(payload: dict[str, Any], flow_id: int) -> dict[str, Any]:
+    """What publishing the draft now with this plan would do to the contacts of older versions: "N contacts waiting
+    at X (v1) → Y" per node, and the nodes the plan must still choose for. Nothing is written."""
+    return service.migration_preview(db.session, service.find_flow(db.session, flow_id), payload.get("migration"))
+
+
+@blueprint.get("/<int:flow_id>/migrations/<int:migration_id>")
+@blueprint.response(200, schemas.MigrationSchema)
+@blueprint.alt_response(404, schema=ErrorSchema, description="No such flow, or it has no migration with this id.")
+def get_migration(flow_id: int, migration_id: int) -> FlowMigration:
+    """A migration published with a version, and how far its jobs got."""
+    flow = service.find_flow(db.session, flow_id)
+    return service.find_migration(db.session, flow, migration_id)
 
 
 @blueprint.post("/<int:flow_id>/<any(pause, resume, archive):action>")

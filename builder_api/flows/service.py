@@ -5,7 +5,7 @@ Views stay thin by calling these; the rules themselves live in workflow_runtime
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,10 +17,10 @@ from builder_api.ids import MAX_ID
 from builder_api.runtime_access import job_queue, now
 from flows.errors import FlowError, FlowInvalid
 from flows.validation import flow_warnings
-from workflow_runtime.authoring import flow_store
+from workflow_runtime.authoring import flow_store, migration
 from workflow_runtime.engine import broadcasts, lifecycle
 from workflow_runtime.reports.flow_summary import FlowTotals, flow_totals
-from workflow_runtime.storage.models import Broadcast, Contact, Flow, FlowStatus, FlowVersion, Segment
+from workflow_runtime.storage.models import Broadcast, Contact, Flow, FlowMigration, FlowStatus, FlowVersion, Segment
 
 
 def queue_runs(run_ids: Sequence[int]) -> None:
@@ -73,6 +73,66 @@ def draft_problems(session: Session, flow: Flow) -> list[FlowError]:
 def refuse(invalid: FlowInvalid, message: str, field: str | None = None) -> ApiError:
     """A 422 carrying every error of a refused document."""
     return ApiError(422, f"{message} {invalid}", flow_errors(invalid.errors, field))
+
+
+def publish(session: Session, flow: Flow, plan: Mapping[str, Any] | None) -> tuple[FlowVersion, FlowMigration | None]:
+    """Publish the draft with the migration plan (422 naming every problem of the draft, or the version and node a
+    plan misses or names wrongly); nothing is stored when refused."""
+    try:
+        return migration.publish(session, flow, migration_plan(plan), now(), datetime.now(UTC))
+    except FlowInvalid as invalid:
+        raise refuse(invalid, "The draft was not published.") from None
+    except migration.PlanRefused as refused:
+        raise _refuse_plan(refused, "The draft was not published:") from None
+
+
+def queue_migration(started: FlowMigration | None) -> None:
+    """Hand a migration to the workers; without a queue the scheduler's reconciler finds it."""
+    queue = job_queue()
+    if queue is not None and started is not None:
+        queue.migrate([started.id])
+
+
+def migration_preview(session: Session, flow: Flow, plan: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Where the plan would send the contacts of older versions if the draft were published now (422 as publishing
+    would refuse the draft, or a choice naming a version or node that does not exist); nothing is written."""
+    errors = flow_store.draft_errors(session, flow)
+    if errors:
+        raise refuse(FlowInvalid(errors), "The draft cannot be published, so nothing can move to it.")
+    parsed = migration_plan(plan)
+    try:
+        previewed = migration.preview(session, flow, flow.draft, migration.next_number(session, flow), parsed)
+    except migration.PlanRefused as refused:
+        raise _refuse_plan(refused, "The plan cannot be applied:") from None
+    return {"mode": parsed.mode, "to_version": previewed.to_version, "nodes": previewed.nodes,
+            "moving": previewed.moving, "exiting": previewed.exiting, "staying": previewed.staying,
+            "missing": [{"version": row.version, "node_id": row.node_id} for row in previewed.missing],
+            "complete": not previewed.missing}
+
+
+def migration_plan(plan: Mapping[str, Any] | None) -> migration.MigrationPlan:
+    """The plan of a request's `migration` (schemas.MigrationPlanSchema, loaded); none: keep."""
+    if plan is None:
+        return migration.MigrationPlan()
+    choices = tuple(migration.Choice(choice["version"], choice["node_id"], choice.get("to"))
+                    for choice in plan["map"])
+    return migration.MigrationPlan(plan["mode"], choices)
+
+
+def _refuse_plan(refused: migration.PlanRefused, message: str) -> ApiError:
+    """A 422 naming, for each problem, the version and node and where in the map it is."""
+    errors = [{"field": "migration.map", "node_id": problem.node_id, "message": problem.message,
+               "pointer": "/migration/map" + (f"/{problem.index}" if problem.index is not None else "")}
+              for problem in refused.problems]
+    return ApiError(422, f"{message} {refused}", errors)
+
+
+def find_migration(session: Session, flow: Flow, migration_id: int) -> FlowMigration:
+    """The flow's migration, or a 404 naming it."""
+    found = session.get(FlowMigration, migration_id) if migration_id <= MAX_ID else None
+    if found is None or found.flow_id != flow.id:
+        raise ApiError(404, f"Flow {flow.id} has no migration {migration_id}.")
+    return found
 
 
 def summaries(session: Session, q: str | None, status: str | None) -> list[dict[str, Any]]:

@@ -833,7 +833,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Freeze the draft as the next immutable version and make it live; running contacts keep theirs. */
+        /**
+         * Freeze the draft as the next immutable version and make it live. Running contacts keep their version, or with
+         *     a `move` plan the ones waiting move to the new version: jobs move them a chunk at a time (the answer's
+         *     `migration` shows how far they got); `POST .../migration-preview` shows first who would go where.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -843,7 +847,11 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["PublishArgs"];
+                };
+            };
             responses: {
                 /** @description Created */
                 201: {
@@ -863,7 +871,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description The draft is not valid; `errors` lists every problem by node. */
+                /** @description The draft is not valid, or the migration plan misses a choice or names a node that does not exist; `errors` names each node. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -875,6 +883,124 @@ export interface paths {
                 default: components["responses"]["DEFAULT_ERROR"];
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flows/{flow_id}/migration-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flow_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What publishing the draft now with this plan would do to the contacts of older versions: "N contacts waiting
+         *     at X (v1) → Y" per node, and the nodes the plan must still choose for. Nothing is written.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    flow_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["PublishArgs"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MigrationPreview"];
+                    };
+                };
+                /** @description No flow (or version) with this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The draft is not valid, or the plan names a version or node that does not exist; `errors` names each node. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flows/{flow_id}/migrations/{migration_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flow_id: number;
+                migration_id: number;
+            };
+            cookie?: never;
+        };
+        /** A migration published with a version, and how far its jobs got. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    flow_id: number;
+                    migration_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Migration"];
+                    };
+                };
+                /** @description No such flow, or it has no migration with this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5086,10 +5212,117 @@ export interface components {
             /** @description The errors, then the warnings (`severity`), each by node id and JSON pointer. */
             errors: components["schemas"]["FlowError"][];
         };
+        MigrationChoice: {
+            /** @description The older version they wait in. */
+            version: number;
+            /** @description The node they wait at. */
+            node_id: string;
+            /** @description A node of the version being published. */
+            to?: string;
+            /** @description true: they leave the flow instead (counted `exited`, by `moved`). */
+            exit?: boolean;
+        };
+        MigrationPlan: {
+            /**
+             * @description keep: every contact stays on the version they entered (the default); move: the contacts waiting in older versions move to the new one. Those at a node the new version has with the same id and type, its wait unchanged, go there by themselves, keeping their wake-up time; for every other node where contacts wait the map must say where they go (the preview lists them).
+             * @default keep
+             * @enum {unknown}
+             */
+            mode: "keep" | "move";
+            /** @description The choices, one per (version, node); only with mode move. A choice for an unchanged node overrides where its contacts would go. */
+            map?: components["schemas"]["MigrationChoice"][];
+        };
+        PublishArgs: {
+            /** @description What happens to the contacts of older versions; left out: keep. */
+            migration?: components["schemas"]["MigrationPlan"];
+        };
+        Migration: {
+            id: number;
+            flow_id: number;
+            /** @description The version moved to. */
+            readonly to_version: unknown;
+            /** @description The plan's map, as it was sent. */
+            readonly choices: unknown;
+            /**
+             * @description queued, running, done, or failed (see error).
+             * @enum {unknown}
+             */
+            status: "queued" | "running" | "done" | "failed";
+            /** @description Contacts the plan moved or exited when it was published. */
+            to_move: number;
+            /** @description Contacts moved so far (a new run in the version). */
+            moved: number;
+            /** @description Contacts the plan's `exit` took out so far. */
+            exited: number;
+            /** @description Once done: contacts left unfinished in older versions (a step away, mid-send, or at a node the plan had no choice for). */
+            stayed?: number | null;
+            /** @description Share of `to_move` done, 0 to 1 (1 once done). */
+            readonly progress: unknown;
+            error?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+        };
         PublishResult: {
             version: number;
             /** Format: date-time */
             published_at: string;
+            /** @description With a move plan: the migration its jobs apply a chunk at a time (progress at GET /api/flows/<id>/migrations/<migration id>); null when contacts keep their versions. */
+            migration?: components["schemas"]["Migration"] | (Record<string, never> | null);
+        };
+        WaitingNode: {
+            /** @description The older version. */
+            version: number;
+            node_id: string;
+            node_type: string;
+            /** @description What the canvas calls the node. */
+            label: string;
+            /**
+             * @description How the node stands in the new version: unchanged, changed (not its wait: its contacts go there by themselves), wait_changed, type_changed or removed (these need a choice).
+             * @enum {string}
+             */
+            change: "unchanged" | "changed" | "wait_changed" | "type_changed" | "removed";
+            /** @description Contacts waiting there that the plan moves. */
+            waiting: number;
+            /** @description Contacts there that stay on their version whatever the plan: a step away from their next wait, or waiting on a message's outcome (a popup's email fallback, a webhook's answer). */
+            staying: number;
+            /**
+             * @description move (to `to`), exit, stay (a keep plan), or choose: a move plan must say where they go.
+             * @enum {unknown}
+             */
+            action: "move" | "exit" | "stay" | "choose";
+            /** @description The plan's map chose it. */
+            chosen: boolean;
+            /** @description The node of the new version they go to. */
+            to?: string | null;
+            to_label?: string | null;
+            /**
+             * @description kept: the same wait, the same wake-up time; recomputed: the new node's wait counted from when they started waiting (due at once if that is past); now: the node is no wait and runs at once.
+             * @enum {unknown|null}
+             */
+            wake?: "kept" | "recomputed" | "now" | null;
+        };
+        NodeKey: {
+            version: number;
+            node_id: string;
+        };
+        MigrationPreview: {
+            /** @enum {unknown} */
+            mode: "keep" | "move";
+            /** @description The number the draft would be published as. */
+            to_version: number;
+            /** @description Every node of an older version where contacts are, by version and in the map's order: "N contacts waiting at X (v1) → Y". */
+            nodes: components["schemas"]["WaitingNode"][];
+            moving: number;
+            exiting: number;
+            staying: number;
+            /** @description The nodes where contacts wait that the map must choose for. */
+            missing: components["schemas"]["NodeKey"][];
+            /** @description Nothing missing: publishing would accept this plan. */
+            complete: boolean;
         };
         VersionList: {
             versions: components["schemas"]["VersionSummary"][];

@@ -26,7 +26,9 @@ PROCESS_PENDING_EVENTS = "workflow_runtime.dispatch.jobs.process_pending_events"
 REFRESH_SEGMENTS = "workflow_runtime.dispatch.jobs.refresh_segments"
 DELIVER_MESSAGES = "workflow_runtime.dispatch.jobs.deliver_messages"
 ENROL_BROADCAST = "workflow_runtime.dispatch.jobs.enrol_broadcast"
-JOB_NAMES = (ADVANCE_RUNS, PROCESS_EVENTS, PROCESS_PENDING_EVENTS, REFRESH_SEGMENTS, DELIVER_MESSAGES, ENROL_BROADCAST)
+MIGRATE_RUNS = "workflow_runtime.dispatch.jobs.migrate_runs"
+JOB_NAMES = (ADVANCE_RUNS, PROCESS_EVENTS, PROCESS_PENDING_EVENTS, REFRESH_SEGMENTS, DELIVER_MESSAGES, ENROL_BROADCAST,
+             MIGRATE_RUNS)
 
 
 class JobQueue:
@@ -98,6 +100,15 @@ class JobQueue:
         queued = 0
         for broadcast_id in broadcast_ids:
             self.queue.enqueue(ENROL_BROADCAST, broadcast_id, retry=Retry(max=3), result_ttl=0)
+            queued += 1
+        return queued
+
+    def migrate(self, migration_ids: Iterable[int]) -> int:
+        """Queue a job moving the next chunk of each migration's waiting runs (each chunk queues the next); returns
+        how many."""
+        queued = 0
+        for migration_id in migration_ids:
+            self.queue.enqueue(MIGRATE_RUNS, migration_id, retry=Retry(max=3), result_ttl=0)
             queued += 1
         return queued
 

@@ -5,16 +5,18 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from workflow_runtime.channels import delivered_channels, deliverer_for, onsite_push, presence, team_push
 from workflow_runtime.dispatch import runtime
-from workflow_runtime.engine import batches, broadcasts, failures
+from workflow_runtime.engine import batches, broadcasts, failures, version_migration
 from workflow_runtime.engine.interpreter import BatchEffects, OnSite
 from workflow_runtime.storage.models import Channel, FailureKind
 
 Batch = Callable[[Session, Sequence[int], datetime, OnSite], BatchEffects]
+Chunk = TypeVar("Chunk")
 log = logging.getLogger(__name__)
 
 
@@ -66,22 +68,48 @@ def enrol_broadcast(broadcast_id: int) -> int:
     A chunk that fails for a reason of its own fails the broadcast with the reason (the runs already started
     go on); a server that is down fails the job, for RQ and then the reconciler to retry.
     """
-    current = runtime.current()
-    try:
-        with current.sessions.begin() as session:
-            chunk = broadcasts.enrol_next_chunk(session, broadcast_id, current.clock.now(), datetime.now(UTC),
-                                                current.jobs.batch_size)
-    except Exception as error:
-        if failures.find_outage(error):
-            raise
-        log.exception("broadcast %s failed", broadcast_id)
-        with current.sessions.begin() as session:
-            broadcasts.fail(session, broadcast_id, failures.describe(error), current.clock.now(), datetime.now(UTC))
+    chunk = _next_chunk("broadcast", broadcast_id, broadcasts.enrol_next_chunk, broadcasts.fail)
+    if chunk is None:
         return 0
+    current = runtime.current()
     current.jobs.advance(chunk.run_ids)
     if chunk.more:
         current.jobs.enrol_broadcasts([broadcast_id])
     return len(chunk.run_ids)
+
+
+def migrate_runs(migration_id: int) -> int:
+    """Move the migration's next chunk of waiting runs to its version, mirror their wake-ups and queue the next
+    chunk; returns the runs moved or exited.
+
+    As for a broadcast, a chunk that fails for a reason of its own fails the migration with the reason (the runs
+    already moved stay moved); a server that is down fails the job, for RQ and then the reconciler to retry.
+    """
+    chunk = _next_chunk("migration", migration_id, version_migration.migrate_next_chunk, version_migration.fail)
+    if chunk is None:
+        return 0
+    current = runtime.current()
+    current.wakeups.mirror(chunk.wakeups)
+    if chunk.more:
+        current.jobs.migrate([migration_id])
+    return chunk.ended
+
+
+def _next_chunk(what: str, item_id: int, take: Callable[[Session, int, datetime, datetime, int], Chunk],
+                fail: Callable[[Session, int, str, datetime, datetime], None]) -> Chunk | None:
+    """The next chunk of a job done a chunk at a time (a broadcast's, a migration's), taken in its own transaction;
+    None when it failed for a reason of its own, which `fail` records on the item. A server that is down raises."""
+    current = runtime.current()
+    try:
+        with current.sessions.begin() as session:
+            return take(session, item_id, current.clock.now(), datetime.now(UTC), current.jobs.batch_size)
+    except Exception as error:
+        if failures.find_outage(error):
+            raise
+        log.exception("%s %s failed", what, item_id)
+        with current.sessions.begin() as session:
+            fail(session, item_id, failures.describe(error), current.clock.now(), datetime.now(UTC))
+        return None
 
 
 def _isolating(work: Batch, ids: Sequence[int], kind: FailureKind) -> int:

@@ -1,5 +1,5 @@
-"""Rebuilding Redis from the database: the wake-up set from `runs.wake_at`, the queue from unapplied events
-and unfinished broadcasts.
+"""Rebuilding Redis from the database: the wake-up set from `runs.wake_at`, the queue from unapplied events,
+unfinished broadcasts and unfinished migrations.
 
 Redis holds nothing the database does not, so flushing it, restarting it or losing a job loses
 nothing: the scheduler reconciles everything at start and what is overdue every minute.
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from workflow_runtime.dispatch.job_queue import JobQueue
 from workflow_runtime.dispatch.wakeups import WakeupSet
 from workflow_runtime.engine.broadcasts import idle_broadcasts
+from workflow_runtime.engine.version_migration import idle_migrations
 from workflow_runtime.storage import unapplied_events
 from workflow_runtime.storage.models import Run
 
@@ -58,3 +59,12 @@ def requeue_broadcasts(session: Session, jobs: JobQueue, idle_since: datetime | 
     enrols each chunk once (engine.broadcasts moves its cursor only from the value it read).
     """
     return jobs.enrol_broadcasts(idle_broadcasts(session, idle_since))
+
+
+def requeue_migrations(session: Session, jobs: JobQueue, idle_since: datetime | None = None) -> int:
+    """Queue again the unfinished migrations untouched since `idle_since` (or all); returns how many.
+
+    Their job was lost. A migration queued twice moves each chunk once (engine.version_migration moves its
+    cursor only from the value it read, and moves only runs still waiting, under lock).
+    """
+    return jobs.migrate(idle_migrations(session, idle_since))

@@ -18,7 +18,12 @@ from datetime import UTC, datetime, timedelta
 
 from workflow_runtime.channels import delivered_channels
 from workflow_runtime.channels.delivery import has_due
-from workflow_runtime.dispatch.reconciler import reconcile_wakeups, requeue_broadcasts, requeue_events
+from workflow_runtime.dispatch.reconciler import (
+    reconcile_wakeups,
+    requeue_broadcasts,
+    requeue_events,
+    requeue_migrations,
+)
 from workflow_runtime.dispatch.runtime import Runtime
 from workflow_runtime.engine.failures import describe, find_outage
 from workflow_runtime.storage.models import Channel
@@ -120,11 +125,12 @@ class Scheduler:
     _since_sweep: float = field(default=0.0, init=False)
 
     def reconcile_all(self) -> int:
-        """Rebuild the wake-up set and re-queue every unapplied event and unfinished broadcast (at start, or after
-        Redis lost them)."""
+        """Rebuild the wake-up set and re-queue every unapplied event, unfinished broadcast and unfinished migration
+        (at start, or after Redis lost them)."""
         with self.runtime.sessions() as session:
             rebuilt = (reconcile_wakeups(session, self.runtime.wakeups) + requeue_events(session, self.runtime.jobs)
-                       + requeue_broadcasts(session, self.runtime.jobs))
+                       + requeue_broadcasts(session, self.runtime.jobs)
+                       + requeue_migrations(session, self.runtime.jobs))
         self.runtime.redis.set(REBUILT_KEY, datetime.now(UTC).isoformat())
         return rebuilt
 
@@ -148,7 +154,7 @@ class Scheduler:
         return rebuilt
 
     def reconcile_overdue(self) -> int:
-        """Re-add runs, events and broadcasts overdue by the grace period (one scheduler at a time).
+        """Re-add runs, events, broadcasts and migrations overdue by the grace period (one scheduler at a time).
 
         Runs are due by the runtime's clock; events are received and broadcasts move on in real
         time, so their grace is measured on the wall clock.
@@ -161,6 +167,7 @@ class Scheduler:
                 runs = reconcile_wakeups(session, self.runtime.wakeups, due_by=self.runtime.clock.now() - self.grace)
                 events = requeue_events(session, self.runtime.jobs, received_before=datetime.now(UTC) - self.grace)
                 idle = requeue_broadcasts(session, self.runtime.jobs, idle_since=datetime.now(UTC) - self.grace)
+                idle += requeue_migrations(session, self.runtime.jobs, idle_since=datetime.now(UTC) - self.grace)
                 return runs + events + idle
         finally:
             lock.release()

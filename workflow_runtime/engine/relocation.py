@@ -12,9 +12,10 @@ from workflow_runtime.engine.counters import CounterBatch, ExitCause
 from workflow_runtime.engine.interpreter import exit_run
 from workflow_runtime.storage.models import Run, RunStatus
 from workflow_runtime.storage.models.run import entered_step
+from workflow_runtime.storage.run_rows import AnyRun
 
 
-def move_run(run: Run, to_node_id: str, now: datetime, counters: CounterBatch, *, detail: str,
+def move_run(run: AnyRun, to_node_id: str, now: datetime, counters: CounterBatch, *, detail: str,
              version_id: int | None = None, keep_goal: bool = True) -> Run:
     """End `run` (if it has not ended) as moved, `detail` saying where, and return a new run due now at
     `to_node_id` of `version_id` (by default the run's own version), counted `entered` there; the caller adds

@@ -17,6 +17,7 @@ from workflow_runtime.storage.models.flow import (
     FlowVersion,
     ImmutableVersionError,
 )
+from workflow_runtime.storage.models.flow_migration import UNFINISHED_MIGRATIONS, FlowMigration, MigrationStatus
 from workflow_runtime.storage.models.funnel import SavedFunnel
 from workflow_runtime.storage.models.message import DeliveryState, Message, MessageStatus
 from workflow_runtime.storage.models.message_template import ONSITE_CHANNELS, Channel, MessageTemplate
@@ -46,6 +47,7 @@ __all__ = [
     "FailureKind",
     "FailureState",
     "Flow",
+    "FlowMigration",
     "FlowStatus",
     "FlowSegmentTrigger",
     "FlowTrigger",
@@ -58,6 +60,7 @@ __all__ = [
     "Message",
     "MessageStatus",
     "MessageTemplate",
+    "MigrationStatus",
     "NodeCounter",
     "OperatorAction",
     "Reply",
@@ -70,6 +73,7 @@ __all__ = [
     "SegmentMembership",
     "UNFINISHED",
     "UNFINISHED_BROADCASTS",
+    "UNFINISHED_MIGRATIONS",
     "UnappliedEvent",
     "User",
     "WorkspaceKey",
