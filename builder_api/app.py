@@ -16,6 +16,7 @@ from builder_api.docs.routes import blueprint as docs
 from builder_api.errors import register_error_handlers
 from builder_api.extensions import api, cors, db, limiter
 from builder_api.failures.routes import blueprint as failures
+from builder_api.flows.forecast_routes import blueprint as forecasts
 from builder_api.flows.routes import blueprint as flows
 from builder_api.frontend.routes import blueprint as frontend
 from builder_api.health.routes import blueprint as health
@@ -84,6 +85,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, settings: Settings
     api.register_blueprint(scenarios, url_prefix="/api/scenarios")
     # Beside the flows blueprint on the same prefix: a blueprint of its own name, routes of its own.
     api.register_blueprint(stats, url_prefix="/api/flows")
+    api.register_blueprint(forecasts, url_prefix="/api/flows")
     api.register_blueprint(contacts, url_prefix="/api/contacts")
     api.register_blueprint(segments, url_prefix="/api/segments")
     api.register_blueprint(suggestions, url_prefix="/api/suggestions")

@@ -6,7 +6,7 @@ import json
 import signal
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,11 @@ from workflow_runtime.demo import VISITORS, demo_runtime, seed_demo
 from workflow_runtime.dispatch.embedded import GRACEFUL_SHUTDOWN_SECONDS, embedded_redis, serve_embedded
 from workflow_runtime.dispatch.scheduler import Scheduler
 from workflow_runtime.dispatch.worker import log_to_stderr, run_worker
-from workflow_runtime.storage.models import Flow, KeyName, User
+from workflow_runtime.forecast import window as forecast_window
+from workflow_runtime.forecast.figures import TABLE_COLUMNS, table_rows
+from workflow_runtime.forecast.forecasts import ForecastBusy, request_forecast, run_forecast
+from workflow_runtime.storage.database import session_factory
+from workflow_runtime.storage.models import Flow, Forecast, ForecastStatus, KeyName, User
 
 # soft_wrap: paths and messages stay on one line, so they can be grepped and copied.
 console = Console(soft_wrap=True)
@@ -309,6 +313,42 @@ def list_flows() -> None:
         live = f"v{flow.live_version.number}" if flow.live_version else "—"
         table.add_row(str(flow.id), flow.name, flow.status.value, live, flow.scenario_slug or "")
     console.print(table)
+
+
+@flows.command("forecast")
+@click.argument("flow_id", type=int)
+@click.option("--version", "version", type=int, help="A published version number (default: the draft).")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, forecast_window.MAX_DAYS),
+              help="Replay the last N whole days and today.")
+@click.option("--step-minutes", default=int(forecast_window.STEP.total_seconds() // 60), show_default=True,
+              type=click.IntRange(1, forecast_window.MAX_STEP_MINUTES),
+              help="Events and wake-ups are handled at the end of their step.")
+@with_appcontext
+def forecast_flow(flow_id: int, version: int | None, days: int, step_minutes: int) -> None:
+    """Replay the last DAYS days' events through the draft (or --version) in a scratch database, here and now, and
+    print each node's projected figures beside the live ones."""
+    moment = now()
+    try:
+        asked = forecast_window.last_days(days, moment)
+        forecast_id = request_forecast(db.session, flow_id, version, asked, moment, timedelta(minutes=step_minutes)).id
+    except (forecast_window.ForecastRefused, flow_store.FlowNotFound, FlowInvalid, ForecastBusy) as refused:
+        raise click.ClickException(str(refused)) from None
+    db.session.commit()
+    run_forecast(session_factory(db.engine), forecast_id)
+    done = db.session.get(Forecast, forecast_id)
+    db.session.refresh(done)
+    if done.status is not ForecastStatus.DONE:
+        raise click.ClickException(done.error or "the forecast did not finish")
+    replayed = "the draft" if version is None else f"v{version}"
+    table = Table(*TABLE_COLUMNS, title=f"Forecast {forecast_id} of flow {flow_id} ({replayed}), "
+                                        f"{asked.start:%Y-%m-%d} to {asked.end:%Y-%m-%d %H:%M} UTC: "
+                                        f"{done.result['events']} events")
+    for row in table_rows(done.result):
+        table.add_row(*row)
+    # Each figure whole, however narrow the terminal: a wrapped cell could not be read or grepped.
+    Console(width=max(console.width, 200), soft_wrap=True).print(table)
+    for note in done.result["notes"]:
+        console.print(f"- {note}")
 
 
 @main.group()

@@ -1592,6 +1592,145 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/flows/{flow_id}/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flow_id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay the stored events of a past window (the last `days`, or `from`–`to`) through the draft or a version,
+         *     on a virtual clock, sending nothing and writing nothing live; answers at once, and the forecast's resource
+         *     shows the progress, then per-node figures beside the live ones.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    flow_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ForecastArgs"];
+                };
+            };
+            responses: {
+                /** @description Accepted */
+                202: {
+                    headers: {
+                        /** @description The forecast's progress resource. */
+                        Location?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Forecast"];
+                    };
+                };
+                /** @description The window cannot be replayed as given. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No flow, or no such version of it. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Another forecast is queued or running: one runs at a time. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The draft is not valid; `errors` lists every problem by node. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/flows/{flow_id}/forecasts/{forecast_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                flow_id: number;
+                forecast_id: number;
+            };
+            cookie?: never;
+        };
+        /** One forecast: its status and progress, then its per-node figures, the live ones and what is not exact. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    flow_id: number;
+                    forecast_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Forecast"];
+                    };
+                };
+                /** @description No forecast of this flow has this id. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                default: components["responses"]["DEFAULT_ERROR"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contacts": {
         parameters: {
             query?: never;
@@ -5603,6 +5742,62 @@ export interface components {
         NodeContacts: {
             contacts: components["schemas"]["NodeContact"][];
             total: number;
+        };
+        ForecastArgs: {
+            /**
+             * @description A published version number, or "draft" (the default): the document replayed.
+             * @default draft
+             */
+            version: number | "draft";
+            /** @description The last N whole days and today (default 30); or give from and to. */
+            days?: number;
+            /**
+             * Format: date
+             * @description The window's first day (UTC), with to.
+             */
+            from?: string;
+            /**
+             * Format: date
+             * @description The window's last day (UTC), included, with from.
+             */
+            to?: string;
+            /**
+             * @description Events and wake-ups are handled at the end of their step (default 5): shorter is closer to what happened, longer is faster.
+             * @default 5
+             */
+            step_minutes: number;
+        };
+        Forecast: {
+            id: number;
+            flow_id: number;
+            /** @description The version replayed; null: the draft. */
+            version?: number | null;
+            /**
+             * @description queued, running, done (see result) or failed (see error).
+             * @enum {unknown}
+             */
+            readonly status: "queued" | "running" | "done" | "failed";
+            readonly error: unknown;
+            /** @description Share of the window's events replayed, 0 to 1 (1 once done). */
+            readonly progress: unknown;
+            events_total: number;
+            events_replayed: number;
+            /** Format: date-time */
+            window_start: string;
+            /** Format: date-time */
+            window_end: string;
+            /** @description The replay's step. */
+            step_seconds: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** @description Once done: window, events, totals; nodes (each node's figures, as the statistics give them); counters (raw, per node and metric); live (the flow's real totals and nodes over the same days, null if never published); difference (per node, forecast minus live, only what differs); estimates (message statuses estimated from the rates seen in reality); notes (what cannot be exact, as sentences). */
+            result?: {
+                [key: string]: unknown;
+            } | null;
         };
         FirstTouch: {
             utm_source?: string | null;

@@ -18,6 +18,7 @@ from workflow_runtime.storage.models.flow import (
     ImmutableVersionError,
 )
 from workflow_runtime.storage.models.flow_migration import UNFINISHED_MIGRATIONS, FlowMigration, MigrationStatus
+from workflow_runtime.storage.models.forecast import UNFINISHED_FORECASTS, Forecast, ForecastStatus
 from workflow_runtime.storage.models.funnel import SavedFunnel
 from workflow_runtime.storage.models.message import DeliveryState, Message, MessageStatus
 from workflow_runtime.storage.models.message_template import ONSITE_CHANNELS, Channel, MessageTemplate
@@ -47,6 +48,8 @@ __all__ = [
     "FailureKind",
     "FailureState",
     "Flow",
+    "Forecast",
+    "ForecastStatus",
     "FlowMigration",
     "FlowStatus",
     "FlowSegmentTrigger",
@@ -73,6 +76,7 @@ __all__ = [
     "SegmentMembership",
     "UNFINISHED",
     "UNFINISHED_BROADCASTS",
+    "UNFINISHED_FORECASTS",
     "UNFINISHED_MIGRATIONS",
     "UnappliedEvent",
     "User",
