@@ -207,7 +207,49 @@ export const deleteFlow = (id: number) => request<void>("DELETE", `/api/flows/${
 export const validateFlow = (id: number) =>
   request<Schemas["ValidationResult"]>("POST", `/api/flows/${id}/validate`);
 
-export const publishFlow = (id: number) => request<Schemas["PublishResult"]>("POST", `/api/flows/${id}/publish`);
+export type MigrationPlan = Schemas["MigrationPlan"];
+export type MigrationPreview = Schemas["MigrationPreview"];
+export type WaitingNode = Schemas["WaitingNode"];
+export type FlowDiff = Schemas["Diff"];
+
+/** Publish the draft; with a `move` plan the contacts waiting in older versions move to the new one. */
+export const publishFlow = (id: number, migration?: MigrationPlan) =>
+  request<Schemas["PublishResult"]>("POST", `/api/flows/${id}/publish`, migration ? { migration } : undefined);
+
+/** Who the plan would move where if the draft were published now; nothing is written. */
+export const previewMigration = (id: number, migration: MigrationPlan) =>
+  request<MigrationPreview>("POST", `/api/flows/${id}/migration-preview`, { migration });
+
+/** A forecast's result once done: its figures per node as the statistics give them, the live figures of the same
+ * days (null if the flow was never published), their difference per node (forecast minus live, only what differs),
+ * and what cannot be exact, in sentences. */
+export interface ForecastResult {
+  window: { from: string; to: string; step_seconds: number };
+  events: number;
+  contacts: number;
+  totals: FlowStats["totals"];
+  nodes: FlowStats["nodes"];
+  live: { totals: FlowStats["totals"]; nodes: FlowStats["nodes"] } | null;
+  difference: Record<string, Record<string, number>>;
+  notes: string[];
+}
+export type Forecast = Omit<Schemas["Forecast"], "status" | "error" | "progress" | "result"> & {
+  status: "queued" | "running" | "done" | "failed";
+  error: string | null;
+  progress: number;
+  result: ForecastResult | null;
+};
+
+/** Replay the last `days` days of stored events through the draft or a version, in isolation (202: it runs as a job). */
+export const requestForecast = (flowId: number, version: number | "draft", days: number) =>
+  request<Forecast>("POST", `/api/flows/${flowId}/forecast`, { version, days });
+
+export const getForecast = (flowId: number, forecastId: number) =>
+  request<Forecast>("GET", `/api/flows/${flowId}/forecasts/${forecastId}`);
+
+/** What changed from one revision (a version number, or "draft") to another. */
+export const diffFlow = (id: number, from: string, to: string) =>
+  request<FlowDiff>("GET", `/api/flows/${id}/diff${query({ from, to })}`);
 
 export const setFlowState = (id: number, action: "pause" | "resume" | "archive") =>
   request<FlowDetail>("POST", `/api/flows/${id}/${action}`);

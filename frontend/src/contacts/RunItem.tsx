@@ -1,8 +1,9 @@
 /** A flow the contact is in (or was): the step they are at, what they wait for, how the run ended; shown on the
  * contact's card and beside their conversation in the inbox. */
+import { useState } from "react";
 import { Link } from "react-router-dom";
 
-import type { ContactCard, Journey } from "../api";
+import type { ContactCard, Journey as TracedRun } from "../api";
 import { formatDateTime, formatNumber, formatRelative } from "../components/localeFormat";
 import { JourneyActions } from "./JourneyActions";
 import { JourneyTrace } from "./JourneyTrace";
@@ -32,7 +33,23 @@ function RunState({ run }: { run: CardRun }) {
 }
 
 /** What the contact page adds to a run: its journey, and a way to act on it that tells the page to reload. */
-type Traced = { contactId: number; journey: Journey; onChanged: () => void };
+type Traced = { contactId: number; journey: TracedRun; onChanged: () => void };
+
+/** The run's journey, folded: drawn only once unfolded (a contact may have a hundred runs). */
+function Journey({ traced, runId }: { traced: Traced; runId: number }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details data-testid={`run-journey-${runId}`} onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary className="small">Journey</summary>
+      {open && (
+        <>
+          <JourneyTrace journey={traced.journey} />
+          <JourneyActions contactId={traced.contactId} journey={traced.journey} onDone={traced.onChanged} />
+        </>
+      )}
+    </details>
+  );
+}
 
 /** The run; with `traced` (the contact page), its steps and what an operator may do to it, unfolded on demand. */
 export function RunItem({ run, traced }: { run: CardRun; traced?: Traced }) {
@@ -51,13 +68,7 @@ export function RunItem({ run, traced }: { run: CardRun; traced?: Traced }) {
         {run.converted_at ? ` · reached the goal ${formatDateTime(run.converted_at)}` : ""}
         {run.revenue !== null && run.revenue !== undefined ? ` · revenue ${formatNumber(run.revenue)}` : ""}
       </div>
-      {traced && (
-        <details data-testid={`run-journey-${run.id}`}>
-          <summary className="small">Journey</summary>
-          <JourneyTrace journey={traced.journey} />
-          <JourneyActions contactId={traced.contactId} journey={traced.journey} onDone={traced.onChanged} />
-        </details>
-      )}
+      {traced && <Journey traced={traced} runId={run.id} />}
     </li>
   );
 }

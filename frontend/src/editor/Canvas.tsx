@@ -41,11 +41,13 @@ export function Canvas() {
   const edges = useEditor((state) => state.edges);
   const errors = useEditor((state) => state.errors);
   const mode = useEditor((state) => state.mode);
-  const stats = useEditor((state) => state.stats);
+  // Statistics mode's figures; forecast mode's are on the cards only (a forecast counts no edges).
+  const stats = useEditor((state) => (state.mode === "stats" ? state.stats : null));
+  const forecastShown = useEditor((state) => state.mode === "forecast" && state.forecast !== null);
   const { onNodesChange, onEdgesChange, connect, addNode, checkpoint, setNotice } = editorStore.getState();
   const { screenToFlowPosition, fitView } = useReactFlow();
   const editing = mode === "edit";
-  const statsShown = !editing && stats !== null;
+  const statsShown = stats !== null || forecastShown;
   const canvasWidth = useStore((state) => state.width);
   const canvasHeight = useStore((state) => state.height);
 
@@ -59,7 +61,7 @@ export function Canvas() {
     editorStore.getState().fitDone();
   }, [fitPending, measured, fitView]);
 
-  // Statistics mode changes the canvas (no palette, nodes grow with their numbers, the drawer opens):
+  // Statistics and forecast modes change the canvas (no palette, nodes grow with their numbers, the drawer opens):
   // show the whole map once React Flow has measured the new sizes.
   useEffect(() => {
     if (!statsShown) return;

@@ -3,7 +3,7 @@ import { addEdge, applyEdgeChanges, applyNodeChanges, type Connection, type Edge
 import { useStore } from "zustand";
 import { createStore } from "zustand/vanilla";
 
-import { type Config, type FlowDetail, type FlowDocument, type FlowError, type FlowStats, type FlowStatus, getNodeTypes, type NodeCatalogue } from "../api";
+import { type Config, type FlowDetail, type FlowDocument, type FlowError, type FlowStats, type FlowStatus, type ForecastResult, getNodeTypes, type NodeCatalogue } from "../api";
 import {
   type CanvasGraph,
   type Catalogue,
@@ -23,7 +23,7 @@ const HISTORY_LIMIT = 100;
 /** Edits of one field within this many milliseconds make one undo step, not one per keystroke. */
 const COALESCE_MS = 1200;
 
-export type EditorMode = "edit" | "stats";
+export type EditorMode = "edit" | "stats" | "forecast";
 
 /** The contacts behind one number of statistics mode. */
 export interface Drilldown {
@@ -55,8 +55,14 @@ export interface EditorState extends CanvasGraph {
   /** The canvas should frame the whole map once every card is measured (after loading, after tidying up). */
   fitPending: boolean;
   drilldown: Drilldown | null;
+  /** Forecast mode's latest finished forecast (null until one is run). */
+  forecast: ForecastResult | null;
+  /** The draft's nodes added or changed since the live version, as of the last save (null: no live version). */
+  versionChanges: { added: string[]; changed: string[] } | null;
 
   setCatalogue(catalogue: NodeCatalogue): void;
+  setVersionChanges(changes: { added: string[]; changed: string[] } | null): void;
+  setForecast(forecast: ForecastResult | null): void;
   loadDocument(document: FlowDocument, flow?: Partial<FlowInfo>): void;
   loadFlow(detail: FlowDetail): void;
   document(): FlowDocument;
@@ -110,6 +116,8 @@ export function createEditorStore() {
     notice: null,
     fitPending: false,
     drilldown: null,
+    versionChanges: null,
+    forecast: null,
 
     setCatalogue(catalogue) {
       set({
@@ -129,6 +137,8 @@ export function createEditorStore() {
         errors: [],
         stats: null,
         mode: "edit",
+        versionChanges: null,
+        forecast: null,
       });
     },
 
@@ -270,6 +280,14 @@ export function createEditorStore() {
 
     markSaved() {
       set({ dirty: false });
+    },
+
+    setVersionChanges(versionChanges) {
+      set({ versionChanges });
+    },
+
+    setForecast(forecast) {
+      set({ forecast });
     },
 
     setMode(mode) {

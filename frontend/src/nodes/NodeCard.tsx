@@ -6,6 +6,7 @@ import type { Config, NodeTypeInfo } from "../api";
 import { outputPorts } from "../editor/graph";
 import { blockingProblems } from "../editor/ProblemsBar";
 import { useEditor } from "../editor/store";
+import { ForecastNodeView } from "../forecast/ForecastNodeView";
 import { NodeStatsView } from "../stats/NodeStatsView";
 import { NodeIcon } from "./icons";
 
@@ -43,6 +44,10 @@ export function NodeCard({ id, type, data, selected, summary }: NodeCardProps) {
   const errors = blockingProblems(found);
   const warnings = found.filter((problem) => !errors.includes(problem));
   const statsMode = useEditor((state) => state.mode === "stats");
+  const forecastMode = useEditor((state) => state.mode === "forecast");
+  const versionChange = useEditor((state) =>
+    state.versionChanges?.added.includes(id) ? "added" : state.versionChanges?.changed.includes(id) ? "changed" : null,
+  );
   const ports = outputPorts(info, data);
   const updateNodeInternals = useUpdateNodeInternals();
   const portKey = `${info?.is_entry}:${ports.join("|")}`;
@@ -65,6 +70,12 @@ export function NodeCard({ id, type, data, selected, summary }: NodeCardProps) {
           <span className="flow-node-type">{info?.label ?? type}</span>
           <span className="flow-node-label">{label || info?.label || type}</span>
         </div>
+        {versionChange && !statsMode && !forecastMode && (
+          <span className={`flow-node-diff-badge diff-${versionChange}`} data-testid={`node-${id}-${versionChange}`}
+                title={versionChange === "added" ? "Not in the live version" : "Changed since the live version"}>
+            {versionChange === "added" ? "New" : "Changed"}
+          </span>
+        )}
         {errors.length > 0 && (
           <span className="flow-node-error-badge" aria-label={`${errors.length} problem(s)`}>
             {errors.length}
@@ -77,8 +88,9 @@ export function NodeCard({ id, type, data, selected, summary }: NodeCardProps) {
         )}
       </div>
       <div className="flow-node-summary">{summary}</div>
-      {errors.length > 0 && !statsMode && <div className="flow-node-error">{errors[0].message}</div>}
+      {errors.length > 0 && !statsMode && !forecastMode && <div className="flow-node-error">{errors[0].message}</div>}
       {statsMode && <NodeStatsView nodeId={id} />}
+      {forecastMode && <ForecastNodeView nodeId={id} />}
       {single && <Handle type="source" id="next" position={Position.Right} className="handle-out handle-next" />}
       {ports.length > 0 && !single && (
         <div className="flow-node-ports">

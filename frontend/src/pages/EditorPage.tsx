@@ -7,6 +7,7 @@ import { useNavigate, useParams } from "react-router-dom";
 import {
   ApiError,
   createFlow,
+  diffFlow,
   exportFlow,
   getFlow,
   getFlowStats,
@@ -20,6 +21,9 @@ import { sendsByHand, whyNoBroadcast } from "../components/broadcast";
 import { StatusBadge } from "../components/StatusBadge";
 import { Canvas } from "../editor/Canvas";
 import { Palette } from "../editor/Palette";
+import { changedNodes } from "../editor/migrationPlan";
+import { PublishDialog } from "../editor/PublishDialog";
+import { ForecastBar } from "../forecast/ForecastBar";
 import { blockingProblems, ProblemsBar } from "../editor/ProblemsBar";
 import { SidePanel } from "../editor/SidePanel";
 import { newFlowDocument } from "../editor/graph";
@@ -46,6 +50,7 @@ function Editor({ flowId }: { flowId: number | null }) {
   const loaded = useEditor((state) => Object.keys(state.catalogue).length > 0);
   const manual = useEditor((state) => sendsByHand(state.nodes));
   const [broadcasting, setBroadcasting] = useState(false);
+  const [publishing, setPublishing] = useState<number | null>(null); // the flow the publish dialog is open for
   const [busy, setBusy] = useState<string | null>(null);
   const [loadProblem, setLoadProblem] = useState<string | null>(null);
   const [range, setRange] = useState<StatsRange>({ version: null, from: "", to: "" });
@@ -68,6 +73,19 @@ function Editor({ flowId }: { flowId: number | null }) {
       current = false;
     };
   }, [flowId]);
+
+  // The draft's differences from the live version, marked on the canvas: read again after each save.
+  useEffect(() => {
+    if (flowId === null || flow.liveVersion === null || dirty) return;
+    let current = true;
+    diffFlow(flowId, String(flow.liveVersion), "draft").then(
+      (diff) => current && editorStore.getState().setVersionChanges(changedNodes(diff)),
+      () => current && editorStore.getState().setVersionChanges(null), // the marks are a help: without them, none
+    );
+    return () => {
+      current = false;
+    };
+  }, [flowId, flow.liveVersion, dirty]);
 
   useEffect(() => {
     if (!notice) return;
@@ -132,14 +150,23 @@ function Editor({ flowId }: { flowId: number | null }) {
       store.setNotice(result.valid ? "No problems: ready to publish." : `${blockingProblems(result.errors).length} problem(s) to fix.`);
     });
 
+  const published = async (id: number, version: number, moving: number) => {
+    const detail = await getFlow(id);
+    store.setFlowInfo({ status: detail.status, liveVersion: detail.live_version, versions: detail.versions });
+    store.setErrors(detail.validation); // its warnings, which did not stop it
+    store.setNotice(`Published version ${version}: contacts now enter it${moving ? `; ${moving} waiting contacts are moving to it` : ""}.`);
+  };
+
+  // Over a live version the dialog shows what changed and asks what happens to the contacts waiting in older ones.
   const onPublish = () =>
     run("publish", async () => {
       const id = dirty || flowId === null ? await save() : flowId;
+      if (flow.liveVersion !== null) {
+        setPublishing(id);
+        return;
+      }
       const { version } = await publishFlow(id);
-      const detail = await getFlow(id);
-      store.setFlowInfo({ status: detail.status, liveVersion: detail.live_version, versions: detail.versions });
-      store.setErrors(detail.validation); // its warnings, which did not stop it
-      store.setNotice(`Published version ${version}: contacts now enter it.`);
+      await published(id, version, 0);
     });
 
   const onPauseResume = () =>
@@ -213,6 +240,10 @@ function Editor({ flowId }: { flowId: number | null }) {
           <button type="button" className={mode === "stats" ? "active" : ""} disabled={!saved} onClick={() => store.setMode("stats")} data-testid="stats-mode">
             Statistics
           </button>
+          <button type="button" className={mode === "forecast" ? "active" : ""} disabled={!saved} onClick={() => store.setMode("forecast")}
+                  data-testid="forecast-mode" title="Replay past events through the draft or a version, without sending anything">
+            Forecast
+          </button>
         </div>
         <div className="toolbar-spacer" />
         {mode === "edit" && (
@@ -268,14 +299,26 @@ function Editor({ flowId }: { flowId: number | null }) {
         )}
       </header>
       {mode === "stats" && <StatsBar range={range} onChange={setRange} />}
+      {mode === "forecast" && flowId !== null && <ForecastBar flowId={flowId} />}
       <div className="editor-body">
         {mode === "edit" && loaded && <Palette onAdd={addAtCentre} />}
         <div className="canvas-column">
           {loaded ? <Canvas /> : <div className="canvas muted splash">Loading…</div>}
           {mode === "edit" && <ProblemsBar />}
         </div>
-        {mode === "edit" ? <SidePanel /> : flowId !== null && <DrilldownDrawer flowId={flowId} query={statsQuery} />}
+        {mode === "edit" ? <SidePanel /> : mode === "stats" && flowId !== null && <DrilldownDrawer flowId={flowId} query={statsQuery} />}
       </div>
+      {publishing !== null && flow.liveVersion !== null && (
+        <PublishDialog
+          flowId={publishing}
+          liveVersion={flow.liveVersion}
+          onClose={() => setPublishing(null)}
+          onPublished={(version, moving) => {
+            setPublishing(null);
+            run("publish", () => published(publishing, version, moving));
+          }}
+        />
+      )}
       {broadcasting && flowId !== null && flow.liveVersion !== null && (
         <BroadcastDialog flowId={flowId} flowName={meta.name} liveVersion={flow.liveVersion} onClose={() => setBroadcasting(false)} />
       )}
