@@ -134,12 +134,20 @@ def test_an_operator_skips_a_wait_moves_exits_and_restarts_runs_each_recorded_wi
     assert [step["node_id"] for step in again["steps"]][:2] == ["signup", "check"]
     assert again["goal"]["deadline"][:19] == (harness.clock.now() + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%S")
 
+    # A run that began where it was moved to restarts at the flow's trigger, not there.
+    again = _act(client, admin_headers, move, new_run, action="restart", reason="once more from the top")
+    assert again.status_code == 201, again.json
+    harness.drain()
+    latest = _journeys(client, admin_headers, move)[0]
+    assert (latest["run_id"], [step["node_id"] for step in latest["steps"]][:2]) == (again.json["new_run_id"],
+                                                                                    ["signup", "check"])
+
     stats = client.get(f"/api/flows/{flow['id']}/stats", headers=admin_headers).json["nodes"]["hold"]
-    assert stats["exited_by"] | {"unrecorded": 0} == {"goal": 0, "exit_rule": 0, "archived": 0, "moved": 1,
+    assert stats["exited_by"] | {"unrecorded": 0} == {"goal": 0, "exit_rule": 0, "archived": 0, "moved": 2,
                                                       "operator": 1, "unrecorded": 0}
     assert_counters_balance(harness, flow["id"])
     by_status = sorted(run.status.value for run in harness.runs(flow["id"]))
-    assert by_status == ["completed", "exited", "exited", "waiting", "waiting"]
+    assert by_status == ["completed", "exited", "exited", "exited", "waiting", "waiting"]
     assert all(run.status is not RunStatus.ACTIVE for run in harness.runs(flow["id"]))
 
 
@@ -157,6 +165,7 @@ def test_actions_the_run_cannot_take_are_refused_naming_why(
     assert "no run" in refused(anna, runs[bea], 404, action="exit")  # another contact's run
     assert "no run" in refused(anna, 10**9, 404, action="exit")
     response = _act(client, admin_headers, anna, runs[anna], action="move", node_id="nowhere", reason="x")
+    assert response.status_code == 400 and response.json["message"] == "Version 1 of the flow has no node 'nowhere'."
     assert response.json["errors"][0]["field"] == "node_id" and "'nowhere'" in response.json["errors"][0]["message"]
     response = _act(client, admin_headers, anna, runs[anna], action="move", reason="x")
     assert (response.status_code, response.json["errors"][0]["field"]) == (400, "node_id")

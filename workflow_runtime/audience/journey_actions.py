@@ -2,6 +2,7 @@
 restart it — each with a reason, recorded in the audit log (`run_actions`)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,10 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow_runtime.engine.counters import CounterBatch, ExitCause
-from workflow_runtime.engine.definition import load_definition
+from workflow_runtime.engine.definition import NodeSpec, load_definition
 from workflow_runtime.engine.interpreter import exit_run
 from workflow_runtime.engine.relocation import move_run
-from workflow_runtime.storage.models import UNFINISHED, Flow, FlowStatus, OperatorAction, Run, RunAction, RunStatus
+from workflow_runtime.storage.models import (
+    UNFINISHED,
+    Flow,
+    FlowStatus,
+    FlowVersion,
+    OperatorAction,
+    Run,
+    RunAction,
+    RunStatus,
+)
 
 # The longest reason an operator may give, in characters.
 MAX_REASON = 1000
@@ -79,12 +89,13 @@ def act(session: Session, contact_id: int, run_id: int, action: OperatorAction, 
                 raise ActionRefused(f"Run {run_id} has already ended ({run.status.value} at {run.node_id!r}): restart "
                                     "it instead.")
             if node_id not in nodes:
-                raise UnknownNode(f"Version {run.flow_version_id} of the flow has no node {node_id!r}.")
+                number = session.scalar(select(FlowVersion.number).where(FlowVersion.id == run.flow_version_id))
+                raise UnknownNode(f"Version {number} of the flow has no node {node_id!r}.")
             if nodes[node_id].node_type.is_entry:
                 raise ActionRefused(f"{node_id!r} is a trigger: restart the run to start it again from there.")
             to_node, detail, keep_goal = node_id, f"to {node_id} by an operator", True
         else:
-            to_node, detail, keep_goal = run.path[0][0], "to the start by an operator (restarted)", False
+            to_node, detail, keep_goal = _start(run, nodes), "to the start by an operator (restarted)", False
         new_run = move_run(run, to_node, now, counters, detail=detail, keep_goal=keep_goal)
         session.add(new_run)
         session.flush()
@@ -97,6 +108,15 @@ def act(session: Session, contact_id: int, run_id: int, action: OperatorAction, 
     session.flush()
     due = [new_run.id] if new_run is not None else [run.id] if action is OperatorAction.SKIP_WAIT else []
     return Acted(record, due)
+
+
+def _start(run: Run, nodes: Mapping[str, NodeSpec]) -> str:
+    """Where a restart begins: the trigger the run entered by, or, for a run that began where it was moved to, its
+    version's first trigger."""
+    first = run.path[0][0]
+    if nodes[first].node_type.is_entry:
+        return first
+    return next(spec.id for spec in nodes.values() if spec.node_type.is_entry)
 
 
 def _check_flow_takes_contacts(session: Session, run: Run) -> None:
