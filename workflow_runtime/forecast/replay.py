@@ -42,8 +42,10 @@ from workflow_runtime.storage.models import (
     RunStatus,
 )
 
-NEXT_WAKE = select(func.min(Run.wake_at))
-DUE = select(Run.id).where(Run.wake_at <= bindparam("now")).order_by(Run.id)
+# Both read the partial index on wake_at (runs.ix_runs_wake_at): SQLite uses it only when the query implies its
+# WHERE (wake_at IS NOT NULL), and prefers a scan in id order to it when asked to sort by id, so ids are sorted here.
+NEXT_WAKE = select(func.min(Run.wake_at)).where(Run.wake_at.is_not(None))
+DUE = select(Run.id).where(Run.wake_at <= bindparam("now"))
 BATCH_SIZE = 500
 Work = Callable[[Session, Sequence[int], datetime, Any], BatchEffects]
 
@@ -152,7 +154,7 @@ class Replay:
     def _advance_due(self, now: datetime) -> None:
         """Advance every run due by `now`, until none is (a step may make another due at once)."""
         while True:
-            due = list(self._read.scalars(DUE, {"now": now}))
+            due = sorted(self._read.scalars(DUE, {"now": now}))
             if not due:
                 return
             steps = self._in_batches(batches.advance_runs, due, now)
