@@ -35,6 +35,7 @@ from nodes.webhook import DEFAULT_RETRIES, FIRST_RETRY_DELAY, MAX_RETRY_DELAY, M
 from workflow_runtime.channels import delivery
 from workflow_runtime.channels.delivery import Claim, RetryPolicy
 from workflow_runtime.storage.models import Channel, DeliveryState, Message, Run, RunStatus
+from workflow_runtime.storage.models.run import step_key
 
 log = logging.getLogger(__name__)
 # Calls per claim. They are made one after another, each within its time-out (connecting, then answering),
@@ -186,7 +187,7 @@ def _run_waits_for(session: Session, message: Message) -> bool:
     """Whether the message's run still waits at the node visit that recorded it."""
     run = session.get(Run, message.run_id) if message.run_id is not None else None
     return (run is not None and run.status is RunStatus.WAITING and run.node_id == message.node_id
-            and f"run:{run.id}:node:{run.node_id}:visit:{run.visits}" == idempotency_key(message))
+            and step_key(run.id, run.node_id, run.visits) == idempotency_key(message))
 
 
 def _wake_run(session: Session, message: Message, now: datetime) -> dict[int, datetime]:

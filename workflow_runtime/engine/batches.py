@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from workflow_runtime.engine import failures, segments
 from workflow_runtime.engine.chunk_events import ChunkEvents
+from workflow_runtime.engine.chunk_statuses import ChunkStatuses
 from workflow_runtime.engine.definition import load_definition
 from workflow_runtime.engine.events import EVENT_COLUMNS, EventBatch
 from workflow_runtime.engine.interpreter import BatchEffects, OnSite, advance
@@ -107,7 +108,8 @@ def advance_all(session: Session, runs: Iterable[RunRow], now: datetime, effects
     `contacts` and `live_flows` (flow id → live), when given, are used and filled in, so a
     batch that advances in rounds reads each contact and flow once. `isolate`: see advance_runs.
     The runs' conditions read the events of all their contacts together (ChunkEvents), once per
-    event name and window, when the first of them asks.
+    event name and window, and their sends the statuses of all their messages (ChunkStatuses), once
+    per channel, when the first of them asks.
     """
     runs = list(runs)
     if not runs:
@@ -115,17 +117,18 @@ def advance_all(session: Session, runs: Iterable[RunRow], now: datetime, effects
     live_flows = {} if live_flows is None else live_flows
     unknown = {run.flow_id for run in runs} - live_flows.keys()
     if unknown:
-        live = set(session.scalars(select(Flow.id).where(Flow.id.in_(unknown), Flow.status == FlowStatus.LIVE)))
+        live = set(session.connection().scalars(select(Flow.id).where(Flow.id.in_(unknown), Flow.status == FlowStatus.LIVE)))
         live_flows.update((flow_id, flow_id in live) for flow_id in unknown)
     contacts = {} if contacts is None else contacts
     missing = {run.contact_id for run in runs} - contacts.keys()
     if missing:
         contacts.update(effects.contacts.load(session, missing))
     events = ChunkEvents(session, {run.contact_id for run in runs})
+    statuses = ChunkStatuses(session, runs)
     for start in range(0, len(runs), WRITE_AHEAD_CHUNK):
         chunk = runs[start:start + WRITE_AHEAD_CHUNK]
         for run in chunk:
             if live_flows[run.flow_id] and run.status in UNFINISHED:
                 advance(session, run, contacts[run.contact_id], load_definition(session, run.flow_version_id), now,
-                        effects, on_site, isolate, events)
+                        effects, on_site, isolate, events, statuses)
         effects.write_ahead(session, chunk)

@@ -21,6 +21,7 @@ from nodes.personalisation import contact_variables, render_value
 from nodes.timing import next_send_time, parse_duration
 from workflow_runtime.engine import conversations, failures
 from workflow_runtime.engine.chunk_events import ChunkEvents
+from workflow_runtime.engine.chunk_statuses import ChunkStatuses, message_key
 from workflow_runtime.engine.counters import (
     EXIT_REASONS,
     QUEUED,
@@ -37,7 +38,7 @@ from workflow_runtime.engine.subject import ContactSubject
 from workflow_runtime.storage import bulk
 from workflow_runtime.storage.contact_rows import AnyContact, ContactRows
 from workflow_runtime.storage.models import ONSITE_CHANNELS, Channel, DeliveryState, Message, MessageStatus, RunStatus
-from workflow_runtime.storage.models.run import entered_step, left_step
+from workflow_runtime.storage.models.run import entered_step, left_step, step_key
 from workflow_runtime.storage.run_rows import AnyRun, RunRow, RunRows
 
 # Validation refuses loops without a wait, so a run passes each node at most once per
@@ -107,12 +108,15 @@ class BatchEffects:
 
 class RunContext:
     """nodes.execution.StepContext for one run at one node. Conditions read the contact's events from
-    `events` (those of the batch's contacts, read together), or on their own without it."""
+    `events` (those of the batch's contacts, read together), and sends the statuses of their messages from
+    `statuses` (those of the batch's runs), or on their own without them."""
 
     def __init__(self, session: Session, run: AnyRun, contact: AnyContact, definition: FlowDefinition,
-                 now: datetime, effects: BatchEffects, on_site: OnSite, events: ChunkEvents | None = None) -> None:
+                 now: datetime, effects: BatchEffects, on_site: OnSite, events: ChunkEvents | None = None,
+                 statuses: ChunkStatuses | None = None) -> None:
         self._session = session
         self._events = events
+        self._statuses = statuses
         self._on_site = on_site
         self._run = run
         self._contact = contact
@@ -137,7 +141,7 @@ class RunContext:
 
     @property
     def idempotency_key(self) -> str:
-        return f"run:{self._run.id}:node:{self._run.node_id}:visit:{self._run.visits}"
+        return step_key(self._run.id, self._run.node_id, self._run.visits)
 
     def render(self, value: Any) -> Any:
         variables = contact_variables(
@@ -176,7 +180,7 @@ class RunContext:
             )
             if when > self._now:
                 return when
-        key = f"{self.idempotency_key}:{channel}"
+        key = message_key(self._run, channel)
         reached = [MessageStatus.SENT] if failure is None else [MessageStatus.SENT, MessageStatus.FAILED]
         self._effects.messages.append({
             "idempotency_key": key,
@@ -216,9 +220,11 @@ class RunContext:
         return list(self._session.scalars(query))
 
     def message_status(self, channel: str) -> str | None:
-        self._effects.write_messages(self._session)
-        query = select(Message.status).where(Message.idempotency_key == f"{self.idempotency_key}:{channel}")
-        status = self._session.scalar(query)
+        status = self._statuses.found(self._run, channel) if self._statuses is not None else None
+        if status is None:  # perhaps recorded by this batch since: the batch's sends written, then looked up alone
+            self._effects.write_messages(self._session)
+            status = self._session.scalar(select(Message.status).where(
+                Message.idempotency_key == message_key(self._run, channel)))
         return status.value if status else None
 
     def contact_on_site(self) -> bool:
@@ -286,17 +292,19 @@ def _leave_wait(run: AnyRun, now: datetime, counters: CounterBatch) -> None:
 
 
 def advance(session: Session, run: AnyRun, contact: AnyContact, definition: FlowDefinition, now: datetime,
-            effects: BatchEffects, on_site: OnSite, isolate: bool = False, events: ChunkEvents | None = None) -> None:
+            effects: BatchEffects, on_site: OnSite, isolate: bool = False, events: ChunkEvents | None = None,
+            statuses: ChunkStatuses | None = None) -> None:
     """Execute the run's nodes until one holds it or the run ends.
 
-    `events`: the events of the batch's contacts, for its conditions to read together (ChunkEvents).
+    `events`: the events of the batch's contacts, for its conditions to read together (ChunkEvents);
+    `statuses`: those of its runs' messages, for its sends to read together (ChunkStatuses).
     With `isolate` (a batch run again to find what fails in it, dispatch.jobs), a step that raises
     is undone and the run parked `errored` at that node (`effects.parked`), its earlier steps kept.
     """
     effects.advanced += 1
     for _ in range(MAX_STEPS):
         spec = definition.nodes[run.node_id]
-        context = RunContext(session, run, contact, definition, now, effects, on_site, events)
+        context = RunContext(session, run, contact, definition, now, effects, on_site, events, statuses)
         if isolate:
             outcome = _isolated_step(session, run, contact, spec, context, now, effects)
             if outcome is None:

@@ -18,7 +18,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from workflow_runtime.storage import bulk
-from workflow_runtime.storage.database import reserve_ids
+from workflow_runtime.storage.database import begin_writing, reserve_ids
 from workflow_runtime.storage.models import Run, RunStatus
 from workflow_runtime.storage.models.run import count_visits
 
@@ -109,21 +109,18 @@ class RunRows:
         self._rows.append(row)
 
     def give_ids(self, session: Session) -> None:
-        """Give the new runs their ids, in creation order, so they can be advanced before they are written.
-
-        PostgreSQL hands them out from the runs sequence in one query, and the runs are
-        INSERTed later in their final state. Elsewhere (SQLite) they are INSERTed now.
-        """
+        """Give the new runs their ids, in creation order, so they can be advanced before they are written,
+        and INSERTed later in their final state: from the runs sequence on PostgreSQL, counting on from the
+        largest id on SQLite, whose write lock the transaction takes first (what SQLite's own rowids do)."""
         new = [row for row in self._rows if row.id is None]
         if not new:
             return
-        if session.get_bind().dialect.name != "postgresql":
-            for row in new:  # one at a time: SQLite reports each one's autoincrement id
-                values = {column: getattr(row, column) for column in COLUMNS if column != "id"}
-                row.id = session.execute(RUNS.insert().values(values)).inserted_primary_key[0]
-                row._written = row._changing()
-            return
-        for row, run_id in zip(new, reserve_ids(session, RUNS, len(new)), strict=True):
+        begin_writing(session)
+        ids = reserve_ids(session, RUNS, len(new))
+        unwritten = max((row.id for row in self._rows if row.id is not None and row._written is None), default=0)
+        if unwritten >= ids[0]:  # SQLite counts on from the largest id stored, and ids given earlier are not yet
+            ids = list(range(unwritten + 1, unwritten + 1 + len(new)))
+        for row, run_id in zip(new, ids, strict=True):
             row.id = run_id
 
     def write(self, session: Session, rows: Iterable[RunRow] | None = None) -> None:

@@ -89,6 +89,12 @@ def count_visits(path: list[Any], node_id: str) -> int:
     return sum(1 for step in path if step[0] == node_id)
 
 
+def step_key(run_id: int, node_id: str, visits: int) -> str:
+    """What the ledger keys a run's messages by (with their channel after it): the run, its node and which visit to
+    it, so a step replayed after a crash finds its send already recorded and never sends twice."""
+    return f"run:{run_id}:node:{node_id}:visit:{visits}"
+
+
 def entered_step(node_id: str, at: datetime) -> list[Any]:
     """The path step of a run entering `node_id` at `at` (naive datetimes are UTC)."""
     aware = at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
