@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from nodes.timing import add_duration
@@ -33,13 +33,14 @@ class Admission(Protocol):
     def started(self, run: RunRow) -> None: ...
 
 
-def event_triggers(session: Session, event_names: Iterable[str]) -> dict[str, list[FlowTrigger]]:
-    """The triggers of live flows' live versions that start on each of `event_names` (one index look-up)."""
+def event_triggers(session: Session, event_names: Iterable[str]) -> dict[str, list[Row[Any]]]:
+    """The triggers of live flows' live versions that start on each of `event_names` (one index look-up), as rows
+    of flow_triggers: a batch reads them once, with nothing for the ORM to track."""
     names = set(event_names)
     if not names:
         return {}
     query = (
-        select(FlowTrigger)
+        select(*FlowTrigger.__table__.columns)
         .join(Flow, Flow.id == FlowTrigger.flow_id)
         .where(
             FlowTrigger.event_name.in_(names),
@@ -48,14 +49,14 @@ def event_triggers(session: Session, event_names: Iterable[str]) -> dict[str, li
         )
         .order_by(FlowTrigger.event_name, FlowTrigger.flow_version_id, FlowTrigger.node_id)
     )
-    triggers: dict[str, list[FlowTrigger]] = defaultdict(list)
-    for trigger in session.scalars(query):
+    triggers: dict[str, list[Row[Any]]] = defaultdict(list)
+    for trigger in session.connection().execute(query):
         triggers[trigger.event_name].append(trigger)
     return triggers
 
 
 def enrol_for_event(session: Session, event: Any, contact: AnyContact, now: datetime, effects: BatchEffects,
-                    triggers: Sequence[FlowTrigger], admission: Admission | None = None) -> list[RunRow]:
+                    triggers: Sequence[Row[Any]], admission: Admission | None = None) -> list[RunRow]:
     """Start a run in every live flow whose trigger (among `triggers`, the event name's) matches the
     event and whose re-entry rule allows it. With an `admission`, the runs are left for the caller to flush."""
     started = []

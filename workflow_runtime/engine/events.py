@@ -206,7 +206,7 @@ class RunHistory:
                 .group_by(Run.flow_id, Run.contact_id)
             )
             self._stored_runs = {(flow_id, contact_id): (ended, entered)
-                              for flow_id, contact_id, ended, entered in self.session.execute(query)}
+                              for flow_id, contact_id, ended, entered in self.session.connection().execute(query)}
         return self._stored_runs
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, not_, or_, select
+from sqlalchemy import Row, and_, delete, exists, not_, or_, select
 from sqlalchemy.orm import Session
 
 from workflow_runtime.engine.definition import load_definition
@@ -27,15 +28,15 @@ from workflow_runtime.storage.models import Contact, Flow, FlowSegmentTrigger, F
 from workflow_runtime.storage.run_rows import RunRow
 
 
-def live_segment_triggers(session: Session) -> dict[int, list[FlowSegmentTrigger]]:
-    """The live flows' "entered segment" triggers, by segment id."""
+def live_segment_triggers(session: Session) -> dict[int, list[Row[Any]]]:
+    """The live flows' "entered segment" triggers, by segment id (rows of flow_segment_triggers)."""
     query = (
-        select(FlowSegmentTrigger)
+        select(*FlowSegmentTrigger.__table__.columns)
         .join(Flow, Flow.id == FlowSegmentTrigger.flow_id)
         .where(Flow.status == FlowStatus.LIVE, Flow.live_version_id == FlowSegmentTrigger.flow_version_id)
     )
-    triggers: dict[int, list[FlowSegmentTrigger]] = defaultdict(list)
-    for trigger in session.scalars(query):
+    triggers: dict[int, list[Row[Any]]] = defaultdict(list)
+    for trigger in session.connection().execute(query):
         triggers[trigger.segment_id].append(trigger)
     return triggers
 
@@ -44,7 +45,7 @@ class SegmentTracker:
     """The tracked segments and some contacts' memberships of them, read once; `refresh` keeps both current."""
 
     def __init__(self, session: Session, contact_ids: Iterable[int],
-                 triggers: dict[int, list[FlowSegmentTrigger]]) -> None:
+                 triggers: dict[int, list[Row[Any]]]) -> None:
         self.session = session
         self.triggers = triggers
         contact_ids = list(contact_ids)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, any_, bindparam, update
+from sqlalchemy import ColumnElement, Table, Update, any_, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.types import UserDefinedType
@@ -84,7 +84,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Row], skip_confli
     core = sqlite.insert(table)
     if skip_conflicts_on is not None:
         core = core.on_conflict_do_nothing(index_elements=[skip_conflicts_on])
-    session.execute(core, [dict(row) for row in rows])
+    session.connection().execute(core, [dict(row) for row in rows])
 
 
 def update_rows(session: Session, table: Table, rows: Sequence[Row], wait: bool = True) -> None:
@@ -95,10 +95,9 @@ def update_rows(session: Session, table: Table, rows: Sequence[Row], wait: bool 
     if _is_postgresql(session):
         _execute(session, _json_update(table, columns), {"rows": dump_json(rows)}, wait)
         return
-    values = {column: bindparam(f"new_{column}") for column in columns if column != "id"}
-    core = update(table).where(table.c.id == bindparam("row_id")).values(values)
-    session.execute(core, [{"row_id": row["id"], **{f"new_{key}": value for key, value in row.items() if key != "id"}}
-                           for row in rows])
+    session.connection().execute(_sqlite_update(table, columns),
+                                 [{"row_id": row["id"], **{f"new_{key}": value for key, value in row.items() if key != "id"}}
+                                  for row in rows])
 
 
 def add_rows(session: Session, table: Table, rows: Sequence[Row], key: tuple[str, ...], wait: bool = True) -> None:
@@ -111,10 +110,8 @@ def add_rows(session: Session, table: Table, rows: Sequence[Row], key: tuple[str
     if _is_postgresql(session):
         _execute(session, _json_add(table, columns, key), {"rows": dump_json(rows)}, wait)
         return
-    statement = sqlite.insert(table)
-    added = {column: table.c[column] + statement.excluded[column] for column in columns if column not in key}
     ordered = sorted(rows, key=lambda row: tuple(row[column] for column in key))
-    session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=added), ordered)
+    session.connection().execute(_sqlite_add(table, columns, key), ordered)
 
 
 def _execute(session: Session, statement: str, params: dict[str, Any], wait: bool) -> None:
@@ -126,6 +123,20 @@ def _execute(session: Session, statement: str, params: dict[str, Any], wait: boo
 
 def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+# SQLite's statements are built once per table and columns: building one costs more than SQLite takes to run it.
+@lru_cache(maxsize=64)
+def _sqlite_update(table: Table, columns: tuple[str, ...]) -> Update:
+    values = {column: bindparam(f"new_{column}") for column in columns if column != "id"}
+    return update(table).where(table.c.id == bindparam("row_id")).values(values)
+
+
+@lru_cache(maxsize=64)
+def _sqlite_add(table: Table, columns: tuple[str, ...], key: tuple[str, ...]) -> sqlite.Insert:
+    statement = sqlite.insert(table)
+    added = {column: table.c[column] + statement.excluded[column] for column in columns if column not in key}
+    return statement.on_conflict_do_update(index_elements=list(key), set_=added)
 
 
 @lru_cache(maxsize=64)
