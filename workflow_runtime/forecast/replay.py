@@ -97,6 +97,10 @@ class Replay:
         self._engagements = list(inputs.engagements)
         self._waiting_engagements: list[Engagement] = []  # due, but their message is not sent yet in the forecast
         self._last_message_id = 0
+        # Whether a run may be due at the moment being replayed: what is due is read only then. Set when the moment's
+        # earliest wake-up is due, and by whatever makes a run due at once (a step holding until now, a webhook's
+        # outcome); cleared once nothing is.
+        self._maybe_due = False
         with scratch.sessions() as session:
             self._calls_webhooks = any(node.node_type.type == "webhook"
                                        for node in load_definition(session, version_id).nodes.values())
@@ -132,7 +136,9 @@ class Replay:
             return None
         steps = -((self.window.start - earliest) // self.step)  # rounded up
         # The window's last, shorter step ends with it: what happened in it is handled, nothing at its end or after.
-        return min(self.window.start + steps * self.step, self.window.end - timedelta(microseconds=1))
+        moment = min(self.window.start + steps * self.step, self.window.end - timedelta(microseconds=1))
+        self._maybe_due = wake is not None and wake <= moment
+        return moment
 
     def _next_event_time(self) -> datetime | None:
         if not self._page:
@@ -153,12 +159,10 @@ class Replay:
 
     def _advance_due(self, now: datetime) -> None:
         """Advance every run due by `now`, until none is (a step may make another due at once)."""
-        while True:
+        while self._maybe_due:
+            self._maybe_due = False
             due = sorted(self._read.scalars(DUE, {"now": now}))
-            if not due:
-                return
-            steps = self._in_batches(batches.advance_runs, due, now)
-            if steps == 0:
+            if due and self._in_batches(batches.advance_runs, due, now) == 0:
                 return  # due, but nothing moved (a bug's loop): what waits is left as it is
 
     def _contacts_act(self, now: datetime) -> bool:
@@ -206,7 +210,7 @@ class Replay:
         for status in engagement.statuses:
             record_status(session, message, MessageStatus(status), now)
         if message.channel is Channel.WEBHOOK:
-            _wake_caller(session, message, now)
+            self._wake_caller(session, message, now)
         return True
 
     def _enrol_by_hand(self, now: datetime) -> None:
@@ -253,8 +257,14 @@ class Replay:
             for message in calls:  # one made in reality gets its outcome there at its time
                 message.delivery_state = DeliveryState.DELIVERED
                 record_status(session, message, MessageStatus.DELIVERED, now)
-                _wake_caller(session, message, now)
+                self._wake_caller(session, message, now)
         return bool(calls)
+
+    def _wake_caller(self, session: Session, message: Message, now: datetime) -> None:
+        """The run waiting for this webhook call's outcome is due now (as the webhook deliverer wakes it)."""
+        session.execute(update(Run).where(Run.id == message.run_id, Run.status == RunStatus.WAITING)
+                        .values(wake_at=now))
+        self._maybe_due = True
 
     def _in_batches(self, work: Work, ids: Sequence[int], now: datetime) -> int:
         """Run `work` on `ids`, `batch_size` at a time; returns the steps taken."""
@@ -273,10 +283,14 @@ class Replay:
                 return self._batch(work, ids[:middle], now) + self._batch(work, ids[middle:], now)
             if work is batches.advance_runs:
                 with self.scratch.sessions.begin() as session:
-                    return batches.advance_runs(session, ids, now, off_site, isolate=True).steps
+                    effects = batches.advance_runs(session, ids, now, off_site, isolate=True)
+                self._maybe_due |= any(wake_at <= now for wake_at in effects.wakeups.values())
+                return effects.steps
             self.tally.failed_events += list(ids)
             return 0
         self.tally.steps += effects.steps
+        if any(wake_at <= now for wake_at in effects.wakeups.values()):
+            self._maybe_due = True
         if effects.conversation_events:  # what the flow's conversation changes recorded, applied as ingestion's
             self._batch(batches.process_events, effects.conversation_events, now)
         return effects.steps
@@ -298,11 +312,6 @@ def _marked_and_applied(session: Session, event_ids: Sequence[int], now: datetim
     """Mark the stored events unapplied, as ingestion does, and apply them: a job's work, in its transaction."""
     unapplied_events.mark(session, event_ids)
     return batches.process_events(session, event_ids, now, on_site)
-
-
-def _wake_caller(session: Session, message: Message, now: datetime) -> None:
-    """The run waiting for this webhook call's outcome is due now (as the webhook deliverer wakes it)."""
-    session.execute(update(Run).where(Run.id == message.run_id, Run.status == RunStatus.WAITING).values(wake_at=now))
 
 
 def _take_until(items: list[Any], now: datetime, at: Callable[[Any], datetime] = itemgetter(0)) -> list[Any]:
