@@ -21,6 +21,7 @@ from tests.workflow_runtime.runtime_support import (
     live_version,
     track_all,
 )
+from tests.workflow_runtime.test_fault_isolation import POISON, broken_for_poison, tagging_flow  # noqa: F401 (a fixture)
 from tests.workflow_runtime.test_runtime_webhook import integration, settle
 from workflow_runtime.authoring import flow_store
 from workflow_runtime.forecast.window import Window
@@ -148,3 +149,25 @@ def test_a_forecast_writes_nothing_live_and_sends_nothing(harness, app, mail_ser
         for _ in range(2):
             settle(harness)  # the live deliverers find nothing new either
         assert (len(mail_server.messages), len(crm.requests)) == (emails, calls)
+
+
+@pytest.mark.usefixtures("broken_for_poison")
+def test_a_step_that_fails_in_the_replay_parks_its_run_as_the_runtime_does(harness) -> None:  # noqa: ANN001
+    """The poisoned contact's run fails at `tag`, live and in the forecast alike: parked errored there, its batch's
+    other runs going on, and the steps it took before counted in the forecast's total."""
+    harness.clock.set(WINDOW_START)
+    flow_id = harness.publish(tagging_flow())
+    innocent = [harness.contact() for _ in range(4)]
+    poisoned = harness.contact(email=POISON)
+    advance_to(harness, WINDOW_START + timedelta(hours=1))
+    track_all(harness, [*innocent[:2], poisoned, *innocent[2:]], "signed_up")
+    advance_to(harness, WINDOW_START + timedelta(days=2))
+    window = Window(WINDOW_START, WINDOW_START + timedelta(days=2))
+
+    done = forecast(harness, flow_id, 1, window)
+
+    assert done.status is ForecastStatus.DONE, done.error
+    assert done.result["counters"] == counters(harness, live_version(harness, flow_id))
+    assert done.result["counters"]["tag"] == {"entered": 5, "errored": 1, "left:next": 4}
+    # Each innocent run: trigger, tag, the wait's hold, the wait's timeout, exit; the poisoned one: its trigger.
+    assert done.result["steps"] == 4 * 5 + 1

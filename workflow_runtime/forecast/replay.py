@@ -47,7 +47,7 @@ from workflow_runtime.storage.models import (
 NEXT_WAKE = select(func.min(Run.wake_at)).where(Run.wake_at.is_not(None))
 DUE = select(Run.id).where(Run.wake_at <= bindparam("now"))
 BATCH_SIZE = 500
-Work = Callable[[Session, Sequence[int], datetime, Any], BatchEffects]
+Work = Callable[..., BatchEffects]  # (session, ids, now, on_site), and advance_runs=False for events
 
 
 def off_site(_contact_id: int, _now: datetime) -> bool:
@@ -272,8 +272,10 @@ class Replay:
                    for start in range(0, len(ids), self.batch_size))
 
     def _batch(self, work: Work, ids: Sequence[int], now: datetime) -> int:
-        """One transaction, as a job's; a batch that fails is split until what fails alone is found, as the jobs do:
-        a run is then advanced with its steps isolated (parked `errored`), an event left out (and counted)."""
+        """One transaction, as a job's; a batch that fails is split until what fails alone is found, as the jobs do
+        (dispatch.jobs): a run is then advanced with its steps isolated (parked `errored`); an event is applied again
+        without advancing the runs it wakes or starts, which are then advanced on their own (isolated if they fail),
+        and left out (counted) only if it still fails."""
         try:
             with self.scratch.sessions.begin() as session:
                 effects = work(session, ids, now, off_site)
@@ -284,15 +286,22 @@ class Replay:
             if work is batches.advance_runs:
                 with self.scratch.sessions.begin() as session:
                     effects = batches.advance_runs(session, ids, now, off_site, isolate=True)
-                self._maybe_due |= any(wake_at <= now for wake_at in effects.wakeups.values())
-                return effects.steps
-            self.tally.failed_events += list(ids)
-            return 0
-        self.tally.steps += effects.steps
-        if any(wake_at <= now for wake_at in effects.wakeups.values()):
-            self._maybe_due = True
+                return self._took(effects, now)
+            try:
+                with self.scratch.sessions.begin() as session:
+                    effects = work(session, ids, now, off_site, advance_runs=False)
+            except Exception:
+                self.tally.failed_events += list(ids)
+                return 0
+            return self._took(effects, now) + self._in_batches(batches.advance_runs, sorted(effects.wakeups), now)
         if effects.conversation_events:  # what the flow's conversation changes recorded, applied as ingestion's
             self._batch(batches.process_events, effects.conversation_events, now)
+        return self._took(effects, now)
+
+    def _took(self, effects: BatchEffects, now: datetime) -> int:
+        """Count a committed batch's steps, and note whether it held a run only until now; returns the steps."""
+        self.tally.steps += effects.steps
+        self._maybe_due |= any(wake_at <= now for wake_at in effects.wakeups.values())
         return effects.steps
 
 
@@ -301,17 +310,18 @@ def _timestamp(row: dict[str, Any]) -> datetime:
 
 
 def _stored_and_applied(rows: Sequence[dict[str, Any]], session: Session, event_ids: Sequence[int], now: datetime,
-                        on_site: Any) -> BatchEffects:
+                        on_site: Any, advance_runs: bool = True) -> BatchEffects:
     """Store these events (of `rows`, those named), mark them unapplied and apply them, in one transaction."""
     wanted = set(event_ids)
     copy_rows(session, Event.__table__, [row for row in rows if row["id"] in wanted])
-    return _marked_and_applied(session, event_ids, now, on_site)
+    return _marked_and_applied(session, event_ids, now, on_site, advance_runs)
 
 
-def _marked_and_applied(session: Session, event_ids: Sequence[int], now: datetime, on_site: Any) -> BatchEffects:
+def _marked_and_applied(session: Session, event_ids: Sequence[int], now: datetime, on_site: Any,
+                        advance_runs: bool = True) -> BatchEffects:
     """Mark the stored events unapplied, as ingestion does, and apply them: a job's work, in its transaction."""
     unapplied_events.mark(session, event_ids)
-    return batches.process_events(session, event_ids, now, on_site)
+    return batches.process_events(session, event_ids, now, on_site, advance_runs)
 
 
 def _take_until(items: list[Any], now: datetime, at: Callable[[Any], datetime] = itemgetter(0)) -> list[Any]:
