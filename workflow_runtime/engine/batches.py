@@ -117,7 +117,8 @@ def advance_all(session: Session, runs: Iterable[RunRow], now: datetime, effects
     live_flows = {} if live_flows is None else live_flows
     unknown = {run.flow_id for run in runs} - live_flows.keys()
     if unknown:
-        live = set(session.connection().scalars(select(Flow.id).where(Flow.id.in_(unknown), Flow.status == FlowStatus.LIVE)))
+        query = select(Flow.id).where(Flow.id.in_(unknown), Flow.status == FlowStatus.LIVE)
+        live = set(session.connection().scalars(query))
         live_flows.update((flow_id, flow_id in live) for flow_id in unknown)
     contacts = {} if contacts is None else contacts
     missing = {run.contact_id for run in runs} - contacts.keys()

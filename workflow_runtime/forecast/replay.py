@@ -272,10 +272,7 @@ class Replay:
                    for start in range(0, len(ids), self.batch_size))
 
     def _batch(self, work: Work, ids: Sequence[int], now: datetime) -> int:
-        """One transaction, as a job's; a batch that fails is split until what fails alone is found, as the jobs do
-        (dispatch.jobs): a run is then advanced with its steps isolated (parked `errored`); an event is applied again
-        without advancing the runs it wakes or starts, which are then advanced on their own (isolated if they fail),
-        and left out (counted) only if it still fails."""
+        """One transaction, as a job's; a batch that fails is split until what fails alone is found (`_alone`)."""
         try:
             with self.scratch.sessions.begin() as session:
                 effects = work(session, ids, now, off_site)
@@ -283,20 +280,26 @@ class Replay:
             if len(ids) > 1:
                 middle = len(ids) // 2
                 return self._batch(work, ids[:middle], now) + self._batch(work, ids[middle:], now)
-            if work is batches.advance_runs:
-                with self.scratch.sessions.begin() as session:
-                    effects = batches.advance_runs(session, ids, now, off_site, isolate=True)
-                return self._took(effects, now)
-            try:
-                with self.scratch.sessions.begin() as session:
-                    effects = work(session, ids, now, off_site, advance_runs=False)
-            except Exception:
-                self.tally.failed_events += list(ids)
-                return 0
-            return self._took(effects, now) + self._in_batches(batches.advance_runs, sorted(effects.wakeups), now)
+            return self._alone(work, ids, now)
         if effects.conversation_events:  # what the flow's conversation changes recorded, applied as ingestion's
             self._batch(batches.process_events, effects.conversation_events, now)
         return self._took(effects, now)
+
+    def _alone(self, work: Work, ids: Sequence[int], now: datetime) -> int:
+        """What failed alone, as dispatch.jobs handles it: a run is advanced with its steps isolated (parked `errored`
+        where one fails); an event is applied again without advancing the runs it wakes or starts, which are then
+        advanced on their own, and is left out (counted) only if it still fails."""
+        if work is batches.advance_runs:
+            with self.scratch.sessions.begin() as session:
+                effects = batches.advance_runs(session, ids, now, off_site, isolate=True)
+            return self._took(effects, now)
+        try:
+            with self.scratch.sessions.begin() as session:
+                effects = work(session, ids, now, off_site, advance_runs=False)
+        except Exception:
+            self.tally.failed_events += list(ids)
+            return 0
+        return self._took(effects, now) + self._in_batches(batches.advance_runs, sorted(effects.wakeups), now)
 
     def _took(self, effects: BatchEffects, now: datetime) -> int:
         """Count a committed batch's steps, and note whether it held a run only until now; returns the steps."""

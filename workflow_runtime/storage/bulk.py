@@ -95,9 +95,9 @@ def update_rows(session: Session, table: Table, rows: Sequence[Row], wait: bool 
     if _is_postgresql(session):
         _execute(session, _json_update(table, columns), {"rows": dump_json(rows)}, wait)
         return
-    session.connection().execute(_sqlite_update(table, columns),
-                                 [{"row_id": row["id"], **{f"new_{key}": value for key, value in row.items() if key != "id"}}
-                                  for row in rows])
+    values = [{"row_id": row["id"], **{f"new_{key}": value for key, value in row.items() if key != "id"}}
+              for row in rows]
+    session.connection().execute(_sqlite_update(table, columns), values)
 
 
 def add_rows(session: Session, table: Table, rows: Sequence[Row], key: tuple[str, ...], wait: bool = True) -> None:
