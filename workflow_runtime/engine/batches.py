@@ -15,9 +15,10 @@ from workflow_runtime.engine import failures, segments
 from workflow_runtime.engine.chunk_events import ChunkEvents
 from workflow_runtime.engine.chunk_statuses import ChunkStatuses
 from workflow_runtime.engine.definition import load_definition
-from workflow_runtime.engine.events import EVENT_COLUMNS, EventBatch
+from workflow_runtime.engine.events import EVENT_COLUMNS, EventBatch, EventLike
 from workflow_runtime.engine.interpreter import BatchEffects, OnSite, advance
-from workflow_runtime.storage.bulk import any_of
+from workflow_runtime.engine.live_flows import LiveFlows
+from workflow_runtime.storage.bulk import Prepared
 from workflow_runtime.storage.contact_rows import AnyContact
 from workflow_runtime.storage.models import (
     UNFINISHED,
@@ -35,22 +36,24 @@ from workflow_runtime.storage.run_rows import RunRow, select_runs
 # (write_behind): PostgreSQL stores one chunk while the worker advances the next.
 WRITE_AHEAD_CHUNK = 100
 
+_UNFINISHED_RUNS = Prepared(lambda in_list: select_runs().where(in_list(Run.id, "ids"), Run.status.in_(UNFINISHED))
+                            .order_by(Run.id).with_for_update(skip_locked=True))
+_UNAPPLIED_EVENTS = Prepared(lambda in_list: select(*EVENT_COLUMNS)
+                             .join(UnappliedEvent, UnappliedEvent.event_id == Event.id)
+                             .where(in_list(UnappliedEvent.event_id, "ids"))
+                             .order_by(Event.timestamp, Event.id))
+
 
 def advance_runs(session: Session, run_ids: Sequence[int], now: datetime, on_site: OnSite,
-                 isolate: bool = False) -> BatchEffects:
+                 isolate: bool = False, live: LiveFlows | None = None) -> BatchEffects:
     """Advance those of `run_ids` that are due; rows another worker holds are skipped, not waited for.
 
     With `isolate`, a run whose step fails is parked `errored` where it failed, with its failure's
-    record, and the rest commits (interpreter.advance; dispatch.jobs runs a failing batch so)."""
+    record, and the rest commits (interpreter.advance; dispatch.jobs runs a failing batch so).
+    `live`: which flows are live, if read already (see live_flows)."""
     effects = BatchEffects()
-    query = (
-        select_runs()
-        .where(any_of(session, Run.id, run_ids), Run.status.in_(UNFINISHED))
-        .order_by(Run.id)
-        .with_for_update(skip_locked=True)
-    )
-    due = [run for run in effects.runs.load(session, query) if _is_due(run, now)]
-    advance_all(session, due, now, effects, on_site, isolate=isolate)
+    due = [run for run in effects.runs.load(session, *_UNFINISHED_RUNS.bound(session, ids=run_ids)) if _is_due(run, now)]
+    advance_all(session, due, now, effects, on_site, live_flows=None if live is None else live.flows, isolate=isolate)
     effects.flush(session)
     for run, error, where in effects.parked:
         failures.record(session, FailureKind.RUN, run.id, error, now, where)
@@ -72,13 +75,24 @@ def process_events(session: Session, event_ids: Sequence[int], now: datetime, on
     event whose batch failed is told apart from a run it woke that fails (dispatch.jobs).
     """
     effects = BatchEffects()
-    query = (
-        select(*EVENT_COLUMNS)
-        .join(UnappliedEvent, UnappliedEvent.event_id == Event.id)
-        .where(any_of(session, UnappliedEvent.event_id, event_ids))
-        .order_by(Event.timestamp, Event.id)
-    )
-    batch = EventBatch.open(session, session.connection().execute(query).all(), now, effects)
+    events = session.connection().execute(*_UNAPPLIED_EVENTS.bound(session, ids=event_ids)).all()
+    batch = EventBatch.open(session, events, now, effects)
+    return _applied(session, batch, effects, now, on_site, advance_runs)
+
+
+def apply_events(session: Session, events: Sequence[EventLike], now: datetime, on_site: OnSite,
+                 advance_runs: bool = True, live: LiveFlows | None = None) -> BatchEffects:
+    """process_events for stored events given as rows, in time order, that were never marked unapplied because no
+    other worker can apply them (a forecast's replay, which keeps the events it has yet to apply itself).
+    `live`: which flows are live, if read already (see live_flows)."""
+    effects = BatchEffects()
+    batch = EventBatch.open(session, events, now, effects, live, claim=False)
+    return _applied(session, batch, effects, now, on_site, advance_runs)
+
+
+def _applied(session: Session, batch: EventBatch | None, effects: BatchEffects, now: datetime, on_site: OnSite,
+             advance_runs: bool) -> BatchEffects:
+    """Apply an opened batch's events round by round (see process_events) and write what they did."""
     if batch is not None:
         for round_ in batch.rounds():
             runs = [run for event in round_ for run in batch.apply(event)]

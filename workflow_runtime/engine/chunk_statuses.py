@@ -17,10 +17,13 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow_runtime.storage.bulk import any_of
+from workflow_runtime.storage.bulk import Prepared
 from workflow_runtime.storage.models import Message, MessageStatus
 from workflow_runtime.storage.models.run import step_key
 from workflow_runtime.storage.run_rows import AnyRun
+
+_STATUSES = Prepared(lambda in_list: select(Message.idempotency_key, Message.status)
+                     .where(in_list(Message.idempotency_key, "keys")))
 
 
 def message_key(run: AnyRun, channel: str) -> str:
@@ -40,7 +43,6 @@ class ChunkStatuses:
         """The status of the run's message on `channel` at its node, if it was stored when first asked."""
         if channel not in self._loaded:
             keys = [message_key(each, channel) for each in self._runs]
-            query = select(Message.idempotency_key, Message.status).where(
-                any_of(self._session, Message.idempotency_key, keys))
-            self._loaded[channel] = {key: status for key, status in self._session.connection().execute(query)}
+            statuses = _STATUSES.bound(self._session, keys=keys)
+            self._loaded[channel] = {key: status for key, status in self._session.connection().execute(*statuses)}
         return self._loaded[channel].get(message_key(run, channel))

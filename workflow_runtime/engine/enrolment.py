@@ -33,22 +33,20 @@ class Admission(Protocol):
     def started(self, run: RunRow) -> None: ...
 
 
-def event_triggers(session: Session, event_names: Iterable[str]) -> dict[str, list[Row[Any]]]:
-    """The triggers of live flows' live versions that start on each of `event_names` (one index look-up), as rows
-    of flow_triggers: a batch reads them once, with nothing for the ORM to track."""
-    names = set(event_names)
-    if not names:
-        return {}
+def event_triggers(session: Session, event_names: Iterable[str] | None = None) -> dict[str, list[Row[Any]]]:
+    """The triggers of live flows' live versions that start on each of `event_names` (one index look-up; None:
+    every name), as rows of flow_triggers: a batch reads them once, with nothing for the ORM to track."""
     query = (
         select(*FlowTrigger.__table__.columns)
         .join(Flow, Flow.id == FlowTrigger.flow_id)
-        .where(
-            FlowTrigger.event_name.in_(names),
-            Flow.status == FlowStatus.LIVE,
-            Flow.live_version_id == FlowTrigger.flow_version_id,
-        )
+        .where(Flow.status == FlowStatus.LIVE, Flow.live_version_id == FlowTrigger.flow_version_id)
         .order_by(FlowTrigger.event_name, FlowTrigger.flow_version_id, FlowTrigger.node_id)
     )
+    if event_names is not None:
+        names = set(event_names)
+        if not names:
+            return {}
+        query = query.where(FlowTrigger.event_name.in_(names))
     triggers: dict[str, list[Row[Any]]] = defaultdict(list)
     for trigger in session.connection().execute(query):
         triggers[trigger.event_name].append(trigger)

@@ -35,9 +35,10 @@ from workflow_runtime.engine.definition import FlowDefinition, load_definition
 from workflow_runtime.engine.enrolment import enrol_for_event, event_triggers
 from workflow_runtime.engine.filters import matches_properties
 from workflow_runtime.engine.interpreter import BatchEffects, credit_conversion, exit_run
+from workflow_runtime.engine.live_flows import LiveFlows
 from workflow_runtime.engine.segments import SegmentTracker, live_segment_triggers
 from workflow_runtime.storage import unapplied_events
-from workflow_runtime.storage.bulk import any_of
+from workflow_runtime.storage.bulk import Prepared
 from workflow_runtime.storage.contact_rows import ContactRow
 from workflow_runtime.storage.models import UNFINISHED, Event, Run, RunStatus
 from workflow_runtime.storage.run_rows import RunRow, select_runs
@@ -56,6 +57,17 @@ class EventLike(Protocol):
     timestamp: datetime
 
 
+# Per contact: every unfinished run, and every run whose goal one of `names` may credit.
+_CONTACTS_RUNS = Prepared(lambda in_list: select_runs().where(
+    in_list(Run.contact_id, "contacts"),
+    or_(Run.status.in_(UNFINISHED), and_(in_list(Run.goal_event, "names"), Run.converted_at.is_(None))),
+).order_by(Run.id).with_for_update())
+# (flow, contact) → last ended_at, last entered_at, of some contacts' runs.
+_LAST_RUNS = Prepared(lambda in_list: select(Run.flow_id, Run.contact_id, func.max(Run.ended_at),
+                                             func.max(Run.entered_at))
+                      .where(in_list(Run.contact_id, "contacts")).group_by(Run.flow_id, Run.contact_id))
+
+
 class EventBatch:
     """Events of locked contacts, with everything applying them reads loaded once.
 
@@ -65,49 +77,42 @@ class EventBatch:
     """
 
     def __init__(self, session: Session, events: Sequence[EventLike], contacts: dict[int, ContactRow],
-                 now: datetime, effects: BatchEffects) -> None:
+                 now: datetime, effects: BatchEffects, live: LiveFlows | None = None) -> None:
         self.session = session
         self.events = list(events)
         self.contacts = contacts
         self.now = now
         self.effects = effects
-        self.live_flows: dict[int, bool] = {}
+        self.live_flows: dict[int, bool] = {} if live is None else live.flows
         # (event, its properties, the runs it woke): their goals wait for `settle`, after the advance.
         self._woken: list[tuple[EventLike, dict[str, Any], list[RunRow]]] = []
         names = {event.name for event in self.events}
         self.runs: defaultdict[int, list[RunRow]] = defaultdict(list)
-        query = (
-            select_runs()
-            .where(
-                any_of(session, Run.contact_id, contacts),
-                or_(Run.status.in_(UNFINISHED), and_(Run.goal_event.in_(names), Run.converted_at.is_(None))),
-            )
-            .order_by(Run.id)
-            .with_for_update()
-        )
-        for run in effects.runs.load(session, query):
+        for run in effects.runs.load(session, *_CONTACTS_RUNS.bound(session, contacts=contacts, names=names)):
             self.runs[run.contact_id].append(run)
         self.history = RunHistory(session, contacts, self.runs)
-        self.triggers = event_triggers(session, names)
-        segment_triggers = live_segment_triggers(session)
+        self.triggers = event_triggers(session, names) if live is None else live.event_triggers
+        segment_triggers = live_segment_triggers(session) if live is None else live.segment_triggers
         self.segments = SegmentTracker(session, contacts, segment_triggers) if segment_triggers else None
 
     @classmethod
-    def open(cls, session: Session, events: Sequence[EventLike], now: datetime,
-             effects: BatchEffects) -> EventBatch | None:
+    def open(cls, session: Session, events: Sequence[EventLike], now: datetime, effects: BatchEffects,
+             live: LiveFlows | None = None, claim: bool = True) -> EventBatch | None:
         """Lock the events' contacts and claim the events no other worker applied meanwhile (None if none is left).
 
         A worker that applied some of them held their contacts' locks until it committed,
         so now that this one holds the locks, their unapplied marks are gone. An event
         whose contact was merged away meanwhile is left unclaimed: the merge queued it
-        again under its new contact.
+        again under its new contact. Without `claim`, the events were never marked unapplied
+        and no other worker can apply them (a forecast's replay), and all are applied.
         """
         if not events:
             return None
         contacts = effects.contacts.load(session, {event.contact_id for event in events}, lock=True)
-        claimed = unapplied_events.claim(session, [event.id for event in events if event.contact_id in contacts])
-        events = [event for event in events if event.id in claimed]
-        return cls(session, events, contacts, now, effects) if events else None
+        if claim:
+            claimed = unapplied_events.claim(session, [event.id for event in events if event.contact_id in contacts])
+            events = [event for event in events if event.id in claimed]
+        return cls(session, events, contacts, now, effects, live) if events else None
 
     def rounds(self) -> list[list[EventLike]]:
         """The events in time order, cut into rounds that hold at most one event per contact.
@@ -200,13 +205,9 @@ class RunHistory:
     def _stored(self) -> dict[tuple[int, int], tuple[datetime | None, datetime | None]]:
         """(flow, contact) → (last ended_at, last entered_at) over the contacts' stored runs, read once."""
         if self._stored_runs is None:
-            query = (
-                select(Run.flow_id, Run.contact_id, func.max(Run.ended_at), func.max(Run.entered_at))
-                .where(any_of(self.session, Run.contact_id, self.contact_ids))
-                .group_by(Run.flow_id, Run.contact_id)
-            )
+            last_runs = _LAST_RUNS.bound(self.session, contacts=self.contact_ids)
             self._stored_runs = {(flow_id, contact_id): (ended, entered)
-                              for flow_id, contact_id, ended, entered in self.session.connection().execute(query)}
+                                 for flow_id, contact_id, ended, entered in self.session.connection().execute(*last_runs)}
         return self._stored_runs
 
 

@@ -4,9 +4,11 @@ Time moves from one moment with work to the next — an event's timestamp, a run
 a message status or an unsubscribe seen in reality — rounded up to the step (`window.STEP` unless asked
 otherwise), and at each moment the work is done in the order the live runtime does it: runs due, then statuses
 and unsubscribes, enrolments by hand, the moment's events (a batch of `batch_size` per transaction, as a job
-takes them), then whatever became due, and the statuses of the messages that sent. The dispatch layer (RQ, the wake-up set) is left out, not imitated: the runs' `wake_at` column, which the
-wake-up set mirrors, says what is due. Nothing is delivered: the messages stay in the scratch ledger, and the
-statuses a message reached in reality are given to the same contact's message from the same node.
+takes them), then whatever became due, and the statuses of the messages that sent. The dispatch layer (RQ, the
+Redis wake-up set) is left out: the replay keeps its own wake-up index (`wakeups`), fed by every batch's runs, and
+hands the batches what the jobs would read back from the database — the moment's events, and which flows are live
+(read once: nothing is published during a replay). Nothing is delivered: the messages stay in the scratch ledger,
+and the statuses a message reached in reality are given to the same contact's message from the same node.
 """
 from __future__ import annotations
 
@@ -16,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workflow_runtime.channels.messages import record_status
@@ -27,10 +29,11 @@ from workflow_runtime.engine import batches
 from workflow_runtime.engine.broadcasts import enrol_contacts
 from workflow_runtime.engine.definition import load_definition
 from workflow_runtime.engine.interpreter import BatchEffects
+from workflow_runtime.engine.live_flows import LiveFlows
 from workflow_runtime.forecast.history import Engagement
 from workflow_runtime.forecast.scratch import ScratchDatabase, copy_rows
+from workflow_runtime.forecast.wakeups import WakeupIndex
 from workflow_runtime.forecast.window import STEP, Window
-from workflow_runtime.storage import unapplied_events
 from workflow_runtime.storage.models import (
     Channel,
     Contact,
@@ -42,12 +45,19 @@ from workflow_runtime.storage.models import (
     RunStatus,
 )
 
-# Both read the partial index on wake_at (runs.ix_runs_wake_at): SQLite uses it only when the query implies its
-# WHERE (wake_at IS NOT NULL), and prefers a scan in id order to it when asked to sort by id, so ids are sorted here.
-NEXT_WAKE = select(func.min(Run.wake_at)).where(Run.wake_at.is_not(None))
-DUE = select(Run.id).where(Run.wake_at <= bindparam("now"))
 BATCH_SIZE = 500
-Work = Callable[..., BatchEffects]  # (session, ids, now, on_site), and advance_runs=False for events
+# A batch's work on these ids (runs or events) in a transaction; `alone`: as dispatch.jobs handles what failed alone.
+Work = Callable[[Session, Sequence[int], datetime, bool], BatchEffects]
+
+
+class EventRow(NamedTuple):
+    """What applying an event reads of it (engine.events.EventLike)."""
+
+    id: int
+    contact_id: int
+    name: str
+    properties: dict[str, Any] | None
+    timestamp: datetime
 
 
 def off_site(_contact_id: int, _now: datetime) -> bool:
@@ -97,21 +107,16 @@ class Replay:
         self._engagements = list(inputs.engagements)
         self._waiting_engagements: list[Engagement] = []  # due, but their message is not sent yet in the forecast
         self._last_message_id = 0
-        # Whether a run may be due at the moment being replayed: what is due is read only then. Set when the moment's
-        # earliest wake-up is due, and by whatever makes a run due at once (a step holding until now, a webhook's
-        # outcome); cleared once nothing is.
-        self._maybe_due = False
+        self._wakeups = WakeupIndex()
         with scratch.sessions() as session:
             self._calls_webhooks = any(node.node_type.type == "webhook"
                                        for node in load_definition(session, version_id).nodes.values())
+            self._live = LiveFlows.read(session)
+            for run_id, wake_at in session.execute(select(Run.id, Run.wake_at).where(Run.wake_at.is_not(None))):
+                self._wakeups.set(run_id, wake_at)
 
     def run(self) -> ReplayTally:
         """Replay the window; the scratch database then holds the forecast's runs, messages and counters."""
-        # What is due is asked before every step: on a connection of its own, in autocommit (no transaction to hold).
-        with self.scratch.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as self._read:
-            return self._run()
-
-    def _run(self) -> ReplayTally:
         while (moment := self._next_moment()) is not None:
             self.clock.set(moment)
             self._at(moment)
@@ -122,9 +127,8 @@ class Replay:
 
     def _next_moment(self) -> datetime | None:
         """The first moment with work, on the grid of `step` from the window's start."""
-        wake = self._read.scalar(NEXT_WAKE)
         candidates = [moment for moment in (
-            self._next_event_time(), wake,
+            self._next_event_time(), self._wakeups.earliest(),
             self.inputs.enrolled[0][0] if self.inputs.enrolled else None,
             self.inputs.unsubscribed[0][0] if self.inputs.unsubscribed else None,
             self._engagements[0].at if self._engagements else None,
@@ -136,9 +140,7 @@ class Replay:
             return None
         steps = -((self.window.start - earliest) // self.step)  # rounded up
         # The window's last, shorter step ends with it: what happened in it is handled, nothing at its end or after.
-        moment = min(self.window.start + steps * self.step, self.window.end - timedelta(microseconds=1))
-        self._maybe_due = wake is not None and wake <= moment
-        return moment
+        return min(self.window.start + steps * self.step, self.window.end - timedelta(microseconds=1))
 
     def _next_event_time(self) -> datetime | None:
         if not self._page:
@@ -159,10 +161,8 @@ class Replay:
 
     def _advance_due(self, now: datetime) -> None:
         """Advance every run due by `now`, until none is (a step may make another due at once)."""
-        while self._maybe_due:
-            self._maybe_due = False
-            due = sorted(self._read.scalars(DUE, {"now": now}))
-            if due and self._in_batches(batches.advance_runs, due, now) == 0:
+        while due := self._wakeups.take_due(now):
+            if self._in_batches(self._advance, due, now) == 0:
                 return  # due, but nothing moved (a bug's loop): what waits is left as it is
 
     def _contacts_act(self, now: datetime) -> bool:
@@ -224,7 +224,7 @@ class Replay:
                 self.tally.no_manual_trigger += len(contact_ids)
                 return
             run_ids = enrol_contacts(session, definition, manual[0], contact_ids, now, {"manual": True})
-        self._in_batches(batches.advance_runs, run_ids, now)
+        self._in_batches(self._advance, run_ids, now)
 
     def _apply_events(self, now: datetime) -> None:
         """Store every event up to `now` in the scratch database, as ingestion would have by then, and apply them a
@@ -236,14 +236,28 @@ class Replay:
             del self._page[:count]
         if not taken:
             return
-        if len(taken) > self.batch_size:
+        stored = len(taken) > self.batch_size
+        if stored:
             for start in range(0, len(taken), self.batch_size):  # all stored first, as ingestion would have
                 with self.scratch.sessions.begin() as session:
                     copy_rows(session, Event.__table__, taken[start:start + self.batch_size])
-            self._in_batches(_marked_and_applied, [row["id"] for row in taken], now)
-        else:
-            self._in_batches(partial(_stored_and_applied, taken), [row["id"] for row in taken], now)
+        by_id = {row["id"]: row for row in taken}
+        self._in_batches(partial(self._apply, by_id, stored), list(by_id), now)
         self.tally.events += len(taken)
+
+    def _apply(self, events: dict[int, dict[str, Any]], stored: bool, session: Session, event_ids: Sequence[int],
+               now: datetime, alone: bool = False) -> BatchEffects:
+        """Apply these events (of `events`, those named), storing them first unless they are `stored`; `alone`: the
+        runs they wake or start are left due."""
+        rows = [events[event_id] for event_id in event_ids]
+        if not stored:
+            copy_rows(session, Event.__table__, rows)
+        return batches.apply_events(session, [_event_row(row) for row in rows], now, off_site, advance_runs=not alone,
+                                    live=self._live)
+
+    def _advance(self, session: Session, run_ids: Sequence[int], now: datetime, alone: bool = False) -> BatchEffects:
+        """Advance those of these runs that are due; `alone`: with their steps isolated."""
+        return batches.advance_runs(session, run_ids, now, off_site, isolate=alone, live=self._live)
 
     def _settle_webhooks(self, now: datetime) -> bool:
         """A webhook call the flow did not make in reality has no outcome to replay: it succeeds at once. True if
@@ -262,9 +276,10 @@ class Replay:
 
     def _wake_caller(self, session: Session, message: Message, now: datetime) -> None:
         """The run waiting for this webhook call's outcome is due now (as the webhook deliverer wakes it)."""
-        session.execute(update(Run).where(Run.id == message.run_id, Run.status == RunStatus.WAITING)
-                        .values(wake_at=now))
-        self._maybe_due = True
+        woken = session.execute(update(Run).where(Run.id == message.run_id, Run.status == RunStatus.WAITING)
+                                .values(wake_at=now))
+        if woken.rowcount:
+            self._wakeups.set(message.run_id, now)
 
     def _in_batches(self, work: Work, ids: Sequence[int], now: datetime) -> int:
         """Run `work` on `ids`, `batch_size` at a time; returns the steps taken."""
@@ -275,36 +290,36 @@ class Replay:
         """One transaction, as a job's; a batch that fails is split until what fails alone is found (`_alone`)."""
         try:
             with self.scratch.sessions.begin() as session:
-                effects = work(session, ids, now, off_site)
+                effects = work(session, ids, now, False)
         except Exception:
             if len(ids) > 1:
                 middle = len(ids) // 2
                 return self._batch(work, ids[:middle], now) + self._batch(work, ids[middle:], now)
             return self._alone(work, ids, now)
         if effects.conversation_events:  # what the flow's conversation changes recorded, applied as ingestion's
-            self._batch(batches.process_events, effects.conversation_events, now)
+            self._batch(_process, effects.conversation_events, now)
         return self._took(effects, now)
 
     def _alone(self, work: Work, ids: Sequence[int], now: datetime) -> int:
         """What failed alone, as dispatch.jobs handles it: a run is advanced with its steps isolated (parked `errored`
         where one fails); an event is applied again without advancing the runs it wakes or starts, which are then
         advanced on their own, and is left out (counted) only if it still fails."""
-        if work is batches.advance_runs:
+        if work == self._advance:
             with self.scratch.sessions.begin() as session:
-                effects = batches.advance_runs(session, ids, now, off_site, isolate=True)
+                effects = work(session, ids, now, True)
             return self._took(effects, now)
         try:
             with self.scratch.sessions.begin() as session:
-                effects = work(session, ids, now, off_site, advance_runs=False)
+                effects = work(session, ids, now, True)
         except Exception:
             self.tally.failed_events += list(ids)
             return 0
-        return self._took(effects, now) + self._in_batches(batches.advance_runs, sorted(effects.wakeups), now)
+        return self._took(effects, now) + self._in_batches(self._advance, sorted(effects.wakeups), now)
 
     def _took(self, effects: BatchEffects, now: datetime) -> int:
-        """Count a committed batch's steps, and note whether it held a run only until now; returns the steps."""
+        """Count a committed batch's steps and note its runs' wake-ups; returns the steps."""
         self.tally.steps += effects.steps
-        self._maybe_due |= any(wake_at <= now for wake_at in effects.wakeups.values())
+        self._wakeups.note(effects.runs)
         return effects.steps
 
 
@@ -312,19 +327,13 @@ def _timestamp(row: dict[str, Any]) -> datetime:
     return row["timestamp"]
 
 
-def _stored_and_applied(rows: Sequence[dict[str, Any]], session: Session, event_ids: Sequence[int], now: datetime,
-                        on_site: Any, advance_runs: bool = True) -> BatchEffects:
-    """Store these events (of `rows`, those named), mark them unapplied and apply them, in one transaction."""
-    wanted = set(event_ids)
-    copy_rows(session, Event.__table__, [row for row in rows if row["id"] in wanted])
-    return _marked_and_applied(session, event_ids, now, on_site, advance_runs)
+def _event_row(row: dict[str, Any]) -> EventRow:
+    return EventRow(row["id"], row["contact_id"], row["name"], row["properties"], row["timestamp"])
 
 
-def _marked_and_applied(session: Session, event_ids: Sequence[int], now: datetime, on_site: Any,
-                        advance_runs: bool = True) -> BatchEffects:
-    """Mark the stored events unapplied, as ingestion does, and apply them: a job's work, in its transaction."""
-    unapplied_events.mark(session, event_ids)
-    return batches.process_events(session, event_ids, now, on_site, advance_runs)
+def _process(session: Session, event_ids: Sequence[int], now: datetime, alone: bool) -> BatchEffects:
+    """Apply events the replay's steps stored and marked unapplied (a conversation's), as a job does."""
+    return batches.process_events(session, event_ids, now, off_site, advance_runs=not alone)
 
 
 def _take_until(items: list[Any], now: datetime, at: Callable[[Any], datetime] = itemgetter(0)) -> list[Any]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Table, delete, event, insert
+from sqlalchemy import Insert, Table, delete, event, insert
 from sqlalchemy.orm import Session
 
 from workflow_runtime.authoring import flow_store
@@ -83,5 +84,10 @@ def copy_rows(session: Session, table: Table, rows: Iterable[Mapping[str, Any]])
     """INSERT rows read from the live database's `table` as they are (their ids kept); returns how many."""
     rows = [dict(row) for row in rows]
     if rows:
-        session.execute(insert(table), rows)
+        session.connection().execute(_insert(table), rows)
     return len(rows)
+
+
+@lru_cache(maxsize=64)
+def _insert(table: Table) -> Insert:
+    return insert(table)

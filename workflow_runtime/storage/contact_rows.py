@@ -64,6 +64,11 @@ class ContactRow:
 AnyContact = Contact | ContactRow
 
 
+_CONTACTS = bulk.Prepared(lambda in_list: select(*CONTACTS.columns).where(in_list(CONTACTS.c.id, "ids")))
+_LOCKED_CONTACTS = bulk.Prepared(lambda in_list: select(*CONTACTS.columns).where(in_list(CONTACTS.c.id, "ids"))
+                                 .order_by(CONTACTS.c.id).with_for_update(key_share=True))
+
+
 class ContactRows:
     """The contacts a batch read; `write` stores those a step changed."""
 
@@ -78,10 +83,8 @@ class ContactRows:
         contact) apart, while ingestion goes on inserting the contacts' new events, whose
         foreign-key checks only wait for FOR UPDATE (see identity.py for the whole protocol).
         """
-        query = select(*CONTACTS.columns).where(bulk.any_of(session, CONTACTS.c.id, set(contact_ids)))
-        if lock:
-            query = query.order_by(CONTACTS.c.id).with_for_update(key_share=True)
-        rows = [ContactRow.loaded(values) for values in session.connection().execute(query).all()]
+        contacts = (_LOCKED_CONTACTS if lock else _CONTACTS).bound(session, ids=set(contact_ids))
+        rows = [ContactRow.loaded(values) for values in session.connection().execute(*contacts).all()]
         self._rows.extend(rows)
         return {row.id: row for row in rows}
 

@@ -1,9 +1,10 @@
 """Engines and sessions for code that runs outside a web request (workers, CLI, tests)."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, func, select, text
+from sqlalchemy import Engine, Select, Table, create_engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow_runtime.storage import write_behind
@@ -67,8 +68,13 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
     if session.get_bind().dialect.name == "postgresql":
         # One row holding an array: no per-row result work.
         return sorted(session.connection().scalar(_reserving(session, table), {"count": count}))
-    largest = session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    largest = session.connection().scalar(_largest_id(table))
     return list(range(largest + 1, largest + 1 + count))
+
+
+@lru_cache(maxsize=64)
+def _largest_id(table: Table) -> Select[Any]:
+    return select(func.coalesce(func.max(table.c.id), 0))
 
 
 _RESERVING: dict[str, Any] = {}

@@ -8,13 +8,13 @@ attributes on a RunRow as on an ORM `Run`, so the API and lifecycle code keep th
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Executable, Select, select
 from sqlalchemy.orm import Session
 
 from workflow_runtime.storage import bulk
@@ -97,16 +97,20 @@ class RunRows:
     def __init__(self) -> None:
         self._rows: list[RunRow] = []
 
-    def load(self, session: Session, query: Select[Any]) -> list[RunRow]:
+    def load(self, session: Session, query: Executable, params: Mapping[str, Any] | None = None) -> list[RunRow]:
         """The rows `query` (from `select_runs`) returns, tracked for writing (read on the session's
         connection: plain rows need none of the ORM's result handling)."""
-        rows = [RunRow.loaded(values) for values in session.connection().execute(query).all()]
+        rows = [RunRow.loaded(values) for values in session.connection().execute(query, params).all()]
         self._rows.extend(rows)
         return rows
 
     def add(self, row: RunRow) -> None:
         """A run the batch started."""
         self._rows.append(row)
+
+    def __iter__(self) -> Iterator[RunRow]:
+        """Every run the batch loaded or started, as it is now."""
+        return iter(self._rows)
 
     def give_ids(self, session: Session) -> None:
         """Give the new runs their ids, in creation order, so they can be advanced before they are written,

@@ -13,10 +13,12 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from workflow_runtime.storage.bulk import any_of, insert_rows
+from workflow_runtime.storage.bulk import Prepared, insert_rows
 from workflow_runtime.storage.models import Event, UnappliedEvent
 
 UNAPPLIED = UnappliedEvent.__table__
+_CLAIM = Prepared(lambda in_list: delete(UnappliedEvent).where(in_list(UnappliedEvent.event_id, "ids"))
+                  .returning(UnappliedEvent.event_id))
 
 
 def mark(session: Session, event_ids: Sequence[int]) -> None:
@@ -39,8 +41,7 @@ def claim(session: Session, event_ids: Collection[int]) -> set[int]:
     transaction and then finds them gone."""
     if not event_ids:
         return set()
-    statement = delete(UnappliedEvent).where(any_of(session, UnappliedEvent.event_id, event_ids))
-    return set(session.connection().scalars(statement.returning(UnappliedEvent.event_id)))
+    return set(session.connection().scalars(*_CLAIM.bound(session, ids=event_ids)))
 
 
 def event_ids(session: Session, *, received_before: datetime | None = None,
