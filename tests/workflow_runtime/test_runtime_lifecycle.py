@@ -199,3 +199,27 @@ def test_enrolling_into_a_paused_flow_or_one_without_a_manual_trigger_is_refused
         with pytest.raises(lifecycle.LifecycleError, match=says):
             harness.broadcast(flow_id, contact_ids=[contact])
     assert harness.runs(event_flow) == harness.runs(manual_flow) == []
+
+
+def test_a_deleted_flows_run_ids_are_never_given_again_so_no_email_is_skipped_as_sent(harness) -> None:  # noqa: ANN001
+    """The send ledger keeps a deleted flow's messages, and their keys name their runs: a new run given a deleted
+    run's id would find its email "already sent" at a node of the same id (flows from one template share them)."""
+    kept, deleted = harness.publish(nurture_flow()), harness.publish(nurture_flow())
+    ann = harness.contact()
+    track_all(harness, [ann], "signed_up")  # a run in each flow, the deleted flow's the newest
+    harness.advance(timedelta(days=1, hours=1))
+    assert len(harness.messages(ann)) == 2
+    deleted_run_ids = {run.id for run in harness.runs(deleted)}
+    change_status(harness, deleted, "archive")
+    with harness.runtime.sessions.begin() as session:
+        lifecycle.delete_flow(session, session.get(Flow, deleted))
+
+    bob = harness.contact()
+    track_all(harness, [bob], "signed_up")
+    harness.advance(timedelta(days=1, hours=1))
+
+    assert run_of(harness, kept, bob).id not in deleted_run_ids
+    [mail] = harness.messages(bob)
+    assert mail.node_id == "mail"
+    assert counters(harness, live_version(harness, kept))["mail"]["email:sent"] == 2
+    assert_counters_balance(harness, kept)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, Select, Table, create_engine, event, func, select, text
+from sqlalchemy import Engine, Select, Table, column, create_engine, event, func, select, text
+from sqlalchemy import table as table_
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow_runtime.storage import write_behind
@@ -61,7 +62,8 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
     """`count` new primary keys for `table`, in order, so rows can be INSERTed with a plain executemany.
 
     PostgreSQL takes them from the table's serial sequence. SQLite counts on from the
-    largest id, which needs the transaction to hold the write lock (`begin_writing`).
+    largest id (for an AUTOINCREMENT table, the largest ever used: a deleted run's id is
+    never given again), which needs the transaction to hold the write lock (`begin_writing`).
     """
     if count == 0:
         return []
@@ -74,7 +76,13 @@ def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
 
 @lru_cache(maxsize=64)
 def _largest_id(table: Table) -> Select[Any]:
-    return select(func.coalesce(func.max(table.c.id), 0))
+    """The largest id stored in `table` (0 if none) on SQLite; for an AUTOINCREMENT table, the largest ever used."""
+    largest = select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery()
+    if not table.dialect_options["sqlite"]["autoincrement"]:
+        return select(largest)
+    sequence = table_("sqlite_sequence", column("name"), column("seq"))
+    used = select(sequence.c.seq).where(sequence.c.name == table.name).scalar_subquery()
+    return select(func.max(largest, func.coalesce(used, 0)))
 
 
 _RESERVING: dict[str, Any] = {}

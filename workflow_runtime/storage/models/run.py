@@ -54,6 +54,8 @@ class Run(Base):
               sqlite_where=text("wake_at IS NOT NULL")),
         # A contact's runs: event batches (wake-ups, goals, exit rules), re-entry rules, the contact card.
         Index("ix_runs_contact_id_flow_id", "contact_id", "flow_id"),
+        # Ids never reused, as PostgreSQL's sequence: the ledger keeps a deleted run's message keys, which name it.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
