@@ -104,13 +104,14 @@ class EventBatch:
         so now that this one holds the locks, their unapplied marks are gone. An event
         whose contact was merged away meanwhile is left unclaimed: the merge queued it
         again under its new contact. Without `claim`, the events were never marked unapplied
-        and no other worker can apply them (a forecast's replay), and all are applied.
+        and no other worker can apply them (a forecast's replay): all whose contact exists are applied.
         """
         if not events:
             return None
         contacts = effects.contacts.load(session, {event.contact_id for event in events}, lock=True)
+        events = [event for event in events if event.contact_id in contacts]
         if claim:
-            claimed = unapplied_events.claim(session, [event.id for event in events if event.contact_id in contacts])
+            claimed = unapplied_events.claim(session, [event.id for event in events])
             events = [event for event in events if event.id in claimed]
         return cls(session, events, contacts, now, effects, live) if events else None
 
