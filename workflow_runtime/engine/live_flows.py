@@ -19,7 +19,8 @@ from workflow_runtime.storage.models import Flow, FlowStatus
 
 @dataclass(frozen=True)
 class LiveFlows:
-    """Flow id → live; event name → the triggers starting on it; segment id → the triggers entering it."""
+    """Flow id → live; event name → the triggers starting on it; segment id → the triggers entering it. The batches
+    given it fill `flows` in with any flow they meet that it does not hold (batches.advance_all)."""
 
     flows: dict[int, bool]
     event_triggers: dict[str, list[Row[Any]]]

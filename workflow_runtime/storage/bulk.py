@@ -53,23 +53,23 @@ class Prepared:
 
     def bound(self, session: Session, **params: Any) -> tuple[Executable, dict[str, Any]]:
         """The statement for the session's database and `params`, its lists as that statement takes them."""
-        postgresql_ = _is_postgresql(session)
-        statement, lists = self._built.get("postgresql" if postgresql_ else "sqlite") or self._prepare(postgresql_)
+        on_postgresql = _is_postgresql(session)
+        statement, lists = self._built.get("postgresql" if on_postgresql else "sqlite") or self._prepare(on_postgresql)
         for name in lists:
             values = list(params[name])
-            params[name] = _checked_array_text(values) if postgresql_ else values
+            params[name] = _checked_array_text(values) if on_postgresql else values
         return statement, params
 
-    def _prepare(self, postgresql_: bool) -> tuple[Executable, frozenset[str]]:
+    def _prepare(self, on_postgresql: bool) -> tuple[Executable, frozenset[str]]:
         lists: set[str] = set()
 
         def in_list(column: Any, name: str) -> ColumnElement[bool]:
             lists.add(name)
-            if postgresql_:
+            if on_postgresql:
                 return column == any_(bindparam(name, type_=_array_text_type(column.type)))
             return column.in_(bindparam(name, expanding=True))
 
-        built = self._built["postgresql" if postgresql_ else "sqlite"] = (self._build(in_list), frozenset(lists))
+        built = self._built["postgresql" if on_postgresql else "sqlite"] = (self._build(in_list), frozenset(lists))
         return built
 
 
