@@ -298,25 +298,25 @@ class Replay:
             return self._alone(work, ids, now)
         if effects.conversation_events:  # what the flow's conversation changes recorded, applied as ingestion's
             self._batch(_process, effects.conversation_events, now)
-        return self._took(effects, now)
+        return self._took(effects)
 
     def _alone(self, work: Work, ids: Sequence[int], now: datetime) -> int:
         """What failed alone, as dispatch.jobs handles it: a run is advanced with its steps isolated (parked `errored`
         where one fails); an event is applied again without advancing the runs it wakes or starts, which are then
         advanced on their own, and is left out (counted) only if it still fails."""
-        if work == self._advance:
-            with self.scratch.sessions.begin() as session:
-                effects = work(session, ids, now, True)
-            return self._took(effects, now)
         try:
             with self.scratch.sessions.begin() as session:
                 effects = work(session, ids, now, True)
         except Exception:
+            if work == self._advance:
+                raise  # its steps were isolated: what still fails is not the run's
             self.tally.failed_events += list(ids)
             return 0
-        return self._took(effects, now) + self._in_batches(self._advance, sorted(effects.wakeups), now)
+        if work == self._advance:
+            return self._took(effects)
+        return self._took(effects) + self._in_batches(self._advance, sorted(effects.wakeups), now)
 
-    def _took(self, effects: BatchEffects, now: datetime) -> int:
+    def _took(self, effects: BatchEffects) -> int:
         """Count a committed batch's steps and note its runs' wake-ups; returns the steps."""
         self.tally.steps += effects.steps
         self._wakeups.note(effects.runs)

@@ -9,15 +9,15 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Insert, Table, delete, event, insert
+from sqlalchemy import Table, delete, event
 from sqlalchemy.orm import Session
 
 from workflow_runtime.authoring import flow_store
+from workflow_runtime.storage import bulk
 from workflow_runtime.storage.database import make_engine, session_factory
 from workflow_runtime.storage.models import Base, Flow, FlowStatus, FlowVersion
 
@@ -82,12 +82,6 @@ def _disposable(dbapi_connection: Any, _record: Any) -> None:
 
 def copy_rows(session: Session, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:
     """INSERT rows read from the live database's `table` as they are (their ids kept); returns how many."""
-    rows = [dict(row) for row in rows]
-    if rows:
-        session.connection().execute(_insert(table), rows)
+    rows = list(rows)
+    bulk.insert_rows(session, table, rows)
     return len(rows)
-
-
-@lru_cache(maxsize=64)
-def _insert(table: Table) -> Insert:
-    return insert(table)
