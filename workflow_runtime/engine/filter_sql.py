@@ -2,12 +2,13 @@
 exactly the evaluator's semantics (workflow_runtime.engine.filters), so counts and pages are one query each.
 
 Property rules read the contact's built-in fields from their columns and everything else from the JSON `properties`
-(eq and in, on PostgreSQL, as one containment test: `properties @> '{"plan": "pro"}'`); event rules become EXISTS or a
-bounded correlated COUNT over `events`, which PostgreSQL probes per contact through
-ix_events_contact_id_name_timestamp_id or, for a window asked of every contact, reads once through
-ix_events_name_timestamp_contact_id; segment rules inline the segment's condition to the evaluator's depth limit;
-message rules, which name a send node of a flow, see no messages outside one (as workflow_runtime.engine.chunk_subject
-does).
+(eq and in, on PostgreSQL, as one containment test: `properties @> '{"plan": "pro"}'`); an event rule with neither a
+window nor a `where` reads the event tallies (storage.models.event_tally: one index range of the name's tallies from
+the count it needs on, hashed, instead of a probe per contact); other event rules become EXISTS or a bounded
+correlated COUNT over `events`, which PostgreSQL probes per contact through ix_events_contact_id_name_timestamp_id
+or, for a window asked of every contact, reads once through ix_events_name_timestamp_contact_id; segment rules
+inline the segment's condition to the evaluator's depth limit; message rules, which name a send node of a flow, see no
+messages outside one (as workflow_runtime.engine.chunk_subject does).
 
 What SQL cannot decide exactly raises NotCompilable, and the caller evaluates that condition in Python instead:
   - a rule value that is an ISO 8601 date or time (the evaluator compares such strings as moments, which would take
@@ -35,6 +36,7 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    exists,
     false,
     func,
     literal,
@@ -62,7 +64,7 @@ from workflow_runtime.engine.filters import (
     window_start,
 )
 from workflow_runtime.engine.subject import MAX_SEGMENT_DEPTH
-from workflow_runtime.storage.models import Contact, Event, Segment
+from workflow_runtime.storage.models import Contact, Event, EventTally, Segment
 from workflow_runtime.storage.models.contact import builtin_fields
 
 Clause = ColumnElement[Any]
@@ -475,6 +477,9 @@ class _Compiler:
 
     def _event_rule(self, rule: Mapping[str, Any]) -> Clause:
         name = rule["event"]
+        if "within" not in rule and not rule.get("where"):
+            return self._tallied(name, rule.get("count"),
+                                 negated=EventOp(rule.get("op", EventOp.DID.value)) is EventOp.DID_NOT)
         within = parse_duration(rule["within"], name) if "within" in rule else None
         since = window_start(self._now, within)
         matching = select(Event.id).where(Event.contact_id == Contact.id, Event.name == name,
@@ -501,6 +506,45 @@ class _Compiler:
         limit = wanted if op is CountOp.GTE else wanted + 1
         counted = select(func.count()).select_from(matching.limit(limit).subquery()).scalar_subquery()
         return {CountOp.GTE: counted >= wanted, CountOp.LTE: counted <= wanted, CountOp.EQ: counted == wanted}[op]
+
+    def _tallied(self, name: str, count: Mapping[str, Any] | None, *, negated: bool) -> Clause:
+        """Whether the contact's number of `name` events up to now passes `count` (at least one without it), or
+        fails it when `negated`, read from its tally. A tally whose latest event is after now (events sent with a
+        future time) counts the events up to now again, as far as the answer needs."""
+        op, wanted = (CountOp(count["op"]), count["value"]) if count else (CountOp.GTE, 1)
+        if op is CountOp.GTE and wanted == 0:
+            return false() if negated else true()
+        at_most = op is CountOp.LTE or wanted == 0  # passed by everyone but those who did it more often
+        if at_most:
+            least, settled, recounted = wanted + 1, EventTally.count > wanted, self._so_far(name, wanted + 1) > wanted
+        elif op is CountOp.GTE:
+            least, settled, recounted = wanted, true(), self._so_far(name, wanted) >= wanted
+        else:
+            least, settled, recounted = wanted, EventTally.count == wanted, self._so_far(name, wanted + 1) == wanted
+        has_one = self._tally(name, least, settled, recounted, apart=at_most == negated)
+        return ~has_one if at_most != negated else has_one
+
+    def _tally(self, name: str, least: int, settled: Clause, recounted: Clause, *, apart: bool) -> Clause:
+        """Whether the contact has a `name` tally of at least `least` that passes: `settled` when its latest event is
+        not after now, else `recounted`.
+
+        `apart` asks the two cases as two EXISTS, for a contact selected by having such a tally: the settled one is
+        then plain index conditions, which PostgreSQL answers for every contact at once from one range of
+        ix_event_tallies_name_count, hashed, inside an `any` too. Under a NOT (selected by having none), one EXISTS
+        holding both is one anti-join, a primary-key probe per candidate."""
+        def tally(*tests: Clause) -> Clause:
+            return exists().where(EventTally.contact_id == Contact.id, EventTally.name == name,
+                                  EventTally.count >= least, *tests).correlate(Contact)
+
+        settled_test = and_(EventTally.last_at <= self._now, settled)
+        recounted_test = and_(EventTally.last_at > self._now, recounted)
+        return or_(tally(settled_test), tally(recounted_test)) if apart else tally(or_(settled_test, recounted_test))
+
+    def _so_far(self, name: str, limit: int) -> Clause:
+        """The tally's contact's number of `name` events up to now, counted no further than `limit`."""
+        events = select(Event.id).where(Event.contact_id == EventTally.contact_id, Event.name == name,
+                                        Event.timestamp <= self._now).correlate(EventTally).limit(limit)
+        return select(func.count()).select_from(events.subquery()).scalar_subquery()
 
     def _segment_rule(self, rule: Mapping[str, Any], depth: int) -> Clause:
         negate = SegmentOp(rule.get("op", SegmentOp.IN.value)) is SegmentOp.NOT_IN

@@ -10,6 +10,7 @@ from workflow_runtime.storage.models.conversation import (
     ConversationStatus,
 )
 from workflow_runtime.storage.models.counter import NodeCounter
+from workflow_runtime.storage.models.event_tally import EventTally
 from workflow_runtime.storage.models.failure import Failure, FailureKind, FailureState
 from workflow_runtime.storage.models.flow import (
     Flow,
@@ -44,6 +45,7 @@ __all__ = [
     "ConversationResponse",
     "ConversationStatus",
     "Event",
+    "EventTally",
     "Failure",
     "FailureKind",
     "FailureState",
