@@ -176,6 +176,8 @@ def test_postgresql_keeps_no_statistics_on_unfiltered_documents(session: Session
         "SELECT attrelid::regclass::text || '.' || attname, attstattarget FROM pg_attribute "
         "WHERE attrelid IN ('events'::regclass, 'runs'::regclass, 'messages'::regclass, 'contacts'::regclass) "
         "AND atttypid = 'jsonb'::regtype")).all())
+    # Compared as wholes, so kept: the drill-down's containment test of message statuses, and the compiled segment
+    # conditions' tests of contact properties (migration 0031: without them, a count probed where it should hash).
     assert targets == {"events.properties": 0, "events.context": 0, "runs.path": 0, "runs.node_state": 0,
-                       "runs.context": 0, "runs.waiting_where": 0, "messages.content": 0, "contacts.properties": 0,
+                       "runs.context": 0, "runs.waiting_where": 0, "messages.content": 0, "contacts.properties": -1,
                        "contacts.tags": 0, "messages.statuses": -1}

@@ -29,6 +29,8 @@ from workflow_runtime.engine.filter_sql import NotCompilable, compile_where, jso
 from workflow_runtime.engine.filters import Predicate, compile_condition
 from workflow_runtime.storage.models import Contact
 
+_PROBING_WORK_MEM = "64kB"  # PostgreSQL's least: no hash of a rule's contacts fits
+
 
 @dataclass(frozen=True)
 class ContactMatches:
@@ -107,13 +109,30 @@ def find_contacts(session: Session, now: datetime, *, text: str | None = None,
     query = _compiled_query(session, now, text, condition, order)
     if query is None:
         return page_of(evaluated_chunks(session, now, text=text, condition=condition, order=order), limit, offset)
-    page = list(session.scalars(query.limit(limit).offset(offset))) if limit > 0 else []
+    page = _page(session, query, limit, offset, order or ContactOrder()) if limit > 0 else []
     if offset == 0 and len(page) < limit:  # the page holds every match: it is the count
         return ContactMatches(page, len(page))
     if not count:
         return ContactMatches(page, None)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     return ContactMatches(page, total)
+
+
+def _page(session: Session, query: Select[tuple[Contact]], limit: int, offset: int,
+          order: ContactOrder) -> list[Contact]:
+    """The page's contacts. In last-seen order PostgreSQL walks ix_contacts_last_seen_at and stops after the page, having
+    tested a few hundred contacts; but it chooses between hashing the contacts an event rule selects (once, for every
+    contact) and probing contact by contact from the whole table's estimate, LIMIT or not, and such a hash takes longer
+    to build than the page (a combined condition's first page at a million contacts: 270 ms hashing, 10 ms probing).
+    A work_mem too small for any hash leaves it the probes, for the page only: the count reads every match, and
+    hashes."""
+    walks = order.key == "last_seen_at" and session.get_bind().dialect.name == "postgresql"
+    if walks:
+        session.execute(sql_text(f"SET LOCAL work_mem = '{_PROBING_WORK_MEM}'"))
+    page = list(session.scalars(query.limit(limit).offset(offset)))
+    if walks:
+        session.execute(sql_text("RESET work_mem"))
+    return page
 
 
 def matching_chunks(session: Session, now: datetime, *, text: str | None = None,
