@@ -42,7 +42,9 @@ def test_a_segment_is_built_counted_saved_and_kept_while_used(
     page.goto("/segments/new")
     sign_in_with_token(page)
     page.get_by_test_id("segment-name").fill("Pro buyers")
-    first, = page.get_by_test_id("filter-rule").all()
+    rules = page.get_by_test_id("filter-rule")
+    expect(rules).to_have_count(1)  # the builder mounts after the sign-in; .all() would not wait for it
+    first = rules.first
     expect(first.get_by_test_id("rule-kind").locator("option")).to_have_text(["Property rule", "Event rule", "Segment rule"])
     first.get_by_test_id("rule-property").fill("plan")
     first.get_by_test_id("rule-value").fill("pro")
