@@ -477,9 +477,9 @@ class _Compiler:
 
     def _event_rule(self, rule: Mapping[str, Any]) -> Clause:
         name = rule["event"]
+        negated = EventOp(rule.get("op", EventOp.DID.value)) is EventOp.DID_NOT
         if "within" not in rule and not rule.get("where"):
-            return self._tallied(name, rule.get("count"),
-                                 negated=EventOp(rule.get("op", EventOp.DID.value)) is EventOp.DID_NOT)
+            return self._tallied(name, rule.get("count"), negated=negated)
         within = parse_duration(rule["within"], name) if "within" in rule else None
         since = window_start(self._now, within)
         matching = select(Event.id).where(Event.contact_id == Contact.id, Event.name == name,
@@ -490,7 +490,7 @@ class _Compiler:
             matching = matching.where(self.property_rule(where, lambda path: self.json_value(Event.properties, path)))
         matching = matching.correlate(Contact)
         did = self._counted(matching, rule.get("count"))
-        return not_(did) if EventOp(rule.get("op", EventOp.DID.value)) is EventOp.DID_NOT else did
+        return not_(did) if negated else did
 
     @staticmethod
     def _counted(matching: Any, count: Mapping[str, Any] | None) -> Clause:

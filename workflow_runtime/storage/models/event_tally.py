@@ -78,11 +78,10 @@ _POSTGRESQL_TRIGGERS = (
     """CREATE FUNCTION event_tallies_moved() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         PERFORM event_tallies_recount(array_agg(contact_id), array_agg(name)) FROM (
-            SELECT before.contact_id, before.name FROM moved_from AS before JOIN moved_to AS after USING (id)
-            WHERE (before.contact_id, before.name, before.timestamp)
-                  IS DISTINCT FROM (after.contact_id, after.name, after.timestamp)
-            UNION
-            SELECT after.contact_id, after.name FROM moved_from AS before JOIN moved_to AS after USING (id)
+            SELECT DISTINCT pair.contact_id, pair.name
+            FROM moved_from AS before JOIN moved_to AS after USING (id),
+                 LATERAL (VALUES (before.contact_id, before.name), (after.contact_id, after.name))
+                 AS pair (contact_id, name)
             WHERE (before.contact_id, before.name, before.timestamp)
                   IS DISTINCT FROM (after.contact_id, after.name, after.timestamp)
         ) AS pairs;
