@@ -35,6 +35,7 @@ from bench.emails import SOURCE, TRACKING, accepted, sink_server  # noqa: E402
 from bench.process_cpu import postgres_cpu  # noqa: E402
 from bench.stats import add_database_arguments, bench_database  # noqa: E402
 from workflow_runtime.authoring import flow_store  # noqa: E402
+from workflow_runtime.channels import smtp_loop  # noqa: E402
 from workflow_runtime.channels.email import EmailDeliverer, EmailSettings  # noqa: E402
 from workflow_runtime.channels.smtp import SmtpServer  # noqa: E402
 from workflow_runtime.storage import schema  # noqa: E402
@@ -80,7 +81,7 @@ def deliver(sessions: sessionmaker[Session], port: int, connections: int, pipeli
     started, cpu = time.perf_counter(), time.process_time()
     sent = deliverer.deliver_due()
     elapsed, used = time.perf_counter() - started, time.process_time() - cpu
-    deliverer.pool.close()
+    smtp_loop.run(deliverer.pool.close())
     return sent, elapsed, used
 
 

@@ -24,12 +24,12 @@ SMTP throughput per worker process, to bench/smtp_sink.py (its own process; it c
 accepted, and the bench checks every email arrived). aiosmtpd takes ~450 emails/s here however
 many connections send to it, so it cannot show a faster sender; the sink can:
 
-  1 connection   the baseline, today's path before pooling: EmailMessage built and serialised per
-                 email (email.message), one session, one email at a time
-  N connections  the delivery path: the MIME bytes written directly (channels.email_mime), sent by
-                 N threads over pooled sessions (channels.smtp_pool.fan_out), as EmailDeliverer does
+  1 connection   the baseline, the path before pooling: EmailMessage built and serialised per
+                 email (email.message), one session, one command at a time
+  N connections  the delivery path: the MIME bytes written directly (channels.email_mime), sent over
+                 N pooled sessions on the SMTP loop (channels.smtp_pool.fan_out), as EmailDeliverer does
   sink alone     pre-built emails over N connections with no rendering: the ceiling of the sink and
-                 smtplib on this machine, so a figure close to it says the sender is not the limit
+                 the client on this machine, so a figure close to it says rendering is not the limit
 
 No database is involved. Every rendered email is checked (its contact's name, promo code and
 a tracked link are in it), so a faster path cannot get there by skipping work.
@@ -42,8 +42,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -53,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from nodes.personalisation import contact_variables  # noqa: E402
 from tests.mail_server import free_port  # noqa: E402
+from workflow_runtime.channels import smtp_loop  # noqa: E402
 from workflow_runtime.channels.email import EmailSettings, build_email, compose_email  # noqa: E402
 from workflow_runtime.channels.email_render import EmailSource, RenderedEmail, render_email  # noqa: E402
 from workflow_runtime.channels.email_template import CompiledCache, template_key  # noqa: E402
@@ -160,13 +160,17 @@ def accepted(port: int) -> int:
 def one_session(port: int, count: int) -> float:
     """Emails/s rendered (compile once), built as an EmailMessage and sent over one SMTP session, one at a time."""
     cache = CompiledCache()
-    with SmtpServer("127.0.0.1", port, pipelining=False).connect() as connection:
-        def send(index: int) -> None:
-            email = build_email(SETTINGS, render(index, cache), f"customer{index}@example.com",
-                                unsubscribe_url=TRACKING.links_for(index).unsubscribe_url)
-            assert connection.send(email, SETTINGS.mail_from, f"customer{index}@example.com", lambda: True)
 
-        return count / timed(count, send)
+    async def send_all() -> float:
+        async with SmtpServer("127.0.0.1", port, pipelining=False).connect() as connection:
+            started = time.perf_counter()
+            for index in range(count):
+                email = build_email(SETTINGS, render(index, cache), f"customer{index}@example.com",
+                                    unsubscribe_url=TRACKING.links_for(index).unsubscribe_url)
+                assert await connection.send(email, SETTINGS.mail_from, f"customer{index}@example.com", _go)
+            return count / (time.perf_counter() - started)
+
+    return smtp_loop.run(send_all())
 
 
 def with_smtp(count: int) -> float:
@@ -175,44 +179,49 @@ def with_smtp(count: int) -> float:
         return one_session(port, count)
 
 
-def pooled(port: int, count: int, connections: int, start: int = 0) -> float:
-    """Emails/s rendered, written as MIME bytes and sent by `connections` threads over pooled sessions."""
-    cache = CompiledCache()
+def fanned_out(port: int, connections: int, warm_up: range, timed_items: range,
+               send: Callable[[SmtpLane, int], Awaitable[int]]) -> float:
+    """Items/s of `send` over `connections` pooled sessions, sessions opened by `warm_up` before the clock starts."""
     pool = SmtpPool(SmtpServer("127.0.0.1", port))
 
-    def send(lane: SmtpLane, index: int) -> int:
+    async def run() -> tuple[int, float]:
+        await fan_out(pool, connections, warm_up, send)
+        started = time.perf_counter()
+        sent = await fan_out(pool, connections, timed_items, send)
+        seconds = time.perf_counter() - started
+        await pool.close()
+        return sent, seconds
+
+    sent, seconds = smtp_loop.run(run())
+    assert sent == len(timed_items), (sent, len(timed_items))
+    return sent / seconds
+
+
+def pooled(port: int, count: int, connections: int, start: int = 0) -> float:
+    """Emails/s rendered, written as MIME bytes and sent over `connections` pooled sessions."""
+    cache = CompiledCache()
+
+    async def send(lane: SmtpLane, index: int) -> int:
         recipient = f"customer{index}@example.com"
         email = compose_email(SETTINGS, render(index, cache), recipient,
                               unsubscribe_url=TRACKING.links_for(index).unsubscribe_url)
-        return int(lane.send(email, SETTINGS.mail_from, recipient, lambda: True))
+        return int(await lane.send(email, SETTINGS.mail_from, recipient, _go))
 
-    with ThreadPoolExecutor(max_workers=connections) as lanes:
-        fan_out(lanes, pool, connections, range(start, start + 1), send)  # sessions opened before the clock starts
-        started = time.perf_counter()
-        sent = fan_out(lanes, pool, connections, range(start + 1, start + 1 + count), send)
-        seconds = time.perf_counter() - started
-    pool.close()
-    assert sent == count, (sent, count)
-    return count / seconds
+    return fanned_out(port, connections, range(start, start + 1), range(start + 1, start + 1 + count), send)
 
 
 def sink_alone(port: int, count: int, connections: int) -> float:
-    """Emails/s of pre-built emails over `connections` pooled sessions: what the sink and smtplib allow."""
-    cache = CompiledCache()
-    email = compose_email(SETTINGS, render(0, cache), "customer0@example.com")
-    pool = SmtpPool(SmtpServer("127.0.0.1", port))
+    """Emails/s of pre-built emails over `connections` pooled sessions: what the sink and the client allow."""
+    email = compose_email(SETTINGS, render(0, CompiledCache()), "customer0@example.com")
 
-    def send(lane: SmtpLane, _index: int) -> int:
-        return int(lane.send(email, SETTINGS.mail_from, "customer0@example.com", lambda: True))
+    async def send(lane: SmtpLane, _index: int) -> int:
+        return int(await lane.send(email, SETTINGS.mail_from, "customer0@example.com", _go))
 
-    with ThreadPoolExecutor(max_workers=connections) as lanes:
-        fan_out(lanes, pool, connections, range(connections), send)
-        started = time.perf_counter()
-        sent = fan_out(lanes, pool, connections, range(count), send)
-        seconds = time.perf_counter() - started
-    pool.close()
-    assert sent == count, (sent, count)
-    return count / seconds
+    return fanned_out(port, connections, range(connections), range(count), send)
+
+
+async def _go() -> bool:
+    return True
 
 
 def through_sink(count: int, baseline_count: int, connections: int) -> tuple[float, float, float]:

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -34,6 +35,8 @@ class MailServer:
         self.rcpt_reply: str | None = None  # e.g. "550 No such user": refuse every recipient
         self.data_reply: str | None = None  # e.g. "451 Try again later": refuse every message's content
         self.pipelining = True
+        self.accounts: dict[str, str] = {}  # user → password: when set, mail needs a login (AUTH over plain TCP)
+        self.auth_offered = ("PLAIN", "LOGIN")
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -65,8 +68,17 @@ class MailServer:
             self.recipients.append(list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
+    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        accepted = (isinstance(auth_data, LoginPassword)
+                    and self.accounts.get(auth_data.login.decode()) == auth_data.password.decode())
+        return AuthResult(success=accepted, handled=False)  # aiosmtpd answers 235 or 535 itself
+
     def start(self) -> None:
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        login: dict[str, Any] = {}
+        if self.accounts:
+            login = {"authenticator": self.authenticate, "auth_required": True, "auth_require_tls": False,
+                     "auth_exclude_mechanism": [name for name in ("PLAIN", "LOGIN") if name not in self.auth_offered]}
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **login)
         self._controller.start()
 
     def stop(self) -> None:

@@ -2,6 +2,7 @@
 replaced when the server dropped them, every email sent and recorded once, the rate limit kept."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -13,6 +14,7 @@ from flask import Flask
 from tests.mail_server import MailServer
 from tests.workflow_runtime.email_support import settings_for, welcome_flow
 from tests.workflow_runtime.runtime_support import counters, live_version, track_all
+from workflow_runtime.channels import smtp_loop
 from workflow_runtime.channels.email import CLAIM_BATCH, EmailDeliverer, EmailSettings, compose_email
 from workflow_runtime.channels.email_render import RenderedEmail
 from workflow_runtime.channels.send_rate import SendRate
@@ -41,7 +43,7 @@ def counting_server() -> Iterator[CountingMailServer]:
     server.start()
     yield server
     server.stop()
-    pool_for(SmtpServer.from_url(server.url)).close()
+    smtp_loop.run(pool_for(SmtpServer.from_url(server.url)).close())
 
 
 def pending_welcomes(harness: Any, count: int) -> tuple[int, list[int]]:  # noqa: ANN401 - the Harness fixture
@@ -110,29 +112,41 @@ def test_a_session_the_server_dropped_is_replaced_and_the_email_sent_without_a_r
 
 def test_a_session_is_retired_after_its_message_limit(counting_server: CountingMailServer) -> None:
     pool = SmtpPool(SmtpServer.from_url(counting_server.url), max_messages=2)
-    lane = SmtpLane(pool)
     email = compose_email(_settings(), RenderedEmail("Hi", "", "<p>Hi</p>", "Hi"), "ann@example.com")
-    for _ in range(5):
-        assert lane.send(email, "shop@automap.test", "ann@example.com", lambda: True)
-    lane.close()
+
+    async def send_five() -> None:
+        lane = SmtpLane(pool)
+        for _ in range(5):
+            assert await lane.send(email, "shop@automap.test", "ann@example.com", _go)
+        await lane.close()
+        await pool.close()
+
+    smtp_loop.run(send_five())
     assert (len(counting_server.messages), counting_server.sessions, pool.opened) == (5, 3, 3)
-    pool.close()
 
 
 def test_an_idle_session_is_checked_before_use_and_replaced_if_dead(counting_server: CountingMailServer) -> None:
     now = [0.0]
     pool = SmtpPool(SmtpServer.from_url(counting_server.url), idle_check=10.0, clock=lambda: now[0])
     email = compose_email(_settings(), RenderedEmail("Hi", "", "<p>Hi</p>", "Hi"), "ann@example.com")
-    lane = SmtpLane(pool)
-    assert lane.send(email, "shop@automap.test", "ann@example.com", lambda: True)
-    lane.close()
+
+    async def send_one() -> None:
+        lane = SmtpLane(pool)
+        assert await lane.send(email, "shop@automap.test", "ann@example.com", _go)
+        await lane.close()
+
+    smtp_loop.run(send_one())
     counting_server.stop()
     counting_server.start()
     now[0] = 11.0  # idle past the check: NOOP finds it dead, so a new session is opened before the email starts
-    connection = pool.take()
-    assert connection.transactions == 0 and pool.opened == 2
-    pool.give_back(connection)
-    pool.close()
+
+    async def take() -> None:
+        connection = await pool.take()
+        assert connection.transactions == 0 and pool.opened == 2
+        await pool.give_back(connection)
+        await pool.close()
+
+    smtp_loop.run(take())
 
 
 def test_the_rate_limit_spaces_parallel_sends(harness, app: Flask, counting_server: CountingMailServer) -> None:  # noqa: ANN001
@@ -141,9 +155,13 @@ def test_the_rate_limit_spaces_parallel_sends(harness, app: Flask, counting_serv
     sender = deliverer(harness, settings)
     assert sender.rate is not None and sender.rate.interval == pytest.approx(0.1)
     waits: list[float] = []
-    sender.rate = SendRate(10.0, clock=lambda: 0.0, sleep=waits.append)  # virtual time that does not move
+
+    async def wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    sender.rate = SendRate(10.0, clock=lambda: 0.0, sleep=wait)  # virtual time that does not move
     assert sender.deliver_due() == 30
-    # With time standing still, every send after the first books the next slot 0.1 s later, whichever thread.
+    # With time standing still, every send after the first books the next slot 0.1 s later, whichever session.
     assert sorted(waits) == pytest.approx([n / 10 for n in range(1, 30)])
     assert len(counting_server.messages) == 30
 
@@ -151,16 +169,19 @@ def test_the_rate_limit_spaces_parallel_sends(harness, app: Flask, counting_serv
 def test_a_send_rate_lets_one_send_through_per_interval_and_saves_up_no_burst() -> None:
     now = [100.0]
 
-    def sleep(seconds: float) -> None:
+    async def sleep(seconds: float) -> None:
         now[0] += seconds
 
     rate = SendRate(4.0, clock=lambda: now[0], sleep=sleep)
-    for _ in range(9):
-        rate.acquire()
+
+    async def acquire(times: int) -> None:
+        for _ in range(times):
+            await rate.acquire()
+
+    asyncio.run(acquire(9))
     assert now[0] == pytest.approx(102.0)  # 9 sends at 4/s: the first at once, 8 intervals of 0.25 s
     now[0] += 60  # a minute idle saves up nothing
-    rate.acquire()
-    rate.acquire()
+    asyncio.run(acquire(2))
     assert now[0] == pytest.approx(162.25)
     with pytest.raises(ValueError, match="above 0"):
         SendRate(0)
@@ -199,3 +220,7 @@ def test_each_delivered_email_carries_its_own_message_id(
 
 def _settings() -> EmailSettings:
     return EmailSettings(None, "shop@automap.test", Tracking("test-secret-key", "http://127.0.0.1:5000"))
+
+
+async def _go() -> bool:
+    return True

@@ -25,6 +25,7 @@ from workflow_runtime.channels.email_render import EmailContentError, EmailSourc
 from workflow_runtime.channels.email_template import inline_key
 from workflow_runtime.channels.reply_address import ReplyAddresses
 from workflow_runtime.channels.tracking import MessageLinks
+from workflow_runtime.storage.message_rows import AnyMessage
 from workflow_runtime.storage.models import Channel, Message
 
 HISTORY = 6  # conversation items shown above the forwarded message
@@ -62,7 +63,7 @@ def unless_seen_forward() -> dict[str, Any]:
     return {"forwards": Channel.CHAT.value, "unless_seen": True}
 
 
-def seen_before_due(session: Session, email: Message) -> bool:
+def seen_before_due(session: Session, email: AnyMessage) -> bool:
     """Whether `email` is an `unless_seen` forward whose chat message the contact has seen (read, clicked,
     answered) meanwhile: then it is not to be sent. EmailContentError if the chat message is gone."""
     if not (email.content or {}).get("unless_seen"):
@@ -70,7 +71,7 @@ def seen_before_due(session: Session, email: Message) -> bool:
     return not SEEN_STATUSES.isdisjoint(forwarded_message(session, email).statuses or [])
 
 
-def forwarded_message(session: Session, email: Message) -> Message:
+def forwarded_message(session: Session, email: AnyMessage) -> Message:
     """The chat message `email` forwards: the send node's chat of the same visit, whose ledger key
     differs from the email's by its channel only. EmailContentError if it is gone."""
     key = email.idempotency_key.removesuffix(f":{Channel.EMAIL.value}") + f":{Channel.CHAT.value}"
@@ -80,7 +81,7 @@ def forwarded_message(session: Session, email: Message) -> Message:
     return chat
 
 
-def render_forward(session: Session, email: Message, variables: Mapping[str, Any], links: MessageLinks,
+def render_forward(session: Session, email: AnyMessage, variables: Mapping[str, Any], links: MessageLinks,
                    replies: ReplyAddresses | None) -> ForwardedChat:
     """Render the forwarding email `email` for its contact (whose template `variables` are given)."""
     chat = forwarded_message(session, email)

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from workflow_runtime.channels.messages import record_status
 from workflow_runtime.engine.counters import CounterBatch
+from workflow_runtime.storage.bulk import any_of
+from workflow_runtime.storage.message_rows import AnyMessage
 from workflow_runtime.storage.models import Channel, Message, MessageStatus
 from workflow_runtime.storage.models.message import DeliveryState
 
@@ -78,7 +80,7 @@ def claim(session: Session, channel: Channel, now: datetime, limit: int, lease: 
     # since the SELECT (possible on SQLite, which has no row locks) is not taken twice.
     taken = session.execute(
         update(Message)
-        .where(Message.id.in_(due), _due(channel, now, resubmit_lapsed))
+        .where(any_of(session, Message.id, due), _due(channel, now, resubmit_lapsed))
         .values(delivery_state=DeliveryState.SENDING, attempts=Message.attempts + 1, next_attempt_at=now + lease,
                 updated_at=now)
         .returning(Message.id, Message.attempts)
@@ -109,13 +111,13 @@ def start_submitting_all(session: Session, claims: Sequence[Claim], now: datetim
     return [held.message_id in marked for held in claims]
 
 
-def delivered(session: Session, message: Message, now: datetime, counters: CounterBatch | None = None) -> None:
+def delivered(session: Session, message: AnyMessage, now: datetime, counters: CounterBatch | None = None) -> None:
     """The server accepted it: done, and counted `delivered` at its node (in `counters`, when given, to flush later)."""
     _settle(message, DeliveryState.DELIVERED, now, None)
     record_status(session, message, MessageStatus.DELIVERED, now, counters)
 
 
-def retry_later(session: Session, message: Message, now: datetime, error: str, policy: RetryPolicy,
+def retry_later(session: Session, message: AnyMessage, now: datetime, error: str, policy: RetryPolicy,
                 counters: CounterBatch | None = None) -> None:
     """Not handed over this time: back to pending after the backoff, or failed after the last attempt."""
     if message.attempts >= policy.max_attempts:
@@ -125,13 +127,13 @@ def retry_later(session: Session, message: Message, now: datetime, error: str, p
     message.next_attempt_at = now + policy.delay(message.attempts)
 
 
-def failed(session: Session, message: Message, now: datetime, error: str, counters: CounterBatch | None = None) -> None:
+def failed(session: Session, message: AnyMessage, now: datetime, error: str, counters: CounterBatch | None = None) -> None:
     """Given up: never tried again, counted `failed` at its node (in `counters`, when given, to flush later)."""
     _settle(message, DeliveryState.FAILED, now, error)
     record_status(session, message, MessageStatus.FAILED, now, counters)
 
 
-def withdrawn(message: Message, now: datetime, reason: str) -> None:
+def withdrawn(message: AnyMessage, now: datetime, reason: str) -> None:
     """Not to be delivered any more (the contact unsubscribed meanwhile): settled, not counted as a failure."""
     _settle(message, DeliveryState.FAILED, now, reason)
 
@@ -146,7 +148,7 @@ def fail_interrupted(session: Session, channel: Channel, now: datetime) -> int:
     return len(interrupted)
 
 
-def _settle(message: Message, state: DeliveryState, now: datetime, error: str | None) -> None:
+def _settle(message: AnyMessage, state: DeliveryState, now: datetime, error: str | None) -> None:
     message.delivery_state = state
     message.next_attempt_at = None
     message.last_error = error

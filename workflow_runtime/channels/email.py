@@ -1,18 +1,20 @@
 """The email channel: renders the ledger's pending emails and hands them to SMTP through the claim protocol.
 
-A delivery claims `CLAIM_BATCH` emails per connection, renders them in one transaction, and sends
-them over `EmailSettings.connections` pooled SMTP sessions in parallel (threads: smtplib blocks,
-and a thread waiting on the network releases the GIL), paced by `EmailSettings.rate`. Each email is
-still marked `submitting` in a commit of its own before its DATA, but those commits and the outcomes
-recorded after the hand-over are shared between the threads (`group_commit`), so the database sees a
-few transactions per batch instead of three per email, and an accepted email is recorded with the
-next commit, as soon as before.
+A delivery claims `CLAIM_BATCH` emails per connection, renders them in one transaction (on a thread
+of its own, while the last batch is being sent), and sends them over `EmailSettings.connections`
+pooled SMTP sessions in parallel, paced by `EmailSettings.rate`: coroutines on the process's SMTP
+event loop (`smtp_loop`), one thread for every session. Each email is still marked `submitting` in
+a commit before its DATA, but those commits and the outcomes recorded after the hand-over are
+shared between the sessions (`group_commit`, on a ledger thread), so the database sees a few
+transactions per batch instead of three per email, and an accepted email is recorded with the next
+commit, as soon as before.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes
@@ -26,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nodes.personalisation import contact_variables
-from workflow_runtime.channels import delivery, email_mime
+from workflow_runtime.channels import delivery, email_mime, smtp_loop
 from workflow_runtime.channels.chat_forward import render_forward, seen_before_due
 from workflow_runtime.channels.delivery import Claim, RetryPolicy
 from workflow_runtime.channels.email_render import EmailContentError, RenderedEmail, render_email, source_of
@@ -37,8 +39,10 @@ from workflow_runtime.channels.smtp import SmtpRejected, SmtpRetry, SmtpServer, 
 from workflow_runtime.channels.smtp_pool import SmtpLane, fan_out, pool_for
 from workflow_runtime.channels.tracking import Tracking
 from workflow_runtime.engine.counters import CounterBatch
-from workflow_runtime.storage.bulk import any_of
-from workflow_runtime.storage.models import Channel, Contact, DeliveryState, Message, Run
+from workflow_runtime.storage.bulk import Prepared
+from workflow_runtime.storage.contact_rows import AnyContact, ContactRow, ContactRows
+from workflow_runtime.storage.message_rows import AnyMessage, MessageRow, MessageRows
+from workflow_runtime.storage.models import Channel, DeliveryState, Run
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 50  # emails claimed per SMTP connection at a time
@@ -88,14 +92,21 @@ def send_now(server: SmtpServer, email: EmailMessage, sender: str, to: str) -> N
     Raises:
         SmtpFailure: the server could not be reached or refused the email.
     """
-    with server.connect() as connection:
-        connection.send(email, sender, to, before_data=lambda: True)
+    async def send() -> None:
+        async with server.connect() as connection:
+            await connection.send(email, sender, to, before_data=_go)
+
+    smtp_loop.run(send())
 
 
-def render_for_contact(session: Session, settings: EmailSettings, message: Message, contact: Contact) -> bytes:
-    """Render a ledger email for its contact: personalised, tracked, with its unsubscribe link, as SMTP sends it."""
-    run = session.get(Run, message.run_id) if message.run_id is not None else None
-    trigger = (run.context or {}).get("trigger", {}) if run is not None else {}
+async def _go() -> bool:
+    return True
+
+
+def render_for_contact(session: Session, settings: EmailSettings, message: AnyMessage, contact: AnyContact,
+                       trigger: Mapping[str, Any]) -> bytes:
+    """Render a ledger email for its contact: personalised (with the `trigger` event of the run that sent it), tracked,
+    with its unsubscribe link, as SMTP sends it."""
     variables = contact_variables(contact.builtin_fields(), contact.properties or {}, trigger)
     links = settings.tracking.links_for(message.id)
     content: dict[str, Any] = message.content
@@ -139,53 +150,64 @@ class EmailDeliverer:
         self.settings = settings
         self.pool = pool_for(server)
         self.rate = rate_for(server, settings.rate)
-        self.ledger = GroupCommit(sessions)
+        self.ledger: GroupCommit | None = None  # the last delivery's (tests read how many commits it made)
 
     def deliver_due(self) -> int:
-        """Deliver every due email; returns how many the server accepted.
+        """Deliver every due email; returns how many the server accepted."""
+        with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="email-render") as renderer,
+              ThreadPoolExecutor(max_workers=1, thread_name_prefix="email-ledger") as ledger):
+            self.ledger = GroupCommit(self.sessions, ledger)
+            return smtp_loop.run(self._deliver(self.ledger, renderer))
 
-        The next batch is claimed and rendered while the lanes send the last one: sending mostly waits on the
-        SMTP server and the ledger's commits, rendering is this process's own work.
-        """
+    async def _deliver(self, ledger: GroupCommit, renderer: ThreadPoolExecutor) -> int:
+        """Claim, render and send batch after batch until none is due. The next batch is claimed and rendered (on
+        `renderer`) while the sessions send the last one: sending mostly waits on the SMTP server and the ledger's
+        commits, rendering is this process's own work."""
+        loop = asyncio.get_running_loop()
         sent = 0
+        sending: asyncio.Task[int] | None = None
+        while True:
+            rendering = loop.run_in_executor(renderer, self._claim_and_render)
+            if sending is not None:
+                sent += await sending
+            claimed, ready = await rendering
+            if not claimed:
+                return sent
+            sending = asyncio.create_task(self._send_batch(ledger, ready))
+
+    def _claim_and_render(self) -> tuple[bool, list[Ready]]:
+        """Claim the next batch and render it: (whether any email was claimed, those ready to send)."""
         connections = max(1, self.settings.connections)
-        with (ThreadPoolExecutor(max_workers=connections, thread_name_prefix="smtp") as lanes,
-              ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp-batch") as batches):
-            sending: Future[int] | None = None
-            while True:
-                with self.sessions.begin() as session:
-                    delivery.fail_interrupted(session, self.channel, self.now())
-                    claims = delivery.claim(session, self.channel, self.now(), CLAIM_BATCH * connections)
-                ready = self._render(claims) if claims else []
-                if sending is not None:
-                    sent += sending.result()
-                if not claims:
-                    return sent
-                sending = batches.submit(self._send_batch, lanes, ready)
+        with self.sessions.begin() as session:
+            delivery.fail_interrupted(session, self.channel, self.now())
+            claims = delivery.claim(session, self.channel, self.now(), CLAIM_BATCH * connections)
+        return bool(claims), self._render(claims) if claims else []
 
     def _render(self, claims: list[Claim]) -> list[Ready]:
-        """Render the claimed emails in one transaction, settling those that cannot be sent; the rest, ready."""
+        """Render the claimed emails in one transaction, settling those that cannot be sent; the rest, ready.
+
+        The emails, their contacts and their runs' trigger events are read as plain rows (three queries a batch).
+        """
         ready: list[Ready] = []
         with self.sessions.begin() as session:
-            messages = {message.id: message for message in session.scalars(
-                select(Message).where(any_of(session, Message.id, [held.message_id for held in claims])))}
-            contact_ids = {message.contact_id for message in messages.values()}
-            contacts = {contact.id: contact for contact in session.scalars(
-                select(Contact).where(any_of(session, Contact.id, contact_ids)))}
-            run_ids = {message.run_id for message in messages.values() if message.run_id is not None}
-            if run_ids:  # loaded: render_for_contact's get finds them
-                list(session.scalars(select(Run).where(any_of(session, Run.id, run_ids))))
+            emails = MessageRows()
+            messages = emails.load(session, [held.message_id for held in claims])
+            contacts = ContactRows().load(session, {message.contact_id for message in messages.values()})
+            triggers = _triggers(session, {message.run_id for message in messages.values() if message.run_id is not None})
             for held in claims:
                 message = messages.get(held.message_id)
                 contact = contacts.get(message.contact_id) if message is not None else None
                 if message is None or contact is None or message.attempts != held.attempt:
                     continue
-                email = self._render_one(session, message, contact)
+                trigger = triggers.get(message.run_id, {}) if message.run_id is not None else {}
+                email = self._render_one(session, message, contact, trigger)
                 if email is not None:
                     ready.append(Ready(held, email, contact.email or ""))
+            emails.write(session)  # those settled as not to be sent
         return ready
 
-    def _render_one(self, session: Session, message: Message, contact: Contact) -> bytes | None:
+    def _render_one(self, session: Session, message: MessageRow, contact: ContactRow,
+                    trigger: Mapping[str, Any]) -> bytes | None:
         """The email's bytes, or None once it is settled as not to be sent (unsubscribed, no address, bad content)."""
         if contact.unsubscribed_at is not None:
             delivery.withdrawn(message, self.now(), "the contact unsubscribed before it was delivered")
@@ -197,7 +219,7 @@ class EmailDeliverer:
             if seen_before_due(session, message):
                 delivery.withdrawn(message, self.now(), "the chat message was seen on the site before it was due")
                 return None
-            return render_for_contact(session, self.settings, message, contact)
+            return render_for_contact(session, self.settings, message, contact, trigger)
         except EmailContentError as error:
             delivery.failed(session, message, self.now(), str(error))
         except Exception as error:  # noqa: BLE001 - one malformed email (an address the email package
@@ -206,78 +228,92 @@ class EmailDeliverer:
             delivery.failed(session, message, self.now(), f"the email cannot be built: {error}")
         return None
 
-    def _send_batch(self, lanes: ThreadPoolExecutor, ready: list[Ready]) -> int:
+    async def _send_batch(self, ledger: GroupCommit, ready: list[Ready]) -> int:
         """Send the rendered emails over up to `connections` sessions at once; returns how many were accepted."""
         unreachable: list[SmtpUnreachable] = []  # once a lane cannot connect, the rest of the batch waits too
         try:
-            return fan_out(lanes, self.pool, self.settings.connections, ready, partial(self._send_item, unreachable))
+            return await fan_out(self.pool, max(1, self.settings.connections), ready,
+                                 partial(self._send_item, ledger, unreachable))
         finally:
-            self.ledger.flush()  # every outcome recorded before the next claim (or the job's end)
+            await ledger.flush()  # every outcome recorded before the next claim (or the job's end)
 
-    def _send_item(self, unreachable: list[SmtpUnreachable], lane: SmtpLane, item: Ready) -> int:
+    async def _send_item(self, ledger: GroupCommit, unreachable: list[SmtpUnreachable], lane: SmtpLane,
+                         item: Ready) -> int:
         """Pace and send one email, unless the server proved unreachable in this batch; 1 if it was accepted."""
         if unreachable:
-            self._retry(item.held, str(unreachable[0]))
+            self._retry(ledger, item.held, str(unreachable[0]))
             return 0
         if self.rate is not None:
-            self.rate.acquire()
+            await self.rate.acquire()
         try:
-            return self._hand_over(lane, item)
+            return await self._hand_over(ledger, lane, item)
         except SmtpUnreachable as error:
             unreachable.append(error)
-            self._retry(item.held, str(error))
+            self._retry(ledger, item.held, str(error))
             return 0
 
-    def _hand_over(self, lane: SmtpLane, item: Ready) -> int:
+    async def _hand_over(self, ledger: GroupCommit, lane: SmtpLane, item: Ready) -> int:
         """Send one email on the lane; 1 if the server accepted it. Its outcome is queued for the next commit."""
         held = item.held
+
+        async def mark_submitting() -> bool:
+            return await ledger.run(self._mark_submitting, held)
+
         try:
-            sent = lane.send(item.email, self.settings.mail_from, item.recipient,
-                             before_data=lambda: self.ledger.run(self._mark_submitting, held))
+            sent = await lane.send(item.email, self.settings.mail_from, item.recipient, before_data=mark_submitting)
         except SmtpUnreachable:
             raise
         except SmtpRetry as error:
-            self._retry(held, str(error))
+            self._retry(ledger, held, str(error))
             return 0
         except (SmtpRejected, SmtpUnknown) as error:
             reason = str(error)
-            self._settle(held, lambda session, message, counters: delivery.failed(session, message, self.now(), reason,
-                                                                                 counters))
+            ledger.add(_record_outcomes, (held, lambda session, message, counters: delivery.failed(
+                session, message, self.now(), reason, counters)))
             return 0
         if not sent:
             return 0
-        self._settle(held, lambda session, message, counters: delivery.delivered(session, message, self.now(), counters))
+        ledger.add(_record_outcomes, (held, lambda session, message, counters: delivery.delivered(
+            session, message, self.now(), counters)))
         return 1
 
     def _mark_submitting(self, session: Session, claims: Sequence[Claim]) -> list[bool]:
         """A group's emails about to be handed over, marked `submitting` in one statement."""
         return delivery.start_submitting_all(session, claims, self.now())
 
-    def _settle(self, held: Claim, outcome: Outcome) -> None:
-        """Queue the outcome of a hand-over for the next commit."""
-        self.ledger.add(_record_outcomes, (held, outcome))
-
-    def _retry(self, held: Claim, error: str) -> None:
+    def _retry(self, ledger: GroupCommit, held: Claim, error: str) -> None:
         """Queue a claim still held by this attempt for a retry after the backoff (the server did not keep it)."""
-        def retry(session: Session, message: Message, counters: CounterBatch) -> None:
+        def retry(session: Session, message: MessageRow, counters: CounterBatch) -> None:
             if message.attempts == held.attempt and message.delivery_state in HELD:
                 delivery.retry_later(session, message, self.now(), error, self.settings.retry, counters)
 
-        self._settle(held, retry)
+        ledger.add(_record_outcomes, (held, retry))
 
 
 # What a hand-over's outcome does to its message, its counts added to the group's counters.
-Outcome = Callable[[Session, Message, CounterBatch], None]
+Outcome = Callable[[Session, MessageRow, CounterBatch], None]
+
+_RUN_TRIGGERS = Prepared(lambda in_list: select(Run.id, Run.context).where(in_list(Run.id, "ids")))
+
+
+def _triggers(session: Session, run_ids: set[int]) -> dict[int, Mapping[str, Any]]:
+    """The trigger event of each run, by id: what its emails are personalised with besides the contact."""
+    if not run_ids:
+        return {}
+    rows = session.connection().execute(*_RUN_TRIGGERS.bound(session, ids=run_ids))
+    return {run_id: (context or {}).get("trigger", {}) for run_id, context in rows}
 
 
 def _record_outcomes(session: Session, outcomes: Sequence[tuple[Claim, Outcome]]) -> list[None]:
-    """A group's outcomes of hand-overs: their messages read in one query, their counters written in one statement."""
-    messages = {message.id: message for message in session.scalars(
-        select(Message).where(any_of(session, Message.id, [held.message_id for held, _outcome in outcomes])))}
+    """A group's outcomes of hand-overs: their messages read (locked) in one query and written back in one statement,
+    their counters in another."""
+    rows = MessageRows()
+    messages = rows.load(session, [held.message_id for held, _outcome in outcomes], lock=True)
     counters = CounterBatch()
     for held, outcome in outcomes:
         message = messages.get(held.message_id)
         if message is not None:
             outcome(session, message, counters)
+    rows.write(session)
     counters.flush(session)
     return [None] * len(outcomes)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from workflow_runtime.engine.counters import QUEUED, CounterBatch, message_metric
 from workflow_runtime.storage.database import begin_writing
+from workflow_runtime.storage.message_rows import AnyMessage
 from workflow_runtime.storage.models import Contact, Message, MessageStatus
 
 # Reaching a later status implies the earlier ones: a clicked email was also read.
@@ -28,7 +29,7 @@ def locked(session: Session, message_id: int) -> Message | None:
     return session.get(Message, message_id, with_for_update=True)
 
 
-def record_status(session: Session, message: Message, status: MessageStatus, now: datetime,
+def record_status(session: Session, message: AnyMessage, status: MessageStatus, now: datetime,
                   counters: CounterBatch | None = None) -> list[str]:
     """Add `status` (and what it implies) to the message, counting each new one once at its node and channel:
     at once, or in `counters` for the caller to flush with others (a delivery job records many outcomes at once).

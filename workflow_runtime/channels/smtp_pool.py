@@ -1,19 +1,20 @@
 """SMTP sessions kept open across a worker's delivery batches: opening one costs more round trips than an email.
 
-A process keeps one `SmtpPool` per server (`pool_for`). A sending thread holds a `SmtpLane`: the
-session it sends on, taken from the pool on first use and given back when the thread is done. A
-session is retired after `max_age` seconds or `max_messages` mail transactions (servers limit
-both), closed when it broke, and asked NOOP when it sat idle longer than `idle_check` (the server
-may have timed it out). A pooled session that turns out dead when an email is started on it
-(`SmtpDropped`: before the message went, so the server does not have it) is replaced once and the
-email sent on the new one; a failure on a new session is the server's, and the caller's to handle.
+A process keeps one `SmtpPool` per server (`pool_for`), in its SMTP event loop (`smtp_loop`), where
+every session lives. A sending task holds a `SmtpLane`: the session it sends on, taken from the pool
+on first use and given back when the task is done. A session is retired after `max_age` seconds or
+`max_messages` mail transactions (servers limit both), closed when it broke, and asked NOOP when it
+sat idle longer than `idle_check` (the server may have timed it out). A pooled session that turns out
+dead when an email is started on it (`SmtpDropped`: before the message went, so the server does not
+have it) is replaced once and the email sent on the new one; a failure on a new session is the
+server's, and the caller's to handle. Sessions are used on the loop's one thread only, so they need no lock.
 """
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, wait
+from collections.abc import Awaitable, Callable, Sequence
 from email.message import EmailMessage
 from typing import TypeVar
 
@@ -27,7 +28,7 @@ T = TypeVar("T")
 
 
 class SmtpPool:
-    """Idle sessions to one server, shared by the threads of a process."""
+    """Idle sessions to one server, shared by the sending tasks of a process."""
 
     def __init__(self, server: SmtpServer, *, max_age: float = MAX_AGE, max_messages: int = MAX_MESSAGES,
                  idle_check: float = IDLE_CHECK, clock: Callable[[], float] = time.monotonic) -> None:
@@ -38,119 +39,103 @@ class SmtpPool:
         self.clock = clock
         self.opened = 0  # sessions opened so far (tests and benchmarks read it)
         self._idle: list[tuple[SmtpConnection, float]] = []  # (session, given back at)
-        self._lock = threading.Lock()
 
-    def take(self) -> SmtpConnection:
+    async def take(self) -> SmtpConnection:
         """An idle session still fit for use, or a new one; SmtpRetry if the server cannot be reached."""
-        while True:
-            with self._lock:
-                if not self._idle:
-                    break
-                connection, since = self._idle.pop()  # the most recent: the likeliest to be alive
-            if self.worn(connection) or (self.clock() - since > self.idle_check and not connection.healthy()):
-                connection.close()
+        while self._idle:
+            connection, since = self._idle.pop()  # the most recent: the likeliest to be alive
+            if self.worn(connection) or (self.clock() - since > self.idle_check and not await connection.healthy()):
+                await connection.close()
                 continue
             return connection
-        return self.open()
+        return await self.open()
 
-    def open(self) -> SmtpConnection:
+    async def open(self) -> SmtpConnection:
         """A new session (not taken from the idle ones); SmtpRetry if the server cannot be reached."""
-        connection = self.server.open()
+        connection = await self.server.open()
         connection.opened_at = self.clock()
-        with self._lock:
-            self.opened += 1
+        self.opened += 1
         return connection
 
-    def give_back(self, connection: SmtpConnection) -> None:
+    async def give_back(self, connection: SmtpConnection) -> None:
         """Keep the session for the next batch, or close it if it broke, is worn or too many are idle."""
-        if not connection.broken and not self.worn(connection):
-            with self._lock:
-                if len(self._idle) < MAX_IDLE:
-                    self._idle.append((connection, self.clock()))
-                    return
-        connection.close()
+        if not connection.broken and not self.worn(connection) and len(self._idle) < MAX_IDLE:
+            self._idle.append((connection, self.clock()))
+            return
+        await connection.close()
 
     def worn(self, connection: SmtpConnection) -> bool:
         """True once the session reached its age or message limit."""
         return (connection.transactions >= self.max_messages
                 or self.clock() - connection.opened_at >= self.max_age)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """Close every idle session (a process shutting down, a test ending)."""
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for connection, _since in idle:
-            connection.close()
+        idle, self._idle = self._idle, []
+        await asyncio.gather(*(connection.close() for connection, _since in idle))
 
 
 class SmtpLane:
-    """The session one sending thread uses for a run of emails; `close` gives it back to the pool."""
+    """The session one sending task uses for a run of emails; `close` gives it back to the pool."""
 
     def __init__(self, pool: SmtpPool) -> None:
         self.pool = pool
         self._connection: SmtpConnection | None = None
 
-    def send(self, message: EmailMessage | bytes, sender: str, recipient: str, before_data: Callable[[], bool]) -> bool:
+    async def send(self, message: EmailMessage | bytes, sender: str, recipient: str,
+                   before_data: Callable[[], Awaitable[bool]]) -> bool:
         """SmtpConnection.send on this lane's session, replacing a worn one, and a reused one found dead once."""
         connection = self._connection
         if connection is not None and (connection.broken or self.pool.worn(connection)):
-            self.close()
+            await self.close()
         if self._connection is None:
-            self._connection = self.pool.take()
+            self._connection = await self.pool.take()
         connection = self._connection
         reused = connection.transactions > 0
         try:
-            return connection.send(message, sender, recipient, before_data)
+            return await connection.send(message, sender, recipient, before_data)
         except SmtpDropped:
             if not reused:
                 raise
-        self.close()  # a kept session the server had closed: the email was not started, so send it on a new one
-        self._connection = self.pool.open()
-        return self._connection.send(message, sender, recipient, before_data)
+        await self.close()  # a kept session the server had closed: the email was not started, so send it on a new one
+        self._connection = await self.pool.open()
+        return await self._connection.send(message, sender, recipient, before_data)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """Give the session back (or close it if it broke)."""
         if self._connection is not None:
-            self.pool.give_back(self._connection)
-            self._connection = None
+            connection, self._connection = self._connection, None
+            await self.pool.give_back(connection)
 
 
-def fan_out(executor: Executor, pool: SmtpPool, lanes: int, items: Sequence[T],
-            send: Callable[[SmtpLane, T], int]) -> int:
-    """Send `items` over up to `lanes` sessions at once (threads of `executor`), each thread taking the next item
-    as it is free; returns the sum of what `send(lane, item)` returned. Raises the first error once all are done."""
+async def fan_out(pool: SmtpPool, lanes: int, items: Sequence[T], send: Callable[[SmtpLane, T], Awaitable[int]]) -> int:
+    """Send `items` over up to `lanes` sessions at once, each lane taking the next item as it is free; returns the
+    sum of what `send(lane, item)` returned. Raises the first error once all lanes are done."""
     queue = iter(items)
-    taking = threading.Lock()
 
-    def next_item() -> tuple[bool, T | None]:
-        with taking:
-            for item in queue:
-                return True, item
-            return False, None
-
-    def work() -> int:
+    async def work() -> int:
         lane = SmtpLane(pool)
         done = 0
         try:
-            while True:
-                more, item = next_item()
-                if not more:
-                    return done
-                done += send(lane, item)  # type: ignore[arg-type]
+            for item in queue:  # one thread: the lanes share the iterator without a lock
+                done += await send(lane, item)
+            return done
         finally:
-            lane.close()
+            await lane.close()
 
-    shares = [executor.submit(work) for _ in range(min(lanes, len(items)))]
-    wait(shares)
-    return sum(share.result() for share in shares)
+    shares = await asyncio.gather(*(work() for _ in range(min(lanes, len(items)))), return_exceptions=True)
+    for share in shares:
+        if isinstance(share, BaseException):
+            raise share
+    return sum(shares)  # type: ignore[arg-type]
 
 
 _pools: dict[SmtpServer, SmtpPool] = {}
-_pools_lock = threading.Lock()
+_pools_lock = threading.Lock()  # deliverers are made on the job threads
 
 
 def pool_for(server: SmtpServer) -> SmtpPool:
-    """This process's pool of sessions to `server`."""
+    """This process's pool of sessions to `server` (to be used on the SMTP loop)."""
     with _pools_lock:
         pool = _pools.get(server)
         if pool is None:

@@ -1,0 +1,96 @@
+"""Ledger messages as plain rows for the delivery jobs: read with Core, settled in Python, written back in bulk.
+
+A delivery job reads every email it claimed to render it, and settles each after its hand-over
+(delivered, failed, retried), hundreds a second; an ORM object costs several times a plain one
+to load, and the unit of work an UPDATE per changed object. The claim protocol
+(`channels.delivery`) and `channels.messages.record_status` read and set the same attributes on a
+MessageRow as on an ORM `Message`, as the batches do for runs and contacts (see `run_rows`), so
+the API and the status reports keep the ORM.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from operator import attrgetter
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow_runtime.storage import bulk
+from workflow_runtime.storage.models import Channel, DeliveryState, Message, MessageStatus
+
+MESSAGES = Message.__table__
+COLUMNS: tuple[str, ...] = tuple(column.key for column in MESSAGES.columns)
+# What delivering and settling a message changes; the rest is written once, by its send node.
+CHANGING = ("status", "statuses", "delivery_state", "next_attempt_at", "attempts", "last_error", "updated_at")
+_changing_values = attrgetter(*CHANGING)
+
+
+class MessageRow:
+    """One message's row as a delivery job read it; remembers what it read, to write only changed messages."""
+
+    __slots__ = (*COLUMNS, "_read")
+
+    id: int
+    idempotency_key: str
+    contact_id: int
+    run_id: int | None
+    flow_version_id: int | None
+    node_id: str | None
+    channel: Channel
+    status: MessageStatus
+    content: dict[str, Any]
+    statuses: list[Any]
+    delivery_state: DeliveryState
+    next_attempt_at: datetime | None
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def loaded(cls, values: Iterable[Any]) -> MessageRow:
+        """A row read from the database, its values in COLUMNS order."""
+        row = cls.__new__(cls)
+        for column, value in zip(COLUMNS, values, strict=True):
+            setattr(row, column, value)
+        row._read = _changing_values(row)
+        return row
+
+    def __repr__(self) -> str:
+        return f"MessageRow(id={self.id}, delivery_state={self.delivery_state})"
+
+
+# What the claim protocol settles: a delivery job's MessageRow, or an ORM Message (the API, status reports).
+AnyMessage = Message | MessageRow
+
+
+_MESSAGES = bulk.Prepared(lambda in_list: select(*MESSAGES.columns).where(in_list(MESSAGES.c.id, "ids")))
+_LOCKED_MESSAGES = bulk.Prepared(lambda in_list: select(*MESSAGES.columns).where(in_list(MESSAGES.c.id, "ids"))
+                                 .order_by(MESSAGES.c.id).with_for_update())
+
+
+class MessageRows:
+    """The messages a delivery job read; `write` stores those it settled."""
+
+    def __init__(self) -> None:
+        self._rows: list[MessageRow] = []
+
+    def load(self, session: Session, message_ids: Iterable[int], lock: bool = False) -> dict[int, MessageRow]:
+        """These messages by id; with `lock`, their rows locked in id order until the commit, so a status
+        reported meanwhile (`channels.messages.locked`) waits instead of being overwritten."""
+        messages = (_LOCKED_MESSAGES if lock else _MESSAGES).bound(session, ids=set(message_ids))
+        rows = [MessageRow.loaded(values) for values in session.connection().execute(*messages).all()]
+        self._rows.extend(rows)
+        return {row.id: row for row in rows}
+
+    def write(self, session: Session) -> None:
+        """UPDATE the messages whose delivery or statuses changed, in one statement."""
+        changed = []
+        for row in self._rows:
+            values = _changing_values(row)
+            if values != row._read:
+                changed.append({"id": row.id, **dict(zip(CHANGING, values))})
+                row._read = values
+        bulk.update_rows(session, MESSAGES, changed, wait=False)
