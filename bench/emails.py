@@ -57,7 +57,7 @@ from workflow_runtime.channels.email import EmailSettings, build_email, compose_
 from workflow_runtime.channels.email_render import EmailSource, RenderedEmail, render_email  # noqa: E402
 from workflow_runtime.channels.email_template import CompiledCache, template_key  # noqa: E402
 from workflow_runtime.channels.smtp import SmtpServer  # noqa: E402
-from workflow_runtime.channels.smtp_pool import SmtpLane, SmtpPool, fan_out  # noqa: E402
+from workflow_runtime.channels.smtp_pool import SmtpLane, SmtpPool, fan_out, taking  # noqa: E402
 from workflow_runtime.channels.tracking import Tracking  # noqa: E402
 
 TARGET_RATIO = 50.0
@@ -185,9 +185,9 @@ def fanned_out(port: int, connections: int, warm_up: range, timed_items: range,
     pool = SmtpPool(SmtpServer("127.0.0.1", port))
 
     async def run() -> tuple[int, float]:
-        await fan_out(pool, connections, warm_up, send)
+        await fan_out(pool, connections, taking(warm_up), send)
         started = time.perf_counter()
-        sent = await fan_out(pool, connections, timed_items, send)
+        sent = await fan_out(pool, connections, taking(timed_items), send)
         seconds = time.perf_counter() - started
         await pool.close()
         return sent, seconds

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, tuple_, update
+from sqlalchemy import String, and_, bindparam, cast, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from workflow_runtime.channels.messages import record_status
 from workflow_runtime.engine.counters import CounterBatch
-from workflow_runtime.storage.bulk import any_of
+from workflow_runtime.storage.bulk import Prepared, any_of
 from workflow_runtime.storage.message_rows import AnyMessage
 from workflow_runtime.storage.models import Channel, Message, MessageStatus
 from workflow_runtime.storage.models.message import DeliveryState
@@ -94,20 +94,28 @@ def start_submitting(session: Session, held: Claim, now: datetime, lease: timede
     return start_submitting_all(session, [held], now, lease)[0]
 
 
+_MESSAGES = Message.__table__
+# A claim as one value, `id:attempt`, so a list of claims is one parameter of a statement prepared once.
+_CLAIM_KEY = cast(_MESSAGES.c.id, String).concat(":").concat(cast(_MESSAGES.c.attempts, String))
+# The statement is the same for any number of claims (a list of keys, one parameter): built and converted once.
+_START_SUBMITTING = Prepared(lambda in_list: update(_MESSAGES)
+                             .where(in_list(_MESSAGES.c.id, "ids"),
+                                    in_list(_CLAIM_KEY, "claims"),
+                                    _MESSAGES.c.delivery_state == DeliveryState.SENDING)
+                             .values(delivery_state=DeliveryState.SUBMITTING, next_attempt_at=bindparam("lease_ends"),
+                                     updated_at=bindparam("now"))
+                             .returning(_MESSAGES.c.id))
+
+
 def start_submitting_all(session: Session, claims: Sequence[Claim], now: datetime,
                          lease: timedelta = LEASE) -> list[bool]:
     """start_submitting for several claims in one statement: for each, whether it was still this worker's.
 
     A statement on the table, not through the ORM: no object in the session stands for these rows' new state.
     """
-    table = Message.__table__
-    marked = set(session.connection().scalars(
-        update(table)
-        .where(tuple_(table.c.id, table.c.attempts).in_([(held.message_id, held.attempt) for held in claims]),
-               table.c.delivery_state == DeliveryState.SENDING)
-        .values(delivery_state=DeliveryState.SUBMITTING, next_attempt_at=now + lease, updated_at=now)
-        .returning(table.c.id)
-    ))
+    marked = set(session.connection().scalars(*_START_SUBMITTING.bound(
+        session, ids=[held.message_id for held in claims],
+        claims=[f"{held.message_id}:{held.attempt}" for held in claims], lease_ends=now + lease, now=now)))
     return [held.message_id in marked for held in claims]
 
 

@@ -1,13 +1,13 @@
 """The email channel: renders the ledger's pending emails and hands them to SMTP through the claim protocol.
 
-A delivery claims `CLAIM_BATCH` emails per connection, renders them in one transaction (on a thread
-of its own, while the last batch is being sent), and sends them over `EmailSettings.connections`
-pooled SMTP sessions in parallel, paced by `EmailSettings.rate`: coroutines on the process's SMTP
-event loop (`smtp_loop`), one thread for every session. Each email is still marked `submitting` in
-a commit before its DATA, but those commits and the outcomes recorded after the hand-over are
-shared between the sessions (`group_commit`, on a ledger thread), so the database sees a few
-transactions per batch instead of three per email, and an accepted email is recorded with the next
-commit, as soon as before.
+A delivery claims `CLAIM_BATCH` emails per connection and renders them on a thread of its own,
+`RENDER_CHUNK` at a time, handing each chunk over as soon as it is rendered (`handoff`) to
+`EmailSettings.connections` pooled SMTP sessions sending in parallel, paced by `EmailSettings.rate`:
+coroutines on the process's SMTP event loop (`smtp_loop`), one thread for every session. Each email
+is still marked `submitting` in a commit before its DATA, but those commits and the outcomes
+recorded after the hand-over are shared between the sessions (`group_commit`, on a ledger thread),
+so the database sees a few transactions per batch instead of three per email, and an accepted
+email is recorded with the next commit, as soon as before.
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from workflow_runtime.channels.chat_forward import render_forward, seen_before_d
 from workflow_runtime.channels.delivery import Claim, RetryPolicy
 from workflow_runtime.channels.email_render import EmailContentError, RenderedEmail, render_email, source_of
 from workflow_runtime.channels.group_commit import GroupCommit
+from workflow_runtime.channels.handoff import Handoff
 from workflow_runtime.channels.reply_address import ReplyAddresses
 from workflow_runtime.channels.send_rate import rate_for
 from workflow_runtime.channels.smtp import SmtpRejected, SmtpRetry, SmtpServer, SmtpUnknown, SmtpUnreachable
@@ -46,6 +47,7 @@ from workflow_runtime.storage.models import Channel, DeliveryState, Run
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 50  # emails claimed per SMTP connection at a time
+RENDER_CHUNK = 25  # emails rendered in one transaction and handed to the sessions together
 HELD = (DeliveryState.SENDING, DeliveryState.SUBMITTING)
 DEFAULT_CONNECTIONS = 4
 
@@ -138,7 +140,8 @@ class Ready:
 
 
 class EmailDeliverer:
-    """Delivers the due emails of the ledger: claim a batch, render it, send it over the pooled sessions, repeat."""
+    """Delivers the due emails of the ledger: claim a batch, render it, send it over the pooled sessions, until none
+    is due."""
 
     channel = Channel.EMAIL
 
@@ -160,33 +163,40 @@ class EmailDeliverer:
             return smtp_loop.run(self._deliver(self.ledger, renderer))
 
     async def _deliver(self, ledger: GroupCommit, renderer: ThreadPoolExecutor) -> int:
-        """Claim, render and send batch after batch until none is due. The next batch is claimed and rendered (on
-        `renderer`) while the sessions send the last one: sending mostly waits on the SMTP server and the ledger's
-        commits, rendering is this process's own work."""
+        """Send what the render thread claims and renders (`_produce`) over the pooled sessions as it comes."""
         loop = asyncio.get_running_loop()
-        sent = 0
-        sending: asyncio.Task[int] | None = None
-        while True:
-            rendering = loop.run_in_executor(renderer, self._claim_and_render)
-            if sending is not None:
-                sent += await sending
-            claimed, ready = await rendering
-            if not claimed:
-                return sent
-            sending = asyncio.create_task(self._send_batch(ledger, ready))
-
-    def _claim_and_render(self) -> tuple[bool, list[Ready]]:
-        """Claim the next batch and render it: (whether any email was claimed, those ready to send)."""
         connections = max(1, self.settings.connections)
-        with self.sessions.begin() as session:
-            delivery.fail_interrupted(session, self.channel, self.now())
-            claims = delivery.claim(session, self.channel, self.now(), CLAIM_BATCH * connections)
-        return bool(claims), self._render(claims) if claims else []
+        rendered: Handoff[Ready] = Handoff(loop, CLAIM_BATCH * connections)
+        unreachable: list[SmtpUnreachable] = []  # once a lane cannot connect, nothing more is claimed
+        producing = loop.run_in_executor(renderer, self._produce, rendered, unreachable)
+        try:
+            return await fan_out(self.pool, connections, rendered.take, partial(self._send_item, ledger, unreachable))
+        finally:
+            rendered.close()
+            await producing
+            await ledger.flush()  # every outcome recorded before the job ends
+
+    def _produce(self, rendered: Handoff[Ready], unreachable: list[SmtpUnreachable]) -> None:
+        """Claim batch after batch and render it `RENDER_CHUNK` emails at a time, each chunk handed to the lanes as
+        soon as it is ready; until nothing is due, the server proved unreachable or the lanes stopped taking."""
+        connections = max(1, self.settings.connections)
+        try:
+            while not unreachable:
+                with self.sessions.begin() as session:
+                    delivery.fail_interrupted(session, self.channel, self.now())
+                    claims = delivery.claim(session, self.channel, self.now(), CLAIM_BATCH * connections)
+                if not claims:
+                    return
+                for start in range(0, len(claims), RENDER_CHUNK):
+                    if not rendered.put(self._render(claims[start:start + RENDER_CHUNK])):
+                        return
+        finally:
+            rendered.end()
 
     def _render(self, claims: list[Claim]) -> list[Ready]:
         """Render the claimed emails in one transaction, settling those that cannot be sent; the rest, ready.
 
-        The emails, their contacts and their runs' trigger events are read as plain rows (three queries a batch).
+        The emails, their contacts and their runs' trigger events are read as plain rows (three queries a chunk).
         """
         ready: list[Ready] = []
         with self.sessions.begin() as session:
@@ -228,18 +238,9 @@ class EmailDeliverer:
             delivery.failed(session, message, self.now(), f"the email cannot be built: {error}")
         return None
 
-    async def _send_batch(self, ledger: GroupCommit, ready: list[Ready]) -> int:
-        """Send the rendered emails over up to `connections` sessions at once; returns how many were accepted."""
-        unreachable: list[SmtpUnreachable] = []  # once a lane cannot connect, the rest of the batch waits too
-        try:
-            return await fan_out(self.pool, max(1, self.settings.connections), ready,
-                                 partial(self._send_item, ledger, unreachable))
-        finally:
-            await ledger.flush()  # every outcome recorded before the next claim (or the job's end)
-
     async def _send_item(self, ledger: GroupCommit, unreachable: list[SmtpUnreachable], lane: SmtpLane,
                          item: Ready) -> int:
-        """Pace and send one email, unless the server proved unreachable in this batch; 1 if it was accepted."""
+        """Pace and send one email, unless the server proved unreachable in this job; 1 if it was accepted."""
         if unreachable:
             self._retry(ledger, item.held, str(unreachable[0]))
             return 0
@@ -308,7 +309,7 @@ def _record_outcomes(session: Session, outcomes: Sequence[tuple[Claim, Outcome]]
     """A group's outcomes of hand-overs: their messages read (locked) in one query and written back in one statement,
     their counters in another."""
     rows = MessageRows()
-    messages = rows.load(session, [held.message_id for held, _outcome in outcomes], lock=True)
+    messages = rows.load_for_settling(session, [held.message_id for held, _outcome in outcomes])
     counters = CounterBatch()
     for held, outcome in outcomes:
         message = messages.get(held.message_id)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from email.message import EmailMessage
 from typing import TypeVar
 
@@ -108,26 +108,35 @@ class SmtpLane:
             await self.pool.give_back(connection)
 
 
-async def fan_out(pool: SmtpPool, lanes: int, items: Sequence[T], send: Callable[[SmtpLane, T], Awaitable[int]]) -> int:
-    """Send `items` over up to `lanes` sessions at once, each lane taking the next item as it is free; returns the
-    sum of what `send(lane, item)` returned. Raises the first error once all lanes are done."""
-    queue = iter(items)
-
+async def fan_out(pool: SmtpPool, lanes: int, take: Callable[[], Awaitable[T | None]],
+                  send: Callable[[SmtpLane, T], Awaitable[int]]) -> int:
+    """Send what `take` gives (None: no more) over up to `lanes` sessions at once, each lane taking the next item as it
+    is free; returns the sum of what `send(lane, item)` returned. Raises the first error once all lanes are done."""
     async def work() -> int:
-        lane = SmtpLane(pool)
+        lane = SmtpLane(pool)  # opens its session with its first email: a lane that gets none opens none
         done = 0
         try:
-            for item in queue:  # one thread: the lanes share the iterator without a lock
+            while (item := await take()) is not None:
                 done += await send(lane, item)
             return done
         finally:
             await lane.close()
 
-    shares = await asyncio.gather(*(work() for _ in range(min(lanes, len(items)))), return_exceptions=True)
+    shares = await asyncio.gather(*(work() for _ in range(lanes)), return_exceptions=True)
     for share in shares:
         if isinstance(share, BaseException):
             raise share
     return sum(shares)  # type: ignore[arg-type]
+
+
+def taking(items: Iterable[T]) -> Callable[[], Awaitable[T | None]]:
+    """A `take` for fan_out over items known in advance (none of them None)."""
+    remaining = iter(items)
+
+    async def take() -> T | None:
+        return next(remaining, None)
+
+    return take
 
 
 _pools: dict[SmtpServer, SmtpPool] = {}

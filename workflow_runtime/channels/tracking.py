@@ -30,6 +30,18 @@ UNSUBSCRIBE = "unsubscribe"
 _PATHS = {OPEN: "o", CLICK: "c", UNSUBSCRIBE: "u"}
 
 
+class _OnceDerivedSigner(Signer):
+    """itsdangerous' Signer with its key derived once: Signer derives it again, an HMAC of its own, for every
+    signature, and an email signs a token per link."""
+
+    def __init__(self, secret_key: str, salt: str) -> None:
+        super().__init__(secret_key, salt=salt)
+        self._derived = super().derive_key()
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        return self._derived if secret_key is None else super().derive_key(secret_key)
+
+
 class BadToken(ValueError):
     """A tracking token that was not signed by this server for this purpose."""
 
@@ -59,7 +71,7 @@ class Tracking:
 
     @cached_property
     def _signers(self) -> dict[str, Signer]:
-        return {purpose: Signer(self.secret_key, salt=f"automap.email.{purpose}") for purpose in _PATHS}
+        return {purpose: _OnceDerivedSigner(self.secret_key, f"automap.email.{purpose}") for purpose in _PATHS}
 
     @cached_property
     def _subdomain_suffixes(self) -> tuple[str, ...]:

@@ -24,6 +24,8 @@ MESSAGES = Message.__table__
 COLUMNS: tuple[str, ...] = tuple(column.key for column in MESSAGES.columns)
 # What delivering and settling a message changes; the rest is written once, by its send node.
 CHANGING = ("status", "statuses", "delivery_state", "next_attempt_at", "attempts", "last_error", "updated_at")
+# What settling a hand-over's outcome reads: the changing columns, and the node and channel it is counted at.
+SETTLING = ("id", "flow_version_id", "node_id", "channel", *CHANGING)
 _changing_values = attrgetter(*CHANGING)
 
 
@@ -50,10 +52,10 @@ class MessageRow:
     updated_at: datetime
 
     @classmethod
-    def loaded(cls, values: Iterable[Any]) -> MessageRow:
-        """A row read from the database, its values in COLUMNS order."""
+    def loaded(cls, values: Iterable[Any], columns: tuple[str, ...] = COLUMNS) -> MessageRow:
+        """A row read from the database, its values in `columns` order (the others are not set)."""
         row = cls.__new__(cls)
-        for column, value in zip(COLUMNS, values, strict=True):
+        for column, value in zip(columns, values, strict=True):
             setattr(row, column, value)
         row._read = _changing_values(row)
         return row
@@ -67,8 +69,8 @@ AnyMessage = Message | MessageRow
 
 
 _MESSAGES = bulk.Prepared(lambda in_list: select(*MESSAGES.columns).where(in_list(MESSAGES.c.id, "ids")))
-_LOCKED_MESSAGES = bulk.Prepared(lambda in_list: select(*MESSAGES.columns).where(in_list(MESSAGES.c.id, "ids"))
-                                 .order_by(MESSAGES.c.id).with_for_update())
+_SETTLING = bulk.Prepared(lambda in_list: select(*(MESSAGES.c[column] for column in SETTLING))
+                          .where(in_list(MESSAGES.c.id, "ids")).order_by(MESSAGES.c.id).with_for_update())
 
 
 class MessageRows:
@@ -77,11 +79,20 @@ class MessageRows:
     def __init__(self) -> None:
         self._rows: list[MessageRow] = []
 
-    def load(self, session: Session, message_ids: Iterable[int], lock: bool = False) -> dict[int, MessageRow]:
-        """These messages by id; with `lock`, their rows locked in id order until the commit, so a status
-        reported meanwhile (`channels.messages.locked`) waits instead of being overwritten."""
-        messages = (_LOCKED_MESSAGES if lock else _MESSAGES).bound(session, ids=set(message_ids))
-        rows = [MessageRow.loaded(values) for values in session.connection().execute(*messages).all()]
+    def load(self, session: Session, message_ids: Iterable[int]) -> dict[int, MessageRow]:
+        """These messages by id, every column."""
+        return self._load(session, _MESSAGES, message_ids, COLUMNS)
+
+    def load_for_settling(self, session: Session, message_ids: Iterable[int]) -> dict[int, MessageRow]:
+        """These messages by id, only what settling them needs (`SETTLING`: not their content), their rows locked in
+        id order until the commit, so a status reported meanwhile (`channels.messages.locked`) waits instead of being
+        overwritten."""
+        return self._load(session, _SETTLING, message_ids, SETTLING)
+
+    def _load(self, session: Session, query: bulk.Prepared, message_ids: Iterable[int],
+              columns: tuple[str, ...]) -> dict[int, MessageRow]:
+        rows = [MessageRow.loaded(values, columns)
+                for values in session.connection().execute(*query.bound(session, ids=set(message_ids))).all()]
         self._rows.extend(rows)
         return {row.id: row for row in rows}
 
