@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from itsdangerous import Signer
+from itsdangerous.encoding import base64_encode
 
 from workflow_runtime.channels.email_render import EmailSource, render_email
 from workflow_runtime.channels.email_template import CompiledCache, MjmlError, compile_mjml, inline_key
@@ -41,6 +43,13 @@ def test_tracking_tokens_name_their_message_and_target_and_nothing_else() -> Non
         TRACKING.read(UNSUBSCRIBE, TRACKING.url(OPEN, 7).rsplit("/", 1)[1])
     with pytest.raises(BadToken):  # another server's secret
         Tracking("other", "https://automap.example").read(UNSUBSCRIBE, unsubscribe)
+
+
+def test_tracking_tokens_are_itsdangerous_signatures_so_links_already_sent_keep_working() -> None:
+    for purpose, payload, target in ((OPEN, b"7", None), (UNSUBSCRIBE, b"7", None),
+                                     (CLICK, b"7." + base64_encode("https://shop.example/ü"), "https://shop.example/ü")):
+        expected = Signer(TRACKING.secret_key, salt=f"automap.email.{purpose}").sign(payload).decode()
+        assert TRACKING.url(purpose, 7, target).rsplit("/", 1)[1] == expected
 
 
 def test_a_click_token_names_an_http_url_or_is_refused() -> None:

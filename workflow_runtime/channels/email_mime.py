@@ -45,7 +45,8 @@ def address_list(value: str, field: str) -> str:
 
 def _part(content_type: str, text: str) -> bytes:
     encoded = base64.b64encode(text.encode("utf-8"))
-    body = b"".join([encoded[start:start + 76] + b"\r\n" for start in range(0, len(encoded), 76)])
+    lines = [encoded[start:start + 76] for start in range(0, len(encoded), 76)]
+    body = b"\r\n".join(lines) + b"\r\n" if lines else b""
     return (f'Content-Type: {content_type}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
             .encode("ascii") + body)
 

@@ -13,12 +13,13 @@ server's own domain would send people on to any site a visitor chose (an open re
 """
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import SplitResult, urlsplit
 
 from itsdangerous import BadSignature, Signer
-from itsdangerous.encoding import base64_decode, base64_encode
+from itsdangerous.encoding import base64_decode, base64_encode, want_bytes
 
 WEB_SCHEMES = ("http", "https")
 # A host written plainly, which a browser reads as urlsplit does: no backslash, `@`, `%` or IDN.
@@ -30,16 +31,18 @@ UNSUBSCRIBE = "unsubscribe"
 _PATHS = {OPEN: "o", CLICK: "c", UNSUBSCRIBE: "u"}
 
 
-class _OnceDerivedSigner(Signer):
-    """itsdangerous' Signer with its key derived once: Signer derives it again, an HMAC of its own, for every
-    signature, and an email signs a token per link."""
+class _FastSigner(Signer):
+    """itsdangerous' Signer (HMAC-SHA1 over a derived key), signing at a fraction of its cost: the key derived once,
+    not again for every signature, and the HMAC computed by `hmac.digest` in one call to OpenSSL, not by the
+    pure-Python HMAC that `hmac.new` falls back to for itsdangerous' digest function. An email signs a token per
+    link; the tokens are the same, and are read by Signer's own code."""
 
     def __init__(self, secret_key: str, salt: str) -> None:
         super().__init__(secret_key, salt=salt)
-        self._derived = super().derive_key()
+        self._derived = self.derive_key()
 
-    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        return self._derived if secret_key is None else super().derive_key(secret_key)
+    def get_signature(self, value: str | bytes) -> bytes:
+        return base64_encode(hmac.digest(self._derived, want_bytes(value), "sha1"))
 
 
 class BadToken(ValueError):
@@ -71,7 +74,7 @@ class Tracking:
 
     @cached_property
     def _signers(self) -> dict[str, Signer]:
-        return {purpose: _OnceDerivedSigner(self.secret_key, f"automap.email.{purpose}") for purpose in _PATHS}
+        return {purpose: _FastSigner(self.secret_key, f"automap.email.{purpose}") for purpose in _PATHS}
 
     @cached_property
     def _subdomain_suffixes(self) -> tuple[str, ...]:
