@@ -3,8 +3,9 @@
 SMTP sessions belong to the event loop that opened them, and a worker keeps its sessions open
 from one delivery job to the next (`smtp_pool`), so the loop outlives the jobs: it starts with the
 first send and runs until the process exits (a daemon thread). `run` is called from any other
-thread and blocks it until the coroutine is done; called from the loop's own thread it would wait
-forever, so it refuses.
+thread and blocks it until the coroutine is done, and cancels the coroutine if the wait is interrupted
+(an RQ job's time-out raises in the waiting thread); called from the loop's own thread it would
+wait forever, so it refuses.
 """
 from __future__ import annotations
 
@@ -26,7 +27,12 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
     if threading.current_thread() is _thread:
         coroutine.close()
         raise RuntimeError("smtp_loop.run was called from the SMTP loop itself; await the coroutine instead")
-    return asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+    running = asyncio.run_coroutine_threadsafe(coroutine, loop)
+    try:
+        return running.result()
+    except BaseException:  # the caller gave up (a job's time-out, an interrupt): so does the coroutine
+        running.cancel()
+        raise
 
 
 def _running_loop() -> asyncio.AbstractEventLoop:
