@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Executable, Table, Update, any_, bindparam, update
@@ -137,6 +138,20 @@ def update_rows(session: Session, table: Table, rows: Sequence[Row], wait: bool 
     values = [{"row_id": row["id"], **{f"new_{key}": value for key, value in row.items() if key != "id"}}
               for row in rows]
     session.connection().execute(_sqlite_update(table, columns), values)
+
+
+def update_changed(session: Session, table: Table, rows: Iterable[Any], changing: tuple[str, ...]) -> None:
+    """UPDATE, in one statement sent without waiting, the plain rows whose `changing` columns differ from their
+    `stored` values (as read, or as last written), and note their new values as stored. A row is any object with an
+    `id`, the `changing` attributes and `stored` (a tuple in `changing` order): a ContactRow, a MessageRow."""
+    values_of = attrgetter(*changing)
+    changed = []
+    for row in rows:
+        values = values_of(row)
+        if values != row.stored:
+            changed.append({"id": row.id, **dict(zip(changing, values, strict=True))})
+            row.stored = values
+    update_rows(session, table, changed, wait=False)
 
 
 def add_rows(session: Session, table: Table, rows: Sequence[Row], key: tuple[str, ...], wait: bool = True) -> None:

@@ -29,7 +29,7 @@ _changing_values = attrgetter(*CHANGING)
 class ContactRow:
     """One contact's row as a batch read it; remembers what it read, to write only changed contacts."""
 
-    __slots__ = (*COLUMNS, "_read")
+    __slots__ = (*COLUMNS, "stored")
 
     id: int
     user_id: str | None
@@ -42,6 +42,7 @@ class ContactRow:
     first_seen_at: datetime
     last_seen_at: datetime
     unsubscribed_at: datetime | None
+    stored: tuple[Any, ...]  # the CHANGING columns' values as read, or as last written
 
     @classmethod
     def loaded(cls, values: Iterable[Any]) -> ContactRow:
@@ -49,7 +50,7 @@ class ContactRow:
         row = cls.__new__(cls)
         for column, value in zip(COLUMNS, values, strict=True):
             setattr(row, column, value)
-        row._read = _changing_values(row)
+        row.stored = _changing_values(row)
         return row
 
     def builtin_fields(self) -> dict[str, Any]:
@@ -90,10 +91,4 @@ class ContactRows:
 
     def write(self, session: Session) -> None:
         """UPDATE the contacts whose properties or tags changed, in one statement."""
-        changed = []
-        for row in self._rows:
-            values = _changing_values(row)
-            if values != row._read:
-                changed.append({"id": row.id, **dict(zip(CHANGING, values))})
-                row._read = values
-        bulk.update_rows(session, CONTACTS, changed, wait=False)
+        bulk.update_changed(session, CONTACTS, self._rows, CHANGING)

@@ -32,7 +32,7 @@ _changing_values = attrgetter(*CHANGING)
 class MessageRow:
     """One message's row as a delivery job read it; remembers what it read, to write only changed messages."""
 
-    __slots__ = (*COLUMNS, "_read")
+    __slots__ = (*COLUMNS, "stored")
 
     id: int
     idempotency_key: str
@@ -50,6 +50,7 @@ class MessageRow:
     last_error: str | None
     created_at: datetime
     updated_at: datetime
+    stored: tuple[Any, ...]  # the CHANGING columns' values as read, or as last written
 
     @classmethod
     def loaded(cls, values: Iterable[Any], columns: tuple[str, ...] = COLUMNS) -> MessageRow:
@@ -57,7 +58,7 @@ class MessageRow:
         row = cls.__new__(cls)
         for column, value in zip(columns, values, strict=True):
             setattr(row, column, value)
-        row._read = _changing_values(row)
+        row.stored = _changing_values(row)
         return row
 
     def __repr__(self) -> str:
@@ -98,10 +99,4 @@ class MessageRows:
 
     def write(self, session: Session) -> None:
         """UPDATE the messages whose delivery or statuses changed, in one statement."""
-        changed = []
-        for row in self._rows:
-            values = _changing_values(row)
-            if values != row._read:
-                changed.append({"id": row.id, **dict(zip(CHANGING, values))})
-                row._read = values
-        bulk.update_rows(session, MESSAGES, changed, wait=False)
+        bulk.update_changed(session, MESSAGES, self._rows, CHANGING)
