@@ -3,7 +3,6 @@ and sent a command at a time when it does not, or when the URL says not to; the 
 refusals raised as what they mean, and the session still usable after them; AUTH PLAIN and LOGIN."""
 from __future__ import annotations
 
-import asyncio
 import re
 import smtplib
 from collections.abc import Awaitable, Callable
@@ -13,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.mail_server import MailServer
+from workflow_runtime.channels import smtp_loop
 from workflow_runtime.channels.smtp import SmtpRejected, SmtpRetry, SmtpServer, SmtpUnreachable, _wire
 
 SENDER = "shop@example.com"
@@ -48,7 +48,7 @@ def test_messages_arrive_as_written(server: MailServer) -> None:
             for number, body in enumerate(bodies):
                 assert await connection.send(raw(number, body), SENDER, f"person{number}@example.com", answer(True))
 
-    asyncio.run(session())
+    smtp_loop.run(session())
     assert [message.get_content().replace("\r\n", "\n") for message in server.messages] == [
         body.replace("\r\n", "\n") + "\n" for body in bodies]
     assert server.recipients == [[f"person{number}@example.com"] for number in range(3)]
@@ -63,7 +63,7 @@ def test_a_refused_recipient_is_refused_for_good_and_the_session_goes_on(server:
             server.rcpt_reply = None
             assert await connection.send(raw(2, "kept"), SENDER, "person2@example.com", answer(True))
 
-    asyncio.run(session())
+    smtp_loop.run(session())
     assert server.recipients == [["person2@example.com"]]
 
 
@@ -76,7 +76,7 @@ def test_refused_content_is_retried_later_and_the_session_goes_on(server: MailSe
             server.data_reply = None
             assert await connection.send(raw(2, "now"), SENDER, "person2@example.com", answer(True))
 
-    asyncio.run(session())
+    smtp_loop.run(session())
     assert server.recipients == [["person2@example.com"]]
 
 
@@ -86,7 +86,7 @@ def test_a_transaction_the_caller_declines_sends_nothing(server: MailServer) -> 
             assert await connection.send(raw(1, "taken over"), SENDER, "person1@example.com", answer(False)) is False
             assert await connection.send(raw(2, "sent"), SENDER, "person2@example.com", answer(True))
 
-    asyncio.run(session())
+    smtp_loop.run(session())
     assert server.recipients == [["person2@example.com"]]
 
 
@@ -99,7 +99,7 @@ def test_envelope_addresses(server: MailServer) -> None:
                     await connection.send(raw(2, "never"), SENDER, address, never)
             assert await connection.send(raw(3, "after"), SENDER, "person3@example.com", answer(True))
 
-    asyncio.run(session())
+    smtp_loop.run(session())
     assert server.recipients == [["ann@example.com"], ["person3@example.com"]]
 
 
@@ -112,7 +112,7 @@ def test_the_url_can_turn_pipelining_off(mail_server: MailServer) -> None:
             assert (server.pipelining, connection.pipelining) == (False, False)
             assert await connection.send(raw(1, "one at a time"), SENDER, "person1@example.com", answer(True))
 
-    asyncio.run(session())
+    smtp_loop.run(session())
     assert len(mail_server.messages) == 1
 
 
@@ -129,11 +129,11 @@ def test_a_session_logs_in_with_what_the_server_offers(mail_server: MailServer, 
         async with server.connect() as connection:
             assert await connection.send(raw(1, "signed in"), SENDER, "person1@example.com", answer(True))
 
-    asyncio.run(session())
+    smtp_loop.run(session())
     assert mail_server.recipients == [["person1@example.com"]]
     wrong = SmtpServer.from_url(f"smtp://shop%40example.com:guess@127.0.0.1:{mail_server.port}")
     with pytest.raises(SmtpUnreachable, match="535"):  # a retry: the settings may be fixed before the next attempt
-        asyncio.run(wrong.open())
+        smtp_loop.run(wrong.open())
 
 
 @given(st.lists(st.sampled_from([b"a", b".", b"..", b"\r", b"\n", b"\r\n", b"x.y"]), max_size=30))

@@ -81,7 +81,7 @@ def test_the_producer_waits_for_room_and_is_let_go_when_nobody_takes_any_more() 
         producer.join(5)
         return [ahead, *taken], all(puts)
 
-    taken, all_put = asyncio.run(scenario())
+    taken, all_put = smtp_loop.run(scenario())
     assert taken == [2, 0, 1, 2, 3, 4, 5, 6, 7, None] and all_put
 
     async def closed() -> list[bool]:
@@ -96,4 +96,4 @@ def test_the_producer_waits_for_room_and_is_let_go_when_nobody_takes_any_more() 
             await asyncio.sleep(0.01)
         return puts
 
-    assert asyncio.run(closed()) == [True, False]
+    assert smtp_loop.run(closed()) == [True, False]

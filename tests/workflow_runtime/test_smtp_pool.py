@@ -2,7 +2,6 @@
 replaced when the server dropped them, every email sent and recorded once, the rate limit kept."""
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -75,9 +74,9 @@ def test_parallel_sends_deliver_and_record_every_email_exactly_once_in_few_trans
     assert states(harness, contacts) == [(DeliveryState.DELIVERED, 1)] * count
     stats = counters(harness, live_version(harness, flow_id))["welcome"]
     assert (stats["email:sent"], stats["email:delivered"], stats.get("email:failed", 0)) == (count, count, 0)
-    assert 1 <= counting_server.sessions <= 4  # one session per thread at most, kept across the two batches
+    assert 1 <= counting_server.sessions <= 4  # one session per lane at most, kept across the two batches
     # Each email's `submitting` mark still commits before its DATA, but the marks and outcomes of the four
-    # threads share transactions: fewer than one per email, not today's three.
+    # lanes share transactions: fewer than one per email, not three.
     assert sender.ledger.transactions < count
     assert sender.deliver_due() == 0 and len(counting_server.messages) == count
 
@@ -178,10 +177,10 @@ def test_a_send_rate_lets_one_send_through_per_interval_and_saves_up_no_burst() 
         for _ in range(times):
             await rate.acquire()
 
-    asyncio.run(acquire(9))
+    smtp_loop.run(acquire(9))
     assert now[0] == pytest.approx(102.0)  # 9 sends at 4/s: the first at once, 8 intervals of 0.25 s
     now[0] += 60  # a minute idle saves up nothing
-    asyncio.run(acquire(2))
+    smtp_loop.run(acquire(2))
     assert now[0] == pytest.approx(162.25)
     with pytest.raises(ValueError, match="above 0"):
         SendRate(0)
