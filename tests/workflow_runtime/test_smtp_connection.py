@@ -1,10 +1,13 @@
 """One SMTP session against a real server (aiosmtpd): the envelope pipelined when the server offers it (RFC 2920)
 and sent a command at a time when it does not, or when the URL says not to; the data sent as smtplib would send it;
-refusals raised as what they mean, and the session still usable after them; AUTH PLAIN and LOGIN."""
+refusals raised as what they mean, and the session still usable after them; AUTH PLAIN and LOGIN; a silent server
+given up on after the time-out."""
 from __future__ import annotations
 
 import re
 import smtplib
+import socket
+import time
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -134,6 +137,17 @@ def test_a_session_logs_in_with_what_the_server_offers(mail_server: MailServer, 
     wrong = SmtpServer.from_url(f"smtp://shop%40example.com:guess@127.0.0.1:{mail_server.port}")
     with pytest.raises(SmtpUnreachable, match="535"):  # a retry: the settings may be fixed before the next attempt
         smtp_loop.run(wrong.open())
+
+
+def test_a_server_that_never_answers_is_given_up_on_after_the_time_out() -> None:
+    with socket.socket() as silent:  # takes the connection (the kernel's backlog) and never greets
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        server = SmtpServer("127.0.0.1", silent.getsockname()[1], timeout=0.3)
+        started = time.monotonic()
+        with pytest.raises(SmtpUnreachable, match="no answer in time"):
+            smtp_loop.run(server.open())
+        assert time.monotonic() - started < 5
 
 
 @given(st.lists(st.sampled_from([b"a", b".", b"..", b"\r", b"\n", b"\r\n", b"x.y"]), max_size=30))

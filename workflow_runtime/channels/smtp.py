@@ -112,7 +112,7 @@ class SmtpServer:
         except (OSError, SmtpFailure) as error:
             if writer is not None:
                 writer.close()
-            raise SmtpUnreachable(f"cannot reach the SMTP server {self.host}:{self.port}: {error}") from error
+            raise SmtpUnreachable(f"cannot reach the SMTP server {self.host}:{self.port}: {_why(error)}") from error
         return connection
 
     @asynccontextmanager
@@ -169,7 +169,7 @@ class SmtpConnection:
                 mail, rcpt = await self._exchange(envelope)
         except OSError as error:
             self.broken = True
-            raise SmtpDropped(f"the SMTP server dropped the connection: {error}") from error
+            raise SmtpDropped(f"the SMTP server dropped the connection: {_why(error)}") from error
         await self._expect(mail, (250,))
         await self._expect(rcpt, (250, 251))
         try:
@@ -191,7 +191,7 @@ class SmtpConnection:
                 code, text = await self._reply()
         except OSError as error:
             self.broken = True
-            raise SmtpUnknown(f"the connection broke while the message was being sent: {error}") from error
+            raise SmtpUnknown(f"the connection broke while the message was being sent: {_why(error)}") from error
         if code != 250:
             raise _by_code(code, text)
         return True
@@ -288,6 +288,11 @@ class SmtpConnection:
         """A step of the session's start: a refusal is raised as it is (the session is not used)."""
         if reply[0] not in accepted:
             raise _by_code(*reply)
+
+
+def _why(error: BaseException) -> str:
+    """What went wrong, for a failure's message: a time-out says so (its own text is empty)."""
+    return "no answer in time" if isinstance(error, TimeoutError) else str(error) or type(error).__name__
 
 
 @cache
