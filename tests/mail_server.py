@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from email import message_from_bytes, policy
@@ -37,6 +38,8 @@ class MailServer:
         self.pipelining = True
         self.accounts: dict[str, str] = {}  # user → password: when set, mail needs a login (AUTH over plain TCP)
         self.auth_offered = ("PLAIN", "LOGIN")
+        self.tls_context: ssl.SSLContext | None = None  # when set: STARTTLS required, or TLS from the start
+        self.implicit_tls = False
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -78,7 +81,11 @@ class MailServer:
         if self.accounts:
             login = {"authenticator": self.authenticate, "auth_required": True, "auth_require_tls": False,
                      "auth_exclude_mechanism": [name for name in ("PLAIN", "LOGIN") if name not in self.auth_offered]}
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **login)
+        tls: dict[str, Any] = {}
+        if self.tls_context is not None:
+            tls = {"ssl_context": self.tls_context} if self.implicit_tls else \
+                {"tls_context": self.tls_context, "require_starttls": True}
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **login, **tls)
         self._controller.start()
 
     def stop(self) -> None:

@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 import smtplib
 import socket
+import ssl
+import subprocess
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -137,6 +140,37 @@ def test_a_session_logs_in_with_what_the_server_offers(mail_server: MailServer, 
     wrong = SmtpServer.from_url(f"smtp://shop%40example.com:guess@127.0.0.1:{mail_server.port}")
     with pytest.raises(SmtpUnreachable, match="535"):  # a retry: the settings may be fixed before the next attempt
         smtp_loop.run(wrong.open())
+
+
+@pytest.fixture()
+def certificate(tmp_path: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1 (its key beside it, `.key`)."""
+    cert, key = tmp_path / "server.pem", tmp_path / "server.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "tls-from-the-start"])
+def test_a_session_is_encrypted_as_the_url_says_and_trusts_only_a_verified_certificate(
+        mail_server: MailServer, certificate: Path, monkeypatch: pytest.MonkeyPatch, implicit: bool) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, certificate.with_suffix(".key"))
+    mail_server.stop()
+    mail_server.tls_context, mail_server.implicit_tls = context, implicit  # STARTTLS: refused MAIL before it
+    mail_server.start()
+    url = f"smtps://127.0.0.1:{mail_server.port}" if implicit else f"smtp://127.0.0.1:{mail_server.port}?starttls=true"
+    with pytest.raises(SmtpUnreachable, match="certificate verify failed"):  # not signed by a trusted authority
+        smtp_loop.run(SmtpServer.from_url(url).open())
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # OpenSSL's default trust store, for this test
+
+    async def session() -> None:
+        async with SmtpServer.from_url(url).connect() as connection:
+            assert await connection.send(raw(1, "encrypted"), SENDER, "person1@example.com", answer(True))
+
+    smtp_loop.run(session())
+    assert mail_server.recipients == [["person1@example.com"]]
 
 
 def test_a_server_that_never_answers_is_given_up_on_after_the_time_out() -> None:
