@@ -167,7 +167,7 @@ def one_session(port: int, count: int) -> float:
             for index in range(count):
                 email = build_email(SETTINGS, render(index, cache), f"customer{index}@example.com",
                                     unsubscribe_url=TRACKING.links_for(index).unsubscribe_url)
-                assert await connection.send(email, SETTINGS.mail_from, f"customer{index}@example.com", _go)
+                assert await connection.send(email, SETTINGS.mail_from, f"customer{index}@example.com")
             return count / (time.perf_counter() - started)
 
     return smtp_loop.run(send_all())
@@ -205,7 +205,7 @@ def pooled(port: int, count: int, connections: int, start: int = 0) -> float:
         recipient = f"customer{index}@example.com"
         email = compose_email(SETTINGS, render(index, cache), recipient,
                               unsubscribe_url=TRACKING.links_for(index).unsubscribe_url)
-        return int(await lane.send(email, SETTINGS.mail_from, recipient, _go))
+        return int(await lane.send(email, SETTINGS.mail_from, recipient))
 
     return fanned_out(port, connections, range(start, start + 1), range(start + 1, start + 1 + count), send)
 
@@ -215,13 +215,9 @@ def sink_alone(port: int, count: int, connections: int) -> float:
     email = compose_email(SETTINGS, render(0, CompiledCache()), "customer0@example.com")
 
     async def send(lane: SmtpLane, _index: int) -> int:
-        return int(await lane.send(email, SETTINGS.mail_from, "customer0@example.com", _go))
+        return int(await lane.send(email, SETTINGS.mail_from, "customer0@example.com"))
 
     return fanned_out(port, connections, range(connections), range(count), send)
-
-
-async def _go() -> bool:
-    return True
 
 
 def through_sink(count: int, baseline_count: int, connections: int) -> tuple[float, float, float]:

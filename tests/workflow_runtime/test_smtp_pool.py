@@ -116,7 +116,7 @@ def test_a_session_is_retired_after_its_message_limit(counting_server: CountingM
     async def send_five() -> None:
         lane = SmtpLane(pool)
         for _ in range(5):
-            assert await lane.send(email, "shop@automap.test", "ann@example.com", _go)
+            assert await lane.send(email, "shop@automap.test", "ann@example.com")
         await lane.close()
         await pool.close()
 
@@ -131,7 +131,7 @@ def test_an_idle_session_is_checked_before_use_and_replaced_if_dead(counting_ser
 
     async def send_one() -> None:
         lane = SmtpLane(pool)
-        assert await lane.send(email, "shop@automap.test", "ann@example.com", _go)
+        assert await lane.send(email, "shop@automap.test", "ann@example.com")
         await lane.close()
 
     smtp_loop.run(send_one())
@@ -219,7 +219,3 @@ def test_each_delivered_email_carries_its_own_message_id(
 
 def _settings() -> EmailSettings:
     return EmailSettings(None, "shop@automap.test", Tracking("test-secret-key", "http://127.0.0.1:5000"))
-
-
-async def _go() -> bool:
-    return True

@@ -96,13 +96,9 @@ def send_now(server: SmtpServer, email: EmailMessage, sender: str, to: str) -> N
     """
     async def send() -> None:
         async with server.connect() as connection:
-            await connection.send(email, sender, to, before_data=_go)
+            await connection.send(email, sender, to)
 
     smtp_loop.run(send())
-
-
-async def _go() -> bool:
-    return True
 
 
 def render_for_contact(session: Session, settings: EmailSettings, message: AnyMessage, contact: AnyContact,
@@ -153,6 +149,7 @@ class EmailDeliverer:
         self.settings = settings
         self.pool = pool_for(server)
         self.rate = rate_for(server, settings.rate)
+        self.connections = max(1, settings.connections)
         self.ledger: GroupCommit | None = None  # the last delivery's (tests read how many commits it made)
 
     def deliver_due(self) -> int:
@@ -165,12 +162,11 @@ class EmailDeliverer:
     async def _deliver(self, ledger: GroupCommit, renderer: ThreadPoolExecutor) -> int:
         """Send what the render thread claims and renders (`_produce`) over the pooled sessions as it comes."""
         loop = asyncio.get_running_loop()
-        connections = max(1, self.settings.connections)
-        rendered: Handoff[Ready] = Handoff(loop, CLAIM_BATCH * connections)
+        rendered: Handoff[Ready] = Handoff(loop, CLAIM_BATCH * self.connections)
         unreachable: list[SmtpUnreachable] = []  # once a lane cannot connect, nothing more is claimed
         producing = loop.run_in_executor(renderer, self._produce, rendered, unreachable)
         try:
-            return await fan_out(self.pool, connections, rendered.take, partial(self._send_item, ledger, unreachable))
+            return await fan_out(self.pool, self.connections, rendered.take, partial(self._send_item, ledger, unreachable))
         finally:
             rendered.close()
             await producing
@@ -179,12 +175,11 @@ class EmailDeliverer:
     def _produce(self, rendered: Handoff[Ready], unreachable: list[SmtpUnreachable]) -> None:
         """Claim batch after batch and render it `RENDER_CHUNK` emails at a time, each chunk handed to the lanes as
         soon as it is ready; until nothing is due, the server proved unreachable or the lanes stopped taking."""
-        connections = max(1, self.settings.connections)
         try:
             while not unreachable:
                 with self.sessions.begin() as session:
                     delivery.fail_interrupted(session, self.channel, self.now())
-                    claims = delivery.claim(session, self.channel, self.now(), CLAIM_BATCH * connections)
+                    claims = delivery.claim(session, self.channel, self.now(), CLAIM_BATCH * self.connections)
                 if not claims:
                     return
                 for start in range(0, len(claims), RENDER_CHUNK):

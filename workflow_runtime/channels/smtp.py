@@ -155,9 +155,10 @@ class SmtpConnection:
         self.pipelining = server.pipelining and "pipelining" in extensions
 
     async def send(self, message: EmailMessage | bytes, sender: str, recipient: str,
-                   before_data: Callable[[], Awaitable[bool]]) -> bool:
-        """Send `message` (an EmailMessage, or its bytes); `before_data` runs once the server accepted the envelope,
-        and returning False aborts the transaction without sending (someone else took the message over). True if sent."""
+                   before_data: Callable[[], Awaitable[bool]] | None = None) -> bool:
+        """Send `message` (an EmailMessage, or its bytes); `before_data` (if given) runs once the server accepted the
+        envelope, and returning False aborts the transaction without sending (someone else took the message over).
+        True if sent."""
         self.transactions += 1
         self.last_used = time.monotonic()
         try:
@@ -173,7 +174,7 @@ class SmtpConnection:
         await self._expect(mail, (250,))
         await self._expect(rcpt, (250, 251))
         try:
-            go = await before_data()
+            go = await before_data() if before_data is not None else True
         except BaseException:
             await self._reset()  # the caller's failure: end the mail transaction, so the session can be used again
             raise

@@ -83,7 +83,7 @@ class SmtpLane:
         self._connection: SmtpConnection | None = None
 
     async def send(self, message: EmailMessage | bytes, sender: str, recipient: str,
-                   before_data: Callable[[], Awaitable[bool]]) -> bool:
+                   before_data: Callable[[], Awaitable[bool]] | None = None) -> bool:
         """SmtpConnection.send on this lane's session, replacing a worn one, and a reused one found dead once."""
         connection = self._connection
         if connection is not None and (connection.broken or self.pool.worn(connection)):
