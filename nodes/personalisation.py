@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from functools import lru_cache
 from numbers import Integral, Number
 from typing import Any
@@ -88,6 +88,12 @@ class PersonalisationSandbox(SandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(undefined=ChainableUndefined, finalize=_printable, **options)
         self.filters["default"] = self.filters["d"] = default_when_blank
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one plain dict rather than Jinja's ChainMap over the environment's: every render
+        copies them into its context, and copying a ChainMap runs in Python (a quarter of an email's personalising).
+        No global is added once templates are compiled, so the copy misses nothing."""
+        return {**self.globals, **(d or {})}
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
