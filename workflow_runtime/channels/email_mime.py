@@ -9,15 +9,22 @@ addresses through `formataddr` (which refuses an address that is not ASCII), bot
 from __future__ import annotations
 
 import base64
+import itertools
 import secrets
 from collections.abc import Iterable
 from email.header import Header
 from email.utils import formataddr, getaddresses
 
+from workflow_runtime.channels.smtp import WireMessage
+
 # RFC 5322's limit of a line. Plain ASCII headers up to it are written as they are: folding one that has no
 # space to fold at (a long link in List-Unsubscribe) would put the break before the value, which some
 # readers keep as a leading space. Longer ones, and every non-ASCII one (RFC 2047 words), are folded.
 MAX_UNFOLDED = 998
+# Boundaries: unique per email without drawing random bytes for each (a system call that lets go of the interpreter
+# lock, so the delivery's other threads take it and the rendering waits for them).
+_PROCESS = secrets.token_hex(6)
+_SERIAL = itertools.count()
 
 
 def header(name: str, value: str) -> bytes:
@@ -51,15 +58,17 @@ def _part(content_type: str, text: str) -> bytes:
             .encode("ascii") + body)
 
 
-def alternative(headers: Iterable[tuple[str, str]], text: str, html: str) -> bytes:
-    """A complete multipart/alternative email (text, then HTML) with `headers` (name, value) first."""
+def alternative(headers: Iterable[tuple[str, str]], text: str, html: str) -> WireMessage:
+    """A complete multipart/alternative email (text, then HTML) with `headers` (name, value) first: every line
+    ended by CRLF and none starting with a dot (headers start with their name, folded ones with a space, parts
+    with `--` or base64), so SMTP sends it as it is."""
     # Base64 lines never hold a '.', so this boundary cannot occur in either part.
-    boundary = f"automap.{secrets.token_hex(12)}"
-    return b"".join([
+    boundary = f"automap.{_PROCESS}.{next(_SERIAL)}"
+    return WireMessage(b"".join([
         *(header(name, value) for name, value in headers),
         b"MIME-Version: 1.0\r\n",
         f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode("ascii"),
         f"--{boundary}\r\n".encode("ascii"), _part("text/plain", text),
         f"--{boundary}\r\n".encode("ascii"), _part("text/html", html),
         f"--{boundary}--\r\n".encode("ascii"),
-    ])
+    ]))
