@@ -78,6 +78,9 @@ def _printable(value: Any) -> Any:
     return "" if value is None else value
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))  # what `value.name` finds on a dict before its items
+
+
 class PersonalisationSandbox(SandboxedEnvironment):
     """Jinja's sandbox with bounded `*` and `**`, where a missing or None value prints as nothing and `default`
     covers None and empty text: what every personalised text (and email) is rendered in."""
@@ -94,6 +97,16 @@ class PersonalisationSandbox(SandboxedEnvironment):
         copies them into its context, and copying a ChainMap runs in Python (a quarter of an email's personalising).
         No global is added once templates are compiled, so the copy misses nothing."""
         return {**self.globals, **(d or {})}
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`contact.name`, `event.total`: the sandbox's lookup, without first failing to find a dict attribute of that
+        name (a raised and caught AttributeError for every value an email prints)."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":

@@ -75,6 +75,9 @@ def test_a_broken_template_is_refused_at_validation_with_its_pointer() -> None:
         ("{{ 'x' * 10 ** 9 }}", "more than 100,000"),  # a gigabyte of text
         ("{{ [0] * 10 ** 9 }}", "more than 100,000"),
         ("{% for i in range(100000) %}{{ 'x' * 20 }}{% endfor %}", "more than 1,000,000 characters"),
+        # ten billion parts of one character: stopped soon after the millionth, not at the end
+        ("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+         "more than 1,000,000 characters"),
         ("{% macro loop() %}{{ loop() }}{% endmacro %}{{ loop() }}", "RecursionError"),
         ("{{ name.upper(1, 2, 3) }}", "TypeError"),
         ("{{ 2.0 ** 100000 }}", "OverflowError"),
