@@ -47,7 +47,7 @@ from workflow_runtime.storage.models import Channel, DeliveryState, Run
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 50  # emails claimed per SMTP connection at a time
-RENDER_CHUNK = 25  # emails rendered in one transaction and handed to the sessions together
+RENDER_CHUNK = 50  # emails rendered in one transaction and handed to the sessions together
 HELD = (DeliveryState.SENDING, DeliveryState.SUBMITTING)
 DEFAULT_CONNECTIONS = 4
 
