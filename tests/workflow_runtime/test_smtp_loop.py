@@ -64,28 +64,28 @@ def test_a_caller_interrupted_while_waiting_cancels_its_coroutine(alarm: None) -
 
 def test_the_producer_waits_for_room_and_is_let_go_when_nobody_takes_any_more() -> None:
     async def scenario() -> tuple[list[int | None], bool]:
-        handoff: Handoff[int] = Handoff(asyncio.get_running_loop(), capacity=4)
+        handoff: Handoff[int] = Handoff(asyncio.get_running_loop(), capacity=2)
         puts: list[bool] = []
 
         def produce() -> None:
-            for start in (0, 2, 4, 6):
-                puts.append(handoff.put([start, start + 1]))
+            for chunk in ([0, 1], [], [2, 3], [4, 5], [6, 7]):  # an empty chunk takes no room
+                puts.append(handoff.put(chunk))
             handoff.end()
 
         producer = threading.Thread(target=produce)
         producer.start()
         await asyncio.sleep(0.2)
-        ahead = len(puts)  # two chunks fill the room; the third waits for an item to be taken
+        ahead = len(puts)  # two chunks fill the room; the third waits for the first to be taken to its last item
         taken = [await handoff.take() for _ in range(8)]
         taken.append(await handoff.take())  # the producer ended: None
         producer.join(5)
         return [ahead, *taken], all(puts)
 
     taken, all_put = smtp_loop.run(scenario())
-    assert taken == [2, 0, 1, 2, 3, 4, 5, 6, 7, None] and all_put
+    assert taken == [3, 0, 1, 2, 3, 4, 5, 6, 7, None] and all_put
 
     async def closed() -> list[bool]:
-        handoff: Handoff[int] = Handoff(asyncio.get_running_loop(), capacity=2)
+        handoff: Handoff[int] = Handoff(asyncio.get_running_loop(), capacity=1)
         puts: list[bool] = []
         producer = threading.Thread(target=lambda: puts.extend([handoff.put([1, 2]), handoff.put([3, 4])]))
         producer.start()

@@ -162,7 +162,7 @@ class EmailDeliverer:
     async def _deliver(self, ledger: GroupCommit, renderer: ThreadPoolExecutor) -> int:
         """Send what the render thread claims and renders (`_produce`) over the pooled sessions as it comes."""
         loop = asyncio.get_running_loop()
-        rendered: Handoff[Ready] = Handoff(loop, CLAIM_BATCH * self.connections)
+        rendered: Handoff[Ready] = Handoff(loop, max(1, CLAIM_BATCH * self.connections // RENDER_CHUNK))  # in chunks
         unreachable: list[SmtpUnreachable] = []  # once a lane cannot connect, nothing more is claimed
         producing = loop.run_in_executor(renderer, self._produce, rendered, unreachable)
         try:

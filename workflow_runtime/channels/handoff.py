@@ -24,16 +24,16 @@ class Handoff(Generic[T]):
     def __init__(self, loop: asyncio.AbstractEventLoop, capacity: int) -> None:
         self._loop = loop
         self._capacity = capacity
-        self._room = threading.Semaphore(capacity)  # one slot per item put and not yet taken
+        self._room = threading.Semaphore(capacity)  # one slot per chunk put and not yet taken to its last item
         self._items: deque[T] = deque()
+        self._left: deque[int] = deque()  # of each chunk with items untaken, how many
         self._arrived = asyncio.Event()
         self._ended = False
         self.closed = False
 
     def put(self, chunk: Sequence[T]) -> bool:
         """Hand `chunk` over, waiting for room (producer's thread); False once the handoff was closed."""
-        for _item in chunk:
-            self._room.acquire()
+        self._room.acquire()
         if self.closed:
             return False
         self._loop.call_soon_threadsafe(self._arrive, list(chunk))
@@ -50,7 +50,10 @@ class Handoff(Generic[T]):
                 return None
             self._arrived.clear()
             await self._arrived.wait()
-        self._room.release()
+        self._left[0] -= 1
+        if not self._left[0]:
+            self._left.popleft()
+            self._room.release()
         return self._items.popleft()
 
     def close(self) -> None:
@@ -59,7 +62,11 @@ class Handoff(Generic[T]):
         self._room.release(self._capacity)
 
     def _arrive(self, chunk: list[T]) -> None:
+        if not chunk:  # taken at once
+            self._room.release()
+            return
         self._items.extend(chunk)
+        self._left.append(len(chunk))
         self._arrived.set()
 
     def _finish(self) -> None:
