@@ -75,7 +75,7 @@ def test_parallel_sends_deliver_and_record_every_email_exactly_once_in_few_trans
     stats = counters(harness, live_version(harness, flow_id))["welcome"]
     assert (stats["email:sent"], stats["email:delivered"], stats.get("email:failed", 0)) == (count, count, 0)
     assert 1 <= counting_server.sessions <= 4  # one session per lane at most, kept across the two batches
-    # Each email's `submitting` mark still commits before its DATA, but the marks and outcomes of the four
+    # Each email's `submitting` mark still commits before its message goes out, but the marks and outcomes of the four
     # lanes share transactions: fewer than one per email, not three.
     assert sender.ledger.transactions < count
     assert sender.deliver_due() == 0 and len(counting_server.messages) == count

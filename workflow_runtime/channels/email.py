@@ -4,7 +4,7 @@ A delivery claims `CLAIM_BATCH` emails per connection and renders them on a thre
 `RENDER_CHUNK` at a time, handing each chunk over as soon as it is rendered (`handoff`) to
 `EmailSettings.connections` pooled SMTP sessions sending in parallel, paced by `EmailSettings.rate`:
 coroutines on the process's SMTP event loop (`smtp_loop`), one thread for all of them. Each email
-is still marked `submitting` in a commit before its DATA, but those commits and the outcomes
+is still marked `submitting` in a commit before its message goes out, but those commits and the outcomes
 recorded after the hand-over are shared between the sessions (`group_commit`, on a ledger thread),
 so the database sees a few transactions per batch instead of three per email, and an accepted
 email is recorded with the next commit, as soon as before.

@@ -1,7 +1,7 @@
 """Group commit: the ledger writes that parallel sends ask for at once share one transaction.
 
 A send that needs its write durable before it goes on (`run`: mark an email `submitting` before
-its DATA) queues it and waits. If no commit is under way, one starts: it takes everything queued —
+its message goes out) queues it and waits. If no commit is under way, one starts: it takes everything queued —
 this write, other sends' and the outcomes queued with `add` — and commits them in one transaction
 on the ledger's own thread (the event loop goes on sending meanwhile); writes queued while it runs
 go into the next one. Transactions therefore grow with the load instead of costing one per email,
