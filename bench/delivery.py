@@ -15,8 +15,9 @@ sends them all to bench/smtp_sink.py (its own process): claims under a lease, re
 
 The two alternate in `--rounds` slices over fresh emails, so load on a shared machine slows both alike. Each
 run is checked: every email `delivered` once, the sink's count, and the node's `email:delivered` counter equal
-to the emails sent, so a faster path cannot get there by skipping work. CPU is this process's (the worker)
-and, on PostgreSQL, the bench database's backends'.
+to the emails sent, so a faster path cannot get there by skipping work. CPU is this process's (the worker), also
+by thread (the job's render and ledger threads and the SMTP loop, sampled from /proc; the interpreter lock lets
+them add up to one core at most) and, on PostgreSQL, the bench database's backends'.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from sqlalchemy import func, insert, make_url, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from bench.emails import SOURCE, TRACKING, accepted, sink_server  # noqa: E402
-from bench.process_cpu import postgres_cpu  # noqa: E402
+from bench.process_cpu import ThreadCpu, postgres_cpu  # noqa: E402
 from bench.stats import add_database_arguments, bench_database  # noqa: E402
 from workflow_runtime.authoring import flow_store  # noqa: E402
 from workflow_runtime.channels import smtp_loop  # noqa: E402
@@ -44,6 +45,7 @@ from workflow_runtime.storage.models import Channel, Contact, DeliveryState, Mes
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 TARGET = 2000.0  # emails/s per worker process (issue 20)
+THREADS = ("email-render", "smtp-loop", "email-ledger")  # the job's render and ledger threads, the SMTP event loop
 NODE = "cart_email"
 CONTENT = {"subject": SOURCE.subject, "body": SOURCE.body, "preheader": SOURCE.preheader}
 FLOW = {
@@ -73,16 +75,19 @@ def record(sessions: sessionmaker[Session], version: int, first: int, count: int
             for number in range(first, first + count)])
 
 
-def deliver(sessions: sessionmaker[Session], port: int, connections: int, pipelining: bool) -> tuple[int, float, float]:
-    """(emails accepted, seconds, worker CPU seconds) of one delivery job over what is pending."""
+def deliver(sessions: sessionmaker[Session], port: int, connections: int,
+            pipelining: bool) -> tuple[int, float, float, dict[str, float]]:
+    """(emails accepted, seconds, worker CPU seconds, CPU seconds by thread) of one delivery job over what is
+    pending."""
     server = SmtpServer("127.0.0.1", port, pipelining=pipelining)
     settings = EmailSettings(smtp=server, mail_from="shop@example.com", tracking=TRACKING, connections=connections)
     deliverer = EmailDeliverer(sessions, lambda: NOW, server, settings)
-    started, cpu = time.perf_counter(), time.process_time()
-    sent = deliverer.deliver_due()
-    elapsed, used = time.perf_counter() - started, time.process_time() - cpu
+    with ThreadCpu() as threads:
+        started, cpu = time.perf_counter(), time.process_time()
+        sent = deliverer.deliver_due()
+        elapsed, used = time.perf_counter() - started, time.process_time() - cpu
     smtp_loop.run(deliverer.pool.close())
-    return sent, elapsed, used
+    return sent, elapsed, used, threads.by_name()
 
 
 def check(sessions: sessionmaker[Session], port: int, expected: int) -> None:
@@ -110,6 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         sessions = session_factory(engine)
         version = publish(sessions)
         figures = {"n": [0, 0.0, 0.0, 0.0], "baseline": [0, 0.0, 0.0, 0.0]}
+        thread_cpu = {name: dict.fromkeys(THREADS, 0.0) for name in figures}
         number, total = 1, 0
         for round_ in range(args.rounds):
             for name, emails, connections, pipelining in (("n", args.emails, args.connections, True),
@@ -118,7 +124,9 @@ def main(argv: list[str] | None = None) -> None:
                 record(sessions, version, number, share)
                 number += share
                 database_cpu = sum(postgres_cpu(engine).values()) if engine.dialect.name == "postgresql" else 0.0
-                sent, seconds, cpu = deliver(sessions, port, connections, pipelining)
+                sent, seconds, cpu, by_thread = deliver(sessions, port, connections, pipelining)
+                for thread in THREADS:
+                    thread_cpu[name][thread] += by_thread.get(thread, 0.0)
                 if engine.dialect.name == "postgresql":
                     database_cpu = sum(postgres_cpu(engine).values()) - database_cpu
                 total += sent
@@ -135,6 +143,8 @@ def main(argv: list[str] | None = None) -> None:
         sent, seconds, cpu, database_cpu = figures[name]
         print(f"{label:<32}{rate[name]:>9,.0f} emails/s  ({sent:,} emails; worker CPU {cpu / sent * 1000:.3f} ms "
               f"an email, database {database_cpu / sent * 1000:.3f} ms)")
+        print(" " * 32 + "worker threads, ms an email: " + ", ".join(
+            f"{thread} {seconds / sent * 1000:.3f}" for thread, seconds in thread_cpu[name].items()))
     print(f"delivery: {rate['n']:,.0f} emails/s ledger → SMTP per worker process | {rate['n'] / rate['baseline']:.1f}x "
           f"one session lock-step ({rate['baseline']:,.0f} emails/s) | target ≥ {TARGET:,.0f}: "
           f"{'met' if rate['n'] >= TARGET else 'NOT met'} | database {make_url(database_url).get_backend_name()} "
