@@ -264,13 +264,13 @@ class EmailDeliverer:
             return 0
         except (SmtpRejected, SmtpUnknown) as error:
             reason = str(error)
-            ledger.add(_record_outcomes, (held, lambda session, message, counters: delivery.failed(
-                session, message, self.now(), reason, counters)))
+            _settle(ledger, held, lambda session, message, counters: delivery.failed(
+                session, message, self.now(), reason, counters))
             return 0
         if not sent:
             return 0
-        ledger.add(_record_outcomes, (held, lambda session, message, counters: delivery.delivered(
-            session, message, self.now(), counters)))
+        _settle(ledger, held, lambda session, message, counters: delivery.delivered(
+            session, message, self.now(), counters))
         return 1
 
     def _mark_submitting(self, session: Session, claims: Sequence[Claim]) -> list[bool]:
@@ -283,11 +283,16 @@ class EmailDeliverer:
             if message.attempts == held.attempt and message.delivery_state in HELD:
                 delivery.retry_later(session, message, self.now(), error, self.settings.retry, counters)
 
-        ledger.add(_record_outcomes, (held, retry))
+        _settle(ledger, held, retry)
 
 
 # What a hand-over's outcome does to its message, its counts added to the group's counters.
 Outcome = Callable[[Session, MessageRow, CounterBatch], None]
+
+
+def _settle(ledger: GroupCommit, held: Claim, outcome: Outcome) -> None:
+    """Queue the outcome of a hand-over for the ledger's next commit."""
+    ledger.add(_record_outcomes, (held, outcome))
 
 _RUN_TRIGGERS = Prepared(lambda in_list: select(Run.id, Run.context).where(in_list(Run.id, "ids")))
 

@@ -134,7 +134,7 @@ class SmtpConnection:
         self._reader = reader
         self._writer = writer
         self._timeout = timeout
-        self.pipelining = False  # the server takes MAIL and RCPT in one write
+        self.pipelining = False  # the server takes MAIL, RCPT and DATA in one write
         self.broken = False
         self.transactions = 0
         self.opened_at = self.last_used = time.monotonic()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from sqlalchemy import ColumnElement, Executable, Table, Update, any_, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -140,16 +140,40 @@ def update_rows(session: Session, table: Table, rows: Sequence[Row], wait: bool 
     session.connection().execute(_sqlite_update(table, columns), values)
 
 
-def update_changed(session: Session, table: Table, rows: Iterable[Any], changing: tuple[str, ...]) -> None:
-    """UPDATE, in one statement sent without waiting, the plain rows whose `changing` columns differ from their
-    `stored` values (as read, or as last written), and note their new values as stored. A row is any object with an
-    `id`, the `changing` attributes and `stored` (a tuple in `changing` order): a ContactRow, a MessageRow."""
-    values_of = attrgetter(*changing)
+class StoredRow:
+    """A plain row a batch read with Core (a ContactRow, a MessageRow) that remembers its `CHANGING` columns' values
+    as stored, so `update_changed` writes back only the rows the batch changed. A subclass lists its columns in its
+    `__slots__` and in `COLUMNS` (the order `loaded` takes values in unless told), and names the changing ones."""
+
+    __slots__ = ("stored",)
+    COLUMNS: ClassVar[tuple[str, ...]]
+    CHANGING: ClassVar[tuple[str, ...]]
+    _changing_values: ClassVar[Callable[[Any], tuple[Any, ...]]]  # attrgetter of CHANGING, made per subclass
+    id: int
+    stored: tuple[Any, ...]  # the CHANGING columns' values as read, or as last written
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._changing_values = attrgetter(*cls.CHANGING)
+
+    @classmethod
+    def loaded(cls, values: Iterable[Any], columns: tuple[str, ...] | None = None) -> Self:
+        """A row read from the database, its values in `columns` order (COLUMNS; columns left out are not set)."""
+        row = cls.__new__(cls)
+        for column, value in zip(columns or cls.COLUMNS, values, strict=True):
+            setattr(row, column, value)
+        row.stored = cls._changing_values(row)
+        return row
+
+
+def update_changed(session: Session, table: Table, rows: Iterable[StoredRow]) -> None:
+    """UPDATE, in one statement sent without waiting, the rows whose CHANGING columns differ from their `stored`
+    values, and note their new values as stored."""
     changed = []
     for row in rows:
-        values = values_of(row)
+        values = row._changing_values(row)
         if values != row.stored:
-            changed.append({"id": row.id, **dict(zip(changing, values, strict=True))})
+            changed.append({"id": row.id, **dict(zip(row.CHANGING, values, strict=True))})
             row.stored = values
     update_rows(session, table, changed, wait=False)
 

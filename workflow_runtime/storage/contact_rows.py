@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -23,13 +22,14 @@ CONTACTS = Contact.__table__
 COLUMNS: tuple[str, ...] = tuple(column.key for column in CONTACTS.columns)
 # What steps change (update_contact); the rest comes from ingestion and the API.
 CHANGING = ("properties", "tags")
-_changing_values = attrgetter(*CHANGING)
 
 
-class ContactRow:
+class ContactRow(bulk.StoredRow):
     """One contact's row as a batch read it; remembers what it read, to write only changed contacts."""
 
-    __slots__ = (*COLUMNS, "stored")
+    __slots__ = COLUMNS
+    COLUMNS = COLUMNS
+    CHANGING = CHANGING
 
     id: int
     user_id: str | None
@@ -42,16 +42,6 @@ class ContactRow:
     first_seen_at: datetime
     last_seen_at: datetime
     unsubscribed_at: datetime | None
-    stored: tuple[Any, ...]  # the CHANGING columns' values as read, or as last written
-
-    @classmethod
-    def loaded(cls, values: Iterable[Any]) -> ContactRow:
-        """A row read from the database, its values in COLUMNS order."""
-        row = cls.__new__(cls)
-        for column, value in zip(COLUMNS, values, strict=True):
-            setattr(row, column, value)
-        row.stored = _changing_values(row)
-        return row
 
     def builtin_fields(self) -> dict[str, Any]:
         """The first-class fields, as the filter language sees them next to `properties`."""
@@ -91,4 +81,4 @@ class ContactRows:
 
     def write(self, session: Session) -> None:
         """UPDATE the contacts whose properties or tags changed, in one statement."""
-        bulk.update_changed(session, CONTACTS, self._rows, CHANGING)
+        bulk.update_changed(session, CONTACTS, self._rows)

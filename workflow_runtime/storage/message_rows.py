@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -26,13 +25,14 @@ COLUMNS: tuple[str, ...] = tuple(column.key for column in MESSAGES.columns)
 CHANGING = ("status", "statuses", "delivery_state", "next_attempt_at", "attempts", "last_error", "updated_at")
 # What settling a hand-over's outcome reads: the changing columns, and the node and channel it is counted at.
 SETTLING = ("id", "flow_version_id", "node_id", "channel", *CHANGING)
-_changing_values = attrgetter(*CHANGING)
 
 
-class MessageRow:
+class MessageRow(bulk.StoredRow):
     """One message's row as a delivery job read it; remembers what it read, to write only changed messages."""
 
-    __slots__ = (*COLUMNS, "stored")
+    __slots__ = COLUMNS
+    COLUMNS = COLUMNS
+    CHANGING = CHANGING
 
     id: int
     idempotency_key: str
@@ -50,16 +50,6 @@ class MessageRow:
     last_error: str | None
     created_at: datetime
     updated_at: datetime
-    stored: tuple[Any, ...]  # the CHANGING columns' values as read, or as last written
-
-    @classmethod
-    def loaded(cls, values: Iterable[Any], columns: tuple[str, ...] = COLUMNS) -> MessageRow:
-        """A row read from the database, its values in `columns` order (the others are not set)."""
-        row = cls.__new__(cls)
-        for column, value in zip(columns, values, strict=True):
-            setattr(row, column, value)
-        row.stored = _changing_values(row)
-        return row
 
     def __repr__(self) -> str:
         return f"MessageRow(id={self.id}, delivery_state={self.delivery_state})"
@@ -99,4 +89,4 @@ class MessageRows:
 
     def write(self, session: Session) -> None:
         """UPDATE the messages whose delivery or statuses changed, in one statement."""
-        bulk.update_changed(session, MESSAGES, self._rows, CHANGING)
+        bulk.update_changed(session, MESSAGES, self._rows)
