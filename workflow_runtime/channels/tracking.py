@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import SplitResult, urlsplit
 
 from itsdangerous import BadSignature, Signer
@@ -125,11 +125,21 @@ class Tracking:
 
     def is_own(self, url: str) -> bool:
         """True for this server's tracking URLs, which are never wrapped again."""
-        return url.startswith(f"{self.public_url}/t/")
+        return url.startswith(self._own_prefix)
+
+    @cached_property
+    def _own_prefix(self) -> str:
+        return f"{self.public_url}/t/"
 
     def links_for(self, message_id: int) -> MessageLinks:
         """The tracker the templates of one message use."""
         return MessageLinks(self, message_id)
+
+
+@lru_cache(maxsize=4096)
+def _is_web_link(url: str) -> bool:
+    """is_web for a link the template wrote: the same in every email of the template, so parsed once."""
+    return is_web(url)
 
 
 @dataclass(frozen=True)
@@ -145,15 +155,24 @@ class MessageLinks:
 
     def literal(self, target: str) -> str:
         """A target the template wrote: its redirect through `/t/c/` (other schemes and our own URLs as they are)."""
-        if not is_web(target) or self.tracking.is_own(target):
-            return target
-        if target not in self._signed:
-            self._signed[target] = self.tracking.url(CLICK, self.message_id, target)
-        return self._signed[target]
+        signed = self._signed.get(target)
+        if signed is not None:
+            return signed
+        return self._click(target) if _is_web_link(target) else target
 
     def personalised(self, target: str) -> str:
         """A target personalisation filled in: tracked only on an allow-listed domain, otherwise as it is."""
-        return self.literal(target) if self.tracking.allows(target) else target
+        signed = self._signed.get(target)  # signed for this message already (a target tracked is tracked alike)
+        if signed is not None:
+            return signed
+        return self._click(target) if self.tracking.allows(target) else target
+
+    def _click(self, target: str) -> str:
+        """The click redirect of an http(s) target, signed for this message (our own tracking URLs as they are)."""
+        if self.tracking.is_own(target):
+            return target
+        signed = self._signed[target] = self.tracking.url(CLICK, self.message_id, target)
+        return signed
 
     @cached_property
     def open_pixel_url(self) -> str:
