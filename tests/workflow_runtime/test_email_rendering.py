@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from itsdangerous import Signer
 from itsdangerous.encoding import base64_encode
 
@@ -114,6 +116,16 @@ def test_links_are_personalised_then_tracked_and_values_escaped_in_html_only() -
     assert 'href="#top"' in rendered.html
     [token] = [part.split('"')[0] for part in rendered.html.split('href="https://automap.example/t/c/')[1:]]
     assert SHOP_ALLOWED.read(CLICK, token) == (11, 'https://shop.example/?u=3&x=a b"')
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8")) | st.text(alphabet=" \t\r\n\x0b\x0c\x1c\x85\xa0\u2028ab"))
+@example("  Hi  there,   Zoë ")
+@example("Hi\u00a0\u00a0Zoë \u2028 Bcc: x@evil.example")
+def test_a_subject_or_preheader_is_one_line_with_single_spaces(text: str) -> None:
+    """What the subject and preheader render to is cut to one line: every run of white space one space."""
+    source = EmailSource(("inline", "one-line"), "{{ value }}", "<mjml><mj-body></mj-body></mjml>", "{{ value }}")
+    rendered = render_email(source, {"value": text}, None, CompiledCache())
+    assert rendered.subject == rendered.preheader == re.sub(r"\s+", " ", text).strip()
 
 
 def test_mjml_is_compiled_once_per_key() -> None:

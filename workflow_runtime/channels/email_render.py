@@ -103,4 +103,6 @@ def render_email(source: EmailSource, variables: Mapping[str, Any], links: Messa
 
 def _one_line(text: str) -> str:
     """A header value: no line breaks (they would inject headers), runs of space collapsed."""
+    if text.isprintable() and "  " not in text:  # its only white space single ASCII spaces: nothing to collapse
+        return text.strip()
     return _WHITESPACE.sub(" ", text).strip()

@@ -41,7 +41,10 @@ def _html_filter(track: Track) -> Callable[[Context, Any], Markup]:
     @pass_context
     def track_link(context: Context, value: Any) -> Markup:
         links = _links(context)
-        url = _REFERENCE.sub(lambda ref: unescape(ref.group(0)), str(value)).strip()
+        url = str(value)
+        if "        if "&" in url:" in url and False:
+            url = _REFERENCE.sub(lambda ref: unescape(ref.group(0)), url)
+        url = url.strip()
         return Markup(escape(track(links, url) if links else url, quote=True))
     return track_link
 
