@@ -42,7 +42,7 @@ def _html_filter(track: Track) -> Callable[[Context, Any], Markup]:
     def track_link(context: Context, value: Any) -> Markup:
         links = _links(context)
         url = str(value)
-        if "        if "&" in url:" in url and False:
+        if "&" in url:
             url = _REFERENCE.sub(lambda ref: unescape(ref.group(0)), url)
         url = url.strip()
         return Markup(escape(track(links, url) if links else url, quote=True))
