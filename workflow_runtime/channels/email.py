@@ -42,6 +42,7 @@ from workflow_runtime.channels.tracking import Tracking
 from workflow_runtime.engine.counters import CounterBatch
 from workflow_runtime.storage.bulk import Prepared
 from workflow_runtime.storage.contact_rows import AnyContact, ContactRow, ContactRows
+from workflow_runtime.storage.database import one_connection
 from workflow_runtime.storage.message_rows import AnyMessage, MessageRow, MessageRows
 from workflow_runtime.storage.models import Channel, DeliveryState, Run
 
@@ -154,9 +155,10 @@ class EmailDeliverer:
 
     def deliver_due(self) -> int:
         """Deliver every due email; returns how many the server accepted."""
-        with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="email-render") as renderer,
+        with (one_connection(self.sessions) as ledger_sessions,
+              ThreadPoolExecutor(max_workers=1, thread_name_prefix="email-render") as renderer,
               ThreadPoolExecutor(max_workers=1, thread_name_prefix="email-ledger") as ledger):
-            self.ledger = GroupCommit(self.sessions, ledger)
+            self.ledger = GroupCommit(ledger_sessions, ledger)
             return smtp_loop.run(self._deliver(self.ledger, renderer))
 
     async def _deliver(self, ledger: GroupCommit, renderer: ThreadPoolExecutor) -> int:
@@ -176,25 +178,26 @@ class EmailDeliverer:
         """Claim batch after batch and render it `RENDER_CHUNK` emails at a time, each chunk handed to the lanes as
         soon as it is ready; until nothing is due, the server proved unreachable or the lanes stopped taking."""
         try:
-            while not unreachable:
-                with self.sessions.begin() as session:
-                    delivery.fail_interrupted(session, self.channel, self.now())
-                    claims = delivery.claim(session, self.channel, self.now(), CLAIM_BATCH * self.connections)
-                if not claims:
-                    return
-                for start in range(0, len(claims), RENDER_CHUNK):
-                    if not rendered.put(self._render(claims[start:start + RENDER_CHUNK])):
+            with one_connection(self.sessions) as sessions:
+                while not unreachable:
+                    with sessions.begin() as session:
+                        delivery.fail_interrupted(session, self.channel, self.now())
+                        claims = delivery.claim(session, self.channel, self.now(), CLAIM_BATCH * self.connections)
+                    if not claims:
                         return
+                    for start in range(0, len(claims), RENDER_CHUNK):
+                        if not rendered.put(self._render(sessions, claims[start:start + RENDER_CHUNK])):
+                            return
         finally:
             rendered.end()
 
-    def _render(self, claims: list[Claim]) -> list[Ready]:
+    def _render(self, sessions: sessionmaker[Session], claims: list[Claim]) -> list[Ready]:
         """Render the claimed emails in one transaction, settling those that cannot be sent; the rest, ready.
 
         The emails, their contacts and their runs' trigger events are read as plain rows (three queries a chunk).
         """
         ready: list[Ready] = []
-        with self.sessions.begin() as session:
+        with sessions.begin() as session:
             emails = MessageRows()
             messages = emails.load(session, [held.message_id for held in claims])
             contacts = ContactRows().load(session, {message.contact_id for message in messages.values()})
