@@ -15,13 +15,26 @@ FINAL_LINE = re.compile(
 )
 
 
-def test_the_delivery_benchmark_runs_and_prints_its_figures() -> None:
+def run_bench(baseline_emails: int) -> str:
     database = os.environ.get("AUTOMAP_DATABASE_URL", "")
-    command = [sys.executable, str(ROOT / "bench" / "delivery.py"), "--emails", "60", "--baseline-emails", "6",
-               "--rounds", "2", "--connections", "3", "--database-name", f"automap_bench_delivery_{os.getpid()}"]
+    command = [sys.executable, str(ROOT / "bench" / "delivery.py"), "--emails", "60", "--baseline-emails",
+               str(baseline_emails), "--rounds", "2", "--connections", "3",
+               "--database-name", f"automap_bench_delivery_{os.getpid()}"]
     environment = {**os.environ, "AUTOMAP_DATABASE_URL": database if database.startswith("postgres") else ""}
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=environment)
     assert result.returncode == 0, result.stderr[-4000:]
-    lines = result.stdout.strip().splitlines()
+    return result.stdout
+
+
+def test_the_delivery_benchmark_runs_and_prints_its_figures() -> None:
+    output = run_bench(baseline_emails=6)
+    lines = output.strip().splitlines()
     assert FINAL_LINE.match(lines[-1]), lines[-1]
-    assert "3 connections, pipelined" in result.stdout and "1 session, lock-step" in result.stdout
+    assert "3 connections, pipelined" in output and "1 session, lock-step" in output
+
+
+def test_without_a_baseline_only_the_deliverer_runs() -> None:
+    """--baseline-emails 0, for counting the deliverer's instructions under valgrind: its threads alone."""
+    output = run_bench(baseline_emails=0)
+    assert "3 connections, pipelined" in output and "1 session, lock-step" not in output
+    assert output.strip().splitlines()[-1].startswith("delivery: ") and "| no baseline run |" in output
