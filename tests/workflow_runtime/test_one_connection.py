@@ -19,10 +19,13 @@ def _connection_of(session: Session) -> object:
 
 
 def test_every_transaction_runs_on_the_one_connection_and_commits_or_rolls_back_alone(session: Session) -> None:
-    sessions = session_factory(session.get_bind())
+    engine = session.get_bind()
+    sessions = session_factory(engine)
+    checked_out = engine.pool.checkedout()
     with one_connection(sessions) as held:
         with held.begin() as first:
             connection = _connection_of(first)
+        assert engine.pool.checkedout() == checked_out + 1  # kept between transactions, not given back to the pool
         with pytest.raises(RuntimeError), held.begin() as failing:
             failing.execute(ADD)
             raise RuntimeError("rolled back")
@@ -31,6 +34,7 @@ def test_every_transaction_runs_on_the_one_connection_and_commits_or_rolls_back_
             assert not committing.expire_on_commit  # the options of `sessions` kept
             assert committing.scalar(HELD) == 0
             committing.execute(ADD)
+    assert engine.pool.checkedout() == checked_out
     with sessions() as other:
         assert other.scalar(HELD) == 1
 
