@@ -73,7 +73,7 @@ def compose_email(settings: EmailSettings, rendered: RenderedEmail, recipient: s
                   message_id: str | None = None, unsubscribe_url: str | None = None) -> bytes:
     """A multipart/alternative email (text, then HTML) as the bytes SMTP sends, with one-click unsubscribe headers
     when given a URL; ValueError (UnicodeEncodeError for a non-ASCII address) if a header cannot be written."""
-    headers = [("Subject", rendered.subject), ("From", email_mime.address(from_name, settings.mail_from)),
+    headers = [("Subject", rendered.subject), ("From", _sender(from_name, settings.mail_from)),
                ("To", email_mime.address(recipient_name, recipient))]
     if reply_to:
         headers.append(("Reply-To", email_mime.address_list(reply_to, "Reply-To")))
@@ -119,6 +119,12 @@ def render_for_contact(session: Session, settings: EmailSettings, message: AnyMe
     return compose_email(settings, rendered, contact.email or "", recipient_name=contact.name,
                          from_name=from_name, reply_to=reply_to,
                          message_id=f"<message-{message.id}@{domain}>", unsubscribe_url=links.unsubscribe_url)
+
+
+@lru_cache(maxsize=64)
+def _sender(from_name: str | None, mail_from: str) -> str:
+    """The From header of a node's emails, the same in each: written once, not per email."""
+    return email_mime.address(from_name, mail_from)
 
 
 @lru_cache(maxsize=16)
@@ -296,6 +302,7 @@ Outcome = Callable[[Session, MessageRow, CounterBatch], None]
 def _settle(ledger: GroupCommit, held: Claim, outcome: Outcome) -> None:
     """Queue the outcome of a hand-over for the ledger's next commit."""
     ledger.add(_record_outcomes, (held, outcome))
+
 
 _RUN_TRIGGERS = Prepared(lambda in_list: select(Run.id, Run.context).where(in_list(Run.id, "ids")))
 

@@ -77,11 +77,11 @@ class MessageRows:
     def load(self, session: Session, message_ids: Iterable[int]) -> dict[int, MessageRow]:
         """These messages by id, every column; messages with the same content share one (read-only) dict of it."""
         rows = self._load(session, _MESSAGES, message_ids, COLUMNS)
-        parsed: dict[str, dict[str, Any]] = {}
+        parsed: dict[Any, dict[str, Any]] = {}  # by JSON text
         for row in rows.values():
-            text: str = row.content  # type: ignore[assignment]  # as read: JSON text
-            content = parsed.get(text)
-            row.content = parsed[text] = load_json(text) if content is None else content
+            if row.content not in parsed:
+                parsed[row.content] = load_json(row.content)
+            row.content = parsed[row.content]
         return rows
 
     def load_for_settling(self, session: Session, message_ids: Iterable[int]) -> dict[int, MessageRow]:
