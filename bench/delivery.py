@@ -76,9 +76,9 @@ def record(sessions: sessionmaker[Session], version: int, first: int, count: int
 
 
 def deliver(sessions: sessionmaker[Session], port: int, connections: int,
-            pipelining: bool) -> tuple[int, float, float, dict[str, float]]:
-    """(emails accepted, seconds, worker CPU seconds, CPU seconds by thread) of one delivery job over what is
-    pending."""
+            pipelining: bool) -> tuple[int, float, float, dict[str, tuple[float, int]]]:
+    """(emails accepted, seconds, worker CPU seconds, (CPU seconds, switches) by thread) of one delivery job over
+    what is pending."""
     server = SmtpServer("127.0.0.1", port, pipelining=pipelining)
     settings = EmailSettings(smtp=server, mail_from="shop@example.com", tracking=TRACKING, connections=connections)
     deliverer = EmailDeliverer(sessions, lambda: NOW, server, settings)
@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
         version = publish(sessions)
         figures = {"n": [0, 0.0, 0.0, 0.0], "baseline": [0, 0.0, 0.0, 0.0]}
         thread_cpu = {name: dict.fromkeys(THREADS, 0.0) for name in figures}
+        thread_switches = {name: dict.fromkeys(THREADS, 0) for name in figures}
         number, total = 1, 0
         legs = [("n", args.emails, args.connections, True)]
         if args.baseline_emails:  # 0: the N-connection deliverer alone (counting its instructions under valgrind)
@@ -129,7 +130,9 @@ def main(argv: list[str] | None = None) -> None:
                 database_cpu = sum(postgres_cpu(engine).values()) if engine.dialect.name == "postgresql" else 0.0
                 sent, seconds, cpu, by_thread = deliver(sessions, port, connections, pipelining)
                 for thread in THREADS:
-                    thread_cpu[name][thread] += by_thread.get(thread, 0.0)
+                    seconds_spent, switches = by_thread.get(thread, (0.0, 0))
+                    thread_cpu[name][thread] += seconds_spent
+                    thread_switches[name][thread] += switches
                 if engine.dialect.name == "postgresql":
                     database_cpu = sum(postgres_cpu(engine).values()) - database_cpu
                 total += sent
@@ -150,6 +153,8 @@ def main(argv: list[str] | None = None) -> None:
               f"an email, database {database_cpu / sent * 1000:.3f} ms)")
         print(" " * 32 + "worker threads, ms an email: " + ", ".join(
             f"{thread} {seconds / sent * 1000:.3f}" for thread, seconds in thread_cpu[name].items()))
+        print(" " * 32 + "switched out an email: " + ", ".join(
+            f"{thread} {switches / sent:.2f}" for thread, switches in thread_switches[name].items()))
     versus = (f"{rate['n'] / rate['baseline']:.1f}x one session lock-step ({rate['baseline']:,.0f} emails/s)"
               if "baseline" in rate else "no baseline run")
     print(f"delivery: {rate['n']:,.0f} emails/s ledger → SMTP per worker process | {versus} | target ≥ {TARGET:,.0f}: "

@@ -20,20 +20,21 @@ def _stat_seconds(stat: Path) -> float:
 
 
 class ThreadCpu:
-    """CPU seconds this process's threads spent while the block ran, by thread name (a pool's `name_0` counted as
-    `name`). Sampled from /proc every `interval` seconds, because a thread's figures go when it ends, as a delivery
-    job's render and ledger threads do when the job returns."""
+    """CPU seconds this process's threads spent while the block ran, and how often each was switched out (it waited
+    for the interpreter lock, a lock or I/O, or the kernel took its core), by thread name (a pool's `name_0` counted
+    as `name`). Sampled from /proc every `interval` seconds, because a thread's figures go when it ends, as a
+    delivery job's render and ledger threads do when the job returns."""
 
     def __init__(self, interval: float = 0.02) -> None:
         self.interval = interval
-        self._started: dict[int, float] = {}  # CPU seconds of the threads alive at the start, by native id
-        self._last: dict[int, tuple[str, float]] = {}  # (name, CPU seconds) by native id, as last sampled
+        self._started: dict[int, tuple[float, int]] = {}  # (CPU seconds, switches) at the start, by native id
+        self._last: dict[int, tuple[str, float, int]] = {}  # (name, CPU seconds, switches) by native id, as last sampled
         self._stop = threading.Event()
         self._sampler = threading.Thread(target=self._run, name="thread-cpu", daemon=True)
 
     def __enter__(self) -> ThreadCpu:
         self._sample()
-        self._started = {tid: seconds for tid, (_name, seconds) in self._last.items()}
+        self._started = {tid: (seconds, switches) for tid, (_name, seconds, switches) in self._last.items()}
         self._sampler.start()
         return self
 
@@ -42,12 +43,14 @@ class ThreadCpu:
         self._sampler.join()
         self._sample()
 
-    def by_name(self) -> dict[str, float]:
-        """CPU seconds spent in the block by each kind of thread."""
-        spent: dict[str, float] = {}
-        for tid, (name, seconds) in self._last.items():
+    def by_name(self) -> dict[str, tuple[float, int]]:
+        """(CPU seconds, context switches) in the block by each kind of thread."""
+        spent: dict[str, tuple[float, int]] = {}
+        for tid, (name, seconds, switches) in self._last.items():
             kind = re.sub(r"_\d+$", "", name)
-            spent[kind] = spent.get(kind, 0.0) + seconds - self._started.get(tid, 0.0)
+            seconds_before, switches_before = self._started.get(tid, (0.0, 0))
+            total_seconds, total_switches = spent.get(kind, (0.0, 0))
+            spent[kind] = (total_seconds + seconds - seconds_before, total_switches + switches - switches_before)
         return spent
 
     def _run(self) -> None:
@@ -60,10 +63,17 @@ class ThreadCpu:
             tid = int(task.name)
             try:
                 seconds = _stat_seconds(task / "stat")
+                switches = _switches(task / "status")
             except (FileNotFoundError, ProcessLookupError):  # the thread ended meanwhile
                 continue
-            name = names.get(tid) or self._last.get(tid, ("other", 0.0))[0]
-            self._last[tid] = (name, seconds)
+            name = names.get(tid) or self._last.get(tid, ("other", 0.0, 0))[0]
+            self._last[tid] = (name, seconds, switches)
+
+
+def _switches(status: Path) -> int:
+    """How often a thread was switched out: it waited (voluntary) or the kernel gave its core to another."""
+    counts = re.findall(r"^(?:non)?voluntary_ctxt_switches:\s+(\d+)$", status.read_text(), re.M)
+    return sum(map(int, counts))
 
 
 def postgres_cpu(engine: Engine) -> dict[int, float]:
