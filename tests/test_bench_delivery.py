@@ -31,6 +31,7 @@ def test_the_delivery_benchmark_runs_and_prints_its_figures() -> None:
     lines = output.strip().splitlines()
     assert FINAL_LINE.match(lines[-1]), lines[-1]
     assert "3 connections, pipelined" in output and "1 session, lock-step" in output
+    assert re.search(r"switched out an email: email-render [\d.]+, smtp-loop [\d.]+, email-ledger [\d.]+", output), output
 
 
 def test_without_a_baseline_only_the_deliverer_runs() -> None:
