@@ -105,6 +105,19 @@ def test_a_personalised_link_on_an_allowed_domain_is_tracked() -> None:
         assert f'href="{website}"' in rendered.html  # not on shop.example, whatever it reads like: as it is
 
 
+def test_a_link_to_this_servers_tracking_urls_is_not_wrapped_again() -> None:
+    """A template that links a tracking URL itself (written out, or filled in on an allowed domain) keeps it."""
+    tracking = Tracking("secret", "https://automap.example", ("automap.example",))
+    own = tracking.url(CLICK, 4, "https://shop.example/sale")
+    body = (f'<mjml><mj-body><mj-text><a href="{own}">written</a> <a href="{{{{ link }}}}">filled in</a>'
+            '</mj-text></mj-body></mjml>')
+    rendered = render_email(EmailSource(inline_key(body), "s", body), {"link": own}, tracking.links_for(5),
+                            CompiledCache())
+    assert rendered.html.count(f'href="{own}"') == 2
+    tokens = re.findall(r"https://automap\.example/t/c/([\w.-]+)", rendered.html + rendered.text)
+    assert {tracking.read(CLICK, token) for token in tokens} == {(4, "https://shop.example/sale")}
+
+
 def test_links_are_personalised_then_tracked_and_values_escaped_in_html_only() -> None:
     body = ('<mjml><mj-body><mj-text><a href="https://shop.example/?u={{ contact.id }}&amp;x={{ q }}">Go</a>'
             ' {{ name }} <a href="#top">top</a></mj-text></mj-body></mjml>')

@@ -63,10 +63,9 @@ def _line_cutter(lines: int) -> struct.Struct:
 
 def _base64_lines(text: str) -> list[bytes]:
     """`text` in UTF-8, base64-encoded in lines of BASE64_LINE characters (without their line ends)."""
-    # The standard library's encoder, though a vectorised one (pybase64) takes a twentieth of its ~10 µs for 9 kB:
-    # that one lets go of the interpreter lock for each part, and the rendering then waits for the delivery's other
-    # threads to give it back. With it, the delivery's threads were switched out 3.4 times an email instead of 1.7
-    # and sent 4–8 % fewer emails a second (bench/delivery.py, alternated; bench/README.md, fifth round).
+    # The standard library's encoder, which holds the interpreter lock for its ~10 µs (9 kB). pybase64 takes a
+    # twentieth of that but lets the lock go for each part, and the rendering then waits for the delivery's other
+    # threads to hand it back: 4–8 % fewer emails a second (bench/README.md, fifth round).
     encoded = binascii.b2a_base64(text.encode("utf-8"), newline=False)
     whole = min(len(encoded) // BASE64_LINE, LINES_CUT_AT_ONCE)
     lines = list(_line_cutter(whole).unpack_from(encoded)) if whole else []

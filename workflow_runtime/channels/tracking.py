@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from urllib.parse import SplitResult, urlsplit
@@ -155,21 +156,19 @@ class MessageLinks:
 
     def literal(self, target: str) -> str:
         """A target the template wrote: its redirect through `/t/c/` (other schemes and our own URLs as they are)."""
-        signed = self._signed.get(target)
-        if signed is not None:
-            return signed
-        return self._click(target) if _is_web_link(target) else target
+        return self._tracked(target, _is_web_link)
 
     def personalised(self, target: str) -> str:
         """A target personalisation filled in: tracked only on an allow-listed domain, otherwise as it is."""
-        signed = self._signed.get(target)  # signed for this message already (a target tracked is tracked alike)
+        return self._tracked(target, self.tracking.allows)
+
+    def _tracked(self, target: str, trackable: Callable[[str], bool]) -> str:
+        """The click redirect of `target` if `trackable` says so, signed once for this message (a target signed
+        already is tracked alike, whichever way it came), our own tracking URLs as they are."""
+        signed = self._signed.get(target)
         if signed is not None:
             return signed
-        return self._click(target) if self.tracking.allows(target) else target
-
-    def _click(self, target: str) -> str:
-        """The click redirect of an http(s) target, signed for this message (our own tracking URLs as they are)."""
-        if self.tracking.is_own(target):
+        if not trackable(target) or self.tracking.is_own(target):
             return target
         signed = self._signed[target] = self.tracking.url(CLICK, self.message_id, target)
         return signed

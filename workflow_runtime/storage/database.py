@@ -55,8 +55,9 @@ def one_connection(sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Ses
     """`sessions` for a thread's run of short transactions, all on one connection held until the block ends.
 
     A pooled session checks a connection out and pings it for every transaction: on PostgreSQL a round trip, and
-    about a tenth of the CPU of a delivery ledger's group commit. A connection the server drops meanwhile fails the transaction
-    under way, and the next one reconnects (SQLAlchemy replaces an invalidated connection once it is rolled back).
+    about a tenth of the CPU of a delivery ledger's group commit. A connection the server drops meanwhile fails the
+    transaction under way, and the next one reconnects (SQLAlchemy replaces an invalidated connection once it is
+    rolled back).
     """
     options = {key: value for key, value in sessions.kw.items() if key != "bind"}
     with sessions.kw["bind"].connect() as connection:
